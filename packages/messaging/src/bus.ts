@@ -1,0 +1,85 @@
+/**
+ * The MessageBus port. Drivers (websocket, native, memory) implement it; everything else in
+ * Beacon talks to this interface only. Payloads are opaque bytes here: Avro lives in codec.ts.
+ */
+
+export interface OutgoingMessage {
+  /** Full topic name, e.g. persistent://beacon/campaign/commands */
+  topic: string;
+  /** Partition/routing key: the aggregate id. Key_Shared keeps order per key. */
+  key: string;
+  payload: Buffer;
+  /** Envelope headers (see envelope.ts); all values are strings. */
+  properties: Record<string, string>;
+}
+
+export interface PublishReceipt {
+  /** The broker's id for the stored message (opaque). Never use it for deduplication. */
+  brokerMessageId: string;
+}
+
+export interface IncomingMessage {
+  topic: string;
+  /** Broker message id: stable across redeliveries of the same stored message. */
+  brokerMessageId: string;
+  key: string | undefined;
+  payload: Buffer;
+  properties: Record<string, string>;
+  /** How many times the broker delivered this message before (0 on first delivery). */
+  redeliveryCount: number;
+  publishTime: string;
+}
+
+export type SubscriptionType = 'Exclusive' | 'Shared' | 'Failover' | 'Key_Shared';
+
+export interface SubscribeOptions {
+  topic: string;
+  subscription: string;
+  /** Default Key_Shared. */
+  type?: SubscriptionType;
+  /** Where a new subscription starts. Default Earliest: a service never misses what was sent before it first ran. */
+  initialPosition?: 'Earliest' | 'Latest';
+  /** Delay before a negatively acknowledged message comes back. Default 1000 ms. */
+  nackRedeliveryDelayMs?: number;
+  /** After this many deliveries a message goes to the dead-letter topic. Default 10; 0 disables. */
+  maxDeliveries?: number;
+  /** Default `<topic>-<subscription>-DLQ`. */
+  deadLetterTopic?: string;
+  /** Messages held unacknowledged by this consumer at once. Default 100. */
+  receiverQueueSize?: number;
+  consumerName?: string;
+}
+
+/**
+ * Called once per delivery. Resolve → the message is acknowledged. Throw → it is negatively
+ * acknowledged and comes back after the redelivery delay. The subscription keeps running either way.
+ * Deliveries with the same key are handled one at a time, in order.
+ */
+export type MessageHandler = (message: IncomingMessage) => Promise<void>;
+
+export interface Subscription {
+  /** Stop receiving; waits for handlers in flight to settle. */
+  close(): Promise<void>;
+}
+
+export interface MessageBus {
+  readonly driver: string;
+  /** Resolves once the broker has stored the message; rejects on failure or send timeout. Never hangs. */
+  publish(message: OutgoingMessage): Promise<PublishReceipt>;
+  subscribe(options: SubscribeOptions, handler: MessageHandler): Promise<Subscription>;
+  /** Cheap reachability check for /readyz. */
+  isHealthy(): Promise<boolean>;
+  /** Closes every producer and subscription; in-flight sends settle (as failures if unsent). */
+  close(): Promise<void>;
+}
+
+export class PublishError extends Error {
+  constructor(message: string, readonly retriable: boolean = true) {
+    super(message);
+    this.name = 'PublishError';
+  }
+}
+
+export function defaultDeadLetterTopic(topic: string, subscription: string): string {
+  return `${topic}-${subscription}-DLQ`;
+}

@@ -1,0 +1,134 @@
+/**
+ * Avro codecs for Beacon topics. One `.avsc` file describes one topic: a record whose single
+ * field `payload` is the union of the message types the topic carries (Pulsar's registry refuses
+ * a top-level union). A record named `beacon.<context>.<Name>` has message type `<context>.<Name>`.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import avro from 'avsc';
+
+export type AvroSchema = Record<string, unknown>;
+
+export interface TopicSchema {
+  /** `<context>/<kind>` from the file path, e.g. `campaign/commands` */
+  name: string;
+  file: string;
+  schema: AvroSchema;
+  type: avro.Type;
+  /** sha256 fingerprint (hex, first 16) of the canonical topic schema: the `schema-version` header */
+  version: string;
+  /** message type → fully qualified Avro record name */
+  messageTypes: Map<string, string>;
+}
+
+export class CodecError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CodecError';
+  }
+}
+
+export function messageTypeOf(recordFullName: string): string {
+  const parts = recordFullName.split('.');
+  if (parts.length < 3 || parts[0] !== 'beacon') throw new CodecError(`record ${recordFullName} is not beacon.<context>.<Name>`);
+  return `${parts[1]}.${parts.slice(2).join('.')}`;
+}
+
+export function parseTopicSchema(name: string, file: string, text: string): TopicSchema {
+  const schema = JSON.parse(text) as AvroSchema;
+  const type = avro.Type.forSchema(schema as avro.Schema);
+  if (!(type instanceof avro.types.RecordType)) throw new CodecError(`${file}: top level must be a record`);
+  const payload = type.fields.find((f) => f.name === 'payload');
+  if (!payload || type.fields.length !== 1) throw new CodecError(`${file}: the record must have exactly one field, "payload"`);
+  const branches = payload.type instanceof avro.types.UnionType ? payload.type.types : [payload.type];
+  const messageTypes = new Map<string, string>();
+  for (const branch of branches) {
+    if (!(branch instanceof avro.types.RecordType) || !branch.name) throw new CodecError(`${file}: every payload branch must be a named record`);
+    messageTypes.set(messageTypeOf(branch.name), branch.name);
+  }
+  const version = type.fingerprint('sha256').toString('hex').slice(0, 16);
+  return { name, file, schema, type, version, messageTypes };
+}
+
+/** Reads every `<context>/<kind>.avsc` under `dir`. */
+export function loadTopicSchemas(dir: string): TopicSchema[] {
+  const found: TopicSchema[] = [];
+  const walk = (d: string): void => {
+    for (const entry of readdirSync(d).sort()) {
+      const path = join(d, entry);
+      if (statSync(path).isDirectory()) walk(path);
+      else if (entry.endsWith('.avsc')) {
+        const name = relative(dir, path).replace(/\.avsc$/, '').split('\\').join('/');
+        found.push(parseTopicSchema(name, path, readFileSync(path, 'utf8')));
+      }
+    }
+  };
+  walk(dir);
+  return found;
+}
+
+export interface Decoded<T = unknown> {
+  messageType: string;
+  value: T;
+}
+
+/** Encodes and decodes the messages of every topic, by message type. */
+export class CodecRegistry {
+  private readonly byMessageType = new Map<string, TopicSchema>();
+
+  constructor(readonly topics: TopicSchema[]) {
+    for (const topic of topics) {
+      for (const messageType of topic.messageTypes.keys()) {
+        if (this.byMessageType.has(messageType)) throw new CodecError(`message type ${messageType} is in two topics`);
+        this.byMessageType.set(messageType, topic);
+      }
+    }
+  }
+
+  topicOf(messageType: string): TopicSchema {
+    const topic = this.byMessageType.get(messageType);
+    if (!topic) throw new CodecError(`unknown message type ${messageType}`);
+    return topic;
+  }
+
+  encode(messageType: string, value: unknown): Buffer {
+    const topic = this.topicOf(messageType);
+    const record = { payload: { [topic.messageTypes.get(messageType)!]: value } };
+    const errors: string[] = [];
+    if (!topic.type.isValid(record, { errorHook: (path) => errors.push(path.join('.')) })) {
+      throw new CodecError(`${messageType} does not match its schema at: ${errors.join(', ')}`);
+    }
+    return topic.type.toBuffer(record);
+  }
+
+  /**
+   * Decodes a payload written with this registry's schema version. A payload from another
+   * writer version is refused rather than misread (its writer schema would be needed to resolve it).
+   */
+  decode<T = unknown>(messageType: string, schemaVersion: string, payload: Buffer): Decoded<T> {
+    const topic = this.topicOf(messageType);
+    if (schemaVersion !== topic.version) {
+      throw new CodecError(`${messageType} was written with schema ${schemaVersion}; this reader knows ${topic.version}`);
+    }
+    let record: { payload: Record<string, unknown> };
+    try {
+      record = topic.type.fromBuffer(payload) as typeof record;
+    } catch (error) {
+      throw new CodecError(`${messageType}: payload is not valid Avro for its schema (${(error as Error).message})`);
+    }
+    const [branch, value] = Object.entries(record.payload)[0] ?? [];
+    if (!branch || messageTypeOf(branch) !== messageType) {
+      throw new CodecError(`payload holds ${branch ?? 'nothing'} but the header says ${messageType}`);
+    }
+    return { messageType, value: toPlain(value) as T };
+  }
+}
+
+/** avsc decodes records into class instances; handlers and tests want plain objects. */
+function toPlain(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(toPlain);
+  if (Buffer.isBuffer(value) || value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = toPlain(v);
+  return out;
+}

@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# Apache Pulsar standalone for development and CI.
+#
+#   scripts/pulsar.sh start     download (once), configure, start in the background, wait until ready,
+#                               create the tenant and namespaces; does nothing if a broker already answers
+#   scripts/pulsar.sh stop      stop the broker this script started
+#   scripts/pulsar.sh status    exit 0 when a broker answers on the admin URL
+#   scripts/pulsar.sh download  fetch and unpack the distribution only
+#
+# When PULSAR_URL and PULSAR_ADMIN_URL are both set, an existing cluster is used: nothing is
+# downloaded or started, only the tenant and namespaces are created there.
+set -euo pipefail
+
+PULSAR_VERSION=${PULSAR_VERSION:-4.0.8}
+CACHE_DIR=${BEACON_CACHE_DIR:-$HOME/.cache/beacon}
+PULSAR_HOME_DIR="$CACHE_DIR/apache-pulsar-$PULSAR_VERSION"
+RUN_DIR="$CACHE_DIR/pulsar-run"
+PID_FILE="$RUN_DIR/pulsar.pid"
+LOG_FILE="$RUN_DIR/pulsar-standalone.log"
+ADMIN_URL=${PULSAR_ADMIN_URL:-http://127.0.0.1:8080}
+TENANT=${PULSAR_TENANT:-beacon}
+NAMESPACES=${PULSAR_NAMESPACES:-"bff campaign tracking commission payment test"}
+READY_TIMEOUT_S=${PULSAR_READY_TIMEOUT_S:-240}
+
+log() { printf '[pulsar] %s\n' "$*" >&2; }
+
+external_cluster() { [ -n "${PULSAR_URL:-}" ] && [ -n "${PULSAR_ADMIN_URL:-}" ]; }
+
+is_ready() {
+  # The broker answers "ready" before standalone has written its cluster and the public/default
+  # namespace; tenant creation fails with 412 until then, so wait for that last step too.
+  curl -fsS -m 5 "$ADMIN_URL/admin/v2/brokers/ready" >/dev/null 2>&1 &&
+    curl -fsS -m 5 "$ADMIN_URL/admin/v2/namespaces/public" 2>/dev/null | grep -q 'public/default'
+}
+
+download() {
+  [ -x "$PULSAR_HOME_DIR/bin/pulsar" ] && return 0
+  mkdir -p "$CACHE_DIR"
+  local t0=$SECONDS out="$CACHE_DIR/download"
+  log "fetching org.apache.pulsar:pulsar-server-distribution:$PULSAR_VERSION:tar.gz:bin from Maven Central"
+  # dependency-plugin 3.6+ can copy an artifact without a project; Debian's Maven ships an older default.
+  mvn -B -q org.apache.maven.plugins:maven-dependency-plugin:3.6.1:copy \
+    -Dartifact="org.apache.pulsar:pulsar-server-distribution:$PULSAR_VERSION:tar.gz:bin" \
+    -DoutputDirectory="$out" >&2
+  local tarball="$out/pulsar-server-distribution-$PULSAR_VERSION-bin.tar.gz"
+  log "downloaded $(du -m "$tarball" | cut -f1) MB in $((SECONDS - t0)) s; unpacking"
+  tar xzf "$tarball" -C "$CACHE_DIR"
+  rm -f "$tarball"
+}
+
+write_config() {
+  mkdir -p "$RUN_DIR"
+  local conf="$RUN_DIR/standalone.conf"
+  # Start from the distribution's file; later keys win in Pulsar's properties loader, so overrides are appended.
+  cp "$PULSAR_HOME_DIR/conf/standalone.conf" "$conf"
+  cat >>"$conf" <<'EOF'
+
+# --- Beacon overrides: a 2-core development machine ---
+advertisedAddress=127.0.0.1
+bindAddress=127.0.0.1
+webSocketServiceEnabled=true
+# Topics with no producers or subscriptions must survive between test runs and demo restarts.
+brokerDeleteInactiveTopicsEnabled=false
+isSchemaValidationEnforced=false
+numIOThreads=2
+numHttpServerThreads=8
+numOrderedExecutorThreads=2
+numExecutorThreadPoolSize=2
+managedLedgerNumSchedulerThreads=2
+bookkeeperNumberOfChannelsPerBookie=4
+dbStorage_writeCacheMaxSizeMb=32
+dbStorage_readAheadCacheMaxSizeMb=32
+dbStorage_rocksDB_blockCacheSize=33554432
+managedLedgerCacheSizeMB=64
+EOF
+  echo "$conf"
+}
+
+start() {
+  if external_cluster; then
+    log "using the cluster at $PULSAR_ADMIN_URL (PULSAR_URL and PULSAR_ADMIN_URL are set): nothing started"
+    create_namespaces
+    return 0
+  fi
+  if is_ready; then
+    log "a broker already answers at $ADMIN_URL"
+    create_namespaces
+    return 0
+  fi
+  download
+  local conf
+  conf=$(write_config)
+  local t0=$SECONDS
+  log "starting standalone (log: $LOG_FILE)"
+  (
+    cd "$PULSAR_HOME_DIR"
+    PULSAR_MEM=${PULSAR_MEM:-"-Xms256m -Xmx1g -XX:MaxDirectMemorySize=512m"} \
+    PULSAR_GC=${PULSAR_GC:-"-XX:+UseG1GC -XX:+PerfDisableSharedMem"} \
+    PULSAR_GC_LOG=" " \
+    PULSAR_LOG_DIR="$RUN_DIR/logs" \
+    PULSAR_STANDALONE_CONF="$conf" \
+      nohup bin/pulsar standalone --no-functions-worker --no-stream-storage \
+        --metadata-dir "$RUN_DIR/data/metadata" --bookkeeper-dir "$RUN_DIR/data/bookkeeper" \
+        >"$LOG_FILE" 2>&1 &
+    echo $! >"$PID_FILE"
+  )
+  until is_ready; do
+    if ! kill -0 "$(cat "$PID_FILE")" 2>/dev/null; then
+      log "standalone exited during startup; last lines of $LOG_FILE:"
+      tail -n 40 "$LOG_FILE" >&2
+      exit 1
+    fi
+    if [ $((SECONDS - t0)) -ge "$READY_TIMEOUT_S" ]; then
+      log "not ready after ${READY_TIMEOUT_S}s; see $LOG_FILE"
+      exit 1
+    fi
+    sleep 1
+  done
+  log "ready in $((SECONDS - t0)) s at $ADMIN_URL"
+  create_namespaces
+}
+
+admin_put() { # path [json-body]: 204/409 (already exists) are both fine
+  local code
+  code=$(curl -sS -m 20 -o /dev/null -w '%{http_code}' -X PUT -H 'Content-Type: application/json' \
+    --data "${2:-{\}}" "$ADMIN_URL/admin/v2/$1")
+  case "$code" in 2*|409) ;; *) log "PUT $1 -> HTTP $code"; return 1 ;; esac
+}
+
+create_namespaces() {
+  local clusters
+  clusters=$(curl -fsS -m 10 "$ADMIN_URL/admin/v2/clusters")
+  admin_put "tenants/$TENANT" "{\"allowedClusters\":$clusters}"
+  for ns in $NAMESPACES; do admin_put "namespaces/$TENANT/$ns"; done
+  log "tenant $TENANT with namespaces: $NAMESPACES"
+}
+
+stop() {
+  if [ ! -f "$PID_FILE" ]; then log "no broker started by this script"; return 0; fi
+  local pid
+  pid=$(cat "$PID_FILE")
+  if kill -0 "$pid" 2>/dev/null; then
+    kill "$pid"
+    for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
+    kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
+    log "stopped (pid $pid)"
+  fi
+  rm -f "$PID_FILE"
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  status) is_ready ;;
+  download) download ;;
+  *) echo "usage: $0 start|stop|status|download" >&2; exit 2 ;;
+esac
