@@ -75,6 +75,8 @@ export interface Decoded<T = unknown> {
 /** Encodes and decodes the messages of every topic, by message type. */
 export class CodecRegistry {
   private readonly byMessageType = new Map<string, TopicSchema>();
+  /** Older writer schemas seen in Pulsar's registry, by version, with a resolver to today's reader. */
+  private readonly writers = new Map<string, avro.Resolver>();
 
   constructor(readonly topics: TopicSchema[]) {
     for (const topic of topics) {
@@ -101,18 +103,29 @@ export class CodecRegistry {
     return topic.type.toBuffer(record);
   }
 
+  /** Teaches the registry an older (or newer) writer schema of a topic, e.g. read from Pulsar's registry. */
+  addWriterSchema(topicName: string, schema: AvroSchema): string {
+    const topic = this.topics.find((t) => t.name === topicName);
+    if (!topic) throw new CodecError(`unknown topic schema ${topicName}`);
+    const writer = avro.Type.forSchema(schema as avro.Schema);
+    const version = writer.fingerprint('sha256').toString('hex').slice(0, 16);
+    if (version !== topic.version) this.writers.set(version, topic.type.createResolver(writer));
+    return version;
+  }
+
   /**
-   * Decodes a payload written with this registry's schema version. A payload from another
-   * writer version is refused rather than misread (its writer schema would be needed to resolve it).
+   * Decodes a payload. One written with another schema version is resolved through that writer's
+   * schema when known (addWriterSchema) and refused otherwise, never misread.
    */
   decode<T = unknown>(messageType: string, schemaVersion: string, payload: Buffer): Decoded<T> {
     const topic = this.topicOf(messageType);
-    if (schemaVersion !== topic.version) {
+    const resolver = schemaVersion === topic.version ? undefined : this.writers.get(schemaVersion);
+    if (schemaVersion !== topic.version && !resolver) {
       throw new CodecError(`${messageType} was written with schema ${schemaVersion}; this reader knows ${topic.version}`);
     }
     let record: { payload: Record<string, unknown> };
     try {
-      record = topic.type.fromBuffer(payload) as typeof record;
+      record = topic.type.fromBuffer(payload, resolver) as typeof record;
     } catch (error) {
       throw new CodecError(`${messageType}: payload is not valid Avro for its schema (${(error as Error).message})`);
     }

@@ -1,0 +1,43 @@
+import { divideHalfEven, formatAmount, parseAmount, percentOf } from '../src/index.js';
+
+describe('money at the HTTP edge', () => {
+  it('parses decimal strings into minor units per currency', () => {
+    expect(parseAmount('12.50', 'USD')).toEqual({ amountMinor: 1250, currency: 'USD' });
+    expect(parseAmount('12.5', 'EUR')).toEqual({ amountMinor: 1250, currency: 'EUR' });
+    expect(parseAmount('7', 'COP')).toEqual({ amountMinor: 700, currency: 'COP' });
+    expect(parseAmount('500', 'JPY')).toEqual({ amountMinor: 500, currency: 'JPY' });
+  });
+
+  it('refuses more fraction digits than the currency allows, signs, exponents and unknown currencies', () => {
+    expect(() => parseAmount('1.234', 'USD')).toThrow(/2 fraction digits/);
+    expect(() => parseAmount('1.5', 'JPY')).toThrow(/0 fraction digits/);
+    expect(() => parseAmount('-1.00', 'USD')).toThrow(/negative/);
+    expect(() => parseAmount('1e3', 'USD')).toThrow(/decimal amount/);
+    expect(() => parseAmount('1.00', 'XXX')).toThrow(/unsupported currency/);
+  });
+
+  it('formats minor units back, including negatives and zero-decimal currencies', () => {
+    expect(formatAmount({ amountMinor: 1250, currency: 'USD' })).toBe('12.50');
+    expect(formatAmount({ amountMinor: 5, currency: 'USD' })).toBe('0.05');
+    expect(formatAmount({ amountMinor: -5, currency: 'USD' })).toBe('-0.05');
+    expect(formatAmount({ amountMinor: 500, currency: 'JPY' })).toBe('500');
+  });
+});
+
+describe('rounding half to even', () => {
+  it('rounds ties to the even neighbour and others to the nearest', () => {
+    expect(divideHalfEven(5n, 2n)).toBe(2n); // 2.5 → 2
+    expect(divideHalfEven(7n, 2n)).toBe(4n); // 3.5 → 4
+    expect(divideHalfEven(-5n, 2n)).toBe(-2n);
+    expect(divideHalfEven(26n, 10n)).toBe(3n);
+    expect(divideHalfEven(24n, 10n)).toBe(2n);
+  });
+
+  it('computes percentage commissions in minor units', () => {
+    expect(percentOf({ amountMinor: 10000, currency: 'USD' }, '10')).toEqual({ amountMinor: 1000, currency: 'USD' });
+    // 12.5% of 0.25 = 0.03125 → 3 cents; 10% of 0.25 = 0.025 → 2 cents (tie to even)
+    expect(percentOf({ amountMinor: 25, currency: 'USD' }, '12.5').amountMinor).toBe(3);
+    expect(percentOf({ amountMinor: 25, currency: 'USD' }, '10').amountMinor).toBe(2);
+    expect(percentOf({ amountMinor: 35, currency: 'USD' }, '10').amountMinor).toBe(4);
+  });
+});
