@@ -40,7 +40,8 @@ export function parseTopicSchema(name: string, file: string, text: string): Topi
   if (!(type instanceof avro.types.RecordType)) throw new CodecError(`${file}: top level must be a record`);
   const payload = type.fields.find((f) => f.name === 'payload');
   if (!payload || type.fields.length !== 1) throw new CodecError(`${file}: the record must have exactly one field, "payload"`);
-  const branches = payload.type instanceof avro.types.UnionType ? payload.type.types : [payload.type];
+  const union = payload.type as avro.Type & { types?: avro.Type[] };
+  const branches = union.types ?? [payload.type];
   const messageTypes = new Map<string, string>();
   for (const branch of branches) {
     if (!(branch instanceof avro.types.RecordType) || !branch.name) throw new CodecError(`${file}: every payload branch must be a named record`);
@@ -144,4 +145,9 @@ function toPlain(value: unknown): unknown {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) out[k] = toPlain(v);
   return out;
+}
+
+/** `campaign/events` → `persistent://beacon/campaign/events` */
+export function pulsarTopic(schemaName: string, tenant = process.env.PULSAR_TENANT ?? 'beacon'): string {
+  return `persistent://${tenant}/${schemaName}`;
 }

@@ -1,0 +1,376 @@
+/**
+ * MessageBus over Pulsar's WebSocket API (`/ws/v2/producer|consumer/...` on the broker's web port).
+ * Facts it relies on are in shared/design/pulsar-websocket.md: acks matched by `context`, no
+ * producer memory limit (we bound in-flight sends), sockets that drop lose their acks (we fail
+ * those sends at once; the outbox retries), idle sockets closed after 5 minutes (we ping).
+ */
+import { randomUUID } from 'node:crypto';
+import WebSocket from 'ws';
+import type { Logger } from 'pino';
+import {
+  defaultDeadLetterTopic,
+  PublishError,
+  type IncomingMessage,
+  type MessageBus,
+  type MessageHandler,
+  type OutgoingMessage,
+  type PublishReceipt,
+  type SubscribeOptions,
+  type Subscription,
+} from '../bus.js';
+import { KeyedQueue } from './keyed-queue.js';
+
+export interface WebSocketBusOptions {
+  /** Broker web URL, e.g. http://127.0.0.1:8080 */
+  serviceUrl: string;
+  token?: string;
+  sendTimeoutMs?: number;
+  maxInFlightSends?: number;
+  /** Handlers running at once per subscription (different keys only). */
+  maxConcurrentHandlers?: number;
+  logger?: Logger;
+  producerName?: string;
+}
+
+const PING_INTERVAL_MS = 30_000;
+const MAX_BACKOFF_MS = 10_000;
+
+/** `persistent://tenant/ns/topic` → `persistent/tenant/ns/topic` for WebSocket URLs. */
+function topicPath(topic: string): string {
+  const match = /^(persistent|non-persistent):\/\/(.+)$/.exec(topic);
+  if (!match) throw new Error(`topic must be fully qualified (persistent://tenant/namespace/topic): ${topic}`);
+  return `${match[1]}/${match[2]}`;
+}
+
+function backoff(attempt: number): number {
+  const base = Math.min(MAX_BACKOFF_MS, 100 * 2 ** attempt);
+  return base / 2 + Math.random() * (base / 2);
+}
+
+/** Bounds in-flight sends: the proxy's producer has no memory limit of its own. */
+class Semaphore {
+  private waiters: Array<() => void> = [];
+  constructor(private available: number) {}
+  async acquire(): Promise<void> {
+    if (this.available > 0) {
+      this.available--;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiters.push(resolve));
+  }
+  release(): void {
+    const next = this.waiters.shift();
+    if (next) next();
+    else this.available++;
+  }
+}
+
+interface PendingSend {
+  resolve: (receipt: PublishReceipt) => void;
+  reject: (error: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+/** One producer socket per topic; reopened lazily after a drop. */
+class TopicProducer {
+  private socket: WebSocket | undefined;
+  private opening: Promise<WebSocket> | undefined;
+  private readonly pending = new Map<string, PendingSend>();
+  private ping: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly url: string,
+    private readonly headers: Record<string, string>,
+    private readonly sendTimeoutMs: number,
+    private readonly logger: Logger | undefined,
+  ) {}
+
+  async send(message: OutgoingMessage): Promise<PublishReceipt> {
+    if (this.closed) throw new PublishError('bus is closed', false);
+    const socket = await this.open();
+    const context = randomUUID();
+    return new Promise<PublishReceipt>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(context);
+        reject(new PublishError(`send timed out after ${this.sendTimeoutMs} ms`));
+      }, this.sendTimeoutMs);
+      this.pending.set(context, { resolve, reject, timer });
+      const frame = JSON.stringify({
+        payload: message.payload.toString('base64'),
+        properties: message.properties,
+        key: message.key,
+        context,
+      });
+      socket.send(frame, (error) => {
+        if (error) this.settle(context, new PublishError(`send failed: ${error.message}`));
+      });
+    });
+  }
+
+  private settle(context: string, outcome: PublishReceipt | Error): void {
+    const entry = this.pending.get(context);
+    if (!entry) return;
+    this.pending.delete(context);
+    clearTimeout(entry.timer);
+    if (outcome instanceof Error) entry.reject(outcome);
+    else entry.resolve(outcome);
+  }
+
+  private open(): Promise<WebSocket> {
+    if (this.socket?.readyState === WebSocket.OPEN) return Promise.resolve(this.socket);
+    this.opening ??= new Promise<WebSocket>((resolve, reject) => {
+      const socket = new WebSocket(this.url, { headers: this.headers, handshakeTimeout: this.sendTimeoutMs });
+      socket.once('open', () => {
+        this.socket = socket;
+        this.opening = undefined;
+        this.ping = setInterval(() => socket.ping(), PING_INTERVAL_MS);
+        resolve(socket);
+      });
+      socket.once('unexpected-response', (_req, res) => {
+        this.opening = undefined;
+        reject(new PublishError(`producer connection refused: HTTP ${res.statusCode}`, res.statusCode !== 400));
+        socket.terminate();
+      });
+      socket.on('error', (error) => {
+        if (this.opening) {
+          this.opening = undefined;
+          reject(new PublishError(`producer connection failed: ${error.message}`));
+        }
+        this.logger?.warn({ err: error.message, url: this.url }, 'producer socket error');
+      });
+      socket.on('message', (data) => this.onAck(data.toString()));
+      socket.on('close', () => this.onClose(socket));
+    });
+    return this.opening;
+  }
+
+  private onAck(text: string): void {
+    let ack: { result?: string; messageId?: string; context?: string; errorMsg?: string };
+    try {
+      ack = JSON.parse(text) as typeof ack;
+    } catch {
+      return;
+    }
+    if (!ack.context) return;
+    if (ack.result === 'ok') this.settle(ack.context, { brokerMessageId: ack.messageId ?? '' });
+    else this.settle(ack.context, new PublishError(`broker refused the message: ${ack.result} ${ack.errorMsg ?? ''}`.trim()));
+  }
+
+  private onClose(socket: WebSocket): void {
+    if (this.socket === socket) this.socket = undefined;
+    clearInterval(this.ping);
+    // The acks of these sends are lost with the socket; the message may or may not be stored.
+    for (const context of [...this.pending.keys()]) {
+      this.settle(context, new PublishError('connection closed before the broker acknowledged the send'));
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    this.socket?.close();
+    this.socket = undefined;
+  }
+}
+
+interface DeliveryFrame {
+  messageId: string;
+  payload: string;
+  properties?: Record<string, string>;
+  publishTime: string;
+  redeliveryCount?: number;
+  key?: string;
+}
+
+class WebSocketSubscription implements Subscription {
+  private socket: WebSocket | undefined;
+  private closed = false;
+  private attempt = 0;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private ping: NodeJS.Timeout | undefined;
+  private readonly queue: KeyedQueue;
+  /** Our own delivery count per broker message id: the broker's count is approximate (see the doc). */
+  private readonly deliveries = new Map<string, number>();
+  private readyResolve: (() => void) | undefined;
+  private readyReject: ((error: Error) => void) | undefined;
+  readonly ready: Promise<void>;
+
+  constructor(
+    private readonly url: string,
+    private readonly headers: Record<string, string>,
+    private readonly options: SubscribeOptions,
+    private readonly handler: MessageHandler,
+    concurrency: number,
+    private readonly logger: Logger | undefined,
+  ) {
+    this.queue = new KeyedQueue(concurrency);
+    this.ready = new Promise<void>((resolve, reject) => {
+      this.readyResolve = resolve;
+      this.readyReject = reject;
+    });
+    this.connect();
+  }
+
+  private connect(): void {
+    if (this.closed) return;
+    const socket = new WebSocket(this.url, { headers: this.headers, handshakeTimeout: 10_000 });
+    socket.once('open', () => {
+      this.socket = socket;
+      this.attempt = 0;
+      this.ping = setInterval(() => socket.ping(), PING_INTERVAL_MS);
+      this.readyResolve?.();
+      this.readyResolve = undefined;
+      this.readyReject = undefined;
+      this.logger?.debug({ topic: this.options.topic, subscription: this.options.subscription }, 'subscribed');
+    });
+    socket.once('unexpected-response', (_req, res) => {
+      const error = new Error(`subscribe to ${this.options.topic} refused: HTTP ${res.statusCode}`);
+      socket.terminate();
+      // A bad request will not get better by retrying; anything else (busy, 5xx) may.
+      if (res.statusCode === 400 && this.readyReject) {
+        this.closed = true;
+        this.readyReject(error);
+      }
+    });
+    socket.on('error', (error) => {
+      this.logger?.warn({ err: error.message, topic: this.options.topic }, 'consumer socket error');
+    });
+    socket.on('message', (data) => this.onDelivery(socket, data.toString()));
+    socket.on('close', () => {
+      clearInterval(this.ping);
+      if (this.socket === socket) this.socket = undefined;
+      if (this.closed) return;
+      const delay = backoff(this.attempt++);
+      this.logger?.info({ topic: this.options.topic, delayMs: Math.round(delay) }, 'consumer disconnected; reconnecting');
+      this.reconnectTimer = setTimeout(() => this.connect(), delay);
+    });
+  }
+
+  private onDelivery(socket: WebSocket, text: string): void {
+    let frame: DeliveryFrame;
+    try {
+      frame = JSON.parse(text) as DeliveryFrame;
+    } catch {
+      return;
+    }
+    if (!frame.messageId) return;
+    const seen = (this.deliveries.get(frame.messageId) ?? 0) + 1;
+    this.deliveries.set(frame.messageId, seen);
+    const message: IncomingMessage = {
+      topic: this.options.topic,
+      brokerMessageId: frame.messageId,
+      key: frame.key,
+      payload: Buffer.from(frame.payload ?? '', 'base64'),
+      properties: frame.properties ?? {},
+      redeliveryCount: Math.max(frame.redeliveryCount ?? 0, seen - 1),
+      publishTime: frame.publishTime,
+    };
+    this.queue.push(message.key ?? message.brokerMessageId, async () => {
+      let ok = false;
+      try {
+        await this.handler(message);
+        ok = true;
+      } catch (error) {
+        this.logger?.warn({ err: (error as Error).message, topic: this.options.topic, redeliveryCount: message.redeliveryCount }, 'handler failed; negative ack');
+      }
+      if (ok) this.deliveries.delete(frame.messageId);
+      // Acks go on the socket that delivered; after a reconnect the broker redelivers anyway.
+      if (socket.readyState === WebSocket.OPEN) {
+        socket.send(JSON.stringify(ok ? { messageId: frame.messageId } : { type: 'negativeAcknowledge', messageId: frame.messageId }));
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.reconnectTimer);
+    clearInterval(this.ping);
+    this.readyReject?.(new Error('subscription closed'));
+    await this.queue.drain();
+    this.socket?.close();
+  }
+}
+
+export function createWebSocketBus(options: WebSocketBusOptions): MessageBus {
+  const base = options.serviceUrl.replace(/\/$/, '');
+  const wsBase = base.replace(/^http/, 'ws');
+  const headers: Record<string, string> = options.token ? { Authorization: `Bearer ${options.token}` } : {};
+  const sendTimeoutMs = options.sendTimeoutMs ?? 10_000;
+  const inFlight = new Semaphore(options.maxInFlightSends ?? 1000);
+  const producers = new Map<string, TopicProducer>();
+  const subscriptions = new Set<WebSocketSubscription>();
+  let closed = false;
+
+  function producerFor(topic: string): TopicProducer {
+    let producer = producers.get(topic);
+    if (!producer) {
+      const params = new URLSearchParams({ sendTimeoutMillis: String(sendTimeoutMs) });
+      if (options.producerName) params.set('producerName', `${options.producerName}-${randomUUID().slice(0, 8)}`);
+      producer = new TopicProducer(`${wsBase}/ws/v2/producer/${topicPath(topic)}?${params}`, headers, sendTimeoutMs, options.logger);
+      producers.set(topic, producer);
+    }
+    return producer;
+  }
+
+  return {
+    driver: 'websocket',
+
+    async publish(message) {
+      if (closed) throw new PublishError('bus is closed', false);
+      await inFlight.acquire();
+      try {
+        return await producerFor(message.topic).send(message);
+      } finally {
+        inFlight.release();
+      }
+    },
+
+    async subscribe(subscribeOptions, handler) {
+      const maxDeliveries = subscribeOptions.maxDeliveries ?? 10;
+      const params = new URLSearchParams({
+        subscriptionType: subscribeOptions.type ?? 'Key_Shared',
+        subscriptionInitialPosition: subscribeOptions.initialPosition ?? 'Earliest',
+        receiverQueueSize: String(subscribeOptions.receiverQueueSize ?? 100),
+        negativeAckRedeliveryDelay: String(subscribeOptions.nackRedeliveryDelayMs ?? 1000),
+      });
+      if (maxDeliveries > 0) {
+        // The broker counts redeliveries, so N deliveries = N - 1 redeliveries before dead-lettering.
+        params.set('maxRedeliverCount', String(Math.max(1, maxDeliveries - 1)));
+        params.set('deadLetterTopic', subscribeOptions.deadLetterTopic ?? defaultDeadLetterTopic(subscribeOptions.topic, subscribeOptions.subscription));
+      }
+      if (subscribeOptions.consumerName) params.set('consumerName', subscribeOptions.consumerName);
+      const url = `${wsBase}/ws/v2/consumer/${topicPath(subscribeOptions.topic)}/${encodeURIComponent(subscribeOptions.subscription)}?${params}`;
+      const subscription = new WebSocketSubscription(url, headers, subscribeOptions, handler, options.maxConcurrentHandlers ?? 16, options.logger);
+      subscriptions.add(subscription);
+      try {
+        await subscription.ready;
+      } catch (error) {
+        subscriptions.delete(subscription);
+        throw error;
+      }
+      return {
+        close: async () => {
+          subscriptions.delete(subscription);
+          await subscription.close();
+        },
+      };
+    },
+
+    async isHealthy() {
+      try {
+        const response = await fetch(`${base}/admin/v2/brokers/ready`, { signal: AbortSignal.timeout(3000), headers });
+        return response.ok;
+      } catch {
+        return false;
+      }
+    },
+
+    async close() {
+      closed = true;
+      await Promise.all([...subscriptions].map((s) => s.close()));
+      subscriptions.clear();
+      for (const producer of producers.values()) producer.close();
+      producers.clear();
+    },
+  };
+}

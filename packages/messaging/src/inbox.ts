@@ -1,0 +1,22 @@
+/**
+ * The idempotent inbox: a message id is claimed per subscription inside the handler's own
+ * transaction, so a redelivered or duplicated message is recognised and skipped.
+ */
+import type { Kysely, Transaction } from 'kysely';
+import type { MessagingTables } from './schema.js';
+
+/** True the first time this subscription sees the message; false when it was already processed. */
+export async function claim(
+  trx: Transaction<MessagingTables> | Kysely<MessagingTables>,
+  subscription: string,
+  messageId: string,
+  messageType: string,
+): Promise<boolean> {
+  const inserted = await trx
+    .insertInto('inbox')
+    .values({ subscription, message_id: messageId, message_type: messageType })
+    .onConflict((oc) => oc.columns(['subscription', 'message_id']).doNothing())
+    .returning('message_id')
+    .executeTakeFirst();
+  return inserted !== undefined;
+}

@@ -1,0 +1,217 @@
+/**
+ * Transactional outbox. A handler writes its state change and the messages it emits in one
+ * PostgreSQL transaction; the relay publishes unpublished rows to Pulsar, in order per key, and
+ * marks them sent. It wakes on LISTEN/NOTIFY and polls as a fallback. A transaction-scoped
+ * advisory lock lets only one relay of a database publish at a time, so replicas never publish a
+ * row twice; a relay that dies after publishing but before committing leaves rows that are sent
+ * again, which the consumers' inbox absorbs (same message-id).
+ */
+import pg from 'pg';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Logger } from 'pino';
+import type { MessageBus, OutgoingMessage } from './bus.js';
+import { Header } from './envelope.js';
+import type { MessagingTables } from './schema.js';
+
+export const OUTBOX_CHANNEL = 'beacon_outbox';
+/** Arbitrary constant: each service has its own database, so one lock id per database is enough. */
+const RELAY_LOCK_ID = 724_311_001;
+
+export async function enqueue(trx: Transaction<MessagingTables> | Kysely<MessagingTables>, message: OutgoingMessage): Promise<void> {
+  const messageId = message.properties[Header.messageId];
+  if (!messageId) throw new Error('outbox messages need a message-id property');
+  await trx
+    .insertInto('outbox')
+    .values({
+      message_id: messageId,
+      topic: message.topic,
+      key: message.key,
+      payload: message.payload,
+      properties: JSON.stringify(message.properties),
+      published_at: null,
+      last_error: null,
+    })
+    .execute();
+  await sql`SELECT pg_notify(${OUTBOX_CHANNEL}, '')`.execute(trx);
+}
+
+export interface OutboxRelayOptions {
+  db: Kysely<MessagingTables>;
+  /** Connection string for the LISTEN connection (a pooled connection cannot hold LISTEN). */
+  connectionString: string;
+  bus: MessageBus;
+  logger?: Logger;
+  pollIntervalMs?: number;
+  batchSize?: number;
+  onPublished?: (count: number) => void;
+}
+
+export interface OutboxStats {
+  backlog: number;
+  oldestAgeSeconds: number;
+}
+
+export interface OutboxRelay {
+  /** Publishes one batch now; returns how many rows were published. */
+  flushOnce(): Promise<number>;
+  stats(): Promise<OutboxStats>;
+  /** Stops waking up, then publishes what is pending for at most `timeoutMs`. */
+  stop(timeoutMs?: number): Promise<void>;
+}
+
+interface Row {
+  id: string;
+  message_id: string;
+  topic: string;
+  key: string;
+  payload: Buffer;
+  properties: Record<string, string>;
+}
+
+export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
+  const { db, bus, logger } = options;
+  const pollIntervalMs = options.pollIntervalMs ?? 1000;
+  const batchSize = options.batchSize ?? 200;
+  let stopped = false;
+  let wake: (() => void) | undefined;
+  let failures = 0;
+  let listener: pg.Client | undefined;
+  let listenRetry: NodeJS.Timeout | undefined;
+
+  async function publishBatch(): Promise<{ published: number; full: boolean; failed: number }> {
+    return db.transaction().execute(async (trx) => {
+      const lock = await sql<{ ok: boolean }>`SELECT pg_try_advisory_xact_lock(${RELAY_LOCK_ID}) AS ok`.execute(trx);
+      if (!lock.rows[0]?.ok) return { published: 0, full: false, failed: 0 };
+      const rows = (await trx
+        .selectFrom('outbox')
+        .select(['id', 'message_id', 'topic', 'key', 'payload', 'properties'])
+        .where('published_at', 'is', null)
+        .orderBy('id')
+        .limit(batchSize)
+        .execute()) as Row[];
+      if (rows.length === 0) return { published: 0, full: false, failed: 0 };
+
+      const byKey = new Map<string, Row[]>();
+      for (const row of rows) {
+        const group = byKey.get(`${row.topic}\u0000${row.key}`) ?? [];
+        group.push(row);
+        byKey.set(`${row.topic}\u0000${row.key}`, group);
+      }
+      const sent: string[] = [];
+      const failed: Array<{ id: string; error: string }> = [];
+      // Keys go concurrently; within a key one at a time, stopping at the first failure to keep order.
+      await Promise.all(
+        [...byKey.values()].map(async (group) => {
+          for (const row of group) {
+            try {
+              await bus.publish({ topic: row.topic, key: row.key, payload: row.payload, properties: row.properties });
+              sent.push(row.id);
+            } catch (error) {
+              failed.push({ id: row.id, error: (error as Error).message });
+              return;
+            }
+          }
+        }),
+      );
+      if (sent.length > 0) {
+        await trx.updateTable('outbox').set({ published_at: new Date() }).where('id', 'in', sent).execute();
+      }
+      for (const f of failed) {
+        await trx
+          .updateTable('outbox')
+          .set((eb) => ({ attempts: eb('attempts', '+', 1), last_error: f.error }))
+          .where('id', '=', f.id)
+          .execute();
+      }
+      return { published: sent.length, full: rows.length === batchSize, failed: failed.length };
+    });
+  }
+
+  async function loop(): Promise<void> {
+    while (!stopped) {
+      let again = false;
+      try {
+        const result = await publishBatch();
+        if (result.published > 0) options.onPublished?.(result.published);
+        if (result.failed > 0) {
+          failures++;
+          logger?.warn({ failed: result.failed }, 'outbox: some messages could not be published; will retry');
+        } else {
+          failures = 0;
+        }
+        again = result.full && result.failed === 0;
+      } catch (error) {
+        failures++;
+        logger?.error({ err: (error as Error).message }, 'outbox relay pass failed');
+      }
+      if (again) continue;
+      const delay = failures > 0 ? Math.min(30_000, pollIntervalMs * 2 ** Math.min(failures, 5)) : pollIntervalMs;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delay);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wake = undefined;
+    }
+  }
+
+  async function listen(): Promise<void> {
+    if (stopped) return;
+    const client = new pg.Client({ connectionString: options.connectionString });
+    const retry = () => {
+      if (listener === client) listener = undefined;
+      client.end().catch(() => undefined);
+      if (!stopped) listenRetry = setTimeout(() => void listen(), 1000);
+    };
+    client.on('error', (error) => {
+      logger?.warn({ err: error.message }, 'outbox LISTEN connection lost; reconnecting');
+      retry();
+    });
+    client.on('notification', () => {
+      // Only wake when not in backoff: a notify must not defeat retry spacing after failures.
+      if (failures === 0) wake?.();
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
+      listener = client;
+    } catch (error) {
+      logger?.warn({ err: (error as Error).message }, 'outbox LISTEN failed; polling only until it reconnects');
+      retry();
+    }
+  }
+
+  void listen();
+  const running = loop();
+
+  return {
+    async flushOnce() {
+      return (await publishBatch()).published;
+    },
+
+    async stats() {
+      const row = await db
+        .selectFrom('outbox')
+        .select([(eb) => eb.fn.countAll<string>().as('backlog'), (eb) => eb.fn.min('created_at').as('oldest')])
+        .where('published_at', 'is', null)
+        .executeTakeFirst();
+      const oldest = row?.oldest ? new Date(row.oldest as unknown as string).getTime() : undefined;
+      return { backlog: Number(row?.backlog ?? 0), oldestAgeSeconds: oldest ? (Date.now() - oldest) / 1000 : 0 };
+    },
+
+    async stop(timeoutMs = 5000) {
+      stopped = true;
+      clearTimeout(listenRetry);
+      wake?.();
+      await running;
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline) {
+        const result = await publishBatch().catch(() => ({ published: 0, full: false, failed: 1 }));
+        if (!result.full || result.failed > 0) break;
+      }
+      await listener?.end().catch(() => undefined);
+    },
+  };
+}
