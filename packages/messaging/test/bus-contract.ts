@@ -15,11 +15,11 @@ export interface ContractCapabilities {
 
 const props = (n: number, extra: Record<string, string> = {}) => ({ n: String(n), 'message-id': `m-${n}`, ...extra });
 
-export function describeBusContract(name: string, createBus: () => MessageBus, capabilities: ContractCapabilities): void {
+export function describeBusContract(name: string, createBus: () => MessageBus | Promise<MessageBus>, capabilities: ContractCapabilities): void {
   describe(`MessageBus contract: ${name}`, () => {
     let bus: MessageBus;
-    beforeEach(() => {
-      bus = createBus();
+    beforeEach(async () => {
+      bus = await createBus();
     });
     afterEach(async () => {
       await bus.close();

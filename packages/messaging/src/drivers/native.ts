@@ -1,8 +1,8 @@
 /**
  * MessageBus over the official `pulsar-client` package (binary protocol, wraps the C++ libpulsar).
- * It is loaded only where it is installed: its install step downloads libpulsar, which machines
- * without that download cannot do, so it is not a dependency of this package; install it
- * yourself (`pnpm add pulsar-client --filter @beacon/messaging`) where libpulsar is available.
+ * It is an optional dependency: its install step fetches a prebuilt binding from
+ * archive.apache.org or builds one against libpulsar; where neither works pnpm skips it, the
+ * import below fails, and callers get the reason instead of a bus.
  */
 import {
   defaultDeadLetterTopic,
