@@ -1,0 +1,65 @@
+/**
+ * Beacon's message contracts: the generated types, the codecs built from schemas/, topic names,
+ * and registration of each topic's schema in Pulsar's schema registry.
+ */
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CodecRegistry, loadTopicSchemas, pulsarTopic, type AvroSchema } from '@beacon/messaging';
+import { MESSAGE_TOPICS, type MessageType } from './generated.js';
+
+export * from './generated.js';
+
+const schemasDir = join(dirname(fileURLToPath(import.meta.url)), '../../../schemas');
+let registry: CodecRegistry | undefined;
+
+export function codecs(): CodecRegistry {
+  registry ??= new CodecRegistry(loadTopicSchemas(schemasDir));
+  return registry;
+}
+
+/** `campaign/events` → `persistent://beacon/campaign/events` (tenant from PULSAR_TENANT). */
+export function topicFor(schemaName: string, tenant?: string): string {
+  return pulsarTopic(schemaName, tenant);
+}
+
+export function topicOfMessage(messageType: MessageType, tenant?: string): string {
+  return pulsarTopic(MESSAGE_TOPICS[messageType], tenant);
+}
+
+function adminPath(topic: string): string {
+  return topic.replace(/^persistent:\/\//, '');
+}
+
+/**
+ * Uploads every topic's schema to Pulsar's schema registry so operators can see it. Uploading the
+ * same schema again is a no-op on the broker; an incompatible one is refused with 409.
+ */
+export async function registerSchemas(adminUrl: string, registryToUse: CodecRegistry = codecs(), tenant?: string): Promise<void> {
+  for (const topic of registryToUse.topics) {
+    const url = `${adminUrl}/admin/v2/schemas/${adminPath(pulsarTopic(topic.name, tenant))}/schema`;
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ type: 'AVRO', schema: JSON.stringify(topic.type.schema()), properties: { 'schema-version': topic.version } }),
+    });
+    if (!response.ok) {
+      throw new Error(`registering the schema of ${topic.name} failed: HTTP ${response.status} ${await response.text()}`);
+    }
+  }
+}
+
+/** Teaches the codecs every schema version in Pulsar's registry, so older writers can still be read. */
+export async function loadRegisteredWriterSchemas(adminUrl: string, registryToUse: CodecRegistry = codecs(), tenant?: string): Promise<number> {
+  let learned = 0;
+  for (const topic of registryToUse.topics) {
+    const response = await fetch(`${adminUrl}/admin/v2/schemas/${adminPath(pulsarTopic(topic.name, tenant))}/schemas`);
+    if (response.status === 404) continue;
+    if (!response.ok) throw new Error(`reading the schemas of ${topic.name} failed: HTTP ${response.status}`);
+    const body = (await response.json()) as { getSchemaResponses?: Array<{ data: string }> };
+    for (const entry of body.getSchemaResponses ?? []) {
+      registryToUse.addWriterSchema(topic.name, JSON.parse(entry.data) as AvroSchema);
+      learned++;
+    }
+  }
+  return learned;
+}

@@ -1,0 +1,151 @@
+/**
+ * The wiring every Beacon service shares, top-down: config → database + migrations → bus →
+ * schemas → outbox relay → handlers → ops server → graceful shutdown (stop consuming, finish
+ * what is in flight, flush the outbox, close connections).
+ */
+import type { Kysely } from 'kysely';
+import type { Migration } from 'kysely/migration';
+import type { Logger } from 'pino';
+import {
+  createBus,
+  pulsarTopic,
+  runHandlers,
+  startOutboxRelay,
+  type CodecRegistry,
+  type HandlerMap,
+  type MessageBus,
+  type MessagingTables,
+  type OutboxRelay,
+  type Subscription,
+} from '@beacon/messaging';
+import { codecs as contractCodecs, loadRegisteredWriterSchemas, registerSchemas } from '@beacon/contracts';
+import { loadConfig, type ServiceConfig } from './config.js';
+import { connect, ensureDatabase, migrate } from './database.js';
+import { createLogger } from './logger.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { startOpsServer } from './ops.js';
+import { createShutdown, type Shutdown } from './shutdown.js';
+
+export interface ServiceContext<DB> {
+  config: ServiceConfig;
+  logger: Logger;
+  db: Kysely<DB>;
+  bus: MessageBus;
+  codecs: CodecRegistry;
+  metrics: Metrics;
+  relay: OutboxRelay;
+}
+
+export interface SubscriptionDefinition<DB> {
+  /** Topic schema name, e.g. `campaign/commands` */
+  topic: string;
+  handlers: HandlerMap<DB>;
+  /** Default 1000 ms. */
+  nackRedeliveryDelayMs?: number;
+  /** Default 10 deliveries, then the dead-letter topic. */
+  maxDeliveries?: number;
+}
+
+export interface ServiceDefinition<DB extends MessagingTables> {
+  name: string;
+  defaultOpsPort: number;
+  migrations: Record<string, Migration>;
+  subscriptions: (ctx: ServiceContext<DB>) => SubscriptionDefinition<DB>[];
+  /** Extra work after handlers start (an HTTP API, a timer); returns how to stop it. */
+  start?: (ctx: ServiceContext<DB>) => Promise<() => Promise<void>>;
+}
+
+export interface RunningService<DB> extends ServiceContext<DB> {
+  opsPort: number;
+  stop(): Promise<void>;
+}
+
+export async function startService<DB extends MessagingTables>(
+  definition: ServiceDefinition<DB>,
+  options: { env?: NodeJS.ProcessEnv; exitOnSignal?: boolean; logger?: Logger } = {},
+): Promise<RunningService<DB>> {
+  const config = loadConfig(definition.name, definition.defaultOpsPort, options.env);
+  const logger = options.logger ?? createLogger(definition.name, config.logLevel);
+  const metrics = createMetrics(definition.name);
+  const shutdown: Shutdown = createShutdown(logger, 15_000, options.exitOnSignal ?? true);
+
+  await ensureDatabase(config.databaseUrl);
+  const { db } = connect<DB>(config.databaseUrl);
+  shutdown.onShutdown('database', () => db.destroy());
+  await migrate(db as unknown as Kysely<unknown>, definition.migrations);
+
+  const bus = await createBus({ driver: config.busDriver, serviceUrl: config.pulsarAdminUrl, brokerUrl: config.pulsarUrl, logger, producerName: definition.name });
+  shutdown.onShutdown('bus', () => bus.close());
+  const codecs = contractCodecs();
+  if (config.busDriver !== 'memory') {
+    await registerSchemas(config.pulsarAdminUrl, codecs, config.tenant);
+    await loadRegisteredWriterSchemas(config.pulsarAdminUrl, codecs, config.tenant);
+  }
+
+  const relay = startOutboxRelay({
+    db: db as unknown as Kysely<MessagingTables>,
+    connectionString: config.databaseUrl,
+    bus,
+    logger,
+    onPublished: (count) => metrics.published.inc({ source: 'outbox' }, count),
+  });
+  shutdown.onShutdown('outbox relay (flush)', () => relay.stop());
+  const statsTimer = setInterval(() => {
+    relay
+      .stats()
+      .then((s) => {
+        metrics.outboxBacklog.set(s.backlog);
+        metrics.outboxAgeSeconds.set(s.oldestAgeSeconds);
+      })
+      .catch(() => undefined);
+  }, 5000);
+  statsTimer.unref();
+  shutdown.onShutdown('outbox stats', async () => clearInterval(statsTimer));
+
+  const ctx: ServiceContext<DB> = { config, logger, db, bus, codecs, metrics, relay };
+  const subscriptions: Subscription[] = [];
+  const definitions = definition.subscriptions(ctx);
+  for (const sub of definitions) {
+    const maxDeliveries = sub.maxDeliveries ?? 10;
+    subscriptions.push(
+      await runHandlers<DB>({
+        bus,
+        db,
+        codecs,
+        service: definition.name,
+        logger,
+        tenant: config.tenant,
+        handlers: sub.handlers,
+        subscription: {
+          topic: pulsarTopic(sub.topic, config.tenant),
+          name: `${definition.name}-service`,
+          type: 'Key_Shared',
+          initialPosition: 'Earliest',
+          nackRedeliveryDelayMs: sub.nackRedeliveryDelayMs ?? 1000,
+          maxDeliveries,
+        },
+        onHandled: (type, outcome, seconds) => {
+          metrics.consumed.inc({ type, outcome });
+          metrics.handlerSeconds.observe({ type }, seconds);
+        },
+      }),
+    );
+  }
+  shutdown.onShutdown('consumers (finish in-flight)', async () => {
+    await Promise.all(subscriptions.map((s) => s.close()));
+  });
+
+  if (definition.start) shutdown.onShutdown('service extras', await definition.start(ctx));
+
+  const ops = await startOpsServer(config.opsPort, metrics.registry, {
+    database: async () => {
+      await db.selectNoFrom((eb) => eb.lit(1).as('ok')).execute();
+      return true;
+    },
+    pulsar: () => bus.isHealthy(),
+  });
+  shutdown.onShutdown('ops server', () => ops.close());
+  logger.info({ opsPort: ops.port, topics: definitions.map((s) => s.topic) }, 'service started');
+
+  return { ...ctx, opsPort: ops.port, stop: () => shutdown.run('stop requested') };
+}
