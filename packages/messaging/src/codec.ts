@@ -19,6 +19,8 @@ export interface TopicSchema {
   version: string;
   /** message type → fully qualified Avro record name */
   messageTypes: Map<string, string>;
+  /** avsc leaves a one-branch union unwrapped: the payload is then the record itself */
+  wrapped: boolean;
 }
 
 export class CodecError extends Error {
@@ -48,7 +50,8 @@ export function parseTopicSchema(name: string, file: string, text: string): Topi
     messageTypes.set(messageTypeOf(branch.name), branch.name);
   }
   const version = type.fingerprint('sha256').toString('hex').slice(0, 16);
-  return { name, file, schema, type, version, messageTypes };
+  const wrapped = (payload.type as avro.Type & { typeName?: string }).typeName === 'union:wrapped';
+  return { name, file, schema, type, version, messageTypes, wrapped };
 }
 
 /** Reads every `<context>/<kind>.avsc` under `dir`. */
@@ -96,7 +99,7 @@ export class CodecRegistry {
 
   encode(messageType: string, value: unknown): Buffer {
     const topic = this.topicOf(messageType);
-    const record = { payload: { [topic.messageTypes.get(messageType)!]: value } };
+    const record = { payload: topic.wrapped ? { [topic.messageTypes.get(messageType)!]: value } : value };
     const errors: string[] = [];
     if (!topic.type.isValid(record, { errorHook: (path) => errors.push(path.join('.')) })) {
       throw new CodecError(`${messageType} does not match its schema at: ${errors.join(', ')}`);
@@ -130,7 +133,7 @@ export class CodecRegistry {
     } catch (error) {
       throw new CodecError(`${messageType}: payload is not valid Avro for its schema (${(error as Error).message})`);
     }
-    const [branch, value] = Object.entries(record.payload)[0] ?? [];
+    const [branch, value] = topic.wrapped ? (Object.entries(record.payload)[0] ?? []) : [topic.messageTypes.values().next().value, record.payload];
     if (!branch || messageTypeOf(branch) !== messageType) {
       throw new CodecError(`payload holds ${branch ?? 'nothing'} but the header says ${messageType}`);
     }

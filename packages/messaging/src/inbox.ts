@@ -6,12 +6,13 @@ import type { Kysely, Transaction } from 'kysely';
 import type { MessagingTables } from './schema.js';
 
 /** True the first time this subscription sees the message; false when it was already processed. */
-export async function claim(
-  trx: Transaction<MessagingTables> | Kysely<MessagingTables>,
+export async function claim<DB extends MessagingTables>(
+  executor: Transaction<DB> | Kysely<DB>,
   subscription: string,
   messageId: string,
   messageType: string,
 ): Promise<boolean> {
+  const trx = executor as unknown as Kysely<MessagingTables>;
   const inserted = await trx
     .insertInto('inbox')
     .values({ subscription, message_id: messageId, message_type: messageType })

@@ -17,7 +17,8 @@ export const OUTBOX_CHANNEL = 'beacon_outbox';
 /** Arbitrary constant: each service has its own database, so one lock id per database is enough. */
 const RELAY_LOCK_ID = 724_311_001;
 
-export async function enqueue(trx: Transaction<MessagingTables> | Kysely<MessagingTables>, message: OutgoingMessage): Promise<void> {
+export async function enqueue<DB extends MessagingTables>(executor: Transaction<DB> | Kysely<DB>, message: OutgoingMessage): Promise<void> {
+  const trx = executor as unknown as Kysely<MessagingTables>;
   const messageId = message.properties[Header.messageId];
   if (!messageId) throw new Error('outbox messages need a message-id property');
   await trx
@@ -35,8 +36,8 @@ export async function enqueue(trx: Transaction<MessagingTables> | Kysely<Messagi
   await sql`SELECT pg_notify(${OUTBOX_CHANNEL}, '')`.execute(trx);
 }
 
-export interface OutboxRelayOptions {
-  db: Kysely<MessagingTables>;
+export interface OutboxRelayOptions<DB extends MessagingTables = MessagingTables> {
+  db: Kysely<DB>;
   /** Connection string for the LISTEN connection (a pooled connection cannot hold LISTEN). */
   connectionString: string;
   bus: MessageBus;
@@ -68,8 +69,9 @@ interface Row {
   properties: Record<string, string>;
 }
 
-export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
-  const { db, bus, logger } = options;
+export function startOutboxRelay<DB extends MessagingTables>(options: OutboxRelayOptions<DB>): OutboxRelay {
+  const { bus, logger } = options;
+  const db = options.db as unknown as Kysely<MessagingTables>;
   const pollIntervalMs = options.pollIntervalMs ?? 1000;
   const batchSize = options.batchSize ?? 200;
   let stopped = false;

@@ -1,0 +1,104 @@
+import { randomUUID } from 'node:crypto';
+import pino from 'pino';
+import { CodecRegistry, parseTopicSchema, pulsarTopic } from '../src/codec.js';
+import { createWebSocketBus } from '../src/drivers/websocket.js';
+import { newFlowEnvelope, toProperties } from '../src/envelope.js';
+import { claim } from '../src/inbox.js';
+import { runHandlers } from '../src/runner.js';
+import { BROKER_URL, waitFor } from './helpers.js';
+import { freshDatabase } from './pg.js';
+
+const suffix = randomUUID().slice(0, 8);
+const schema = (kind: string, records: string[]) =>
+  parseTopicSchema(
+    `test/${kind}-${suffix}`,
+    'inline',
+    JSON.stringify({
+      type: 'record',
+      name: 'Message',
+      namespace: 'beacon.test',
+      fields: [{ name: 'payload', type: records.map((name) => ({ type: 'record', name, fields: [{ name: 'id', type: 'string' }] })) }],
+    }),
+  );
+const codecs = new CodecRegistry([schema('commands', ['DoThing']), schema('events', ['ThingDone'])]);
+
+const logger = pino({ level: 'silent' });
+
+function command(commandTopic: string, id: string, messageId?: string) {
+  const envelope = newFlowEnvelope({ messageType: 'test.DoThing', schemaVersion: codecs.topicOf('test.DoThing').version, producer: 'test' });
+  if (messageId) envelope.messageId = messageId;
+  return { topic: commandTopic, key: id, payload: codecs.encode('test.DoThing', { id }), properties: toProperties(envelope) };
+}
+
+describe('handler runner on real PostgreSQL and the real broker', () => {
+  it('the same message delivered twice has one effect and emits one event', async () => {
+    const { db } = await freshDatabase('beacon_runner_dup_test');
+    const commandTopic = pulsarTopic(`test/commands-dup-${randomUUID().slice(0, 8)}`);
+    const bus = createWebSocketBus({ serviceUrl: BROKER_URL });
+    let handled = 0;
+    const sub = await runHandlers({
+      bus, db, codecs, logger, service: 'test',
+      subscription: { topic: commandTopic, name: 'dup-test' },
+      handlers: {
+        'test.DoThing': async ({ trx, message, emit }) => {
+          const { id } = message as { id: string };
+          handled++;
+          await trx.insertInto('effects').values({ id, note: 'done' }).execute();
+          await emit('test.ThingDone', id, { id });
+        },
+      },
+    });
+    const messageId = randomUUID();
+    await bus.publish(command(commandTopic, 'thing-1', messageId));
+    await bus.publish(command(commandTopic, 'thing-1', messageId)); // a producer retry: same message-id
+    await waitFor(() => handled >= 1, 15000, 'the first delivery');
+    await waitFor(() => false, 1500, 'settling').catch(() => undefined);
+    const inbox = await db.selectFrom('inbox').selectAll().where('message_id', '=', messageId).execute();
+    expect(inbox).toHaveLength(1);
+    expect(await db.selectFrom('effects').selectAll().execute()).toEqual([{ id: 'thing-1', note: 'done' }]);
+    const outbox = await db.selectFrom('outbox').selectAll().execute();
+    expect(outbox).toHaveLength(1);
+    expect(outbox[0]!.properties).toMatchObject({ 'message-type': 'test.ThingDone', 'causation-id': messageId, producer: 'test' });
+    await sub.close();
+    await bus.close();
+    await db.destroy();
+  });
+
+  it('a handler that throws rolls back, is redelivered, and succeeds once later', async () => {
+    const { db } = await freshDatabase('beacon_runner_retry_test');
+    const commandTopic = pulsarTopic(`test/commands-retry-${randomUUID().slice(0, 8)}`);
+    const bus = createWebSocketBus({ serviceUrl: BROKER_URL });
+    let attempts = 0;
+    const sub = await runHandlers({
+      bus, db, codecs, logger, service: 'test',
+      subscription: { topic: commandTopic, name: 'retry-test', nackRedeliveryDelayMs: 300 },
+      handlers: {
+        'test.DoThing': async ({ trx, message, emit }) => {
+          const { id } = message as { id: string };
+          attempts++;
+          await trx.insertInto('effects').values({ id, note: `attempt ${attempts}` }).execute();
+          await emit('test.ThingDone', id, { id });
+          if (attempts < 3) throw new Error('database hiccup');
+        },
+      },
+    });
+    const sent = command(commandTopic, 'thing-2');
+    await bus.publish(sent);
+    await waitFor(() => attempts >= 3, 20000, 'three attempts');
+    await waitFor(() => false, 800, 'settling').catch(() => undefined);
+    expect(await db.selectFrom('effects').selectAll().execute()).toEqual([{ id: 'thing-2', note: 'attempt 3' }]);
+    expect(await db.selectFrom('outbox').selectAll().execute()).toHaveLength(1);
+    await sub.close();
+    await bus.close();
+    await db.destroy();
+  });
+
+  it('inbox claims are per subscription: a second subscription processes the same message', async () => {
+    const { db } = await freshDatabase('beacon_inbox_claim_test');
+    const id = randomUUID();
+    expect(await claim(db, 'a-service', id, 'test.DoThing')).toBe(true);
+    expect(await claim(db, 'a-service', id, 'test.DoThing')).toBe(false);
+    expect(await claim(db, 'b-service', id, 'test.DoThing')).toBe(true);
+    await db.destroy();
+  });
+});
