@@ -40,7 +40,7 @@ export async function registerSchemas(adminUrl: string, registryToUse: CodecRegi
     const response = await fetch(url, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ type: 'AVRO', schema: JSON.stringify(topic.type.schema()), properties: { 'schema-version': topic.version } }),
+      body: JSON.stringify({ type: 'AVRO', schema: JSON.stringify(topic.schema), properties: { 'schema-version': topic.version } }),
     });
     if (!response.ok) {
       throw new Error(`registering the schema of ${topic.name} failed: HTTP ${response.status} ${await response.text()}`);
