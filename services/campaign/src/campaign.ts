@@ -1,0 +1,203 @@
+/**
+ * The campaign aggregate as a decider: decide(command, state) → events; evolve(state, event) → state.
+ * Pure: no I/O. The budget ledger lives here too, so reservations and status move together.
+ */
+import { isSupportedCurrency, type Money } from '@beacon/money';
+import type {
+  AcceptCampaign,
+  CampaignCreated,
+  CampaignStatus,
+  ChangeCampaignStatus,
+  CommissionCalculated,
+  CommissionReversed,
+  CommissionRule,
+  CreateCampaign,
+  InviteInfluencers,
+  MessageTypes,
+  SubmitEvidence,
+} from '@beacon/contracts';
+
+export interface Campaign {
+  id: string;
+  brandId: string;
+  name: string;
+  landingUrl: string;
+  budget: Money;
+  /** Sum of current reservations, minor units. */
+  spent: number;
+  commissionRules: CommissionRule[];
+  visibility: 'open' | 'invite_only';
+  attributionWindowDays: number;
+  holdingPeriodDays: number;
+  status: CampaignStatus;
+  influencers: Record<string, 'invited' | 'accepted'>;
+  reservations: Record<string, { amount: number; released: boolean }>;
+}
+
+export type State = Campaign | null;
+
+type Msg<T extends keyof MessageTypes> = { type: T; data: MessageTypes[T] };
+export type Command =
+  | { type: 'campaign.CreateCampaign'; data: CreateCampaign }
+  | { type: 'campaign.ChangeCampaignStatus'; data: ChangeCampaignStatus }
+  | { type: 'campaign.InviteInfluencers'; data: InviteInfluencers }
+  | { type: 'campaign.AcceptCampaign'; data: AcceptCampaign }
+  | { type: 'campaign.SubmitEvidence'; data: SubmitEvidence }
+  | { type: 'commission.CommissionCalculated'; data: CommissionCalculated }
+  | { type: 'commission.CommissionReversed'; data: CommissionReversed };
+
+export type Event =
+  | Msg<'campaign.CampaignCreated'>
+  | Msg<'campaign.CampaignRejected'>
+  | Msg<'campaign.CampaignStatusChanged'>
+  | Msg<'campaign.CampaignCommandRejected'>
+  | Msg<'campaign.InfluencersInvited'>
+  | Msg<'campaign.InfluencerAccepted'>
+  | Msg<'campaign.AcceptanceRejected'>
+  | Msg<'campaign.EvidenceSubmitted'>
+  | Msg<'campaign.BudgetReserved'>
+  | Msg<'campaign.BudgetReservationRejected'>
+  | Msg<'campaign.BudgetReleased'>;
+
+const money = (amountMinor: number, currency: string): Money => ({ amountMinor, currency });
+
+/** Why a CreateCampaign cannot be accepted, or undefined. */
+export function creationProblem(c: CreateCampaign): string | undefined {
+  if (!isSupportedCurrency(c.budget.currency)) return `UNSUPPORTED_CURRENCY: ${c.budget.currency}`;
+  if (c.budget.amountMinor <= 0) return 'INVALID_BUDGET: the budget must be more than zero';
+  if (c.commissionRules.length === 0) return 'NO_RULES: a campaign needs at least one commission rule';
+  if (c.attributionWindowDays < 1) return 'INVALID_ATTRIBUTION_WINDOW';
+  if (c.holdingPeriodDays < 0) return 'INVALID_HOLDING_PERIOD';
+  for (const rule of c.commissionRules) {
+    const allowed = { conversion: ['percent', 'fixed'], click: ['fixed'], impression: ['per_mille'] }[rule.event];
+    if (!allowed.includes(rule.type)) return `INVALID_RULE: ${rule.event} cannot use ${rule.type}`;
+    if (rule.type === 'percent' && !(rule.rate && /^\d{1,6}(\.\d{1,6})?$/.test(rule.rate))) return 'INVALID_RULE: percent needs a rate';
+    if (rule.type !== 'percent') {
+      if (!rule.amount || rule.amount.amountMinor <= 0) return `INVALID_RULE: ${rule.type} needs a positive amount`;
+      if (rule.amount.currency !== c.budget.currency) return 'CURRENCY_MISMATCH: rule amounts must be in the budget currency';
+    }
+  }
+  return undefined;
+}
+
+const TRANSITIONS: Record<ChangeCampaignStatus['action'], { from: CampaignStatus[]; to: CampaignStatus }> = {
+  pause: { from: ['active'], to: 'paused' },
+  resume: { from: ['paused'], to: 'active' },
+  complete: { from: ['active', 'paused'], to: 'completed' },
+};
+
+export function decide(command: Command, state: State): Event[] {
+  const c = command;
+  if (c.type === 'campaign.CreateCampaign') {
+    const d = c.data;
+    if (state) return [{ type: 'campaign.CampaignRejected', data: { campaignId: d.campaignId, brandId: d.brandId, reason: 'ALREADY_EXISTS' } }];
+    const problem = creationProblem(d);
+    if (problem) return [{ type: 'campaign.CampaignRejected', data: { campaignId: d.campaignId, brandId: d.brandId, reason: problem } }];
+    const created: CampaignCreated = {
+      campaignId: d.campaignId, brandId: d.brandId, name: d.name, landingUrl: d.landingUrl, budget: d.budget,
+      commissionRules: d.commissionRules, visibility: d.visibility, attributionWindowDays: d.attributionWindowDays,
+      holdingPeriodDays: d.holdingPeriodDays, invitedInfluencerIds: [...new Set(d.influencerIds)], status: 'active',
+    };
+    return [{ type: 'campaign.CampaignCreated', data: created }];
+  }
+
+  const campaignId = c.data.campaignId;
+  if (c.type === 'campaign.AcceptCampaign') {
+    const reject = (reason: string): Event[] => [{ type: 'campaign.AcceptanceRejected', data: { campaignId, influencerId: c.data.influencerId, reason } }];
+    if (!state) return reject('UNKNOWN_CAMPAIGN');
+    if (!c.data.acceptedTerms) return reject('TERMS_NOT_ACCEPTED');
+    if (state.influencers[c.data.influencerId] === 'accepted') return reject('ALREADY_ACCEPTED');
+    if (state.status !== 'active') return reject('CAMPAIGN_NOT_ACTIVE');
+    if (state.visibility === 'invite_only' && state.influencers[c.data.influencerId] !== 'invited') return reject('NOT_INVITED');
+    return [{ type: 'campaign.InfluencerAccepted', data: { campaignId, influencerId: c.data.influencerId } }];
+  }
+
+  const rejected = (command: string, reason: string): Event[] => [{ type: 'campaign.CampaignCommandRejected', data: { campaignId, command, reason } }];
+
+  if (c.type === 'campaign.ChangeCampaignStatus') {
+    if (!state) return rejected(c.data.action, 'UNKNOWN_CAMPAIGN');
+    const rule = TRANSITIONS[c.data.action];
+    if (!rule.from.includes(state.status)) return rejected(c.data.action, `INVALID_TRANSITION: ${state.status} → ${rule.to}`);
+    return [{ type: 'campaign.CampaignStatusChanged', data: { campaignId, from: state.status, to: rule.to, reason: c.data.action } }];
+  }
+
+  if (c.type === 'campaign.InviteInfluencers') {
+    if (!state) return rejected('invite', 'UNKNOWN_CAMPAIGN');
+    if (state.status === 'completed') return rejected('invite', 'CAMPAIGN_COMPLETED');
+    const fresh = [...new Set(c.data.influencerIds)].filter((id) => !state.influencers[id]);
+    return [{ type: 'campaign.InfluencersInvited', data: { campaignId, influencerIds: fresh } }];
+  }
+
+  if (c.type === 'campaign.SubmitEvidence') {
+    if (!state) return rejected('evidence', 'UNKNOWN_CAMPAIGN');
+    if (state.influencers[c.data.influencerId] !== 'accepted') return rejected('evidence', 'NOT_ACCEPTED');
+    const { influencerId, evidenceId, type, url, description } = c.data;
+    return [{ type: 'campaign.EvidenceSubmitted', data: { campaignId, influencerId, evidenceId, type, url, description } }];
+  }
+
+  if (c.type === 'commission.CommissionCalculated') {
+    const { commissionId, amount } = c.data;
+    if (!state) return [{ type: 'campaign.BudgetReservationRejected', data: { campaignId, commissionId, reason: 'UNKNOWN_CAMPAIGN' } }];
+    if (state.reservations[commissionId]) return []; // asked twice: already answered
+    if (amount.currency !== state.budget.currency) {
+      return [{ type: 'campaign.BudgetReservationRejected', data: { campaignId, commissionId, reason: 'CURRENCY_MISMATCH' } }];
+    }
+    const remaining = state.budget.amountMinor - state.spent;
+    if (remaining <= 0) return [{ type: 'campaign.BudgetReservationRejected', data: { campaignId, commissionId, reason: 'BUDGET_EXHAUSTED' } }];
+    const reserved = Math.min(remaining, amount.amountMinor);
+    const cur = state.budget.currency;
+    const events: Event[] = [{
+      type: 'campaign.BudgetReserved',
+      data: { campaignId, commissionId, requested: amount, reserved: money(reserved, cur), spent: money(state.spent + reserved, cur), remaining: money(remaining - reserved, cur) },
+    }];
+    if (remaining - reserved === 0 && state.status === 'active') {
+      events.push({ type: 'campaign.CampaignStatusChanged', data: { campaignId, from: 'active', to: 'budget_exhausted', reason: 'budget_spent' } });
+    }
+    return events;
+  }
+
+  // commission.CommissionReversed
+  const reservation = state?.reservations[c.data.commissionId];
+  if (!state || !reservation || reservation.released) return [];
+  const cur = state.budget.currency;
+  const spent = state.spent - reservation.amount;
+  const events: Event[] = [{
+    type: 'campaign.BudgetReleased',
+    data: { campaignId, commissionId: c.data.commissionId, released: money(reservation.amount, cur), spent: money(spent, cur), remaining: money(state.budget.amountMinor - spent, cur) },
+  }];
+  if (state.status === 'budget_exhausted' && reservation.amount > 0) {
+    events.push({ type: 'campaign.CampaignStatusChanged', data: { campaignId, from: 'budget_exhausted', to: 'active', reason: 'budget_released' } });
+  }
+  return events;
+}
+
+export function evolve(state: State, event: Event): State {
+  if (event.type === 'campaign.CampaignCreated') {
+    const d = event.data;
+    return {
+      id: d.campaignId, brandId: d.brandId, name: d.name, landingUrl: d.landingUrl, budget: d.budget, spent: 0,
+      commissionRules: d.commissionRules, visibility: d.visibility, attributionWindowDays: d.attributionWindowDays,
+      holdingPeriodDays: d.holdingPeriodDays, status: d.status,
+      influencers: Object.fromEntries(d.invitedInfluencerIds.map((id) => [id, 'invited' as const])), reservations: {},
+    };
+  }
+  if (!state) return state;
+  switch (event.type) {
+    case 'campaign.CampaignStatusChanged':
+      return { ...state, status: event.data.to };
+    case 'campaign.InfluencersInvited':
+      return { ...state, influencers: { ...state.influencers, ...Object.fromEntries(event.data.influencerIds.map((id) => [id, 'invited' as const])) } };
+    case 'campaign.InfluencerAccepted':
+      return { ...state, influencers: { ...state.influencers, [event.data.influencerId]: 'accepted' } };
+    case 'campaign.BudgetReserved':
+      return { ...state, spent: event.data.spent.amountMinor, reservations: { ...state.reservations, [event.data.commissionId]: { amount: event.data.reserved.amountMinor, released: false } } };
+    case 'campaign.BudgetReservationRejected':
+      return { ...state, reservations: { ...state.reservations, [event.data.commissionId]: { amount: 0, released: false } } };
+    case 'campaign.BudgetReleased':
+      return { ...state, spent: event.data.spent.amountMinor, reservations: { ...state.reservations, [event.data.commissionId]: { amount: event.data.released.amountMinor, released: true } } };
+    default:
+      return state;
+  }
+}
+
+export const campaignDecider = { initialState: (): State => null, decide, evolve };

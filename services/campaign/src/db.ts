@@ -1,0 +1,8 @@
+import type { ColumnType } from 'kysely';
+import type { MessagingTables } from '@beacon/messaging';
+import type { Campaign } from './campaign.js';
+
+export interface Database extends MessagingTables {
+  campaigns: { id: string; brand_id: string; state: ColumnType<Campaign, string, string>; updated_at: ColumnType<Date, Date, Date> };
+  evidence: { id: string; campaign_id: string; influencer_id: string; type: string; url: string; description: string | null; submitted_at: ColumnType<Date, Date | undefined, never> };
+}
