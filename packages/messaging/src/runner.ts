@@ -24,7 +24,7 @@ export interface HandlerContext<DB, M = unknown> {
 // Handlers take their own message type; the runner routes by message type, so the map is loose.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Handler<DB, M = any> = (ctx: HandlerContext<DB, M>) => Promise<void>;
-export type HandlerMap<DB> = Record<string, Handler<DB>>;
+export type HandlerMap<DB> = Partial<Record<string, Handler<DB>>>;
 
 export interface RunHandlersOptions<DB extends MessagingTables> {
   bus: MessageBus;

@@ -1,0 +1,31 @@
+import { sql, type Kysely } from 'kysely';
+import type { Migration } from 'kysely/migration';
+import { messagingMigration } from '@beacon/messaging';
+
+export const migrations: Record<string, Migration> = {
+  '000_messaging': messagingMigration,
+  '001_tracking': {
+    async up(db: Kysely<unknown>) {
+      await sql`CREATE TABLE campaigns (id text PRIMARY KEY, brand_id text NOT NULL, currency text NOT NULL,
+        attribution_window_days int NOT NULL, status text NOT NULL, landing_url text NOT NULL)`.execute(db);
+      // Append-only: rows are inserted, never updated.
+      await sql`CREATE TABLE tracking_events (event_id text PRIMARY KEY, type text NOT NULL, campaign_id text NOT NULL,
+        influencer_id text, attribution text NOT NULL, click_id text, visitor_id text NOT NULL, user_id text,
+        occurred_at text NOT NULL, value_minor bigint, currency text, order_id text, name text, properties jsonb,
+        user_agent text, ip text, referrer text, valid boolean NOT NULL, reasons text[] NOT NULL, duplicate boolean NOT NULL,
+        refunded_event_id text, received_at text NOT NULL, recorded_at timestamptz NOT NULL DEFAULT now())`.execute(db);
+      // One earning conversion per (campaign, order id); later ones are stored flagged duplicate.
+      await sql`CREATE UNIQUE INDEX one_conversion_per_order ON tracking_events (campaign_id, order_id)
+        WHERE type = 'conversion' AND valid AND NOT duplicate`.execute(db);
+      await sql`CREATE INDEX events_by_subject ON tracking_events ((coalesce(user_id, visitor_id)), occurred_at)`.execute(db);
+      await sql`CREATE TABLE clicks (click_id text PRIMARY KEY, campaign_id text NOT NULL, influencer_id text,
+        visitor_id text NOT NULL, occurred_at text NOT NULL)`.execute(db);
+      await sql`CREATE INDEX clicks_by_visitor ON clicks (campaign_id, visitor_id, occurred_at)`.execute(db);
+      await sql`CREATE TABLE rollups (campaign_id text NOT NULL, influencer_id text NOT NULL, day text NOT NULL, name text NOT NULL,
+        count bigint NOT NULL, valid bigint NOT NULL, invalid bigint NOT NULL, revenue_minor bigint NOT NULL, refunded_minor bigint NOT NULL,
+        PRIMARY KEY (campaign_id, influencer_id, day, name))`.execute(db);
+      await sql`CREATE TABLE activity_windows (subject text NOT NULL, window_start text NOT NULL, window_end text NOT NULL,
+        events int NOT NULL, by_type jsonb NOT NULL, PRIMARY KEY (subject, window_start))`.execute(db);
+    },
+  },
+};
