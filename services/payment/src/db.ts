@@ -1,0 +1,13 @@
+import type { Generated } from 'kysely';
+import type { MessagingTables } from '@beacon/messaging';
+
+export interface Database extends MessagingTables {
+  ledger_entries: {
+    id: string; influencer_id: string; currency: string; kind: string; amount_minor: number; reference: string;
+    available_at: Date; created_at: Generated<Date>; settled: Generated<boolean>;
+  };
+  payouts: {
+    id: string; influencer_id: string; currency: string; amount_minor: number; method: string; destination: string;
+    status: string; reason: string | null; created_at: Generated<Date>; completed_at: Date | null;
+  };
+}

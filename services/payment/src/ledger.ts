@@ -1,0 +1,68 @@
+/**
+ * The influencer ledger as pure functions: balances at a moment, payout checks, which commission
+ * credits a payout settles (FIFO), and the payment provider port with its simulated adapter.
+ */
+export interface Entry {
+  kind: 'commission_credit' | 'reversal_debit' | 'payout_reserve' | 'payout_return';
+  amountMinor: number;
+  availableAt: string;
+}
+
+export interface Balance {
+  pending: number;
+  available: number;
+  paidOut: number;
+}
+
+/** pending = credits still in their holding period; available = every entry already available. */
+export function balanceAt(entries: Entry[], completedPayoutsMinor: number[], now: Date): Balance {
+  let pending = 0;
+  let available = 0;
+  for (const e of entries) {
+    if (Date.parse(e.availableAt) > now.getTime()) {
+      if (e.kind === 'commission_credit') pending += e.amountMinor;
+      else available += e.amountMinor; // debits are never held back
+    } else available += e.amountMinor;
+  }
+  return { pending, available, paidOut: completedPayoutsMinor.reduce((a, b) => a + b, 0) };
+}
+
+export function payoutProblem(amountMinor: number, available: number, minimumMinor: number): 'BELOW_MINIMUM' | 'INSUFFICIENT_FUNDS' | undefined {
+  if (amountMinor < minimumMinor) return 'BELOW_MINIMUM';
+  if (amountMinor > available) return 'INSUFFICIENT_FUNDS';
+  return undefined;
+}
+
+/** Unsettled credits (oldest first) that fit, whole, within what has been paid out and not yet settled. */
+export function settle(credits: Array<{ commissionId: string; amountMinor: number }>, paidOutTotal: number, alreadySettled: number): string[] {
+  let room = paidOutTotal - alreadySettled;
+  const settled: string[] = [];
+  for (const credit of credits) {
+    if (credit.amountMinor > room) break;
+    room -= credit.amountMinor;
+    settled.push(credit.commissionId);
+  }
+  return settled;
+}
+
+export interface PayoutRequest {
+  payoutId: string;
+  amountMinor: number;
+  currency: string;
+  method: 'paypal' | 'bank_transfer';
+  destination: string;
+}
+
+export type PayoutResult = { ok: true; reference: string } | { ok: false; reason: string };
+
+export interface PaymentProvider {
+  pay(request: PayoutRequest): Promise<PayoutResult>;
+}
+
+/** Succeeds, except for destinations containing "fail": a deterministic failure path for demos and tests. */
+export const simulatedProvider: PaymentProvider = {
+  async pay(request) {
+    if (/fail/i.test(request.destination)) return { ok: false, reason: 'PROVIDER_DECLINED' };
+    return { ok: true, reference: `sim-${request.payoutId}` };
+  },
+};

@@ -1,0 +1,4 @@
+import { startService } from '@beacon/service-kit';
+import { paymentService } from './service.js';
+
+await startService(paymentService());

@@ -1,0 +1,109 @@
+/** Payment service: the influencer ledger per currency, payouts through the provider port. */
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import { parseAmount } from '@beacon/money';
+import type { CommissionApproved, CommissionReversed, PayoutRequested, RequestPayout } from '@beacon/contracts';
+import type { Handler, HandlerContext } from '@beacon/messaging';
+import type { ServiceDefinition } from '@beacon/service-kit';
+import type { Database } from './db.js';
+import { balanceAt, payoutProblem, settle, simulatedProvider, type Entry, type PaymentProvider } from './ledger.js';
+import { migrations } from './migrations.js';
+
+type Ctx = HandlerContext<Database, unknown>;
+
+/** Serialises every change to one influencer's ledger in one currency, across replicas. */
+async function lockLedger(ctx: Ctx, influencerId: string, currency: string): Promise<void> {
+  await sql`SELECT pg_advisory_xact_lock(hashtext(${`${influencerId}/${currency}`}))`.execute(ctx.trx);
+}
+
+async function book(ctx: Ctx, e: { influencerId: string; currency: string; kind: Entry['kind']; amountMinor: number; reference: string; availableAt: Date }): Promise<boolean> {
+  const id = randomUUID();
+  const inserted = await ctx.trx.insertInto('ledger_entries')
+    .values({ id, influencer_id: e.influencerId, currency: e.currency, kind: e.kind, amount_minor: e.amountMinor, reference: e.reference, available_at: e.availableAt })
+    .onConflict((oc) => oc.columns(['kind', 'reference']).doNothing()).returning('id').executeTakeFirst();
+  if (!inserted) return false;
+  await ctx.emit('payment.LedgerEntryRecorded', e.influencerId, {
+    entryId: id, influencerId: e.influencerId, kind: e.kind, amount: { amountMinor: e.amountMinor, currency: e.currency },
+    reference: e.reference, availableAt: e.availableAt.toISOString(),
+  });
+  return true;
+}
+
+const approved: Handler<Database, CommissionApproved> = async (ctx) => {
+  const c = ctx.message;
+  await lockLedger(ctx, c.influencerId, c.amount.currency);
+  const availableAt = new Date(Date.now() + c.holdingPeriodDays * 86_400_000);
+  await book(ctx, { influencerId: c.influencerId, currency: c.amount.currency, kind: 'commission_credit', amountMinor: c.amount.amountMinor, reference: c.commissionId, availableAt });
+};
+
+const reversed: Handler<Database, CommissionReversed> = async (ctx) => {
+  const c = ctx.message;
+  await lockLedger(ctx, c.influencerId, c.amount.currency);
+  // A clawback: the balance may go negative and is settled from future earnings.
+  await book(ctx, { influencerId: c.influencerId, currency: c.amount.currency, kind: 'reversal_debit', amountMinor: -c.amount.amountMinor, reference: c.commissionId, availableAt: new Date() });
+};
+
+function requestPayout(minimum: string): Handler<Database, RequestPayout> {
+  return async (ctx) => {
+    const p = ctx.message;
+    const reject = (reason: string) => ctx.emit('payment.PayoutRejected', p.influencerId, { payoutId: p.payoutId, influencerId: p.influencerId, amount: p.amount, reason });
+    if (await ctx.trx.selectFrom('payouts').select('id').where('id', '=', p.payoutId).executeTakeFirst()) return void (await reject('DUPLICATE_PAYOUT'));
+    await lockLedger(ctx, p.influencerId, p.amount.currency);
+    const entries = await ctx.trx.selectFrom('ledger_entries').select(['kind', 'amount_minor', 'available_at'])
+      .where('influencer_id', '=', p.influencerId).where('currency', '=', p.amount.currency).execute();
+    const balance = balanceAt(entries.map((e) => ({ kind: e.kind as Entry['kind'], amountMinor: e.amount_minor, availableAt: e.available_at.toISOString() })), [], new Date());
+    const problem = payoutProblem(p.amount.amountMinor, balance.available, parseAmount(minimum, p.amount.currency).amountMinor);
+    const status = problem ? 'rejected' : 'requested';
+    await ctx.trx.insertInto('payouts').values({
+      id: p.payoutId, influencer_id: p.influencerId, currency: p.amount.currency, amount_minor: p.amount.amountMinor, method: p.method,
+      destination: p.destination, status, reason: problem ?? null, completed_at: null,
+    }).execute();
+    if (problem) return void (await reject(problem));
+    await book(ctx, { influencerId: p.influencerId, currency: p.amount.currency, kind: 'payout_reserve', amountMinor: -p.amount.amountMinor, reference: p.payoutId, availableAt: new Date() });
+    await ctx.emit('payment.PayoutRequested', p.influencerId, { payoutId: p.payoutId, influencerId: p.influencerId, amount: p.amount, method: p.method, destination: p.destination });
+  };
+}
+
+/** The provider step runs on our own PayoutRequested event: a saga step after the request committed. */
+function processPayout(provider: PaymentProvider): Handler<Database, PayoutRequested> {
+  return async (ctx) => {
+    const p = ctx.message;
+    const payout = await ctx.trx.selectFrom('payouts').selectAll().where('id', '=', p.payoutId).forUpdate().executeTakeFirst();
+    if (!payout || payout.status !== 'requested') return;
+    await ctx.emit('payment.PayoutProcessing', p.influencerId, { payoutId: p.payoutId, influencerId: p.influencerId });
+    const result = await provider.pay({ payoutId: p.payoutId, amountMinor: p.amount.amountMinor, currency: p.amount.currency, method: p.method, destination: p.destination });
+    await lockLedger(ctx, p.influencerId, p.amount.currency);
+    if (!result.ok) {
+      await ctx.trx.updateTable('payouts').set({ status: 'failed', reason: result.reason }).where('id', '=', p.payoutId).execute();
+      await book(ctx, { influencerId: p.influencerId, currency: p.amount.currency, kind: 'payout_return', amountMinor: p.amount.amountMinor, reference: p.payoutId, availableAt: new Date() });
+      await ctx.emit('payment.PayoutFailed', p.influencerId, { payoutId: p.payoutId, influencerId: p.influencerId, amount: p.amount, reason: result.reason });
+      return;
+    }
+    await ctx.trx.updateTable('payouts').set({ status: 'completed', completed_at: new Date() }).where('id', '=', p.payoutId).execute();
+    const paid = await ctx.trx.selectFrom('payouts').select((eb) => eb.fn.sum<number>('amount_minor').as('total'))
+      .where('influencer_id', '=', p.influencerId).where('currency', '=', p.amount.currency).where('status', '=', 'completed').executeTakeFirst();
+    const credits = await ctx.trx.selectFrom('ledger_entries').select(['reference', 'amount_minor', 'settled'])
+      .where('influencer_id', '=', p.influencerId).where('currency', '=', p.amount.currency).where('kind', '=', 'commission_credit')
+      .where('reference', 'not in', ctx.trx.selectFrom('ledger_entries').select('reference').where('kind', '=', 'reversal_debit'))
+      .orderBy('created_at').execute();
+    const alreadySettled = credits.filter((c) => c.settled).reduce((s, c) => s + c.amount_minor, 0);
+    const commissionIds = settle(credits.filter((c) => !c.settled).map((c) => ({ commissionId: c.reference, amountMinor: c.amount_minor })), Number(paid?.total ?? 0), alreadySettled);
+    if (commissionIds.length > 0) {
+      await ctx.trx.updateTable('ledger_entries').set({ settled: true }).where('kind', '=', 'commission_credit').where('reference', 'in', commissionIds).execute();
+    }
+    await ctx.emit('payment.PayoutCompleted', p.influencerId, { payoutId: p.payoutId, influencerId: p.influencerId, amount: p.amount, commissionIds });
+  };
+}
+
+export function paymentService(provider: PaymentProvider = simulatedProvider, minimum = process.env.PAYOUT_MINIMUM ?? '1.00'): ServiceDefinition<Database> {
+  return {
+    name: 'payment',
+    defaultOpsPort: 9104,
+    migrations,
+    subscriptions: () => [
+      { topic: 'payment/commands', handlers: { 'payment.RequestPayout': requestPayout(minimum) } },
+      { topic: 'commission/events', handlers: { 'commission.CommissionApproved': approved, 'commission.CommissionReversed': reversed } },
+      { topic: 'payment/events', handlers: { 'payment.PayoutRequested': processPayout(provider) } },
+    ],
+  };
+}
