@@ -1,0 +1,112 @@
+/**
+ * Runs the whole fleet on this machine: Pulsar (unless PULSAR_URL/PULSAR_ADMIN_URL name one),
+ * the five databases, the five services; prints the BFF URL and development tokens.
+ *
+ *   npm run fleet            stays up until Ctrl-C, then stops everything cleanly
+ *   npm run demo             brings the fleet up, replays the demo scenario, stops, exits with its result
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { mintDevToken } from '../services/bff/src/auth.js';
+import { createDatabases } from './create-databases.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const SERVICES = [
+  { name: 'campaign', ops: 9101 },
+  { name: 'tracking', ops: 9102 },
+  { name: 'commission', ops: 9103 },
+  { name: 'payment', ops: 9104 },
+  { name: 'bff', ops: 9100 },
+];
+
+export interface Fleet {
+  baseUrl: string;
+  stop(): Promise<void>;
+}
+
+async function waitReady(url: string, child: ChildProcess, name: string, timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with code ${child.exitCode}; see its log`);
+    try {
+      if ((await fetch(url, { signal: AbortSignal.timeout(2000) })).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${name} not ready at ${url} after ${timeoutMs} ms`);
+}
+
+export async function startFleet(options: { bffPort?: number; logDir?: string; quiet?: boolean } = {}): Promise<Fleet> {
+  const bffPort = options.bffPort ?? Number(process.env.BFF_PORT ?? 8000);
+  const logDir = options.logDir ?? join(root, '.fleet', 'logs');
+  const say = (line: string) => !options.quiet && console.log(line);
+  execFileSync(join(root, 'scripts/pulsar.sh'), ['start'], { stdio: options.quiet ? 'ignore' : 'inherit' });
+  await createDatabases();
+  mkdirSync(logDir, { recursive: true });
+  const children: Array<{ name: string; child: ChildProcess }> = [];
+  const stop = async () => {
+    await Promise.all(children.map(({ child }) => new Promise<void>((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGKILL'), 20_000).unref();
+    })));
+  };
+  try {
+    for (const service of SERVICES) {
+      const log = createWriteStream(join(logDir, `${service.name}.log`), { flags: 'a' });
+      const child = spawn(join(root, 'node_modules/.bin/tsx'), [join(root, `services/${service.name}/src/main.ts`)], {
+        cwd: root,
+        env: { ...process.env, OPS_PORT: String(service.ops), BFF_PORT: String(bffPort) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      child.stdout!.pipe(log);
+      child.stderr!.pipe(log);
+      children.push({ name: service.name, child });
+    }
+    for (const { name, child } of children) {
+      const service = SERVICES.find((s) => s.name === name)!;
+      await waitReady(`http://127.0.0.1:${service.ops}/readyz`, child, name);
+      say(`  ✓ ${name} ready (ops port ${service.ops})`);
+    }
+    await waitReady(`http://127.0.0.1:${bffPort}/readyz`, children.at(-1)!.child, 'bff http');
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  say(`logs: ${logDir}/<service>.log`);
+  return { baseUrl: `http://localhost:${bffPort}`, stop };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const demo = process.argv.includes('--demo');
+  const fleet = await startFleet();
+  let stopping = false;
+  const shutdown = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    console.log('stopping the fleet…');
+    await fleet.stop();
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+  if (demo) {
+    const { runDemo } = await import('./demo.js');
+    const ok = await runDemo(fleet.baseUrl).catch((error: unknown) => {
+      console.error(error);
+      return false;
+    });
+    await shutdown(ok ? 0 : 1);
+  } else {
+    console.log(`\nBFF: ${fleet.baseUrl}  (docs: ${fleet.baseUrl}/docs)\n\ndevelopment tokens:`);
+    for (const [sub, roles] of [['admin-1', ['admin']], ['brand-1', ['brand']], ['inf-1', ['influencer']], ['ingest-1', ['ingest']]] as const) {
+      console.log(`  ${sub.padEnd(9)} ${await mintDevToken({ sub, roles: [...roles] })}`);
+    }
+    console.log('\nCtrl-C stops everything.');
+  }
+}

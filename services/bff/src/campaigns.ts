@@ -1,0 +1,166 @@
+/** Campaign routes: commands out, reads from the BFF's read models. */
+import { randomUUID } from 'node:crypto';
+import { Router, type Request } from 'express';
+import { sql, type Kysely } from 'kysely';
+import { toApi } from '@beacon/money';
+import type { CommissionRule } from '@beacon/contracts';
+import { accepted, type Publisher } from './commands.js';
+import type { Database } from './db.js';
+import { forbidden, has, notFound, page, pageParams, parse, requireRole, route } from './http.js';
+import { signLink } from './links.js';
+import { AcceptBody, CreateCampaignBody, EvidenceBody, InvitationsBody, Range } from './schemas.js';
+
+type CampaignRow = Database['rm_campaigns'] extends infer T ? { [K in keyof T]: T[K] extends import('kysely').ColumnType<infer S, unknown, unknown> ? S : T[K] } : never;
+
+function ruleToApi(rule: CommissionRule) {
+  if (rule.type === 'percent') return { event: rule.event, type: rule.type, rate: rule.rate };
+  return { event: rule.event, type: rule.type, amount: toApi(rule.amount!) };
+}
+
+export function campaignView(c: CampaignRow, influencers: Array<{ influencer_id: string; status: string }>) {
+  const money = (amountMinor: number) => toApi({ amountMinor, currency: c.currency });
+  return {
+    id: c.id, brandId: c.brand_id, name: c.name, landingUrl: c.landing_url, status: c.status,
+    budget: money(c.budget_minor), spent: money(c.spent_minor), remaining: money(c.budget_minor - c.spent_minor),
+    commissionRules: (c.rules as CommissionRule[]).map(ruleToApi), visibility: c.visibility,
+    attributionWindowDays: c.attribution_window_days, holdingPeriodDays: c.holding_period_days,
+    influencers: influencers.map((i) => ({ influencerId: i.influencer_id, status: i.status })),
+    createdAt: c.created_at.toISOString(), updatedAt: c.updated_at.toISOString(),
+  };
+}
+
+export function campaignRoutes(db: Kysely<Database>, publisher: Publisher, linkSecret: string): Router {
+  const router = Router();
+
+  async function load(id: string) {
+    return db.selectFrom('rm_campaigns').selectAll().where('id', '=', id).executeTakeFirst() as Promise<CampaignRow | undefined>;
+  }
+  async function membership(campaignId: string, influencerId: string) {
+    return (await db.selectFrom('rm_campaign_influencers').select('status').where('campaign_id', '=', campaignId).where('influencer_id', '=', influencerId).executeTakeFirst())?.status;
+  }
+  /** The campaign if the caller may see it; 404 otherwise, so existence does not leak. */
+  async function visible(req: Request): Promise<CampaignRow> {
+    const c = await load(String(req.params.id));
+    if (!c) throw notFound('campaign');
+    if (has(req, 'admin') || (has(req, 'brand') && c.brand_id === req.caller.sub)) return c;
+    if (has(req, 'influencer') && (c.visibility === 'open' || (await membership(c.id, req.caller.sub)))) return c;
+    throw notFound('campaign');
+  }
+  async function owned(req: Request): Promise<CampaignRow> {
+    requireRole(req, 'brand', 'admin');
+    const c = await load(String(req.params.id));
+    if (!c || (!has(req, 'admin') && c.brand_id !== req.caller.sub)) throw notFound('campaign');
+    return c;
+  }
+  async function acceptedInfluencer(req: Request): Promise<CampaignRow> {
+    requireRole(req, 'influencer');
+    const c = await visible(req);
+    if ((await membership(c.id, req.caller.sub)) !== 'accepted') throw forbidden('only influencers who accepted this campaign may do this');
+    return c;
+  }
+
+  router.post('/campaigns', route(async (req, res) => {
+    requireRole(req, 'brand', 'admin');
+    const body = parse(CreateCampaignBody, req.body);
+    const campaignId = body.id ?? randomUUID();
+    const rules = body.commissionRules.map((r) => ({ event: r.event, type: r.type, rate: 'rate' in r ? r.rate : null, amount: 'amount' in r ? r.amount : null }));
+    await publisher.send(req.correlationId, req.caller.sub, 'campaign.CreateCampaign', campaignId, {
+      campaignId, brandId: req.caller.sub, name: body.name, landingUrl: body.landingUrl, budget: body.budget, commissionRules: rules,
+      visibility: body.visibility, attributionWindowDays: body.attributionWindowDays, holdingPeriodDays: body.holdingPeriodDays, influencerIds: body.influencerIds,
+    });
+    accepted(req, res, campaignId);
+  }));
+
+  router.get('/campaigns', route(async (req, res) => {
+    const { limit, after } = pageParams(req.query);
+    let q = db.selectFrom('rm_campaigns').selectAll().where('seq', '>', after);
+    if (!has(req, 'admin')) {
+      if (has(req, 'brand') && !has(req, 'influencer')) q = q.where('brand_id', '=', req.caller.sub);
+      else if (has(req, 'influencer')) {
+        const me = req.caller.sub;
+        q = q.where((eb) => eb.or([
+          eb('visibility', '=', 'open'),
+          eb.exists(eb.selectFrom('rm_campaign_influencers').select(sql.lit(1).as('x')).whereRef('campaign_id', '=', 'rm_campaigns.id').where('influencer_id', '=', me)),
+          ...(has(req, 'brand') ? [eb('brand_id', '=', me)] : []),
+        ]));
+      } else throw forbidden();
+    }
+    const rows = (await q.orderBy('seq').limit(limit + 1).execute()) as CampaignRow[];
+    const members = rows.length ? await db.selectFrom('rm_campaign_influencers').selectAll().where('campaign_id', 'in', rows.map((r) => r.id)).execute() : [];
+    res.json(page(rows, limit, (c) => campaignView(c, members.filter((m) => m.campaign_id === c.id))));
+  }));
+
+  router.get('/campaigns/:id', route(async (req, res) => {
+    const c = await visible(req);
+    const members = await db.selectFrom('rm_campaign_influencers').selectAll().where('campaign_id', '=', c.id).orderBy('influencer_id').execute();
+    res.json(campaignView(c, members));
+  }));
+
+  for (const action of ['pause', 'resume', 'complete'] as const) {
+    router.post(`/campaigns/:id/${action}`, route(async (req, res) => {
+      const c = await owned(req);
+      await publisher.send(req.correlationId, req.caller.sub, 'campaign.ChangeCampaignStatus', c.id, { campaignId: c.id, requestedBy: req.caller.sub, action });
+      accepted(req, res, c.id);
+    }));
+  }
+
+  router.post('/campaigns/:id/invitations', route(async (req, res) => {
+    const c = await owned(req);
+    const body = parse(InvitationsBody, req.body);
+    await publisher.send(req.correlationId, req.caller.sub, 'campaign.InviteInfluencers', c.id, { campaignId: c.id, requestedBy: req.caller.sub, influencerIds: body.influencerIds });
+    accepted(req, res, c.id);
+  }));
+
+  router.post('/campaigns/:id/accept', route(async (req, res) => {
+    requireRole(req, 'influencer');
+    const c = await visible(req);
+    const body = parse(AcceptBody, req.body);
+    await publisher.send(req.correlationId, req.caller.sub, 'campaign.AcceptCampaign', c.id, { campaignId: c.id, influencerId: req.caller.sub, acceptedTerms: body.acceptedTerms });
+    accepted(req, res, c.id);
+  }));
+
+  router.post('/campaigns/:id/evidence', route(async (req, res) => {
+    const c = await acceptedInfluencer(req);
+    const body = parse(EvidenceBody, req.body);
+    const evidenceId = randomUUID();
+    await publisher.send(req.correlationId, req.caller.sub, 'campaign.SubmitEvidence', c.id, {
+      campaignId: c.id, influencerId: req.caller.sub, evidenceId, type: body.type, url: body.url, description: body.description ?? null,
+    });
+    accepted(req, res, evidenceId);
+  }));
+
+  router.post('/campaigns/:id/links', route(async (req, res) => {
+    const c = await acceptedInfluencer(req);
+    const token = signLink(linkSecret, c.id, req.caller.sub);
+    res.status(201).json({ token, url: `/c/${token}` });
+  }));
+
+  router.get('/campaigns/:id/stats', route(async (req, res) => {
+    const c = await owned(req);
+    const range = parse(Range, req.query);
+    let q = db.selectFrom('rm_stats').selectAll().where('campaign_id', '=', c.id);
+    if (range.from) q = q.where('day', '>=', range.from.slice(0, 10));
+    if (range.to) q = q.where('day', '<=', range.to.slice(0, 10));
+    const rows = await q.execute();
+    const money = (amountMinor: number) => toApi({ amountMinor, currency: c.currency });
+    const sum = (rs: typeof rows) => {
+      const t = rs.reduce((a, r) => ({
+        impressions: a.impressions + r.impressions, clicks: a.clicks + r.clicks, conversions: a.conversions + r.conversions,
+        invalidEvents: a.invalidEvents + r.invalid_events, revenue: a.revenue + r.revenue_minor, commissions: a.commissions + r.commissions_minor,
+      }), { impressions: 0, clicks: 0, conversions: 0, invalidEvents: 0, revenue: 0, commissions: 0 });
+      return {
+        impressions: t.impressions, clicks: t.clicks, conversions: t.conversions, invalidEvents: t.invalidEvents,
+        revenue: money(t.revenue), commissions: money(t.commissions),
+        clickThroughRate: t.impressions ? t.clicks / t.impressions : 0, conversionRate: t.clicks ? t.conversions / t.clicks : 0,
+      };
+    };
+    const groups = (key: 'influencer_id' | 'day') => [...new Set(rows.map((r) => r[key]))].sort().map((k) => ({ k, rs: rows.filter((r) => r[key] === k) }));
+    res.json({
+      ...sum(rows),
+      byInfluencer: groups('influencer_id').map(({ k, rs }) => ({ influencerId: k || null, ...sum(rs) })),
+      byDay: groups('day').map(({ k, rs }) => ({ day: k, ...sum(rs) })),
+    });
+  }));
+
+  return router;
+}

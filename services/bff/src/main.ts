@@ -1,0 +1,4 @@
+import { startService } from '@beacon/service-kit';
+import { bffService } from './service.js';
+
+await startService(bffService());

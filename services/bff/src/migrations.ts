@@ -1,0 +1,42 @@
+import { sql, type Kysely } from 'kysely';
+import type { Migration } from 'kysely/migration';
+import { messagingMigration } from '@beacon/messaging';
+
+/** The BFF's own database: read models fed by events, operation timelines, idempotency keys. */
+export const migrations: Record<string, Migration> = {
+  '000_messaging': messagingMigration,
+  '001_read_models': {
+    async up(db: Kysely<unknown>) {
+      const statements = [
+        sql`CREATE TABLE rm_campaigns (seq bigserial UNIQUE, id text PRIMARY KEY, brand_id text NOT NULL, name text NOT NULL, landing_url text NOT NULL,
+          status text NOT NULL, budget_minor bigint NOT NULL, currency text NOT NULL, spent_minor bigint NOT NULL DEFAULT 0, rules jsonb NOT NULL,
+          visibility text NOT NULL, attribution_window_days int NOT NULL, holding_period_days int NOT NULL,
+          created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL)`,
+        sql`CREATE TABLE rm_campaign_influencers (campaign_id text NOT NULL, influencer_id text NOT NULL, status text NOT NULL, PRIMARY KEY (campaign_id, influencer_id))`,
+        sql`CREATE TABLE rm_tracking_events (seq bigserial UNIQUE, event_id text PRIMARY KEY, campaign_id text NOT NULL, brand_id text, type text NOT NULL,
+          influencer_id text, attribution text NOT NULL, click_id text, visitor_id text NOT NULL, user_id text, occurred_at text NOT NULL,
+          value_minor bigint, currency text, order_id text, name text, valid boolean NOT NULL, reasons text[] NOT NULL, duplicate boolean NOT NULL)`,
+        sql`CREATE INDEX rm_events_campaign ON rm_tracking_events (campaign_id, seq)`,
+        sql`CREATE TABLE rm_stats (campaign_id text NOT NULL, influencer_id text NOT NULL, day text NOT NULL, impressions bigint NOT NULL DEFAULT 0,
+          clicks bigint NOT NULL DEFAULT 0, conversions bigint NOT NULL DEFAULT 0, invalid_events bigint NOT NULL DEFAULT 0,
+          revenue_minor bigint NOT NULL DEFAULT 0, commissions_minor bigint NOT NULL DEFAULT 0, PRIMARY KEY (campaign_id, influencer_id, day))`,
+        sql`CREATE TABLE rm_activity (subject text NOT NULL, window_start text NOT NULL, type text NOT NULL, count bigint NOT NULL,
+          PRIMARY KEY (subject, window_start, type))`,
+        sql`CREATE TABLE rm_commissions (seq bigserial UNIQUE, id text PRIMARY KEY, campaign_id text NOT NULL, influencer_id text, source_event_id text NOT NULL,
+          amount_minor bigint, currency text NOT NULL, status text NOT NULL, reason text, created_at timestamptz NOT NULL)`,
+        sql`CREATE TABLE rm_ledger (entry_id text PRIMARY KEY, influencer_id text NOT NULL, currency text NOT NULL, kind text NOT NULL,
+          amount_minor bigint NOT NULL, available_at timestamptz NOT NULL)`,
+        sql`CREATE TABLE rm_payouts (seq bigserial UNIQUE, id text PRIMARY KEY, influencer_id text NOT NULL, amount_minor bigint NOT NULL, currency text NOT NULL,
+          method text NOT NULL, destination text NOT NULL, status text NOT NULL, reason text, created_at timestamptz NOT NULL, completed_at timestamptz)`,
+        sql`CREATE TABLE operations (correlation_id text PRIMARY KEY, started_by text NOT NULL, command_type text NOT NULL, status text NOT NULL,
+          reason text, created_at timestamptz NOT NULL DEFAULT clock_timestamp(), completed_at timestamptz)`,
+        sql`CREATE TABLE operation_steps (message_id text PRIMARY KEY, correlation_id text NOT NULL, causation_id text NOT NULL, kind text NOT NULL,
+          type text NOT NULL, service text NOT NULL, occurred_at text NOT NULL, seen_at timestamptz NOT NULL DEFAULT clock_timestamp())`,
+        sql`CREATE INDEX operation_steps_by_flow ON operation_steps (correlation_id)`,
+        sql`CREATE TABLE idempotency_keys (caller text NOT NULL, key text NOT NULL, request_hash text NOT NULL, status int NOT NULL,
+          body jsonb NOT NULL, location text, created_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (caller, key))`,
+      ];
+      for (const statement of statements) await statement.execute(db);
+    },
+  },
+};

@@ -1,0 +1,132 @@
+/** Read models, fed by every context's events, in the same transaction as the inbox claim. */
+import { sql } from 'kysely';
+import type { MessageTypes } from '@beacon/contracts';
+import { MESSAGE_TOPICS } from '@beacon/contracts';
+import type { Handler, HandlerContext, HandlerMap } from '@beacon/messaging';
+import type { Database } from './db.js';
+import { observeEvent } from './operations.js';
+
+type Projection<T extends keyof MessageTypes> = (ctx: HandlerContext<Database, MessageTypes[T]>) => Promise<void>;
+
+const WINDOW_MS = 4 * 3_600_000;
+
+async function addStats(ctx: HandlerContext<Database, unknown>, campaignId: string, influencerId: string | null, at: string, column: 'impressions' | 'clicks' | 'conversions' | 'invalid_events' | 'revenue_minor' | 'commissions_minor', by: number) {
+  const day = (Number.isNaN(Date.parse(at)) ? new Date() : new Date(at)).toISOString().slice(0, 10);
+  await sql`INSERT INTO rm_stats (campaign_id, influencer_id, day, ${sql.ref(column)}) VALUES (${campaignId}, ${influencerId ?? ''}, ${day}, ${by})
+    ON CONFLICT (campaign_id, influencer_id, day) DO UPDATE SET ${sql.ref(column)} = rm_stats.${sql.ref(column)} + ${by}`.execute(ctx.trx);
+}
+
+const projections: { [T in keyof MessageTypes]?: Projection<T> } = {
+  'campaign.CampaignCreated': async ({ trx, message: c, envelope }) => {
+    const at = new Date(envelope.occurredAt);
+    await trx.insertInto('rm_campaigns').values({
+      id: c.campaignId, brand_id: c.brandId, name: c.name, landing_url: c.landingUrl, status: c.status, budget_minor: c.budget.amountMinor,
+      currency: c.budget.currency, rules: JSON.stringify(c.commissionRules), visibility: c.visibility, attribution_window_days: c.attributionWindowDays,
+      holding_period_days: c.holdingPeriodDays, created_at: at, updated_at: at,
+    }).onConflict((oc) => oc.column('id').doNothing()).execute();
+    for (const influencerId of c.invitedInfluencerIds) {
+      await trx.insertInto('rm_campaign_influencers').values({ campaign_id: c.campaignId, influencer_id: influencerId, status: 'invited' }).onConflict((oc) => oc.doNothing()).execute();
+    }
+  },
+  'campaign.CampaignStatusChanged': async ({ trx, message: c, envelope }) => {
+    await trx.updateTable('rm_campaigns').set({ status: c.to, updated_at: new Date(envelope.occurredAt) }).where('id', '=', c.campaignId).execute();
+  },
+  'campaign.InfluencersInvited': async ({ trx, message: c }) => {
+    for (const influencerId of c.influencerIds) {
+      await trx.insertInto('rm_campaign_influencers').values({ campaign_id: c.campaignId, influencer_id: influencerId, status: 'invited' }).onConflict((oc) => oc.doNothing()).execute();
+    }
+  },
+  'campaign.InfluencerAccepted': async ({ trx, message: c }) => {
+    await trx.insertInto('rm_campaign_influencers').values({ campaign_id: c.campaignId, influencer_id: c.influencerId, status: 'accepted' })
+      .onConflict((oc) => oc.columns(['campaign_id', 'influencer_id']).doUpdateSet({ status: 'accepted' })).execute();
+  },
+  'campaign.BudgetReserved': async ({ trx, message: b, envelope }) => {
+    await trx.updateTable('rm_campaigns').set({ spent_minor: b.spent.amountMinor, updated_at: new Date(envelope.occurredAt) }).where('id', '=', b.campaignId).execute();
+  },
+  'campaign.BudgetReleased': async ({ trx, message: b, envelope }) => {
+    await trx.updateTable('rm_campaigns').set({ spent_minor: b.spent.amountMinor, updated_at: new Date(envelope.occurredAt) }).where('id', '=', b.campaignId).execute();
+  },
+  'tracking.TrackingEventRecorded': async (ctx) => {
+    const e = ctx.message;
+    await ctx.trx.insertInto('rm_tracking_events').values({
+      event_id: e.eventId, campaign_id: e.campaignId, brand_id: e.brandId, type: e.type, influencer_id: e.influencerId, attribution: e.attribution,
+      click_id: e.clickId, visitor_id: e.visitorId, user_id: e.userId, occurred_at: e.occurredAt, value_minor: e.value?.amountMinor ?? null,
+      currency: e.value?.currency ?? null, order_id: e.orderId, name: e.name, valid: e.valid, reasons: e.reasons, duplicate: e.duplicate,
+    }).onConflict((oc) => oc.column('event_id').doNothing()).execute();
+    if (!e.valid) return addStats(ctx, e.campaignId, e.influencerId, e.occurredAt, 'invalid_events', 1);
+    if (e.type === 'impression') await addStats(ctx, e.campaignId, e.influencerId, e.occurredAt, 'impressions', 1);
+    if (e.type === 'click') await addStats(ctx, e.campaignId, e.influencerId, e.occurredAt, 'clicks', 1);
+    if (e.type === 'conversion' && !e.duplicate) {
+      await addStats(ctx, e.campaignId, e.influencerId, e.occurredAt, 'conversions', 1);
+      await addStats(ctx, e.campaignId, e.influencerId, e.occurredAt, 'revenue_minor', e.value?.amountMinor ?? 0);
+    }
+    if (e.type === 'refund') await addStats(ctx, e.campaignId, e.influencerId, e.occurredAt, 'revenue_minor', -(e.value?.amountMinor ?? 0));
+    const start = new Date(Math.floor(Date.parse(e.occurredAt) / WINDOW_MS) * WINDOW_MS).toISOString();
+    await sql`INSERT INTO rm_activity VALUES (${e.userId ?? e.visitorId}, ${start}, ${e.type}, 1)
+      ON CONFLICT (subject, window_start, type) DO UPDATE SET count = rm_activity.count + 1`.execute(ctx.trx);
+  },
+  'commission.CommissionCalculated': async ({ trx, message: c, envelope }) => {
+    await trx.insertInto('rm_commissions').values({
+      id: c.commissionId, campaign_id: c.campaignId, influencer_id: c.influencerId, source_event_id: c.sourceEventId,
+      amount_minor: c.amount.amountMinor, currency: c.amount.currency, status: 'pending', reason: null, created_at: new Date(envelope.occurredAt),
+    }).onConflict((oc) => oc.column('id').doNothing()).execute();
+  },
+  'commission.CommissionApproved': async (ctx) => {
+    const c = ctx.message;
+    await ctx.trx.updateTable('rm_commissions').set({ status: 'approved', amount_minor: c.amount.amountMinor }).where('id', '=', c.commissionId).execute();
+    await addStats(ctx, c.campaignId, c.influencerId, ctx.envelope.occurredAt, 'commissions_minor', c.amount.amountMinor);
+  },
+  'commission.CommissionRejected': async ({ trx, message: c, envelope }) => {
+    await trx.insertInto('rm_commissions').values({
+      id: c.commissionId, campaign_id: c.campaignId, influencer_id: c.influencerId, source_event_id: c.sourceEventId, amount_minor: c.amount?.amountMinor ?? null,
+      currency: c.amount?.currency ?? 'USD', status: 'rejected', reason: c.reason, created_at: new Date(envelope.occurredAt),
+    }).onConflict((oc) => oc.column('id').doUpdateSet({ status: 'rejected', reason: c.reason })).execute();
+  },
+  'commission.CommissionReversed': async (ctx) => {
+    const c = ctx.message;
+    await ctx.trx.updateTable('rm_commissions').set({ status: 'reversed' }).where('id', '=', c.commissionId).execute();
+    await addStats(ctx, c.campaignId, c.influencerId, ctx.envelope.occurredAt, 'commissions_minor', -c.amount.amountMinor);
+  },
+  'payment.LedgerEntryRecorded': async ({ trx, message: e }) => {
+    await trx.insertInto('rm_ledger').values({
+      entry_id: e.entryId, influencer_id: e.influencerId, currency: e.amount.currency, kind: e.kind, amount_minor: e.amount.amountMinor, available_at: new Date(e.availableAt),
+    }).onConflict((oc) => oc.column('entry_id').doNothing()).execute();
+  },
+  'payment.PayoutRequested': async ({ trx, message: p, envelope }) => {
+    await trx.insertInto('rm_payouts').values({
+      id: p.payoutId, influencer_id: p.influencerId, amount_minor: p.amount.amountMinor, currency: p.amount.currency, method: p.method,
+      destination: p.destination, status: 'requested', reason: null, created_at: new Date(envelope.occurredAt), completed_at: null,
+    }).onConflict((oc) => oc.column('id').doNothing()).execute();
+  },
+  'payment.PayoutRejected': async ({ trx, message: p, envelope }) => {
+    await trx.insertInto('rm_payouts').values({
+      id: p.payoutId, influencer_id: p.influencerId, amount_minor: p.amount.amountMinor, currency: p.amount.currency, method: '', destination: '',
+      status: 'rejected', reason: p.reason, created_at: new Date(envelope.occurredAt), completed_at: null,
+    }).onConflict((oc) => oc.column('id').doNothing()).execute();
+  },
+  'payment.PayoutProcessing': async ({ trx, message: p }) => {
+    await trx.updateTable('rm_payouts').set({ status: 'processing' }).where('id', '=', p.payoutId).where('status', '=', 'requested').execute();
+  },
+  'payment.PayoutCompleted': async ({ trx, message: p, envelope }) => {
+    await trx.updateTable('rm_payouts').set({ status: 'completed', completed_at: new Date(envelope.occurredAt) }).where('id', '=', p.payoutId).execute();
+    if (p.commissionIds.length > 0) await trx.updateTable('rm_commissions').set({ status: 'paid' }).where('id', 'in', p.commissionIds).where('status', '=', 'approved').execute();
+  },
+  'payment.PayoutFailed': async ({ trx, message: p }) => {
+    await trx.updateTable('rm_payouts').set({ status: 'failed', reason: p.reason }).where('id', '=', p.payoutId).execute();
+  },
+};
+
+/** Every event of every context updates the timeline; those with a projection update a read model too. */
+export function projectionHandlers(topic: string): HandlerMap<Database> {
+  const handlers: HandlerMap<Database> = {};
+  for (const [type, schema] of Object.entries(MESSAGE_TOPICS)) {
+    if (schema !== topic) continue;
+    const project = projections[type as keyof MessageTypes] as Handler<Database> | undefined;
+    handlers[type] = async (ctx) => {
+      if (project) await project(ctx);
+      const reason = (ctx.message as { reason?: unknown }).reason;
+      await observeEvent(ctx.trx, ctx.envelope, typeof reason === 'string' ? reason : undefined);
+    };
+  }
+  return handlers;
+}

@@ -1,0 +1,47 @@
+/** The BFF as a service: projections consume every events topic; the HTTP API starts after them. */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { checkReadiness, type ServiceDefinition } from '@beacon/service-kit';
+import { createApp } from './app.js';
+import { authConfigFromEnv, createVerifier } from './auth.js';
+import { createPublisher } from './commands.js';
+import type { Database } from './db.js';
+import { migrations } from './migrations.js';
+import { projectionHandlers } from './projections.js';
+
+export const EVENT_TOPICS = ['campaign/events', 'tracking/events', 'commission/events', 'payment/events'];
+
+export function bffService(options: { port?: number; onListening?: (port: number) => void } = {}): ServiceDefinition<Database> {
+  return {
+    name: 'bff',
+    defaultOpsPort: 9100,
+    migrations,
+    subscriptions: () => EVENT_TOPICS.map((topic) => ({ topic, handlers: projectionHandlers(topic) })),
+    async start(ctx) {
+      const auth = authConfigFromEnv();
+      const app = createApp({
+        db: ctx.db,
+        publisher: createPublisher({ bus: ctx.bus, db: ctx.db, codecs: ctx.codecs, tenant: ctx.config.tenant }),
+        verify: createVerifier(auth),
+        linkSecret: process.env.LINK_SECRET || `link:${auth.secret}`,
+        logger: ctx.logger,
+        registry: ctx.metrics.registry,
+        httpSeconds: ctx.metrics.httpSeconds,
+        readiness: () => checkReadiness({
+          database: async () => (await ctx.db.selectNoFrom((eb) => eb.lit(1).as('ok')).execute(), true),
+          pulsar: () => ctx.bus.isHealthy(),
+        }),
+      });
+      const server = http.createServer(app);
+      const port = options.port ?? Number(process.env.BFF_PORT ?? 8000);
+      await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, '0.0.0.0', resolve));
+      const bound = (server.address() as AddressInfo).port;
+      ctx.logger.info({ port: bound }, `BFF listening on http://localhost:${bound}`);
+      options.onListening?.(bound);
+      return () => new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+    },
+  };
+}
