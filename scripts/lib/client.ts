@@ -1,0 +1,84 @@
+/** A small BFF client for the demo, the replay command and the end-to-end tests. */
+import { mintDevToken, type Role } from '../../services/bff/src/auth.js';
+
+export interface Reply<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export interface Operation {
+  correlationId: string;
+  status: 'pending' | 'completed' | 'failed';
+  reason?: string;
+  steps: Array<{ messageId: string; causationId: string; kind: string; type: string; service: string; occurredAt: string }>;
+}
+
+export class Client {
+  constructor(readonly baseUrl: string, readonly token?: string) {}
+
+  static async as(baseUrl: string, sub: string, ...roles: Role[]): Promise<Client> {
+    return new Client(baseUrl, await mintDevToken({ sub, roles }));
+  }
+
+  async request<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply<T>> {
+    const response = await fetch(`${this.baseUrl}${path}`, {
+      method,
+      redirect: 'manual',
+      headers: { ...(this.token ? { Authorization: `Bearer ${this.token}` } : {}), ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...headers },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // not JSON (a redirect, the docs page)
+    }
+    return { status: response.status, body: parsed as T, headers: response.headers };
+  }
+
+  get<T = any>(path: string) {
+    return this.request<T>('GET', path);
+  }
+
+  post<T = any>(path: string, body?: unknown, headers?: Record<string, string>) {
+    return this.request<T>('POST', path, body ?? {}, headers);
+  }
+
+  /** Posts a command, expects 202, waits for its operation to settle; returns it with the wall time. */
+  async command(path: string, body?: unknown, timeoutMs = 60_000): Promise<{ id: string; operation: Operation; ms: number }> {
+    const reply = await this.post(path, body);
+    if (reply.status !== 202) throw new Error(`POST ${path} → ${reply.status} ${JSON.stringify(reply.body)}`);
+    const acceptedAt = performance.now();
+    const operation = await this.settle(reply.body.correlationId, timeoutMs);
+    return { id: reply.body.id, operation, ms: performance.now() - acceptedAt };
+  }
+
+  async settle(correlationId: string, timeoutMs = 60_000): Promise<Operation> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const op = await this.get<Operation>(`/api/v1/operations/${correlationId}`);
+      if (op.status === 200 && op.body.status !== 'pending') return op.body;
+      if (Date.now() > deadline) throw new Error(`operation ${correlationId} still ${op.body?.status ?? op.status} after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
+  /** Polls a GET until `check` accepts its body. */
+  async until<T = any>(path: string, check: (body: T) => boolean, timeoutMs = 60_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    let last: Reply<T> | undefined;
+    for (;;) {
+      last = await this.get<T>(path);
+      if (last.status === 200 && check(last.body)) return last.body;
+      if (Date.now() > deadline) throw new Error(`GET ${path} did not reach the expected state in ${timeoutMs} ms; last: ${last.status} ${JSON.stringify(last.body).slice(0, 800)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+export function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
