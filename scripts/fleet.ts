@@ -40,8 +40,10 @@ async function waitReady(url: string, child: ChildProcess, name: string, timeout
   throw new Error(`${name} not ready at ${url} after ${timeoutMs} ms`);
 }
 
-export async function startFleet(options: { bffPort?: number; logDir?: string; quiet?: boolean } = {}): Promise<Fleet> {
+export async function startFleet(options: { bffPort?: number; opsPortBase?: number; logDir?: string; quiet?: boolean } = {}): Promise<Fleet> {
   const bffPort = options.bffPort ?? Number(process.env.BFF_PORT ?? 8000);
+  // Ops ports are base + 0 (bff) … base + 4 (payment); another base lets a second fleet run beside the first.
+  const opsPort = (service: { ops: number }) => service.ops - 9100 + (options.opsPortBase ?? 9100);
   const logDir = options.logDir ?? join(root, '.fleet', 'logs');
   const say = (line: string) => !options.quiet && console.log(line);
   execFileSync(join(root, 'scripts/pulsar.sh'), ['start'], { stdio: options.quiet ? 'ignore' : 'inherit' });
@@ -61,7 +63,7 @@ export async function startFleet(options: { bffPort?: number; logDir?: string; q
       const log = createWriteStream(join(logDir, `${service.name}.log`), { flags: 'a' });
       const child = spawn(join(root, 'node_modules/.bin/tsx'), [join(root, `services/${service.name}/src/main.ts`)], {
         cwd: root,
-        env: { ...process.env, OPS_PORT: String(service.ops), BFF_PORT: String(bffPort) },
+        env: { ...process.env, OPS_PORT: String(opsPort(service)), BFF_PORT: String(bffPort) },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       child.stdout!.pipe(log);
@@ -70,8 +72,8 @@ export async function startFleet(options: { bffPort?: number; logDir?: string; q
     }
     for (const { name, child } of children) {
       const service = SERVICES.find((s) => s.name === name)!;
-      await waitReady(`http://127.0.0.1:${service.ops}/readyz`, child, name);
-      say(`  ✓ ${name} ready (ops port ${service.ops})`);
+      await waitReady(`http://127.0.0.1:${opsPort(service)}/readyz`, child, name);
+      say(`  ✓ ${name} ready (ops port ${opsPort(service)})`);
     }
     await waitReady(`http://127.0.0.1:${bffPort}/readyz`, children.at(-1)!.child, 'bff http');
   } catch (error) {

@@ -53,6 +53,11 @@ const projections: { [T in keyof MessageTypes]?: Projection<T> } = {
       click_id: e.clickId, visitor_id: e.visitorId, user_id: e.userId, occurred_at: e.occurredAt, value_minor: e.value?.amountMinor ?? null,
       currency: e.value?.currency ?? null, order_id: e.orderId, name: e.name, valid: e.valid, reasons: e.reasons, duplicate: e.duplicate,
     }).onConflict((oc) => oc.column('event_id').doNothing()).execute();
+    if (!Number.isNaN(Date.parse(e.occurredAt))) {
+      const start = new Date(Math.floor(Date.parse(e.occurredAt) / WINDOW_MS) * WINDOW_MS).toISOString();
+      await sql`INSERT INTO rm_activity VALUES (${e.userId ?? e.visitorId}, ${start}, ${e.type}, 1)
+        ON CONFLICT (subject, window_start, type) DO UPDATE SET count = rm_activity.count + 1`.execute(ctx.trx);
+    }
     if (!e.valid) return addStats(ctx, e.campaignId, e.influencerId, e.occurredAt, 'invalid_events', 1);
     if (e.type === 'impression') await addStats(ctx, e.campaignId, e.influencerId, e.occurredAt, 'impressions', 1);
     if (e.type === 'click') await addStats(ctx, e.campaignId, e.influencerId, e.occurredAt, 'clicks', 1);
@@ -61,9 +66,6 @@ const projections: { [T in keyof MessageTypes]?: Projection<T> } = {
       await addStats(ctx, e.campaignId, e.influencerId, e.occurredAt, 'revenue_minor', e.value?.amountMinor ?? 0);
     }
     if (e.type === 'refund') await addStats(ctx, e.campaignId, e.influencerId, e.occurredAt, 'revenue_minor', -(e.value?.amountMinor ?? 0));
-    const start = new Date(Math.floor(Date.parse(e.occurredAt) / WINDOW_MS) * WINDOW_MS).toISOString();
-    await sql`INSERT INTO rm_activity VALUES (${e.userId ?? e.visitorId}, ${start}, ${e.type}, 1)
-      ON CONFLICT (subject, window_start, type) DO UPDATE SET count = rm_activity.count + 1`.execute(ctx.trx);
   },
   'commission.CommissionCalculated': async ({ trx, message: c, envelope }) => {
     await trx.insertInto('rm_commissions').values({

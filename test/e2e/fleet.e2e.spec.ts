@@ -1,0 +1,240 @@
+/**
+ * The whole fleet on the real Pulsar and PostgreSQL, driven only through the BFF's HTTP API.
+ * One fleet for the file (its own ports, so a developer's running fleet does not collide).
+ */
+import { randomUUID } from 'node:crypto';
+import { SignJWT } from 'jose';
+import { startFleet, type Fleet } from '../../scripts/fleet.js';
+import { demo } from '../../scripts/demo.js';
+import { Client } from '../../scripts/lib/client.js';
+
+const USD = (amount: string) => ({ amount, currency: 'USD' });
+let fleet: Fleet;
+let base: string;
+
+beforeAll(async () => {
+  fleet = await startFleet({ bffPort: 18000, opsPortBase: 19100, quiet: true });
+  base = fleet.baseUrl;
+}, 180_000);
+
+afterAll(async () => {
+  await fleet?.stop();
+}, 60_000);
+
+async function openCampaign(brand: Client, influencers: Client[], body: Record<string, unknown> = {}) {
+  const created = await brand.command('/api/v1/campaigns', {
+    name: 'E2E', landingUrl: 'https://shop.example/e2e', budget: USD('100.00'),
+    commissionRules: [{ event: 'conversion', type: 'percent', rate: '10' }], ...body,
+  });
+  expect(created.operation.status).toBe('completed');
+  for (const influencer of influencers) {
+    expect((await influencer.command(`/api/v1/campaigns/${created.id}/accept`, { acceptedTerms: true })).operation.status).toBe('completed');
+  }
+  return created.id;
+}
+
+describe('the demo scenario', () => {
+  it('ends with every amount exact: capping, exhaustion, refund, failed payout, paid commissions, the full timeline', async () => {
+    const lines: string[] = [];
+    const result = await demo(base, (l) => lines.push(l));
+    if (!result.ok) console.log(lines.join('\n'));
+    expect(lines.filter((l) => l.includes('✗'))).toEqual([]);
+    expect(result.ok).toBe(true);
+  }, 300_000);
+});
+
+describe('authentication and authorisation', () => {
+  it('answers 401 for no token, a bad signature, an expired token, a wrong audience and alg none', async () => {
+    const secret = new TextEncoder().encode(process.env.JWT_SECRET ?? 'dev-secret-change-me');
+    const sign = (claims: { aud?: string; exp?: number }, key = secret) =>
+      new SignJWT({ roles: ['admin'] }).setProtectedHeader({ alg: 'HS256' }).setSubject('x').setIssuer('beacon')
+        .setAudience(claims.aud ?? 'beacon-bff').setExpirationTime(claims.exp ?? Math.floor(Date.now() / 1000) + 600).sign(key);
+    const none = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub: 'x', roles: ['admin'], iss: 'beacon', aud: 'beacon-bff', exp: 9999999999 })).toString('base64url')}.`;
+    const tokens = [
+      undefined,
+      await sign({}, new TextEncoder().encode('not-the-secret')),
+      await sign({ exp: Math.floor(Date.now() / 1000) - 10 }),
+      await sign({ aud: 'someone-else' }),
+      none,
+    ];
+    for (const token of tokens) {
+      const reply = await new Client(base, token).get('/api/v1/campaigns');
+      expect(reply.status).toBe(401);
+      expect(reply.headers.get('content-type')).toContain('application/problem+json');
+      expect(reply.body).toMatchObject({ status: 401, title: 'Unauthorized' });
+      expect(reply.body.correlationId).toBe(reply.headers.get('x-correlation-id'));
+    }
+  });
+
+  it('answers 403 for a missing role and 404 where existence must not leak', async () => {
+    const influencer = await Client.as(base, `inf-${randomUUID()}`, 'influencer');
+    const brand = await Client.as(base, `brand-${randomUUID()}`, 'brand');
+    const otherBrand = await Client.as(base, `brand-${randomUUID()}`, 'brand');
+    expect((await influencer.post('/api/v1/campaigns', { name: 'x' })).status).toBe(403);
+    expect((await brand.get('/api/v1/balance')).status).toBe(403);
+    expect((await brand.post('/api/v1/payouts', { amount: USD('5.00'), method: 'paypal', destination: 'a@b.c' })).status).toBe(403);
+    const id = await openCampaign(brand, []);
+    expect((await otherBrand.get(`/api/v1/campaigns/${id}`)).status).toBe(404);
+    expect((await otherBrand.post(`/api/v1/campaigns/${id}/pause`)).status).toBe(404);
+    expect((await otherBrand.get(`/api/v1/campaigns/${id}/stats`)).status).toBe(404);
+    // Not accepted yet: may see the open campaign, may not submit evidence or make links.
+    expect((await influencer.get(`/api/v1/campaigns/${id}`)).status).toBe(200);
+    expect((await influencer.post(`/api/v1/campaigns/${id}/evidence`, { type: 'photo', url: 'https://x.example/p.jpg' })).status).toBe(403);
+    expect((await influencer.post(`/api/v1/campaigns/${id}/links`)).status).toBe(403);
+    const op = await brand.post(`/api/v1/campaigns/${id}/pause`);
+    expect((await otherBrand.get(op.body.operation)).status).toBe(404);
+  }, 60_000);
+});
+
+describe('input', () => {
+  it('refuses bad bodies with 4xx problem+json, never 5xx, and keeps or replaces correlation ids', async () => {
+    const brand = await Client.as(base, `brand-${randomUUID()}`, 'brand');
+    const tooPrecise = await brand.post('/api/v1/campaigns', { name: 'x', landingUrl: 'https://a.example', budget: USD('10.001'), commissionRules: [{ event: 'conversion', type: 'percent', rate: '10' }] });
+    expect(tooPrecise.status).toBe(400);
+    expect(tooPrecise.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ path: 'budget' })]));
+    const jpy = await brand.post('/api/v1/campaigns', { name: 'x', landingUrl: 'https://a.example', budget: { amount: '10.5', currency: 'JPY' }, commissionRules: [{ event: 'conversion', type: 'percent', rate: '10' }] });
+    expect(jpy.status).toBe(400);
+    expect((await brand.request('POST', '/api/v1/campaigns', '{"name": ', { 'Content-Type': 'application/json' })).status).toBe(400);
+    expect((await brand.post('/api/v1/campaigns', { name: 12, extra: true })).status).toBe(400);
+    expect((await brand.request('POST', '/api/v1/tracking/events', JSON.stringify({ pad: 'x'.repeat(1_100_000) }), { 'Content-Type': 'application/json' })).status).toBe(413);
+    const event = await brand.post('/api/v1/tracking/events', { type: 'conversion', campaignId: 'c', visitorId: 'v' });
+    expect(event.status).toBe(400);
+    expect(event.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['orderId', 'value']);
+    const kept = await brand.request('GET', '/api/v1/campaigns', undefined, { 'X-Correlation-ID': 'my-flow:42' });
+    expect(kept.headers.get('x-correlation-id')).toBe('my-flow:42');
+    const replaced = await brand.request('GET', '/api/v1/campaigns', undefined, { 'X-Correlation-ID': 'bad id with spaces' });
+    expect(replaced.headers.get('x-correlation-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('replays an Idempotency-Key with the same body and answers 409 with another', async () => {
+    const brand = await Client.as(base, `brand-${randomUUID()}`, 'brand');
+    const body = { name: 'Idem', landingUrl: 'https://a.example', budget: USD('10.00'), commissionRules: [{ event: 'conversion', type: 'percent', rate: '10' }] };
+    const key = { 'Idempotency-Key': randomUUID() };
+    const first = await brand.post('/api/v1/campaigns', body, key);
+    const again = await brand.post('/api/v1/campaigns', body, key);
+    expect(first.status).toBe(202);
+    expect(again.status).toBe(202);
+    expect(again.body).toEqual(first.body);
+    expect(again.headers.get('location')).toBe(first.headers.get('location'));
+    expect((await brand.post('/api/v1/campaigns', { ...body, name: 'Other' }, key)).status).toBe(409);
+    await brand.settle(first.body.correlationId);
+    const mine = await brand.get('/api/v1/campaigns');
+    expect(mine.body.items.filter((c: { name: string }) => c.name === 'Idem')).toHaveLength(1);
+  }, 60_000);
+});
+
+describe('tracking', () => {
+  it('earns once for a duplicate eventId and once for a duplicate order id', async () => {
+    const brand = await Client.as(base, `brand-${randomUUID()}`, 'brand');
+    const infId = `inf-${randomUUID()}`;
+    const influencer = await Client.as(base, infId, 'influencer');
+    const id = await openCampaign(brand, [influencer]);
+    const conversion = { type: 'conversion', campaignId: id, influencerId: infId, visitorId: 'v-1', value: USD('40.00') };
+    const eventId = randomUUID();
+    const first = await brand.command('/api/v1/tracking/events', { ...conversion, eventId, orderId: 'o-1' });
+    const replay = await brand.command('/api/v1/tracking/events', { ...conversion, eventId, orderId: 'o-1' });
+    expect(replay.operation.steps.map((s) => s.type)).toContain('tracking.TrackingEventIgnored');
+    await brand.command('/api/v1/tracking/events', { ...conversion, eventId: randomUUID(), orderId: 'o-1' });
+    const commissions = await brand.until(`/api/v1/commissions?campaignId=${id}`, (b: { items: Array<{ status: string; reason?: string; amount: { amount: string } | null }> }) => b.items.length === 2 && b.items.every((c) => c.status !== 'pending'));
+    expect(commissions.items.map((c: { status: string; reason?: string; amount: { amount: string } | null }) => `${c.status} ${c.reason ?? c.amount?.amount}`).sort()).toEqual(['approved 4.00', 'rejected DUPLICATE']);
+    const events = await brand.get(`/api/v1/tracking/events?campaignId=${id}`);
+    expect(events.body.items.map((e: { eventId: string; duplicate: boolean }) => e.duplicate)).toEqual([false, true]);
+    expect(events.body.items[0].eventId).toBe(first.id);
+    const balance = await influencer.until('/api/v1/balance', (b: { balances: Array<{ available: { amount: string } }> }) => b.balances[0]?.available.amount === '4.00');
+    expect(balance.balances).toHaveLength(1);
+  }, 90_000);
+
+  it('stores invalid events flagged with reasons, counts them, and serves activity windows and pages', async () => {
+    const brand = await Client.as(base, `brand-${randomUUID()}`, 'brand');
+    const id = await openCampaign(brand, []);
+    const visitor = `v-${randomUUID()}`;
+    const batch = await brand.post('/api/v1/tracking/events:batch', {
+      events: [
+        { type: 'impression', campaignId: id, visitorId: visitor, occurredAt: '2026-01-01T01:00:00Z' },
+        { type: 'click', campaignId: id, visitorId: visitor, occurredAt: '2026-01-01T03:59:00Z' },
+        { type: 'custom', campaignId: id, visitorId: visitor, name: 'signup', occurredAt: '2026-01-01T04:00:00Z' },
+        { type: 'refund', campaignId: id, visitorId: visitor, orderId: 'never-sold', occurredAt: '2026-01-01T05:00:00Z' },
+        { type: 'nonsense', campaignId: id, visitorId: visitor },
+      ],
+    });
+    expect(batch.status).toBe(202);
+    expect(batch.body.accepted).toBe(4);
+    expect(batch.body.rejected).toEqual([expect.objectContaining({ index: 4 })]);
+    const page1 = await brand.until(`/api/v1/tracking/events?campaignId=${id}&limit=3`, (b: { items: unknown[]; nextCursor: string | null }) => b.items.length === 3 && b.nextCursor !== null);
+    const page2 = await brand.until(`/api/v1/tracking/events?campaignId=${id}&limit=3&cursor=${page1.nextCursor}`, (b: { items: unknown[] }) => b.items.length === 1);
+    expect(page2.items).toEqual([expect.objectContaining({ type: 'refund', valid: false, reasons: ['UNKNOWN_ORDER'] })]);
+    const stats = await brand.until(`/api/v1/campaigns/${id}/stats`, (s: { invalidEvents: number }) => s.invalidEvents === 1);
+    expect(stats).toMatchObject({ impressions: 1, clicks: 1, invalidEvents: 1, clickThroughRate: 1 });
+    const activity = await brand.get(`/api/v1/tracking/activity?visitorId=${visitor}`);
+    expect(activity.body.windows).toEqual([
+      { windowStart: '2026-01-01T00:00:00.000Z', windowEnd: '2026-01-01T04:00:00.000Z', events: 2, byType: { click: 1, impression: 1 } },
+      { windowStart: '2026-01-01T04:00:00.000Z', windowEnd: '2026-01-01T08:00:00.000Z', events: 2, byType: { custom: 1, refund: 1 } },
+    ]);
+  }, 90_000);
+
+  it('redirects a signed link with a click id and refuses a tampered one', async () => {
+    const brand = await Client.as(base, `brand-${randomUUID()}`, 'brand');
+    const influencer = await Client.as(base, `inf-${randomUUID()}`, 'influencer');
+    const id = await openCampaign(brand, [influencer], { landingUrl: 'https://shop.example/land?utm=x' });
+    const link = await influencer.post(`/api/v1/campaigns/${id}/links`);
+    expect(link.status).toBe(201);
+    const anonymous = new Client(base);
+    const hit = await anonymous.get(link.body.url);
+    expect(hit.status).toBe(302);
+    const target = new URL(hit.headers.get('location')!);
+    expect(`${target.origin}${target.pathname}`).toBe('https://shop.example/land');
+    expect(target.searchParams.get('utm')).toBe('x');
+    expect(target.searchParams.get('click_id')).toMatch(/^[0-9a-f-]{36}$/);
+    const tampered = link.body.url.replace(/.$/, (c: string) => (c === 'A' ? 'B' : 'A'));
+    expect((await anonymous.get(tampered)).status).toBe(404);
+    await brand.until(`/api/v1/tracking/events?campaignId=${id}&type=click`, (b: { items: Array<{ clickId: string }> }) => b.items[0]?.clickId === target.searchParams.get('click_id'));
+  }, 60_000);
+});
+
+describe('campaign lifecycle through the API', () => {
+  it('pauses, resumes, invites, takes evidence, completes, and refuses to resume a completed campaign', async () => {
+    const brand = await Client.as(base, `brand-${randomUUID()}`, 'brand');
+    const infId = `inf-${randomUUID()}`;
+    const influencer = await Client.as(base, infId, 'influencer');
+    const id = await openCampaign(brand, [influencer], { visibility: 'invite_only', influencerIds: [infId] });
+    expect((await brand.command(`/api/v1/campaigns/${id}/pause`)).operation.status).toBe('completed');
+    expect((await brand.get(`/api/v1/campaigns/${id}`)).body.status).toBe('paused');
+    expect((await brand.command(`/api/v1/campaigns/${id}/resume`)).operation.status).toBe('completed');
+    expect((await brand.command(`/api/v1/campaigns/${id}/invitations`, { influencerIds: ['inf-new'] })).operation.status).toBe('completed');
+    expect((await influencer.command(`/api/v1/campaigns/${id}/evidence`, { type: 'story', url: 'https://social.example/s/1' })).operation.status).toBe('completed');
+    expect((await brand.command(`/api/v1/campaigns/${id}/complete`)).operation.status).toBe('completed');
+    const resumed = await brand.command(`/api/v1/campaigns/${id}/resume`);
+    expect(resumed.operation).toMatchObject({ status: 'failed', reason: 'INVALID_TRANSITION: completed → active' });
+    const view = (await brand.get(`/api/v1/campaigns/${id}`)).body;
+    expect(view.status).toBe('completed');
+    expect(view.influencers).toEqual(expect.arrayContaining([{ influencerId: infId, status: 'accepted' }, { influencerId: 'inf-new', status: 'invited' }]));
+    expect((await (await Client.as(base, 'inf-new', 'influencer')).get('/api/v1/campaigns')).body.items.map((c: { id: string }) => c.id)).toContain(id);
+  }, 90_000);
+
+  it('serves the OpenAPI document, the docs page and the ops routes without a token', async () => {
+    const anonymous = new Client(base);
+    const doc = await anonymous.get('/openapi.json');
+    expect(doc.body.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/api/v1/campaigns', '/api/v1/operations/{correlationId}', '/c/{token}']));
+    expect(String((await anonymous.get('/docs')).body)).toContain('/api/v1/payouts');
+    expect((await anonymous.get('/healthz')).status).toBe(200);
+    expect((await anonymous.get('/readyz')).body).toEqual({ ready: true, checks: { database: true, pulsar: true } });
+    expect(String((await anonymous.get('/metrics')).body)).toContain('beacon_messages_consumed_total');
+  });
+});
+
+describe('payouts', () => {
+  it('lists and shows an influencer its own payouts; admin sees all; others get 404', async () => {
+    const admin = await Client.as(base, 'admin-e2e', 'admin');
+    const influencer = await Client.as(base, `inf-${randomUUID()}`, 'influencer');
+    const other = await Client.as(base, `inf-${randomUUID()}`, 'influencer');
+    const below = await influencer.command('/api/v1/payouts', { amount: USD('0.50'), method: 'paypal', destination: 'me@example.com' });
+    expect(below.operation).toMatchObject({ status: 'failed', reason: 'BELOW_MINIMUM' });
+    const mine = await influencer.until('/api/v1/payouts', (b: { items: unknown[] }) => b.items.length === 1);
+    expect(mine.items[0]).toMatchObject({ id: below.id, status: 'rejected', reason: 'BELOW_MINIMUM', amount: USD('0.50') });
+    expect((await influencer.get(`/api/v1/payouts/${below.id}`)).status).toBe(200);
+    expect((await other.get(`/api/v1/payouts/${below.id}`)).status).toBe(404);
+    expect((await admin.get(`/api/v1/payouts/${below.id}`)).status).toBe(200);
+    expect((await admin.get(`/api/v1/operations/${below.operation.correlationId}`)).status).toBe(200);
+  }, 60_000);
+});
