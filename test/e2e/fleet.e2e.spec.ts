@@ -160,6 +160,7 @@ describe('tracking', () => {
     expect(batch.status).toBe(202);
     expect(batch.body.accepted).toBe(4);
     expect(batch.body.rejected).toEqual([expect.objectContaining({ index: 4 })]);
+    await brand.until(`/api/v1/tracking/events?campaignId=${id}`, (b: { items: unknown[] }) => b.items.length === 4);
     const page1 = await brand.until(`/api/v1/tracking/events?campaignId=${id}&limit=3`, (b: { items: unknown[]; nextCursor: string | null }) => b.items.length === 3 && b.nextCursor !== null);
     const page2 = await brand.until(`/api/v1/tracking/events?campaignId=${id}&limit=3&cursor=${page1.nextCursor}`, (b: { items: unknown[] }) => b.items.length === 1);
     expect(page2.items).toEqual([expect.objectContaining({ type: 'refund', valid: false, reasons: ['UNKNOWN_ORDER'] })]);

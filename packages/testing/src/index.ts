@@ -47,3 +47,6 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, timeout
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+export { deliver, type Emitted } from './handlers.js';
+export { freshServiceDatabase } from './database.js';

@@ -49,11 +49,8 @@ export function trackingRoutes(db: Kysely<Database>, publisher: Publisher): Rout
       if (result.success) commands.push(toCommand(result.data, receivedAt));
       else rejected.push({ index, errors: zodProblem(result.error).errors ?? [] });
     });
-    // One correlation id for the batch; sends are pipelined, the first one opens the operation.
-    if (commands.length > 0) {
-      await publisher.send(req.correlationId, req.caller.sub, 'tracking.RecordTrackingEvent', commands[0]!.campaignId, commands[0]!);
-      await Promise.all(commands.slice(1).map((c) => publisher.send(req.correlationId, req.caller.sub, 'tracking.RecordTrackingEvent', c.campaignId, c, { first: false })));
-    }
+    // One correlation id for the batch; events keep their order per campaign.
+    await publisher.sendMany(req.correlationId, req.caller.sub, 'tracking.RecordTrackingEvent', commands.map((c) => ({ key: c.campaignId, value: c })));
     const operation = `/api/v1/operations/${req.correlationId}`;
     res.status(202).setHeader('Location', operation);
     res.json({ accepted: commands.length, rejected, correlationId: req.correlationId, operation });

@@ -36,6 +36,8 @@ const trackingEvent: Handler<Database, TrackingEventRecorded> = async (ctx) => {
     }
     return;
   }
+  // One decision per source event, even if the same fact reaches us again under another message id.
+  if (await ctx.trx.selectFrom('commissions').select('id').where('source_event_id', '=', e.eventId).executeTakeFirst()) return;
   let impressions = 0;
   if (e.type === 'impression' && e.valid && e.influencerId) {
     const counted = await sql<{ count: number }>`INSERT INTO impression_counts VALUES (${e.campaignId}, ${e.influencerId}, 1)

@@ -1,0 +1,37 @@
+/**
+ * Runs a service's handlers directly on a real database, the way runHandlers would (one
+ * transaction per message, inbox claim first), collecting what they emit instead of publishing it.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import pino from 'pino';
+import { claim, type HandlerMap, type MessagingTables } from '@beacon/messaging';
+
+export interface Emitted {
+  type: string;
+  key: string;
+  value: unknown;
+}
+
+export async function deliver<DB extends MessagingTables>(
+  db: Kysely<DB>,
+  handlers: HandlerMap<DB>,
+  messageType: string,
+  message: unknown,
+  options: { messageId?: string; subscription?: string } = {},
+): Promise<Emitted[]> {
+  const emitted: Emitted[] = [];
+  const messageId = options.messageId ?? randomUUID();
+  const envelope = { messageId, messageType, schemaVersion: 'test', correlationId: randomUUID(), causationId: '', occurredAt: new Date().toISOString(), producer: 'test' };
+  await db.transaction().execute(async (trx) => {
+    if (!(await claim(trx, options.subscription ?? 'test', messageId, messageType))) return;
+    await handlers[messageType]!({
+      trx, message, envelope, log: pino({ level: 'silent' }),
+      emit: async (type, key, value) => {
+        emitted.push({ type, key, value });
+        return { ...envelope, messageId: randomUUID(), messageType: type, causationId: messageId };
+      },
+    });
+  });
+  return emitted;
+}

@@ -1,0 +1,59 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { deliver, freshServiceDatabase } from '@beacon/testing';
+import type { HandlerMap } from '@beacon/messaging';
+import type { Database } from '../src/db.js';
+import { migrations } from '../src/migrations.js';
+import { campaignService } from '../src/service.js';
+
+const USD = (amountMinor: number) => ({ amountMinor, currency: 'USD' });
+let db: Kysely<Database>;
+let handlers: HandlerMap<Database>;
+
+beforeAll(async () => {
+  db = await freshServiceDatabase<Database>('beacon_campaign_int_test', migrations);
+  const subs = campaignService.subscriptions({} as never);
+  handlers = Object.assign({}, ...subs.map((s) => s.handlers));
+});
+afterAll(() => db.destroy());
+
+async function campaignWithBudget(budgetMinor: number): Promise<string> {
+  const campaignId = randomUUID();
+  await deliver(db, handlers, 'campaign.CreateCampaign', {
+    campaignId, brandId: 'b', name: 'n', landingUrl: 'https://x.example', budget: USD(budgetMinor),
+    commissionRules: [{ event: 'conversion', type: 'fixed', rate: null, amount: USD(1000) }], visibility: 'open',
+    attributionWindowDays: 30, holdingPeriodDays: 0, influencerIds: [],
+  });
+  return campaignId;
+}
+
+const calculated = (campaignId: string, commissionId: string, amountMinor: number) => ({
+  commissionId, campaignId, influencerId: 'inf', sourceEventId: randomUUID(), eventType: 'conversion', amount: USD(amountMinor),
+});
+
+describe('budget ledger on real PostgreSQL', () => {
+  it('reserves once when the same reservation request is delivered twice, even as two messages', async () => {
+    const campaignId = await campaignWithBudget(5000);
+    const messageId = randomUUID();
+    const message = calculated(campaignId, 'k-1', 1000);
+    const first = await deliver(db, handlers, 'commission.CommissionCalculated', message, { messageId });
+    const redelivered = await deliver(db, handlers, 'commission.CommissionCalculated', message, { messageId });
+    const republished = await deliver(db, handlers, 'commission.CommissionCalculated', message);
+    expect(first.map((e) => e.type)).toEqual(['campaign.BudgetReserved']);
+    expect(redelivered).toEqual([]);
+    expect(republished).toEqual([]);
+    const row = await db.selectFrom('campaigns').select('state').where('id', '=', campaignId).executeTakeFirstOrThrow();
+    expect(row.state.spent).toBe(1000);
+  });
+
+  it('never overspends when reservations race in parallel transactions', async () => {
+    const campaignId = await campaignWithBudget(2500);
+    const results = await Promise.all([1, 2, 3, 4].map((n) => deliver(db, handlers, 'commission.CommissionCalculated', calculated(campaignId, `race-${n}`, 1000))));
+    const reserved = results.flat().filter((e) => e.type === 'campaign.BudgetReserved').map((e) => (e.value as { reserved: { amountMinor: number } }).reserved.amountMinor);
+    expect(reserved.reduce((a, b) => a + b, 0)).toBe(2500);
+    expect(reserved.sort()).toEqual([1000, 1000, 500]);
+    expect(results.flat().filter((e) => e.type === 'campaign.BudgetReservationRejected')).toHaveLength(1);
+    const row = await db.selectFrom('campaigns').select('state').where('id', '=', campaignId).executeTakeFirstOrThrow();
+    expect(row.state).toMatchObject({ spent: 2500, status: 'budget_exhausted' });
+  });
+});
