@@ -9,8 +9,10 @@ export function signLink(secret: string, campaignId: string, influencerId: strin
 export function verifyLink(secret: string, token: string): { campaignId: string; influencerId: string } | undefined {
   const [body, signature, extra] = token.split('.');
   if (!body || !signature || extra !== undefined) return undefined;
-  const expected = createHmac('sha256', secret).update(body).digest();
-  const given = Buffer.from(signature, 'base64url');
+  // Compare the text, not decoded bytes: base64 ignores a last character's spare bits, so two
+  // different strings can decode to the same signature.
+  const expected = Buffer.from(createHmac('sha256', secret).update(body).digest('base64url'));
+  const given = Buffer.from(signature);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
   try {
     const { c, i } = JSON.parse(Buffer.from(body, 'base64url').toString()) as { c?: unknown; i?: unknown };
