@@ -198,18 +198,31 @@ describe('campaign lifecycle through the API', () => {
     const infId = `inf-${randomUUID()}`;
     const influencer = await Client.as(base, infId, 'influencer');
     const id = await openCampaign(brand, [influencer], { visibility: 'invite_only', influencerIds: [infId] });
+    const newcomerId = `inf-new-${randomUUID()}`;
     expect((await brand.command(`/api/v1/campaigns/${id}/pause`)).operation.status).toBe('completed');
     expect((await brand.get(`/api/v1/campaigns/${id}`)).body.status).toBe('paused');
     expect((await brand.command(`/api/v1/campaigns/${id}/resume`)).operation.status).toBe('completed');
-    expect((await brand.command(`/api/v1/campaigns/${id}/invitations`, { influencerIds: ['inf-new'] })).operation.status).toBe('completed');
+    expect((await brand.command(`/api/v1/campaigns/${id}/invitations`, { influencerIds: [newcomerId] })).operation.status).toBe('completed');
     expect((await influencer.command(`/api/v1/campaigns/${id}/evidence`, { type: 'story', url: 'https://social.example/s/1' })).operation.status).toBe('completed');
     expect((await brand.command(`/api/v1/campaigns/${id}/complete`)).operation.status).toBe('completed');
     const resumed = await brand.command(`/api/v1/campaigns/${id}/resume`);
     expect(resumed.operation).toMatchObject({ status: 'failed', reason: 'INVALID_TRANSITION: completed → active' });
     const view = (await brand.get(`/api/v1/campaigns/${id}`)).body;
     expect(view.status).toBe('completed');
-    expect(view.influencers).toEqual(expect.arrayContaining([{ influencerId: infId, status: 'accepted' }, { influencerId: 'inf-new', status: 'invited' }]));
-    expect((await (await Client.as(base, 'inf-new', 'influencer')).get('/api/v1/campaigns')).body.items.map((c: { id: string }) => c.id)).toContain(id);
+    expect(view.influencers).toEqual(expect.arrayContaining([{ influencerId: infId, status: 'accepted' }, { influencerId: newcomerId, status: 'invited' }]));
+    // The invitee now sees the invite-only campaign (walking the list page by page); a stranger does not.
+    const newcomer = await Client.as(base, newcomerId, 'influencer');
+    expect((await newcomer.get(`/api/v1/campaigns/${id}`)).status).toBe(200);
+    expect((await (await Client.as(base, `inf-${randomUUID()}`, 'influencer')).get(`/api/v1/campaigns/${id}`)).status).toBe(404);
+    const seen: string[] = [];
+    for (let cursor: string | null = ''; cursor !== null; ) {
+      const pageReply: { status: number; body: { items: Array<{ id: string }>; nextCursor: string | null } } = await newcomer.get(`/api/v1/campaigns?limit=100${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(pageReply.status).toBe(200);
+      seen.push(...pageReply.body.items.map((c) => c.id));
+      cursor = pageReply.body.nextCursor;
+    }
+    expect(seen).toContain(id);
+    expect(new Set(seen).size).toBe(seen.length);
   }, 90_000);
 
   it('serves the OpenAPI document, the docs page and the ops routes without a token', async () => {
