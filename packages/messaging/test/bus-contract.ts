@@ -157,7 +157,7 @@ export function describeBusContract(name: string, createBus: () => MessageBus | 
       await sub.close();
     });
 
-    (capabilities.createAt ? it : it.skip)('leaves no send hanging when the connection drops, and publishes again after', async () => {
+    (capabilities.createAt ? it : it.skip)('leaves no send hanging when the connection drops, and publishes again after (needs a real broker connection)', async () => {
       const proxy = await startCuttableProxy(new URL(BROKER_URL));
       const sendTimeoutMs = 3000;
       const viaProxy = capabilities.createAt!(proxy.url, sendTimeoutMs);
