@@ -62,6 +62,9 @@ webSocketServiceEnabled=true
 # Topics with no producers or subscriptions must survive between test runs and demo restarts.
 brokerDeleteInactiveTopicsEnabled=false
 isSchemaValidationEnforced=false
+# Tests create a tenant of their own and remove it with everything in it afterwards.
+forceDeleteNamespaceAllowed=true
+forceDeleteTenantAllowed=true
 numIOThreads=2
 numHttpServerThreads=8
 numOrderedExecutorThreads=2
