@@ -59,7 +59,7 @@ const record: Handler<Database, RecordTrackingEvent> = async ({ trx, message: e,
     invalid = rollups.invalid + EXCLUDED.invalid, revenue_minor = rollups.revenue_minor + EXCLUDED.revenue_minor,
     refunded_minor = rollups.refunded_minor + EXCLUDED.refunded_minor`.execute(trx);
 
-  if (!reasons.includes('INVALID_OCCURRED_AT')) await recomputeWindow(trx, e.userId ?? e.visitorId, windowOf(e.occurredAt));
+  if (!reasons.includes('INVALID_OCCURRED_AT')) await countInWindow(trx, e.userId ?? e.visitorId, windowOf(e.occurredAt), e.type);
 
   const recorded: TrackingEventRecorded = {
     eventId: e.eventId, type: e.type, campaignId: e.campaignId, influencerId, attribution, clickId, visitorId: e.visitorId, userId: e.userId,
@@ -70,7 +70,14 @@ const record: Handler<Database, RecordTrackingEvent> = async ({ trx, message: e,
   log.info({ eventId: e.eventId, type: e.type, valid, duplicate, attribution }, 'tracking event recorded');
 };
 
-/** Rebuilds one activity window from its stored events: idempotent, and final once the window closed. */
+/** Adds one event to its activity window (the inbox makes this once per message). */
+async function countInWindow(trx: Parameters<Handler<Database>>[0]['trx'], subject: string, window: { start: string; end: string }, type: string): Promise<void> {
+  await sql`INSERT INTO activity_windows VALUES (${subject}, ${window.start}, ${window.end}, 1, jsonb_build_object(${type}::text, 1))
+    ON CONFLICT (subject, window_start) DO UPDATE SET events = activity_windows.events + 1,
+    by_type = jsonb_set(activity_windows.by_type, ARRAY[${type}::text], to_jsonb(coalesce((activity_windows.by_type->>${type}::text)::int, 0) + 1))`.execute(trx);
+}
+
+/** Rebuilds one activity window from its stored events: gives the row the increments built, so a repair is safe. */
 export async function recomputeWindow(trx: Parameters<Handler<Database>>[0]['trx'], subject: string, window: { start: string; end: string }): Promise<void> {
   const events = await trx.selectFrom('tracking_events').select('type')
     .where(sql<string>`coalesce(user_id, visitor_id)`, '=', subject).where('occurred_at', '>=', window.start).where('occurred_at', '<', window.end).execute();
