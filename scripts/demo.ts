@@ -29,7 +29,7 @@ export async function demo(baseUrl: string, log: (line: string) => void = consol
   const run = randomUUID().slice(0, 6);
   const ids = { brand: `brand-${run}`, inf1: `inf-1-${run}`, inf2: `inf-2-${run}`, inf3: `inf-3-${run}` };
   const brand = await Client.as(baseUrl, ids.brand, 'brand');
-  const ingest = await Client.as(baseUrl, `ingest-${run}`, 'ingest');
+  const ingest = await Client.ingestFor(baseUrl, ids.brand, `ingest-${run}`);
   const inf1 = await Client.as(baseUrl, ids.inf1, 'influencer');
   const inf2 = await Client.as(baseUrl, ids.inf2, 'influencer');
   const inf3 = await Client.as(baseUrl, ids.inf3, 'influencer');
@@ -130,7 +130,7 @@ export async function demo(baseUrl: string, log: (line: string) => void = consol
 
   log('\nPayouts');
   await flow('Influencer 3 is paid 30.00 by PayPal', inf3, '/api/v1/payouts', { amount: USD('30.00'), method: 'paypal', destination: `inf3-${run}@example.com` });
-  await flow('Influencer 2 asks for 5.00 to a failing destination', inf2, '/api/v1/payouts', { amount: USD('5.00'), method: 'bank_transfer', destination: 'fail-DE89370400440532013000' }, 'failed');
+  await flow('Influencer 2 asks for 5.00 to a failing destination', inf2, '/api/v1/payouts', { amount: USD('5.00'), method: 'paypal', destination: `fail-${run}@example.com` }, 'failed');
   await flow('Influencer 1 asks for more than available', inf1, '/api/v1/payouts', { amount: USD('50.00'), method: 'paypal', destination: `inf1-${run}@example.com` }, 'failed');
 
   const balance = async (c: Client) => {

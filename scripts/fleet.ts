@@ -9,7 +9,7 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { mintDevToken } from '../services/bff/src/auth.js';
+import { mintDevToken } from '@beacon/bff-service/dev-token';
 import { createDatabases } from './create-databases.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -106,8 +106,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     await shutdown(ok ? 0 : 1);
   } else {
     console.log(`\nBFF: ${fleet.baseUrl}  (docs: ${fleet.baseUrl}/docs)\n\ndevelopment tokens:`);
-    for (const [sub, roles] of [['admin-1', ['admin']], ['brand-1', ['brand']], ['inf-1', ['influencer']], ['ingest-1', ['ingest']]] as const) {
-      console.log(`  ${sub.padEnd(9)} ${await mintDevToken({ sub, roles: [...roles] })}`);
+    for (const [sub, roles, brand] of [['admin-1', ['admin']], ['brand-1', ['brand']], ['inf-1', ['influencer']], ['ingest-1', ['ingest'], 'brand-1']] as const) {
+      console.log(`  ${sub.padEnd(9)} ${await mintDevToken({ sub, roles: [...roles], brand })}`);
     }
     console.log('\nCtrl-C stops everything.');
   }

@@ -9,7 +9,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { mintDevToken } from '../services/bff/src/auth.js';
+import { mintDevToken } from '@beacon/bff-service/dev-token';
 import { Client } from './lib/client.js';
 
 function option(name: string): string | undefined {
@@ -19,7 +19,7 @@ function option(name: string): string | undefined {
 
 const file = process.argv.slice(2).find((a, i, all) => !a.startsWith('--') && !all[i - 1]?.startsWith('--'));
 if (!file) {
-  console.error('usage: npm run replay -- <events.jsonl> [--rate <events per second>] [--campaign <id>] [--url <bff url>] [--token <jwt>]');
+  console.error('usage: npm run replay -- <events.jsonl> [--rate <events per second>] [--campaign <id>] [--url <bff url>] [--token <jwt> | --brand <brand id, default brand-1>]');
   process.exit(2);
 }
 const rate = Number(option('rate') ?? 50);
@@ -27,7 +27,7 @@ if (!(rate > 0)) {
   console.error('--rate must be a positive number');
   process.exit(2);
 }
-const client = new Client(option('url') ?? `http://localhost:${process.env.BFF_PORT ?? 8000}`, option('token') ?? (await mintDevToken({ sub: 'replay', roles: ['ingest'] })));
+const client = new Client(option('url') ?? `http://localhost:${process.env.BFF_PORT ?? 8000}`, option('token') ?? (await mintDevToken({ sub: 'replay', roles: ['ingest'], brand: option('brand') ?? 'brand-1' })));
 
 const started = Date.now();
 let sent = 0;

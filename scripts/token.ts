@@ -1,22 +1,30 @@
 /**
  * Prints a development token (HS256, signed with JWT_SECRET).
  *   npm run token -- --role brand --sub brand-1 [--role influencer] [--expires 12h]
+ *   npm run token -- --role ingest --sub shop-1 --brand brand-1      (an ingest key for brand-1's campaigns)
  */
-import { mintDevToken, ROLES, type Role } from '../services/bff/src/auth.js';
+import { ROLES, type Role } from '@beacon/bff-service/auth';
+import { mintDevToken } from '@beacon/bff-service/dev-token';
 
 const args = process.argv.slice(2);
 const roles: Role[] = [];
 let sub: string | undefined;
+let brand: string | undefined;
 let expiresIn = '12h';
 for (let i = 0; i < args.length; i++) {
   const value = args[i + 1];
   if (args[i] === '--role' && value) (roles.push(value as Role), i++);
   else if (args[i] === '--sub' && value) (sub = value, i++);
+  else if (args[i] === '--brand' && value) (brand = value, i++);
   else if (args[i] === '--expires' && value) (expiresIn = value, i++);
 }
 const unknown = roles.filter((r) => !(ROLES as readonly string[]).includes(r));
-if (!sub || roles.length === 0 || unknown.length > 0) {
-  console.error(`usage: npm run token -- --role <${ROLES.join('|')}> --sub <id> [--expires 12h]${unknown.length ? `\nunknown role: ${unknown.join(', ')}` : ''}`);
+const problems = [
+  ...(unknown.length ? [`unknown role: ${unknown.join(', ')}`] : []),
+  ...(roles.includes('ingest') && !brand ? ['an ingest token needs --brand <brand id>: the brand whose campaigns it writes to'] : []),
+];
+if (!sub || roles.length === 0 || problems.length > 0) {
+  console.error(`usage: npm run token -- --role <${ROLES.join('|')}> --sub <id> [--brand <brand id>] [--expires 12h]${problems.map((p) => `\n${p}`).join('')}`);
   process.exit(2);
 }
-console.log(await mintDevToken({ sub, roles, expiresIn }));
+console.log(await mintDevToken({ sub, roles, brand, expiresIn }));

@@ -1,5 +1,6 @@
 /** A small BFF client for the demo, the replay command and the end-to-end tests. */
-import { mintDevToken, type Role } from '../../services/bff/src/auth.js';
+import type { Role } from '@beacon/bff-service/auth';
+import { mintDevToken } from '@beacon/bff-service/dev-token';
 
 export interface Reply<T = any> {
   status: number;
@@ -19,6 +20,11 @@ export class Client {
 
   static async as(baseUrl: string, sub: string, ...roles: Role[]): Promise<Client> {
     return new Client(baseUrl, await mintDevToken({ sub, roles }));
+  }
+
+  /** An ingest client writing for one brand's campaigns. */
+  static async ingestFor(baseUrl: string, brand: string, sub = `ingest-${brand}`): Promise<Client> {
+    return new Client(baseUrl, await mintDevToken({ sub, roles: ['ingest'], brand }));
   }
 
   async request<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply<T>> {

@@ -273,6 +273,8 @@ export interface RecordTrackingEvent {
   ip: null | string;
   referrer: null | string;
   receivedAt: string;
+  /** the brand the sender writes for (a brand, or an ingest token's brand claim); null for admin and the BFF's own link clicks, which may write to any campaign */
+  writerBrandId: null | string;
 }
 
 export type TrackingEventType = 'impression' | 'click' | 'conversion' | 'refund' | 'custom';
@@ -299,7 +301,7 @@ export interface TrackingEventRecorded {
   duplicate: boolean;
   /** refunds: the conversion they refund */
   refundedEventId: null | string;
-  /** from the campaign replica, for read models */
+  /** the tenant the event belongs to: the campaign's owner, or for an event refused as NOT_OWNER or UNKNOWN_CAMPAIGN the brand that sent it (null: admin only) */
   brandId: null | string;
 }
 

@@ -19,11 +19,20 @@ export interface HandlerContext<DB, M = unknown> {
   log: Logger;
   /** Writes a message caused by this one to the outbox, inside this transaction. */
   emit(messageType: string, key: string, value: unknown): Promise<Envelope>;
+  /** What the handler's `prepare` step returned, when it has one. */
+  prepared?: unknown;
 }
 
+/**
+ * A handler runs inside the message's transaction. A call to the outside world (a payment
+ * provider) must not hold that transaction open: it goes in `prepare`, which runs before the
+ * transaction on every delivery (duplicates included), so it must be idempotent.
+ */
 // Handlers take their own message type; the runner routes by message type, so the map is loose.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Handler<DB, M = any> = (ctx: HandlerContext<DB, M>) => Promise<void>;
+export type Handler<DB, M = any> = ((ctx: HandlerContext<DB, M>) => Promise<void>) & {
+  prepare?: (message: M, envelope: Envelope) => Promise<unknown>;
+};
 export type HandlerMap<DB> = Partial<Record<string, Handler<DB>>>;
 
 export interface RunHandlersOptions<DB extends MessagingTables> {
@@ -84,6 +93,7 @@ export async function runHandlers<DB extends MessagingTables>(options: RunHandle
     });
     const handler = handlers[envelope.messageType];
     try {
+      const prepared = handler?.prepare ? await handler.prepare(value, envelope) : undefined;
       const outcome = await db.transaction().execute(async (trx) => {
         const first = await claim(trx as unknown as Transaction<MessagingTables>, subscriptionName, envelope.messageId, envelope.messageType);
         if (!first) return 'duplicate' as const;
@@ -93,6 +103,7 @@ export async function runHandlers<DB extends MessagingTables>(options: RunHandle
           message: value,
           envelope,
           log,
+          prepared,
           emit: async (messageType, key, payload) => {
             const schemaVersion = codecs.topicOf(messageType).version;
             const outgoing = causedBy(envelope, { messageType, schemaVersion, producer: service });

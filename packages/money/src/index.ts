@@ -2,18 +2,25 @@
  * Money in minor units (integers) with an ISO-4217 currency. Never floats: decimal strings at the
  * HTTP edge are parsed digit by digit, and division rounds half to even on bigint arithmetic.
  */
+import currencyCodes from 'currency-codes';
 
 export interface Money {
   amountMinor: number;
   currency: string;
 }
 
-/** Fraction digits per currency; anything not listed is refused rather than guessed. */
-const DECIMALS: Record<string, number> = {
-  USD: 2, EUR: 2, GBP: 2, COP: 2, MXN: 2, BRL: 2, CAD: 2, AUD: 2, CHF: 2, SEK: 2, NOK: 2, DKK: 2, PLN: 2, INR: 2,
-  JPY: 0, KRW: 0, CLP: 0, ISK: 0,
-  KWD: 3, BHD: 3, JOD: 3,
-};
+/**
+ * ISO 4217 codes whose minor unit is "N.A." (precious metals, bond-market units, SDR, test and
+ * no-currency codes). currency-codes reports them as 0 digits; they are refused rather than guessed.
+ */
+const NO_MINOR_UNIT = new Set(['XAG', 'XAU', 'XBA', 'XBB', 'XBC', 'XBD', 'XDR', 'XPD', 'XPT', 'XSU', 'XTS', 'XUA', 'XXX']);
+
+/** Fraction digits per currency, from the ISO 4217 table (currency-codes). */
+function minorUnits(currency: string): number | undefined {
+  if (!/^[A-Z]{3}$/.test(currency) || NO_MINOR_UNIT.has(currency)) return undefined;
+  const digits = currencyCodes.code(currency)?.digits;
+  return typeof digits === 'number' && Number.isInteger(digits) ? digits : undefined;
+}
 
 export class MoneyError extends Error {
   constructor(message: string) {
@@ -23,11 +30,11 @@ export class MoneyError extends Error {
 }
 
 export function isSupportedCurrency(currency: string): boolean {
-  return currency in DECIMALS;
+  return minorUnits(currency) !== undefined;
 }
 
 export function decimalsOf(currency: string): number {
-  const decimals = DECIMALS[currency];
+  const decimals = minorUnits(currency);
   if (decimals === undefined) throw new MoneyError(`unsupported currency "${currency}"`);
   return decimals;
 }
@@ -45,6 +52,17 @@ export function parseAmount(amount: string, currency: string, options: { allowNe
   const minor = Number(whole!) * 10 ** decimals + Number(fraction.padEnd(decimals, '0') || '0');
   if (!Number.isSafeInteger(minor)) throw new MoneyError(`"${amount}" is too large`);
   return { amountMinor: sign ? -minor : minor, currency };
+}
+
+/**
+ * A configured threshold written in major units ("1.00") in a given currency: trailing zeros beyond
+ * the currency's precision are dropped, so "1.00" is 1 JPY, 100 US cents and 1000 Kuwaiti fils.
+ */
+export function thresholdIn(amount: string, currency: string): Money {
+  const decimals = decimalsOf(currency);
+  const match = /^(\d+)(?:\.(\d*?)0*)?$/.exec(amount);
+  if (!match || (match[2] ?? '').length > decimals) throw new MoneyError(`"${amount}" cannot be expressed exactly in ${currency}`);
+  return parseAmount(match[2] ? `${match[1]}.${match[2]}` : match[1]!, currency);
 }
 
 /** 1250 USD → "12.50"; -5 USD → "-0.05"; 500 JPY → "500". */
@@ -70,6 +88,16 @@ export function divideHalfEven(numerator: bigint, denominator: bigint): bigint {
   const twiceRemainder = (n % denominator) * 2n;
   if (twiceRemainder > denominator || (twiceRemainder === denominator && quotient % 2n === 1n)) quotient += 1n;
   return negative ? -quotient : quotient;
+}
+
+/** The one rule for commission rates: a decimal percent string above 0 and at most 100. */
+export function percentRateProblem(rate: string): string | undefined {
+  const match = /^(\d{1,3})(?:\.(\d{1,4}))?$/.exec(rate);
+  if (!match) return 'a decimal percentage such as "12.5" (at most 4 fraction digits)';
+  const hundredths = Number(match[1]) * 10_000 + Number((match[2] ?? '').padEnd(4, '0'));
+  if (hundredths === 0) return 'must be more than 0';
+  if (hundredths > 100 * 10_000) return 'must be at most 100';
+  return undefined;
 }
 
 /** rate is a decimal percent string ("10", "12.5"): amount × rate / 100, rounded half to even. */

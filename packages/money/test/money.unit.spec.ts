@@ -1,4 +1,4 @@
-import { divideHalfEven, formatAmount, parseAmount, percentOf } from '../src/index.js';
+import { divideHalfEven, formatAmount, parseAmount, percentOf, percentRateProblem, thresholdIn } from '../src/index.js';
 
 describe('money at the HTTP edge', () => {
   it('parses decimal strings into minor units per currency', () => {
@@ -21,6 +21,35 @@ describe('money at the HTTP edge', () => {
     expect(formatAmount({ amountMinor: 5, currency: 'USD' })).toBe('0.05');
     expect(formatAmount({ amountMinor: -5, currency: 'USD' })).toBe('-0.05');
     expect(formatAmount({ amountMinor: 500, currency: 'JPY' })).toBe('500');
+  });
+});
+
+describe('every ISO 4217 minor unit', () => {
+  it('knows currencies with 0, 2, 3 and 4 fraction digits and refuses codes that have no minor unit', () => {
+    expect(parseAmount('1500', 'CLP')).toEqual({ amountMinor: 1500, currency: 'CLP' });
+    expect(parseAmount('1.234', 'KWD')).toEqual({ amountMinor: 1234, currency: 'KWD' });
+    expect(parseAmount('1.2345', 'CLF')).toEqual({ amountMinor: 12345, currency: 'CLF' });
+    expect(formatAmount({ amountMinor: 1234, currency: 'BHD' })).toBe('1.234');
+    for (const code of ['XAU', 'XTS', 'XXX', 'ABC']) expect(() => parseAmount('1', code)).toThrow(/unsupported currency/);
+  });
+
+  it('reads a configured threshold such as the minimum payout "1.00" in any currency', () => {
+    expect(thresholdIn('1.00', 'JPY')).toEqual({ amountMinor: 1, currency: 'JPY' });
+    expect(thresholdIn('1.00', 'USD')).toEqual({ amountMinor: 100, currency: 'USD' });
+    expect(thresholdIn('1.00', 'KWD')).toEqual({ amountMinor: 1000, currency: 'KWD' });
+    expect(() => thresholdIn('0.50', 'JPY')).toThrow(/cannot be expressed exactly/);
+  });
+});
+
+describe('commission rates', () => {
+  it('are percentages above 0 and at most 100, with up to 4 fraction digits', () => {
+    expect(percentRateProblem('10')).toBeUndefined();
+    expect(percentRateProblem('12.5')).toBeUndefined();
+    expect(percentRateProblem('100')).toBeUndefined();
+    expect(percentRateProblem('100.0001')).toMatch(/at most 100/);
+    expect(percentRateProblem('250')).toMatch(/at most 100/);
+    expect(percentRateProblem('0')).toMatch(/more than 0/);
+    expect(percentRateProblem('1e2')).toMatch(/decimal percentage/);
   });
 });
 

@@ -23,10 +23,12 @@ export async function deliver<DB extends MessagingTables>(
   const emitted: Emitted[] = [];
   const messageId = options.messageId ?? randomUUID();
   const envelope = { messageId, messageType, schemaVersion: 'test', correlationId: randomUUID(), causationId: '', occurredAt: new Date().toISOString(), producer: 'test' };
+  const handler = handlers[messageType]!;
+  const prepared = handler.prepare ? await handler.prepare(message, envelope) : undefined;
   await db.transaction().execute(async (trx) => {
     if (!(await claim(trx, options.subscription ?? 'test', messageId, messageType))) return;
-    await handlers[messageType]!({
-      trx, message, envelope, log: pino({ level: 'silent' }),
+    await handler({
+      trx, message, envelope, prepared, log: pino({ level: 'silent' }),
       emit: async (type, key, value) => {
         emitted.push({ type, key, value });
         return { ...envelope, messageId: randomUUID(), messageType: type, causationId: messageId };

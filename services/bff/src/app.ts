@@ -7,8 +7,11 @@ import type { Caller } from './auth.js';
 import { campaignRoutes } from './campaigns.js';
 import type { Publisher } from './commands.js';
 import type { Database } from './db.js';
-import { authenticate, correlation, has, idempotency, notFound, problemHandler, route } from './http.js';
-import { causalOrder } from './operations.js';
+import { boundedBody, noStore, securityHeaders, storableUrl } from './guards.js';
+import { authenticate, correlation, notFound, problemHandler, route } from './http.js';
+import { idempotency } from './idempotency.js';
+import type { VisitorCookies } from './links.js';
+import { operationRoutes } from './operations.js';
 import { docsPage, openApiDocument } from './openapi.js';
 import { paymentRoutes } from './payments.js';
 import { linkRoute, trackingRoutes } from './tracking.js';
@@ -18,6 +21,9 @@ export interface AppDeps {
   publisher: Publisher;
   verify: (token: string) => Promise<Caller>;
   linkSecret: string;
+  visitors: VisitorCookies;
+  /** Express's `trust proxy`: which proxies' X-Forwarded-For is believed (false: none). */
+  trustProxy: boolean | string[];
   logger: Logger;
   readiness: () => Promise<{ ready: boolean; checks: Record<string, boolean> }>;
   registry: Registry;
@@ -27,14 +33,17 @@ export interface AppDeps {
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', true);
+  app.set('trust proxy', deps.trustProxy);
+  app.use(securityHeaders);
   app.use(correlation);
   app.use((req, res, next) => {
     const stop = deps.httpSeconds.startTimer();
     res.on('finish', () => stop({ method: req.method, route: req.route?.path ? `${req.baseUrl}${req.route.path}` : 'unmatched', status: String(res.statusCode) }));
     next();
   });
+  app.use(storableUrl);
   app.use(express.json({ limit: '1mb' }));
+  app.use(boundedBody);
 
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
   app.get('/readyz', route(async (_req, res) => {
@@ -44,26 +53,18 @@ export function createApp(deps: AppDeps): express.Express {
   app.get('/metrics', route(async (_req, res) => void res.type(deps.registry.contentType).send(await deps.registry.metrics())));
   app.get('/openapi.json', (_req, res) => void res.json(openApiDocument));
   app.get('/docs', (_req, res) => void res.type('html').send(docsPage()));
-  app.use(linkRoute(deps.db, deps.publisher, deps.linkSecret));
+  app.use(linkRoute(deps.db, deps.publisher, deps.linkSecret, deps.visitors));
 
   const api = express.Router();
+  api.use(noStore);
   api.use(authenticate(deps.verify));
   api.use(idempotency(deps.db));
   api.use(campaignRoutes(deps.db, deps.publisher, deps.linkSecret));
   api.use(trackingRoutes(deps.db, deps.publisher));
   api.use(paymentRoutes(deps.db, deps.publisher));
-  api.get('/operations/:correlationId', route(async (req, res) => {
-    const id = String(req.params.correlationId);
-    const op = await deps.db.selectFrom('operations').selectAll().where('correlation_id', '=', id).executeTakeFirst();
-    if (!op || (!has(req, 'admin') && op.started_by !== req.caller.sub)) throw notFound('operation');
-    const steps = await deps.db.selectFrom('operation_steps').selectAll().where('correlation_id', '=', id).execute();
-    res.json({
-      correlationId: id, status: op.status, ...(op.reason ? { reason: op.reason } : {}),
-      steps: causalOrder(steps.map((s) => ({ messageId: s.message_id, causationId: s.causation_id, kind: s.kind, type: s.type, service: s.service, occurredAt: s.occurred_at }))),
-    });
-  }));
+  api.use(operationRoutes(deps.db));
   app.use('/api/v1', api);
   app.use((req, _res, next) => next(notFound(`route ${req.method} ${req.path}`)));
-  app.use(problemHandler);
+  app.use(problemHandler(deps.logger));
   return app;
 }

@@ -1,5 +1,5 @@
 /** JWT verification with jose: issuer, audience, exp, an algorithm allow-list; HS256 secret or a JWKS. */
-import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 
 export const ROLES = ['admin', 'brand', 'influencer', 'ingest'] as const;
 export type Role = (typeof ROLES)[number];
@@ -7,6 +7,8 @@ export type Role = (typeof ROLES)[number];
 export interface Caller {
   sub: string;
   roles: Role[];
+  /** ingest tokens: the brand whose campaigns this client writes events to */
+  brand?: string;
 }
 
 export interface AuthConfig {
@@ -17,13 +19,29 @@ export interface AuthConfig {
   algorithms: string[];
 }
 
+export const DEV_SECRET = 'dev-secret-change-me';
+/** How far in the future `iat` may be (clock skew between the issuer and us). */
+export const IAT_LEEWAY_SECONDS = 60;
+
 export function authConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AuthConfig {
   const jwksUrl = env.JWT_JWKS_URL || undefined;
   const algorithms = (env.JWT_ALGORITHMS ?? (jwksUrl ? 'RS256,ES256' : 'HS256')).split(',').map((a) => a.trim()).filter((a) => a && a.toLowerCase() !== 'none');
-  return { secret: env.JWT_SECRET ?? 'dev-secret-change-me', issuer: env.JWT_ISSUER ?? 'beacon', audience: env.JWT_AUDIENCE ?? 'beacon-bff', jwksUrl, algorithms };
+  return { secret: env.JWT_SECRET ?? DEV_SECRET, issuer: env.JWT_ISSUER ?? 'beacon', audience: env.JWT_AUDIENCE ?? 'beacon-bff', jwksUrl, algorithms };
 }
 
 export class AuthError extends Error {}
+
+/** An identifier claim: a non-empty string of printable characters, at most 256 long. */
+const IDENTIFIER = /^[^\u0000-\u001f\u007f]{1,256}$/u;
+
+function callerOf(payload: JWTPayload, now: number): Caller {
+  if (typeof payload.sub !== 'string' || !IDENTIFIER.test(payload.sub) || payload.sub.trim() === '') throw new AuthError('invalid token: sub must be a non-empty string');
+  if (typeof payload.iat === 'number' && payload.iat > now + IAT_LEEWAY_SECONDS) throw new AuthError('invalid token: issued in the future');
+  const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is Role => (ROLES as readonly string[]).includes(String(r))) : [];
+  const caller: Caller = { sub: payload.sub, roles };
+  if (typeof payload.brand === 'string' && IDENTIFIER.test(payload.brand)) caller.brand = payload.brand;
+  return caller;
+}
 
 export function createVerifier(config: AuthConfig): (token: string) => Promise<Caller> {
   const key: Uint8Array | JWTVerifyGetKey = config.jwksUrl ? createRemoteJWKSet(new URL(config.jwksUrl)) : new TextEncoder().encode(config.secret);
@@ -36,20 +54,6 @@ export function createVerifier(config: AuthConfig): (token: string) => Promise<C
     } catch (error) {
       throw new AuthError(`invalid token: ${(error as Error).message}`);
     }
-    const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is Role => (ROLES as readonly string[]).includes(String(r))) : [];
-    return { sub: String(payload.sub), roles };
+    return callerOf(payload, Math.floor(Date.now() / 1000));
   };
-}
-
-/** A development token (HS256), as `npm run token` prints. */
-export async function mintDevToken(input: { sub: string; roles: Role[]; secret?: string; expiresIn?: string; issuer?: string; audience?: string }): Promise<string> {
-  const config = authConfigFromEnv();
-  return new SignJWT({ roles: input.roles })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(input.sub)
-    .setIssuer(input.issuer ?? config.issuer)
-    .setAudience(input.audience ?? config.audience)
-    .setIssuedAt()
-    .setExpirationTime(input.expiresIn ?? '12h')
-    .sign(new TextEncoder().encode(input.secret ?? config.secret));
 }

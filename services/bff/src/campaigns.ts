@@ -1,10 +1,10 @@
 /** Campaign routes: commands out, reads from the BFF's read models. */
-import { randomUUID } from 'node:crypto';
 import { Router, type Request } from 'express';
 import { sql, type Kysely } from 'kysely';
 import { toApi } from '@beacon/money';
 import type { CommissionRule } from '@beacon/contracts';
 import { accepted, type Publisher } from './commands.js';
+import { stableId } from './idempotency.js';
 import type { Database } from './db.js';
 import { forbidden, has, notFound, page, pageParams, parse, requireRole, route } from './http.js';
 import { signLink } from './links.js';
@@ -62,9 +62,9 @@ export function campaignRoutes(db: Kysely<Database>, publisher: Publisher, linkS
   router.post('/campaigns', route(async (req, res) => {
     requireRole(req, 'brand', 'admin');
     const body = parse(CreateCampaignBody, req.body);
-    const campaignId = body.id ?? randomUUID();
+    const campaignId = body.id ?? stableId(req, 'campaign');
     const rules = body.commissionRules.map((r) => ({ event: r.event, type: r.type, rate: 'rate' in r ? r.rate : null, amount: 'amount' in r ? r.amount : null }));
-    await publisher.send(req.correlationId, req.caller.sub, 'campaign.CreateCampaign', campaignId, {
+    await publisher.send(req, 'campaign.CreateCampaign', campaignId, {
       campaignId, brandId: req.caller.sub, name: body.name, landingUrl: body.landingUrl, budget: body.budget, commissionRules: rules,
       visibility: body.visibility, attributionWindowDays: body.attributionWindowDays, holdingPeriodDays: body.holdingPeriodDays, influencerIds: body.influencerIds,
     });
@@ -99,7 +99,7 @@ export function campaignRoutes(db: Kysely<Database>, publisher: Publisher, linkS
   for (const action of ['pause', 'resume', 'complete'] as const) {
     router.post(`/campaigns/:id/${action}`, route(async (req, res) => {
       const c = await owned(req);
-      await publisher.send(req.correlationId, req.caller.sub, 'campaign.ChangeCampaignStatus', c.id, { campaignId: c.id, requestedBy: req.caller.sub, action });
+      await publisher.send(req, 'campaign.ChangeCampaignStatus', c.id, { campaignId: c.id, requestedBy: req.caller.sub, action });
       accepted(req, res, c.id);
     }));
   }
@@ -107,7 +107,7 @@ export function campaignRoutes(db: Kysely<Database>, publisher: Publisher, linkS
   router.post('/campaigns/:id/invitations', route(async (req, res) => {
     const c = await owned(req);
     const body = parse(InvitationsBody, req.body);
-    await publisher.send(req.correlationId, req.caller.sub, 'campaign.InviteInfluencers', c.id, { campaignId: c.id, requestedBy: req.caller.sub, influencerIds: body.influencerIds });
+    await publisher.send(req, 'campaign.InviteInfluencers', c.id, { campaignId: c.id, requestedBy: req.caller.sub, influencerIds: body.influencerIds });
     accepted(req, res, c.id);
   }));
 
@@ -115,15 +115,15 @@ export function campaignRoutes(db: Kysely<Database>, publisher: Publisher, linkS
     requireRole(req, 'influencer');
     const c = await visible(req);
     const body = parse(AcceptBody, req.body);
-    await publisher.send(req.correlationId, req.caller.sub, 'campaign.AcceptCampaign', c.id, { campaignId: c.id, influencerId: req.caller.sub, acceptedTerms: body.acceptedTerms });
+    await publisher.send(req, 'campaign.AcceptCampaign', c.id, { campaignId: c.id, influencerId: req.caller.sub, acceptedTerms: body.acceptedTerms });
     accepted(req, res, c.id);
   }));
 
   router.post('/campaigns/:id/evidence', route(async (req, res) => {
     const c = await acceptedInfluencer(req);
     const body = parse(EvidenceBody, req.body);
-    const evidenceId = randomUUID();
-    await publisher.send(req.correlationId, req.caller.sub, 'campaign.SubmitEvidence', c.id, {
+    const evidenceId = stableId(req, 'evidence');
+    await publisher.send(req, 'campaign.SubmitEvidence', c.id, {
       campaignId: c.id, influencerId: req.caller.sub, evidenceId, type: body.type, url: body.url, description: body.description ?? null,
     });
     accepted(req, res, evidenceId);

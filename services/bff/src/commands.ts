@@ -5,43 +5,62 @@ import { topicOfMessage, type MessageType, type MessageTypes } from '@beacon/con
 import { newFlowEnvelope, toProperties, type CodecRegistry, type Envelope, type MessageBus } from '@beacon/messaging';
 import type { Database } from './db.js';
 import { Problem } from './http.js';
-import { recordStep, startOperation } from './operations.js';
+import { BROKER_UNAVAILABLE, claimOperation, failOperation, recordStep } from './operations.js';
 
-export interface Publisher {
-  /** Records the command as the first step of its operation, then publishes it. */
-  send<T extends MessageType>(correlationId: string, startedBy: string, messageType: T, key: string, value: MessageTypes[T]): Promise<Envelope>;
-  /** Several commands of one flow (a batch), published in the given order. */
-  sendMany<T extends MessageType>(correlationId: string, startedBy: string, messageType: T, items: Array<{ key: string; value: MessageTypes[T] }>): Promise<void>;
+/** Who sends a command and under which correlation id; claiming the operation may replace the id. */
+export interface CommandSource {
+  correlationId: string;
+  caller: { sub: string };
 }
 
-export function createPublisher(deps: { bus: MessageBus; db: Kysely<Database>; codecs: CodecRegistry; tenant?: string }): Publisher {
+export interface Publisher {
+  /** Claims the operation for the caller, records the command as its first step, publishes it. */
+  send<T extends MessageType>(source: CommandSource, messageType: T, key: string, value: MessageTypes[T]): Promise<Envelope>;
+  /** Several commands of one flow (a batch), published in the given order. */
+  sendMany<T extends MessageType>(source: CommandSource, messageType: T, items: Array<{ key: string; value: MessageTypes[T] }>): Promise<void>;
+}
+
+/** What a client sees when the broker did not take a command; the cause (with its addresses) stays in the log. */
+const unavailable = () => new Problem(503, 'Service Unavailable', 'the message broker did not accept the command; retry with the same Idempotency-Key');
+
+export function createPublisher(deps: { bus: MessageBus; db: Kysely<Database>; codecs: CodecRegistry; tenant?: string; onError?: (error: unknown) => void }): Publisher {
   const prepare = (correlationId: string, messageType: MessageType, key: string, value: unknown) => {
     const schemaVersion = deps.codecs.topicOf(messageType).version;
     const envelope = newFlowEnvelope({ messageType, schemaVersion, producer: 'bff', correlationId });
     const message = { topic: topicOfMessage(messageType, deps.tenant), key, payload: deps.codecs.encode(messageType, value), properties: toProperties(envelope) };
     return { envelope, message };
   };
-  const unavailable = (error: unknown) => new Problem(503, 'Service Unavailable', `the message broker did not accept the command: ${(error as Error).message}`);
+  const claim = async (source: CommandSource, messageType: MessageType) => {
+    const flow = { correlationId: source.correlationId, startedBy: source.caller.sub };
+    await claimOperation(deps.db, flow, messageType);
+    source.correlationId = flow.correlationId;
+  };
+  const publishAll = async (correlationId: string, messages: Array<ReturnType<typeof prepare>['message']>) => {
+    try {
+      // Issued in order on one producer connection, so the broker stores them in this order per key.
+      await Promise.all(messages.map((m) => deps.bus.publish(m)));
+    } catch (error) {
+      deps.onError?.(error);
+      await failOperation(deps.db, correlationId, BROKER_UNAVAILABLE);
+      throw unavailable();
+    }
+  };
   return {
-    async send(correlationId, startedBy, messageType, key, value) {
-      const { envelope, message } = prepare(correlationId, messageType, key, value);
-      await startOperation(deps.db, envelope, startedBy);
-      await deps.bus.publish(message).catch((error: unknown) => {
-        throw unavailable(error);
-      });
+    async send(source, messageType, key, value) {
+      await claim(source, messageType);
+      const { envelope, message } = prepare(source.correlationId, messageType, key, value);
+      await recordStep(deps.db, envelope, 'command');
+      await publishAll(source.correlationId, [message]);
       return envelope;
     },
-    async sendMany(correlationId, startedBy, messageType, items) {
-      const prepared = items.map((item) => prepare(correlationId, messageType, item.key, item.value));
-      if (prepared.length === 0) return;
+    async sendMany(source, messageType, items) {
+      if (items.length === 0) return;
+      await claim(source, messageType);
+      const prepared = items.map((item) => prepare(source.correlationId, messageType, item.key, item.value));
       await deps.db.transaction().execute(async (trx) => {
-        await startOperation(trx, prepared[0]!.envelope, startedBy);
-        for (const p of prepared.slice(1)) await recordStep(trx, p.envelope, 'command');
+        for (const p of prepared) await recordStep(trx, p.envelope, 'command');
       });
-      // Issued in order on one producer connection, so the broker stores them in this order per key.
-      await Promise.all(prepared.map((p) => deps.bus.publish(p.message))).catch((error: unknown) => {
-        throw unavailable(error);
-      });
+      await publishAll(source.correlationId, prepared.map((p) => p.message));
     },
   };
 }
@@ -49,5 +68,6 @@ export function createPublisher(deps: { bus: MessageBus; db: Kysely<Database>; c
 export function accepted(req: Request, res: Response, id: string): void {
   const operation = `/api/v1/operations/${req.correlationId}`;
   res.status(202).setHeader('Location', operation);
+  res.setHeader('X-Correlation-ID', req.correlationId);
   res.json({ id, correlationId: req.correlationId, status: 'accepted', operation });
 }

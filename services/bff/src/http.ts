@@ -1,10 +1,9 @@
-/** HTTP plumbing: problem+json errors, correlation ids, authentication, idempotency keys, pagination. */
-import { createHash, randomUUID } from 'node:crypto';
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import type { Kysely } from 'kysely';
+/** HTTP plumbing: problem+json errors, correlation ids, authentication, roles, validation, pagination. */
+import { randomUUID } from 'node:crypto';
+import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Logger } from 'pino';
 import { ZodError, type ZodType, type ZodTypeDef } from 'zod';
 import { AuthError, type Caller, type Role } from './auth.js';
-import type { Database } from './db.js';
 
 export class Problem extends Error {
   constructor(readonly status: number, readonly title: string, readonly detail?: string, readonly errors?: Array<{ path: string; message: string }>) {
@@ -70,7 +69,8 @@ export const route = (fn: (req: Request, res: Response) => Promise<unknown>): Re
   fn(req, res).catch(next);
 };
 
-export function problemHandler(error: unknown, req: Request, res: Response, _next: NextFunction): void {
+/** The error handler: every error becomes problem+json; unexpected ones are logged with the request. */
+export const problemHandler = (logger: Logger): ErrorRequestHandler => (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
   let problem: Problem;
   if (error instanceof Problem) problem = error;
   else if (error instanceof ZodError) problem = zodProblem(error);
@@ -80,48 +80,14 @@ export function problemHandler(error: unknown, req: Request, res: Response, _nex
     problem = new Problem((error as { status: number }).status, 'Bad Request', String((error as { message?: unknown }).message ?? 'bad request'));
   } else {
     problem = new Problem(500, 'Internal Server Error', 'something went wrong; the correlation id helps find it');
-    (req as Request & { log?: { error: (o: unknown, m: string) => void } }).log?.error({ err: String(error) }, 'request failed');
-    console.error(error);
+    logger.error({ err: error, method: req.method, path: req.path, correlationId: req.correlationId, caller: req.caller?.sub }, 'request failed');
   }
-  if (!res.getHeader('X-Correlation-ID')) res.setHeader('X-Correlation-ID', req.correlationId ?? randomUUID());
+  res.setHeader('X-Correlation-ID', req.correlationId ?? randomUUID());
   res.status(problem.status).type('application/problem+json').json({
     type: `https://beacon.dev/problems/${problem.status}`, title: problem.title, status: problem.status, detail: problem.detail,
     correlationId: req.correlationId, ...(problem.errors ? { errors: problem.errors } : {}),
   });
-}
-
-/**
- * Idempotency-Key on POST: the same key and body within 24 h replays the first response and
- * publishes nothing new; the same key with another body is a 409.
- */
-export function idempotency(db: Kysely<Database>): RequestHandler {
-  return (req, res, next) => {
-    const key = req.header('idempotency-key');
-    if (req.method !== 'POST' || !key || !req.caller) return next();
-    const hash = createHash('sha256').update(`${req.method} ${req.originalUrl}\n${JSON.stringify(req.body ?? null)}`).digest('hex');
-    db.selectFrom('idempotency_keys').selectAll().where('caller', '=', req.caller.sub).where('key', '=', key)
-      .where('created_at', '>', new Date(Date.now() - 86_400_000)).executeTakeFirst()
-      .then((seen) => {
-        if (seen) {
-          if (seen.request_hash !== hash) return next(new Problem(409, 'Conflict', 'this Idempotency-Key was used with a different request'));
-          if (seen.location) res.setHeader('Location', seen.location);
-          res.setHeader('Idempotent-Replayed', 'true');
-          return void res.status(seen.status).json(seen.body);
-        }
-        const json = res.json.bind(res);
-        res.json = (body: unknown) => {
-          if (res.statusCode < 500) {
-            const location = res.getHeader('Location');
-            void db.insertInto('idempotency_keys').values({ caller: req.caller.sub, key, request_hash: hash, status: res.statusCode, body: JSON.stringify(body), location: typeof location === 'string' ? location : null })
-              .onConflict((oc) => oc.columns(['caller', 'key']).doUpdateSet({ request_hash: hash, status: res.statusCode, body: JSON.stringify(body), created_at: new Date() }))
-              .execute().catch(() => undefined);
-          }
-          return json(body);
-        };
-        next();
-      }, next);
-  };
-}
+};
 
 export function pageParams(query: Request['query']): { limit: number; after: number } {
   const limit = query.limit === undefined ? 50 : Number(query.limit);

@@ -39,4 +39,24 @@ export const migrations: Record<string, Migration> = {
       for (const statement of statements) await statement.execute(db);
     },
   },
+  '002_tenants_and_idempotency': {
+    async up(db: Kysely<unknown>) {
+      const statements = [
+        // Idempotency keys are reserved before the request runs (state in_progress), then filled in.
+        sql`ALTER TABLE idempotency_keys ADD COLUMN state text NOT NULL DEFAULT 'done', ALTER COLUMN status DROP NOT NULL, ALTER COLUMN body DROP NOT NULL`,
+        // Events are identified within a campaign and a tenant, never globally ('' = admin only).
+        sql`UPDATE rm_tracking_events SET brand_id = '' WHERE brand_id IS NULL`,
+        sql`ALTER TABLE rm_tracking_events ALTER COLUMN brand_id SET NOT NULL, ALTER COLUMN brand_id SET DEFAULT ''`,
+        sql`ALTER TABLE rm_tracking_events DROP CONSTRAINT rm_tracking_events_pkey`,
+        sql`ALTER TABLE rm_tracking_events ADD PRIMARY KEY (campaign_id, brand_id, event_id)`,
+        sql`CREATE INDEX rm_events_brand ON rm_tracking_events (brand_id, seq)`,
+        // Activity windows per tenant: a brand sees only what its own events add up to.
+        sql`ALTER TABLE rm_activity ADD COLUMN brand_id text NOT NULL DEFAULT ''`,
+        sql`ALTER TABLE rm_activity DROP CONSTRAINT rm_activity_pkey`,
+        sql`ALTER TABLE rm_activity ADD PRIMARY KEY (brand_id, subject, window_start, type)`,
+        sql`CREATE INDEX rm_activity_subject ON rm_activity (subject, window_start)`,
+      ];
+      for (const statement of statements) await statement.execute(db);
+    },
+  },
 };

@@ -2,9 +2,14 @@
  * Operation timelines: every command the BFF publishes and every event it consumes is a step of
  * the flow its correlation id names. An operation's status is the direct outcome of its command.
  */
+import { randomUUID } from 'node:crypto';
+import { Router } from 'express';
 import type { Kysely, Transaction } from 'kysely';
 import type { Envelope } from '@beacon/messaging';
 import type { Database } from './db.js';
+import { has, notFound, route } from './http.js';
+
+export const BROKER_UNAVAILABLE = 'BROKER_UNAVAILABLE';
 
 /** For each command: the events that complete it, and those that fail it. */
 const OUTCOMES: Record<string, { completed: string[]; failed: string[] }> = {
@@ -26,17 +31,41 @@ export async function recordStep(db: Executor, envelope: Envelope, kind: 'comman
   }).onConflict((oc) => oc.column('message_id').doNothing()).execute();
 }
 
-export async function startOperation(db: Executor, envelope: Envelope, startedBy: string): Promise<void> {
-  await db.insertInto('operations').values({ correlation_id: envelope.correlationId, started_by: startedBy, command_type: envelope.messageType, status: 'pending', reason: null, completed_at: null })
-    .onConflict((oc) => oc.column('correlation_id').doNothing()).execute();
-  await recordStep(db, envelope, 'command');
+/** A request's flow: its correlation id (which claiming may replace) and who started it. */
+export interface Flow {
+  correlationId: string;
+  startedBy: string;
+}
+
+/**
+ * Claims the flow's correlation id for its caller, atomically. An id that already names another
+ * caller's operation is replaced by a fresh one (flow.correlationId changes), so nobody can read,
+ * shadow or settle someone else's flow. The caller's own id is reused (a retry, a multi-step flow).
+ */
+export async function claimOperation(db: Executor, flow: Flow, commandType: string): Promise<void> {
+  for (;;) {
+    const claimed = await db.insertInto('operations')
+      .values({ correlation_id: flow.correlationId, started_by: flow.startedBy, command_type: commandType, status: 'pending', reason: null, completed_at: null })
+      .onConflict((oc) => oc.column('correlation_id').doNothing()).returning('started_by').executeTakeFirst();
+    if (claimed) return;
+    const owner = await db.selectFrom('operations').select('started_by').where('correlation_id', '=', flow.correlationId).executeTakeFirst();
+    if (owner?.started_by === flow.startedBy) return;
+    flow.correlationId = randomUUID();
+  }
+}
+
+/** A command that never reached the broker: its operation fails instead of waiting forever. */
+export async function failOperation(db: Executor, correlationId: string, reason: string): Promise<void> {
+  await db.updateTable('operations').set({ status: 'failed', reason, completed_at: new Date() })
+    .where('correlation_id', '=', correlationId).where('status', '=', 'pending').execute();
 }
 
 /** Called for every consumed event: adds the step and settles the operation on its direct outcome. */
 export async function observeEvent(trx: Transaction<Database>, envelope: Envelope, reason?: string): Promise<void> {
   await recordStep(trx, envelope, 'event');
-  const op = await trx.selectFrom('operations').select(['command_type', 'status']).where('correlation_id', '=', envelope.correlationId).executeTakeFirst();
-  if (!op || op.status !== 'pending') return;
+  const op = await trx.selectFrom('operations').select(['command_type', 'status', 'reason']).where('correlation_id', '=', envelope.correlationId).executeTakeFirst();
+  // A send that timed out may still have been stored: its real outcome replaces BROKER_UNAVAILABLE.
+  if (!op || (op.status !== 'pending' && op.reason !== BROKER_UNAVAILABLE)) return;
   const outcome = OUTCOMES[op.command_type];
   const status = outcome?.completed.includes(envelope.messageType) ? 'completed' : outcome?.failed.includes(envelope.messageType) ? 'failed' : undefined;
   if (!status) return;
@@ -63,4 +92,24 @@ export function causalOrder(steps: Step[]): Step[] {
   };
   walk('');
   return ordered;
+}
+
+/** GET /operations/{correlationId}: the caller's own flows (admin: any). */
+export function operationRoutes(db: Kysely<Database>): Router {
+  const router = Router();
+  router.get('/operations/:correlationId', route(async (req, res) => {
+    const id = String(req.params.correlationId);
+    const op = await db.selectFrom('operations').selectAll().where('correlation_id', '=', id).executeTakeFirst();
+    if (!op || (!has(req, 'admin') && op.started_by !== req.caller.sub)) throw notFound('operation');
+    const steps = await db.selectFrom('operation_steps').selectAll().where('correlation_id', '=', id).execute();
+    res.json({
+      correlationId: id,
+      status: op.status,
+      ...(op.reason ? { reason: op.reason } : {}),
+      steps: causalOrder(steps.map((s) => ({
+        messageId: s.message_id, causationId: s.causation_id, kind: s.kind, type: s.type, service: s.service, occurredAt: s.occurred_at,
+      }))),
+    });
+  }));
+  return router;
 }

@@ -1,16 +1,16 @@
 /** Commissions, balances and payouts, read from the BFF's read models; payout requests as commands. */
-import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { toApi } from '@beacon/money';
 import { accepted, type Publisher } from './commands.js';
+import { stableId } from './idempotency.js';
 import type { Database } from './db.js';
 import { has, notFound, page, pageParams, parse, requireRole, route } from './http.js';
-import { PayoutBody } from './schemas.js';
+import { PayoutBody, text } from './schemas.js';
 
 const CommissionsQuery = z.object({
-  campaignId: z.string().optional(), influencerId: z.string().optional(),
+  campaignId: text(1, 128).optional(), influencerId: text(1, 128).optional(),
   status: z.enum(['pending', 'approved', 'rejected', 'reversed', 'paid']).optional(), limit: z.string().optional(), cursor: z.string().optional(),
 });
 
@@ -31,8 +31,11 @@ export function paymentRoutes(db: Kysely<Database>, publisher: Publisher): Route
     let q = db.selectFrom('rm_commissions').selectAll().where('seq', '>', after);
     if (!has(req, 'admin')) {
       const me = req.caller.sub;
-      if (has(req, 'influencer') && !has(req, 'brand')) q = q.where('influencer_id', '=', me);
-      else q = q.where('campaign_id', 'in', db.selectFrom('rm_campaigns').select('id').where('brand_id', '=', me));
+      // An influencer sees its own commissions, a brand its campaigns' (a caller with both roles, both).
+      q = q.where((eb) => eb.or([
+        ...(has(req, 'influencer') ? [eb('influencer_id', '=', me)] : []),
+        ...(has(req, 'brand') ? [eb('campaign_id', 'in', db.selectFrom('rm_campaigns').select('id').where('brand_id', '=', me))] : []),
+      ]));
     }
     if (query.campaignId) q = q.where('campaign_id', '=', query.campaignId);
     if (query.influencerId) q = q.where('influencer_id', '=', query.influencerId);
@@ -69,8 +72,8 @@ export function paymentRoutes(db: Kysely<Database>, publisher: Publisher): Route
   router.post('/payouts', route(async (req, res) => {
     requireRole(req, 'influencer');
     const body = parse(PayoutBody, req.body);
-    const payoutId = randomUUID();
-    await publisher.send(req.correlationId, req.caller.sub, 'payment.RequestPayout', req.caller.sub, {
+    const payoutId = stableId(req, 'payout');
+    await publisher.send(req, 'payment.RequestPayout', req.caller.sub, {
       payoutId, influencerId: req.caller.sub, amount: body.amount, method: body.method, destination: body.destination,
     });
     accepted(req, res, payoutId);

@@ -1,5 +1,6 @@
 /** Read models, fed by every context's events, in the same transaction as the inbox claim. */
 import { sql } from 'kysely';
+import { activityWindowOf } from '@beacon/domain';
 import type { MessageTypes } from '@beacon/contracts';
 import { MESSAGE_TOPICS } from '@beacon/contracts';
 import type { Handler, HandlerContext, HandlerMap } from '@beacon/messaging';
@@ -8,7 +9,6 @@ import { observeEvent } from './operations.js';
 
 type Projection<T extends keyof MessageTypes> = (ctx: HandlerContext<Database, MessageTypes[T]>) => Promise<void>;
 
-const WINDOW_MS = 4 * 3_600_000;
 
 async function addStats(ctx: HandlerContext<Database, unknown>, campaignId: string, influencerId: string | null, at: string, column: 'impressions' | 'clicks' | 'conversions' | 'invalid_events' | 'revenue_minor' | 'commissions_minor', by: number) {
   const day = (Number.isNaN(Date.parse(at)) ? new Date() : new Date(at)).toISOString().slice(0, 10);
@@ -48,19 +48,24 @@ const projections: { [T in keyof MessageTypes]?: Projection<T> } = {
   },
   'tracking.TrackingEventRecorded': async (ctx) => {
     const e = ctx.message;
-    await ctx.trx.insertInto('rm_tracking_events').values({
-      event_id: e.eventId, campaign_id: e.campaignId, brand_id: e.brandId, type: e.type, influencer_id: e.influencerId, attribution: e.attribution,
+    // The tenant the event belongs to: its campaign's owner, or the sender of a refused write.
+    const brandId = e.brandId ?? '';
+    const inserted = await ctx.trx.insertInto('rm_tracking_events').values({
+      event_id: e.eventId, campaign_id: e.campaignId, brand_id: brandId, type: e.type, influencer_id: e.influencerId, attribution: e.attribution,
       click_id: e.clickId, visitor_id: e.visitorId, user_id: e.userId, occurred_at: e.occurredAt, value_minor: e.value?.amountMinor ?? null,
       currency: e.value?.currency ?? null, order_id: e.orderId, name: e.name, valid: e.valid, reasons: e.reasons, duplicate: e.duplicate,
-    }).onConflict((oc) => oc.column('event_id').doNothing()).execute();
-    if (!Number.isNaN(Date.parse(e.occurredAt))) {
-      const start = new Date(Math.floor(Date.parse(e.occurredAt) / WINDOW_MS) * WINDOW_MS).toISOString();
-      await sql`INSERT INTO rm_activity VALUES (${e.userId ?? e.visitorId}, ${start}, ${e.type}, 1)
-        ON CONFLICT (subject, window_start, type) DO UPDATE SET count = rm_activity.count + 1`.execute(ctx.trx);
+    }).onConflict((oc) => oc.columns(['campaign_id', 'brand_id', 'event_id']).doNothing()).returning('seq').executeTakeFirst();
+    if (!inserted) return;
+    if (!Number.isNaN(Date.parse(e.occurredAt)) && !e.reasons.includes('OCCURRED_AT_OUT_OF_WINDOW')) {
+      const { start } = activityWindowOf(e.occurredAt);
+      await sql`INSERT INTO rm_activity (brand_id, subject, window_start, type, count) VALUES (${brandId}, ${e.userId ?? e.visitorId}, ${start}, ${e.type}, 1)
+        ON CONFLICT (brand_id, subject, window_start, type) DO UPDATE SET count = rm_activity.count + 1`.execute(ctx.trx);
     }
+    // A write the campaign's owner did not make is never counted in the campaign's figures.
+    if (e.reasons.includes('NOT_OWNER') || e.reasons.includes('UNKNOWN_CAMPAIGN')) return;
     if (!e.valid) return addStats(ctx, e.campaignId, e.influencerId, e.occurredAt, 'invalid_events', 1);
     if (e.type === 'impression') await addStats(ctx, e.campaignId, e.influencerId, e.occurredAt, 'impressions', 1);
-    if (e.type === 'click') await addStats(ctx, e.campaignId, e.influencerId, e.occurredAt, 'clicks', 1);
+    if (e.type === 'click' && !e.duplicate) await addStats(ctx, e.campaignId, e.influencerId, e.occurredAt, 'clicks', 1);
     if (e.type === 'conversion' && !e.duplicate) {
       await addStats(ctx, e.campaignId, e.influencerId, e.occurredAt, 'conversions', 1);
       await addStats(ctx, e.campaignId, e.influencerId, e.occurredAt, 'revenue_minor', e.value?.amountMinor ?? 0);

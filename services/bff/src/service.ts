@@ -3,13 +3,20 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { checkReadiness, type ServiceDefinition } from '@beacon/service-kit';
 import { createApp } from './app.js';
-import { authConfigFromEnv, createVerifier } from './auth.js';
+import { authConfigFromEnv, createVerifier, DEV_SECRET } from './auth.js';
 import { createPublisher } from './commands.js';
+import { visitorCookies } from './links.js';
 import type { Database } from './db.js';
 import { migrations } from './migrations.js';
 import { projectionHandlers } from './projections.js';
 
 export const EVENT_TOPICS = ['campaign/events', 'tracking/events', 'commission/events', 'payment/events'];
+
+/** TRUST_PROXY: a comma-separated list of proxy addresses or subnets ("loopback", "10.0.0.0/8"); unset trusts none. */
+export function trustedProxies(value: string | undefined): false | string[] {
+  const list = (value ?? '').split(',').map((v) => v.trim()).filter(Boolean);
+  return list.length > 0 ? list : false;
+}
 
 export function bffService(options: { port?: number; onListening?: (port: number) => void } = {}): ServiceDefinition<Database> {
   return {
@@ -19,11 +26,19 @@ export function bffService(options: { port?: number; onListening?: (port: number
     subscriptions: () => EVENT_TOPICS.map((topic) => ({ topic, handlers: projectionHandlers(topic) })),
     async start(ctx) {
       const auth = authConfigFromEnv();
+      const linkSecret = process.env.LINK_SECRET || `link:${auth.secret}`;
+      // Development means the development secret: cookies may then travel over plain HTTP.
+      const development = auth.secret === DEV_SECRET && !auth.jwksUrl;
       const app = createApp({
         db: ctx.db,
-        publisher: createPublisher({ bus: ctx.bus, db: ctx.db, codecs: ctx.codecs, tenant: ctx.config.tenant }),
+        publisher: createPublisher({
+          bus: ctx.bus, db: ctx.db, codecs: ctx.codecs, tenant: ctx.config.tenant,
+          onError: (error) => ctx.logger.warn({ err: (error as Error).message }, 'the broker did not accept a command'),
+        }),
         verify: createVerifier(auth),
-        linkSecret: process.env.LINK_SECRET || `link:${auth.secret}`,
+        linkSecret,
+        visitors: visitorCookies(linkSecret, process.env.COOKIE_SECURE ? process.env.COOKIE_SECURE !== 'false' : !development),
+        trustProxy: trustedProxies(process.env.TRUST_PROXY),
         logger: ctx.logger,
         registry: ctx.metrics.registry,
         httpSeconds: ctx.metrics.httpSeconds,

@@ -2,62 +2,95 @@
 import { randomUUID } from 'node:crypto';
 import { Router, type Request } from 'express';
 import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import { ACTIVITY_WINDOW_MS, activityWindowOf } from '@beacon/domain';
 import { toApi } from '@beacon/money';
 import type { RecordTrackingEvent } from '@beacon/contracts';
 import { accepted, type Publisher } from './commands.js';
 import type { Database } from './db.js';
-import { has, notFound, page, pageParams, parse, requireRole, route, zodProblem } from './http.js';
-import { verifyLink } from './links.js';
-import { Range, TrackingEventBody, type TrackingEventInput } from './schemas.js';
-import { z } from 'zod';
+import { forbidden, has, notFound, page, pageParams, parse, route, zodProblem } from './http.js';
+import { stableId } from './idempotency.js';
+import { verifyLink, type VisitorCookies } from './links.js';
+import { Range, text, TrackingEventBody, type TrackingEventInput } from './schemas.js';
 
-function toCommand(e: TrackingEventInput, receivedAt: string): RecordTrackingEvent {
+
+function toCommand(e: TrackingEventInput, eventId: string, receivedAt: string, writerBrandId: string | null): RecordTrackingEvent {
   return {
-    eventId: e.eventId ?? randomUUID(), clientEventId: e.eventId !== undefined, type: e.type, campaignId: e.campaignId,
+    eventId: e.eventId ?? eventId, clientEventId: e.eventId !== undefined, type: e.type, campaignId: e.campaignId,
     influencerId: e.influencerId ?? null, clickId: e.clickId ?? null, visitorId: e.visitorId, userId: e.userId ?? null,
-    occurredAt: e.occurredAt ? new Date(e.occurredAt).toISOString() : receivedAt, value: e.value ?? null, orderId: e.orderId ?? null,
+    occurredAt: e.occurredAt ?? receivedAt, value: e.value ?? null, orderId: e.orderId ?? null,
     name: e.name ?? null, properties: JSON.stringify(e.properties ?? {}), userAgent: e.userAgent ?? null, ip: e.ip ?? null,
-    referrer: e.referrer ?? null, receivedAt,
+    referrer: e.referrer ?? null, receivedAt, writerBrandId,
   };
+}
+
+/**
+ * The brand whose campaigns the caller may write events to: a brand its own, an ingest client its
+ * token's `brand` claim; null for admin, who writes anywhere.
+ */
+function writerBrandOf(req: Request): string | null {
+  if (has(req, 'admin')) return null;
+  if (has(req, 'brand')) return req.caller.sub;
+  if (has(req, 'ingest')) {
+    if (!req.caller.brand) throw forbidden('this ingest token has no brand claim: it may not write to any campaign');
+    return req.caller.brand;
+  }
+  throw forbidden('needs one of the roles: ingest, brand, admin');
+}
+
+/**
+ * Campaign ids (of those given) the writer may not write to, as far as the BFF knows. A campaign it
+ * does not know yet passes; the tracking service, which knows every owner, stores such an event
+ * invalid (NOT_OWNER or UNKNOWN_CAMPAIGN), visible to its sender only.
+ */
+async function foreignCampaigns(db: Kysely<Database>, writer: string | null, campaignIds: string[]): Promise<Set<string>> {
+  if (writer === null || campaignIds.length === 0) return new Set();
+  const known = await db.selectFrom('rm_campaigns').select(['id', 'brand_id']).where('id', 'in', [...new Set(campaignIds)]).execute();
+  return new Set(known.filter((c) => c.brand_id !== writer).map((c) => c.id));
 }
 
 const BatchBody = z.object({ events: z.array(z.unknown()).min(1).max(1000) }).strict();
 const EventsQuery = Range.extend({
-  campaignId: z.string().optional(), influencerId: z.string().optional(), visitorId: z.string().optional(),
+  campaignId: text(1, 128).optional(), influencerId: text(1, 128).optional(), visitorId: text(1, 128).optional(),
   type: z.enum(['impression', 'click', 'conversion', 'refund', 'custom']).optional(), limit: z.string().optional(), cursor: z.string().optional(),
 });
+const ActivityQuery = Range.extend({ visitorId: text(1, 128) });
 
 export function trackingRoutes(db: Kysely<Database>, publisher: Publisher): Router {
   const router = Router();
-  const ingestRoles = (req: Request) => requireRole(req, 'ingest', 'brand', 'admin');
 
   router.post('/tracking/events', route(async (req, res) => {
-    ingestRoles(req);
-    const command = toCommand(parse(TrackingEventBody, req.body), new Date().toISOString());
-    await publisher.send(req.correlationId, req.caller.sub, 'tracking.RecordTrackingEvent', command.campaignId, command);
+    const writer = writerBrandOf(req);
+    const body = parse(TrackingEventBody, req.body);
+    if ((await foreignCampaigns(db, writer, [body.campaignId])).size > 0) throw notFound('campaign');
+    const command = toCommand(body, stableId(req, 'event'), new Date().toISOString(), writer);
+    await publisher.send(req, 'tracking.RecordTrackingEvent', command.campaignId, command);
     accepted(req, res, command.eventId);
   }));
 
   router.post('/tracking/events\\:batch', route(async (req, res) => {
-    ingestRoles(req);
+    const writer = writerBrandOf(req);
     const { events } = parse(BatchBody, req.body);
     const receivedAt = new Date().toISOString();
+    const parsed = events.map((raw) => TrackingEventBody.safeParse(raw));
+    const foreign = await foreignCampaigns(db, writer, parsed.flatMap((p) => (p.success ? [p.data.campaignId] : [])));
     const rejected: Array<{ index: number; errors: Array<{ path: string; message: string }> }> = [];
     const commands: RecordTrackingEvent[] = [];
-    events.forEach((raw, index) => {
-      const result = TrackingEventBody.safeParse(raw);
-      if (result.success) commands.push(toCommand(result.data, receivedAt));
-      else rejected.push({ index, errors: zodProblem(result.error).errors ?? [] });
+    parsed.forEach((result, index) => {
+      if (!result.success) rejected.push({ index, errors: zodProblem(result.error).errors ?? [] });
+      else if (foreign.has(result.data.campaignId)) rejected.push({ index, errors: [{ path: 'campaignId', message: 'no such campaign' }] });
+      else commands.push(toCommand(result.data, stableId(req, `event:${index}`), receivedAt, writer));
     });
     // One correlation id for the batch; events keep their order per campaign.
-    await publisher.sendMany(req.correlationId, req.caller.sub, 'tracking.RecordTrackingEvent', commands.map((c) => ({ key: c.campaignId, value: c })));
+    await publisher.sendMany(req, 'tracking.RecordTrackingEvent', commands.map((c) => ({ key: c.campaignId, value: c })));
     const operation = `/api/v1/operations/${req.correlationId}`;
     res.status(202).setHeader('Location', operation);
+    res.setHeader('X-Correlation-ID', req.correlationId);
     res.json({ accepted: commands.length, rejected, correlationId: req.correlationId, operation });
   }));
 
   router.get('/tracking/events', route(async (req, res) => {
-    requireRole(req, 'brand', 'admin');
+    if (!has(req, 'brand') && !has(req, 'admin')) throw forbidden('needs one of the roles: brand, admin');
     const query = parse(EventsQuery, req.query);
     const { limit, after } = pageParams(req.query);
     let q = db.selectFrom('rm_tracking_events').selectAll().where('seq', '>', after);
@@ -66,8 +99,8 @@ export function trackingRoutes(db: Kysely<Database>, publisher: Publisher): Rout
     if (query.influencerId) q = q.where('influencer_id', '=', query.influencerId);
     if (query.visitorId) q = q.where('visitor_id', '=', query.visitorId);
     if (query.type) q = q.where('type', '=', query.type);
-    if (query.from) q = q.where('occurred_at', '>=', new Date(query.from).toISOString());
-    if (query.to) q = q.where('occurred_at', '<=', new Date(query.to).toISOString());
+    if (query.from) q = q.where('occurred_at', '>=', query.from);
+    if (query.to) q = q.where('occurred_at', '<=', query.to);
     const rows = await q.orderBy('seq').limit(limit + 1).execute();
     res.json(page(rows, limit, (e) => ({
       eventId: e.event_id, type: e.type, campaignId: e.campaign_id, influencerId: e.influencer_id, attribution: e.attribution, clickId: e.click_id,
@@ -76,19 +109,21 @@ export function trackingRoutes(db: Kysely<Database>, publisher: Publisher): Rout
     })));
   }));
 
+  /** A visitor's 4-hour windows, counting only the caller's own events (admin: everyone's). */
   router.get('/tracking/activity', route(async (req, res) => {
-    requireRole(req, 'brand', 'admin');
-    const query = parse(Range.extend({ visitorId: z.string().min(1) }), req.query);
-    let q = db.selectFrom('rm_activity').selectAll().where('subject', '=', query.visitorId);
-    if (query.from) q = q.where('window_start', '>=', new Date(Math.floor(Date.parse(query.from) / 14_400_000) * 14_400_000).toISOString());
-    if (query.to) q = q.where('window_start', '<=', new Date(query.to).toISOString());
-    const rows = await q.orderBy('window_start').execute();
+    if (!has(req, 'brand') && !has(req, 'admin')) throw forbidden('needs one of the roles: brand, admin');
+    const query = parse(ActivityQuery, req.query);
+    let q = db.selectFrom('rm_activity').select(['window_start', 'type']).select((eb) => eb.fn.sum<number>('count').as('count')).where('subject', '=', query.visitorId);
+    if (!has(req, 'admin')) q = q.where('brand_id', '=', req.caller.sub);
+    if (query.from) q = q.where('window_start', '>=', activityWindowOf(query.from).start);
+    if (query.to) q = q.where('window_start', '<=', query.to);
+    const rows = await q.groupBy(['window_start', 'type']).orderBy('window_start').execute();
     const windows = new Map<string, Record<string, number>>();
-    for (const r of rows) windows.set(r.window_start, { ...(windows.get(r.window_start) ?? {}), [r.type]: r.count });
+    for (const r of rows) windows.set(r.window_start, { ...(windows.get(r.window_start) ?? {}), [r.type]: Number(r.count) });
     res.json({
       visitorId: query.visitorId,
       windows: [...windows].map(([start, byType]) => ({
-        windowStart: start, windowEnd: new Date(Date.parse(start) + 14_400_000).toISOString(),
+        windowStart: start, windowEnd: new Date(Date.parse(start) + ACTIVITY_WINDOW_MS).toISOString(),
         events: Object.values(byType).reduce((a, b) => a + b, 0), byType,
       })),
     });
@@ -97,26 +132,33 @@ export function trackingRoutes(db: Kysely<Database>, publisher: Publisher): Rout
   return router;
 }
 
+const VISITOR_COOKIE = 'beacon_vid';
+
 /** GET /c/{token}: public. Records a click with a fresh click id and redirects to the landing page. */
-export function linkRoute(db: Kysely<Database>, publisher: Publisher, linkSecret: string): Router {
+export function linkRoute(db: Kysely<Database>, publisher: Publisher, linkSecret: string, visitors: VisitorCookies): Router {
   const router = Router();
   router.get('/c/:token', route(async (req, res) => {
     const link = verifyLink(linkSecret, String(req.params.token));
     if (!link) throw notFound('link');
     const campaign = await db.selectFrom('rm_campaigns').select(['landing_url']).where('id', '=', link.campaignId).executeTakeFirst();
     if (!campaign) throw notFound('link');
-    const cookie = /(?:^|;\s*)beacon_vid=([A-Za-z0-9-]{1,64})/.exec(req.header('cookie') ?? '')?.[1];
-    const visitorId = cookie ?? randomUUID();
+    const cookie = new RegExp(`(?:^|;\\s*)${VISITOR_COOKIE}=([^;]{1,200})`).exec(req.header('cookie') ?? '')?.[1];
+    const visitorId = (cookie && visitors.verify(cookie)) || randomUUID();
     const clickId = randomUUID();
     const now = new Date().toISOString();
-    await publisher.send(req.correlationId, 'public', 'tracking.RecordTrackingEvent', link.campaignId, {
+    // An anonymous visitor's flow: always a fresh correlation id, never one the client names.
+    const source = { correlationId: randomUUID(), caller: { sub: 'public' } };
+    await publisher.send(source, 'tracking.RecordTrackingEvent', link.campaignId, {
       eventId: randomUUID(), clientEventId: false, type: 'click', campaignId: link.campaignId, influencerId: link.influencerId, clickId,
       visitorId, userId: null, occurredAt: now, value: null, orderId: null, name: null, properties: '{}',
-      userAgent: req.header('user-agent') ?? null, ip: req.ip ?? null, referrer: req.header('referer') ?? null, receivedAt: now,
+      userAgent: req.header('user-agent')?.slice(0, 1000) ?? null, ip: req.ip ?? null, referrer: req.header('referer')?.slice(0, 2000) ?? null,
+      receivedAt: now, writerBrandId: null,
     });
+    req.correlationId = source.correlationId;
+    res.setHeader('X-Correlation-ID', source.correlationId);
     const target = new URL(campaign.landing_url);
     target.searchParams.set('click_id', clickId);
-    res.cookie('beacon_vid', visitorId, { httpOnly: true, sameSite: 'lax', maxAge: 365 * 86_400_000 });
+    res.cookie(VISITOR_COOKIE, visitors.sign(visitorId), { httpOnly: true, sameSite: 'lax', secure: visitors.secure, maxAge: 365 * 86_400_000 });
     res.redirect(302, target.toString());
   }));
   return router;

@@ -1,7 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { createVerifier, mintDevToken } from '../src/auth.js';
+import { createVerifier } from '../src/auth.js';
+import { mintDevToken } from '../src/dev-token.js';
 import { signLink, verifyLink } from '../src/links.js';
 import { causalOrder } from '../src/operations.js';
 import { CreateCampaignBody, TrackingEventBody } from '../src/schemas.js';

@@ -2,7 +2,8 @@
  * The campaign aggregate as a decider: decide(command, state) → events; evolve(state, event) → state.
  * Pure: no I/O. The budget ledger lives here too, so reservations and status move together.
  */
-import { isSupportedCurrency, type Money } from '@beacon/money';
+import { textProblem } from '@beacon/domain';
+import { isSupportedCurrency, percentRateProblem, type Money } from '@beacon/money';
 import type {
   AcceptCampaign,
   CampaignCreated,
@@ -63,6 +64,7 @@ const money = (amountMinor: number, currency: string): Money => ({ amountMinor, 
 
 /** Why a CreateCampaign cannot be accepted, or undefined. */
 export function creationProblem(c: CreateCampaign): string | undefined {
+  if ([c.name, c.landingUrl, ...c.influencerIds].some((t) => textProblem(t))) return 'INVALID_TEXT: text the database cannot store (NUL or a lone surrogate)';
   if (!isSupportedCurrency(c.budget.currency)) return `UNSUPPORTED_CURRENCY: ${c.budget.currency}`;
   if (c.budget.amountMinor <= 0) return 'INVALID_BUDGET: the budget must be more than zero';
   if (c.commissionRules.length === 0) return 'NO_RULES: a campaign needs at least one commission rule';
@@ -71,7 +73,10 @@ export function creationProblem(c: CreateCampaign): string | undefined {
   for (const rule of c.commissionRules) {
     const allowed = { conversion: ['percent', 'fixed'], click: ['fixed'], impression: ['per_mille'] }[rule.event];
     if (!allowed.includes(rule.type)) return `INVALID_RULE: ${rule.event} cannot use ${rule.type}`;
-    if (rule.type === 'percent' && !(rule.rate && /^\d{1,6}(\.\d{1,6})?$/.test(rule.rate))) return 'INVALID_RULE: percent needs a rate';
+    if (rule.type === 'percent') {
+      const problem = rule.rate === null ? 'a rate is required' : percentRateProblem(rule.rate);
+      if (problem) return `INVALID_RULE: percent rate ${problem}`;
+    }
     if (rule.type !== 'percent') {
       if (!rule.amount || rule.amount.amountMinor <= 0) return `INVALID_RULE: ${rule.type} needs a positive amount`;
       if (rule.amount.currency !== c.budget.currency) return 'CURRENCY_MISMATCH: rule amounts must be in the budget currency';
@@ -123,6 +128,7 @@ export function decide(command: Command, state: State): Event[] {
 
   if (c.type === 'campaign.InviteInfluencers') {
     if (!state) return rejected('invite', 'UNKNOWN_CAMPAIGN');
+    if (c.data.influencerIds.some((id) => textProblem(id))) return rejected('invite', 'INVALID_TEXT');
     if (state.status === 'completed') return rejected('invite', 'CAMPAIGN_COMPLETED');
     const fresh = [...new Set(c.data.influencerIds)].filter((id) => !state.influencers[id]);
     return [{ type: 'campaign.InfluencersInvited', data: { campaignId, influencerIds: fresh } }];
@@ -132,6 +138,7 @@ export function decide(command: Command, state: State): Event[] {
     if (!state) return rejected('evidence', 'UNKNOWN_CAMPAIGN');
     if (state.influencers[c.data.influencerId] !== 'accepted') return rejected('evidence', 'NOT_ACCEPTED');
     const { influencerId, evidenceId, type, url, description } = c.data;
+    if (!/^https?:\/\//i.test(url) || [url, description ?? ''].some((t) => textProblem(t))) return rejected('evidence', 'INVALID_EVIDENCE: an http(s) URL and storable text');
     return [{ type: 'campaign.EvidenceSubmitted', data: { campaignId, influencerId, evidenceId, type, url, description } }];
   }
 

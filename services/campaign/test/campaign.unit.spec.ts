@@ -35,6 +35,13 @@ describe('creating a campaign', () => {
     expect((events[0]!.data as { reason: string }).reason).toMatch(/^CURRENCY_MISMATCH/);
   });
 
+  it('refuses a percent rate above 100 and a name the database cannot store, rather than failing', () => {
+    const reason = (over: Parameters<typeof create>[0]) => (campaignDecider.decide({ type: 'campaign.CreateCampaign', data: create(over) }, null)[0]!.data as { reason: string }).reason;
+    expect(reason({ commissionRules: [{ event: 'conversion', type: 'percent', rate: '150', amount: null }] })).toMatch(/^INVALID_RULE: percent rate must be at most 100/);
+    expect(reason({ name: 'Summer\u0000sale' })).toMatch(/^INVALID_TEXT/);
+    expect(reason({ name: 'Summer \ud800' })).toMatch(/^INVALID_TEXT/);
+  });
+
   it('refuses a percent rule on clicks', () => {
     const events = campaignDecider.decide({ type: 'campaign.CreateCampaign', data: create({ commissionRules: [{ event: 'click', type: 'percent', rate: '5', amount: null }] }) }, null);
     expect((events[0]!.data as { reason: string }).reason).toMatch(/^INVALID_RULE/);

@@ -28,7 +28,8 @@ async function reverse(ctx: Ctx<unknown>, commission: { id: string; campaign_id:
 const trackingEvent: Handler<Database, TrackingEventRecorded> = async (ctx) => {
   const e = ctx.message;
   if (e.type === 'refund' && e.valid && e.refundedEventId) {
-    const commission = await ctx.trx.selectFrom('commissions').selectAll().where('source_event_id', '=', e.refundedEventId).forUpdate().executeTakeFirst();
+    const commission = await ctx.trx.selectFrom('commissions').selectAll()
+      .where('campaign_id', '=', e.campaignId).where('source_event_id', '=', e.refundedEventId).forUpdate().executeTakeFirst();
     if (!commission) return;
     if (commission.status === 'approved' || commission.status === 'paid') await reverse(ctx, commission, e.eventId);
     else if (commission.status === 'pending') {
@@ -36,8 +37,8 @@ const trackingEvent: Handler<Database, TrackingEventRecorded> = async (ctx) => {
     }
     return;
   }
-  // One decision per source event, even if the same fact reaches us again under another message id.
-  if (await ctx.trx.selectFrom('commissions').select('id').where('source_event_id', '=', e.eventId).executeTakeFirst()) return;
+  // One decision per source event (ids are unique within a campaign), even if the same fact reaches us again under another message id.
+  if (await ctx.trx.selectFrom('commissions').select('id').where('campaign_id', '=', e.campaignId).where('source_event_id', '=', e.eventId).executeTakeFirst()) return;
   let impressions = 0;
   if (e.type === 'impression' && e.valid && e.influencerId) {
     const counted = await sql<{ count: number }>`INSERT INTO impression_counts VALUES (${e.campaignId}, ${e.influencerId}, 1)

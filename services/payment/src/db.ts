@@ -1,4 +1,4 @@
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 import type { MessagingTables } from '@beacon/messaging';
 
 export interface Database extends MessagingTables {
@@ -9,5 +9,9 @@ export interface Database extends MessagingTables {
   payouts: {
     id: string; influencer_id: string; currency: string; amount_minor: number; method: string; destination: string;
     status: string; reason: string | null; created_at: Generated<Date>; completed_at: Date | null;
+  };
+  /** the simulated provider's own records (an outside system's, kept here for the demo) */
+  provider_payments: {
+    payout_id: string; amount_minor: number; currency: string; destination: string; result: ColumnType<unknown, string, string>; created_at: Generated<Date>;
   };
 }

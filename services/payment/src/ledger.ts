@@ -55,14 +55,16 @@ export interface PayoutRequest {
 
 export type PayoutResult = { ok: true; reference: string } | { ok: false; reason: string };
 
+/**
+ * The payment provider port. `pay` must be idempotent on `payoutId`: asked again for a payout it
+ * has seen, it answers the first result and moves no money (real providers take an idempotency key).
+ */
 export interface PaymentProvider {
   pay(request: PayoutRequest): Promise<PayoutResult>;
 }
 
-/** Succeeds, except for destinations containing "fail": a deterministic failure path for demos and tests. */
-export const simulatedProvider: PaymentProvider = {
-  async pay(request) {
-    if (/fail/i.test(request.destination)) return { ok: false, reason: 'PROVIDER_DECLINED' };
-    return { ok: true, reference: `sim-${request.payoutId}` };
-  },
-};
+/** The simulated provider's decision: success, except that a destination containing "fail" fails. */
+export function simulatedResult(request: PayoutRequest): PayoutResult {
+  if (/fail/i.test(request.destination)) return { ok: false, reason: 'PROVIDER_DECLINED' };
+  return { ok: true, reference: `sim-${request.payoutId}` };
+}

@@ -16,4 +16,10 @@ export const migrations: Record<string, Migration> = {
         completed_at timestamptz)`.execute(db);
     },
   },
+  '002_provider_payments': {
+    async up(db: Kysely<unknown>) {
+      await sql`CREATE TABLE provider_payments (payout_id text PRIMARY KEY, amount_minor bigint NOT NULL, currency text NOT NULL,
+        destination text NOT NULL, result jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT clock_timestamp())`.execute(db);
+    },
+  },
 };

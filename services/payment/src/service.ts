@@ -1,12 +1,13 @@
 /** Payment service: the influencer ledger per currency, payouts through the provider port. */
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
-import { parseAmount } from '@beacon/money';
-import type { CommissionApproved, CommissionReversed, PayoutRequested, RequestPayout } from '@beacon/contracts';
+import { sql, type Kysely } from 'kysely';
+import { thresholdIn } from '@beacon/money';
+import type { CommissionApproved, CommissionReversed, PayoutProcessing, PayoutRequested, RequestPayout } from '@beacon/contracts';
 import type { Handler, HandlerContext } from '@beacon/messaging';
 import type { ServiceDefinition } from '@beacon/service-kit';
 import type { Database } from './db.js';
-import { balanceAt, payoutProblem, settle, simulatedProvider, type Entry, type PaymentProvider } from './ledger.js';
+import { balanceAt, payoutProblem, settle, type Entry, type PaymentProvider, type PayoutRequest, type PayoutResult } from './ledger.js';
+import { simulatedProvider } from './provider.js';
 import { migrations } from './migrations.js';
 
 type Ctx = HandlerContext<Database, unknown>;
@@ -32,7 +33,8 @@ async function book(ctx: Ctx, e: { influencerId: string; currency: string; kind:
 const approved: Handler<Database, CommissionApproved> = async (ctx) => {
   const c = ctx.message;
   await lockLedger(ctx, c.influencerId, c.amount.currency);
-  const availableAt = new Date(Date.now() + c.holdingPeriodDays * 86_400_000);
+  // The holding period runs from the approval (the event's time), not from when we read it.
+  const availableAt = new Date(Date.parse(ctx.envelope.occurredAt) + c.holdingPeriodDays * 86_400_000);
   await book(ctx, { influencerId: c.influencerId, currency: c.amount.currency, kind: 'commission_credit', amountMinor: c.amount.amountMinor, reference: c.commissionId, availableAt });
 };
 
@@ -44,6 +46,8 @@ const reversed: Handler<Database, CommissionReversed> = async (ctx) => {
 };
 
 function requestPayout(minimum: string): Handler<Database, RequestPayout> {
+  // The minimum is configured in major units ("1.00") and read in each payout's currency.
+  const minimumIn = (currency: string) => thresholdIn(minimum, currency).amountMinor;
   return async (ctx) => {
     const p = ctx.message;
     const reject = (reason: string) => ctx.emit('payment.PayoutRejected', p.influencerId, { payoutId: p.payoutId, influencerId: p.influencerId, amount: p.amount, reason });
@@ -52,7 +56,7 @@ function requestPayout(minimum: string): Handler<Database, RequestPayout> {
     const entries = await ctx.trx.selectFrom('ledger_entries').select(['kind', 'amount_minor', 'available_at'])
       .where('influencer_id', '=', p.influencerId).where('currency', '=', p.amount.currency).execute();
     const balance = balanceAt(entries.map((e) => ({ kind: e.kind as Entry['kind'], amountMinor: e.amount_minor, availableAt: e.available_at.toISOString() })), [], new Date());
-    const problem = payoutProblem(p.amount.amountMinor, balance.available, parseAmount(minimum, p.amount.currency).amountMinor);
+    const problem = payoutProblem(p.amount.amountMinor, balance.available, minimumIn(p.amount.currency));
     const status = problem ? 'rejected' : 'requested';
     await ctx.trx.insertInto('payouts').values({
       id: p.payoutId, influencer_id: p.influencerId, currency: p.amount.currency, amount_minor: p.amount.amountMinor, method: p.method,
@@ -64,46 +68,79 @@ function requestPayout(minimum: string): Handler<Database, RequestPayout> {
   };
 }
 
-/** The provider step runs on our own PayoutRequested event: a saga step after the request committed. */
-function processPayout(provider: PaymentProvider): Handler<Database, PayoutRequested> {
-  return async (ctx) => {
-    const p = ctx.message;
-    const payout = await ctx.trx.selectFrom('payouts').selectAll().where('id', '=', p.payoutId).forUpdate().executeTakeFirst();
-    if (!payout || payout.status !== 'requested') return;
-    await ctx.emit('payment.PayoutProcessing', p.influencerId, { payoutId: p.payoutId, influencerId: p.influencerId });
-    const result = await provider.pay({ payoutId: p.payoutId, amountMinor: p.amount.amountMinor, currency: p.amount.currency, method: p.method, destination: p.destination });
-    await lockLedger(ctx, p.influencerId, p.amount.currency);
+/** Step 1, on our own PayoutRequested: record the intent (processing) before any money moves. */
+const startPayout: Handler<Database, PayoutRequested> = async (ctx) => {
+  const p = ctx.message;
+  const payout = await ctx.trx.selectFrom('payouts').select('status').where('id', '=', p.payoutId).forUpdate().executeTakeFirst();
+  if (!payout || payout.status !== 'requested') return;
+  await ctx.trx.updateTable('payouts').set({ status: 'processing' }).where('id', '=', p.payoutId).execute();
+  await ctx.emit('payment.PayoutProcessing', p.influencerId, { payoutId: p.payoutId, influencerId: p.influencerId });
+};
+
+/**
+ * Step 2, on PayoutProcessing: the provider is called before the transaction (`prepare`), keyed by
+ * the payout id, so a redelivery after a crash or a failed commit asks again and is told the first
+ * result instead of paying twice. The transaction then settles what the provider answered.
+ */
+function settlePayout(provider: PaymentProvider, db: Kysely<Database>): Handler<Database, PayoutProcessing> {
+  const settle: Handler<Database, PayoutProcessing> = async (ctx) => {
+    const result = ctx.prepared as PayoutResult | undefined;
+    const payout = await ctx.trx.selectFrom('payouts').selectAll().where('id', '=', ctx.message.payoutId).forUpdate().executeTakeFirst();
+    if (!payout || payout.status !== 'processing' || !result) return;
+    await lockLedger(ctx, payout.influencer_id, payout.currency);
+    const p = { payoutId: payout.id, influencerId: payout.influencer_id, amount: { amountMinor: payout.amount_minor, currency: payout.currency } };
+    const now = new Date(ctx.envelope.occurredAt);
     if (!result.ok) {
       await ctx.trx.updateTable('payouts').set({ status: 'failed', reason: result.reason }).where('id', '=', p.payoutId).execute();
-      await book(ctx, { influencerId: p.influencerId, currency: p.amount.currency, kind: 'payout_return', amountMinor: p.amount.amountMinor, reference: p.payoutId, availableAt: new Date() });
-      await ctx.emit('payment.PayoutFailed', p.influencerId, { payoutId: p.payoutId, influencerId: p.influencerId, amount: p.amount, reason: result.reason });
+      await book(ctx, { influencerId: p.influencerId, currency: p.amount.currency, kind: 'payout_return', amountMinor: p.amount.amountMinor, reference: p.payoutId, availableAt: now });
+      await ctx.emit('payment.PayoutFailed', p.influencerId, { ...p, reason: result.reason });
       return;
     }
-    await ctx.trx.updateTable('payouts').set({ status: 'completed', completed_at: new Date() }).where('id', '=', p.payoutId).execute();
-    const paid = await ctx.trx.selectFrom('payouts').select((eb) => eb.fn.sum<number>('amount_minor').as('total'))
-      .where('influencer_id', '=', p.influencerId).where('currency', '=', p.amount.currency).where('status', '=', 'completed').executeTakeFirst();
-    const credits = await ctx.trx.selectFrom('ledger_entries').select(['reference', 'amount_minor', 'settled'])
-      .where('influencer_id', '=', p.influencerId).where('currency', '=', p.amount.currency).where('kind', '=', 'commission_credit')
-      .where('reference', 'not in', ctx.trx.selectFrom('ledger_entries').select('reference').where('kind', '=', 'reversal_debit'))
-      .orderBy('created_at').execute();
-    const alreadySettled = credits.filter((c) => c.settled).reduce((s, c) => s + c.amount_minor, 0);
-    const commissionIds = settle(credits.filter((c) => !c.settled).map((c) => ({ commissionId: c.reference, amountMinor: c.amount_minor })), Number(paid?.total ?? 0), alreadySettled);
-    if (commissionIds.length > 0) {
-      await ctx.trx.updateTable('ledger_entries').set({ settled: true }).where('kind', '=', 'commission_credit').where('reference', 'in', commissionIds).execute();
-    }
-    await ctx.emit('payment.PayoutCompleted', p.influencerId, { payoutId: p.payoutId, influencerId: p.influencerId, amount: p.amount, commissionIds });
+    await ctx.trx.updateTable('payouts').set({ status: 'completed', completed_at: now }).where('id', '=', p.payoutId).execute();
+    const commissionIds = await settleCredits(ctx, p.influencerId, p.amount.currency);
+    await ctx.emit('payment.PayoutCompleted', p.influencerId, { ...p, commissionIds });
   };
+  settle.prepare = async (message): Promise<PayoutResult | undefined> => {
+    // Only a payout whose intent is recorded (and not yet settled) is sent to the provider.
+    const payout = await db.selectFrom('payouts').selectAll().where('id', '=', message.payoutId).executeTakeFirst();
+    if (!payout || payout.status !== 'processing') return undefined;
+    return provider.pay({
+      payoutId: payout.id, amountMinor: payout.amount_minor, currency: payout.currency,
+      method: payout.method as PayoutRequest['method'], destination: payout.destination,
+    });
+  };
+  return settle;
 }
 
-export function paymentService(provider: PaymentProvider = simulatedProvider, minimum = process.env.PAYOUT_MINIMUM ?? '1.00'): ServiceDefinition<Database> {
+/** Marks, oldest first, the commission credits that completed payouts now cover; returns their ids. */
+async function settleCredits(ctx: Ctx, influencerId: string, currency: string): Promise<string[]> {
+  const paid = await ctx.trx.selectFrom('payouts').select((eb) => eb.fn.sum<number>('amount_minor').as('total'))
+    .where('influencer_id', '=', influencerId).where('currency', '=', currency).where('status', '=', 'completed').executeTakeFirst();
+  const credits = await ctx.trx.selectFrom('ledger_entries').select(['reference', 'amount_minor', 'settled'])
+    .where('influencer_id', '=', influencerId).where('currency', '=', currency).where('kind', '=', 'commission_credit')
+    .where('reference', 'not in', ctx.trx.selectFrom('ledger_entries').select('reference').where('kind', '=', 'reversal_debit'))
+    .orderBy('created_at').execute();
+  const alreadySettled = credits.filter((c) => c.settled).reduce((s, c) => s + c.amount_minor, 0);
+  const commissionIds = settle(credits.filter((c) => !c.settled).map((c) => ({ commissionId: c.reference, amountMinor: c.amount_minor })), Number(paid?.total ?? 0), alreadySettled);
+  if (commissionIds.length > 0) {
+    await ctx.trx.updateTable('ledger_entries').set({ settled: true }).where('kind', '=', 'commission_credit').where('reference', 'in', commissionIds).execute();
+  }
+  return commissionIds;
+}
+
+export function paymentService(options: { provider?: PaymentProvider; minimum?: string } = {}): ServiceDefinition<Database> {
+  const minimum = options.minimum ?? process.env.PAYOUT_MINIMUM ?? '1.00';
   return {
     name: 'payment',
     defaultOpsPort: 9104,
     migrations,
-    subscriptions: () => [
+    subscriptions: (ctx) => [
       { topic: 'payment/commands', handlers: { 'payment.RequestPayout': requestPayout(minimum) } },
       { topic: 'commission/events', handlers: { 'commission.CommissionApproved': approved, 'commission.CommissionReversed': reversed } },
-      { topic: 'payment/events', handlers: { 'payment.PayoutRequested': processPayout(provider) } },
+      {
+        topic: 'payment/events',
+        handlers: { 'payment.PayoutRequested': startPayout, 'payment.PayoutProcessing': settlePayout(options.provider ?? simulatedProvider(ctx.db), ctx.db) },
+      },
     ],
   };
 }

@@ -1,4 +1,4 @@
-import { balanceAt, payoutProblem, settle, simulatedProvider, type Entry } from '../src/ledger.js';
+import { balanceAt, payoutProblem, settle, simulatedResult, type Entry } from '../src/ledger.js';
 
 const now = new Date('2026-02-01T00:00:00Z');
 const credit = (amountMinor: number, availableAt: string): Entry => ({ kind: 'commission_credit', amountMinor, availableAt });
@@ -38,7 +38,7 @@ describe('settlement', () => {
 describe('simulated provider', () => {
   it('fails destinations containing "fail" and pays the rest', async () => {
     const req = { payoutId: 'p', amountMinor: 100, currency: 'USD', method: 'paypal' as const };
-    expect(await simulatedProvider.pay({ ...req, destination: 'will-FAIL@example.com' })).toEqual({ ok: false, reason: 'PROVIDER_DECLINED' });
-    expect(await simulatedProvider.pay({ ...req, destination: 'me@example.com' })).toEqual({ ok: true, reference: 'sim-p' });
+    expect(simulatedResult({ ...req, destination: 'will-FAIL@example.com' })).toEqual({ ok: false, reason: 'PROVIDER_DECLINED' });
+    expect(simulatedResult({ ...req, destination: 'me@example.com' })).toEqual({ ok: true, reference: 'sim-p' });
   });
 });

@@ -1,18 +1,23 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { deliver, freshServiceDatabase } from '@beacon/testing';
 import type { HandlerMap } from '@beacon/messaging';
 import type { Database } from '../src/db.js';
 import { migrations } from '../src/migrations.js';
+import { simulatedProvider } from '../src/provider.js';
 import { paymentService } from '../src/service.js';
 
 const USD = (amountMinor: number) => ({ amountMinor, currency: 'USD' });
 let db: Kysely<Database>;
 let handlers: HandlerMap<Database>;
+let provider: ReturnType<typeof simulatedProvider>;
+let providerCalls = 0;
 
 beforeAll(async () => {
   db = await freshServiceDatabase<Database>('beacon_payment_int_test', migrations);
-  handlers = Object.assign({}, ...paymentService().subscriptions({} as never).map((s) => s.handlers));
+  provider = simulatedProvider(db);
+  const counting = { pay: (request: Parameters<typeof provider.pay>[0]) => ((providerCalls += 1), provider.pay(request)) };
+  handlers = Object.assign({}, ...paymentService({ provider: counting }).subscriptions({ db } as never).map((s) => s.handlers));
 });
 afterAll(() => db.destroy());
 
@@ -23,8 +28,18 @@ async function credit(influencerId: string, amountMinor: number, messageId?: str
 }
 const available = async (influencerId: string) =>
   Number((await db.selectFrom('ledger_entries').select((eb) => eb.fn.sum<number>('amount_minor').as('s')).where('influencer_id', '=', influencerId).executeTakeFirst())?.s ?? 0);
-const payout = (influencerId: string, amountMinor: number, destination = 'me@example.com') =>
-  ({ payoutId: randomUUID(), influencerId, amount: USD(amountMinor), method: 'paypal', destination });
+const payout = (influencerId: string, amountMinor: number, destination = 'me@example.com', amount = USD(amountMinor)) =>
+  ({ payoutId: randomUUID(), influencerId, amount, method: 'paypal', destination });
+
+/** Request → intent (processing) → provider and settlement, as the three deliveries the saga makes. */
+async function runPayout(request: ReturnType<typeof payout>) {
+  const requested = await deliver(db, handlers, 'payment.RequestPayout', request);
+  const asked = requested.find((e) => e.type === 'payment.PayoutRequested');
+  if (!asked) return requested;
+  const processing = await deliver(db, handlers, 'payment.PayoutRequested', asked.value);
+  const settled = await deliver(db, handlers, 'payment.PayoutProcessing', processing.find((e) => e.type === 'payment.PayoutProcessing')!.value);
+  return [...requested, ...processing, ...settled];
+}
 
 describe('payments on real PostgreSQL', () => {
   it('credits once for a redelivered approval, and once for the same approval published twice', async () => {
@@ -49,11 +64,59 @@ describe('payments on real PostgreSQL', () => {
     const id = `inf-${randomUUID()}`;
     await credit(id, 1000);
     const request = payout(id, 800, 'please-fail@example.com');
-    const requested = await deliver(db, handlers, 'payment.RequestPayout', request);
-    expect(await available(id)).toBe(200);
-    const processed = await deliver(db, handlers, 'payment.PayoutRequested', requested.find((e) => e.type === 'payment.PayoutRequested')!.value);
-    expect(processed.map((e) => e.type)).toEqual(['payment.PayoutProcessing', 'payment.LedgerEntryRecorded', 'payment.PayoutFailed']);
+    const emitted = await runPayout(request);
+    expect(emitted.map((e) => e.type)).toEqual([
+      'payment.LedgerEntryRecorded', 'payment.PayoutRequested', 'payment.PayoutProcessing', 'payment.LedgerEntryRecorded', 'payment.PayoutFailed',
+    ]);
     expect(await available(id)).toBe(1000);
     expect((await db.selectFrom('payouts').select(['status', 'reason']).where('id', '=', request.payoutId).executeTakeFirst())).toEqual({ status: 'failed', reason: 'PROVIDER_DECLINED' });
+  });
+
+  it('pays once when the commit after the provider call fails and the message is redelivered', async () => {
+    const id = `inf-${randomUUID()}`;
+    await credit(id, 1000);
+    const request = payout(id, 700);
+    await deliver(db, handlers, 'payment.RequestPayout', request);
+    const asked = await deliver(db, handlers, 'payment.PayoutRequested', { ...request, destination: request.destination });
+    const processing = asked.find((e) => e.type === 'payment.PayoutProcessing')!.value;
+    // The settling transaction fails at COMMIT, after the provider has paid: a deferred trigger refuses it once.
+    await sql`CREATE TABLE IF NOT EXISTS fail_once (payout_id text PRIMARY KEY)`.execute(db);
+    await sql`INSERT INTO fail_once VALUES (${request.payoutId})`.execute(db);
+    await sql`CREATE OR REPLACE FUNCTION fail_commit_once() RETURNS trigger AS $$
+      BEGIN
+        IF NEW.status = 'completed' AND EXISTS (SELECT 1 FROM fail_once WHERE payout_id = NEW.id) THEN
+          RAISE EXCEPTION 'commit refused for the test';
+        END IF;
+        RETURN NEW;
+      END $$ LANGUAGE plpgsql`.execute(db);
+    await sql`DROP TRIGGER IF EXISTS fail_commit_once ON payouts`.execute(db);
+    await sql`CREATE CONSTRAINT TRIGGER fail_commit_once AFTER UPDATE ON payouts DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION fail_commit_once()`.execute(db);
+    const messageId = randomUUID();
+    const [callsBefore, madeBefore] = [providerCalls, provider.paymentsMade()];
+    await expect(deliver(db, handlers, 'payment.PayoutProcessing', processing, { messageId })).rejects.toThrow(/commit refused/);
+    expect(providerCalls - callsBefore).toBe(1);
+    expect(provider.paymentsMade() - madeBefore).toBe(1);
+    expect((await db.selectFrom('payouts').select('status').where('id', '=', request.payoutId).executeTakeFirstOrThrow()).status).toBe('processing');
+
+    await sql`DELETE FROM fail_once`.execute(db);
+    const redelivered = await deliver(db, handlers, 'payment.PayoutProcessing', processing, { messageId });
+    expect(providerCalls - callsBefore).toBe(2);
+    expect(provider.paymentsMade() - madeBefore).toBe(1);
+    expect(redelivered.map((e) => e.type)).toEqual(['payment.PayoutCompleted']);
+    expect((await db.selectFrom('payouts').select('status').where('id', '=', request.payoutId).executeTakeFirstOrThrow()).status).toBe('completed');
+    expect(await db.selectFrom('provider_payments').select('payout_id').where('payout_id', '=', request.payoutId).execute()).toHaveLength(1);
+    expect(await available(id)).toBe(300);
+  });
+
+  it('completes a payout in a zero-decimal currency against a minimum of "1.00"', async () => {
+    const id = `inf-${randomUUID()}`;
+    await deliver(db, handlers, 'commission.CommissionApproved', {
+      commissionId: `c-${id}`, campaignId: 'camp', influencerId: id, sourceEventId: 'e', requested: { amountMinor: 500, currency: 'JPY' },
+      amount: { amountMinor: 500, currency: 'JPY' }, holdingPeriodDays: 0,
+    });
+    const emitted = await runPayout(payout(id, 0, 'me@example.com', { amountMinor: 300, currency: 'JPY' }));
+    expect(emitted.map((e) => e.type)).toContain('payment.PayoutCompleted');
+    const below = await runPayout(payout(id, 0, 'me@example.com', { amountMinor: 0, currency: 'JPY' }));
+    expect(below.find((e) => e.type === 'payment.PayoutRejected')?.value).toMatchObject({ reason: 'BELOW_MINIMUM' });
   });
 });

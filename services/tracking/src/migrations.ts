@@ -28,4 +28,26 @@ export const migrations: Record<string, Migration> = {
         events int NOT NULL, by_type jsonb NOT NULL, PRIMARY KEY (subject, window_start))`.execute(db);
     },
   },
+  '002_tenants': {
+    async up(db: Kysely<unknown>) {
+      const statements = [
+        // Event ids are deduplicated within a campaign and a tenant, never across tenants.
+        sql`ALTER TABLE tracking_events ADD COLUMN tenant text NOT NULL DEFAULT ''`,
+        sql`UPDATE tracking_events t SET tenant = c.brand_id FROM campaigns c WHERE c.id = t.campaign_id`,
+        sql`ALTER TABLE tracking_events DROP CONSTRAINT tracking_events_pkey`,
+        sql`ALTER TABLE tracking_events ADD PRIMARY KEY (tenant, campaign_id, event_id)`,
+        sql`ALTER TABLE tracking_events ALTER COLUMN properties DROP NOT NULL`,
+        // One valid refund per order.
+        sql`CREATE UNIQUE INDEX one_refund_per_order ON tracking_events (campaign_id, order_id) WHERE type = 'refund' AND valid`,
+        // A click id names a click within its campaign only.
+        sql`ALTER TABLE clicks DROP CONSTRAINT clicks_pkey`,
+        sql`ALTER TABLE clicks ADD PRIMARY KEY (campaign_id, click_id)`,
+        sql`CREATE INDEX clicks_by_link ON clicks (campaign_id, visitor_id, influencer_id, occurred_at)`,
+        sql`ALTER TABLE activity_windows ADD COLUMN tenant text NOT NULL DEFAULT ''`,
+        sql`ALTER TABLE activity_windows DROP CONSTRAINT activity_windows_pkey`,
+        sql`ALTER TABLE activity_windows ADD PRIMARY KEY (tenant, subject, window_start)`,
+      ];
+      for (const statement of statements) await statement.execute(db);
+    },
+  },
 };

@@ -1,0 +1,26 @@
+/** Development tokens (HS256 with JWT_SECRET), as `npm run token` prints. Not used by the running BFF. */
+import { SignJWT } from 'jose';
+import { authConfigFromEnv, type Role } from './auth.js';
+
+export interface DevTokenInput {
+  sub: string;
+  roles: Role[];
+  /** ingest tokens: the brand they write for */
+  brand?: string;
+  secret?: string;
+  expiresIn?: string;
+  issuer?: string;
+  audience?: string;
+}
+
+export async function mintDevToken(input: DevTokenInput): Promise<string> {
+  const config = authConfigFromEnv();
+  return new SignJWT({ roles: input.roles, ...(input.brand ? { brand: input.brand } : {}) })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(input.sub)
+    .setIssuer(input.issuer ?? config.issuer)
+    .setAudience(input.audience ?? config.audience)
+    .setIssuedAt()
+    .setExpirationTime(input.expiresIn ?? '12h')
+    .sign(new TextEncoder().encode(input.secret ?? config.secret));
+}
