@@ -4,16 +4,17 @@
  */
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { startFleet, type Fleet } from '../../scripts/fleet.js';
+import type { Fleet } from '../../scripts/fleet.js';
 import { demo } from '../../scripts/demo.js';
 import { Client } from '../../scripts/lib/client.js';
+import { fleetUnderTest } from './fleet-under-test.js';
 
 const USD = (amount: string) => ({ amount, currency: 'USD' });
 let fleet: Fleet;
 let base: string;
 
 beforeAll(async () => {
-  fleet = await startFleet({ bffPort: 18000, opsPortBase: 19100, quiet: true });
+  fleet = await fleetUnderTest({ bffPort: 18000, opsPortBase: 19100 });
   base = fleet.baseUrl;
 }, 180_000);
 

@@ -45,6 +45,8 @@ export interface RunHandlersOptions<DB extends MessagingTables> {
   logger: Logger;
   handlers: HandlerMap<DB>;
   tenant?: string;
+  /** Handlers read only the envelope: the payload is not decoded (a dead-letter watcher must take any message). */
+  envelopeOnly?: boolean;
   /** Observes each handled message (for metrics). */
   onHandled?: (messageType: string, outcome: 'handled' | 'duplicate' | 'ignored' | 'failed', seconds: number) => void;
 }
@@ -78,7 +80,7 @@ export async function runHandlers<DB extends MessagingTables>(options: RunHandle
     let value: unknown;
     try {
       envelope = fromProperties(incoming.properties);
-      value = codecs.decode(envelope.messageType, envelope.schemaVersion, incoming.payload).value;
+      value = options.envelopeOnly ? undefined : codecs.decode(envelope.messageType, envelope.schemaVersion, incoming.payload).value;
     } catch (error) {
       logger.error({ err: (error as Error).message, topic: incoming.topic, brokerMessageId: incoming.brokerMessageId }, 'undecodable message');
       options.onHandled?.(incoming.properties['message-type'] ?? 'unknown', 'failed', seconds());

@@ -44,6 +44,10 @@ export interface SubscriptionDefinition<DB> {
   nackRedeliveryDelayMs?: number;
   /** Default 10 deliveries, then the dead-letter topic. */
   maxDeliveries?: number;
+  /** Default `<service>-service`. Another name gets its own inbox (e.g. to watch a dead-letter topic). */
+  subscriptionName?: string;
+  /** Handlers read only the envelope; payloads are not decoded. */
+  envelopeOnly?: boolean;
 }
 
 export interface ServiceDefinition<DB extends MessagingTables> {
@@ -116,9 +120,10 @@ export async function startService<DB extends MessagingTables>(
         logger,
         tenant: config.tenant,
         handlers: sub.handlers,
+        envelopeOnly: sub.envelopeOnly,
         subscription: {
           topic: pulsarTopic(sub.topic, config.tenant),
-          name: `${definition.name}-service`,
+          name: sub.subscriptionName ?? `${definition.name}-service`,
           type: 'Key_Shared',
           initialPosition: 'Earliest',
           nackRedeliveryDelayMs: sub.nackRedeliveryDelayMs ?? 1000,

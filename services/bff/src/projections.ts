@@ -56,14 +56,16 @@ const projections: { [T in keyof MessageTypes]?: Projection<T> } = {
       currency: e.value?.currency ?? null, order_id: e.orderId, name: e.name, valid: e.valid, reasons: e.reasons, duplicate: e.duplicate,
     }).onConflict((oc) => oc.columns(['campaign_id', 'brand_id', 'event_id']).doNothing()).returning('seq').executeTakeFirst();
     if (!inserted) return;
-    if (!Number.isNaN(Date.parse(e.occurredAt)) && !e.reasons.includes('OCCURRED_AT_OUT_OF_WINDOW')) {
+    const timeBelieved = !e.reasons.includes('INVALID_OCCURRED_AT') && !e.reasons.includes('OCCURRED_AT_OUT_OF_WINDOW');
+    if (timeBelieved) {
       const { start } = activityWindowOf(e.occurredAt);
       await sql`INSERT INTO rm_activity (brand_id, subject, window_start, type, count) VALUES (${brandId}, ${e.userId ?? e.visitorId}, ${start}, ${e.type}, 1)
         ON CONFLICT (brand_id, subject, window_start, type) DO UPDATE SET count = rm_activity.count + 1`.execute(ctx.trx);
     }
     // A write the campaign's owner did not make is never counted in the campaign's figures.
     if (e.reasons.includes('NOT_OWNER') || e.reasons.includes('UNKNOWN_CAMPAIGN')) return;
-    if (!e.valid) return addStats(ctx, e.campaignId, e.influencerId, e.occurredAt, 'invalid_events', 1);
+    // An event whose time is not believed counts on the day it was recorded.
+    if (!e.valid) return addStats(ctx, e.campaignId, e.influencerId, timeBelieved ? e.occurredAt : ctx.envelope.occurredAt, 'invalid_events', 1);
     if (e.type === 'impression') await addStats(ctx, e.campaignId, e.influencerId, e.occurredAt, 'impressions', 1);
     if (e.type === 'click' && !e.duplicate) await addStats(ctx, e.campaignId, e.influencerId, e.occurredAt, 'clicks', 1);
     if (e.type === 'conversion' && !e.duplicate) {

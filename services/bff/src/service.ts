@@ -7,6 +7,7 @@ import { authConfigFromEnv, createVerifier, DEV_SECRET } from './auth.js';
 import { createPublisher } from './commands.js';
 import { visitorCookies } from './links.js';
 import type { Database } from './db.js';
+import { deadLetterSubscriptions } from './dead-letters.js';
 import { migrations } from './migrations.js';
 import { projectionHandlers } from './projections.js';
 
@@ -23,7 +24,7 @@ export function bffService(options: { port?: number; onListening?: (port: number
     name: 'bff',
     defaultOpsPort: 9100,
     migrations,
-    subscriptions: () => EVENT_TOPICS.map((topic) => ({ topic, handlers: projectionHandlers(topic) })),
+    subscriptions: () => [...EVENT_TOPICS.map((topic) => ({ topic, handlers: projectionHandlers(topic) })), ...deadLetterSubscriptions()],
     async start(ctx) {
       const auth = authConfigFromEnv();
       const linkSecret = process.env.LINK_SECRET || `link:${auth.secret}`;

@@ -1,0 +1,11 @@
+/**
+ * The fleet an end-to-end file drives: its own (on the ports given, so a developer's running fleet
+ * does not collide), or the one at E2E_BFF_URL when that is set (fast iteration on a running fleet).
+ */
+import { startFleet, type Fleet } from '../../scripts/fleet.js';
+
+export async function fleetUnderTest(ports: { bffPort: number; opsPortBase: number }): Promise<Fleet> {
+  const given = process.env.E2E_BFF_URL;
+  if (given) return { baseUrl: given, stop: async () => undefined };
+  return startFleet({ ...ports, quiet: true });
+}
