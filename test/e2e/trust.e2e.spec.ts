@@ -115,6 +115,27 @@ describe('tenants are walled off', () => {
   }, 120_000);
 });
 
+describe('tracking links', () => {
+  it('repeated clicks by one visitor on one link earn one click commission, and a forged visitor cookie is not adopted', async () => {
+    const a = await brandWithCampaign([{ event: 'click', type: 'fixed', amount: USD('0.25') }]);
+    const link = (await a.influencer.post(`/api/v1/campaigns/${a.campaignId}/links`)).body.url as string;
+    const visitor = new Client(base);
+    const first = await visitor.get(link);
+    const cookie = first.headers.get('set-cookie')!.split(';')[0]!;
+    expect(first.status).toBe(302);
+    expect(first.headers.get('set-cookie')).toMatch(/HttpOnly/i);
+    expect((await visitor.request('GET', link, undefined, { Cookie: cookie })).status).toBe(302);
+    const forged = await visitor.request('GET', link, undefined, { Cookie: 'beacon_vid=someone-else' });
+    expect(forged.headers.get('set-cookie')).not.toContain('someone-else');
+    const clicks = page(await a.brand.until(`/api/v1/tracking/events?campaignId=${a.campaignId}&type=click`, (b: { items: Item[] }) => b.items.length === 3));
+    expect(clicks.map((c) => c.duplicate)).toEqual([false, true, false]);
+    expect(clicks[1]!.visitorId).toBe(clicks[0]!.visitorId);
+    expect(clicks.map((c) => c.visitorId)).not.toContain('someone-else');
+    const commissions = await a.brand.until(`/api/v1/commissions?campaignId=${a.campaignId}`, (b: { items: Array<{ status: string }> }) => b.items.length === 3 && b.items.every((c) => c.status !== 'pending'));
+    expect(commissions.items.map((c: { status: string; reason?: string }) => c.reason ?? c.status).sort()).toEqual(['DUPLICATE', 'approved', 'approved']);
+  }, 120_000);
+});
+
 describe('one effect per request', () => {
   it('50 identical payouts sent at once under one Idempotency-Key make one payout', async () => {
     const a = await brandWithCampaign([{ event: 'conversion', type: 'fixed', amount: USD('10.00') }]);

@@ -1,0 +1,60 @@
+/**
+ * The BFF in front of a broker that refuses connections, on real PostgreSQL: a command answers 503
+ * without revealing internal addresses, and its operation fails instead of staying pending.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Kysely } from 'kysely';
+import pino from 'pino';
+import { codecs } from '@beacon/contracts';
+import { createBus, type MessageBus } from '@beacon/messaging';
+import { createMetrics } from '@beacon/service-kit';
+import { freshServiceDatabase } from '@beacon/testing';
+import { createApp } from '../src/app.js';
+import { createVerifier } from '../src/auth.js';
+import { createPublisher } from '../src/commands.js';
+import type { Database } from '../src/db.js';
+import { mintDevToken } from '../src/dev-token.js';
+import { visitorCookies } from '../src/links.js';
+import { migrations } from '../src/migrations.js';
+
+let db: Kysely<Database>;
+let bus: MessageBus;
+let server: http.Server;
+let base: string;
+
+beforeAll(async () => {
+  db = await freshServiceDatabase<Database>('beacon_bff_unavailable_test', migrations);
+  // Nothing listens on port 9 here: every connection to this "broker" is refused.
+  bus = await createBus({ driver: 'websocket', serviceUrl: 'http://127.0.0.1:9', producerName: 'bff-test' });
+  const metrics = createMetrics('bff-test');
+  const app = createApp({
+    db, publisher: createPublisher({ bus, db, codecs: codecs() }), verify: createVerifier({ secret: 's', issuer: 'beacon', audience: 'beacon-bff', algorithms: ['HS256'] }),
+    linkSecret: 'l', visitors: visitorCookies('l', false), trustProxy: false, logger: pino({ level: 'silent' }),
+    readiness: async () => ({ ready: true, checks: {} }), registry: metrics.registry, httpSeconds: metrics.httpSeconds,
+  });
+  server = http.createServer(app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await new Promise((resolve) => server.close(resolve));
+  await bus.close();
+  await db.destroy();
+});
+
+it('answers 503 without internal addresses and fails the operation (BROKER_UNAVAILABLE) instead of leaving it pending', async () => {
+  const token = await mintDevToken({ sub: 'brand-503', roles: ['brand'], secret: 's' });
+  const reply = await fetch(`${base}/api/v1/tracking/events`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', 'X-Correlation-ID': 'flow-503' },
+    body: JSON.stringify({ type: 'impression', campaignId: 'c-1', visitorId: 'v-1' }),
+  });
+  const text = await reply.text();
+  expect(reply.status).toBe(503);
+  expect(reply.headers.get('content-type')).toContain('application/problem+json');
+  expect(text).not.toMatch(/127\.0\.0\.1|localhost|ws:\/\/|ECONNREFUSED|:9\b/);
+  const operation = await db.selectFrom('operations').select(['status', 'reason', 'started_by']).where('correlation_id', '=', 'flow-503').executeTakeFirstOrThrow();
+  expect(operation).toEqual({ status: 'failed', reason: 'BROKER_UNAVAILABLE', started_by: 'brand-503' });
+});
