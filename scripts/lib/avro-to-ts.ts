@@ -9,7 +9,7 @@ type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 type SchemaNode = string | SchemaNode[] | { [key: string]: Json };
 
 const PRIMITIVES: Record<string, string> = {
-  null: 'null', boolean: 'boolean', int: 'number', long: 'number', float: 'number', double: 'number', bytes: 'Buffer', string: 'string',
+  null: 'null', boolean: 'boolean', int: 'number', long: 'bigint', float: 'number', double: 'number', bytes: 'Buffer', string: 'string',
 };
 
 export function generateTypes(topics: TopicSchema[]): string {

@@ -149,12 +149,14 @@ describe('tracking', () => {
     const brand = await Client.as(base, `brand-${randomUUID()}`, 'brand');
     const id = await openCampaign(brand, []);
     const visitor = `v-${randomUUID()}`;
+    // Two days ago (UTC): inside the window in which an event's time is believed.
+    const day = new Date(Date.now() - 2 * 86_400_000).toISOString().slice(0, 10);
     const batch = await brand.post('/api/v1/tracking/events:batch', {
       events: [
-        { type: 'impression', campaignId: id, visitorId: visitor, occurredAt: '2026-01-01T01:00:00Z' },
-        { type: 'click', campaignId: id, visitorId: visitor, occurredAt: '2026-01-01T03:59:00Z' },
-        { type: 'custom', campaignId: id, visitorId: visitor, name: 'signup', occurredAt: '2026-01-01T04:00:00Z' },
-        { type: 'refund', campaignId: id, visitorId: visitor, orderId: 'never-sold', occurredAt: '2026-01-01T05:00:00Z' },
+        { type: 'impression', campaignId: id, visitorId: visitor, occurredAt: `${day}T01:00:00Z` },
+        { type: 'click', campaignId: id, visitorId: visitor, occurredAt: `${day}T03:59:00Z` },
+        { type: 'custom', campaignId: id, visitorId: visitor, name: 'signup', occurredAt: `${day}T04:00:00Z` },
+        { type: 'refund', campaignId: id, visitorId: visitor, orderId: 'never-sold', occurredAt: `${day}T05:00:00Z` },
         { type: 'nonsense', campaignId: id, visitorId: visitor },
       ],
     });
@@ -169,8 +171,8 @@ describe('tracking', () => {
     expect(stats).toMatchObject({ impressions: 1, clicks: 1, invalidEvents: 1, clickThroughRate: 1 });
     const activity = await brand.get(`/api/v1/tracking/activity?visitorId=${visitor}`);
     expect(activity.body.windows).toEqual([
-      { windowStart: '2026-01-01T00:00:00.000Z', windowEnd: '2026-01-01T04:00:00.000Z', events: 2, byType: { click: 1, impression: 1 } },
-      { windowStart: '2026-01-01T04:00:00.000Z', windowEnd: '2026-01-01T08:00:00.000Z', events: 2, byType: { custom: 1, refund: 1 } },
+      { windowStart: `${day}T00:00:00.000Z`, windowEnd: `${day}T04:00:00.000Z`, events: 2, byType: { click: 1, impression: 1 } },
+      { windowStart: `${day}T04:00:00.000Z`, windowEnd: `${day}T08:00:00.000Z`, events: 2, byType: { custom: 1, refund: 1 } },
     ]);
   }, 90_000);
 

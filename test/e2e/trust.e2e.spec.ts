@@ -191,6 +191,23 @@ describe('every 202 settles', () => {
     expect(balance.balances).toEqual([{ currency: 'JPY', pending: JPY('0'), available: JPY('200'), paidOut: JPY('300') }]);
   }, 120_000);
 
+  it('money stays exact above 2^53 minor units: budget, revenue, commission, balance and payout', async () => {
+    // 9e18 cents is above 2^53 (about 9.007e15) and below the bigint limit (about 9.22e18).
+    const a = await brandWithCampaign([{ event: 'conversion', type: 'percent', rate: '10' }], USD('90000000000000000.00'));
+    await a.brand.command('/api/v1/tracking/events', conversion(a.campaignId, a.influencerId, { value: USD('50000000000000000.01') }));
+    const balance = await a.influencer.until('/api/v1/balance', (b: { balances: Array<{ available: Item }> }) => b.balances.length === 1);
+    // 10% of 5,000,000,000,000,000,001 cents is ...000.1 cents: half-even rounds it down.
+    expect(balance.balances[0]).toMatchObject({ available: USD('5000000000000000.00') });
+    const stats = await a.brand.until(`/api/v1/campaigns/${a.campaignId}/stats`, (s: { commissions: Item }) => s.commissions.amount !== '0.00');
+    expect(stats).toMatchObject({ revenue: USD('50000000000000000.01'), commissions: USD('5000000000000000.00') });
+    expect((await a.brand.get(`/api/v1/campaigns/${a.campaignId}`)).body).toMatchObject({ spent: USD('5000000000000000.00'), remaining: USD('85000000000000000.00') });
+    const payout = await a.influencer.command('/api/v1/payouts', { amount: USD('1234567890123456.78'), method: 'paypal', destination: 'big@example.com' });
+    expect(payout.operation.status).toBe('completed');
+    const after = await a.influencer.until('/api/v1/balance', (b: { balances: Array<{ paidOut: Item }> }) => b.balances[0]?.paidOut.amount === '1234567890123456.78');
+    expect(after.balances[0]).toMatchObject({ available: USD('3765432109876543.22') });
+    expect((await a.brand.post('/api/v1/campaigns', { name: 'Too big', landingUrl: 'https://a.example', budget: USD('92233720368547758.08'), commissionRules: [{ event: 'conversion', type: 'percent', rate: '1' }] })).status).toBe(400);
+  }, 120_000);
+
   it('properties that are not an object, and a time outside the accepted window, are stored invalid with their reasons', async () => {
     const a = await brandWithCampaign();
     const old = new Date(Date.now() - 2 * 365 * 86_400_000).toISOString();

@@ -15,7 +15,7 @@ export interface CreateCampaign {
 
 /** An amount in minor units (cents) of an ISO-4217 currency. */
 export interface Money {
-  amountMinor: number;
+  amountMinor: bigint;
   currency: string;
 }
 

@@ -36,9 +36,31 @@ export function messageTypeOf(recordFullName: string): string {
   return `${parts[1]}.${parts.slice(2).join('.')}`;
 }
 
+/**
+ * Avro longs as JavaScript bigints: money in minor units stays exact above 2^53 (avsc's default long
+ * refuses such values). Every long in Beacon's schemas is an amount.
+ */
+export const bigintLong = avro.types.LongType.__with({
+  fromBuffer: (buf: Buffer) => buf.readBigInt64LE(),
+  toBuffer: (n: bigint) => {
+    const buf = Buffer.alloc(8);
+    buf.writeBigInt64LE(n);
+    return buf;
+  },
+  fromJSON: (json: unknown) => BigInt(json as string | number),
+  toJSON: (n: bigint) => n.toString(),
+  isValid: (n: unknown) => typeof n === 'bigint',
+  compare: (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0),
+});
+
+/** Parses an Avro schema the way every Beacon codec does (longs as bigints). */
+export function avroType(schema: unknown): avro.Type {
+  return avro.Type.forSchema(schema as avro.Schema, { registry: { long: bigintLong } });
+}
+
 export function parseTopicSchema(name: string, file: string, text: string): TopicSchema {
   const schema = JSON.parse(text) as AvroSchema;
-  const type = avro.Type.forSchema(schema as avro.Schema);
+  const type = avroType(schema);
   if (!(type instanceof avro.types.RecordType)) throw new CodecError(`${file}: top level must be a record`);
   const payload = type.fields.find((f) => f.name === 'payload');
   if (!payload || type.fields.length !== 1) throw new CodecError(`${file}: the record must have exactly one field, "payload"`);
@@ -111,7 +133,7 @@ export class CodecRegistry {
   addWriterSchema(topicName: string, schema: AvroSchema): string {
     const topic = this.topics.find((t) => t.name === topicName);
     if (!topic) throw new CodecError(`unknown topic schema ${topicName}`);
-    const writer = avro.Type.forSchema(schema as avro.Schema);
+    const writer = avroType(schema);
     const version = writer.fingerprint('sha256').toString('hex').slice(0, 16);
     if (version !== topic.version) this.writers.set(version, topic.type.createResolver(writer));
     return version;

@@ -1,13 +1,17 @@
 /**
- * Money in minor units (integers) with an ISO-4217 currency. Never floats: decimal strings at the
- * HTTP edge are parsed digit by digit, and division rounds half to even on bigint arithmetic.
+ * Money in minor units (bigint) with an ISO-4217 currency. Never floats, never rounded by a double:
+ * decimal strings at the HTTP edge are parsed digit by digit, and division rounds half to even.
+ * The range is PostgreSQL's bigint and Avro's long: up to 2^63 − 1 minor units.
  */
 import currencyCodes from 'currency-codes';
 
 export interface Money {
-  amountMinor: number;
+  amountMinor: bigint;
   currency: string;
 }
+
+/** The largest amount stored anywhere (PostgreSQL bigint, Avro long). */
+export const MAX_MINOR = 2n ** 63n - 1n;
 
 /**
  * ISO 4217 codes whose minor unit is "N.A." (precious metals, bond-market units, SDR, test and
@@ -42,15 +46,15 @@ export function decimalsOf(currency: string): number {
 /** "12.50" USD → 1250. Refuses signs, exponents and more fraction digits than the currency has. */
 export function parseAmount(amount: string, currency: string, options: { allowNegative?: boolean } = {}): Money {
   const decimals = decimalsOf(currency);
-  const match = /^(-?)(\d{1,15})(?:\.(\d+))?$/.exec(amount);
+  const match = /^(-?)(\d{1,25})(?:\.(\d+))?$/.exec(amount);
   if (!match) throw new MoneyError(`"${amount}" is not a decimal amount such as "12.50"`);
   const [, sign, whole, fraction = ''] = match;
   if (sign && !options.allowNegative) throw new MoneyError('amount must not be negative');
   if (fraction.length > decimals) {
     throw new MoneyError(`${currency} allows ${decimals} fraction digit${decimals === 1 ? '' : 's'}, "${amount}" has ${fraction.length}`);
   }
-  const minor = Number(whole!) * 10 ** decimals + Number(fraction.padEnd(decimals, '0') || '0');
-  if (!Number.isSafeInteger(minor)) throw new MoneyError(`"${amount}" is too large`);
+  const minor = BigInt(whole!) * 10n ** BigInt(decimals) + BigInt(fraction.padEnd(decimals, '0') || '0');
+  if (minor > MAX_MINOR) throw new MoneyError(`"${amount}" is too large (at most ${formatAmount({ amountMinor: MAX_MINOR, currency })} ${currency})`);
   return { amountMinor: sign ? -minor : minor, currency };
 }
 
@@ -68,8 +72,8 @@ export function thresholdIn(amount: string, currency: string): Money {
 /** 1250 USD → "12.50"; -5 USD → "-0.05"; 500 JPY → "500". */
 export function formatAmount(money: Money): string {
   const decimals = decimalsOf(money.currency);
-  const negative = money.amountMinor < 0;
-  const digits = Math.abs(money.amountMinor).toString().padStart(decimals + 1, '0');
+  const negative = money.amountMinor < 0n;
+  const digits = (negative ? -money.amountMinor : money.amountMinor).toString().padStart(decimals + 1, '0');
   const whole = digits.slice(0, digits.length - decimals);
   const fraction = digits.slice(digits.length - decimals);
   return `${negative ? '-' : ''}${whole}${decimals > 0 ? `.${fraction}` : ''}`;
@@ -107,8 +111,7 @@ export function percentOf(money: Money, rate: string): Money {
   const [, whole, fraction = ''] = match;
   const scale = 10n ** BigInt(fraction.length);
   const rateScaled = BigInt(whole!) * scale + BigInt(fraction || '0');
-  const minor = divideHalfEven(BigInt(money.amountMinor) * rateScaled, 100n * scale);
-  return { amountMinor: Number(minor), currency: money.currency };
+  return { amountMinor: divideHalfEven(money.amountMinor * rateScaled, 100n * scale), currency: money.currency };
 }
 
 export function add(a: Money, b: Money): Money {
@@ -127,9 +130,34 @@ export function min(a: Money, b: Money): Money {
 }
 
 export function zero(currency: string): Money {
-  return { amountMinor: 0, currency };
+  return { amountMinor: 0n, currency };
+}
+
+/** Sum of minor amounts. */
+export function sumMinor(values: Iterable<bigint>): bigint {
+  let total = 0n;
+  for (const v of values) total += v;
+  return total;
 }
 
 function sameCurrency(a: Money, b: Money): void {
   if (a.currency !== b.currency) throw new MoneyError(`cannot combine ${a.currency} with ${b.currency}`);
+}
+
+/**
+ * JSON with amounts: bigints are written as decimal strings, and read back as bigints under the
+ * keys that hold minor units. For jsonb columns (stored campaign state, rules) — never for the HTTP
+ * API, where money is `{ amount, currency }` (toApi).
+ */
+export function toJsonText(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+}
+
+export function reviveAmounts<T>(value: unknown, keys: readonly string[] = ['amountMinor']): T {
+  const walk = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(walk);
+    if (v === null || typeof v !== 'object') return v;
+    return Object.fromEntries(Object.entries(v).map(([k, child]) => [k, keys.includes(k) && (typeof child === 'string' || typeof child === 'number') ? BigInt(child) : walk(child)]));
+  };
+  return walk(value) as T;
 }

@@ -3,10 +3,10 @@ import pg from 'pg';
 import { Kysely, PostgresDialect } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
 
-// bigint (COUNT, SUM, bigserial) as number: amounts are minor units well inside 2^53.
-pg.types.setTypeParser(20, (value) => Number(value));
-// numeric as number, for SUMs over bigint columns.
-pg.types.setTypeParser(1700, (value) => Number(value));
+// int8 (amounts in minor units, counts, bigserial, COUNT) as bigint: exact above 2^53.
+pg.types.setTypeParser(20, (value) => BigInt(value));
+// numeric (what SUM over int8 gives) as bigint when integral.
+pg.types.setTypeParser(1700, (value) => (/^-?\d+$/.test(value) ? BigInt(value) : Number(value)));
 
 export async function ensureDatabase(databaseUrl: string): Promise<void> {
   const url = new URL(databaseUrl);

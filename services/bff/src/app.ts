@@ -34,6 +34,8 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', deps.trustProxy);
+  // Views turn amounts into decimal strings and counts into numbers; a bigint that slips through is text, never a 500.
+  app.set('json replacer', (_key: string, value: unknown) => (typeof value === 'bigint' ? value.toString() : value));
   app.use(securityHeaders);
   app.use(correlation);
   app.use((req, res, next) => {

@@ -1,7 +1,7 @@
 /** Campaign routes: commands out, reads from the BFF's read models. */
 import { Router, type Request } from 'express';
 import { sql, type Kysely } from 'kysely';
-import { toApi } from '@beacon/money';
+import { reviveAmounts, toApi } from '@beacon/money';
 import type { CommissionRule } from '@beacon/contracts';
 import { accepted, type Publisher } from './commands.js';
 import { stableId } from './idempotency.js';
@@ -18,11 +18,11 @@ function ruleToApi(rule: CommissionRule) {
 }
 
 export function campaignView(c: CampaignRow, influencers: Array<{ influencer_id: string; status: string }>) {
-  const money = (amountMinor: number) => toApi({ amountMinor, currency: c.currency });
+  const money = (amountMinor: bigint) => toApi({ amountMinor, currency: c.currency });
   return {
     id: c.id, brandId: c.brand_id, name: c.name, landingUrl: c.landing_url, status: c.status,
     budget: money(c.budget_minor), spent: money(c.spent_minor), remaining: money(c.budget_minor - c.spent_minor),
-    commissionRules: (c.rules as CommissionRule[]).map(ruleToApi), visibility: c.visibility,
+    commissionRules: reviveAmounts<CommissionRule[]>(c.rules).map(ruleToApi), visibility: c.visibility,
     attributionWindowDays: c.attribution_window_days, holdingPeriodDays: c.holding_period_days,
     influencers: influencers.map((i) => ({ influencerId: i.influencer_id, status: i.status })),
     createdAt: c.created_at.toISOString(), updatedAt: c.updated_at.toISOString(),
@@ -142,16 +142,18 @@ export function campaignRoutes(db: Kysely<Database>, publisher: Publisher, linkS
     if (range.from) q = q.where('day', '>=', range.from.slice(0, 10));
     if (range.to) q = q.where('day', '<=', range.to.slice(0, 10));
     const rows = await q.execute();
-    const money = (amountMinor: number) => toApi({ amountMinor, currency: c.currency });
+    const money = (amountMinor: bigint) => toApi({ amountMinor, currency: c.currency });
     const sum = (rs: typeof rows) => {
       const t = rs.reduce((a, r) => ({
         impressions: a.impressions + r.impressions, clicks: a.clicks + r.clicks, conversions: a.conversions + r.conversions,
         invalidEvents: a.invalidEvents + r.invalid_events, revenue: a.revenue + r.revenue_minor, commissions: a.commissions + r.commissions_minor,
-      }), { impressions: 0, clicks: 0, conversions: 0, invalidEvents: 0, revenue: 0, commissions: 0 });
+      }), { impressions: 0n, clicks: 0n, conversions: 0n, invalidEvents: 0n, revenue: 0n, commissions: 0n });
+      // Counts are JSON numbers (exact far beyond any real campaign); money stays exact as decimal strings.
+      const [impressions, clicks, conversions] = [Number(t.impressions), Number(t.clicks), Number(t.conversions)];
       return {
-        impressions: t.impressions, clicks: t.clicks, conversions: t.conversions, invalidEvents: t.invalidEvents,
+        impressions, clicks, conversions, invalidEvents: Number(t.invalidEvents),
         revenue: money(t.revenue), commissions: money(t.commissions),
-        clickThroughRate: t.impressions ? t.clicks / t.impressions : 0, conversionRate: t.clicks ? t.conversions / t.clicks : 0,
+        clickThroughRate: impressions ? clicks / impressions : 0, conversionRate: clicks ? conversions / clicks : 0,
       };
     };
     const groups = (key: 'influencer_id' | 'day') => [...new Set(rows.map((r) => r[key]))].sort().map((k) => ({ k, rs: rows.filter((r) => r[key] === k) }));

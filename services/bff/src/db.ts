@@ -5,21 +5,21 @@ type Json<T> = ColumnType<T, string, string>;
 
 export interface Database extends MessagingTables {
   rm_campaigns: {
-    seq: Generated<number>; id: string; brand_id: string; name: string; landing_url: string; status: string; budget_minor: number; currency: string;
-    spent_minor: Generated<number>; rules: Json<unknown[]>; visibility: string; attribution_window_days: number; holding_period_days: number;
+    seq: Generated<bigint>; id: string; brand_id: string; name: string; landing_url: string; status: string; budget_minor: bigint; currency: string;
+    spent_minor: Generated<bigint>; rules: Json<unknown[]>; visibility: string; attribution_window_days: number; holding_period_days: number;
     created_at: Date; updated_at: Date;
   };
   rm_campaign_influencers: { campaign_id: string; influencer_id: string; status: string };
   rm_tracking_events: {
-    seq: Generated<number>; event_id: string; campaign_id: string; brand_id: string; type: string; influencer_id: string | null; attribution: string;
-    click_id: string | null; visitor_id: string; user_id: string | null; occurred_at: string; value_minor: number | null; currency: string | null;
+    seq: Generated<bigint>; event_id: string; campaign_id: string; brand_id: string; type: string; influencer_id: string | null; attribution: string;
+    click_id: string | null; visitor_id: string; user_id: string | null; occurred_at: string; value_minor: bigint | null; currency: string | null;
     order_id: string | null; name: string | null; valid: boolean; reasons: string[]; duplicate: boolean;
   };
-  rm_stats: { campaign_id: string; influencer_id: string; day: string; impressions: number; clicks: number; conversions: number; invalid_events: number; revenue_minor: number; commissions_minor: number };
-  rm_activity: { brand_id: string; subject: string; window_start: string; type: string; count: number };
-  rm_commissions: { seq: Generated<number>; id: string; campaign_id: string; influencer_id: string | null; source_event_id: string; amount_minor: number | null; currency: string; status: string; reason: string | null; created_at: Date };
-  rm_ledger: { entry_id: string; influencer_id: string; currency: string; kind: string; amount_minor: number; available_at: Date };
-  rm_payouts: { seq: Generated<number>; id: string; influencer_id: string; amount_minor: number; currency: string; method: string; destination: string; status: string; reason: string | null; created_at: Date; completed_at: Date | null };
+  rm_stats: { campaign_id: string; influencer_id: string; day: string; impressions: bigint; clicks: bigint; conversions: bigint; invalid_events: bigint; revenue_minor: bigint; commissions_minor: bigint };
+  rm_activity: { brand_id: string; subject: string; window_start: string; type: string; count: bigint };
+  rm_commissions: { seq: Generated<bigint>; id: string; campaign_id: string; influencer_id: string | null; source_event_id: string; amount_minor: bigint | null; currency: string; status: string; reason: string | null; created_at: Date };
+  rm_ledger: { entry_id: string; influencer_id: string; currency: string; kind: string; amount_minor: bigint; available_at: Date };
+  rm_payouts: { seq: Generated<bigint>; id: string; influencer_id: string; amount_minor: bigint; currency: string; method: string; destination: string; status: string; reason: string | null; created_at: Date; completed_at: Date | null };
   operations: { correlation_id: string; started_by: string; command_type: string; status: string; reason: string | null; created_at: Generated<Date>; completed_at: Date | null };
   operation_steps: { message_id: string; correlation_id: string; causation_id: string; kind: string; type: string; service: string; occurred_at: string; seen_at: Generated<Date> };
   idempotency_keys: {

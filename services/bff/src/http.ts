@@ -89,19 +89,21 @@ export const problemHandler = (logger: Logger): ErrorRequestHandler => (error: u
   });
 };
 
-export function pageParams(query: Request['query']): { limit: number; after: number } {
+export function pageParams(query: Request['query']): { limit: number; after: bigint } {
   const limit = query.limit === undefined ? 50 : Number(query.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new Problem(400, 'Bad Request', 'limit must be an integer from 1 to 500', [{ path: 'limit', message: 'out of range' }]);
-  let after = 0;
+  let after = 0n;
   if (typeof query.cursor === 'string' && query.cursor) {
-    after = Number(Buffer.from(query.cursor, 'base64url').toString());
-    if (!Number.isSafeInteger(after) || after < 0) throw new Problem(400, 'Bad Request', 'cursor is not valid', [{ path: 'cursor', message: 'not a cursor from this API' }]);
+    const text = Buffer.from(query.cursor, 'base64url').toString();
+    if (!/^\d{1,19}$/.test(text)) throw new Problem(400, 'Bad Request', 'cursor is not valid', [{ path: 'cursor', message: 'not a cursor from this API' }]);
+    after = BigInt(text);
+    if (after > 2n ** 63n - 1n) throw new Problem(400, 'Bad Request', 'cursor is not valid', [{ path: 'cursor', message: 'not a cursor from this API' }]);
   }
   return { limit, after };
 }
 
 /** Rows fetched with limit + 1 and ordered by seq: the page and the cursor of the next one. */
-export function page<T extends { seq: number }, U>(rows: T[], limit: number, map: (row: T) => U): { items: U[]; nextCursor: string | null } {
+export function page<T extends { seq: bigint }, U>(rows: T[], limit: number, map: (row: T) => U): { items: U[]; nextCursor: string | null } {
   const items = rows.slice(0, limit);
   const more = rows.length > limit;
   return { items: items.map(map), nextCursor: more ? Buffer.from(String(items.at(-1)!.seq)).toString('base64url') : null };

@@ -14,7 +14,7 @@ const CommissionsQuery = z.object({
   status: z.enum(['pending', 'approved', 'rejected', 'reversed', 'paid']).optional(), limit: z.string().optional(), cursor: z.string().optional(),
 });
 
-function payoutView(p: { id: string; influencer_id: string; amount_minor: number; currency: string; method: string; status: string; reason: string | null; created_at: Date; completed_at: Date | null }) {
+function payoutView(p: { id: string; influencer_id: string; amount_minor: bigint; currency: string; method: string; status: string; reason: string | null; created_at: Date; completed_at: Date | null }) {
   return {
     id: p.id, influencerId: p.influencer_id, amount: toApi({ amountMinor: p.amount_minor, currency: p.currency }), method: p.method, status: p.status,
     ...(p.reason ? { reason: p.reason } : {}), createdAt: p.created_at.toISOString(), ...(p.completed_at ? { completedAt: p.completed_at.toISOString() } : {}),
@@ -54,8 +54,8 @@ export function paymentRoutes(db: Kysely<Database>, publisher: Publisher): Route
     const entries = await db.selectFrom('rm_ledger').selectAll().where('influencer_id', '=', me).execute();
     const payouts = await db.selectFrom('rm_payouts').select(['currency', 'amount_minor']).where('influencer_id', '=', me).where('status', '=', 'completed').execute();
     const now = Date.now();
-    const byCurrency = new Map<string, { pending: number; available: number; paidOut: number }>();
-    const of = (currency: string) => byCurrency.get(currency) ?? byCurrency.set(currency, { pending: 0, available: 0, paidOut: 0 }).get(currency)!;
+    const byCurrency = new Map<string, { pending: bigint; available: bigint; paidOut: bigint }>();
+    const of = (currency: string) => byCurrency.get(currency) ?? byCurrency.set(currency, { pending: 0n, available: 0n, paidOut: 0n }).get(currency)!;
     for (const e of entries) {
       const b = of(e.currency);
       if (e.kind === 'commission_credit' && e.available_at.getTime() > now) b.pending += e.amount_minor;

@@ -1,6 +1,7 @@
 /** Read models, fed by every context's events, in the same transaction as the inbox claim. */
 import { sql } from 'kysely';
 import { activityWindowOf } from '@beacon/domain';
+import { toJsonText } from '@beacon/money';
 import type { MessageTypes } from '@beacon/contracts';
 import { MESSAGE_TOPICS } from '@beacon/contracts';
 import type { Handler, HandlerContext, HandlerMap } from '@beacon/messaging';
@@ -10,7 +11,7 @@ import { observeEvent } from './operations.js';
 type Projection<T extends keyof MessageTypes> = (ctx: HandlerContext<Database, MessageTypes[T]>) => Promise<void>;
 
 
-async function addStats(ctx: HandlerContext<Database, unknown>, campaignId: string, influencerId: string | null, at: string, column: 'impressions' | 'clicks' | 'conversions' | 'invalid_events' | 'revenue_minor' | 'commissions_minor', by: number) {
+async function addStats(ctx: HandlerContext<Database, unknown>, campaignId: string, influencerId: string | null, at: string, column: 'impressions' | 'clicks' | 'conversions' | 'invalid_events' | 'revenue_minor' | 'commissions_minor', by: number | bigint) {
   const day = (Number.isNaN(Date.parse(at)) ? new Date() : new Date(at)).toISOString().slice(0, 10);
   await sql`INSERT INTO rm_stats (campaign_id, influencer_id, day, ${sql.ref(column)}) VALUES (${campaignId}, ${influencerId ?? ''}, ${day}, ${by})
     ON CONFLICT (campaign_id, influencer_id, day) DO UPDATE SET ${sql.ref(column)} = rm_stats.${sql.ref(column)} + ${by}`.execute(ctx.trx);
@@ -21,7 +22,7 @@ const projections: { [T in keyof MessageTypes]?: Projection<T> } = {
     const at = new Date(envelope.occurredAt);
     await trx.insertInto('rm_campaigns').values({
       id: c.campaignId, brand_id: c.brandId, name: c.name, landing_url: c.landingUrl, status: c.status, budget_minor: c.budget.amountMinor,
-      currency: c.budget.currency, rules: JSON.stringify(c.commissionRules), visibility: c.visibility, attribution_window_days: c.attributionWindowDays,
+      currency: c.budget.currency, rules: toJsonText(c.commissionRules), visibility: c.visibility, attribution_window_days: c.attributionWindowDays,
       holding_period_days: c.holdingPeriodDays, created_at: at, updated_at: at,
     }).onConflict((oc) => oc.column('id').doNothing()).execute();
     for (const influencerId of c.invitedInfluencerIds) {
@@ -70,9 +71,9 @@ const projections: { [T in keyof MessageTypes]?: Projection<T> } = {
     if (e.type === 'click' && !e.duplicate) await addStats(ctx, e.campaignId, e.influencerId, e.occurredAt, 'clicks', 1);
     if (e.type === 'conversion' && !e.duplicate) {
       await addStats(ctx, e.campaignId, e.influencerId, e.occurredAt, 'conversions', 1);
-      await addStats(ctx, e.campaignId, e.influencerId, e.occurredAt, 'revenue_minor', e.value?.amountMinor ?? 0);
+      await addStats(ctx, e.campaignId, e.influencerId, e.occurredAt, 'revenue_minor', e.value?.amountMinor ?? 0n);
     }
-    if (e.type === 'refund') await addStats(ctx, e.campaignId, e.influencerId, e.occurredAt, 'revenue_minor', -(e.value?.amountMinor ?? 0));
+    if (e.type === 'refund') await addStats(ctx, e.campaignId, e.influencerId, e.occurredAt, 'revenue_minor', -(e.value?.amountMinor ?? 0n));
   },
   'commission.CommissionCalculated': async ({ trx, message: c, envelope }) => {
     await trx.insertInto('rm_commissions').values({

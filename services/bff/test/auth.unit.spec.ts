@@ -72,7 +72,7 @@ describe('operation timelines', () => {
 describe('request validation', () => {
   it('turns money strings into minor units and refuses rule amounts in another currency', () => {
     const ok = CreateCampaignBody.parse({ name: 'x', landingUrl: 'https://a.example', budget: { amount: '12.5', currency: 'USD' }, commissionRules: [{ event: 'click', type: 'fixed', amount: { amount: '0.25', currency: 'USD' } }] });
-    expect(ok.budget).toEqual({ amountMinor: 1250, currency: 'USD' });
+    expect(ok.budget).toEqual({ amountMinor: 1250n, currency: 'USD' });
     expect(ok.visibility).toBe('open');
     const mixed = CreateCampaignBody.safeParse({ name: 'x', landingUrl: 'https://a.example', budget: { amount: '12.50', currency: 'USD' }, commissionRules: [{ event: 'click', type: 'fixed', amount: { amount: '0.25', currency: 'EUR' } }] });
     expect(mixed.success).toBe(false);

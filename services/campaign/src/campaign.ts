@@ -3,7 +3,7 @@
  * Pure: no I/O. The budget ledger lives here too, so reservations and status move together.
  */
 import { textProblem } from '@beacon/domain';
-import { isSupportedCurrency, percentRateProblem, type Money } from '@beacon/money';
+import { isSupportedCurrency, percentRateProblem, reviveAmounts, toJsonText, type Money } from '@beacon/money';
 import type {
   AcceptCampaign,
   CampaignCreated,
@@ -25,14 +25,14 @@ export interface Campaign {
   landingUrl: string;
   budget: Money;
   /** Sum of current reservations, minor units. */
-  spent: number;
+  spent: bigint;
   commissionRules: CommissionRule[];
   visibility: 'open' | 'invite_only';
   attributionWindowDays: number;
   holdingPeriodDays: number;
   status: CampaignStatus;
   influencers: Record<string, 'invited' | 'accepted'>;
-  reservations: Record<string, { amount: number; released: boolean }>;
+  reservations: Record<string, { amount: bigint; released: boolean }>;
 }
 
 export type State = Campaign | null;
@@ -60,13 +60,13 @@ export type Event =
   | Msg<'campaign.BudgetReservationRejected'>
   | Msg<'campaign.BudgetReleased'>;
 
-const money = (amountMinor: number, currency: string): Money => ({ amountMinor, currency });
+const money = (amountMinor: bigint, currency: string): Money => ({ amountMinor, currency });
 
 /** Why a CreateCampaign cannot be accepted, or undefined. */
 export function creationProblem(c: CreateCampaign): string | undefined {
   if ([c.name, c.landingUrl, ...c.influencerIds].some((t) => textProblem(t))) return 'INVALID_TEXT: text the database cannot store (NUL or a lone surrogate)';
   if (!isSupportedCurrency(c.budget.currency)) return `UNSUPPORTED_CURRENCY: ${c.budget.currency}`;
-  if (c.budget.amountMinor <= 0) return 'INVALID_BUDGET: the budget must be more than zero';
+  if (c.budget.amountMinor <= 0n) return 'INVALID_BUDGET: the budget must be more than zero';
   if (c.commissionRules.length === 0) return 'NO_RULES: a campaign needs at least one commission rule';
   if (c.attributionWindowDays < 1) return 'INVALID_ATTRIBUTION_WINDOW';
   if (c.holdingPeriodDays < 0) return 'INVALID_HOLDING_PERIOD';
@@ -78,7 +78,7 @@ export function creationProblem(c: CreateCampaign): string | undefined {
       if (problem) return `INVALID_RULE: percent rate ${problem}`;
     }
     if (rule.type !== 'percent') {
-      if (!rule.amount || rule.amount.amountMinor <= 0) return `INVALID_RULE: ${rule.type} needs a positive amount`;
+      if (!rule.amount || rule.amount.amountMinor <= 0n) return `INVALID_RULE: ${rule.type} needs a positive amount`;
       if (rule.amount.currency !== c.budget.currency) return 'CURRENCY_MISMATCH: rule amounts must be in the budget currency';
     }
   }
@@ -150,14 +150,14 @@ export function decide(command: Command, state: State): Event[] {
       return [{ type: 'campaign.BudgetReservationRejected', data: { campaignId, commissionId, reason: 'CURRENCY_MISMATCH' } }];
     }
     const remaining = state.budget.amountMinor - state.spent;
-    if (remaining <= 0) return [{ type: 'campaign.BudgetReservationRejected', data: { campaignId, commissionId, reason: 'BUDGET_EXHAUSTED' } }];
-    const reserved = Math.min(remaining, amount.amountMinor);
+    if (remaining <= 0n) return [{ type: 'campaign.BudgetReservationRejected', data: { campaignId, commissionId, reason: 'BUDGET_EXHAUSTED' } }];
+    const reserved = remaining < amount.amountMinor ? remaining : amount.amountMinor;
     const cur = state.budget.currency;
     const events: Event[] = [{
       type: 'campaign.BudgetReserved',
       data: { campaignId, commissionId, requested: amount, reserved: money(reserved, cur), spent: money(state.spent + reserved, cur), remaining: money(remaining - reserved, cur) },
     }];
-    if (remaining - reserved === 0 && state.status === 'active') {
+    if (remaining - reserved === 0n && state.status === 'active') {
       events.push({ type: 'campaign.CampaignStatusChanged', data: { campaignId, from: 'active', to: 'budget_exhausted', reason: 'budget_spent' } });
     }
     return events;
@@ -172,7 +172,7 @@ export function decide(command: Command, state: State): Event[] {
     type: 'campaign.BudgetReleased',
     data: { campaignId, commissionId: c.data.commissionId, released: money(reservation.amount, cur), spent: money(spent, cur), remaining: money(state.budget.amountMinor - spent, cur) },
   }];
-  if (state.status === 'budget_exhausted' && reservation.amount > 0) {
+  if (state.status === 'budget_exhausted' && reservation.amount > 0n) {
     events.push({ type: 'campaign.CampaignStatusChanged', data: { campaignId, from: 'budget_exhausted', to: 'active', reason: 'budget_released' } });
   }
   return events;
@@ -182,7 +182,7 @@ export function evolve(state: State, event: Event): State {
   if (event.type === 'campaign.CampaignCreated') {
     const d = event.data;
     return {
-      id: d.campaignId, brandId: d.brandId, name: d.name, landingUrl: d.landingUrl, budget: d.budget, spent: 0,
+      id: d.campaignId, brandId: d.brandId, name: d.name, landingUrl: d.landingUrl, budget: d.budget, spent: 0n,
       commissionRules: d.commissionRules, visibility: d.visibility, attributionWindowDays: d.attributionWindowDays,
       holdingPeriodDays: d.holdingPeriodDays, status: d.status,
       influencers: Object.fromEntries(d.invitedInfluencerIds.map((id) => [id, 'invited' as const])), reservations: {},
@@ -199,7 +199,7 @@ export function evolve(state: State, event: Event): State {
     case 'campaign.BudgetReserved':
       return { ...state, spent: event.data.spent.amountMinor, reservations: { ...state.reservations, [event.data.commissionId]: { amount: event.data.reserved.amountMinor, released: false } } };
     case 'campaign.BudgetReservationRejected':
-      return { ...state, reservations: { ...state.reservations, [event.data.commissionId]: { amount: 0, released: false } } };
+      return { ...state, reservations: { ...state.reservations, [event.data.commissionId]: { amount: 0n, released: false } } };
     case 'campaign.BudgetReleased':
       return { ...state, spent: event.data.spent.amountMinor, reservations: { ...state.reservations, [event.data.commissionId]: { amount: event.data.released.amountMinor, released: true } } };
     default:
@@ -208,3 +208,7 @@ export function evolve(state: State, event: Event): State {
 }
 
 export const campaignDecider = { initialState: (): State => null, decide, evolve };
+
+/** The stored form of a campaign (jsonb): amounts as decimal strings, read back as bigints. */
+export const stateToJson = (state: Campaign): string => toJsonText(state);
+export const stateFromJson = (json: unknown): Campaign => reviveAmounts<Campaign>(json, ['amountMinor', 'spent', 'amount']);

@@ -1,7 +1,7 @@
 /** Campaign service: campaign commands and the budget half of the commission saga. */
 import type { HandlerContext, HandlerMap } from '@beacon/messaging';
 import type { ServiceDefinition } from '@beacon/service-kit';
-import { decide, evolve, type Command, type State } from './campaign.js';
+import { decide, evolve, stateFromJson, stateToJson, type Command, type State } from './campaign.js';
 import type { Database } from './db.js';
 import { migrations } from './migrations.js';
 
@@ -10,14 +10,14 @@ function handle(type: Command['type']) {
   return async (ctx: HandlerContext<Database, Command['data']>): Promise<void> => {
     const campaignId = ctx.message.campaignId;
     const row = await ctx.trx.selectFrom('campaigns').select('state').where('id', '=', campaignId).forUpdate().executeTakeFirst();
-    const state: State = row?.state ?? null;
+    const state: State = row ? stateFromJson(row.state) : null;
     const events = decide({ type, data: ctx.message } as Command, state);
     const next = events.reduce(evolve, state);
     if (next && next !== state) {
       await ctx.trx
         .insertInto('campaigns')
-        .values({ id: next.id, brand_id: next.brandId, state: JSON.stringify(next), updated_at: new Date() })
-        .onConflict((oc) => oc.column('id').doUpdateSet({ state: JSON.stringify(next), updated_at: new Date() }))
+        .values({ id: next.id, brand_id: next.brandId, state: stateToJson(next), updated_at: new Date() })
+        .onConflict((oc) => oc.column('id').doUpdateSet({ state: stateToJson(next), updated_at: new Date() }))
         .execute();
     }
     for (const event of events) {

@@ -4,9 +4,10 @@ import { deliver, freshServiceDatabase } from '@beacon/testing';
 import type { HandlerMap } from '@beacon/messaging';
 import type { Database } from '../src/db.js';
 import { migrations } from '../src/migrations.js';
+import { stateFromJson } from '../src/campaign.js';
 import { campaignService } from '../src/service.js';
 
-const USD = (amountMinor: number) => ({ amountMinor, currency: 'USD' });
+const USD = (amountMinor: number | bigint) => ({ amountMinor: BigInt(amountMinor), currency: 'USD' });
 let db: Kysely<Database>;
 let handlers: HandlerMap<Database>;
 
@@ -43,17 +44,18 @@ describe('budget ledger on real PostgreSQL', () => {
     expect(redelivered).toEqual([]);
     expect(republished).toEqual([]);
     const row = await db.selectFrom('campaigns').select('state').where('id', '=', campaignId).executeTakeFirstOrThrow();
-    expect(row.state.spent).toBe(1000);
+    expect(stateFromJson(row.state).spent).toBe(1000n);
   });
 
   it('never overspends when reservations race in parallel transactions', async () => {
     const campaignId = await campaignWithBudget(2500);
     const results = await Promise.all([1, 2, 3, 4].map((n) => deliver(db, handlers, 'commission.CommissionCalculated', calculated(campaignId, `race-${n}`, 1000))));
-    const reserved = results.flat().filter((e) => e.type === 'campaign.BudgetReserved').map((e) => (e.value as { reserved: { amountMinor: number } }).reserved.amountMinor);
-    expect(reserved.reduce((a, b) => a + b, 0)).toBe(2500);
-    expect(reserved.sort()).toEqual([1000, 1000, 500]);
+    const reserved = results.flat().filter((e) => e.type === 'campaign.BudgetReserved').map((e) => (e.value as { reserved: { amountMinor: bigint } }).reserved.amountMinor);
+    expect(reserved.reduce((a, b) => a + b, 0n)).toBe(2500n);
+    // Numeric order, largest first: two full reservations, then the one capped to what remained.
+    expect(reserved.sort((a, b) => (a < b ? 1 : a > b ? -1 : 0))).toEqual([1000n, 1000n, 500n]);
     expect(results.flat().filter((e) => e.type === 'campaign.BudgetReservationRejected')).toHaveLength(1);
     const row = await db.selectFrom('campaigns').select('state').where('id', '=', campaignId).executeTakeFirstOrThrow();
-    expect(row.state).toMatchObject({ spent: 2500, status: 'budget_exhausted' });
+    expect(stateFromJson(row.state)).toMatchObject({ spent: 2500n, status: 'budget_exhausted' });
   });
 });

@@ -2,7 +2,7 @@ import { deciderSpec } from '@beacon/testing';
 import type { CampaignCreated, CreateCampaign } from '@beacon/contracts';
 import { campaignDecider, type Event } from '../src/campaign.js';
 
-const USD = (amountMinor: number) => ({ amountMinor, currency: 'USD' });
+const USD = (amountMinor: number | bigint) => ({ amountMinor: BigInt(amountMinor), currency: 'USD' });
 const create = (over: Partial<CreateCampaign> = {}): CreateCampaign => ({
   campaignId: 'c-1', brandId: 'brand-1', name: 'Summer', landingUrl: 'https://shop.example/summer', budget: USD(10000),
   commissionRules: [{ event: 'conversion', type: 'percent', rate: '10', amount: null }], visibility: 'open',
@@ -30,7 +30,7 @@ describe('creating a campaign', () => {
       .then([{ type: 'campaign.CampaignRejected', data: { campaignId: 'c-1', brandId: 'brand-1', reason: 'ALREADY_EXISTS' } }]));
 
   it('refuses rules in another currency than the budget', () => {
-    const events = campaignDecider.decide({ type: 'campaign.CreateCampaign', data: create({ commissionRules: [{ event: 'click', type: 'fixed', rate: null, amount: { amountMinor: 25, currency: 'EUR' } }] }) }, null);
+    const events = campaignDecider.decide({ type: 'campaign.CreateCampaign', data: create({ commissionRules: [{ event: 'click', type: 'fixed', rate: null, amount: { amountMinor: 25n, currency: 'EUR' } }] }) }, null);
     expect(events[0]!.type).toBe('campaign.CampaignRejected');
     expect((events[0]!.data as { reason: string }).reason).toMatch(/^CURRENCY_MISMATCH/);
   });

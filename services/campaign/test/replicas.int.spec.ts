@@ -9,6 +9,7 @@ import { codecs, topicOfMessage } from '@beacon/contracts';
 import { createWebSocketBus, newFlowEnvelope, toProperties } from '@beacon/messaging';
 import { startService, type RunningService } from '@beacon/service-kit';
 import { eventually } from '@beacon/testing';
+import { stateFromJson } from '../src/campaign.js';
 import type { Database } from '../src/db.js';
 import { campaignService } from '../src/service.js';
 
@@ -47,7 +48,7 @@ it('two replicas share the work without overspending or doubling any reservation
     const envelope = newFlowEnvelope({ messageType, schemaVersion: codecs().topicOf(messageType).version, producer: 'test' });
     return bus.publish({ topic: topicOfMessage(messageType, tenant), key, payload: codecs().encode(messageType, value), properties: toProperties(envelope) });
   };
-  const USD = (amountMinor: number) => ({ amountMinor, currency: 'USD' });
+  const USD = (amountMinor: number | bigint) => ({ amountMinor: BigInt(amountMinor), currency: 'USD' });
   const campaigns = Array.from({ length: 8 }, () => randomUUID());
   await Promise.all(campaigns.map((campaignId) => send('campaign.CreateCampaign', campaignId, {
     campaignId, brandId: 'b', name: 'n', landingUrl: 'https://x.example', budget: USD(2500),
@@ -67,13 +68,13 @@ it('two replicas share the work without overspending or doubling any reservation
   await Promise.all(sends);
   const states = await eventually(async () => {
     const rows = await db.selectFrom('campaigns').select('state').where('id', 'in', campaigns).execute();
-    return rows.every((r) => Object.keys(r.state.reservations).length === 4) ? rows.map((r) => r.state) : undefined;
+    return rows.every((r) => Object.keys(r.state.reservations).length === 4) ? rows.map((r) => stateFromJson(r.state)) : undefined;
   }, 60_000, 'all reservations answered');
   for (const state of states) {
-    expect(state.spent).toBe(2500);
+    expect(state.spent).toBe(2500n);
     expect(state.status).toBe('budget_exhausted');
     // In order per key: 10.00, 10.00, 5.00 capped, then refused.
-    expect([0, 1, 2, 3].map((i) => state.reservations[`${state.id}-${i}`]!.amount)).toEqual([1000, 1000, 500, 0]);
+    expect([0, 1, 2, 3].map((i) => state.reservations[`${state.id}-${i}`]!.amount)).toEqual([1000n, 1000n, 500n, 0n]);
   }
   const handled = await Promise.all(replicas.map(async (r) => (await r.metrics.consumed.get()).values.filter((v) => v.labels.outcome === 'handled').reduce((a, v) => a + v.value, 0)));
   expect(handled.every((n) => n > 0)).toBe(true);

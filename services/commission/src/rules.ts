@@ -18,9 +18,9 @@ export interface CampaignTerms {
 
 export type Decision = { kind: 'none' } | { kind: 'calculate'; amount: Money } | { kind: 'reject'; reason: RejectionReason };
 
-export function decideCommission(event: TrackingEventRecorded, terms: CampaignTerms | undefined, impressionCount: number): Decision {
+export function decideCommission(event: TrackingEventRecorded, terms: CampaignTerms | undefined, impressionCount: bigint): Decision {
   if (!event.valid || event.type === 'custom' || event.type === 'refund') return { kind: 'none' };
-  if (event.type === 'impression' && (!event.influencerId || impressionCount === 0 || impressionCount % 1000 !== 0)) return { kind: 'none' };
+  if (event.type === 'impression' && (!event.influencerId || impressionCount === 0n || impressionCount % 1000n !== 0n)) return { kind: 'none' };
   if (event.duplicate) return { kind: 'reject', reason: 'DUPLICATE' };
   if (!event.influencerId) return { kind: 'reject', reason: 'UNATTRIBUTED' };
   // budget_exhausted still calculates: the campaign's budget saga answers BUDGET_EXHAUSTED.
@@ -31,6 +31,6 @@ export function decideCommission(event: TrackingEventRecorded, terms: CampaignTe
   if (!rule) return { kind: 'reject', reason: 'NO_RULE' };
   const amount = rule.type === 'percent' ? percentOf(event.value!, rule.rate!) : rule.amount!;
   // A tiny value can round to nothing: no commission, nothing to reserve.
-  if (amount.amountMinor <= 0) return { kind: 'none' };
+  if (amount.amountMinor <= 0n) return { kind: 'none' };
   return { kind: 'calculate', amount };
 }

@@ -2,11 +2,12 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type {
-  BudgetReservationRejected, BudgetReserved, CampaignCreated, CampaignStatusChanged, InfluencerAccepted, PayoutCompleted, RejectionReason, TrackingEventRecorded,
+  BudgetReservationRejected, BudgetReserved, CampaignCreated, CommissionRule, CampaignStatusChanged, InfluencerAccepted, PayoutCompleted, RejectionReason, TrackingEventRecorded,
 } from '@beacon/contracts';
 import type { Handler, HandlerContext } from '@beacon/messaging';
 import type { ServiceDefinition } from '@beacon/service-kit';
 import type { Database } from './db.js';
+import { reviveAmounts, toJsonText } from '@beacon/money';
 import { migrations } from './migrations.js';
 import { decideCommission, type CampaignTerms } from './rules.js';
 
@@ -14,14 +15,14 @@ type Ctx<M> = HandlerContext<Database, M>;
 
 async function termsOf(ctx: Ctx<unknown>, campaignId: string): Promise<CampaignTerms | undefined> {
   const t = await ctx.trx.selectFrom('campaign_terms').selectAll().where('id', '=', campaignId).executeTakeFirst();
-  return t && { id: t.id, brandId: t.brand_id, currency: t.currency, status: t.status, holdingPeriodDays: t.holding_period_days, rules: t.rules, accepted: t.accepted };
+  return t && { id: t.id, brandId: t.brand_id, currency: t.currency, status: t.status, holdingPeriodDays: t.holding_period_days, rules: reviveAmounts<CommissionRule[]>(t.rules), accepted: t.accepted };
 }
 
-async function reverse(ctx: Ctx<unknown>, commission: { id: string; campaign_id: string; influencer_id: string | null; amount_minor: number | null; currency: string }, refundEventId: string) {
+async function reverse(ctx: Ctx<unknown>, commission: { id: string; campaign_id: string; influencer_id: string | null; amount_minor: bigint | null; currency: string }, refundEventId: string) {
   await ctx.trx.updateTable('commissions').set({ status: 'reversed', reverse_pending: false }).where('id', '=', commission.id).execute();
   await ctx.emit('commission.CommissionReversed', commission.campaign_id, {
     commissionId: commission.id, campaignId: commission.campaign_id, influencerId: commission.influencer_id ?? '', refundEventId,
-    amount: { amountMinor: commission.amount_minor ?? 0, currency: commission.currency },
+    amount: { amountMinor: commission.amount_minor ?? 0n, currency: commission.currency },
   });
 }
 
@@ -39,9 +40,9 @@ const trackingEvent: Handler<Database, TrackingEventRecorded> = async (ctx) => {
   }
   // One decision per source event (ids are unique within a campaign), even if the same fact reaches us again under another message id.
   if (await ctx.trx.selectFrom('commissions').select('id').where('campaign_id', '=', e.campaignId).where('source_event_id', '=', e.eventId).executeTakeFirst()) return;
-  let impressions = 0;
+  let impressions = 0n;
   if (e.type === 'impression' && e.valid && e.influencerId) {
-    const counted = await sql<{ count: number }>`INSERT INTO impression_counts VALUES (${e.campaignId}, ${e.influencerId}, 1)
+    const counted = await sql<{ count: bigint }>`INSERT INTO impression_counts VALUES (${e.campaignId}, ${e.influencerId}, 1)
       ON CONFLICT (campaign_id, influencer_id) DO UPDATE SET count = impression_counts.count + 1 RETURNING count`.execute(ctx.trx);
     impressions = counted.rows[0]!.count;
   }
@@ -84,14 +85,14 @@ const budgetRejected: Handler<Database, BudgetReservationRejected> = async (ctx)
   await ctx.trx.updateTable('commissions').set({ status: 'rejected', reason }).where('id', '=', c.id).execute();
   await ctx.emit('commission.CommissionRejected', c.campaign_id, {
     commissionId: c.id, campaignId: c.campaign_id, influencerId: c.influencer_id, sourceEventId: c.source_event_id, reason,
-    amount: { amountMinor: c.requested_minor ?? 0, currency: c.currency },
+    amount: { amountMinor: c.requested_minor ?? 0n, currency: c.currency },
   });
 };
 
 const campaignCreated: Handler<Database, CampaignCreated> = async ({ trx, message: c }) => {
   await trx.insertInto('campaign_terms').values({
     id: c.campaignId, brand_id: c.brandId, currency: c.budget.currency, status: c.status, holding_period_days: c.holdingPeriodDays,
-    rules: JSON.stringify(c.commissionRules), accepted: [],
+    rules: toJsonText(c.commissionRules), accepted: [],
   }).onConflict((oc) => oc.column('id').doNothing()).execute();
 };
 

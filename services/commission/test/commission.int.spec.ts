@@ -10,7 +10,7 @@ import { commissionService } from '../src/service.js';
 let db: Kysely<Database>;
 let handlers: HandlerMap<Database>;
 const campaignId = randomUUID();
-const USD = (amountMinor: number) => ({ amountMinor, currency: 'USD' });
+const USD = (amountMinor: number | bigint) => ({ amountMinor: BigInt(amountMinor), currency: 'USD' });
 
 beforeAll(async () => {
   db = await freshServiceDatabase<Database>('beacon_commission_int_test', migrations);

@@ -1,7 +1,7 @@
 import type { TrackingEventRecorded } from '@beacon/contracts';
 import { decideCommission, type CampaignTerms } from '../src/rules.js';
 
-const USD = (amountMinor: number) => ({ amountMinor, currency: 'USD' });
+const USD = (amountMinor: number | bigint) => ({ amountMinor: BigInt(amountMinor), currency: 'USD' });
 const terms = (over: Partial<CampaignTerms> = {}): CampaignTerms => ({
   id: 'c-1', brandId: 'b-1', currency: 'USD', status: 'active', holdingPeriodDays: 0, accepted: ['inf-1'],
   rules: [
@@ -19,42 +19,42 @@ const event = (over: Partial<TrackingEventRecorded> = {}): TrackingEventRecorded
 
 describe('given a campaign with conversion 10%, click 0.25 and 2.00 per mille', () => {
   it('when a 100.00 conversion arrives, then a 10.00 commission', () => {
-    expect(decideCommission(event(), terms(), 0)).toEqual({ kind: 'calculate', amount: USD(1000) });
+    expect(decideCommission(event(), terms(), 0n)).toEqual({ kind: 'calculate', amount: USD(1000) });
   });
   it('when a click arrives, then 0.25', () => {
-    expect(decideCommission(event({ type: 'click', value: null }), terms(), 0)).toEqual({ kind: 'calculate', amount: USD(25) });
+    expect(decideCommission(event({ type: 'click', value: null }), terms(), 0n)).toEqual({ kind: 'calculate', amount: USD(25) });
   });
   it('when impressions reach 999, 1000 and 2000, then commissions only at 1000 and 2000', () => {
     const imp = event({ type: 'impression', value: null });
-    expect(decideCommission(imp, terms(), 999)).toEqual({ kind: 'none' });
-    expect(decideCommission(imp, terms(), 1000)).toEqual({ kind: 'calculate', amount: USD(200) });
-    expect(decideCommission(imp, terms(), 2000)).toEqual({ kind: 'calculate', amount: USD(200) });
+    expect(decideCommission(imp, terms(), 999n)).toEqual({ kind: 'none' });
+    expect(decideCommission(imp, terms(), 1000n)).toEqual({ kind: 'calculate', amount: USD(200) });
+    expect(decideCommission(imp, terms(), 2000n)).toEqual({ kind: 'calculate', amount: USD(200) });
   });
   it('rounds percentages half to even: 12.5% of 0.25 → 0.03, 10% of 0.25 → 0.02', () => {
     const rules12 = terms({ rules: [{ event: 'conversion', type: 'percent', rate: '12.5', amount: null }] });
-    expect(decideCommission(event({ value: USD(25) }), rules12, 0)).toEqual({ kind: 'calculate', amount: USD(3) });
-    expect(decideCommission(event({ value: USD(25) }), terms(), 0)).toEqual({ kind: 'calculate', amount: USD(2) });
+    expect(decideCommission(event({ value: USD(25) }), rules12, 0n)).toEqual({ kind: 'calculate', amount: USD(3) });
+    expect(decideCommission(event({ value: USD(25) }), terms(), 0n)).toEqual({ kind: 'calculate', amount: USD(2) });
   });
   it('uses a fixed conversion amount when the rule is fixed', () => {
     const fixed = terms({ rules: [{ event: 'conversion', type: 'fixed', rate: null, amount: USD(1200) }] });
-    expect(decideCommission(event(), fixed, 0)).toEqual({ kind: 'calculate', amount: USD(1200) });
+    expect(decideCommission(event(), fixed, 0n)).toEqual({ kind: 'calculate', amount: USD(1200) });
   });
 });
 
 describe('rejections, each with its reason', () => {
   const reject = (reason: string) => ({ kind: 'reject', reason });
-  it('DUPLICATE for a second conversion of the same order', () => expect(decideCommission(event({ duplicate: true }), terms(), 0)).toEqual(reject('DUPLICATE')));
-  it('UNATTRIBUTED without an influencer', () => expect(decideCommission(event({ influencerId: null, attribution: 'none' }), terms(), 0)).toEqual(reject('UNATTRIBUTED')));
-  it('CAMPAIGN_NOT_ACTIVE when paused', () => expect(decideCommission(event(), terms({ status: 'paused' }), 0)).toEqual(reject('CAMPAIGN_NOT_ACTIVE')));
-  it('NOT_PARTICIPATING for an influencer who did not accept', () => expect(decideCommission(event({ influencerId: 'inf-9' }), terms(), 0)).toEqual(reject('NOT_PARTICIPATING')));
+  it('DUPLICATE for a second conversion of the same order', () => expect(decideCommission(event({ duplicate: true }), terms(), 0n)).toEqual(reject('DUPLICATE')));
+  it('UNATTRIBUTED without an influencer', () => expect(decideCommission(event({ influencerId: null, attribution: 'none' }), terms(), 0n)).toEqual(reject('UNATTRIBUTED')));
+  it('CAMPAIGN_NOT_ACTIVE when paused', () => expect(decideCommission(event(), terms({ status: 'paused' }), 0n)).toEqual(reject('CAMPAIGN_NOT_ACTIVE')));
+  it('NOT_PARTICIPATING for an influencer who did not accept', () => expect(decideCommission(event({ influencerId: 'inf-9' }), terms(), 0n)).toEqual(reject('NOT_PARTICIPATING')));
   it('CURRENCY_MISMATCH for a conversion in another currency', () =>
-    expect(decideCommission(event({ value: { amountMinor: 10000, currency: 'EUR' } }), terms(), 0)).toEqual(reject('CURRENCY_MISMATCH')));
+    expect(decideCommission(event({ value: { amountMinor: 10000n, currency: 'EUR' } }), terms(), 0n)).toEqual(reject('CURRENCY_MISMATCH')));
   it('NO_RULE when the campaign pays nothing for clicks', () =>
-    expect(decideCommission(event({ type: 'click', value: null }), terms({ rules: [{ event: 'conversion', type: 'percent', rate: '10', amount: null }] }), 0)).toEqual(reject('NO_RULE')));
+    expect(decideCommission(event({ type: 'click', value: null }), terms({ rules: [{ event: 'conversion', type: 'percent', rate: '10', amount: null }] }), 0n)).toEqual(reject('NO_RULE')));
   it('still calculates on a budget-exhausted campaign: the budget saga answers', () =>
-    expect(decideCommission(event(), terms({ status: 'budget_exhausted' }), 0)).toEqual({ kind: 'calculate', amount: USD(1000) }));
+    expect(decideCommission(event(), terms({ status: 'budget_exhausted' }), 0n)).toEqual({ kind: 'calculate', amount: USD(1000) }));
   it('ignores invalid and custom events', () => {
-    expect(decideCommission(event({ valid: false, reasons: ['UNKNOWN_CAMPAIGN'] }), terms(), 0)).toEqual({ kind: 'none' });
-    expect(decideCommission(event({ type: 'custom', value: null }), terms(), 0)).toEqual({ kind: 'none' });
+    expect(decideCommission(event({ valid: false, reasons: ['UNKNOWN_CAMPAIGN'] }), terms(), 0n)).toEqual({ kind: 'none' });
+    expect(decideCommission(event({ type: 'custom', value: null }), terms(), 0n)).toEqual({ kind: 'none' });
   });
 });

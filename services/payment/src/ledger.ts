@@ -4,37 +4,37 @@
  */
 export interface Entry {
   kind: 'commission_credit' | 'reversal_debit' | 'payout_reserve' | 'payout_return';
-  amountMinor: number;
+  amountMinor: bigint;
   availableAt: string;
 }
 
 export interface Balance {
-  pending: number;
-  available: number;
-  paidOut: number;
+  pending: bigint;
+  available: bigint;
+  paidOut: bigint;
 }
 
 /** pending = credits still in their holding period; available = every entry already available. */
-export function balanceAt(entries: Entry[], completedPayoutsMinor: number[], now: Date): Balance {
-  let pending = 0;
-  let available = 0;
+export function balanceAt(entries: Entry[], completedPayoutsMinor: bigint[], now: Date): Balance {
+  let pending = 0n;
+  let available = 0n;
   for (const e of entries) {
     if (Date.parse(e.availableAt) > now.getTime()) {
       if (e.kind === 'commission_credit') pending += e.amountMinor;
       else available += e.amountMinor; // debits are never held back
     } else available += e.amountMinor;
   }
-  return { pending, available, paidOut: completedPayoutsMinor.reduce((a, b) => a + b, 0) };
+  return { pending, available, paidOut: completedPayoutsMinor.reduce((a, b) => a + b, 0n) };
 }
 
-export function payoutProblem(amountMinor: number, available: number, minimumMinor: number): 'BELOW_MINIMUM' | 'INSUFFICIENT_FUNDS' | undefined {
+export function payoutProblem(amountMinor: bigint, available: bigint, minimumMinor: bigint): 'BELOW_MINIMUM' | 'INSUFFICIENT_FUNDS' | undefined {
   if (amountMinor < minimumMinor) return 'BELOW_MINIMUM';
   if (amountMinor > available) return 'INSUFFICIENT_FUNDS';
   return undefined;
 }
 
 /** Unsettled credits (oldest first) that fit, whole, within what has been paid out and not yet settled. */
-export function settle(credits: Array<{ commissionId: string; amountMinor: number }>, paidOutTotal: number, alreadySettled: number): string[] {
+export function settle(credits: Array<{ commissionId: string; amountMinor: bigint }>, paidOutTotal: bigint, alreadySettled: bigint): string[] {
   let room = paidOutTotal - alreadySettled;
   const settled: string[] = [];
   for (const credit of credits) {
@@ -47,7 +47,7 @@ export function settle(credits: Array<{ commissionId: string; amountMinor: numbe
 
 export interface PayoutRequest {
   payoutId: string;
-  amountMinor: number;
+  amountMinor: bigint;
   currency: string;
   method: 'paypal' | 'bank_transfer';
   destination: string;

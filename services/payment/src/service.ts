@@ -17,7 +17,7 @@ async function lockLedger(ctx: Ctx, influencerId: string, currency: string): Pro
   await sql`SELECT pg_advisory_xact_lock(hashtext(${`${influencerId}/${currency}`}))`.execute(ctx.trx);
 }
 
-async function book(ctx: Ctx, e: { influencerId: string; currency: string; kind: Entry['kind']; amountMinor: number; reference: string; availableAt: Date }): Promise<boolean> {
+async function book(ctx: Ctx, e: { influencerId: string; currency: string; kind: Entry['kind']; amountMinor: bigint; reference: string; availableAt: Date }): Promise<boolean> {
   const id = randomUUID();
   const inserted = await ctx.trx.insertInto('ledger_entries')
     .values({ id, influencer_id: e.influencerId, currency: e.currency, kind: e.kind, amount_minor: e.amountMinor, reference: e.reference, available_at: e.availableAt })
@@ -114,14 +114,14 @@ function settlePayout(provider: PaymentProvider, db: Kysely<Database>): Handler<
 
 /** Marks, oldest first, the commission credits that completed payouts now cover; returns their ids. */
 async function settleCredits(ctx: Ctx, influencerId: string, currency: string): Promise<string[]> {
-  const paid = await ctx.trx.selectFrom('payouts').select((eb) => eb.fn.sum<number>('amount_minor').as('total'))
+  const paid = await ctx.trx.selectFrom('payouts').select((eb) => eb.fn.sum<bigint>('amount_minor').as('total'))
     .where('influencer_id', '=', influencerId).where('currency', '=', currency).where('status', '=', 'completed').executeTakeFirst();
   const credits = await ctx.trx.selectFrom('ledger_entries').select(['reference', 'amount_minor', 'settled'])
     .where('influencer_id', '=', influencerId).where('currency', '=', currency).where('kind', '=', 'commission_credit')
     .where('reference', 'not in', ctx.trx.selectFrom('ledger_entries').select('reference').where('kind', '=', 'reversal_debit'))
     .orderBy('created_at').execute();
-  const alreadySettled = credits.filter((c) => c.settled).reduce((s, c) => s + c.amount_minor, 0);
-  const commissionIds = settle(credits.filter((c) => !c.settled).map((c) => ({ commissionId: c.reference, amountMinor: c.amount_minor })), Number(paid?.total ?? 0), alreadySettled);
+  const alreadySettled = credits.filter((c) => c.settled).reduce((s, c) => s + c.amount_minor, 0n);
+  const commissionIds = settle(credits.filter((c) => !c.settled).map((c) => ({ commissionId: c.reference, amountMinor: c.amount_minor })), BigInt(paid?.total ?? 0n), alreadySettled);
   if (commissionIds.length > 0) {
     await ctx.trx.updateTable('ledger_entries').set({ settled: true }).where('kind', '=', 'commission_credit').where('reference', 'in', commissionIds).execute();
   }

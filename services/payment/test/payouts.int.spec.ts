@@ -7,7 +7,7 @@ import { migrations } from '../src/migrations.js';
 import { simulatedProvider } from '../src/provider.js';
 import { paymentService } from '../src/service.js';
 
-const USD = (amountMinor: number) => ({ amountMinor, currency: 'USD' });
+const USD = (amountMinor: number | bigint) => ({ amountMinor: BigInt(amountMinor), currency: 'USD' });
 let db: Kysely<Database>;
 let handlers: HandlerMap<Database>;
 let provider: ReturnType<typeof simulatedProvider>;
@@ -111,12 +111,12 @@ describe('payments on real PostgreSQL', () => {
   it('completes a payout in a zero-decimal currency against a minimum of "1.00"', async () => {
     const id = `inf-${randomUUID()}`;
     await deliver(db, handlers, 'commission.CommissionApproved', {
-      commissionId: `c-${id}`, campaignId: 'camp', influencerId: id, sourceEventId: 'e', requested: { amountMinor: 500, currency: 'JPY' },
-      amount: { amountMinor: 500, currency: 'JPY' }, holdingPeriodDays: 0,
+      commissionId: `c-${id}`, campaignId: 'camp', influencerId: id, sourceEventId: 'e', requested: { amountMinor: 500n, currency: 'JPY' },
+      amount: { amountMinor: 500n, currency: 'JPY' }, holdingPeriodDays: 0,
     });
-    const emitted = await runPayout(payout(id, 0, 'me@example.com', { amountMinor: 300, currency: 'JPY' }));
+    const emitted = await runPayout(payout(id, 0, 'me@example.com', { amountMinor: 300n, currency: 'JPY' }));
     expect(emitted.map((e) => e.type)).toContain('payment.PayoutCompleted');
-    const below = await runPayout(payout(id, 0, 'me@example.com', { amountMinor: 0, currency: 'JPY' }));
+    const below = await runPayout(payout(id, 0, 'me@example.com', { amountMinor: 0n, currency: 'JPY' }));
     expect(below.find((e) => e.type === 'payment.PayoutRejected')?.value).toMatchObject({ reason: 'BELOW_MINIMUM' });
   });
 });

@@ -5,12 +5,12 @@ export interface Database extends MessagingTables {
   campaigns: { id: string; brand_id: string; currency: string; attribution_window_days: number; status: string; landing_url: string };
   tracking_events: {
     tenant: string; event_id: string; type: string; campaign_id: string; influencer_id: string | null; attribution: string; click_id: string | null;
-    visitor_id: string; user_id: string | null; occurred_at: string; value_minor: number | null; currency: string | null; order_id: string | null;
+    visitor_id: string; user_id: string | null; occurred_at: string; value_minor: bigint | null; currency: string | null; order_id: string | null;
     name: string | null; properties: ColumnType<unknown, string | null, string | null>; user_agent: string | null; ip: string | null; referrer: string | null;
     valid: boolean; reasons: ColumnType<string[], string[], string[]>; duplicate: boolean; refunded_event_id: string | null;
     received_at: string; recorded_at: Generated<Date>;
   };
   clicks: { click_id: string; campaign_id: string; influencer_id: string | null; visitor_id: string; occurred_at: string };
-  rollups: { campaign_id: string; influencer_id: string; day: string; name: string; count: number; valid: number; invalid: number; revenue_minor: number; refunded_minor: number };
+  rollups: { campaign_id: string; influencer_id: string; day: string; name: string; count: bigint; valid: bigint; invalid: bigint; revenue_minor: bigint; refunded_minor: bigint };
   activity_windows: { tenant: string; subject: string; window_start: string; window_end: string; events: number; by_type: ColumnType<Record<string, number>, string, string> };
 }

@@ -65,7 +65,7 @@ export interface RecordingFacts {
   /** the same event id was already stored for this campaign and tenant */
   seen: boolean;
   /** the earning conversion of the event's order, if any */
-  conversionOfOrder?: { eventId: string; influencerId: string | null; valueMinor: number | null; currency: string | null };
+  conversionOfOrder?: { eventId: string; influencerId: string | null; valueMinor: bigint | null; currency: string | null };
   /** a valid refund of the event's order is already stored */
   orderRefunded: boolean;
   /** influencer of the event's click id, if that click is known in this campaign */
@@ -141,7 +141,7 @@ export interface StoredEvent {
   countedAt: string;
   valid: boolean;
   duplicate: boolean;
-  valueMinor: number | null;
+  valueMinor: bigint | null;
 }
 
 export interface RollupIncrement {
@@ -151,8 +151,8 @@ export interface RollupIncrement {
   count: number;
   valid: number;
   invalid: number;
-  revenueMinor: number;
-  refundedMinor: number;
+  revenueMinor: bigint;
+  refundedMinor: bigint;
 }
 
 /** What one stored event adds to its rollup row (per campaign × influencer × day × event name). */
@@ -165,8 +165,8 @@ export function rollupIncrement(e: StoredEvent): RollupIncrement {
     count: 1,
     valid: e.valid ? 1 : 0,
     invalid: e.valid ? 0 : 1,
-    revenueMinor: earns && e.type === 'conversion' ? (e.valueMinor ?? 0) : 0,
-    refundedMinor: earns && e.type === 'refund' ? (e.valueMinor ?? 0) : 0,
+    revenueMinor: earns && e.type === 'conversion' ? (e.valueMinor ?? 0n) : 0n,
+    refundedMinor: earns && e.type === 'refund' ? (e.valueMinor ?? 0n) : 0n,
   };
 }
 

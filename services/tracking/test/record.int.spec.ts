@@ -15,7 +15,7 @@ beforeAll(async () => {
   db = await freshServiceDatabase<Database>('beacon_tracking_int_test', migrations);
   handlers = Object.assign({}, ...trackingService.subscriptions({} as never).map((s) => s.handlers));
   await deliver(db, handlers, 'campaign.CampaignCreated', {
-    campaignId, brandId: 'b-1', name: 'n', landingUrl: 'https://x.example', budget: { amountMinor: 10000, currency: 'USD' }, commissionRules: [],
+    campaignId, brandId: 'b-1', name: 'n', landingUrl: 'https://x.example', budget: { amountMinor: 10000n, currency: 'USD' }, commissionRules: [],
     visibility: 'open', attributionWindowDays: 30, holdingPeriodDays: 0, invitedInfluencerIds: [], status: 'active',
   });
 });
@@ -40,7 +40,7 @@ describe('recording tracking events on real PostgreSQL', () => {
   it('flags a second conversion of the same order as duplicate and attributes by last click within the window only', async () => {
     await deliver(db, handlers, 'tracking.RecordTrackingEvent', event({ type: 'click', influencerId: 'inf-old', visitorId: 'v-9', occurredAt: '2026-01-01T09:00:00.000Z' }));
     await deliver(db, handlers, 'tracking.RecordTrackingEvent', event({ type: 'click', influencerId: 'inf-7', visitorId: 'v-7', occurredAt: '2026-02-20T09:00:00.000Z' }));
-    const value = { amountMinor: 5000, currency: 'USD' };
+    const value = { amountMinor: 5000n, currency: 'USD' };
     const first = recorded(await deliver(db, handlers, 'tracking.RecordTrackingEvent', event({ type: 'conversion', visitorId: 'v-7', value, orderId: 'o-7' })));
     const second = recorded(await deliver(db, handlers, 'tracking.RecordTrackingEvent', event({ type: 'conversion', visitorId: 'v-7', value, orderId: 'o-7' })));
     const stale = recorded(await deliver(db, handlers, 'tracking.RecordTrackingEvent', event({ type: 'conversion', visitorId: 'v-9', value, orderId: 'o-9' })));
@@ -53,7 +53,7 @@ describe('recording tracking events on real PostgreSQL', () => {
     const e = recorded(await deliver(db, handlers, 'tracking.RecordTrackingEvent', event({ type: 'custom', name: 'odd', properties: '"x"' })));
     expect(e).toMatchObject({ valid: false, reasons: ['MALFORMED_PROPERTIES'], brandId: 'b-1' });
     const rollup = await db.selectFrom('rollups').selectAll().where('campaign_id', '=', campaignId).where('name', '=', 'custom:odd').executeTakeFirstOrThrow();
-    expect(rollup).toMatchObject({ count: 1, valid: 0, invalid: 1 });
+    expect(rollup).toMatchObject({ count: 1n, valid: 0n, invalid: 1n });
   });
 
   it('stores an event for an unknown campaign for its sender only and counts it nowhere', async () => {
@@ -64,7 +64,7 @@ describe('recording tracking events on real PostgreSQL', () => {
 
   it("keeps another brand's conversion invalid (NOT_OWNER), and its event id does not swallow the owner's", async () => {
     const shared = `order-${randomUUID()}`;
-    const value = { amountMinor: 9900, currency: 'USD' };
+    const value = { amountMinor: 9900n, currency: 'USD' };
     const intruder = recorded(await deliver(db, handlers, 'tracking.RecordTrackingEvent', event({ eventId: shared, type: 'conversion', value, orderId: shared, influencerId: 'inf-x', writerBrandId: 'b-2' })));
     const owner = recorded(await deliver(db, handlers, 'tracking.RecordTrackingEvent', event({ eventId: shared, type: 'conversion', value, orderId: shared, influencerId: 'inf-1', writerBrandId: 'b-1' })));
     expect(intruder).toMatchObject({ valid: false, reasons: ['NOT_OWNER'], brandId: 'b-2' });
@@ -75,21 +75,21 @@ describe('recording tracking events on real PostgreSQL', () => {
   it("ignores a click id from another campaign when attributing a conversion", async () => {
     const other = randomUUID();
     await deliver(db, handlers, 'campaign.CampaignCreated', {
-      campaignId: other, brandId: 'b-2', name: 'n', landingUrl: 'https://y.example', budget: { amountMinor: 10000, currency: 'USD' }, commissionRules: [],
+      campaignId: other, brandId: 'b-2', name: 'n', landingUrl: 'https://y.example', budget: { amountMinor: 10000n, currency: 'USD' }, commissionRules: [],
       visibility: 'open', attributionWindowDays: 30, holdingPeriodDays: 0, invitedInfluencerIds: [], status: 'active',
     });
     const clickId = `click-${randomUUID()}`;
     await deliver(db, handlers, 'tracking.RecordTrackingEvent', event({ campaignId: other, type: 'click', clickId, influencerId: 'inf-of-b2', writerBrandId: 'b-2', visitorId: 'v-other' }));
-    const conversion = recorded(await deliver(db, handlers, 'tracking.RecordTrackingEvent', event({ type: 'conversion', clickId, value: { amountMinor: 100, currency: 'USD' }, orderId: `o-${randomUUID()}`, visitorId: 'v-mine' })));
+    const conversion = recorded(await deliver(db, handlers, 'tracking.RecordTrackingEvent', event({ type: 'conversion', clickId, value: { amountMinor: 100n, currency: 'USD' }, orderId: `o-${randomUUID()}`, visitorId: 'v-mine' })));
     expect(conversion).toMatchObject({ valid: true, influencerId: null, attribution: 'none' });
   });
 
   it('accepts one refund per order; a second is stored invalid ALREADY_REFUNDED', async () => {
     const orderId = `o-${randomUUID()}`;
-    await deliver(db, handlers, 'tracking.RecordTrackingEvent', event({ type: 'conversion', value: { amountMinor: 5000, currency: 'USD' }, orderId, influencerId: 'inf-1' }));
+    await deliver(db, handlers, 'tracking.RecordTrackingEvent', event({ type: 'conversion', value: { amountMinor: 5000n, currency: 'USD' }, orderId, influencerId: 'inf-1' }));
     const first = recorded(await deliver(db, handlers, 'tracking.RecordTrackingEvent', event({ type: 'refund', orderId })));
     const second = recorded(await deliver(db, handlers, 'tracking.RecordTrackingEvent', event({ type: 'refund', orderId })));
-    expect(first).toMatchObject({ valid: true, value: { amountMinor: 5000, currency: 'USD' } });
+    expect(first).toMatchObject({ valid: true, value: { amountMinor: 5000n, currency: 'USD' } });
     expect(second).toMatchObject({ valid: false, reasons: ['ALREADY_REFUNDED'] });
   });
 

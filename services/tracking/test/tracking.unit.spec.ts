@@ -6,12 +6,12 @@ import {
 const campaign = { id: 'c-1', brandId: 'b-1', currency: 'USD', attributionWindowDays: 30 };
 const event = (over: Partial<RecordTrackingEvent> = {}): RecordTrackingEvent => ({
   eventId: 'e-1', clientEventId: false, type: 'conversion', campaignId: 'c-1', influencerId: null, clickId: null, visitorId: 'v-1',
-  userId: null, occurredAt: '2026-01-31T12:00:00Z', value: { amountMinor: 10000, currency: 'USD' }, orderId: 'o-1', name: null,
+  userId: null, occurredAt: '2026-01-31T12:00:00Z', value: { amountMinor: 10000n, currency: 'USD' }, orderId: 'o-1', name: null,
   properties: '{}', userAgent: null, ip: null, referrer: null, receivedAt: '2026-01-31T12:00:01Z', writerBrandId: null, ...over,
 });
 
 const known = (over: Partial<RecordingFacts> = {}): RecordingFacts => ({ campaign, seen: false, orderRefunded: false, ...over });
-const order = { eventId: 'conv-1', influencerId: 'inf-1', valueMinor: 10000, currency: 'USD' };
+const order = { eventId: 'conv-1', influencerId: 'inf-1', valueMinor: 10000n, currency: 'USD' };
 
 describe('validity (stored either way)', () => {
   it('given a known campaign and a complete conversion from its owner, when validated, then it is valid', () => {
@@ -69,7 +69,7 @@ describe('recording decisions', () => {
   });
   it('a refund carries the refunded conversion, its value and influencer', () => {
     const r = decideRecording(event({ type: 'refund', value: null }), known({ conversionOfOrder: order }), 'x');
-    expect(r.recorded).toMatchObject({ valid: true, refundedEventId: 'conv-1', influencerId: 'inf-1', value: { amountMinor: 10000, currency: 'USD' } });
+    expect(r.recorded).toMatchObject({ valid: true, refundedEventId: 'conv-1', influencerId: 'inf-1', value: { amountMinor: 10000n, currency: 'USD' } });
   });
   it('an event whose time is not believed counts on the day it was received and in no activity window', () => {
     const r = decideRecording(event({ occurredAt: '2020-01-01T00:00:00.000Z' }), known(), 'x');
@@ -107,9 +107,9 @@ describe('4-hour activity windows', () => {
 
 describe('rollups', () => {
   it('counts a duplicate conversion but adds no revenue; an invalid one counts as invalid', () => {
-    const base = { type: 'conversion', name: null, influencerId: 'inf-1', countedAt: '2026-01-31T12:00:00Z', valueMinor: 10000 };
-    expect(rollupIncrement({ ...base, valid: true, duplicate: false })).toMatchObject({ day: '2026-01-31', name: 'conversion', valid: 1, revenueMinor: 10000 });
-    expect(rollupIncrement({ ...base, valid: true, duplicate: true })).toMatchObject({ valid: 1, revenueMinor: 0 });
-    expect(rollupIncrement({ ...base, valid: false, duplicate: false })).toMatchObject({ invalid: 1, revenueMinor: 0 });
+    const base = { type: 'conversion', name: null, influencerId: 'inf-1', countedAt: '2026-01-31T12:00:00Z', valueMinor: 10000n };
+    expect(rollupIncrement({ ...base, valid: true, duplicate: false })).toMatchObject({ day: '2026-01-31', name: 'conversion', valid: 1, revenueMinor: 10000n });
+    expect(rollupIncrement({ ...base, valid: true, duplicate: true })).toMatchObject({ valid: 1, revenueMinor: 0n });
+    expect(rollupIncrement({ ...base, valid: false, duplicate: false })).toMatchObject({ invalid: 1, revenueMinor: 0n });
   });
 });
