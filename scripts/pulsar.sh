@@ -75,6 +75,11 @@ dbStorage_writeCacheMaxSizeMb=32
 dbStorage_readAheadCacheMaxSizeMb=32
 dbStorage_rocksDB_blockCacheSize=33554432
 managedLedgerCacheSizeMB=64
+# Back-pressure instead of death: a producer at full speed once exhausted the 512 MiB of direct
+# memory (OutOfDirectMemoryError, broker wedged). The broker now stops reading from publishers while
+# this much publish data is pending, and bounds pending publishes per connection.
+maxMessagePublishBufferSizeInMB=64
+maxPendingPublishRequestsPerConnection=200
 EOF
   echo "$conf"
 }
