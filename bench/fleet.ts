@@ -1,0 +1,340 @@
+/**
+ * The fleet benchmark: every Beacon figure beside the limit it is judged against, measured in one
+ * run on this machine (a shared, noisy machine: the ratios mean something, absolute numbers alone
+ * do not).
+ *
+ *   pnpm bench:fleet [-- --seconds 60 --connections 50]
+ *
+ * Limits: a naive express + one INSERT per request endpoint (autocannon, same bodies), raw Pulsar
+ * (the distribution's pulsar-perf), raw PostgreSQL (1,000-row INSERT … SELECT FROM unnest), and the
+ * websocket driver alone. Beacon: single-event ingest through the JWT BFF, batch ingest, and
+ * conversion → CommissionApproved latency with impressions flowing beside. Starts its own fleet
+ * (ports 18500/19500): stop any other fleet first, they would share Pulsar subscriptions.
+ * Writes bench/RESULTS.md and bench/throughput.svg.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus, homedir, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { mintDevToken } from '@beacon/bff-service/dev-token';
+import { startFleet } from '../scripts/fleet.js';
+import { Client, percentile } from '../scripts/lib/client.js';
+import { measureWebSocketDriver } from './lib/websocket-driver.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const SECONDS = arg('seconds', 20);
+const CONNECTIONS = arg('connections', 50);
+const PG = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
+const PULSAR_HOME = join(process.env.BEACON_CACHE_DIR ?? join(homedir(), '.cache/beacon'), `apache-pulsar-${process.env.PULSAR_VERSION ?? '4.0.8'}`);
+const say = (line: string) => console.log(line);
+
+interface Row {
+  measurement: string;
+  value: string;
+  limit?: string;
+  ratio?: number;
+  target?: string;
+}
+const rows: Row[] = [];
+const series: Array<{ name: string; points: Array<{ t: number; accepted: number; persisted: number }> }> = [];
+
+// ---- CPU per process, from /proc ----------------------------------------------------------------
+
+function ticksOf(pids: number[]): number {
+  let total = 0;
+  for (const pid of pids) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      total += Number(fields[11]) + Number(fields[12]); // utime + stime, in clock ticks
+    } catch {
+      // the process ended
+    }
+  }
+  return total;
+}
+
+function fleetProcesses(): Record<string, number[]> {
+  const pids = (pattern: string) => {
+    try {
+      return execFileSync('pgrep', ['-f', pattern], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+    } catch {
+      return [];
+    }
+  };
+  const processes: Record<string, number[]> = {};
+  for (const s of ['bff', 'campaign', 'tracking', 'commission', 'payment']) processes[s] = pids(`services/${s}/src/main.ts`);
+  processes.pulsar = [Number(readFileSync(join(process.env.BEACON_CACHE_DIR ?? join(homedir(), '.cache/beacon'), 'pulsar-run/pulsar.pid'), 'utf8'))];
+  processes.postgres = pids('postgres:');
+  return processes;
+}
+
+async function withCpu<T>(work: () => Promise<T>): Promise<{ result: T; cores: Record<string, number> }> {
+  const processes = fleetProcesses();
+  const before = Object.fromEntries(Object.entries(processes).map(([k, p]) => [k, ticksOf(p)]));
+  const started = performance.now();
+  const result = await work();
+  const seconds = (performance.now() - started) / 1000;
+  const cores = Object.fromEntries(Object.entries(processes).map(([k, p]) => [k, (ticksOf(p) - before[k]!) / 100 / seconds]));
+  return { result, cores };
+}
+
+// ---- limits -------------------------------------------------------------------------------------
+
+async function sql(database: string, text: string, values: unknown[] = []): Promise<pg.QueryResult> {
+  const client = new pg.Client({ connectionString: `${PG}/${database}` });
+  await client.connect();
+  try {
+    return await client.query(text, values);
+  } finally {
+    await client.end();
+  }
+}
+
+const eventBody = (campaignId: string, n: number) => ({ type: 'impression', campaignId, visitorId: `v-${n % 5000}`, properties: { page: '/p', n } });
+
+async function naiveBaseline(): Promise<autocannon.Result> {
+  await sql('postgres', 'SELECT 1');
+  const exists = await sql('postgres', "SELECT 1 FROM pg_database WHERE datname = 'beacon_bench'");
+  if (exists.rowCount === 0) await sql('postgres', 'CREATE DATABASE beacon_bench');
+  const server: ChildProcess = spawn(join(root, 'node_modules/.bin/tsx'), [join(root, 'bench/naive-server.ts'), '18600', `${PG}/beacon_bench`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve) => server.stdout!.once('data', () => resolve()));
+  try {
+    let n = 0;
+    return await autocannon({
+      url: 'http://127.0.0.1:18600/events', connections: CONNECTIONS, duration: SECONDS,
+      requests: [{ method: 'POST', headers: { 'content-type': 'application/json' }, setupRequest: (req) => ({ ...req, body: JSON.stringify(eventBody('c-1', n++)) }) }],
+    });
+  } finally {
+    server.kill('SIGTERM');
+  }
+}
+
+async function rawPostgres(): Promise<number> {
+  await sql('beacon_bench', `DROP TABLE IF EXISTS raw_events; CREATE TABLE raw_events (event_id text PRIMARY KEY, type text NOT NULL, campaign_id text NOT NULL,
+    visitor_id text NOT NULL, occurred_at text NOT NULL, properties jsonb, valid boolean NOT NULL, reasons text[] NOT NULL);
+    CREATE INDEX raw_by_campaign ON raw_events (campaign_id, occurred_at); CREATE INDEX raw_by_visitor ON raw_events (visitor_id, occurred_at)`);
+  const client = new pg.Client({ connectionString: `${PG}/beacon_bench` });
+  await client.connect();
+  let rowsWritten = 0;
+  const deadline = performance.now() + Math.min(SECONDS, 10) * 1000;
+  const started = performance.now();
+  while (performance.now() < deadline) {
+    const ids = Array.from({ length: 1000 }, () => randomUUID());
+    await client.query(`INSERT INTO raw_events SELECT id, 'impression', 'c-' || (n % 50), 'v-' || (n % 5000), now()::text, '{"page":"/p"}', true, '{}'
+      FROM unnest($1::text[]) WITH ORDINALITY AS t(id, n)`, [ids]);
+    rowsWritten += ids.length;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  await client.end();
+  return rowsWritten / seconds;
+}
+
+function pulsarPerf(extra: string[]): { rate: number; p99: number } {
+  const out = execFileSync(join(PULSAR_HOME, 'bin/pulsar-perf'), ['produce', '-s', '1024', '-time', String(Math.min(SECONDS, 20)), ...extra, `persistent://${process.env.PULSAR_TENANT ?? 'beacon'}/test/perf-${randomUUID().slice(0, 8)}`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
+  const rate = Number(/Aggregated throughput stats --- \d+ records sent --- ([\d.]+) msg\/s/.exec(out)?.[1] ?? NaN);
+  const p99 = Number(/Aggregated latency stats --- Latency: .*? 99pct: ([\d.]+)/.exec(out)?.[1] ?? NaN);
+  return { rate, p99 };
+}
+
+// ---- Beacon -------------------------------------------------------------------------------------
+
+async function count(database: string, table: string, where = 'true', values: unknown[] = []): Promise<number> {
+  return Number((await sql(database, `SELECT count(*) AS n FROM ${table} WHERE ${where}`, values)).rows[0].n);
+}
+
+/** Runs load against the BFF while sampling accepted and persisted counts each second; waits for the backlog to drain. */
+async function ingest(name: string, options: autocannon.Options, eventsPerRequest: number, persistedNow: () => Promise<number>) {
+  const base = await persistedNow();
+  let accepted = 0;
+  const points: Array<{ t: number; accepted: number; persisted: number }> = [];
+  const started = performance.now();
+  const sampler = setInterval(() => {
+    void persistedNow().then((p) => points.push({ t: (performance.now() - started) / 1000, accepted, persisted: p - base }));
+  }, 1000);
+  let finish: (result: autocannon.Result) => void = () => undefined;
+  let fail: (error: Error) => void = () => undefined;
+  const done = new Promise<autocannon.Result>((resolve, reject) => ((finish = resolve), (fail = reject)));
+  const instance = autocannon(options, (error, result) => (error ? fail(error) : finish(result)));
+  instance.on('response', (_client: unknown, status: number) => {
+    if (status === 202) accepted += eventsPerRequest;
+  });
+  const result = await done;
+  const loadSeconds = (performance.now() - started) / 1000;
+  const drainDeadline = performance.now() + 180_000;
+  let persisted = (await persistedNow()) - base;
+  while (persisted < accepted && performance.now() < drainDeadline) {
+    await new Promise((r) => setTimeout(r, 500));
+    persisted = (await persistedNow()) - base;
+  }
+  clearInterval(sampler);
+  const totalSeconds = (performance.now() - started) / 1000;
+  series.push({ name, points });
+  return { result, accepted, persisted, loadSeconds, totalSeconds, drainSeconds: totalSeconds - loadSeconds };
+}
+
+async function main(): Promise<void> {
+  const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+  say(`fleet benchmark — ${SECONDS} s per measurement, ${CONNECTIONS} connections, commit ${commit}`);
+
+  say('limit: naive baseline (express + one INSERT per request)…');
+  const naive = await naiveBaseline();
+  say(`  ${naive.requests.average.toFixed(0)} req/s, p99 ${naive.latency.p99} ms`);
+  say('limit: raw PostgreSQL (1,000-row INSERT … unnest)…');
+  const rawPg = await rawPostgres();
+  say(`  ${rawPg.toFixed(0)} rows/s`);
+  say('limit: raw Pulsar (pulsar-perf, 1 KB, no batching / batching capped at 20k)…');
+  const perfPlain = pulsarPerf(['-db', '-r', '1000000']);
+  const perfBatched = pulsarPerf(['-r', '20000']);
+  say(`  ${perfPlain.rate.toFixed(0)} msg/s p99 ${perfPlain.p99} ms; batched ${perfBatched.rate.toFixed(0)} msg/s p99 ${perfBatched.p99} ms`);
+  say('limit: websocket driver (400 B and 32 KB)…');
+  const driverSmall = await measureWebSocketDriver({ messages: 5000, size: 400, window: 100 });
+  const driverLarge = await measureWebSocketDriver({ messages: 1000, size: 32 * 1024, window: 100 });
+  say(`  400 B ${driverSmall.endToEndPerSecond.toFixed(0)} msg/s; 32 KB ${driverLarge.endToEndPerSecond.toFixed(0)} msg/s`);
+
+  say('starting the fleet…');
+  const fleet = await startFleet({ bffPort: 18500, opsPortBase: 19500, quiet: true });
+  try {
+    const run = randomUUID().slice(0, 6);
+    const brandId = `bench-brand-${run}`;
+    const brand = await Client.as(fleet.baseUrl, brandId, 'brand');
+    const campaigns: string[] = [];
+    for (let i = 0; i < 50; i++) {
+      campaigns.push((await brand.command('/api/v1/campaigns', { name: `Bench ${i}`, landingUrl: 'https://bench.example', budget: { amount: '1000000.00', currency: 'USD' }, commissionRules: [{ event: 'conversion', type: 'fixed', amount: { amount: '1.00', currency: 'USD' } }] })).id);
+    }
+    const inCampaigns = `campaign_id = ANY($1)`;
+    const persistedTracking = () => count('beacon_tracking', 'tracking_events', inCampaigns, [campaigns]);
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${await mintDevToken({ sub: brandId, roles: ['brand'] })}` };
+    let n = 0;
+
+    say('Beacon: single-event POST /tracking/events…');
+    const single = await withCpu(() => ingest('single-event ingest', {
+      url: `${fleet.baseUrl}/api/v1/tracking/events`, connections: CONNECTIONS, duration: SECONDS,
+      requests: [{ method: 'POST', headers, setupRequest: (req) => ({ ...req, body: JSON.stringify(eventBody(campaigns[n % 50]!, n++)) }) }],
+    }, 1, persistedTracking));
+    say(`  ${single.result.result.requests.average.toFixed(0)} req/s, p99 ${single.result.result.latency.p99} ms; persisted ${single.result.persisted}/${single.result.accepted} in ${single.result.totalSeconds.toFixed(1)} s`);
+
+    say('Beacon: batch ingest, 500 events per request…');
+    const batch = await withCpu(() => ingest('batch ingest', {
+      url: `${fleet.baseUrl}/api/v1/tracking/events:batch`, connections: 4, duration: SECONDS,
+      requests: [{ method: 'POST', headers, setupRequest: (req) => ({ ...req, body: JSON.stringify({ events: Array.from({ length: 500 }, () => eventBody(campaigns[n % 50]!, n++)) }) }) }],
+    }, 500, persistedTracking));
+    const batchPersistedRate = batch.result.persisted / batch.result.totalSeconds;
+    say(`  accepted ${batch.result.accepted}, persisted ${batch.result.persisted} in ${batch.result.totalSeconds.toFixed(1)} s → ${batchPersistedRate.toFixed(0)} events/s`);
+
+    say('Beacon: conversions at 200/s with impressions at 2,000/s beside them…');
+    const influencerId = `bench-inf-${run}`;
+    const influencer = await Client.as(fleet.baseUrl, influencerId, 'influencer');
+    const convCampaign = campaigns[0]!;
+    await influencer.command(`/api/v1/campaigns/${convCampaign}/accept`, { acceptedTerms: true });
+    const convSub = `bench-conv-${run}`;
+    const convHeaders = { 'content-type': 'application/json', authorization: `Bearer ${await mintDevToken({ sub: convSub, roles: ['ingest'], brand: brandId })}` };
+    const convSeconds = Math.min(SECONDS, 30);
+    const conversions = autocannon({
+      url: `${fleet.baseUrl}/api/v1/tracking/events`, connections: 20, duration: convSeconds, overallRate: 200,
+      requests: [{ method: 'POST', headers: convHeaders, setupRequest: (req) => ({ ...req, body: JSON.stringify({ type: 'conversion', campaignId: convCampaign, influencerId, visitorId: `b-${n}`, value: { amount: '10.00', currency: 'USD' }, orderId: `o-${run}-${n++}` }) }) }],
+    });
+    const impressions = autocannon({
+      url: `${fleet.baseUrl}/api/v1/tracking/events`, connections: CONNECTIONS, duration: convSeconds, overallRate: 2000,
+      requests: [{ method: 'POST', headers, setupRequest: (req) => ({ ...req, body: JSON.stringify(eventBody(campaigns[1 + (n % 49)]!, n++)) }) }],
+    });
+    const [convResult, impResult] = await Promise.all([conversions, impressions]);
+    const sent = convResult.requests.total;
+    const latencyQuery = `SELECT extract(epoch FROM (a.seen_at - c.seen_at)) * 1000 AS ms FROM operations o
+      JOIN operation_steps c ON c.correlation_id = o.correlation_id AND c.kind = 'command'
+      JOIN operation_steps a ON a.correlation_id = o.correlation_id AND a.type = 'commission.CommissionApproved'
+      WHERE o.started_by = $1`;
+    const deadline = performance.now() + 180_000;
+    let approvals = (await sql('beacon_bff', latencyQuery, [convSub])).rows.map((r) => Number(r.ms));
+    while (approvals.length < convResult['2xx'] && performance.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 1000));
+      approvals = (await sql('beacon_bff', latencyQuery, [convSub])).rows.map((r) => Number(r.ms));
+    }
+    const convP99 = percentile(approvals, 99);
+    say(`  ${convResult['2xx']}/${sent} conversions accepted (${(convResult['2xx'] / convSeconds).toFixed(0)}/s), ${impResult['2xx']} impressions (${(impResult['2xx'] / convSeconds).toFixed(0)}/s); approved ${approvals.length}; p50 ${percentile(approvals, 50).toFixed(0)} ms, p99 ${convP99.toFixed(0)} ms`);
+
+    const singleRps = single.result.result.requests.average;
+    const singlePersisted = single.result.persisted / single.result.totalSeconds;
+    rows.push(
+      { measurement: 'naive baseline: express + one INSERT per request', value: `${naive.requests.average.toFixed(0)} req/s, p99 ${naive.latency.p99} ms` },
+      { measurement: 'raw PostgreSQL: 1,000-row INSERT … unnest', value: `${rawPg.toFixed(0)} rows/s` },
+      { measurement: 'raw Pulsar: pulsar-perf 1 KB, no batching', value: `${perfPlain.rate.toFixed(0)} msg/s, p99 ${perfPlain.p99} ms` },
+      { measurement: 'raw Pulsar: pulsar-perf 1 KB, batching, capped at 20k', value: `${perfBatched.rate.toFixed(0)} msg/s, p99 ${perfBatched.p99} ms` },
+      { measurement: 'websocket driver, 400 B, end to end', value: `${driverSmall.endToEndPerSecond.toFixed(0)} msg/s, p99 ${driverSmall.p99Ms.toFixed(0)} ms` },
+      { measurement: 'websocket driver, 32 KB, end to end', value: `${driverLarge.endToEndPerSecond.toFixed(0)} msg/s (${((driverLarge.endToEndPerSecond * 32) / 1024).toFixed(1)} MB/s)` },
+      {
+        measurement: 'Beacon single-event POST /tracking/events (accepted)', value: `${singleRps.toFixed(0)} req/s, p99 ${single.result.result.latency.p99} ms`,
+        limit: 'naive baseline req/s', ratio: singleRps / naive.requests.average, target: '≥ 1.0×, p99 < 50 ms',
+      },
+      {
+        measurement: 'Beacon single-event, persisted by tracking', value: `${singlePersisted.toFixed(0)} events/s (drained ${single.result.drainSeconds.toFixed(1)} s after the load)`,
+        limit: 'naive baseline req/s', ratio: singlePersisted / naive.requests.average, target: 'same rate, flat lag',
+      },
+      {
+        measurement: 'Beacon batch ingest (500/request), persisted end to end', value: `${batchPersistedRate.toFixed(0)} events/s (accepted ${(batch.result.accepted / batch.result.loadSeconds).toFixed(0)}/s)`,
+        limit: 'raw PostgreSQL rows/s', ratio: batchPersistedRate / rawPg, target: '≥ 20,000 events/s',
+      },
+      {
+        measurement: 'Beacon conversion → CommissionApproved (BFF), 200/s + 2,000 impressions/s', value: `p99 ${convP99.toFixed(0)} ms (${approvals.length} approved of ${convResult['2xx']} accepted; conversions accepted ${(convResult['2xx'] / convSeconds).toFixed(0)}/s)`,
+        limit: '100 ms target', ratio: convP99 / 100, target: 'p99 < 100 ms',
+      },
+    );
+    writeResults(commit, { single: single.cores, batch: batch.cores });
+  } finally {
+    await fleet.stop();
+  }
+}
+
+function writeResults(commit: string, cpu: Record<string, Record<string, number>>): void {
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`;
+  const table = ['| measurement | value | judged against | ratio | target |', '|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.measurement} | ${r.value} | ${r.limit ?? '(limit)'} | ${r.ratio === undefined ? '' : `${r.ratio.toFixed(3)}×`} | ${r.target ?? ''} |`)];
+  const cpuTable = ['| run | ' + Object.keys(cpu.single!).join(' | ') + ' |', '|---|' + Object.keys(cpu.single!).map(() => '---').join('|') + '|',
+    ...Object.entries(cpu).map(([run, cores]) => `| ${run} | ${Object.values(cores).map((c) => c.toFixed(2)).join(' | ')} |`)];
+  console.log(`\n${table.join('\n')}\n\nCPU (cores used, averaged over the run):\n${cpuTable.join('\n')}`);
+  const text = `# Fleet benchmark results
+
+Date: ${new Date().toISOString()} · commit \`${commit}\` · machine: ${machine} · ${SECONDS} s per measurement, ${CONNECTIONS} connections.
+Produced by \`pnpm bench:fleet -- --seconds ${SECONDS}\`. Every limit was measured in this same run.
+
+${table.join('\n')}
+
+CPU per process (cores, averaged over the measurement):
+
+${cpuTable.join('\n')}
+
+![throughput and persisted events over time](throughput.svg)
+`;
+  writeFileSync(join(root, 'bench/RESULTS.md'), text);
+  writeFileSync(join(root, 'bench/throughput.svg'), chart());
+  console.log('\nwrote bench/RESULTS.md and bench/throughput.svg');
+}
+
+/** Cumulative accepted and persisted events per second of each ingest run: the gap between the lines is the lag. */
+function chart(): string {
+  const width = 760;
+  const height = 240;
+  const pad = 40;
+  const panels = series.map((s, i) => {
+    const maxT = Math.max(1, ...s.points.map((p) => p.t));
+    const maxY = Math.max(1, ...s.points.map((p) => Math.max(p.accepted, p.persisted)));
+    const x = (t: number) => pad + (t / maxT) * (width - 2 * pad);
+    const y = (v: number) => height - pad - (v / maxY) * (height - 2 * pad);
+    const line = (key: 'accepted' | 'persisted', color: string) =>
+      `<polyline fill="none" stroke="${color}" stroke-width="2" points="${s.points.map((p) => `${x(p.t).toFixed(1)},${y(p[key]).toFixed(1)}`).join(' ')}"/>`;
+    return `<g transform="translate(0 ${i * height})"><text x="${pad}" y="20" font-size="14">${s.name}: events accepted (blue) and persisted (orange), cumulative; max ${maxY} at ${maxT.toFixed(0)} s</text>
+<line x1="${pad}" y1="${height - pad}" x2="${width - pad}" y2="${height - pad}" stroke="#999"/><line x1="${pad}" y1="${pad}" x2="${pad}" y2="${height - pad}" stroke="#999"/>
+${line('accepted', '#2b6cb0')}${line('persisted', '#dd6b20')}</g>`;
+  });
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height * Math.max(1, series.length)}" font-family="sans-serif">${panels.join('\n')}</svg>\n`;
+}
+
+await main();
+process.exit(0);
