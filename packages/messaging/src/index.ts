@@ -6,3 +6,4 @@ export * from './inbox.js';
 export * from './outbox.js';
 export * from './runner.js';
 export * from './drivers/index.js';
+export * from './retention.js';

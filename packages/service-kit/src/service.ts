@@ -8,6 +8,7 @@ import type { Migration } from 'kysely/migration';
 import type { Logger } from 'pino';
 import {
   createBus,
+  pruneMessaging,
   pulsarTopic,
   runHandlers,
   startOutboxRelay,
@@ -25,6 +26,8 @@ import { createLogger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { startOpsServer } from './ops.js';
 import { createShutdown, type Shutdown } from './shutdown.js';
+
+const PRUNE_EVERY_MS = 10 * 60_000;
 
 export interface ServiceContext<DB> {
   config: ServiceConfig;
@@ -55,6 +58,8 @@ export interface ServiceDefinition<DB extends MessagingTables> {
   defaultOpsPort: number;
   migrations: Record<string, Migration>;
   subscriptions: (ctx: ServiceContext<DB>) => SubscriptionDefinition<DB>[];
+  /** Prunes the service's own tables past their retention (messaging tables are pruned for every service). */
+  prune?: (db: Kysely<DB>) => Promise<Record<string, number>>;
   /** Extra work after handlers start (an HTTP API, a timer); returns how to stop it. */
   start?: (ctx: ServiceContext<DB>) => Promise<() => Promise<void>>;
 }
@@ -105,6 +110,15 @@ export async function startService<DB extends MessagingTables>(
   }, 5000);
   statsTimer.unref();
   shutdown.onShutdown('outbox stats', async () => clearInterval(statsTimer));
+
+  // Bounded tables: every service prunes its outbox and inbox (and its own tables) past their retention.
+  const prune = async () => {
+    const pruned = { ...(await pruneMessaging(db as unknown as Kysely<MessagingTables>)), ...(await definition.prune?.(db)) };
+    if (Object.values(pruned).some((n) => n > 0)) logger.info({ pruned }, 'pruned rows past their retention');
+  };
+  const pruneTimer = setInterval(() => void prune().catch((error: unknown) => logger.warn({ err: (error as Error).message }, 'pruning failed')), PRUNE_EVERY_MS);
+  pruneTimer.unref();
+  shutdown.onShutdown('pruning', async () => clearInterval(pruneTimer));
 
   const ctx: ServiceContext<DB> = { config, logger, db, bus, codecs, metrics, relay };
   const subscriptions: Subscription[] = [];

@@ -8,6 +8,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import { sql, type Kysely } from 'kysely';
+import { deleteInBatches } from '@beacon/messaging';
 import type { Database } from './db.js';
 import { Problem } from './http.js';
 
@@ -109,4 +110,10 @@ async function replay(db: Kysely<Database>, res: Response, caller: string, key: 
     if (Date.now() > deadline) throw new Problem(409, 'Conflict', 'a request with this Idempotency-Key is still in progress; retry later');
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** Keys older than their 24 h (and any reservation left by a crash) go. */
+export async function pruneIdempotencyKeys(db: Kysely<Database>): Promise<number> {
+  return deleteInBatches(db as unknown as Kysely<unknown>, (limit) => sql`DELETE FROM idempotency_keys WHERE ctid IN (SELECT ctid FROM idempotency_keys
+    WHERE created_at < clock_timestamp() - make_interval(hours => ${IDEMPOTENCY_RETENTION_HOURS + 1}) LIMIT ${limit})`);
 }

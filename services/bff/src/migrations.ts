@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Migration } from 'kysely/migration';
-import { messagingMigration } from '@beacon/messaging';
+import { messagingMigration, messagingRetentionMigration } from '@beacon/messaging';
 
 /** The BFF's own database: read models fed by events, operation timelines, idempotency keys. */
 export const migrations: Record<string, Migration> = {
@@ -57,6 +57,14 @@ export const migrations: Record<string, Migration> = {
         sql`CREATE INDEX rm_activity_subject ON rm_activity (subject, window_start)`,
       ];
       for (const statement of statements) await statement.execute(db);
+    },
+  },
+  '010_messaging_retention': messagingRetentionMigration,
+  '011_retention_indexes': {
+    async up(db: Kysely<unknown>) {
+      await sql`CREATE INDEX IF NOT EXISTS operations_created_at ON operations (created_at)`.execute(db);
+      await sql`CREATE INDEX IF NOT EXISTS operation_steps_seen_at ON operation_steps (seen_at)`.execute(db);
+      await sql`CREATE INDEX IF NOT EXISTS idempotency_keys_created_at ON idempotency_keys (created_at)`.execute(db);
     },
   },
 };

@@ -4,8 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
-import type { Kysely, Transaction } from 'kysely';
-import type { Envelope } from '@beacon/messaging';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { deleteInBatches, type Envelope } from '@beacon/messaging';
 import type { Database } from './db.js';
 import { has, notFound, route } from './http.js';
 
@@ -112,4 +112,16 @@ export function operationRoutes(db: Kysely<Database>): Router {
     });
   }));
   return router;
+}
+
+/** How long a flow's timeline can be read back: far longer than any flow takes to settle. */
+export const OPERATION_RETENTION_DAYS = 7;
+
+export async function pruneOperations(db: Kysely<Database>): Promise<{ operations: number; operationSteps: number }> {
+  const plain = db as unknown as Kysely<unknown>;
+  const operationSteps = await deleteInBatches(plain, (limit) => sql`DELETE FROM operation_steps WHERE ctid IN (SELECT ctid FROM operation_steps
+    WHERE seen_at < clock_timestamp() - make_interval(days => ${OPERATION_RETENTION_DAYS}) LIMIT ${limit})`);
+  const operations = await deleteInBatches(plain, (limit) => sql`DELETE FROM operations WHERE ctid IN (SELECT ctid FROM operations
+    WHERE created_at < clock_timestamp() - make_interval(days => ${OPERATION_RETENTION_DAYS}) LIMIT ${limit})`);
+  return { operations, operationSteps };
 }

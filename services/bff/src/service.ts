@@ -8,7 +8,9 @@ import { createPublisher } from './commands.js';
 import { visitorCookies } from './links.js';
 import type { Database } from './db.js';
 import { deadLetterSubscriptions } from './dead-letters.js';
+import { pruneIdempotencyKeys } from './idempotency.js';
 import { migrations } from './migrations.js';
+import { pruneOperations } from './operations.js';
 import { projectionHandlers } from './projections.js';
 
 export const EVENT_TOPICS = ['campaign/events', 'tracking/events', 'commission/events', 'payment/events'];
@@ -24,6 +26,7 @@ export function bffService(options: { port?: number; onListening?: (port: number
     name: 'bff',
     defaultOpsPort: 9100,
     migrations,
+    prune: async (db) => ({ idempotencyKeys: await pruneIdempotencyKeys(db), ...(await pruneOperations(db)) }),
     subscriptions: () => [...EVENT_TOPICS.map((topic) => ({ topic, handlers: projectionHandlers(topic) })), ...deadLetterSubscriptions()],
     async start(ctx) {
       const auth = authConfigFromEnv();

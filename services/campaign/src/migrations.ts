@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Migration } from 'kysely/migration';
-import { messagingMigration } from '@beacon/messaging';
+import { messagingMigration, messagingRetentionMigration } from '@beacon/messaging';
 
 export const migrations: Record<string, Migration> = {
   '000_messaging': messagingMigration,
@@ -12,4 +12,5 @@ export const migrations: Record<string, Migration> = {
         type text NOT NULL, url text NOT NULL, description text, submitted_at timestamptz NOT NULL DEFAULT now())`.execute(db);
     },
   },
+  '010_messaging_retention': messagingRetentionMigration,
 };

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Migration } from 'kysely/migration';
-import { messagingMigration } from '@beacon/messaging';
+import { messagingMigration, messagingRetentionMigration } from '@beacon/messaging';
 
 export const migrations: Record<string, Migration> = {
   '000_messaging': messagingMigration,
@@ -23,4 +23,5 @@ export const migrations: Record<string, Migration> = {
       await sql`ALTER TABLE commissions ADD CONSTRAINT one_decision_per_source_event UNIQUE (campaign_id, source_event_id)`.execute(db);
     },
   },
+  '010_messaging_retention': messagingRetentionMigration,
 };

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Migration } from 'kysely/migration';
-import { messagingMigration } from '@beacon/messaging';
+import { messagingMigration, messagingRetentionMigration } from '@beacon/messaging';
 
 export const migrations: Record<string, Migration> = {
   '000_messaging': messagingMigration,
@@ -22,4 +22,5 @@ export const migrations: Record<string, Migration> = {
         destination text NOT NULL, result jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT clock_timestamp())`.execute(db);
     },
   },
+  '010_messaging_retention': messagingRetentionMigration,
 };

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Migration } from 'kysely/migration';
-import { messagingMigration } from '@beacon/messaging';
+import { messagingMigration, messagingRetentionMigration } from '@beacon/messaging';
 
 export const migrations: Record<string, Migration> = {
   '000_messaging': messagingMigration,
@@ -50,4 +50,5 @@ export const migrations: Record<string, Migration> = {
       for (const statement of statements) await statement.execute(db);
     },
   },
+  '010_messaging_retention': messagingRetentionMigration,
 };
