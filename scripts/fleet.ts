@@ -21,9 +21,27 @@ const SERVICES = [
   { name: 'bff', ops: 9100 },
 ];
 
+export type ServiceName = 'campaign' | 'tracking' | 'commission' | 'payment' | 'bff';
+
 export interface Fleet {
   baseUrl: string;
   stop(): Promise<void>;
+  /** kill -9 one service (fault tests): no shutdown, no flush, in-flight work lost mid-transaction. */
+  kill(service: ServiceName): Promise<void>;
+  /** Starts a killed service again and waits until it is ready. */
+  restart(service: ServiceName): Promise<void>;
+}
+
+/** Every process below `pid` (tsx starts the service as a child node process). */
+function descendants(pid: number): number[] {
+  let found: number[] = [];
+  try {
+    const kids = execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+    for (const kid of kids) found = [...found, ...descendants(kid), kid];
+  } catch {
+    // no children
+  }
+  return found;
 }
 
 async function waitReady(url: string, child: ChildProcess, name: string, timeoutMs = 90_000): Promise<void> {
@@ -49,39 +67,62 @@ export async function startFleet(options: { bffPort?: number; opsPortBase?: numb
   execFileSync(join(root, 'scripts/pulsar.sh'), ['start'], { stdio: options.quiet ? 'ignore' : 'inherit' });
   await createDatabases();
   mkdirSync(logDir, { recursive: true });
-  const children: Array<{ name: string; child: ChildProcess }> = [];
+  const children = new Map<string, ChildProcess>();
+  const spawnService = (service: (typeof SERVICES)[number]) => {
+    const log = createWriteStream(join(logDir, `${service.name}.log`), { flags: 'a' });
+    const child = spawn(join(root, 'node_modules/.bin/tsx'), [join(root, `services/${service.name}/src/main.ts`)], {
+      cwd: root,
+      env: { ...process.env, OPS_PORT: String(opsPort(service)), BFF_PORT: String(bffPort) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.pipe(log);
+    child.stderr!.pipe(log);
+    children.set(service.name, child);
+    return child;
+  };
+  const ready = async (service: (typeof SERVICES)[number]) => {
+    const child = children.get(service.name)!;
+    await waitReady(`http://127.0.0.1:${opsPort(service)}/readyz`, child, service.name);
+    if (service.name === 'bff') await waitReady(`http://127.0.0.1:${bffPort}/readyz`, child, 'bff http');
+  };
+  const exited = (child: ChildProcess, signal: NodeJS.Signals) => new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill(signal);
+  });
   const stop = async () => {
-    await Promise.all(children.map(({ child }) => new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
+    await Promise.all([...children.values()].map((child) => {
       setTimeout(() => child.kill('SIGKILL'), 20_000).unref();
-    })));
+      return exited(child, 'SIGTERM');
+    }));
   };
   try {
+    for (const service of SERVICES) spawnService(service);
     for (const service of SERVICES) {
-      const log = createWriteStream(join(logDir, `${service.name}.log`), { flags: 'a' });
-      const child = spawn(join(root, 'node_modules/.bin/tsx'), [join(root, `services/${service.name}/src/main.ts`)], {
-        cwd: root,
-        env: { ...process.env, OPS_PORT: String(opsPort(service)), BFF_PORT: String(bffPort) },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      child.stdout!.pipe(log);
-      child.stderr!.pipe(log);
-      children.push({ name: service.name, child });
+      await ready(service);
+      say(`  ✓ ${service.name} ready (ops port ${opsPort(service)})`);
     }
-    for (const { name, child } of children) {
-      const service = SERVICES.find((s) => s.name === name)!;
-      await waitReady(`http://127.0.0.1:${opsPort(service)}/readyz`, child, name);
-      say(`  ✓ ${name} ready (ops port ${opsPort(service)})`);
-    }
-    await waitReady(`http://127.0.0.1:${bffPort}/readyz`, children.at(-1)!.child, 'bff http');
   } catch (error) {
     await stop();
     throw error;
   }
   say(`logs: ${logDir}/<service>.log`);
-  return { baseUrl: `http://localhost:${bffPort}`, stop };
+  const definition = (name: ServiceName) => SERVICES.find((s) => s.name === name)!;
+  return {
+    baseUrl: `http://localhost:${bffPort}`,
+    stop,
+    kill: async (name) => {
+      // tsx runs the service in a child node process: kill the whole process group would be cleaner,
+      // but the service is what must die without a chance to clean up.
+      const child = children.get(name)!;
+      for (const pid of descendants(child.pid!)) process.kill(pid, 'SIGKILL');
+      await exited(child, 'SIGKILL');
+    },
+    restart: async (name) => {
+      spawnService(definition(name));
+      await ready(definition(name));
+    },
+  };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -6,6 +6,11 @@ import { startFleet, type Fleet } from '../../scripts/fleet.js';
 
 export async function fleetUnderTest(ports: { bffPort: number; opsPortBase: number }): Promise<Fleet> {
   const given = process.env.E2E_BFF_URL;
-  if (given) return { baseUrl: given, stop: async () => undefined };
+  if (given) {
+    const notHere = async () => {
+      throw new Error('kill and restart need a fleet this test started (unset E2E_BFF_URL)');
+    };
+    return { baseUrl: given, stop: async () => undefined, kill: notHere, restart: notHere };
+  }
   return startFleet({ ...ports, quiet: true });
 }
