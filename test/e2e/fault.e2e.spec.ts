@@ -10,23 +10,16 @@ import { randomUUID } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import type { Fleet, ServiceName } from '../../scripts/fleet.js';
+import type { ServiceName } from '../../scripts/fleet.js';
 import { Client } from '../../scripts/lib/client.js';
-import { fleetUnderTest } from './fleet-under-test.js';
+import { useFleet } from './fleet-under-test.js';
 
 const CONVERSIONS = Number(process.env.FAULT_CONVERSIONS ?? 2_000);
 const IMPRESSIONS = Number(process.env.FAULT_IMPRESSIONS ?? 20_000);
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const PG = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
-let fleet: Fleet;
 
-beforeAll(async () => {
-  fleet = await fleetUnderTest({ bffPort: 18030, opsPortBase: 19130 });
-}, 180_000);
-
-afterAll(async () => {
-  await fleet?.stop();
-}, 60_000);
+const fleet = useFleet({ bffPort: 18030, opsPortBase: 19130 });
 
 async function scalar(database: string, text: string, values: unknown[]): Promise<number> {
   const client = new pg.Client({ connectionString: `${PG}/${database}` });

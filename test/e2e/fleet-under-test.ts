@@ -14,3 +14,15 @@ export async function fleetUnderTest(ports: { bffPort: number; opsPortBase: numb
   }
   return startFleet({ ...ports, quiet: true });
 }
+
+/** The fleet for one test file: started before its tests, stopped after them. */
+export function useFleet(ports: { bffPort: number; opsPortBase: number }): Fleet {
+  const fleet = {} as Fleet;
+  beforeAll(async () => {
+    Object.assign(fleet, await fleetUnderTest(ports));
+  }, 180_000);
+  afterAll(async () => {
+    await fleet.stop?.();
+  }, 60_000);
+  return fleet;
+}

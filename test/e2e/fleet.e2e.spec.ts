@@ -4,23 +4,17 @@
  */
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
-import type { Fleet } from '../../scripts/fleet.js';
 import { demo } from '../../scripts/demo.js';
 import { Client } from '../../scripts/lib/client.js';
-import { fleetUnderTest } from './fleet-under-test.js';
+import { useFleet } from './fleet-under-test.js';
 
 const USD = (amount: string) => ({ amount, currency: 'USD' });
-let fleet: Fleet;
+
+const fleet = useFleet({ bffPort: 18000, opsPortBase: 19100 });
 let base: string;
-
-beforeAll(async () => {
-  fleet = await fleetUnderTest({ bffPort: 18000, opsPortBase: 19100 });
+beforeAll(() => {
   base = fleet.baseUrl;
-}, 180_000);
-
-afterAll(async () => {
-  await fleet?.stop();
-}, 60_000);
+});
 
 async function openCampaign(brand: Client, influencers: Client[], body: Record<string, unknown> = {}) {
   const created = await brand.command('/api/v1/campaigns', {

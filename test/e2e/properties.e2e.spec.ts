@@ -9,24 +9,18 @@
  */
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import type { Fleet } from '../../scripts/fleet.js';
 import { Client, type Reply } from '../../scripts/lib/client.js';
-import { fleetUnderTest } from './fleet-under-test.js';
+import { useFleet } from './fleet-under-test.js';
 
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 400);
 const SETTLE_BOUND_MS = 90_000;
 const USD = (amount: string) => ({ amount, currency: 'USD' });
-let fleet: Fleet;
+
+const fleet = useFleet({ bffPort: 18020, opsPortBase: 19120 });
 let base: string;
-
-beforeAll(async () => {
-  fleet = await fleetUnderTest({ bffPort: 18020, opsPortBase: 19120 });
+beforeAll(() => {
   base = fleet.baseUrl;
-}, 180_000);
-
-afterAll(async () => {
-  await fleet?.stop();
-}, 60_000);
+});
 
 interface Victim {
   brand: Client;

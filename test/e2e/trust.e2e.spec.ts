@@ -7,22 +7,16 @@ import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import pg from 'pg';
 import { createBus, newFlowEnvelope, pulsarTopic, toProperties, type MessageBus } from '@beacon/messaging';
-import type { Fleet } from '../../scripts/fleet.js';
 import { Client } from '../../scripts/lib/client.js';
-import { fleetUnderTest } from './fleet-under-test.js';
+import { useFleet } from './fleet-under-test.js';
 
 const USD = (amount: string) => ({ amount, currency: 'USD' });
-let fleet: Fleet;
+
+const fleet = useFleet({ bffPort: 18010, opsPortBase: 19110 });
 let base: string;
-
-beforeAll(async () => {
-  fleet = await fleetUnderTest({ bffPort: 18010, opsPortBase: 19110 });
+beforeAll(() => {
   base = fleet.baseUrl;
-}, 180_000);
-
-afterAll(async () => {
-  await fleet?.stop();
-}, 60_000);
+});
 
 type Item = Record<string, unknown>;
 const page = (body: { items: Item[] }) => body.items;
@@ -96,6 +90,16 @@ describe('tenants are walled off', () => {
     expect(seenByA.windows[0]).toMatchObject({ events: 1, byType: { impression: 1 } });
     const seenByB = await b.brand.until(`/api/v1/tracking/activity?visitorId=${visitor}`, (w: { windows: Item[] }) => w.windows.length === 1);
     expect(seenByB.windows[0]).toMatchObject({ events: 1, byType: { click: 1 } });
+  }, 120_000);
+
+  it("an influencer named in another brand's event does not see that brand's rejection in its commissions", async () => {
+    const victim = await brandWithCampaign();
+    await victim.brand.command('/api/v1/tracking/events', conversion(victim.campaignId, victim.influencerId));
+    const own = await victim.influencer.until('/api/v1/commissions', (b: { items: Item[] }) => b.items.length === 1 && b.items[0]!.status === 'approved');
+    const other = await brandWithCampaign();
+    await other.brand.command('/api/v1/tracking/events', conversion(other.campaignId, victim.influencerId));
+    await other.brand.until(`/api/v1/commissions?campaignId=${other.campaignId}`, (b: { items: Item[] }) => b.items.some((c) => c.reason === 'NOT_PARTICIPATING'));
+    expect(page((await victim.influencer.get('/api/v1/commissions')).body)).toEqual(page(own));
   }, 120_000);
 
   it("another caller's correlation id is replaced, so nobody reads or shadows someone else's operation", async () => {

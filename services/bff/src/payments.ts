@@ -33,7 +33,11 @@ export function paymentRoutes(db: Kysely<Database>, publisher: Publisher): Route
       const me = req.caller.sub;
       // An influencer sees its own commissions, a brand its campaigns' (a caller with both roles, both).
       q = q.where((eb) => eb.or([
-        ...(has(req, 'influencer') ? [eb('influencer_id', '=', me)] : []),
+        // Only of campaigns it accepted: any brand can name any influencer in an event, and the
+        // NOT_PARTICIPATING rejection that follows is the brand's record, not the influencer's.
+        ...(has(req, 'influencer')
+          ? [eb.and([eb('influencer_id', '=', me), eb('campaign_id', 'in', db.selectFrom('rm_campaign_influencers').select('campaign_id').where('influencer_id', '=', me).where('status', '=', 'accepted'))])]
+          : []),
         ...(has(req, 'brand') ? [eb('campaign_id', 'in', db.selectFrom('rm_campaigns').select('id').where('brand_id', '=', me))] : []),
       ]));
     }
