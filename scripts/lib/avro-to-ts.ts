@@ -15,6 +15,14 @@ const PRIMITIVES: Record<string, string> = {
 export function generateTypes(topics: TopicSchema[]): string {
   const declarations = new Map<string, string>();
   const shortNames = new Map<string, string>();
+  // A named type may be defined again in another topic's file (a batch of items); it must be the same type.
+  const definitions = new Map<string, string>();
+  const sameDefinition = (full: string, node: SchemaNode) => {
+    const text = JSON.stringify(node, (key, value: unknown) => (key === 'doc' ? undefined : value));
+    const earlier = definitions.get(full);
+    if (earlier !== undefined && earlier !== text) throw new Error(`${full} is defined twice, differently; one name must mean one type`);
+    definitions.set(full, text);
+  };
 
   const fullName = (name: string, namespace: string | undefined) => (name.includes('.') ? name : `${namespace ?? ''}.${name}`);
   const shortName = (full: string) => {
@@ -32,6 +40,7 @@ export function generateTypes(topics: TopicSchema[]): string {
     if (type === 'record') {
       const full = fullName(node.name as string, (node.namespace as string | undefined) ?? namespace);
       const name = shortName(full);
+      sameDefinition(full, node);
       if (!declarations.has(name)) {
         declarations.set(name, ''); // reserve first: records may refer to themselves
         const ns = full.slice(0, full.lastIndexOf('.'));
@@ -45,7 +54,9 @@ export function generateTypes(topics: TopicSchema[]): string {
       return name;
     }
     if (type === 'enum') {
-      const name = shortName(fullName(node.name as string, (node.namespace as string | undefined) ?? namespace));
+      const full = fullName(node.name as string, (node.namespace as string | undefined) ?? namespace);
+      const name = shortName(full);
+      sameDefinition(full, node);
       declarations.set(name, `export type ${name} = ${(node.symbols as string[]).map((s) => `'${s}'`).join(' | ')};`);
       return name;
     }

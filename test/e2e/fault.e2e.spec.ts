@@ -112,7 +112,9 @@ describe('exactly once under faults', () => {
     expect({
       stored: await scalar('beacon_tracking', 'SELECT count(*) AS n FROM tracking_events WHERE campaign_id = $1', inCampaign),
       storedValid: await scalar('beacon_tracking', 'SELECT count(*) AS n FROM tracking_events WHERE campaign_id = $1 AND valid AND NOT duplicate', inCampaign),
-      impressionsCounted: await scalar('beacon_tracking', "SELECT coalesce(sum(count), 0) AS n FROM rollups WHERE campaign_id = $1 AND name = 'impression'", inCampaign),
+      // The BFF owns the figures: every event in its read model once, every impression counted once.
+      projected: await scalar('beacon_bff', 'SELECT count(*) AS n FROM rm_tracking_events WHERE campaign_id = $1', inCampaign),
+      impressionsCounted: await scalar('beacon_bff', 'SELECT coalesce(sum(impressions), 0) AS n FROM rm_stats WHERE campaign_id = $1', inCampaign),
       commissions: await scalar('beacon_commission', "SELECT count(*) AS n FROM commissions WHERE campaign_id = $1 AND event_type = 'conversion'", inCampaign),
       commissionsApproved: await scalar('beacon_commission', "SELECT count(*) AS n FROM commissions WHERE campaign_id = $1 AND event_type = 'conversion' AND status = 'approved'", inCampaign),
       // Commission counts impressions itself (per-mille milestones): each counted once, one decision per 1,000th.
@@ -121,7 +123,7 @@ describe('exactly once under faults', () => {
       ledgerCredits: await scalar('beacon_payment', "SELECT count(*) AS n FROM ledger_entries WHERE influencer_id = $1 AND kind = 'commission_credit'", [influencerId]),
       ledgerTotalMinor: await scalar('beacon_payment', "SELECT coalesce(sum(amount_minor), 0) AS n FROM ledger_entries WHERE influencer_id = $1", [influencerId]),
     }).toEqual({
-      stored: total, storedValid: total, impressionsCounted: IMPRESSIONS, commissions: CONVERSIONS, commissionsApproved: CONVERSIONS,
+      stored: total, storedValid: total, projected: total, impressionsCounted: IMPRESSIONS, commissions: CONVERSIONS, commissionsApproved: CONVERSIONS,
       impressionsCountedByCommission: IMPRESSIONS, milestones: Math.floor(IMPRESSIONS / 1000),
       ledgerCredits: CONVERSIONS, ledgerTotalMinor: CONVERSIONS * 100,
     });

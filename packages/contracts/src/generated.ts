@@ -251,6 +251,17 @@ export interface PayoutFailed {
   reason: string;
 }
 
+/** Events to record, in the order they were received. */
+export interface RecordTrackingEvents {
+  items: Array<TrackingEventItem>;
+}
+
+export interface TrackingEventItem {
+  /** the flow of the request that brought this event */
+  correlationId: string;
+  event: RecordTrackingEvent;
+}
+
 export interface RecordTrackingEvent {
   /** client-supplied or BFF-made; deduplicated */
   eventId: string;
@@ -279,6 +290,17 @@ export interface RecordTrackingEvent {
 
 export type TrackingEventType = 'impression' | 'click' | 'conversion' | 'refund' | 'custom';
 
+/** What one command batch recorded, in order, and what it ignored as already recorded. */
+export interface TrackingEventsRecorded {
+  recorded: Array<RecordedItem>;
+  ignored: Array<IgnoredItem>;
+}
+
+export interface RecordedItem {
+  correlationId: string;
+  event: TrackingEventRecorded;
+}
+
 /** stored (valid, invalid or duplicate); key = campaign id */
 export interface TrackingEventRecorded {
   eventId: string;
@@ -306,6 +328,11 @@ export interface TrackingEventRecorded {
 }
 
 export type Attribution = 'explicit' | 'click_id' | 'last_click' | 'none';
+
+export interface IgnoredItem {
+  correlationId: string;
+  event: TrackingEventIgnored;
+}
 
 /** not stored again: a client eventId already recorded */
 export interface TrackingEventIgnored {
@@ -343,7 +370,9 @@ export interface MessageTypes {
   'payment.PayoutProcessing': PayoutProcessing;
   'payment.PayoutCompleted': PayoutCompleted;
   'payment.PayoutFailed': PayoutFailed;
+  'tracking.RecordTrackingEvents': RecordTrackingEvents;
   'tracking.RecordTrackingEvent': RecordTrackingEvent;
+  'tracking.TrackingEventsRecorded': TrackingEventsRecorded;
   'tracking.TrackingEventRecorded': TrackingEventRecorded;
   'tracking.TrackingEventIgnored': TrackingEventIgnored;
 }
@@ -379,7 +408,9 @@ export const MESSAGE_TOPICS = {
   'payment.PayoutProcessing': 'payment/events',
   'payment.PayoutCompleted': 'payment/events',
   'payment.PayoutFailed': 'payment/events',
+  'tracking.RecordTrackingEvents': 'tracking/command-batches',
   'tracking.RecordTrackingEvent': 'tracking/commands',
+  'tracking.TrackingEventsRecorded': 'tracking/event-batches',
   'tracking.TrackingEventRecorded': 'tracking/events',
   'tracking.TrackingEventIgnored': 'tracking/events',
 } as const satisfies Record<MessageType, string>;

@@ -1,2 +1,3 @@
 export * from './text.js';
 export * from './time.js';
+export * from './shard.js';

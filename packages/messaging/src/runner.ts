@@ -17,10 +17,15 @@ export interface HandlerContext<DB, M = unknown> {
   message: M;
   envelope: Envelope;
   log: Logger;
-  /** Writes a message caused by this one to the outbox, inside this transaction. */
-  emit(messageType: string, key: string, value: unknown): Promise<Envelope>;
+  /**
+   * Writes a message caused by this one to the outbox, inside this transaction. A batch's item
+   * names its own flow: pass its correlation id so what it causes joins that flow.
+   */
+  emit(messageType: string, key: string, value: unknown, options?: { correlationId?: string }): Promise<Envelope>;
   /** What the handler's `prepare` step returned, when it has one. */
   prepared?: unknown;
+  /** The payload as it arrived (Avro bytes): for handlers that read only the envelope but may look inside. */
+  payload?: Buffer;
 }
 
 /**
@@ -106,9 +111,11 @@ export async function runHandlers<DB extends MessagingTables>(options: RunHandle
           envelope,
           log,
           prepared,
-          emit: async (messageType, key, payload) => {
+          payload: incoming.payload,
+          emit: async (messageType, key, payload, emitOptions) => {
             const schemaVersion = codecs.topicOf(messageType).version;
-            const outgoing = causedBy(envelope, { messageType, schemaVersion, producer: service });
+            const cause = { messageId: envelope.messageId, correlationId: emitOptions?.correlationId ?? envelope.correlationId };
+            const outgoing = causedBy(cause, { messageType, schemaVersion, producer: service });
             await writeToOutbox(trx, codecs, outgoing, key, payload, options.tenant);
             return outgoing;
           },

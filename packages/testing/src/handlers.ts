@@ -11,6 +11,8 @@ export interface Emitted {
   type: string;
   key: string;
   value: unknown;
+  /** set when the handler named the flow (a batch item's correlation id) */
+  correlationId?: string;
 }
 
 export async function deliver<DB extends MessagingTables>(
@@ -29,8 +31,8 @@ export async function deliver<DB extends MessagingTables>(
     if (!(await claim(trx, options.subscription ?? 'test', messageId, messageType))) return;
     await handler({
       trx, message, envelope, prepared, log: pino({ level: 'silent' }),
-      emit: async (type, key, value) => {
-        emitted.push({ type, key, value });
+      emit: async (type, key, value, emitOptions) => {
+        emitted.push({ type, key, value, ...(emitOptions?.correlationId ? { correlationId: emitOptions.correlationId } : {}) });
         return { ...envelope, messageId: randomUUID(), messageType: type, causationId: messageId };
       },
     });

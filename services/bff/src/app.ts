@@ -15,10 +15,12 @@ import { operationRoutes } from './operations.js';
 import { docsPage, openApiDocument } from './openapi.js';
 import { paymentRoutes } from './payments.js';
 import { linkRoute, trackingRoutes } from './tracking.js';
+import type { TrackingBatcher } from './tracking-batches.js';
 
 export interface AppDeps {
   db: Kysely<Database>;
   publisher: Publisher;
+  batcher: TrackingBatcher;
   verify: (token: string) => Promise<Caller>;
   linkSecret: string;
   visitors: VisitorCookies;
@@ -55,14 +57,14 @@ export function createApp(deps: AppDeps): express.Express {
   app.get('/metrics', route(async (_req, res) => void res.type(deps.registry.contentType).send(await deps.registry.metrics())));
   app.get('/openapi.json', (_req, res) => void res.json(openApiDocument));
   app.get('/docs', (_req, res) => void res.type('html').send(docsPage()));
-  app.use(linkRoute(deps.db, deps.publisher, deps.linkSecret, deps.visitors));
+  app.use(linkRoute(deps.db, deps.batcher, deps.linkSecret, deps.visitors));
 
   const api = express.Router();
   api.use(noStore);
   api.use(authenticate(deps.verify));
   api.use(idempotency(deps.db));
   api.use(campaignRoutes(deps.db, deps.publisher, deps.linkSecret));
-  api.use(trackingRoutes(deps.db, deps.publisher));
+  api.use(trackingRoutes(deps.db, deps.batcher));
   api.use(paymentRoutes(deps.db, deps.publisher));
   api.use(operationRoutes(deps.db));
   app.use('/api/v1', api);

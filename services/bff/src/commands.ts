@@ -16,8 +16,6 @@ export interface CommandSource {
 export interface Publisher {
   /** Claims the operation for the caller, records the command as its first step, publishes it. */
   send<T extends MessageType>(source: CommandSource, messageType: T, key: string, value: MessageTypes[T]): Promise<Envelope>;
-  /** Several commands of one flow (a batch), published in the given order. */
-  sendMany<T extends MessageType>(source: CommandSource, messageType: T, items: Array<{ key: string; value: MessageTypes[T] }>): Promise<void>;
 }
 
 /** What a client sees when the broker did not take a command; the cause (with its addresses) stays in the log. */
@@ -52,15 +50,6 @@ export function createPublisher(deps: { bus: MessageBus; db: Kysely<Database>; c
       await recordStep(deps.db, envelope, 'command');
       await publishAll(source.correlationId, [message]);
       return envelope;
-    },
-    async sendMany(source, messageType, items) {
-      if (items.length === 0) return;
-      await claim(source, messageType);
-      const prepared = items.map((item) => prepare(source.correlationId, messageType, item.key, item.value));
-      await deps.db.transaction().execute(async (trx) => {
-        for (const p of prepared) await recordStep(trx, p.envelope, 'command');
-      });
-      await publishAll(source.correlationId, prepared.map((p) => p.message));
     },
   };
 }

@@ -67,4 +67,19 @@ export const migrations: Record<string, Migration> = {
       await sql`CREATE INDEX IF NOT EXISTS idempotency_keys_created_at ON idempotency_keys (created_at)`.execute(db);
     },
   },
+  '012_batched_tracking': {
+    async up(db: Kysely<unknown>) {
+      const statements = [
+        sql`ALTER TABLE operations ADD COLUMN expected int NOT NULL DEFAULT 0, ADD COLUMN settled int NOT NULL DEFAULT 0`,
+        // A tracking flow's timeline is read back from here: which batches carried and recorded each item.
+        sql`ALTER TABLE rm_tracking_events ADD COLUMN correlation_id text, ADD COLUMN command_message_id text, ADD COLUMN recorded_message_id text, ADD COLUMN recorded_at text`,
+        sql`CREATE INDEX rm_events_by_flow ON rm_tracking_events (correlation_id)`,
+        sql`CREATE TABLE rm_ignored_events (correlation_id text NOT NULL, campaign_id text NOT NULL, event_id text NOT NULL, reason text NOT NULL,
+          command_message_id text NOT NULL, recorded_message_id text NOT NULL, recorded_at text NOT NULL, seen_at timestamptz NOT NULL DEFAULT clock_timestamp())`,
+        sql`CREATE INDEX rm_ignored_by_flow ON rm_ignored_events (correlation_id)`,
+        sql`CREATE INDEX rm_ignored_seen_at ON rm_ignored_events (seen_at)`,
+      ];
+      for (const statement of statements) await statement.execute(db);
+    },
+  },
 };

@@ -1,6 +1,11 @@
 /**
  * Operation timelines: every command the BFF publishes and every event it consumes is a step of
  * the flow its correlation id names. An operation's status is the direct outcome of its command.
+ *
+ * Tracking flows are the exception, because they are the volume: their operation row is claimed in
+ * bulk (one statement per lingered batch) and counts the items it waits for; the batch events that
+ * settle it add to that count in one statement; and their steps are read back from the read model
+ * (which command batch carried each item, which event batch recorded it), never written per event.
  */
 import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
@@ -18,6 +23,7 @@ const OUTCOMES: Record<string, { completed: string[]; failed: string[] }> = {
   'campaign.InviteInfluencers': { completed: ['campaign.InfluencersInvited'], failed: ['campaign.CampaignCommandRejected'] },
   'campaign.SubmitEvidence': { completed: ['campaign.EvidenceSubmitted'], failed: ['campaign.CampaignCommandRejected'] },
   'campaign.AcceptCampaign': { completed: ['campaign.InfluencerAccepted'], failed: ['campaign.AcceptanceRejected'] },
+  // Flows of earlier releases, one tracking event per message.
   'tracking.RecordTrackingEvent': { completed: ['tracking.TrackingEventRecorded', 'tracking.TrackingEventIgnored'], failed: [] },
   'payment.RequestPayout': { completed: ['payment.PayoutCompleted'], failed: ['payment.PayoutRejected', 'payment.PayoutFailed'] },
 };
@@ -54,10 +60,54 @@ export async function claimOperation(db: Executor, flow: Flow, commandType: stri
   }
 }
 
+/** The command type of a tracking flow: its items travel in batches (see tracking-batches.ts). */
+export const TRACKING_COMMAND = 'tracking.RecordTrackingEvents';
+
+/**
+ * Claims tracking flows in bulk, with the number of items each now waits for. Same rules as
+ * claimOperation: a caller's own id is reused (its count grows), another caller's id is replaced.
+ */
+export async function claimTrackingOperations(db: Executor, flows: Array<Flow & { expected: number }>): Promise<void> {
+  let unclaimed = flows;
+  while (unclaimed.length > 0) {
+    const rows = new Map<string, { startedBy: string; expected: number }>();
+    for (const flow of unclaimed) {
+      const row = rows.get(flow.correlationId);
+      if (row && row.startedBy !== flow.startedBy) flow.correlationId = randomUUID();
+      const same = rows.get(flow.correlationId);
+      if (same) same.expected += flow.expected;
+      else rows.set(flow.correlationId, { startedBy: flow.startedBy, expected: flow.expected });
+    }
+    const ids = [...rows.keys()];
+    const claimed = await sql<{ correlation_id: string }>`INSERT INTO operations (correlation_id, started_by, command_type, status, expected)
+      SELECT id, started_by, ${TRACKING_COMMAND}, 'pending', expected FROM unnest(${ids}::text[], ${ids.map((id) => rows.get(id)!.startedBy)}::text[], ${ids.map((id) => rows.get(id)!.expected)}::int[]) AS t(id, started_by, expected)
+      ON CONFLICT (correlation_id) DO UPDATE SET expected = operations.expected + EXCLUDED.expected,
+        status = CASE WHEN operations.command_type = ${TRACKING_COMMAND} THEN 'pending' ELSE operations.status END,
+        reason = CASE WHEN operations.command_type = ${TRACKING_COMMAND} THEN NULL ELSE operations.reason END
+      WHERE operations.started_by = EXCLUDED.started_by RETURNING correlation_id`.execute(db);
+    const ok = new Set(claimed.rows.map((r) => r.correlation_id));
+    unclaimed = unclaimed.filter((flow) => !ok.has(flow.correlationId));
+    for (const flow of unclaimed) flow.correlationId = randomUUID();
+  }
+}
+
+/** Adds settled tracking items to their flows (one statement per event batch); a flow completes when all arrived. */
+export async function settleTrackingItems(trx: Transaction<Database>, counts: Map<string, number>): Promise<void> {
+  if (counts.size === 0) return;
+  const ids = [...counts.keys()].sort();
+  await sql`UPDATE operations o SET settled = o.settled + t.n,
+      status = CASE WHEN o.command_type = ${TRACKING_COMMAND} AND o.settled + t.n >= o.expected AND (o.status = 'pending' OR o.reason = ${BROKER_UNAVAILABLE}) THEN 'completed' ELSE o.status END,
+      reason = CASE WHEN o.command_type = ${TRACKING_COMMAND} AND o.settled + t.n >= o.expected AND o.reason = ${BROKER_UNAVAILABLE} THEN NULL ELSE o.reason END,
+      completed_at = CASE WHEN o.command_type = ${TRACKING_COMMAND} AND o.settled + t.n >= o.expected THEN clock_timestamp() ELSE o.completed_at END
+    FROM unnest(${ids}::text[], ${ids.map((id) => counts.get(id)!)}::int[]) AS t(id, n) WHERE o.correlation_id = t.id`.execute(trx);
+}
+
 /** A command that never reached the broker: its operation fails instead of waiting forever. */
-export async function failOperation(db: Executor, correlationId: string, reason: string): Promise<void> {
+export async function failOperation(db: Executor, correlationId: string | string[], reason: string): Promise<void> {
+  const ids = typeof correlationId === 'string' ? [correlationId] : correlationId;
+  if (ids.length === 0) return;
   await db.updateTable('operations').set({ status: 'failed', reason, completed_at: new Date() })
-    .where('correlation_id', '=', correlationId).where('status', '=', 'pending').execute();
+    .where('correlation_id', 'in', ids).where('status', '=', 'pending').execute();
 }
 
 /** Called for every consumed event: adds the step and settles the operation on its direct outcome. */
@@ -94,6 +144,21 @@ export function causalOrder(steps: Step[]): Step[] {
   return ordered;
 }
 
+/** A tracking flow's batch messages, read back from the read model: which command batch carried its items, which event batch recorded them. */
+async function trackingSteps(db: Kysely<Database>, correlationId: string, startedAt: Date): Promise<Step[]> {
+  const batches = await sql<{ command_message_id: string; recorded_message_id: string; recorded_at: string }>`
+    SELECT command_message_id, recorded_message_id, min(recorded_at) AS recorded_at FROM (
+      SELECT command_message_id, recorded_message_id, recorded_at FROM rm_tracking_events WHERE correlation_id = ${correlationId}
+      UNION ALL SELECT command_message_id, recorded_message_id, recorded_at FROM rm_ignored_events WHERE correlation_id = ${correlationId}) b
+    GROUP BY command_message_id, recorded_message_id`.execute(db);
+  const steps = new Map<string, Step>();
+  for (const b of batches.rows) {
+    steps.set(b.command_message_id, { messageId: b.command_message_id, causationId: '', kind: 'command', type: TRACKING_COMMAND, service: 'bff', occurredAt: startedAt.toISOString() });
+    steps.set(b.recorded_message_id, { messageId: b.recorded_message_id, causationId: b.command_message_id, kind: 'event', type: 'tracking.TrackingEventsRecorded', service: 'tracking', occurredAt: b.recorded_at });
+  }
+  return [...steps.values()];
+}
+
 /** GET /operations/{correlationId}: the caller's own flows (admin: any). */
 export function operationRoutes(db: Kysely<Database>): Router {
   const router = Router();
@@ -101,14 +166,15 @@ export function operationRoutes(db: Kysely<Database>): Router {
     const id = String(req.params.correlationId);
     const op = await db.selectFrom('operations').selectAll().where('correlation_id', '=', id).executeTakeFirst();
     if (!op || (!has(req, 'admin') && op.started_by !== req.caller.sub)) throw notFound('operation');
-    const steps = await db.selectFrom('operation_steps').selectAll().where('correlation_id', '=', id).execute();
+    const steps = (await db.selectFrom('operation_steps').selectAll().where('correlation_id', '=', id).execute()).map((s) => ({
+      messageId: s.message_id, causationId: s.causation_id, kind: s.kind, type: s.type, service: s.service, occurredAt: s.occurred_at,
+    }));
+    if (op.command_type === TRACKING_COMMAND) steps.push(...(await trackingSteps(db, id, op.created_at)));
     res.json({
       correlationId: id,
       status: op.status,
       ...(op.reason ? { reason: op.reason } : {}),
-      steps: causalOrder(steps.map((s) => ({
-        messageId: s.message_id, causationId: s.causation_id, kind: s.kind, type: s.type, service: s.service, occurredAt: s.occurred_at,
-      }))),
+      steps: causalOrder(steps),
     });
   }));
   return router;
@@ -117,11 +183,13 @@ export function operationRoutes(db: Kysely<Database>): Router {
 /** How long a flow's timeline can be read back: far longer than any flow takes to settle. */
 export const OPERATION_RETENTION_DAYS = 7;
 
-export async function pruneOperations(db: Kysely<Database>): Promise<{ operations: number; operationSteps: number }> {
+export async function pruneOperations(db: Kysely<Database>): Promise<{ operations: number; operationSteps: number; ignoredEvents: number }> {
   const plain = db as unknown as Kysely<unknown>;
   const operationSteps = await deleteInBatches(plain, (limit) => sql`DELETE FROM operation_steps WHERE ctid IN (SELECT ctid FROM operation_steps
     WHERE seen_at < clock_timestamp() - make_interval(days => ${OPERATION_RETENTION_DAYS}) LIMIT ${limit})`);
   const operations = await deleteInBatches(plain, (limit) => sql`DELETE FROM operations WHERE ctid IN (SELECT ctid FROM operations
     WHERE created_at < clock_timestamp() - make_interval(days => ${OPERATION_RETENTION_DAYS}) LIMIT ${limit})`);
-  return { operations, operationSteps };
+  const ignoredEvents = await deleteInBatches(plain, (limit) => sql`DELETE FROM rm_ignored_events WHERE ctid IN (SELECT ctid FROM rm_ignored_events
+    WHERE seen_at < clock_timestamp() - make_interval(days => ${OPERATION_RETENTION_DAYS}) LIMIT ${limit})`);
+  return { operations, operationSteps, ignoredEvents };
 }

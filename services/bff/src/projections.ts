@@ -1,17 +1,17 @@
 /** Read models, fed by every context's events, in the same transaction as the inbox claim. */
 import { sql } from 'kysely';
-import { activityWindowOf } from '@beacon/domain';
 import { toJsonText } from '@beacon/money';
 import type { MessageTypes } from '@beacon/contracts';
 import { MESSAGE_TOPICS } from '@beacon/contracts';
 import type { Handler, HandlerContext, HandlerMap } from '@beacon/messaging';
 import type { Database } from './db.js';
 import { observeEvent } from './operations.js';
+import { projectTrackingBatch } from './tracking-projection.js';
 
 type Projection<T extends keyof MessageTypes> = (ctx: HandlerContext<Database, MessageTypes[T]>) => Promise<void>;
 
 
-async function addStats(ctx: HandlerContext<Database, unknown>, campaignId: string, influencerId: string | null, at: string, column: 'impressions' | 'clicks' | 'conversions' | 'invalid_events' | 'revenue_minor' | 'commissions_minor', by: number | bigint) {
+async function addStats(ctx: HandlerContext<Database, unknown>, campaignId: string, influencerId: string | null, at: string, column: 'commissions_minor', by: bigint) {
   const day = (Number.isNaN(Date.parse(at)) ? new Date() : new Date(at)).toISOString().slice(0, 10);
   await sql`INSERT INTO rm_stats (campaign_id, influencer_id, day, ${sql.ref(column)}) VALUES (${campaignId}, ${influencerId ?? ''}, ${day}, ${by})
     ON CONFLICT (campaign_id, influencer_id, day) DO UPDATE SET ${sql.ref(column)} = rm_stats.${sql.ref(column)} + ${by}`.execute(ctx.trx);
@@ -47,34 +47,10 @@ const projections: { [T in keyof MessageTypes]?: Projection<T> } = {
   'campaign.BudgetReleased': async ({ trx, message: b, envelope }) => {
     await trx.updateTable('rm_campaigns').set({ spent_minor: b.spent.amountMinor, updated_at: new Date(envelope.occurredAt) }).where('id', '=', b.campaignId).execute();
   },
-  'tracking.TrackingEventRecorded': async (ctx) => {
-    const e = ctx.message;
-    // The tenant the event belongs to: its campaign's owner, or the sender of a refused write.
-    const brandId = e.brandId ?? '';
-    const inserted = await ctx.trx.insertInto('rm_tracking_events').values({
-      event_id: e.eventId, campaign_id: e.campaignId, brand_id: brandId, type: e.type, influencer_id: e.influencerId, attribution: e.attribution,
-      click_id: e.clickId, visitor_id: e.visitorId, user_id: e.userId, occurred_at: e.occurredAt, value_minor: e.value?.amountMinor ?? null,
-      currency: e.value?.currency ?? null, order_id: e.orderId, name: e.name, valid: e.valid, reasons: e.reasons, duplicate: e.duplicate,
-    }).onConflict((oc) => oc.columns(['campaign_id', 'brand_id', 'event_id']).doNothing()).returning('seq').executeTakeFirst();
-    if (!inserted) return;
-    const timeBelieved = !e.reasons.includes('INVALID_OCCURRED_AT') && !e.reasons.includes('OCCURRED_AT_OUT_OF_WINDOW');
-    if (timeBelieved) {
-      const { start } = activityWindowOf(e.occurredAt);
-      await sql`INSERT INTO rm_activity (brand_id, subject, window_start, type, count) VALUES (${brandId}, ${e.userId ?? e.visitorId}, ${start}, ${e.type}, 1)
-        ON CONFLICT (brand_id, subject, window_start, type) DO UPDATE SET count = rm_activity.count + 1`.execute(ctx.trx);
-    }
-    // A write the campaign's owner did not make is never counted in the campaign's figures.
-    if (e.reasons.includes('NOT_OWNER') || e.reasons.includes('UNKNOWN_CAMPAIGN')) return;
-    // An event whose time is not believed counts on the day it was recorded.
-    if (!e.valid) return addStats(ctx, e.campaignId, e.influencerId, timeBelieved ? e.occurredAt : ctx.envelope.occurredAt, 'invalid_events', 1);
-    if (e.type === 'impression') await addStats(ctx, e.campaignId, e.influencerId, e.occurredAt, 'impressions', 1);
-    if (e.type === 'click' && !e.duplicate) await addStats(ctx, e.campaignId, e.influencerId, e.occurredAt, 'clicks', 1);
-    if (e.type === 'conversion' && !e.duplicate) {
-      await addStats(ctx, e.campaignId, e.influencerId, e.occurredAt, 'conversions', 1);
-      await addStats(ctx, e.campaignId, e.influencerId, e.occurredAt, 'revenue_minor', e.value?.amountMinor ?? 0n);
-    }
-    if (e.type === 'refund') await addStats(ctx, e.campaignId, e.influencerId, e.occurredAt, 'revenue_minor', -(e.value?.amountMinor ?? 0n));
-  },
+  'tracking.TrackingEventsRecorded': (ctx) => projectTrackingBatch(ctx, ctx.message.recorded, ctx.message.ignored),
+  // Single-event messages of earlier releases: projected as batches of one.
+  'tracking.TrackingEventRecorded': (ctx) => projectTrackingBatch(ctx, [{ correlationId: ctx.envelope.correlationId, event: ctx.message }], []),
+  'tracking.TrackingEventIgnored': (ctx) => projectTrackingBatch(ctx, [], [{ correlationId: ctx.envelope.correlationId, event: ctx.message }]),
   'commission.CommissionCalculated': async ({ trx, message: c, envelope }) => {
     await trx.insertInto('rm_commissions').values({
       id: c.commissionId, campaign_id: c.campaignId, influencer_id: c.influencerId, source_event_id: c.sourceEventId,
@@ -126,6 +102,9 @@ const projections: { [T in keyof MessageTypes]?: Projection<T> } = {
   },
 };
 
+/** Tracking batches are not steps of their own: a tracking flow's timeline is read back from the read model. */
+const DERIVED_STEPS = new Set(['tracking.TrackingEventsRecorded']);
+
 /** Every event of every context updates the timeline; those with a projection update a read model too. */
 export function projectionHandlers(topic: string): HandlerMap<Database> {
   const handlers: HandlerMap<Database> = {};
@@ -134,6 +113,7 @@ export function projectionHandlers(topic: string): HandlerMap<Database> {
     const project = projections[type as keyof MessageTypes] as Handler<Database> | undefined;
     handlers[type] = async (ctx) => {
       if (project) await project(ctx);
+      if (DERIVED_STEPS.has(type)) return;
       const reason = (ctx.message as { reason?: unknown }).reason;
       await observeEvent(ctx.trx, ctx.envelope, typeof reason === 'string' ? reason : undefined);
     };

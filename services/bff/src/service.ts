@@ -5,6 +5,7 @@ import { checkReadiness, type ServiceDefinition } from '@beacon/service-kit';
 import { createApp } from './app.js';
 import { authConfigFromEnv, createVerifier, DEV_SECRET } from './auth.js';
 import { createPublisher } from './commands.js';
+import { batchLimitsFromEnv, createTrackingBatcher } from './tracking-batches.js';
 import { visitorCookies } from './links.js';
 import type { Database } from './db.js';
 import { deadLetterSubscriptions } from './dead-letters.js';
@@ -13,7 +14,7 @@ import { migrations } from './migrations.js';
 import { pruneOperations } from './operations.js';
 import { projectionHandlers } from './projections.js';
 
-export const EVENT_TOPICS = ['campaign/events', 'tracking/events', 'commission/events', 'payment/events'];
+export const EVENT_TOPICS = ['campaign/events', 'tracking/event-batches', 'tracking/events', 'commission/events', 'payment/events'];
 
 /** TRUST_PROXY: a comma-separated list of proxy addresses or subnets ("loopback", "10.0.0.0/8"); unset trusts none. */
 export function trustedProxies(value: string | undefined): false | string[] {
@@ -33,8 +34,13 @@ export function bffService(options: { port?: number; onListening?: (port: number
       const linkSecret = process.env.LINK_SECRET || `link:${auth.secret}`;
       // Development means the development secret: cookies may then travel over plain HTTP.
       const development = auth.secret === DEV_SECRET && !auth.jwksUrl;
+      const batcher = createTrackingBatcher({
+        bus: ctx.bus, db: ctx.db, codecs: ctx.codecs, tenant: ctx.config.tenant, limits: batchLimitsFromEnv(),
+        onError: (error) => ctx.logger.warn({ err: (error as Error).message }, 'the broker did not accept a tracking batch'),
+      });
       const app = createApp({
         db: ctx.db,
+        batcher,
         publisher: createPublisher({
           bus: ctx.bus, db: ctx.db, codecs: ctx.codecs, tenant: ctx.config.tenant,
           onError: (error) => ctx.logger.warn({ err: (error as Error).message }, 'the broker did not accept a command'),
@@ -57,10 +63,13 @@ export function bffService(options: { port?: number; onListening?: (port: number
       const bound = (server.address() as AddressInfo).port;
       ctx.logger.info({ port: bound }, `BFF listening on http://localhost:${bound}`);
       options.onListening?.(bound);
-      return () => new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
+      return async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        });
+        await batcher.flush();
+      };
     },
   };
 }

@@ -6,10 +6,12 @@ import { z } from 'zod';
 import { ACTIVITY_WINDOW_MS, activityWindowOf } from '@beacon/domain';
 import { toApi } from '@beacon/money';
 import type { RecordTrackingEvent } from '@beacon/contracts';
-import { accepted, type Publisher } from './commands.js';
+import { accepted } from './commands.js';
 import type { Database } from './db.js';
 import { forbidden, has, notFound, page, pageParams, parse, route, zodProblem } from './http.js';
 import { stableId } from './idempotency.js';
+import { claimTrackingOperations } from './operations.js';
+import type { TrackingBatcher } from './tracking-batches.js';
 import { verifyLink, type VisitorCookies } from './links.js';
 import { Range, text, TrackingEventBody, type TrackingEventInput } from './schemas.js';
 
@@ -43,10 +45,30 @@ function writerBrandOf(req: Request): string | null {
  * does not know yet passes; the tracking service, which knows every owner, stores such an event
  * invalid (NOT_OWNER or UNKNOWN_CAMPAIGN), visible to its sender only.
  */
-async function foreignCampaigns(db: Kysely<Database>, writer: string | null, campaignIds: string[]): Promise<Set<string>> {
+async function foreignCampaigns(owners: CampaignOwners, writer: string | null, campaignIds: string[]): Promise<Set<string>> {
   if (writer === null || campaignIds.length === 0) return new Set();
-  const known = await db.selectFrom('rm_campaigns').select(['id', 'brand_id']).where('id', 'in', [...new Set(campaignIds)]).execute();
-  return new Set(known.filter((c) => c.brand_id !== writer).map((c) => c.id));
+  const known = await owners.of([...new Set(campaignIds)]);
+  return new Set(campaignIds.filter((id) => known.has(id) && known.get(id) !== writer));
+}
+
+/**
+ * Campaign owners as the read model knows them, remembered: a campaign's owner never changes, so a
+ * known owner needs no second lookup. Unknown campaigns are looked up again each time (they may
+ * appear any moment). Bounded: the memory is dropped when it holds `max` campaigns.
+ */
+export class CampaignOwners {
+  private readonly known = new Map<string, string>();
+  constructor(private readonly db: Kysely<Database>, private readonly max = 100_000) {}
+
+  async of(ids: string[]): Promise<Map<string, string>> {
+    const missing = ids.filter((id) => !this.known.has(id));
+    if (missing.length > 0) {
+      const rows = await this.db.selectFrom('rm_campaigns').select(['id', 'brand_id']).where('id', 'in', missing).execute();
+      if (this.known.size + rows.length > this.max) this.known.clear();
+      for (const r of rows) this.known.set(r.id, r.brand_id);
+    }
+    return new Map(ids.flatMap((id) => (this.known.has(id) ? [[id, this.known.get(id)!] as const] : [])));
+  }
 }
 
 const BatchBody = z.object({ events: z.array(z.unknown()).min(1).max(1000) }).strict();
@@ -56,15 +78,16 @@ const EventsQuery = Range.extend({
 });
 const ActivityQuery = Range.extend({ visitorId: text(1, 128) });
 
-export function trackingRoutes(db: Kysely<Database>, publisher: Publisher): Router {
+export function trackingRoutes(db: Kysely<Database>, batcher: TrackingBatcher): Router {
   const router = Router();
+  const owners = new CampaignOwners(db);
 
   router.post('/tracking/events', route(async (req, res) => {
     const writer = writerBrandOf(req);
     const body = parse(TrackingEventBody, req.body);
-    if ((await foreignCampaigns(db, writer, [body.campaignId])).size > 0) throw notFound('campaign');
+    if ((await foreignCampaigns(owners, writer, [body.campaignId])).size > 0) throw notFound('campaign');
     const command = toCommand(body, stableId(req, 'event'), new Date().toISOString(), writer);
-    await publisher.send(req, 'tracking.RecordTrackingEvent', command.campaignId, command);
+    await batcher.submit(req, [command], { claimed: false });
     accepted(req, res, command.eventId);
   }));
 
@@ -73,7 +96,7 @@ export function trackingRoutes(db: Kysely<Database>, publisher: Publisher): Rout
     const { events } = parse(BatchBody, req.body);
     const receivedAt = new Date().toISOString();
     const parsed = events.map((raw) => TrackingEventBody.safeParse(raw));
-    const foreign = await foreignCampaigns(db, writer, parsed.flatMap((p) => (p.success ? [p.data.campaignId] : [])));
+    const foreign = await foreignCampaigns(owners, writer, parsed.flatMap((p) => (p.success ? [p.data.campaignId] : [])));
     const rejected: Array<{ index: number; errors: Array<{ path: string; message: string }> }> = [];
     const commands: RecordTrackingEvent[] = [];
     parsed.forEach((result, index) => {
@@ -81,8 +104,13 @@ export function trackingRoutes(db: Kysely<Database>, publisher: Publisher): Rout
       else if (foreign.has(result.data.campaignId)) rejected.push({ index, errors: [{ path: 'campaignId', message: 'no such campaign' }] });
       else commands.push(toCommand(result.data, stableId(req, `event:${index}`), receivedAt, writer));
     });
-    // One correlation id for the batch; events keep their order per campaign.
-    await publisher.sendMany(req, 'tracking.RecordTrackingEvent', commands.map((c) => ({ key: c.campaignId, value: c })));
+    // One correlation id and one operation for the whole request; events keep their order per campaign.
+    if (commands.length > 0) {
+      const flow = { correlationId: req.correlationId, startedBy: req.caller.sub, expected: commands.length };
+      await claimTrackingOperations(db, [flow]);
+      req.correlationId = flow.correlationId;
+      await batcher.submit(req, commands, { claimed: true });
+    }
     const operation = `/api/v1/operations/${req.correlationId}`;
     res.status(202).setHeader('Location', operation);
     res.setHeader('X-Correlation-ID', req.correlationId);
@@ -135,7 +163,7 @@ export function trackingRoutes(db: Kysely<Database>, publisher: Publisher): Rout
 const VISITOR_COOKIE = 'beacon_vid';
 
 /** GET /c/{token}: public. Records a click with a fresh click id and redirects to the landing page. */
-export function linkRoute(db: Kysely<Database>, publisher: Publisher, linkSecret: string, visitors: VisitorCookies): Router {
+export function linkRoute(db: Kysely<Database>, batcher: TrackingBatcher, linkSecret: string, visitors: VisitorCookies): Router {
   const router = Router();
   router.get('/c/:token', route(async (req, res) => {
     const link = verifyLink(linkSecret, String(req.params.token));
@@ -148,12 +176,12 @@ export function linkRoute(db: Kysely<Database>, publisher: Publisher, linkSecret
     const now = new Date().toISOString();
     // An anonymous visitor's flow: always a fresh correlation id, never one the client names.
     const source = { correlationId: randomUUID(), caller: { sub: 'public' } };
-    await publisher.send(source, 'tracking.RecordTrackingEvent', link.campaignId, {
+    await batcher.submit(source, [{
       eventId: randomUUID(), clientEventId: false, type: 'click', campaignId: link.campaignId, influencerId: link.influencerId, clickId,
       visitorId, userId: null, occurredAt: now, value: null, orderId: null, name: null, properties: '{}',
       userAgent: req.header('user-agent')?.slice(0, 1000) ?? null, ip: req.ip ?? null, referrer: req.header('referer')?.slice(0, 2000) ?? null,
       receivedAt: now, writerBrandId: null,
-    });
+    }], { claimed: false });
     req.correlationId = source.correlationId;
     res.setHeader('X-Correlation-ID', source.correlationId);
     const target = new URL(campaign.landing_url);

@@ -34,3 +34,59 @@ export function decideCommission(event: TrackingEventRecorded, terms: CampaignTe
   if (amount.amountMinor <= 0n) return { kind: 'none' };
   return { kind: 'calculate', amount };
 }
+
+/** What the handler looked up before deciding a batch of recorded tracking events. */
+export interface CommissionFacts {
+  terms: Map<string, CampaignTerms>;
+  /** `decisionKey(campaignId, sourceEventId)` of events that already have a commission or a rejection */
+  decided: Set<string>;
+  /** impressions counted per `impressionKey(campaignId, influencerId)` before this batch */
+  impressionsBefore: Map<string, bigint>;
+}
+
+export const decisionKey = (campaignId: string, eventId: string): string => `${campaignId}\u0000${eventId}`;
+export const impressionKey = (campaignId: string, influencerId: string): string => `${campaignId}\u0000${influencerId}`;
+
+export interface CommissionDecision {
+  correlationId: string;
+  event: TrackingEventRecorded;
+  decision: Exclude<Decision, { kind: 'none' }>;
+}
+
+export interface BatchCommissions {
+  decisions: CommissionDecision[];
+  /** impressions this batch adds, per impressionKey */
+  impressionsAdded: Map<string, bigint>;
+  /** valid refunds, in order: each reverses (or marks for reversal) its conversion's commission */
+  refunds: Array<{ correlationId: string; event: TrackingEventRecorded }>;
+}
+
+/**
+ * Decides a batch in order: one decision per source event (an event seen before, or earlier in the
+ * batch, gets none), and every impression counted, so that the one reaching each multiple of 1,000
+ * earns. Refunds are handed back: reversing needs the stored commission.
+ */
+export function decideCommissions(items: Array<{ correlationId: string; event: TrackingEventRecorded }>, facts: CommissionFacts): BatchCommissions {
+  const out: BatchCommissions = { decisions: [], impressionsAdded: new Map(), refunds: [] };
+  const decided = new Set<string>();
+  for (const item of items) {
+    const e = item.event;
+    if (e.type === 'refund') {
+      if (e.valid && e.refundedEventId) out.refunds.push(item);
+      continue;
+    }
+    const key = decisionKey(e.campaignId, e.eventId);
+    if (facts.decided.has(key) || decided.has(key)) continue;
+    decided.add(key);
+    let count = 0n;
+    if (e.type === 'impression' && e.valid && e.influencerId) {
+      const k = impressionKey(e.campaignId, e.influencerId);
+      const added = (out.impressionsAdded.get(k) ?? 0n) + 1n;
+      out.impressionsAdded.set(k, added);
+      count = (facts.impressionsBefore.get(k) ?? 0n) + added;
+    }
+    const decision = decideCommission(e, facts.terms.get(e.campaignId), count);
+    if (decision.kind !== 'none') out.decisions.push({ correlationId: item.correlationId, event: e, decision });
+  }
+  return out;
+}

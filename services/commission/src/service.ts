@@ -2,14 +2,14 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type {
-  BudgetReservationRejected, BudgetReserved, CampaignCreated, CommissionRule, CampaignStatusChanged, InfluencerAccepted, PayoutCompleted, RejectionReason, TrackingEventRecorded,
+  BudgetReservationRejected, BudgetReserved, CampaignCreated, CommissionRule, CampaignStatusChanged, InfluencerAccepted, PayoutCompleted, RejectionReason, TrackingEventRecorded, TrackingEventsRecorded,
 } from '@beacon/contracts';
 import type { Handler, HandlerContext } from '@beacon/messaging';
 import type { ServiceDefinition } from '@beacon/service-kit';
 import type { Database } from './db.js';
 import { reviveAmounts, toJsonText } from '@beacon/money';
 import { migrations } from './migrations.js';
-import { decideCommission, type CampaignTerms } from './rules.js';
+import { decideCommissions, decisionKey, impressionKey, type CampaignTerms } from './rules.js';
 
 type Ctx<M> = HandlerContext<Database, M>;
 
@@ -18,50 +18,88 @@ async function termsOf(ctx: Ctx<unknown>, campaignId: string): Promise<CampaignT
   return t && { id: t.id, brandId: t.brand_id, currency: t.currency, status: t.status, holdingPeriodDays: t.holding_period_days, rules: reviveAmounts<CommissionRule[]>(t.rules), accepted: t.accepted };
 }
 
-async function reverse(ctx: Ctx<unknown>, commission: { id: string; campaign_id: string; influencer_id: string | null; amount_minor: bigint | null; currency: string }, refundEventId: string) {
+async function reverse(
+  ctx: Ctx<unknown>,
+  commission: { id: string; campaign_id: string; influencer_id: string | null; amount_minor: bigint | null; currency: string },
+  refundEventId: string,
+  correlationId?: string,
+) {
   await ctx.trx.updateTable('commissions').set({ status: 'reversed', reverse_pending: false }).where('id', '=', commission.id).execute();
   await ctx.emit('commission.CommissionReversed', commission.campaign_id, {
     commissionId: commission.id, campaignId: commission.campaign_id, influencerId: commission.influencer_id ?? '', refundEventId,
     amount: { amountMinor: commission.amount_minor ?? 0n, currency: commission.currency },
-  });
+  }, { correlationId });
 }
 
-const trackingEvent: Handler<Database, TrackingEventRecorded> = async (ctx) => {
-  const e = ctx.message;
-  if (e.type === 'refund' && e.valid && e.refundedEventId) {
-    const commission = await ctx.trx.selectFrom('commissions').selectAll()
-      .where('campaign_id', '=', e.campaignId).where('source_event_id', '=', e.refundedEventId).forUpdate().executeTakeFirst();
-    if (!commission) return;
-    if (commission.status === 'approved' || commission.status === 'paid') await reverse(ctx, commission, e.eventId);
-    else if (commission.status === 'pending') {
-      await ctx.trx.updateTable('commissions').set({ reverse_pending: true }).where('id', '=', commission.id).execute();
-    }
-    return;
+/** A valid refund reverses its conversion's commission, or marks it for reversal while the budget has not answered. */
+async function refund(ctx: Ctx<unknown>, e: TrackingEventRecorded, correlationId: string): Promise<void> {
+  const commission = await ctx.trx.selectFrom('commissions').selectAll()
+    .where('campaign_id', '=', e.campaignId).where('source_event_id', '=', e.refundedEventId!).forUpdate().executeTakeFirst();
+  if (!commission) return;
+  if (commission.status === 'approved' || commission.status === 'paid') await reverse(ctx, commission, e.eventId, correlationId);
+  else if (commission.status === 'pending') await ctx.trx.updateTable('commissions').set({ reverse_pending: true }).where('id', '=', commission.id).execute();
+}
+
+/**
+ * Decides commissions for a batch of recorded tracking events: the facts in a few set-based
+ * statements, the decisions in memory (`decideCommissions`), the commissions in one insert, and one
+ * event per commission, in the flow of the request that brought its tracking event.
+ */
+export async function decideBatch(ctx: Ctx<unknown>, items: Array<{ correlationId: string; event: TrackingEventRecorded }>): Promise<void> {
+  const candidates = items.filter((i) => i.event.type !== 'refund');
+  const campaignIds = [...new Set(items.map((i) => i.event.campaignId))];
+  const terms = new Map<string, CampaignTerms>();
+  for (const id of campaignIds) {
+    const t = await termsOf(ctx, id);
+    if (t) terms.set(id, t);
   }
-  // One decision per source event (ids are unique within a campaign), even if the same fact reaches us again under another message id.
-  if (await ctx.trx.selectFrom('commissions').select('id').where('campaign_id', '=', e.campaignId).where('source_event_id', '=', e.eventId).executeTakeFirst()) return;
-  let impressions = 0n;
-  if (e.type === 'impression' && e.valid && e.influencerId) {
-    const counted = await sql<{ count: bigint }>`INSERT INTO impression_counts VALUES (${e.campaignId}, ${e.influencerId}, 1)
-      ON CONFLICT (campaign_id, influencer_id) DO UPDATE SET count = impression_counts.count + 1 RETURNING count`.execute(ctx.trx);
-    impressions = counted.rows[0]!.count;
-  }
-  const terms = await termsOf(ctx, e.campaignId);
-  const decision = decideCommission(e, terms, impressions);
-  if (decision.kind === 'none') return;
-  const id = randomUUID();
-  const currency = decision.kind === 'calculate' ? decision.amount.currency : (e.value?.currency ?? terms?.currency ?? 'USD');
-  const base = { id, campaign_id: e.campaignId, influencer_id: e.influencerId, source_event_id: e.eventId, event_type: e.type, currency, reverse_pending: false };
-  if (decision.kind === 'reject') {
-    await ctx.trx.insertInto('commissions').values({ ...base, amount_minor: null, requested_minor: null, status: 'rejected', reason: decision.reason }).execute();
-    await ctx.emit('commission.CommissionRejected', e.campaignId, { commissionId: id, campaignId: e.campaignId, influencerId: e.influencerId, sourceEventId: e.eventId, reason: decision.reason, amount: null });
-    return;
-  }
-  await ctx.trx.insertInto('commissions').values({ ...base, amount_minor: decision.amount.amountMinor, requested_minor: decision.amount.amountMinor, status: 'pending', reason: null }).execute();
-  await ctx.emit('commission.CommissionCalculated', e.campaignId, {
-    commissionId: id, campaignId: e.campaignId, influencerId: e.influencerId!, sourceEventId: e.eventId, eventType: e.type, amount: decision.amount,
+  const decided = candidates.length === 0 ? [] : (await sql<{ campaign_id: string; source_event_id: string }>`SELECT c.campaign_id, c.source_event_id FROM commissions c
+    JOIN unnest(${candidates.map((i) => i.event.campaignId)}::text[], ${candidates.map((i) => i.event.eventId)}::text[]) AS k(campaign_id, source_event_id)
+    USING (campaign_id, source_event_id)`.execute(ctx.trx)).rows;
+  const counted = [...new Set(candidates.filter((i) => i.event.type === 'impression' && i.event.valid && i.event.influencerId).map((i) => impressionKey(i.event.campaignId, i.event.influencerId!)))].sort();
+  const before = counted.length === 0 ? [] : (await sql<{ campaign_id: string; influencer_id: string; count: bigint }>`SELECT campaign_id, influencer_id, count FROM impression_counts
+    WHERE (campaign_id, influencer_id) IN (SELECT * FROM unnest(${counted.map((k) => k.split('\u0000')[0])}::text[], ${counted.map((k) => k.split('\u0000')[1])}::text[]))
+    ORDER BY campaign_id, influencer_id FOR UPDATE`.execute(ctx.trx)).rows;
+  const batch = decideCommissions(items, {
+    terms,
+    decided: new Set(decided.map((d) => decisionKey(d.campaign_id, d.source_event_id))),
+    impressionsBefore: new Map(before.map((b) => [impressionKey(b.campaign_id, b.influencer_id), b.count])),
   });
-};
+  if (batch.impressionsAdded.size > 0) {
+    const added = [...batch.impressionsAdded].sort(([a], [b]) => (a < b ? -1 : 1));
+    await sql`INSERT INTO impression_counts (campaign_id, influencer_id, count)
+      SELECT * FROM unnest(${added.map(([k]) => k.split('\u0000')[0])}::text[], ${added.map(([k]) => k.split('\u0000')[1])}::text[], ${added.map(([, n]) => n.toString())}::bigint[])
+      ON CONFLICT (campaign_id, influencer_id) DO UPDATE SET count = impression_counts.count + EXCLUDED.count`.execute(ctx.trx);
+  }
+  const rows = batch.decisions.map((d) => {
+    const e = d.event;
+    const currency = d.decision.kind === 'calculate' ? d.decision.amount.currency : (e.value?.currency ?? terms.get(e.campaignId)?.currency ?? 'USD');
+    const amount = d.decision.kind === 'calculate' ? d.decision.amount.amountMinor : null;
+    return {
+      id: randomUUID(), campaign_id: e.campaignId, influencer_id: e.influencerId, source_event_id: e.eventId, event_type: e.type, currency, reverse_pending: false,
+      amount_minor: amount, requested_minor: amount, status: d.decision.kind === 'calculate' ? 'pending' : 'rejected', reason: d.decision.kind === 'reject' ? d.decision.reason : null,
+    };
+  });
+  if (rows.length > 0) await ctx.trx.insertInto('commissions').values(rows).execute();
+  for (const [i, d] of batch.decisions.entries()) {
+    const e = d.event;
+    const id = rows[i]!.id;
+    const flow = { correlationId: d.correlationId };
+    if (d.decision.kind === 'reject') {
+      await ctx.emit('commission.CommissionRejected', e.campaignId, { commissionId: id, campaignId: e.campaignId, influencerId: e.influencerId, sourceEventId: e.eventId, reason: d.decision.reason, amount: null }, flow);
+    } else {
+      await ctx.emit('commission.CommissionCalculated', e.campaignId, {
+        commissionId: id, campaignId: e.campaignId, influencerId: e.influencerId!, sourceEventId: e.eventId, eventType: e.type, amount: d.decision.amount,
+      }, flow);
+    }
+  }
+  for (const r of batch.refunds) await refund(ctx, r.event, r.correlationId);
+}
+
+const recordedBatch: Handler<Database, TrackingEventsRecorded> = (ctx) => decideBatch(ctx, ctx.message.recorded);
+
+/** The single-event message of earlier releases: still taken, as a batch of one. */
+const recordedOne: Handler<Database, TrackingEventRecorded> = (ctx) => decideBatch(ctx, [{ correlationId: ctx.envelope.correlationId, event: ctx.message }]);
 
 const budgetReserved: Handler<Database, BudgetReserved> = async (ctx) => {
   const r = ctx.message;
@@ -114,7 +152,8 @@ export const commissionService: ServiceDefinition<Database> = {
   defaultOpsPort: 9103,
   migrations,
   subscriptions: () => [
-    { topic: 'tracking/events', handlers: { 'tracking.TrackingEventRecorded': trackingEvent } },
+    { topic: 'tracking/event-batches', handlers: { 'tracking.TrackingEventsRecorded': recordedBatch } },
+    { topic: 'tracking/events', handlers: { 'tracking.TrackingEventRecorded': recordedOne } },
     {
       topic: 'campaign/events',
       handlers: {

@@ -1,5 +1,5 @@
 import type { TrackingEventRecorded } from '@beacon/contracts';
-import { decideCommission, type CampaignTerms } from '../src/rules.js';
+import { decideCommission, decideCommissions, decisionKey, impressionKey, type CampaignTerms, type CommissionFacts } from '../src/rules.js';
 
 const USD = (amountMinor: number | bigint) => ({ amountMinor: BigInt(amountMinor), currency: 'USD' });
 const terms = (over: Partial<CampaignTerms> = {}): CampaignTerms => ({
@@ -56,5 +56,29 @@ describe('rejections, each with its reason', () => {
   it('ignores invalid and custom events', () => {
     expect(decideCommission(event({ valid: false, reasons: ['UNKNOWN_CAMPAIGN'] }), terms(), 0n)).toEqual({ kind: 'none' });
     expect(decideCommission(event({ type: 'custom', value: null }), terms(), 0n)).toEqual({ kind: 'none' });
+  });
+});
+
+describe('a batch of recorded events, decided in order', () => {
+  const facts = (over: Partial<CommissionFacts> = {}): CommissionFacts => ({ terms: new Map([['c-1', terms()]]), decided: new Set(), impressionsBefore: new Map(), ...over });
+  const impression = (i: number) => ({ correlationId: `flow-${i}`, event: event({ eventId: `imp-${i}`, type: 'impression', value: null, orderId: null, campaignId: 'c-1', influencerId: 'inf-1' }) });
+
+  it('given 998 impressions counted before, when 3 more arrive, then the second of them (the 1,000th) earns, in its own flow', () => {
+    const out = decideCommissions([impression(1), impression(2), impression(3)], facts({ impressionsBefore: new Map([[impressionKey('c-1', 'inf-1'), 998n]]) }));
+    expect(out.decisions.map((d) => [d.correlationId, d.decision])).toEqual([['flow-2', { kind: 'calculate', amount: USD(200) }]]);
+    expect(out.impressionsAdded).toEqual(new Map([[impressionKey('c-1', 'inf-1'), 3n]]));
+  });
+
+  it('given a source event decided before, or twice in the batch, then it is decided once', () => {
+    const conversion = { correlationId: 'f', event: event({ eventId: 'conv-1', campaignId: 'c-1', influencerId: 'inf-1' }) };
+    const again = { correlationId: 'f', event: event({ eventId: 'conv-2', campaignId: 'c-1', influencerId: 'inf-1' }) };
+    const out = decideCommissions([conversion, again, again], facts({ decided: new Set([decisionKey('c-1', 'conv-1')]) }));
+    expect(out.decisions.map((d) => d.event.eventId)).toEqual(['conv-2']);
+  });
+
+  it('given a refund, then it is handed back for reversal, not decided', () => {
+    const refund = { correlationId: 'r', event: event({ type: 'refund', campaignId: 'c-1', refundedEventId: 'conv-1' }) };
+    const out = decideCommissions([refund], facts());
+    expect(out).toMatchObject({ decisions: [], refunds: [refund] });
   });
 });

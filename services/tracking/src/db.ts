@@ -11,6 +11,4 @@ export interface Database extends MessagingTables {
     received_at: string; recorded_at: Generated<Date>;
   };
   clicks: { click_id: string; campaign_id: string; influencer_id: string | null; visitor_id: string; occurred_at: string };
-  rollups: { campaign_id: string; influencer_id: string; day: string; name: string; count: bigint; valid: bigint; invalid: bigint; revenue_minor: bigint; refunded_minor: bigint };
-  activity_windows: { tenant: string; subject: string; window_start: string; window_end: string; events: number; by_type: ColumnType<Record<string, number>, string, string> };
 }

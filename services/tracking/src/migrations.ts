@@ -51,4 +51,11 @@ export const migrations: Record<string, Migration> = {
     },
   },
   '010_messaging_retention': messagingRetentionMigration,
+  '011_figures_have_one_owner': {
+    // Rollups and activity windows were computed here and again in the BFF, which serves them: the BFF keeps them.
+    async up(db: Kysely<unknown>) {
+      await sql`DROP TABLE IF EXISTS rollups`.execute(db);
+      await sql`DROP TABLE IF EXISTS activity_windows`.execute(db);
+    },
+  },
 };

@@ -1,24 +1,36 @@
-/** Tracking service: records every tracking event (valid or not), attributes it, keeps rollups. */
+/**
+ * Tracking service: records every tracking event (valid or not) and attributes it. Events arrive in
+ * batches; each batch is decided in memory (`decideBatch`) and stored in one transaction with a few
+ * set-based statements, and what it recorded leaves as one message.
+ */
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import type { CampaignCreated, CampaignStatusChanged, RecordTrackingEvent } from '@beacon/contracts';
+import type { CampaignCreated, CampaignStatusChanged, RecordTrackingEvent, RecordTrackingEvents, TrackingEventItem } from '@beacon/contracts';
+import { trackingShardOf } from '@beacon/domain';
 import type { Handler, HandlerContext } from '@beacon/messaging';
 import type { ServiceDefinition } from '@beacon/service-kit';
 import type { Database } from './db.js';
 import { migrations } from './migrations.js';
-import { activityRow, decideRecording, storable, tenantOf, type RecordingFacts } from './tracking.js';
+import { decideBatch, seenKey, storable, tenantOf, type BatchFacts, type BatchRow, type CampaignReplica, type RecordingFacts } from './tracking.js';
 
 type Trx = HandlerContext<Database>['trx'];
 
-/** Loads the facts `decideRecording` needs, all within the event's campaign (and tenant, for its id). */
-async function factsFor(trx: Trx, e: RecordTrackingEvent): Promise<RecordingFacts> {
-  const row = await trx.selectFrom('campaigns').selectAll().where('id', '=', e.campaignId).executeTakeFirst();
-  const campaign = row && { id: row.id, brandId: row.brand_id, currency: row.currency, attributionWindowDays: row.attribution_window_days };
-  const tenant = tenantOf(e, campaign);
-  const seen = await trx.selectFrom('tracking_events').select('event_id')
-    .where('tenant', '=', tenant).where('campaign_id', '=', e.campaignId).where('event_id', '=', e.eventId).executeTakeFirst();
-  const facts: RecordingFacts = { campaign, seen: seen !== undefined, orderRefunded: false };
-  if (seen || !campaign || tenant !== campaign.brandId) return facts;
+async function campaignsOf(trx: Trx, ids: string[]): Promise<Map<string, CampaignReplica>> {
+  const rows = ids.length === 0 ? [] : await trx.selectFrom('campaigns').selectAll().where('id', 'in', ids).execute();
+  return new Map(rows.map((r) => [r.id, { id: r.id, brandId: r.brand_id, currency: r.currency, attributionWindowDays: r.attribution_window_days }]));
+}
+
+/** Which of the batch's (tenant, campaign, event id) triples are stored already: one statement. */
+async function seenOf(trx: Trx, keys: Array<[string, string, string]>): Promise<Set<string>> {
+  const rows = await sql<{ tenant: string; campaign_id: string; event_id: string }>`SELECT e.tenant, e.campaign_id, e.event_id FROM tracking_events e
+    JOIN unnest(${keys.map((k) => k[0])}::text[], ${keys.map((k) => k[1])}::text[], ${keys.map((k) => k[2])}::text[]) AS k(tenant, campaign_id, event_id)
+    USING (tenant, campaign_id, event_id)`.execute(trx);
+  return new Set(rows.rows.map((r) => seenKey(r.tenant, r.campaign_id, r.event_id)));
+}
+
+/** What the database holds about one click, conversion or refund: its order, its click id, earlier clicks. */
+async function storedFacts(trx: Trx, e: RecordTrackingEvent): Promise<Omit<RecordingFacts, 'campaign' | 'seen'>> {
+  const facts: Omit<RecordingFacts, 'campaign' | 'seen'> = { orderRefunded: false };
   if (e.orderId) {
     const conversion = await trx.selectFrom('tracking_events').select(['event_id', 'influencer_id', 'value_minor', 'currency'])
       .where('campaign_id', '=', e.campaignId).where('order_id', '=', e.orderId).where('type', '=', 'conversion')
@@ -47,55 +59,60 @@ async function factsFor(trx: Trx, e: RecordTrackingEvent): Promise<RecordingFact
   return facts;
 }
 
-const record: Handler<Database, RecordTrackingEvent> = async ({ trx, message, emit, log }) => {
-  const { event: e, reasons: textReasons } = storable(message);
-  const facts = await factsFor(trx, e);
-  if (facts.seen) {
-    await emit('tracking.TrackingEventIgnored', e.campaignId, { eventId: e.eventId, campaignId: e.campaignId, reason: 'DUPLICATE_EVENT_ID' });
-    return;
+/** Every row of the batch in one INSERT … SELECT FROM unnest(…): one statement whatever the batch size. */
+async function storeEvents(trx: Trx, rows: BatchRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  const col = <T>(f: (r: BatchRow) => T) => rows.map(f);
+  await sql`INSERT INTO tracking_events (tenant, event_id, type, campaign_id, influencer_id, attribution, click_id, visitor_id, user_id, occurred_at,
+      value_minor, currency, order_id, name, properties, user_agent, ip, referrer, valid, reasons, duplicate, refunded_event_id, received_at)
+    SELECT tenant, event_id, type, campaign_id, influencer_id, attribution, click_id, visitor_id, user_id, occurred_at,
+      value_minor, currency, order_id, name, properties::jsonb, user_agent, ip, referrer, valid, reasons::text[], duplicate, refunded_event_id, received_at
+    FROM unnest(${col((r) => r.recording.tenant)}::text[], ${col((r) => r.event.eventId)}::text[], ${col((r) => r.event.type)}::text[],
+      ${col((r) => r.event.campaignId)}::text[], ${col((r) => r.recording.recorded.influencerId)}::text[], ${col((r) => r.recording.recorded.attribution)}::text[],
+      ${col((r) => r.recording.recorded.clickId)}::text[], ${col((r) => r.event.visitorId)}::text[], ${col((r) => r.event.userId)}::text[],
+      ${col((r) => r.event.occurredAt)}::text[], ${col((r) => r.recording.recorded.value?.amountMinor.toString() ?? null)}::bigint[],
+      ${col((r) => r.recording.recorded.value?.currency ?? null)}::text[], ${col((r) => r.event.orderId)}::text[], ${col((r) => r.event.name)}::text[],
+      ${col((r) => (r.recording.properties === null ? null : JSON.stringify(r.recording.properties)))}::text[], ${col((r) => r.event.userAgent)}::text[],
+      ${col((r) => r.event.ip)}::text[], ${col((r) => r.event.referrer)}::text[], ${col((r) => r.recording.valid)}::bool[],
+      ${col((r) => JSON.stringify(r.recording.reasons).replace(/^\[/, '{').replace(/\]$/, '}'))}::text[], ${col((r) => r.recording.duplicate)}::bool[],
+      ${col((r) => r.recording.recorded.refundedEventId)}::text[], ${col((r) => r.event.receivedAt)}::text[])
+    AS t(tenant, event_id, type, campaign_id, influencer_id, attribution, click_id, visitor_id, user_id, occurred_at, value_minor, currency, order_id,
+      name, properties, user_agent, ip, referrer, valid, reasons, duplicate, refunded_event_id, received_at)`.execute(trx);
+  const clicks = rows.filter((r) => r.recording.click);
+  if (clicks.length > 0) {
+    await trx.insertInto('clicks').values(clicks.map((r) => ({
+      campaign_id: r.event.campaignId, click_id: r.recording.click!.clickId, influencer_id: r.recording.click!.influencerId, visitor_id: r.event.visitorId, occurred_at: r.event.occurredAt,
+    }))).onConflict((oc) => oc.columns(['campaign_id', 'click_id']).doNothing()).execute();
   }
-  const r = decideRecording(e, facts, randomUUID(), textReasons);
-  const out = r.recorded;
-  if (r.click) {
-    await trx.insertInto('clicks').values({ campaign_id: e.campaignId, click_id: r.click.clickId, influencer_id: r.click.influencerId, visitor_id: e.visitorId, occurred_at: e.occurredAt })
-      .onConflict((oc) => oc.columns(['campaign_id', 'click_id']).doNothing()).execute();
-  }
-  await trx.insertInto('tracking_events').values({
-    tenant: r.tenant, event_id: e.eventId, type: e.type, campaign_id: e.campaignId, influencer_id: out.influencerId, attribution: out.attribution, click_id: out.clickId,
-    visitor_id: e.visitorId, user_id: e.userId, occurred_at: e.occurredAt, value_minor: out.value?.amountMinor ?? null, currency: out.value?.currency ?? null,
-    order_id: e.orderId, name: e.name, properties: r.properties === null ? null : JSON.stringify(r.properties),
-    user_agent: e.userAgent, ip: e.ip, referrer: e.referrer, valid: r.valid, reasons: r.reasons, duplicate: r.duplicate, refunded_event_id: out.refundedEventId,
-    received_at: e.receivedAt,
-  }).execute();
-  if (r.rollup) {
-    const inc = r.rollup;
-    await sql`INSERT INTO rollups VALUES (${e.campaignId}, ${inc.influencerId}, ${inc.day}, ${inc.name}, ${inc.count}, ${inc.valid}, ${inc.invalid}, ${inc.revenueMinor}, ${inc.refundedMinor})
-      ON CONFLICT (campaign_id, influencer_id, day, name) DO UPDATE SET count = rollups.count + 1, valid = rollups.valid + EXCLUDED.valid,
-      invalid = rollups.invalid + EXCLUDED.invalid, revenue_minor = rollups.revenue_minor + EXCLUDED.revenue_minor,
-      refunded_minor = rollups.refunded_minor + EXCLUDED.refunded_minor`.execute(trx);
-  }
-  if (r.window) await countInWindow(trx, r.tenant, e.userId ?? e.visitorId, r.window, e.type);
-  await emit('tracking.TrackingEventRecorded', e.campaignId, out);
-  log.info({ eventId: e.eventId, type: e.type, valid: r.valid, reasons: r.reasons, duplicate: r.duplicate, attribution: out.attribution }, 'tracking event recorded');
-};
-
-/** Adds one event to its activity window (the inbox makes this once per message). */
-async function countInWindow(trx: Trx, tenant: string, subject: string, window: { start: string; end: string }, type: string): Promise<void> {
-  await sql`INSERT INTO activity_windows (tenant, subject, window_start, window_end, events, by_type) VALUES (${tenant}, ${subject}, ${window.start}, ${window.end}, 1, jsonb_build_object(${type}::text, 1))
-    ON CONFLICT (tenant, subject, window_start) DO UPDATE SET events = activity_windows.events + 1,
-    by_type = jsonb_set(activity_windows.by_type, ARRAY[${type}::text], to_jsonb(coalesce((activity_windows.by_type->>${type}::text)::int, 0) + 1))`.execute(trx);
 }
 
-/** Rebuilds one activity window from its stored events: gives the row the increments built, so a repair is safe. */
-export async function recomputeWindow(trx: Trx, tenant: string, subject: string, window: { start: string; end: string }): Promise<void> {
-  const events = await trx.selectFrom('tracking_events').select('type').where('tenant', '=', tenant)
-    .where(sql<string>`coalesce(user_id, visitor_id)`, '=', subject).where('occurred_at', '>=', window.start).where('occurred_at', '<', window.end).execute();
-  const row = activityRow(subject, window, events);
-  await trx.insertInto('activity_windows')
-    .values({ tenant, subject, window_start: row.windowStart, window_end: row.windowEnd, events: row.events, by_type: JSON.stringify(row.byType) })
-    .onConflict((oc) => oc.columns(['tenant', 'subject', 'window_start']).doUpdateSet({ events: row.events, by_type: JSON.stringify(row.byType) }))
-    .execute();
+/** Records a batch: facts in a few statements, the decision in memory, the rows in one, one message out. */
+export async function recordBatch(ctx: HandlerContext<Database>, items: TrackingEventItem[]): Promise<void> {
+  if (items.length === 0) return;
+  const reasonsOf = new Map<number, string[]>();
+  const cleaned = items.map((item, index) => {
+    const { event, reasons } = storable(item.event);
+    if (reasons.length > 0) reasonsOf.set(index, reasons);
+    return { correlationId: item.correlationId, event };
+  });
+  const campaigns = await campaignsOf(ctx.trx, [...new Set(cleaned.map((i) => i.event.campaignId))]);
+  const seen = await seenOf(ctx.trx, cleaned.map((i) => [tenantOf(i.event, campaigns.get(i.event.campaignId)), i.event.campaignId, i.event.eventId]));
+  const facts: BatchFacts = { campaigns, seen, stored: new Map() };
+  for (const [index, { event }] of cleaned.entries()) {
+    const campaign = campaigns.get(event.campaignId);
+    const owned = campaign !== undefined && tenantOf(event, campaign) === campaign.brandId;
+    if (owned && event.type !== 'impression' && event.type !== 'custom') facts.stored.set(index, await storedFacts(ctx.trx, event));
+  }
+  const decision = decideBatch(cleaned, facts, randomUUID, reasonsOf);
+  await storeEvents(ctx.trx, decision.rows);
+  await ctx.emit('tracking.TrackingEventsRecorded', trackingShardOf(items[0]!.event.campaignId), { recorded: decision.recorded, ignored: decision.ignored });
+  ctx.log.info({ items: items.length, recorded: decision.recorded.length, ignored: decision.ignored.length, invalid: decision.rows.filter((r) => !r.recording.valid).length }, 'tracking batch recorded');
 }
+
+const recordEvents: Handler<Database, RecordTrackingEvents> = (ctx) => recordBatch(ctx, ctx.message.items);
+
+/** The single-event command of earlier releases: still taken, as a batch of one. */
+const recordOne: Handler<Database, RecordTrackingEvent> = (ctx) => recordBatch(ctx, [{ correlationId: ctx.envelope.correlationId, event: ctx.message }]);
 
 const campaignCreated: Handler<Database, CampaignCreated> = async ({ trx, message: c }) => {
   await trx.insertInto('campaigns')
@@ -112,7 +129,8 @@ export const trackingService: ServiceDefinition<Database> = {
   defaultOpsPort: 9102,
   migrations,
   subscriptions: () => [
-    { topic: 'tracking/commands', handlers: { 'tracking.RecordTrackingEvent': record } },
+    { topic: 'tracking/command-batches', handlers: { 'tracking.RecordTrackingEvents': recordEvents } },
+    { topic: 'tracking/commands', handlers: { 'tracking.RecordTrackingEvent': recordOne } },
     { topic: 'campaign/events', handlers: { 'campaign.CampaignCreated': campaignCreated, 'campaign.CampaignStatusChanged': statusChanged } },
   ],
 };

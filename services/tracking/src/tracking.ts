@@ -1,11 +1,12 @@
 /**
- * Tracking rules as pure functions: whose event it is, validity, deduplication, attribution,
- * repeated clicks, 4-hour activity windows and rollup increments. The handler gathers the facts
- * (replica, earlier clicks, conversions and refunds) and stores whatever `decideRecording` says;
- * nothing here does I/O, and nothing here throws on bad data: it becomes a reason.
+ * Tracking rules as pure functions: whose event it is, validity, deduplication, attribution and
+ * repeated clicks, for one event (`decideRecording`) and for a batch (`decideBatch`). The handler
+ * gathers the facts (replica, earlier clicks, conversions and refunds) and stores whatever the
+ * decider says; nothing here does I/O, and nothing here throws on bad data: it becomes a reason.
+ * Figures (stats, activity windows) are not kept here: the BFF, which serves them, is their one owner.
  */
-import type { RecordTrackingEvent, TrackingEventRecorded } from '@beacon/contracts';
-import { activityWindowOf, jsonProblem, occurrenceProblem, storableText, textProblem } from '@beacon/domain';
+import type { IgnoredItem, RecordTrackingEvent, RecordedItem, TrackingEventItem, TrackingEventRecorded } from '@beacon/contracts';
+import { jsonProblem, occurrenceProblem, storableText, textProblem } from '@beacon/domain';
 
 export interface CampaignReplica {
   id: string;
@@ -130,53 +131,6 @@ export function isRepeatedClick(occurredAt: string, previous: { occurredAt: stri
   return gap >= 0 && gap < CLICK_REPEAT_WINDOW_MS;
 }
 
-/** The fixed 4-hour UTC window [start, end) holding `occurredAt`. */
-export const windowOf = activityWindowOf;
-
-export interface StoredEvent {
-  type: string;
-  name: string | null;
-  influencerId: string | null;
-  /** the day the event counts on: its occurredAt, or its receipt when occurredAt is not believed */
-  countedAt: string;
-  valid: boolean;
-  duplicate: boolean;
-  valueMinor: bigint | null;
-}
-
-export interface RollupIncrement {
-  influencerId: string;
-  day: string;
-  name: string;
-  count: number;
-  valid: number;
-  invalid: number;
-  revenueMinor: bigint;
-  refundedMinor: bigint;
-}
-
-/** What one stored event adds to its rollup row (per campaign × influencer × day × event name). */
-export function rollupIncrement(e: StoredEvent): RollupIncrement {
-  const earns = e.valid && !e.duplicate;
-  return {
-    influencerId: e.influencerId ?? '',
-    day: e.countedAt.slice(0, 10),
-    name: e.type === 'custom' ? `custom:${e.name ?? ''}` : e.type,
-    count: 1,
-    valid: e.valid ? 1 : 0,
-    invalid: e.valid ? 0 : 1,
-    revenueMinor: earns && e.type === 'conversion' ? (e.valueMinor ?? 0n) : 0n,
-    refundedMinor: earns && e.type === 'refund' ? (e.valueMinor ?? 0n) : 0n,
-  };
-}
-
-/** An activity window row rebuilt from its events: the same events always give the same row. */
-export function activityRow(subject: string, window: { start: string; end: string }, events: Array<{ type: string }>) {
-  const byType: Record<string, number> = {};
-  for (const e of events) byType[e.type] = (byType[e.type] ?? 0) + 1;
-  return { subject, windowStart: window.start, windowEnd: window.end, events: events.length, byType: Object.fromEntries(Object.entries(byType).sort()) };
-}
-
 /** Everything the handler stores and emits for one event that was not seen before. */
 export interface Recording {
   tenant: string;
@@ -187,9 +141,6 @@ export interface Recording {
   properties: Record<string, unknown> | null;
   /** a click to remember for attribution (valid clicks only) */
   click?: { clickId: string; influencerId: string | null };
-  /** the activity window to count in, when occurredAt is believed */
-  window?: { start: string; end: string };
-  rollup?: RollupIncrement;
   recorded: TrackingEventRecorded;
 }
 
@@ -213,9 +164,6 @@ export function decideRecording(event: RecordTrackingEvent, facts: RecordingFact
   // Refunds carry the refunded conversion's value, so revenue can be netted.
   const refunded = event.type === 'refund' && valid ? facts.conversionOfOrder : undefined;
   const value = refunded?.valueMinor != null && refunded.currency ? { amountMinor: refunded.valueMinor, currency: refunded.currency } : event.type === 'refund' ? null : event.value;
-  const timeBelieved = !reasons.includes('INVALID_OCCURRED_AT') && !reasons.includes('OCCURRED_AT_OUT_OF_WINDOW');
-  // A write into someone else's campaign counts nowhere in that campaign.
-  const counted = !reasons.includes('NOT_OWNER') && !reasons.includes('UNKNOWN_CAMPAIGN');
   return {
     tenant,
     reasons,
@@ -223,14 +171,107 @@ export function decideRecording(event: RecordTrackingEvent, facts: RecordingFact
     duplicate,
     properties: parseProperties(event.properties).properties,
     click: event.type === 'click' && valid && !repeatedClick ? { clickId: clickId!, influencerId } : undefined,
-    window: timeBelieved ? activityWindowOf(event.occurredAt) : undefined,
-    rollup: counted
-      ? rollupIncrement({ type: event.type, name: event.name, influencerId, countedAt: timeBelieved ? event.occurredAt : event.receivedAt, valid, duplicate, valueMinor: value?.amountMinor ?? null })
-      : undefined,
     recorded: {
       eventId: event.eventId, type: event.type, campaignId: event.campaignId, influencerId, attribution, clickId, visitorId: event.visitorId, userId: event.userId,
       occurredAt: event.occurredAt, value, orderId: event.orderId, name: event.name, properties: event.properties, valid, reasons, duplicate,
       refundedEventId: refunded?.eventId ?? null, brandId: tenant === '' ? null : tenant,
     },
   };
+}
+
+/** What the handler looked up for a whole batch before deciding it. */
+export interface BatchFacts {
+  campaigns: Map<string, CampaignReplica>;
+  /** `seenKey(tenant, campaignId, eventId)` of events already stored */
+  seen: Set<string>;
+  /**
+   * Per item (by index), what the database holds about its order, click id and earlier clicks;
+   * looked up only for clicks, conversions and refunds written by the campaign's owner.
+   */
+  stored: Map<number, Omit<RecordingFacts, 'campaign' | 'seen'>>;
+}
+
+export const seenKey = (tenant: string, campaignId: string, eventId: string): string => `${tenant}\u0000${campaignId}\u0000${eventId}`;
+
+/** One stored row per recorded event, with the decision that made it. */
+export interface BatchRow {
+  event: RecordTrackingEvent;
+  recording: Recording;
+}
+
+export interface BatchDecision {
+  rows: BatchRow[];
+  recorded: RecordedItem[];
+  ignored: IgnoredItem[];
+}
+
+interface StoredClick { influencerId: string | null; occurredAt: string }
+
+/** Latest click at or before `at`, among those given (optionally on one influencer's link). */
+function latestClick(clicks: StoredClick[] | undefined, at: string, influencerId?: string | null): StoredClick | undefined {
+  let best: StoredClick | undefined;
+  for (const c of clicks ?? []) {
+    if (c.occurredAt > at || (influencerId !== undefined && c.influencerId !== influencerId)) continue;
+    if (!best || c.occurredAt > best.occurredAt) best = c;
+  }
+  return best;
+}
+
+const later = <T extends { occurredAt: string }>(a: T | undefined, b: T | undefined): T | undefined => (!a ? b : !b ? a : a.occurredAt >= b.occurredAt ? a : b);
+
+/**
+ * Decides a batch in order: each event sees what the database held before the batch, plus every
+ * event of the batch before it (an event id repeated, a click then its conversion, an order
+ * converted then refunded). Items must already be storable (see `storable`); `reasonsOf` holds the
+ * text reasons `storable` found, by index, and `newId` makes click ids for clicks that came without one.
+ */
+export function decideBatch(items: TrackingEventItem[], facts: BatchFacts, newId: () => string, reasonsOf: Map<number, string[]> = new Map()): BatchDecision {
+  const seen = new Set<string>();
+  const conversions = new Map<string, NonNullable<RecordingFacts['conversionOfOrder']>>();
+  const refunds = new Set<string>();
+  const clickInfluencers = new Map<string, string | null>();
+  const clicksByVisitor = new Map<string, StoredClick[]>();
+  const decision: BatchDecision = { rows: [], recorded: [], ignored: [] };
+
+  items.forEach((item, index) => {
+    const e = item.event;
+    const campaign = facts.campaigns.get(e.campaignId);
+    const tenant = tenantOf(e, campaign);
+    const key = seenKey(tenant, e.campaignId, e.eventId);
+    if (facts.seen.has(key) || seen.has(key)) {
+      decision.ignored.push({ correlationId: item.correlationId, event: { eventId: e.eventId, campaignId: e.campaignId, reason: 'DUPLICATE_EVENT_ID' } });
+      return;
+    }
+    seen.add(key);
+    const stored = facts.stored.get(index);
+    const owned = campaign !== undefined && tenant === campaign.brandId;
+    const order = `${e.campaignId}\u0000${e.orderId ?? ''}`;
+    const visitor = `${e.campaignId}\u0000${e.visitorId}`;
+    const inBatch = clicksByVisitor.get(visitor);
+    const recordingFacts: RecordingFacts = owned
+      ? {
+          campaign, seen: false,
+          conversionOfOrder: stored?.conversionOfOrder ?? (e.orderId ? conversions.get(order) : undefined),
+          orderRefunded: (stored?.orderRefunded ?? false) || (e.orderId !== null && refunds.has(order)),
+          clickInfluencer: e.clickId && e.type !== 'click'
+            ? (stored?.clickInfluencer !== undefined ? stored.clickInfluencer : clickInfluencers.get(`${e.campaignId}\u0000${e.clickId}`))
+            : undefined,
+          lastClick: e.type === 'conversion' ? later(stored?.lastClick, latestClick(inBatch, e.occurredAt)) : undefined,
+          previousClickOnLink: e.type === 'click' ? later(stored?.previousClickOnLink, latestClick(inBatch, e.occurredAt, e.influencerId ?? null)) : undefined,
+        }
+      : { campaign, seen: false, orderRefunded: false };
+    const recording = decideRecording(e, recordingFacts, newId(), reasonsOf.get(index) ?? []);
+    const out = recording.recorded;
+    if (owned && recording.valid && !recording.duplicate && e.orderId) {
+      if (e.type === 'conversion') conversions.set(order, { eventId: e.eventId, influencerId: out.influencerId, valueMinor: out.value?.amountMinor ?? null, currency: out.value?.currency ?? null });
+      if (e.type === 'refund') refunds.add(order);
+    }
+    if (recording.click) {
+      clickInfluencers.set(`${e.campaignId}\u0000${recording.click.clickId}`, recording.click.influencerId);
+      clicksByVisitor.set(visitor, [...(inBatch ?? []), { influencerId: recording.click.influencerId, occurredAt: e.occurredAt }]);
+    }
+    decision.rows.push({ event: e, recording });
+    decision.recorded.push({ correlationId: item.correlationId, event: out });
+  });
+  return decision;
 }

@@ -5,7 +5,7 @@ import type { HandlerMap } from '@beacon/messaging';
 import type { RecordTrackingEvent } from '@beacon/contracts';
 import type { Database } from '../src/db.js';
 import { migrations } from '../src/migrations.js';
-import { recomputeWindow, trackingService } from '../src/service.js';
+import { trackingService } from '../src/service.js';
 
 let db: Kysely<Database>;
 let handlers: HandlerMap<Database>;
@@ -26,47 +26,89 @@ const event = (over: Partial<RecordTrackingEvent>): RecordTrackingEvent => ({
   occurredAt: '2026-03-01T10:00:00.000Z', value: null, orderId: null, name: null, properties: '{}', userAgent: null, ip: null, referrer: null,
   receivedAt: '2026-03-01T10:00:01.000Z', writerBrandId: null, ...over,
 });
-const recorded = (emitted: Array<{ type: string; value: unknown }>) => emitted.find((e) => e.type === 'tracking.TrackingEventRecorded')?.value as Record<string, unknown>;
+type Batch = { recorded: Array<{ correlationId: string; event: Record<string, unknown> }>; ignored: Array<{ correlationId: string; event: Record<string, unknown> }> };
+const batchOf = (emitted: Array<{ type: string; value: unknown }>) => {
+  expect(emitted.map((e) => e.type)).toEqual(['tracking.TrackingEventsRecorded']);
+  return emitted[0]!.value as Batch;
+};
+/** Delivers one command batch holding the events (each in its own flow) and returns what it recorded and ignored. */
+const send = async (...events: RecordTrackingEvent[]) =>
+  batchOf(await deliver(db, handlers, 'tracking.RecordTrackingEvents', { items: events.map((event, i) => ({ correlationId: `flow-${i}`, event })) }));
+/** One event, alone in its batch: what was recorded for it. */
+const record = async (e: RecordTrackingEvent) => (await send(e)).recorded[0]?.event;
 
 describe('recording tracking events on real PostgreSQL', () => {
-  it('stores a repeated eventId once and answers TrackingEventIgnored', async () => {
+  it('stores a repeated eventId once, whether it repeats in a later batch or in the same one, and reports it ignored in its flow', async () => {
     const e = event({});
-    await deliver(db, handlers, 'tracking.RecordTrackingEvent', e);
-    const again = await deliver(db, handlers, 'tracking.RecordTrackingEvent', e);
-    expect(again.map((x) => x.type)).toEqual(['tracking.TrackingEventIgnored']);
-    expect(await db.selectFrom('tracking_events').select('event_id').where('event_id', '=', e.eventId).execute()).toHaveLength(1);
+    await send(e);
+    const again = await send(e);
+    expect(again.recorded).toEqual([]);
+    expect(again.ignored).toEqual([{ correlationId: 'flow-0', event: { eventId: e.eventId, campaignId, reason: 'DUPLICATE_EVENT_ID' } }]);
+    const twice = event({});
+    const same = await send(twice, event({}), twice);
+    expect(same.recorded.map((r) => r.correlationId)).toEqual(['flow-0', 'flow-1']);
+    expect(same.ignored.map((r) => r.correlationId)).toEqual(['flow-2']);
+    expect(await db.selectFrom('tracking_events').select('event_id').where('event_id', 'in', [e.eventId, twice.eventId]).execute()).toHaveLength(2);
+  });
+
+  it('takes a single-event command of an earlier release as a batch of one, in the message\'s own flow', async () => {
+    const e = event({});
+    const emitted = await deliver(db, handlers, 'tracking.RecordTrackingEvent', e);
+    expect(batchOf(emitted).recorded.map((r) => r.event.eventId)).toEqual([e.eventId]);
+  });
+
+  it('within one batch, a click attributes the conversion after it and an order converted then refunded nets out', async () => {
+    const visitorId = `v-${randomUUID()}`;
+    const orderId = `o-${randomUUID()}`;
+    const value = { amountMinor: 4000n, currency: 'USD' };
+    const batch = await send(
+      event({ type: 'click', influencerId: 'inf-b', visitorId, occurredAt: '2026-03-01T09:00:00.000Z' }),
+      event({ type: 'conversion', visitorId, value, orderId, occurredAt: '2026-03-01T09:30:00.000Z' }),
+      event({ type: 'conversion', visitorId, value, orderId, occurredAt: '2026-03-01T09:31:00.000Z' }),
+      event({ type: 'refund', orderId }),
+      event({ type: 'refund', orderId }),
+    );
+    expect(batch.recorded.map((r) => r.event)).toMatchObject([
+      { type: 'click', valid: true },
+      { type: 'conversion', valid: true, duplicate: false, influencerId: 'inf-b', attribution: 'last_click' },
+      { type: 'conversion', valid: true, duplicate: true },
+      { type: 'refund', valid: true, influencerId: 'inf-b', value },
+      { type: 'refund', valid: false, reasons: ['ALREADY_REFUNDED'] },
+    ]);
+    const stored = await db.selectFrom('tracking_events').select(['type', 'valid', 'duplicate', 'value_minor']).where('order_id', '=', orderId).orderBy('received_at').execute();
+    expect(stored).toHaveLength(4);
   });
 
   it('flags a second conversion of the same order as duplicate and attributes by last click within the window only', async () => {
-    await deliver(db, handlers, 'tracking.RecordTrackingEvent', event({ type: 'click', influencerId: 'inf-old', visitorId: 'v-9', occurredAt: '2026-01-01T09:00:00.000Z' }));
-    await deliver(db, handlers, 'tracking.RecordTrackingEvent', event({ type: 'click', influencerId: 'inf-7', visitorId: 'v-7', occurredAt: '2026-02-20T09:00:00.000Z' }));
+    await send(event({ type: 'click', influencerId: 'inf-old', visitorId: 'v-9', occurredAt: '2026-01-01T09:00:00.000Z' }));
+    await send(event({ type: 'click', influencerId: 'inf-7', visitorId: 'v-7', occurredAt: '2026-02-20T09:00:00.000Z' }));
     const value = { amountMinor: 5000n, currency: 'USD' };
-    const first = recorded(await deliver(db, handlers, 'tracking.RecordTrackingEvent', event({ type: 'conversion', visitorId: 'v-7', value, orderId: 'o-7' })));
-    const second = recorded(await deliver(db, handlers, 'tracking.RecordTrackingEvent', event({ type: 'conversion', visitorId: 'v-7', value, orderId: 'o-7' })));
-    const stale = recorded(await deliver(db, handlers, 'tracking.RecordTrackingEvent', event({ type: 'conversion', visitorId: 'v-9', value, orderId: 'o-9' })));
+    const first = await record(event({ type: 'conversion', visitorId: 'v-7', value, orderId: 'o-7' }));
+    const second = await record(event({ type: 'conversion', visitorId: 'v-7', value, orderId: 'o-7' }));
+    const stale = await record(event({ type: 'conversion', visitorId: 'v-9', value, orderId: 'o-9' }));
     expect(first).toMatchObject({ valid: true, duplicate: false, influencerId: 'inf-7', attribution: 'last_click' });
     expect(second).toMatchObject({ valid: true, duplicate: true });
     expect(stale).toMatchObject({ influencerId: null, attribution: 'none' }); // the click was 59 days earlier, the window 30
   });
 
-  it("stores an owner's invalid event with its reasons and counts it as invalid in the campaign's rollups", async () => {
-    const e = recorded(await deliver(db, handlers, 'tracking.RecordTrackingEvent', event({ type: 'custom', name: 'odd', properties: '"x"' })));
+  it("stores an owner's invalid event with its reasons", async () => {
+    const e = await record(event({ type: 'custom', name: 'odd', properties: '"x"' }));
     expect(e).toMatchObject({ valid: false, reasons: ['MALFORMED_PROPERTIES'], brandId: 'b-1' });
-    const rollup = await db.selectFrom('rollups').selectAll().where('campaign_id', '=', campaignId).where('name', '=', 'custom:odd').executeTakeFirstOrThrow();
-    expect(rollup).toMatchObject({ count: 1n, valid: 0n, invalid: 1n });
+    const row = await db.selectFrom('tracking_events').select(['valid', 'reasons', 'properties']).where('event_id', '=', e!.eventId as string).executeTakeFirstOrThrow();
+    expect(row).toEqual({ valid: false, reasons: ['MALFORMED_PROPERTIES'], properties: null });
   });
 
-  it('stores an event for an unknown campaign for its sender only and counts it nowhere', async () => {
-    const e = recorded(await deliver(db, handlers, 'tracking.RecordTrackingEvent', event({ campaignId: 'no-such-campaign', writerBrandId: 'b-9' })));
+  it('stores an event for an unknown campaign for its sender only', async () => {
+    const e = await record(event({ campaignId: 'no-such-campaign', writerBrandId: 'b-9' }));
     expect(e).toMatchObject({ valid: false, reasons: ['UNKNOWN_CAMPAIGN'], brandId: 'b-9' });
-    expect(await db.selectFrom('rollups').selectAll().where('campaign_id', '=', 'no-such-campaign').execute()).toEqual([]);
+    expect(await db.selectFrom('tracking_events').select('tenant').where('campaign_id', '=', 'no-such-campaign').execute()).toEqual([{ tenant: 'b-9' }]);
   });
 
   it("keeps another brand's conversion invalid (NOT_OWNER), and its event id does not swallow the owner's", async () => {
     const shared = `order-${randomUUID()}`;
     const value = { amountMinor: 9900n, currency: 'USD' };
-    const intruder = recorded(await deliver(db, handlers, 'tracking.RecordTrackingEvent', event({ eventId: shared, type: 'conversion', value, orderId: shared, influencerId: 'inf-x', writerBrandId: 'b-2' })));
-    const owner = recorded(await deliver(db, handlers, 'tracking.RecordTrackingEvent', event({ eventId: shared, type: 'conversion', value, orderId: shared, influencerId: 'inf-1', writerBrandId: 'b-1' })));
+    const intruder = await record(event({ eventId: shared, type: 'conversion', value, orderId: shared, influencerId: 'inf-x', writerBrandId: 'b-2' }));
+    const owner = await record(event({ eventId: shared, type: 'conversion', value, orderId: shared, influencerId: 'inf-1', writerBrandId: 'b-1' }));
     expect(intruder).toMatchObject({ valid: false, reasons: ['NOT_OWNER'], brandId: 'b-2' });
     expect(owner).toMatchObject({ valid: true, duplicate: false, brandId: 'b-1' });
     expect(await db.selectFrom('tracking_events').select('tenant').where('event_id', '=', shared).orderBy('tenant').execute()).toEqual([{ tenant: 'b-1' }, { tenant: 'b-2' }]);
@@ -79,38 +121,24 @@ describe('recording tracking events on real PostgreSQL', () => {
       visibility: 'open', attributionWindowDays: 30, holdingPeriodDays: 0, invitedInfluencerIds: [], status: 'active',
     });
     const clickId = `click-${randomUUID()}`;
-    await deliver(db, handlers, 'tracking.RecordTrackingEvent', event({ campaignId: other, type: 'click', clickId, influencerId: 'inf-of-b2', writerBrandId: 'b-2', visitorId: 'v-other' }));
-    const conversion = recorded(await deliver(db, handlers, 'tracking.RecordTrackingEvent', event({ type: 'conversion', clickId, value: { amountMinor: 100n, currency: 'USD' }, orderId: `o-${randomUUID()}`, visitorId: 'v-mine' })));
+    await send(event({ campaignId: other, type: 'click', clickId, influencerId: 'inf-of-b2', writerBrandId: 'b-2', visitorId: 'v-other' }));
+    const conversion = await record(event({ type: 'conversion', clickId, value: { amountMinor: 100n, currency: 'USD' }, orderId: `o-${randomUUID()}`, visitorId: 'v-mine' }));
     expect(conversion).toMatchObject({ valid: true, influencerId: null, attribution: 'none' });
   });
 
   it('accepts one refund per order; a second is stored invalid ALREADY_REFUNDED', async () => {
     const orderId = `o-${randomUUID()}`;
-    await deliver(db, handlers, 'tracking.RecordTrackingEvent', event({ type: 'conversion', value: { amountMinor: 5000n, currency: 'USD' }, orderId, influencerId: 'inf-1' }));
-    const first = recorded(await deliver(db, handlers, 'tracking.RecordTrackingEvent', event({ type: 'refund', orderId })));
-    const second = recorded(await deliver(db, handlers, 'tracking.RecordTrackingEvent', event({ type: 'refund', orderId })));
+    await send(event({ type: 'conversion', value: { amountMinor: 5000n, currency: 'USD' }, orderId, influencerId: 'inf-1' }));
+    const first = await record(event({ type: 'refund', orderId }));
+    const second = await record(event({ type: 'refund', orderId }));
     expect(first).toMatchObject({ valid: true, value: { amountMinor: 5000n, currency: 'USD' } });
     expect(second).toMatchObject({ valid: false, reasons: ['ALREADY_REFUNDED'] });
   });
 
   it('stores text and times the database cannot take as invalid events instead of failing', async () => {
-    const nul = recorded(await deliver(db, handlers, 'tracking.RecordTrackingEvent', event({ visitorId: 'v\u0000nul', properties: '{"k":"\\u0000"}' })));
-    const far = recorded(await deliver(db, handlers, 'tracking.RecordTrackingEvent', event({ occurredAt: '+275760-09-13T00:00:00.000Z' })));
+    const nul = await record(event({ visitorId: 'v\u0000nul', properties: '{"k":"\\u0000"}' }));
+    const far = await record(event({ occurredAt: '+275760-09-13T00:00:00.000Z' }));
     expect(nul).toMatchObject({ valid: false, reasons: ['MALFORMED_PROPERTIES', 'INVALID_TEXT'], visitorId: 'vnul' });
     expect(far).toMatchObject({ valid: false, reasons: ['OCCURRED_AT_OUT_OF_WINDOW'] });
-  });
-
-  it('recomputes an activity window to the same row the increments built', async () => {
-    const subject = `v-${randomUUID()}`;
-    for (const [type, at] of [['impression', '2026-03-02T00:10:00.000Z'], ['click', '2026-03-02T03:59:59.000Z'], ['impression', '2026-03-02T04:00:00.000Z']] as const) {
-      await deliver(db, handlers, 'tracking.RecordTrackingEvent', event({ type, visitorId: subject, occurredAt: at, receivedAt: at }));
-    }
-    const before = await db.selectFrom('activity_windows').selectAll().where('subject', '=', subject).orderBy('window_start').execute();
-    expect(before.map((w) => [w.window_start, w.events, w.by_type])).toEqual([
-      ['2026-03-02T00:00:00.000Z', 2, { click: 1, impression: 1 }],
-      ['2026-03-02T04:00:00.000Z', 1, { impression: 1 }],
-    ]);
-    await db.transaction().execute((trx) => recomputeWindow(trx, 'b-1', subject, { start: '2026-03-02T00:00:00.000Z', end: '2026-03-02T04:00:00.000Z' }));
-    expect(await db.selectFrom('activity_windows').selectAll().where('subject', '=', subject).orderBy('window_start').execute()).toEqual(before);
   });
 });

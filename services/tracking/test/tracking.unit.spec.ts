@@ -1,6 +1,6 @@
 import type { RecordTrackingEvent } from '@beacon/contracts';
 import {
-  activityRow, attribute, decideRecording, parseProperties, rollupIncrement, storable, tenantOf, validate, windowOf, type RecordingFacts,
+  attribute, decideBatch, decideRecording, parseProperties, seenKey, storable, tenantOf, validate, type BatchFacts, type RecordingFacts,
 } from '../src/tracking.js';
 
 const campaign = { id: 'c-1', brandId: 'b-1', currency: 'USD', attributionWindowDays: 30 };
@@ -57,7 +57,7 @@ describe('text the database cannot store', () => {
 describe('recording decisions', () => {
   it("a write into another brand's campaign is stored for its sender and counted nowhere in that campaign", () => {
     const r = decideRecording(event({ writerBrandId: 'b-2' }), known(), 'new-click');
-    expect(r).toMatchObject({ tenant: 'b-2', valid: false, reasons: ['NOT_OWNER'], rollup: undefined });
+    expect(r).toMatchObject({ tenant: 'b-2', valid: false, reasons: ['NOT_OWNER'] });
     expect(r.recorded.brandId).toBe('b-2');
   });
   it('a second click by the same visitor on the same link within 30 minutes is stored, flagged duplicate, and remembers no click', () => {
@@ -70,11 +70,6 @@ describe('recording decisions', () => {
   it('a refund carries the refunded conversion, its value and influencer', () => {
     const r = decideRecording(event({ type: 'refund', value: null }), known({ conversionOfOrder: order }), 'x');
     expect(r.recorded).toMatchObject({ valid: true, refundedEventId: 'conv-1', influencerId: 'inf-1', value: { amountMinor: 10000n, currency: 'USD' } });
-  });
-  it('an event whose time is not believed counts on the day it was received and in no activity window', () => {
-    const r = decideRecording(event({ occurredAt: '2020-01-01T00:00:00.000Z' }), known(), 'x');
-    expect(r.window).toBeUndefined();
-    expect(r.rollup).toMatchObject({ day: '2026-01-31', invalid: 1 });
   });
 });
 
@@ -92,24 +87,56 @@ describe('attribution: explicit → click id → last click within the window �
   });
 });
 
-describe('4-hour activity windows', () => {
-  it('puts 03:59 in 00:00–04:00 and 04:00 in 04:00–08:00 (UTC)', () => {
-    expect(windowOf('2026-01-01T03:59:59Z')).toEqual({ start: '2026-01-01T00:00:00.000Z', end: '2026-01-01T04:00:00.000Z' });
-    expect(windowOf('2026-01-01T04:00:00Z').start).toBe('2026-01-01T04:00:00.000Z');
-  });
-  it('recomputing a window from the same events gives the same row', () => {
-    const w = windowOf('2026-01-01T05:00:00Z');
-    const events = [{ type: 'click' }, { type: 'impression' }, { type: 'click' }];
-    expect(activityRow('v-1', w, events)).toEqual(activityRow('v-1', w, [...events].reverse()));
-    expect(activityRow('v-1', w, events)).toMatchObject({ events: 3, byType: { click: 2, impression: 1 } });
-  });
-});
 
-describe('rollups', () => {
-  it('counts a duplicate conversion but adds no revenue; an invalid one counts as invalid', () => {
-    const base = { type: 'conversion', name: null, influencerId: 'inf-1', countedAt: '2026-01-31T12:00:00Z', valueMinor: 10000n };
-    expect(rollupIncrement({ ...base, valid: true, duplicate: false })).toMatchObject({ day: '2026-01-31', name: 'conversion', valid: 1, revenueMinor: 10000n });
-    expect(rollupIncrement({ ...base, valid: true, duplicate: true })).toMatchObject({ valid: 1, revenueMinor: 0n });
-    expect(rollupIncrement({ ...base, valid: false, duplicate: false })).toMatchObject({ invalid: 1, revenueMinor: 0n });
+
+describe('a batch, decided in order', () => {
+  const facts = (over: Partial<BatchFacts> = {}): BatchFacts => ({ campaigns: new Map([['c-1', campaign]]), seen: new Set(), stored: new Map(), ...over });
+  let n = 0;
+  const ids = () => `new-${++n}`;
+  const item = (over: Partial<RecordTrackingEvent>, correlationId = 'flow-1') => ({ correlationId, event: event({ eventId: `e-${++n}`, ...over }) });
+
+  it('given an event id stored before and one repeated within the batch, when decided, then both repeats are ignored in their own flows', () => {
+    const stored = item({ type: 'impression', value: null, orderId: null }, 'flow-a');
+    const twice = item({ type: 'impression', value: null, orderId: null }, 'flow-b');
+    const d = decideBatch([stored, twice, { ...twice, correlationId: 'flow-c' }], facts({ seen: new Set([seenKey('b-1', 'c-1', stored.event.eventId)]) }), ids);
+    expect(d.rows.map((r) => r.event.eventId)).toEqual([twice.event.eventId]);
+    expect(d.ignored).toEqual([
+      { correlationId: 'flow-a', event: { eventId: stored.event.eventId, campaignId: 'c-1', reason: 'DUPLICATE_EVENT_ID' } },
+      { correlationId: 'flow-c', event: { eventId: twice.event.eventId, campaignId: 'c-1', reason: 'DUPLICATE_EVENT_ID' } },
+    ]);
+  });
+
+  it('given a click and then a conversion of the same visitor in one batch, then the conversion is attributed to the click by last click and by click id', () => {
+    const click = item({ type: 'click', value: null, orderId: null, influencerId: 'inf-9', clickId: 'k-1', occurredAt: '2026-01-31T11:00:00Z' });
+    const byVisitor = item({ type: 'conversion', orderId: 'o-a' });
+    const byClickId = item({ type: 'conversion', orderId: 'o-b', visitorId: 'someone-else', clickId: 'k-1' });
+    const d = decideBatch([click, byVisitor, byClickId], facts(), ids);
+    expect(d.recorded.map((r) => [r.event.influencerId, r.event.attribution])).toEqual([['inf-9', 'explicit'], ['inf-9', 'last_click'], ['inf-9', 'click_id']]);
+  });
+
+  it('given the same order converted twice and refunded twice in one batch, then one earning conversion, one duplicate, one refund and ALREADY_REFUNDED', () => {
+    const d = decideBatch([item({ orderId: 'o-1', influencerId: 'inf-1' }), item({ orderId: 'o-1' }), item({ type: 'refund', value: null }), item({ type: 'refund', value: null })], facts(), ids);
+    expect(d.recorded.map((r) => [r.event.type, r.event.valid, r.event.duplicate, r.event.reasons])).toEqual([
+      ['conversion', true, false, []], ['conversion', true, true, []], ['refund', true, false, []], ['refund', false, false, ['ALREADY_REFUNDED']],
+    ]);
+    expect(d.recorded[2]!.event).toMatchObject({ refundedEventId: d.recorded[0]!.event.eventId, influencerId: 'inf-1', value: { amountMinor: 10000n, currency: 'USD' } });
+  });
+
+  it('given a conversion the database already holds for the order, then the batch\'s conversion of it is the duplicate', () => {
+    const d = decideBatch([item({ orderId: 'o-1' })], facts({ stored: new Map([[0, { orderRefunded: false, conversionOfOrder: order }]]) }), ids);
+    expect(d.recorded[0]!.event).toMatchObject({ valid: true, duplicate: true });
+  });
+
+  it("given another brand's write in the batch, then it is NOT_OWNER and teaches the owner's events nothing", () => {
+    const intruderClick = item({ type: 'click', value: null, orderId: null, influencerId: 'inf-x', clickId: 'k-x', writerBrandId: 'b-2' });
+    const conversion = item({ type: 'conversion', orderId: 'o-z', clickId: 'k-x', writerBrandId: 'b-1' });
+    const d = decideBatch([intruderClick, conversion], facts(), ids);
+    expect(d.recorded[0]!.event).toMatchObject({ valid: false, reasons: ['NOT_OWNER'], brandId: 'b-2' });
+    expect(d.recorded[1]!.event).toMatchObject({ valid: true, influencerId: null, attribution: 'none' });
+  });
+
+  it('given text the database cannot store, then the reason found by storable is kept for that item only', () => {
+    const d = decideBatch([item({ type: 'impression', value: null, orderId: null }), item({ type: 'impression', value: null, orderId: null })], facts(), ids, new Map([[1, ['INVALID_TEXT']]]));
+    expect(d.recorded.map((r) => r.event.reasons)).toEqual([[], ['INVALID_TEXT']]);
   });
 });

@@ -1,0 +1,111 @@
+/**
+ * The tracking read model, fed by batches: the events, and the figures the BFF alone keeps (daily
+ * stats per campaign and influencer, visitors' 4-hour activity windows). A batch is projected with a
+ * handful of set-based statements whatever its size; its figures are summed in memory first.
+ */
+import { sql } from 'kysely';
+import { activityWindowOf } from '@beacon/domain';
+import type { IgnoredItem, RecordedItem, TrackingEventRecorded } from '@beacon/contracts';
+import type { HandlerContext } from '@beacon/messaging';
+import type { Database } from './db.js';
+import { settleTrackingItems } from './operations.js';
+
+export type StatColumn = 'impressions' | 'clicks' | 'conversions' | 'invalid_events' | 'revenue_minor';
+const STAT_COLUMNS: StatColumn[] = ['impressions', 'clicks', 'conversions', 'invalid_events', 'revenue_minor'];
+
+export interface Figures {
+  /** per `campaign\0influencer\0day`: what the events add to each column */
+  stats: Map<string, Record<StatColumn, bigint>>;
+  /** per `brand\0subject\0windowStart\0type`: events in that window */
+  activity: Map<string, bigint>;
+}
+
+const timeBelieved = (e: TrackingEventRecorded) => !e.reasons.includes('INVALID_OCCURRED_AT') && !e.reasons.includes('OCCURRED_AT_OUT_OF_WINDOW');
+
+/**
+ * What newly stored events add to the figures. A write the campaign's owner did not make counts
+ * nowhere in the campaign (only in its sender's own activity); an event whose time is not believed
+ * counts on the day it was recorded and in no activity window.
+ */
+export function figuresOf(events: TrackingEventRecorded[], recordedAt: string): Figures {
+  const figures: Figures = { stats: new Map(), activity: new Map() };
+  const add = (e: TrackingEventRecorded, column: StatColumn, by: bigint) => {
+    const day = (timeBelieved(e) ? e.occurredAt : recordedAt).slice(0, 10);
+    const key = `${e.campaignId}\u0000${e.influencerId ?? ''}\u0000${day}`;
+    const row = figures.stats.get(key) ?? { impressions: 0n, clicks: 0n, conversions: 0n, invalid_events: 0n, revenue_minor: 0n };
+    row[column] += by;
+    figures.stats.set(key, row);
+  };
+  for (const e of events) {
+    if (timeBelieved(e)) {
+      const key = `${e.brandId ?? ''}\u0000${e.userId ?? e.visitorId}\u0000${activityWindowOf(e.occurredAt).start}\u0000${e.type}`;
+      figures.activity.set(key, (figures.activity.get(key) ?? 0n) + 1n);
+    }
+    if (e.reasons.includes('NOT_OWNER') || e.reasons.includes('UNKNOWN_CAMPAIGN')) continue;
+    if (!e.valid) add(e, 'invalid_events', 1n);
+    else if (e.type === 'impression') add(e, 'impressions', 1n);
+    else if (e.type === 'click' && !e.duplicate) add(e, 'clicks', 1n);
+    else if (e.type === 'conversion' && !e.duplicate) {
+      add(e, 'conversions', 1n);
+      add(e, 'revenue_minor', e.value?.amountMinor ?? 0n);
+    } else if (e.type === 'refund') add(e, 'revenue_minor', -(e.value?.amountMinor ?? 0n));
+  }
+  return figures;
+}
+
+type Ctx = HandlerContext<Database, unknown>;
+
+/** Upserts the figures; rows in key order, so concurrent batches lock them in the same order and never deadlock. */
+async function addFigures(ctx: Ctx, figures: Figures): Promise<void> {
+  const stats = [...figures.stats].sort(([a], [b]) => (a < b ? -1 : 1));
+  if (stats.length > 0) {
+    const parts = stats.map(([key]) => key.split('\u0000'));
+    const column = (c: StatColumn) => stats.map(([, row]) => row[c].toString());
+    await sql`INSERT INTO rm_stats (campaign_id, influencer_id, day, impressions, clicks, conversions, invalid_events, revenue_minor)
+      SELECT * FROM unnest(${parts.map((p) => p[0])}::text[], ${parts.map((p) => p[1])}::text[], ${parts.map((p) => p[2])}::text[],
+        ${column('impressions')}::bigint[], ${column('clicks')}::bigint[], ${column('conversions')}::bigint[], ${column('invalid_events')}::bigint[], ${column('revenue_minor')}::bigint[])
+      ON CONFLICT (campaign_id, influencer_id, day) DO UPDATE SET ${sql.join(STAT_COLUMNS.map((c) => sql`${sql.ref(c)} = rm_stats.${sql.ref(c)} + EXCLUDED.${sql.ref(c)}`))}`.execute(ctx.trx);
+  }
+  const activity = [...figures.activity].sort(([a], [b]) => (a < b ? -1 : 1));
+  if (activity.length > 0) {
+    const parts = activity.map(([key]) => key.split('\u0000'));
+    await sql`INSERT INTO rm_activity (brand_id, subject, window_start, type, count)
+      SELECT * FROM unnest(${parts.map((p) => p[0])}::text[], ${parts.map((p) => p[1])}::text[], ${parts.map((p) => p[2])}::text[], ${parts.map((p) => p[3])}::text[],
+        ${activity.map(([, n]) => n.toString())}::bigint[])
+      ON CONFLICT (brand_id, subject, window_start, type) DO UPDATE SET count = rm_activity.count + EXCLUDED.count`.execute(ctx.trx);
+  }
+}
+
+/** Stores a batch's events (each once per campaign and tenant), counts what is new, and settles the flows it belongs to. */
+export async function projectTrackingBatch(ctx: Ctx, recorded: RecordedItem[], ignored: IgnoredItem[]): Promise<void> {
+  const { envelope } = ctx;
+  if (recorded.length > 0) {
+    const col = <T>(f: (e: TrackingEventRecorded, item: RecordedItem) => T) => recorded.map((item) => f(item.event, item));
+    const inserted = await sql<{ campaign_id: string; brand_id: string; event_id: string }>`INSERT INTO rm_tracking_events (event_id, campaign_id, brand_id, type,
+        influencer_id, attribution, click_id, visitor_id, user_id, occurred_at, value_minor, currency, order_id, name, valid, reasons, duplicate,
+        correlation_id, command_message_id, recorded_message_id, recorded_at)
+      SELECT event_id, campaign_id, brand_id, type, influencer_id, attribution, click_id, visitor_id, user_id, occurred_at, value_minor, currency, order_id, name,
+        valid, reasons::text[], duplicate, correlation_id, ${envelope.causationId}, ${envelope.messageId}, ${envelope.occurredAt}
+      FROM unnest(${col((e) => e.eventId)}::text[], ${col((e) => e.campaignId)}::text[], ${col((e) => e.brandId ?? '')}::text[], ${col((e) => e.type)}::text[],
+        ${col((e) => e.influencerId)}::text[], ${col((e) => e.attribution)}::text[], ${col((e) => e.clickId)}::text[], ${col((e) => e.visitorId)}::text[],
+        ${col((e) => e.userId)}::text[], ${col((e) => e.occurredAt)}::text[], ${col((e) => e.value?.amountMinor.toString() ?? null)}::bigint[],
+        ${col((e) => e.value?.currency ?? null)}::text[], ${col((e) => e.orderId)}::text[], ${col((e) => e.name)}::text[], ${col((e) => e.valid)}::bool[],
+        ${col((e) => JSON.stringify(e.reasons).replace(/^\[/, '{').replace(/\]$/, '}'))}::text[], ${col((e) => e.duplicate)}::bool[],
+        ${col((_, item) => item.correlationId)}::text[])
+      AS t(event_id, campaign_id, brand_id, type, influencer_id, attribution, click_id, visitor_id, user_id, occurred_at, value_minor, currency, order_id, name,
+        valid, reasons, duplicate, correlation_id)
+      ON CONFLICT (campaign_id, brand_id, event_id) DO NOTHING RETURNING campaign_id, brand_id, event_id`.execute(ctx.trx);
+    const isNew = new Set(inserted.rows.map((r) => `${r.campaign_id}\u0000${r.brand_id}\u0000${r.event_id}`));
+    const fresh = recorded.map((i) => i.event).filter((e) => isNew.delete(`${e.campaignId}\u0000${e.brandId ?? ''}\u0000${e.eventId}`));
+    await addFigures(ctx, figuresOf(fresh, envelope.occurredAt));
+  }
+  if (ignored.length > 0) {
+    await ctx.trx.insertInto('rm_ignored_events').values(ignored.map((i) => ({
+      correlation_id: i.correlationId, campaign_id: i.event.campaignId, event_id: i.event.eventId, reason: i.event.reason,
+      command_message_id: envelope.causationId, recorded_message_id: envelope.messageId, recorded_at: envelope.occurredAt,
+    }))).execute();
+  }
+  const counts = new Map<string, number>();
+  for (const { correlationId } of [...recorded, ...ignored]) counts.set(correlationId, (counts.get(correlationId) ?? 0) + 1);
+  await settleTrackingItems(ctx.trx, counts);
+}
