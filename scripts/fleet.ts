@@ -6,7 +6,7 @@
  *   npm run demo             brings the fleet up, replays the demo scenario, stops, exits with its result
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mintDevToken } from '@beacon/bff-service/dev-token';
@@ -69,14 +69,15 @@ export async function startFleet(options: { bffPort?: number; opsPortBase?: numb
   mkdirSync(logDir, { recursive: true });
   const children = new Map<string, ChildProcess>();
   const spawnService = (service: (typeof SERVICES)[number]) => {
-    const log = createWriteStream(join(logDir, `${service.name}.log`), { flags: 'a' });
+    // The service writes its log file itself: piped through this process, a busy runner (a load
+    // generator in the same process) would fill the pipe and stall the service's synchronous log writes.
+    const log = openSync(join(logDir, `${service.name}.log`), 'a');
     const child = spawn(join(root, 'node_modules/.bin/tsx'), [join(root, `services/${service.name}/src/main.ts`)], {
       cwd: root,
       env: { ...process.env, OPS_PORT: String(opsPort(service)), BFF_PORT: String(bffPort) },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', log, log],
     });
-    child.stdout!.pipe(log);
-    child.stderr!.pipe(log);
+    closeSync(log);
     children.set(service.name, child);
     return child;
   };

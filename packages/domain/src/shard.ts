@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 
 /** How many keys tracking batches spread over: the most consumers that can share the stream. */
-export const TRACKING_SHARDS = 16;
+export const TRACKING_SHARDS = 4;
 
 export function trackingShardOf(campaignId: string): string {
   const n = createHash('sha1').update(campaignId).digest().readUInt32BE(0) % TRACKING_SHARDS;

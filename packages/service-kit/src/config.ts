@@ -11,6 +11,8 @@ const BaseEnv = z.object({
   PGHOST: z.string().default('127.0.0.1'),
   PGPORT: z.coerce.number().int().default(5432),
   PGUSER: z.string().default('postgres'),
+  /** connections per service: handlers of several subscriptions and HTTP requests share them */
+  DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
 });
 
 export interface ServiceConfig {
@@ -22,6 +24,7 @@ export interface ServiceConfig {
   busDriver: 'websocket' | 'native' | 'memory';
   logLevel: string;
   opsPort: number;
+  dbPoolSize: number;
 }
 
 /** `<SERVICE>_DATABASE_URL` wins; otherwise beacon_<service> on the local server. */
@@ -50,5 +53,6 @@ export function loadConfig(service: string, defaultOpsPort: number, env: NodeJS.
     busDriver: e.BUS_DRIVER,
     logLevel: e.LOG_LEVEL,
     opsPort: e.OPS_PORT ?? defaultOpsPort,
+    dbPoolSize: e.DB_POOL_SIZE,
   };
 }

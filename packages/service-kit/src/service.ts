@@ -79,7 +79,7 @@ export async function startService<DB extends MessagingTables>(
   const shutdown: Shutdown = createShutdown(logger, 15_000, options.exitOnSignal ?? true);
 
   await ensureDatabase(config.databaseUrl);
-  const { db } = connect<DB>(config.databaseUrl);
+  const { db } = connect<DB>(config.databaseUrl, config.dbPoolSize);
   shutdown.onShutdown('database', () => db.destroy());
   await migrate(db as unknown as Kysely<unknown>, definition.migrations);
 

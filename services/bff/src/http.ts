@@ -19,6 +19,8 @@ declare global {
   namespace Express {
     interface Request {
       correlationId: string;
+      /** the client named the correlation id (it may already name someone else's operation) */
+      clientCorrelationId: boolean;
       caller: Caller;
     }
   }
@@ -28,7 +30,8 @@ const CORRELATION = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export function correlation(req: Request, res: Response, next: NextFunction): void {
   const given = req.header('x-correlation-id');
-  req.correlationId = given && CORRELATION.test(given) ? given : randomUUID();
+  req.clientCorrelationId = Boolean(given && CORRELATION.test(given));
+  req.correlationId = req.clientCorrelationId ? given! : randomUUID();
   res.setHeader('X-Correlation-ID', req.correlationId);
   next();
 }

@@ -1,7 +1,7 @@
 /** The BFF as a service: projections consume every events topic; the HTTP API starts after them. */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { checkReadiness, type ServiceDefinition } from '@beacon/service-kit';
+import { checkReadiness, connect, type ServiceDefinition } from '@beacon/service-kit';
 import { createApp } from './app.js';
 import { authConfigFromEnv, createVerifier, DEV_SECRET } from './auth.js';
 import { createPublisher } from './commands.js';
@@ -34,15 +34,17 @@ export function bffService(options: { port?: number; onListening?: (port: number
       const linkSecret = process.env.LINK_SECRET || `link:${auth.secret}`;
       // Development means the development secret: cookies may then travel over plain HTTP.
       const development = auth.secret === DEV_SECRET && !auth.jwksUrl;
+      // Requests get their own connections: they never wait behind the projections' transactions.
+      const { db: requestDb } = connect<Database>(ctx.config.databaseUrl, Number(process.env.BFF_REQUEST_POOL_SIZE ?? 10));
       const batcher = createTrackingBatcher({
-        bus: ctx.bus, db: ctx.db, codecs: ctx.codecs, tenant: ctx.config.tenant, limits: batchLimitsFromEnv(),
+        bus: ctx.bus, db: requestDb, codecs: ctx.codecs, tenant: ctx.config.tenant, limits: batchLimitsFromEnv(),
         onError: (error) => ctx.logger.warn({ err: (error as Error).message }, 'the broker did not accept a tracking batch'),
       });
       const app = createApp({
-        db: ctx.db,
+        db: requestDb,
         batcher,
         publisher: createPublisher({
-          bus: ctx.bus, db: ctx.db, codecs: ctx.codecs, tenant: ctx.config.tenant,
+          bus: ctx.bus, db: requestDb, codecs: ctx.codecs, tenant: ctx.config.tenant,
           onError: (error) => ctx.logger.warn({ err: (error as Error).message }, 'the broker did not accept a command'),
         }),
         verify: createVerifier(auth),
@@ -69,6 +71,7 @@ export function bffService(options: { port?: number; onListening?: (port: number
           server.closeIdleConnections();
         });
         await batcher.flush();
+        await requestDb.destroy();
       };
     },
   };

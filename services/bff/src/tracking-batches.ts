@@ -4,9 +4,17 @@
  * message. A request is answered only once the broker has acknowledged every message holding one of
  * its events; if any send fails, the request fails (503) and its operation with it.
  *
- * Single-event requests claim their operation here, in bulk: one statement per batch, not per event.
- * Batches of one shard are issued strictly in order, so a campaign's events reach the broker in the
- * order they came in.
+ * A few batches per shard are in flight at a time (`inFlight`): while they all wait for the broker,
+ * the next batch keeps filling, so batches grow with the load (one event when idle, hundreds when
+ * busy) and the per-message cost of every stage downstream shrinks accordingly. A shard's batches
+ * are handed to the producer in order, so a campaign's events reach the broker in the order they
+ * came in. If one send fails while a later one succeeds, the failed batch's requests are answered
+ * 503 and their retry lands after it: order holds between requests a client sends one after the
+ * other (it waits for the 202), never between concurrent ones, which have no order to keep.
+ *
+ * Single-event requests claim their operation here, in bulk: one statement per batch, not per
+ * event. A correlation id the BFF made itself cannot be taken, so its claim runs beside the send;
+ * a batch holding a client's own id is claimed first (the id may have to change).
  */
 import { topicOfMessage, type RecordTrackingEvent, type TrackingEventItem } from '@beacon/contracts';
 import { trackingShardOf } from '@beacon/domain';
@@ -24,9 +32,11 @@ export interface TrackingBatchLimits {
   maxItems: number;
   /** most bytes (estimated before encoding) in one message: well under the WebSocket frame limit */
   maxBytes: number;
+  /** batches of one shard awaiting the broker's ack at once */
+  inFlight: number;
 }
 
-export const DEFAULT_BATCH_LIMITS: TrackingBatchLimits = { lingerMs: 5, maxItems: 500, maxBytes: 400_000 };
+export const DEFAULT_BATCH_LIMITS: TrackingBatchLimits = { lingerMs: 10, maxItems: 500, maxBytes: 400_000, inFlight: 1 };
 
 /** Limits from TRACKING_LINGER_MS, TRACKING_BATCH_MAX_ITEMS, TRACKING_BATCH_MAX_BYTES. */
 export function batchLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): TrackingBatchLimits {
@@ -35,12 +45,15 @@ export function batchLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): Tracki
     lingerMs: num('TRACKING_LINGER_MS', DEFAULT_BATCH_LIMITS.lingerMs),
     maxItems: num('TRACKING_BATCH_MAX_ITEMS', DEFAULT_BATCH_LIMITS.maxItems),
     maxBytes: num('TRACKING_BATCH_MAX_BYTES', DEFAULT_BATCH_LIMITS.maxBytes),
+    inFlight: num('TRACKING_BATCHES_IN_FLIGHT', DEFAULT_BATCH_LIMITS.inFlight),
   };
 }
 
 /** One request waiting for its events' batches. */
 interface Waiting {
   source: CommandSource;
+  /** the correlation id came from the client: it may name someone else's operation */
+  ownId: boolean;
   /** its operation is not claimed yet: the batch that holds its (single) event claims it */
   unclaimed: boolean;
   /** batches still to be acknowledged */
@@ -55,6 +68,17 @@ interface Open {
   waiters: Set<Waiting>;
   bytes: number;
   timer?: NodeJS.Timeout;
+  /** its linger is over: it leaves as soon as the shard has nothing in flight */
+  due: boolean;
+}
+
+/** A shard's batches: the one filling, the full ones waiting their turn, and those in flight. */
+interface Shard {
+  filling?: Open;
+  full: Open[];
+  inFlight: number;
+  /** settles once the latest batch was handed to the producer: the next one goes after it */
+  handedOver: Promise<void>;
 }
 
 /** A rough upper bound of an event's Avro size: its text plus a little per field. */
@@ -70,9 +94,9 @@ export interface TrackingBatcher {
   /**
    * Sends the events (all of one request) and resolves once the broker holds them all. With
    * `claimed: false` the request's operation is claimed in bulk with the batch (single events);
-   * source.correlationId may then change.
+   * source.correlationId may then change if `ownId` says the client chose it.
    */
-  submit(source: CommandSource, events: RecordTrackingEvent[], options: { claimed: boolean }): Promise<void>;
+  submit(source: CommandSource, events: RecordTrackingEvent[], options: { claimed: boolean; ownId?: boolean }): Promise<void>;
   /** Sends what is waiting now. */
   flush(): Promise<void>;
 }
@@ -84,9 +108,7 @@ export function createTrackingBatcher(deps: {
   const messageType = 'tracking.RecordTrackingEvents';
   const topic = topicOfMessage(messageType, deps.tenant);
   const schemaVersion = deps.codecs.topicOf(messageType).version;
-  const open = new Map<string, Open>();
-  /** per shard: the previous batch's claim-and-issue step; the next one starts after it */
-  const issued = new Map<string, Promise<unknown>>();
+  const shards = new Map<string, Shard>();
   const inFlight = new Set<Promise<void>>();
 
   const settle = (waiting: Waiting, error?: unknown) => {
@@ -97,68 +119,107 @@ export function createTrackingBatcher(deps: {
     } else if (--waiting.outstanding === 0) waiting.resolve();
   };
 
-  /** Claims the batch's unclaimed operations, then hands the message to the bus; resolves with the broker's ack. */
-  const send = async (shard: string, batch: Open): Promise<void> => {
-    const unclaimed = [...batch.waiters].filter((w) => w.unclaimed);
-    const flows = unclaimed.map((w) => ({ correlationId: w.source.correlationId, startedBy: w.source.caller.sub, expected: 1 }));
-    if (flows.length > 0) {
-      await claimTrackingOperations(deps.db, flows);
-      unclaimed.forEach((w, i) => {
-        w.source.correlationId = flows[i]!.correlationId;
-        w.unclaimed = false;
-      });
-    }
-    const items: TrackingEventItem[] = batch.entries.map((e) => ({ correlationId: e.waiting.source.correlationId, event: e.event }));
-    const envelope = newFlowEnvelope({ messageType, schemaVersion, producer: 'bff' });
-    return deps.bus.publish({ topic, key: shard, payload: deps.codecs.encode(messageType, { items }), properties: toProperties(envelope) }).then(() => undefined);
+  /** Claims the operations of these requests in one statement; their correlation ids may change. */
+  const claim = async (waiters: Waiting[]): Promise<void> => {
+    if (waiters.length === 0) return;
+    const flows = waiters.map((w) => ({ correlationId: w.source.correlationId, startedBy: w.source.caller.sub, expected: 1 }));
+    await claimTrackingOperations(deps.db, flows);
+    waiters.forEach((w, i) => {
+      w.source.correlationId = flows[i]!.correlationId;
+      w.unclaimed = false;
+    });
   };
 
-  const flushShard = (shard: string): void => {
-    const batch = open.get(shard);
-    if (!batch) return;
-    open.delete(shard);
-    clearTimeout(batch.timer);
-    const previous = issued.get(shard) ?? Promise.resolve();
-    // The claim and the hand-over to the bus run one batch at a time per shard; the acks are awaited in parallel.
-    const handedOver = previous.then(() => send(shard, batch).then((acked) => ({ acked })));
-    issued.set(shard, handedOver.catch(() => undefined));
-    const done = handedOver
-      .then(({ acked }) => acked)
-      .then(
-        () => batch.waiters.forEach((w) => settle(w)),
-        async (error: unknown) => {
-          deps.onError?.(error);
-          const flows = [...new Set([...batch.waiters].map((w) => w.source.correlationId))];
-          await failOperation(deps.db, flows, BROKER_UNAVAILABLE).catch(() => undefined);
-          batch.waiters.forEach((w) => settle(w, error instanceof Problem ? error : unavailable()));
-        },
-      )
-      .finally(() => {
-        inFlight.delete(done);
-        if (issued.get(shard) === handedOver) issued.delete(shard);
-      });
-    inFlight.add(done);
+  /**
+   * Sends one batch: after the shard's previous batch was handed over, and after claiming the
+   * client-named ids it holds; the BFF-made ids are claimed while the broker stores the message.
+   */
+  const send = async (shard: Shard, key: string, batch: Open): Promise<void> => {
+    const unclaimed = [...batch.waiters].filter((w) => w.unclaimed);
+    const previous = shard.handedOver;
+    let handOver!: () => void;
+    shard.handedOver = new Promise<void>((resolve) => (handOver = resolve));
+    try {
+      await previous;
+      await claim(unclaimed.filter((w) => w.ownId));
+      const items: TrackingEventItem[] = batch.entries.map((e) => ({ correlationId: e.waiting.source.correlationId, event: e.event }));
+      const envelope = newFlowEnvelope({ messageType, schemaVersion, producer: 'bff' });
+      const stored = deps.bus.publish({ topic, key, payload: deps.codecs.encode(messageType, { items }), properties: toProperties(envelope) });
+      handOver();
+      const [published, claimed] = await Promise.allSettled([stored, claim(unclaimed.filter((w) => !w.ownId))]);
+      if (published.status === 'rejected') throw published.reason;
+      if (claimed.status === 'rejected') throw claimed.reason;
+    } finally {
+      handOver();
+    }
+  };
+
+  /** Sends the shard's next batches (full ones first, else the filling one once its linger is over) while slots are free. */
+  const pump = (key: string): void => {
+    const shard = shards.get(key);
+    if (!shard) return;
+    while (shard.inFlight < limits.inFlight) {
+      let batch = shard.full.shift();
+      if (!batch && shard.filling?.due) {
+        batch = shard.filling;
+        shard.filling = undefined;
+      }
+      if (!batch) break;
+      clearTimeout(batch.timer);
+      shard.inFlight++;
+      const sent = batch;
+      const done = send(shard, key, sent)
+        .then(
+          () => sent.waiters.forEach((w) => settle(w)),
+          async (error: unknown) => {
+            deps.onError?.(error);
+            const flows = [...new Set([...sent.waiters].map((w) => w.source.correlationId))];
+            await failOperation(deps.db, flows, BROKER_UNAVAILABLE).catch(() => undefined);
+            sent.waiters.forEach((w) => settle(w, error instanceof Problem ? error : unavailable()));
+          },
+        )
+        .finally(() => {
+          inFlight.delete(done);
+          shard.inFlight--;
+          pump(key);
+        });
+      inFlight.add(done);
+    }
+    if (shard.inFlight === 0 && !shard.filling && shard.full.length === 0) shards.delete(key);
+  };
+
+  /** The shard's filling batch, with room for an event of `size` bytes; a full one is closed and queued. */
+  const fillingBatch = (key: string, size: number): Open => {
+    let shard = shards.get(key);
+    if (!shard) {
+      shard = { full: [], inFlight: 0, handedOver: Promise.resolve() };
+      shards.set(key, shard);
+    }
+    const current = shard.filling;
+    if (current && current.entries.length < limits.maxItems && current.bytes + size <= limits.maxBytes) return current;
+    if (current) {
+      clearTimeout(current.timer);
+      shard.full.push(current);
+    }
+    const batch: Open = { entries: [], waiters: new Set(), bytes: 0, due: false };
+    batch.timer = setTimeout(() => {
+      batch.due = true;
+      pump(key);
+    }, limits.lingerMs);
+    shard.filling = batch;
+    return batch;
   };
 
   return {
     submit(source, events, options) {
       if (events.length === 0) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
-        const waiting: Waiting = { source, unclaimed: !options.claimed, outstanding: 0, failed: false, resolve, reject };
-        const shards = new Set<string>();
+        const waiting: Waiting = { source, ownId: options.ownId ?? true, unclaimed: !options.claimed, outstanding: 0, failed: false, resolve, reject };
+        const touched = new Set<string>();
         for (const event of events) {
-          const shard = trackingShardOf(event.campaignId);
+          const key = trackingShardOf(event.campaignId);
           const size = estimatedBytes(event);
-          let batch = open.get(shard);
-          if (batch && (batch.entries.length >= limits.maxItems || batch.bytes + size > limits.maxBytes)) {
-            flushShard(shard);
-            batch = undefined;
-          }
-          if (!batch) {
-            batch = { entries: [], waiters: new Set(), bytes: 0 };
-            open.set(shard, batch);
-            batch.timer = setTimeout(() => flushShard(shard), limits.lingerMs);
-          }
+          const batch = fillingBatch(key, size);
           // A request counts each batch that holds its events once.
           if (!batch.waiters.has(waiting)) {
             batch.waiters.add(waiting);
@@ -166,17 +227,17 @@ export function createTrackingBatcher(deps: {
           }
           batch.entries.push({ waiting, event });
           batch.bytes += size;
-          shards.add(shard);
+          touched.add(key);
         }
-        for (const shard of shards) {
-          const batch = open.get(shard);
-          if (batch && batch.entries.length >= limits.maxItems) flushShard(shard);
-        }
+        for (const key of touched) pump(key);
       });
     },
     async flush() {
-      for (const shard of [...open.keys()]) flushShard(shard);
-      await Promise.allSettled([...inFlight]);
+      for (const [key, shard] of shards) {
+        if (shard.filling) shard.filling.due = true;
+        pump(key);
+      }
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
     },
   };
 }

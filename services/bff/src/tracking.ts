@@ -87,7 +87,7 @@ export function trackingRoutes(db: Kysely<Database>, batcher: TrackingBatcher): 
     const body = parse(TrackingEventBody, req.body);
     if ((await foreignCampaigns(owners, writer, [body.campaignId])).size > 0) throw notFound('campaign');
     const command = toCommand(body, stableId(req, 'event'), new Date().toISOString(), writer);
-    await batcher.submit(req, [command], { claimed: false });
+    await batcher.submit(req, [command], { claimed: false, ownId: req.clientCorrelationId });
     accepted(req, res, command.eventId);
   }));
 
@@ -181,7 +181,7 @@ export function linkRoute(db: Kysely<Database>, batcher: TrackingBatcher, linkSe
       visitorId, userId: null, occurredAt: now, value: null, orderId: null, name: null, properties: '{}',
       userAgent: req.header('user-agent')?.slice(0, 1000) ?? null, ip: req.ip ?? null, referrer: req.header('referer')?.slice(0, 2000) ?? null,
       receivedAt: now, writerBrandId: null,
-    }], { claimed: false });
+    }], { claimed: false, ownId: false });
     req.correlationId = source.correlationId;
     res.setHeader('X-Correlation-ID', source.correlationId);
     const target = new URL(campaign.landing_url);

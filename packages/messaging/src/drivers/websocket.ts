@@ -48,6 +48,14 @@ function backoff(attempt: number): number {
 }
 
 /** Bounds in-flight sends: the proxy's producer has no memory limit of its own. */
+/**
+ * No permessage-deflate: `ws` offers it by default and the broker accepts, and then every frame goes
+ * through zlib on libuv's small thread pool, queued behind every other socket's frames. Measured in
+ * the fleet: the BFF's publish acks took ~75 ms instead of ~5 ms, and ~1.7 ms of CPU per request.
+ * Payloads are Avro already; compress at the broker (compressionType) if the network needs it.
+ */
+const NO_COMPRESSION = false;
+
 class Semaphore {
   private waiters: Array<() => void> = [];
   constructor(private available: number) {}
@@ -120,7 +128,7 @@ class TopicProducer {
   private open(): Promise<WebSocket> {
     if (this.socket?.readyState === WebSocket.OPEN) return Promise.resolve(this.socket);
     this.opening ??= new Promise<WebSocket>((resolve, reject) => {
-      const socket = new WebSocket(this.url, { headers: this.headers, handshakeTimeout: this.sendTimeoutMs });
+      const socket = new WebSocket(this.url, { headers: this.headers, handshakeTimeout: this.sendTimeoutMs, perMessageDeflate: NO_COMPRESSION });
       socket.once('open', () => {
         this.socket = socket;
         this.opening = undefined;
@@ -213,7 +221,7 @@ class WebSocketSubscription implements Subscription {
 
   private connect(): void {
     if (this.closed) return;
-    const socket = new WebSocket(this.url, { headers: this.headers, handshakeTimeout: 10_000 });
+    const socket = new WebSocket(this.url, { headers: this.headers, handshakeTimeout: 10_000, perMessageDeflate: NO_COMPRESSION });
     socket.once('open', () => {
       this.socket = socket;
       this.attempt = 0;
