@@ -159,18 +159,10 @@ export class CodecRegistry {
     if (!branch || messageTypeOf(branch) !== messageType) {
       throw new CodecError(`payload holds ${branch ?? 'nothing'} but the header says ${messageType}`);
     }
-    return { messageType, value: toPlain(value) as T };
+    return { messageType, value: value as T };
   }
 }
 
-/** avsc decodes records into class instances; handlers and tests want plain objects. */
-function toPlain(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(toPlain);
-  if (Buffer.isBuffer(value) || value === null || typeof value !== 'object') return value;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = toPlain(v);
-  return out;
-}
 
 /** `campaign/events` → `persistent://beacon/campaign/events` */
 export function pulsarTopic(schemaName: string, tenant = process.env.PULSAR_TENANT ?? 'beacon'): string {

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Migration } from 'kysely/migration';
-import { messagingMigration, messagingRetentionMigration } from '@beacon/messaging';
+import { messagingMigration, messagingRetentionMigration, outboxPayloadMigration } from '@beacon/messaging';
 
 /** The BFF's own database: read models fed by events, operation timelines, idempotency keys. */
 export const migrations: Record<string, Migration> = {
@@ -82,4 +82,5 @@ export const migrations: Record<string, Migration> = {
       for (const statement of statements) await statement.execute(db);
     },
   },
+  '020_outbox_payload_uncompressed': outboxPayloadMigration,
 };

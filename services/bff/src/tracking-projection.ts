@@ -29,6 +29,16 @@ const timeBelieved = (e: TrackingEventRecorded) => !e.reasons.includes('INVALID_
  */
 export function figuresOf(events: TrackingEventRecorded[], recordedAt: string): Figures {
   const figures: Figures = { stats: new Map(), activity: new Map() };
+  // Events of a batch mostly share their hour: parse each hour once (a UTC 'Z' time; others are parsed each time).
+  const windows = new Map<string, string>();
+  const windowStart = (at: string) => {
+    const hour = at.length >= 20 && at[4] === '-' && at[10] === 'T' && at.endsWith('Z') ? at.slice(0, 13) : undefined;
+    const known = hour && windows.get(hour);
+    if (known) return known;
+    const start = activityWindowOf(at).start;
+    if (hour) windows.set(hour, start);
+    return start;
+  };
   const add = (e: TrackingEventRecorded, column: StatColumn, by: bigint) => {
     const day = (timeBelieved(e) ? e.occurredAt : recordedAt).slice(0, 10);
     const key = `${e.campaignId}\u0000${e.influencerId ?? ''}\u0000${day}`;
@@ -38,7 +48,7 @@ export function figuresOf(events: TrackingEventRecorded[], recordedAt: string): 
   };
   for (const e of events) {
     if (timeBelieved(e)) {
-      const key = `${e.brandId ?? ''}\u0000${e.userId ?? e.visitorId}\u0000${activityWindowOf(e.occurredAt).start}\u0000${e.type}`;
+      const key = `${e.brandId ?? ''}\u0000${e.userId ?? e.visitorId}\u0000${windowStart(e.occurredAt)}\u0000${e.type}`;
       figures.activity.set(key, (figures.activity.get(key) ?? 0n) + 1n);
     }
     if (e.reasons.includes('NOT_OWNER') || e.reasons.includes('UNKNOWN_CAMPAIGN')) continue;

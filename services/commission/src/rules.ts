@@ -61,32 +61,55 @@ export interface BatchCommissions {
   refunds: Array<{ correlationId: string; event: TrackingEventRecorded }>;
 }
 
+type Item = { correlationId: string; event: TrackingEventRecorded };
+
+/** Each item's impression count once it is counted (0 for anything not counted), and what the batch adds per influencer. */
+function countImpressions(items: Item[], before: Map<string, bigint>): { countAt: bigint[]; added: Map<string, bigint> } {
+  const added = new Map<string, bigint>();
+  const countAt = items.map(({ event: e }) => {
+    if (e.type !== 'impression' || !e.valid || !e.influencerId) return 0n;
+    const k = impressionKey(e.campaignId, e.influencerId);
+    const n = (added.get(k) ?? 0n) + 1n;
+    added.set(k, n);
+    return (before.get(k) ?? 0n) + n;
+  });
+  return { countAt, added };
+}
+
+/**
+ * The source events of a batch that may earn or be rejected, so the handler looks up earlier
+ * decisions for these only: valid clicks and conversions, and the impressions that reach a multiple
+ * of 1,000. The other impressions of a batch (nearly all of them) need no lookup.
+ */
+export function candidatesOf(items: Item[], impressionsBefore: Map<string, bigint>): Array<{ campaignId: string; eventId: string }> {
+  const { countAt } = countImpressions(items, impressionsBefore);
+  return items.flatMap(({ event: e }, i) => {
+    const earns = e.type === 'impression' ? countAt[i]! > 0n && countAt[i]! % 1000n === 0n : e.valid && (e.type === 'click' || e.type === 'conversion');
+    return earns ? [{ campaignId: e.campaignId, eventId: e.eventId }] : [];
+  });
+}
+
 /**
  * Decides a batch in order: one decision per source event (an event seen before, or earlier in the
  * batch, gets none), and every impression counted, so that the one reaching each multiple of 1,000
  * earns. Refunds are handed back: reversing needs the stored commission.
  */
-export function decideCommissions(items: Array<{ correlationId: string; event: TrackingEventRecorded }>, facts: CommissionFacts): BatchCommissions {
-  const out: BatchCommissions = { decisions: [], impressionsAdded: new Map(), refunds: [] };
+export function decideCommissions(items: Item[], facts: CommissionFacts): BatchCommissions {
+  const { countAt, added } = countImpressions(items, facts.impressionsBefore);
+  const out: BatchCommissions = { decisions: [], impressionsAdded: added, refunds: [] };
   const decided = new Set<string>();
-  for (const item of items) {
+  items.forEach((item, i) => {
     const e = item.event;
     if (e.type === 'refund') {
       if (e.valid && e.refundedEventId) out.refunds.push(item);
-      continue;
+      return;
     }
     const key = decisionKey(e.campaignId, e.eventId);
-    if (facts.decided.has(key) || decided.has(key)) continue;
+    if (facts.decided.has(key) || decided.has(key)) return;
     decided.add(key);
-    let count = 0n;
-    if (e.type === 'impression' && e.valid && e.influencerId) {
-      const k = impressionKey(e.campaignId, e.influencerId);
-      const added = (out.impressionsAdded.get(k) ?? 0n) + 1n;
-      out.impressionsAdded.set(k, added);
-      count = (facts.impressionsBefore.get(k) ?? 0n) + added;
-    }
-    const decision = decideCommission(e, facts.terms.get(e.campaignId), count);
-    if (decision.kind !== 'none') out.decisions.push({ correlationId: item.correlationId, event: e, decision });
-  }
+    const decision = decideCommission(e, facts.terms.get(e.campaignId), countAt[i]!);
+    if (decision.kind === 'none') return;
+    out.decisions.push({ correlationId: item.correlationId, event: e, decision });
+  });
   return out;
 }

@@ -9,7 +9,7 @@ import type { ServiceDefinition } from '@beacon/service-kit';
 import type { Database } from './db.js';
 import { reviveAmounts, toJsonText } from '@beacon/money';
 import { migrations } from './migrations.js';
-import { decideCommissions, decisionKey, impressionKey, type CampaignTerms } from './rules.js';
+import { candidatesOf, decideCommissions, decisionKey, impressionKey, type CampaignTerms } from './rules.js';
 
 type Ctx<M> = HandlerContext<Database, M>;
 
@@ -53,17 +53,20 @@ export async function decideBatch(ctx: Ctx<unknown>, items: Array<{ correlationI
     const t = await termsOf(ctx, id);
     if (t) terms.set(id, t);
   }
-  const decided = candidates.length === 0 ? [] : (await sql<{ campaign_id: string; source_event_id: string }>`SELECT c.campaign_id, c.source_event_id FROM commissions c
-    JOIN unnest(${candidates.map((i) => i.event.campaignId)}::text[], ${candidates.map((i) => i.event.eventId)}::text[]) AS k(campaign_id, source_event_id)
-    USING (campaign_id, source_event_id)`.execute(ctx.trx)).rows;
   const counted = [...new Set(candidates.filter((i) => i.event.type === 'impression' && i.event.valid && i.event.influencerId).map((i) => impressionKey(i.event.campaignId, i.event.influencerId!)))].sort();
   const before = counted.length === 0 ? [] : (await sql<{ campaign_id: string; influencer_id: string; count: bigint }>`SELECT campaign_id, influencer_id, count FROM impression_counts
     WHERE (campaign_id, influencer_id) IN (SELECT * FROM unnest(${counted.map((k) => k.split('\u0000')[0])}::text[], ${counted.map((k) => k.split('\u0000')[1])}::text[]))
     ORDER BY campaign_id, influencer_id FOR UPDATE`.execute(ctx.trx)).rows;
+  const impressionsBefore = new Map(before.map((b) => [impressionKey(b.campaign_id, b.influencer_id), b.count]));
+  // Earlier decisions matter only for the events that can earn: clicks, conversions, each 1,000th impression.
+  const lookups = candidatesOf(items, impressionsBefore);
+  const decided = lookups.length === 0 ? [] : (await sql<{ campaign_id: string; source_event_id: string }>`SELECT c.campaign_id, c.source_event_id FROM commissions c
+    JOIN unnest(${lookups.map((l) => l.campaignId)}::text[], ${lookups.map((l) => l.eventId)}::text[]) AS k(campaign_id, source_event_id)
+    USING (campaign_id, source_event_id)`.execute(ctx.trx)).rows;
   const batch = decideCommissions(items, {
     terms,
     decided: new Set(decided.map((d) => decisionKey(d.campaign_id, d.source_event_id))),
-    impressionsBefore: new Map(before.map((b) => [impressionKey(b.campaign_id, b.influencer_id), b.count])),
+    impressionsBefore,
   });
   if (batch.impressionsAdded.size > 0) {
     const added = [...batch.impressionsAdded].sort(([a], [b]) => (a < b ? -1 : 1));

@@ -1,5 +1,5 @@
 import type { TrackingEventRecorded } from '@beacon/contracts';
-import { decideCommission, decideCommissions, decisionKey, impressionKey, type CampaignTerms, type CommissionFacts } from '../src/rules.js';
+import { candidatesOf, decideCommission, decideCommissions, decisionKey, impressionKey, type CampaignTerms, type CommissionFacts } from '../src/rules.js';
 
 const USD = (amountMinor: number | bigint) => ({ amountMinor: BigInt(amountMinor), currency: 'USD' });
 const terms = (over: Partial<CampaignTerms> = {}): CampaignTerms => ({
@@ -80,5 +80,12 @@ describe('a batch of recorded events, decided in order', () => {
     const refund = { correlationId: 'r', event: event({ type: 'refund', campaignId: 'c-1', refundedEventId: 'conv-1' }) };
     const out = decideCommissions([refund], facts());
     expect(out).toMatchObject({ decisions: [], refunds: [refund] });
+  });
+
+  it('given 998 impressions counted before, then only the 1,000th of the next three, and valid clicks and conversions, need an earlier-decision lookup', () => {
+    const click = { correlationId: 'c', event: event({ eventId: 'click-1', type: 'click', value: null, campaignId: 'c-1' }) };
+    const invalid = { correlationId: 'c', event: event({ eventId: 'bad-1', valid: false, campaignId: 'c-1' }) };
+    const lookups = candidatesOf([impression(1), click, impression(2), invalid, impression(3)], new Map([[impressionKey('c-1', 'inf-1'), 998n]]));
+    expect(lookups).toEqual([{ campaignId: 'c-1', eventId: 'click-1' }, { campaignId: 'c-1', eventId: 'imp-2' }]);
   });
 });

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Migration } from 'kysely/migration';
-import { messagingMigration, messagingRetentionMigration } from '@beacon/messaging';
+import { messagingMigration, messagingRetentionMigration, outboxPayloadMigration } from '@beacon/messaging';
 
 export const migrations: Record<string, Migration> = {
   '000_messaging': messagingMigration,
@@ -23,4 +23,5 @@ export const migrations: Record<string, Migration> = {
     },
   },
   '010_messaging_retention': messagingRetentionMigration,
+  '020_outbox_payload_uncompressed': outboxPayloadMigration,
 };

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Migration } from 'kysely/migration';
-import { messagingMigration, messagingRetentionMigration } from '@beacon/messaging';
+import { messagingMigration, messagingRetentionMigration, outboxPayloadMigration } from '@beacon/messaging';
 
 export const migrations: Record<string, Migration> = {
   '000_messaging': messagingMigration,
@@ -58,4 +58,11 @@ export const migrations: Record<string, Migration> = {
       await sql`DROP TABLE IF EXISTS activity_windows`.execute(db);
     },
   },
+  '012_no_subject_index': {
+    // The index served activity windows recomputed here; the BFF owns them now. One index fewer per stored event.
+    async up(db: Kysely<unknown>) {
+      await sql`DROP INDEX IF EXISTS events_by_subject`.execute(db);
+    },
+  },
+  '020_outbox_payload_uncompressed': outboxPayloadMigration,
 };
