@@ -12,7 +12,7 @@ const BaseEnv = z.object({
   PGPORT: z.coerce.number().int().default(5432),
   PGUSER: z.string().default('postgres'),
   /** connections per service: handlers of several subscriptions and HTTP requests share them */
-  DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
+  DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
 });
 
 export interface ServiceConfig {

@@ -35,7 +35,7 @@ export function bffService(options: { port?: number; onListening?: (port: number
       // Development means the development secret: cookies may then travel over plain HTTP.
       const development = auth.secret === DEV_SECRET && !auth.jwksUrl;
       // Requests get their own connections: they never wait behind the projections' transactions.
-      const { db: requestDb } = connect<Database>(ctx.config.databaseUrl, Number(process.env.BFF_REQUEST_POOL_SIZE ?? 10));
+      const { db: requestDb } = connect<Database>(ctx.config.databaseUrl, Number(process.env.BFF_REQUEST_POOL_SIZE ?? 5));
       const batcher = createTrackingBatcher({
         bus: ctx.bus, db: requestDb, codecs: ctx.codecs, tenant: ctx.config.tenant, limits: batchLimitsFromEnv(),
         onError: (error) => ctx.logger.warn({ err: (error as Error).message }, 'the broker did not accept a tracking batch'),
