@@ -45,3 +45,11 @@ export async function migrate(db: Kysely<unknown>, migrations: Record<string, Mi
     throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
+
+/**
+ * A PostgreSQL array literal for a text[] column, so a column of arrays can travel through
+ * `unnest(…::text[])` as one text per row (`::text[]` on each turns it back into an array).
+ */
+export function textArrayLiteral(values: string[]): string {
+  return `{${values.map((v) => `"${v.replace(/[\\"]/g, (c) => `\\${c}`)}"`).join(',')}}`;
+}

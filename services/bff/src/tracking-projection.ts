@@ -7,6 +7,7 @@ import { sql } from 'kysely';
 import { activityWindowOf } from '@beacon/domain';
 import type { IgnoredItem, RecordedItem, TrackingEventRecorded } from '@beacon/contracts';
 import type { HandlerContext } from '@beacon/messaging';
+import { textArrayLiteral } from '@beacon/service-kit';
 import type { Database } from './db.js';
 import { settleTrackingItems } from './operations.js';
 
@@ -100,7 +101,7 @@ export async function projectTrackingBatch(ctx: Ctx, recorded: RecordedItem[], i
         ${col((e) => e.influencerId)}::text[], ${col((e) => e.attribution)}::text[], ${col((e) => e.clickId)}::text[], ${col((e) => e.visitorId)}::text[],
         ${col((e) => e.userId)}::text[], ${col((e) => e.occurredAt)}::text[], ${col((e) => e.value?.amountMinor.toString() ?? null)}::bigint[],
         ${col((e) => e.value?.currency ?? null)}::text[], ${col((e) => e.orderId)}::text[], ${col((e) => e.name)}::text[], ${col((e) => e.valid)}::bool[],
-        ${col((e) => JSON.stringify(e.reasons).replace(/^\[/, '{').replace(/\]$/, '}'))}::text[], ${col((e) => e.duplicate)}::bool[],
+        ${col((e) => textArrayLiteral(e.reasons))}::text[], ${col((e) => e.duplicate)}::bool[],
         ${col((_, item) => item.correlationId)}::text[])
       AS t(event_id, campaign_id, brand_id, type, influencer_id, attribution, click_id, visitor_id, user_id, occurred_at, value_minor, currency, order_id, name,
         valid, reasons, duplicate, correlation_id)

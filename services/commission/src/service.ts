@@ -13,9 +13,16 @@ import { candidatesOf, decideCommissions, decisionKey, impressionKey, type Campa
 
 type Ctx<M> = HandlerContext<Database, M>;
 
+/** The terms of these campaigns, in one query. */
+async function termsOfAll(ctx: Ctx<unknown>, campaignIds: string[]): Promise<Map<string, CampaignTerms>> {
+  const rows = campaignIds.length === 0 ? [] : await ctx.trx.selectFrom('campaign_terms').selectAll().where('id', 'in', campaignIds).execute();
+  return new Map(rows.map((t) => [t.id, {
+    id: t.id, brandId: t.brand_id, currency: t.currency, status: t.status, holdingPeriodDays: t.holding_period_days, rules: reviveAmounts<CommissionRule[]>(t.rules), accepted: t.accepted,
+  }]));
+}
+
 async function termsOf(ctx: Ctx<unknown>, campaignId: string): Promise<CampaignTerms | undefined> {
-  const t = await ctx.trx.selectFrom('campaign_terms').selectAll().where('id', '=', campaignId).executeTakeFirst();
-  return t && { id: t.id, brandId: t.brand_id, currency: t.currency, status: t.status, holdingPeriodDays: t.holding_period_days, rules: reviveAmounts<CommissionRule[]>(t.rules), accepted: t.accepted };
+  return (await termsOfAll(ctx, [campaignId])).get(campaignId);
 }
 
 async function reverse(
@@ -48,11 +55,7 @@ async function refund(ctx: Ctx<unknown>, e: TrackingEventRecorded, correlationId
 export async function decideBatch(ctx: Ctx<unknown>, items: Array<{ correlationId: string; event: TrackingEventRecorded }>): Promise<void> {
   const candidates = items.filter((i) => i.event.type !== 'refund');
   const campaignIds = [...new Set(items.map((i) => i.event.campaignId))];
-  const terms = new Map<string, CampaignTerms>();
-  for (const id of campaignIds) {
-    const t = await termsOf(ctx, id);
-    if (t) terms.set(id, t);
-  }
+  const terms = await termsOfAll(ctx, campaignIds);
   const counted = [...new Set(candidates.filter((i) => i.event.type === 'impression' && i.event.valid && i.event.influencerId).map((i) => impressionKey(i.event.campaignId, i.event.influencerId!)))].sort();
   const before = counted.length === 0 ? [] : (await sql<{ campaign_id: string; influencer_id: string; count: bigint }>`SELECT campaign_id, influencer_id, count FROM impression_counts
     WHERE (campaign_id, influencer_id) IN (SELECT * FROM unnest(${counted.map((k) => k.split('\u0000')[0])}::text[], ${counted.map((k) => k.split('\u0000')[1])}::text[]))

@@ -8,7 +8,7 @@ import { sql } from 'kysely';
 import type { CampaignCreated, CampaignStatusChanged, RecordTrackingEvent, RecordTrackingEvents, TrackingEventItem } from '@beacon/contracts';
 import { trackingShardOf } from '@beacon/domain';
 import type { Handler, HandlerContext } from '@beacon/messaging';
-import type { ServiceDefinition } from '@beacon/service-kit';
+import { textArrayLiteral, type ServiceDefinition } from '@beacon/service-kit';
 import type { Database } from './db.js';
 import { migrations } from './migrations.js';
 import { decideBatch, seenKey, storable, tenantOf, type BatchFacts, type BatchRow, type CampaignReplica, type RecordingFacts } from './tracking.js';
@@ -74,7 +74,7 @@ async function storeEvents(trx: Trx, rows: BatchRow[]): Promise<void> {
       ${col((r) => r.recording.recorded.value?.currency ?? null)}::text[], ${col((r) => r.event.orderId)}::text[], ${col((r) => r.event.name)}::text[],
       ${col((r) => (r.recording.properties === null ? null : JSON.stringify(r.recording.properties)))}::text[], ${col((r) => r.event.userAgent)}::text[],
       ${col((r) => r.event.ip)}::text[], ${col((r) => r.event.referrer)}::text[], ${col((r) => r.recording.valid)}::bool[],
-      ${col((r) => JSON.stringify(r.recording.reasons).replace(/^\[/, '{').replace(/\]$/, '}'))}::text[], ${col((r) => r.recording.duplicate)}::bool[],
+      ${col((r) => textArrayLiteral(r.recording.reasons))}::text[], ${col((r) => r.recording.duplicate)}::bool[],
       ${col((r) => r.recording.recorded.refundedEventId)}::text[], ${col((r) => r.event.receivedAt)}::text[])
     AS t(tenant, event_id, type, campaign_id, influencer_id, attribution, click_id, visitor_id, user_id, occurred_at, value_minor, currency, order_id,
       name, properties, user_agent, ip, referrer, valid, reasons, duplicate, refunded_event_id, received_at)`.execute(trx);
