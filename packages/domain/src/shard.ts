@@ -12,3 +12,9 @@ export function trackingShardOf(campaignId: string): string {
   const n = createHash('sha1').update(campaignId).digest().readUInt32BE(0) % TRACKING_SHARDS;
   return `shard-${n.toString().padStart(2, '0')}`;
 }
+
+/**
+ * Tracking batches (up to 500 events each) handled in one consumer transaction, at most: enough to
+ * amortise the commit, few enough to keep a transaction's lock set and duration small.
+ */
+export const TRACKING_BATCHES_PER_TRANSACTION = 8;

@@ -57,6 +57,13 @@ export interface SubscribeOptions {
  */
 export type MessageHandler = (message: IncomingMessage) => Promise<void>;
 
+/**
+ * Called with deliveries of one key, in order: what arrived since the key's last batch, up to
+ * `maxBatch`. Resolves with one verdict per message, in the same order: true → acknowledged,
+ * false → negatively acknowledged. Rejecting negatively acknowledges the whole batch.
+ */
+export type BatchHandler = (messages: IncomingMessage[]) => Promise<boolean[]>;
+
 export interface Subscription {
   /** Stop receiving; waits for handlers in flight to settle. */
   close(): Promise<void>;
@@ -67,6 +74,8 @@ export interface MessageBus {
   /** Resolves once the broker has stored the message; rejects on failure or send timeout. Never hangs. */
   publish(message: OutgoingMessage): Promise<PublishReceipt>;
   subscribe(options: SubscribeOptions, handler: MessageHandler): Promise<Subscription>;
+  /** Micro-batched consumption, where the driver offers it (the runner falls back to `subscribe`). */
+  subscribeBatches?(options: SubscribeOptions & { maxBatch: number }, handler: BatchHandler): Promise<Subscription>;
   /** Cheap reachability check for /readyz. */
   isHealthy(): Promise<boolean>;
   /** Closes every producer and subscription; in-flight sends settle (as failures if unsent). */

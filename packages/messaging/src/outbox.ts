@@ -1,7 +1,7 @@
 /**
  * Transactional outbox. A handler writes its state change and the messages it emits in one
- * PostgreSQL transaction; the relay publishes unpublished rows to Pulsar, in order per key, and
- * marks them sent. It wakes on LISTEN/NOTIFY and polls as a fallback. A transaction-scoped
+ * PostgreSQL transaction; the relay publishes unpublished rows to Pulsar, in order per key, a window
+ * at a time without waiting for each acknowledgement, and marks them sent in one statement. It wakes on LISTEN/NOTIFY and polls as a fallback. A transaction-scoped
  * advisory lock lets only one relay of a database publish at a time, so replicas never publish a
  * row twice; a relay that dies after publishing but before committing leaves rows that are sent
  * again, which the consumers' inbox absorbs (same message-id).
@@ -101,17 +101,21 @@ export function startOutboxRelay<DB extends MessagingTables>(options: OutboxRela
       }
       const sent: string[] = [];
       const failed: Array<{ id: string; error: string }> = [];
-      // Keys go concurrently; within a key one at a time, stopping at the first failure to keep order.
+      // Pipelined: every row is sent at once, in order (one producer socket per topic keeps it), and
+      // the acknowledgements are awaited together. Per key, only the rows before its first failure
+      // count as sent; the failed row and everything after it go again, in order, on the next pass
+      // (any of those the broker did store are duplicates the consumers' inbox absorbs).
       await Promise.all(
         [...byKey.values()].map(async (group) => {
-          for (const row of group) {
-            try {
-              await bus.publish({ topic: row.topic, key: row.key, payload: row.payload, properties: row.properties });
-              sent.push(row.id);
-            } catch (error) {
-              failed.push({ id: row.id, error: (error as Error).message });
+          const outcomes = await Promise.allSettled(
+            group.map((row) => bus.publish({ topic: row.topic, key: row.key, payload: row.payload, properties: row.properties })),
+          );
+          for (const [i, outcome] of outcomes.entries()) {
+            if (outcome.status === 'rejected') {
+              failed.push({ id: group[i]!.id, error: (outcome.reason as Error).message });
               return;
             }
+            sent.push(group[i]!.id);
           }
         }),
       );

@@ -2,13 +2,15 @@
  * The handler runner: decode → skip if already in the inbox → run the handler and write its
  * outgoing messages in one transaction → commit → ack. A handler that throws rolls back and
  * the message is negatively acknowledged (redelivered later); the consumer keeps running.
+ * With `maxBatch` > 1, what has arrived for one key is handled in one transaction (one inbox
+ * statement, one commit), and acknowledged after the commit.
  */
 import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
-import type { MessageBus, SubscribeOptions, Subscription } from './bus.js';
+import type { IncomingMessage, MessageBus, SubscribeOptions, Subscription } from './bus.js';
 import { pulsarTopic, type CodecRegistry } from './codec.js';
 import { causedBy, fromProperties, newFlowEnvelope, toProperties, type Envelope } from './envelope.js';
-import { claim } from './inbox.js';
+import { claim, claimAll } from './inbox.js';
 import { enqueue } from './outbox.js';
 import type { MessagingTables } from './schema.js';
 
@@ -52,6 +54,11 @@ export interface RunHandlersOptions<DB extends MessagingTables> {
   tenant?: string;
   /** Handlers read only the envelope: the payload is not decoded (a dead-letter watcher must take any message). */
   envelopeOnly?: boolean;
+  /**
+   * Up to this many messages of one key are handled in one transaction (default 1). Handlers must
+   * then tolerate running after another message's handler in the same transaction.
+   */
+  maxBatch?: number;
   /** Observes each handled message (for metrics). */
   onHandled?: (messageType: string, outcome: 'handled' | 'duplicate' | 'ignored' | 'failed', seconds: number) => void;
 }
@@ -74,23 +81,25 @@ async function writeToOutbox<DB extends MessagingTables>(
   });
 }
 
+type Outcome = 'handled' | 'duplicate' | 'ignored';
+
+interface Decoded<DB> {
+  incoming: IncomingMessage;
+  envelope: Envelope;
+  value: unknown;
+  log: Logger;
+  handler: Handler<DB> | undefined;
+}
+
 export async function runHandlers<DB extends MessagingTables>(options: RunHandlersOptions<DB>): Promise<Subscription> {
   const { bus, db, codecs, service, handlers, logger } = options;
   const subscriptionName = options.subscription.name;
+  const maxBatch = options.maxBatch ?? 1;
+  const elapsed = (started: bigint) => Number(process.hrtime.bigint() - started) / 1e9;
 
-  return bus.subscribe({ ...options.subscription, subscription: subscriptionName }, async (incoming) => {
-    const started = process.hrtime.bigint();
-    const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
-    let envelope: Envelope;
-    let value: unknown;
-    try {
-      envelope = fromProperties(incoming.properties);
-      value = options.envelopeOnly ? undefined : codecs.decode(envelope.messageType, envelope.schemaVersion, incoming.payload).value;
-    } catch (error) {
-      logger.error({ err: (error as Error).message, topic: incoming.topic, brokerMessageId: incoming.brokerMessageId }, 'undecodable message');
-      options.onHandled?.(incoming.properties['message-type'] ?? 'unknown', 'failed', seconds());
-      throw error;
-    }
+  function decode(incoming: IncomingMessage): Decoded<DB> {
+    const envelope = fromProperties(incoming.properties);
+    const value = options.envelopeOnly ? undefined : codecs.decode(envelope.messageType, envelope.schemaVersion, incoming.payload).value;
     const log = logger.child({
       service,
       correlationId: envelope.correlationId,
@@ -98,40 +107,108 @@ export async function runHandlers<DB extends MessagingTables>(options: RunHandle
       messageId: envelope.messageId,
       messageType: envelope.messageType,
     });
-    const handler = handlers[envelope.messageType];
+    return { incoming, envelope, value, log, handler: handlers[envelope.messageType] };
+  }
+
+  /** Runs one message's handler inside `trx`, once the inbox said it is new. */
+  async function apply(trx: Transaction<DB>, d: Decoded<DB>, prepared: unknown): Promise<Outcome> {
+    if (!d.handler) return 'ignored';
+    await d.handler({
+      trx,
+      message: d.value,
+      envelope: d.envelope,
+      log: d.log,
+      prepared,
+      payload: d.incoming.payload,
+      emit: async (messageType, key, payload, emitOptions) => {
+        const schemaVersion = codecs.topicOf(messageType).version;
+        const cause = { messageId: d.envelope.messageId, correlationId: emitOptions?.correlationId ?? d.envelope.correlationId };
+        const outgoing = causedBy(cause, { messageType, schemaVersion, producer: service });
+        await writeToOutbox(trx, codecs, outgoing, key, payload, options.tenant);
+        return outgoing;
+      },
+    });
+    return 'handled';
+  }
+
+  function report(d: Decoded<DB>, outcome: Outcome, seconds: number): void {
+    if (outcome === 'duplicate') d.log.debug('already processed; skipped');
+    else if (outcome === 'ignored') d.log.debug('no handler for this type; recorded and skipped');
+    else d.log.info({ redeliveryCount: d.incoming.redeliveryCount }, 'handled');
+    options.onHandled?.(d.envelope.messageType, outcome, seconds);
+  }
+
+  function failed(d: Decoded<DB>, error: unknown, seconds: number): void {
+    d.log.error({ err: (error as Error).message, redeliveryCount: d.incoming.redeliveryCount }, 'handler failed; will be redelivered');
+    options.onHandled?.(d.envelope.messageType, 'failed', seconds);
+  }
+
+  /** One message, one transaction. Throws when the message must be redelivered. */
+  async function handleOne(incoming: IncomingMessage): Promise<void> {
+    const started = process.hrtime.bigint();
+    let d: Decoded<DB>;
     try {
-      const prepared = handler?.prepare ? await handler.prepare(value, envelope) : undefined;
-      const outcome = await db.transaction().execute(async (trx) => {
-        const first = await claim(trx as unknown as Transaction<MessagingTables>, subscriptionName, envelope.messageId, envelope.messageType);
-        if (!first) return 'duplicate' as const;
-        if (!handler) return 'ignored' as const;
-        await handler({
-          trx,
-          message: value,
-          envelope,
-          log,
-          prepared,
-          payload: incoming.payload,
-          emit: async (messageType, key, payload, emitOptions) => {
-            const schemaVersion = codecs.topicOf(messageType).version;
-            const cause = { messageId: envelope.messageId, correlationId: emitOptions?.correlationId ?? envelope.correlationId };
-            const outgoing = causedBy(cause, { messageType, schemaVersion, producer: service });
-            await writeToOutbox(trx, codecs, outgoing, key, payload, options.tenant);
-            return outgoing;
-          },
-        });
-        return 'handled' as const;
-      });
-      if (outcome === 'duplicate') log.debug('already processed; skipped');
-      else if (outcome === 'ignored') log.debug('no handler for this type; recorded and skipped');
-      else log.info({ redeliveryCount: incoming.redeliveryCount }, 'handled');
-      options.onHandled?.(envelope.messageType, outcome, seconds());
+      d = decode(incoming);
     } catch (error) {
-      log.error({ err: (error as Error).message, redeliveryCount: incoming.redeliveryCount }, 'handler failed; will be redelivered');
-      options.onHandled?.(envelope.messageType, 'failed', seconds());
+      logger.error({ err: (error as Error).message, topic: incoming.topic, brokerMessageId: incoming.brokerMessageId }, 'undecodable message');
+      options.onHandled?.(incoming.properties['message-type'] ?? 'unknown', 'failed', 0);
       throw error;
     }
-  });
+    try {
+      const prepared = d.handler?.prepare ? await d.handler.prepare(d.value, d.envelope) : undefined;
+      const outcome = await db.transaction().execute(async (trx) => {
+        const first = await claim(trx as unknown as Transaction<MessagingTables>, subscriptionName, d.envelope.messageId, d.envelope.messageType);
+        return first ? apply(trx, d, prepared) : ('duplicate' as const);
+      });
+      report(d, outcome, elapsed(started));
+    } catch (error) {
+      failed(d, error, elapsed(started));
+      throw error;
+    }
+  }
+
+  async function oneByOne(messages: IncomingMessage[]): Promise<boolean[]> {
+    const verdicts: boolean[] = [];
+    for (const m of messages) verdicts.push(await handleOne(m).then(() => true, () => false));
+    return verdicts;
+  }
+
+  /**
+   * Several messages of one key in one transaction: one inbox statement, one commit. If anything in
+   * the batch fails (a poison message, a deadlock), the transaction rolls back and the messages are
+   * handled again one at a time, so only the failing one is redelivered and its key keeps moving.
+   */
+  async function handleBatch(messages: IncomingMessage[]): Promise<boolean[]> {
+    if (messages.length === 1) return oneByOne(messages);
+    let decoded: Decoded<DB>[];
+    try {
+      decoded = messages.map(decode);
+    } catch {
+      return oneByOne(messages);
+    }
+    // A handler that calls the outside world first (prepare) keeps its own transaction per message.
+    if (decoded.some((d) => d.handler?.prepare)) return oneByOne(messages);
+    const started = process.hrtime.bigint();
+    try {
+      const outcomes = await db.transaction().execute(async (trx) => {
+        const fresh = await claimAll(trx as unknown as Transaction<MessagingTables>, subscriptionName, decoded.map((d) => d.envelope));
+        const result: Outcome[] = [];
+        // A message delivered twice within one batch is applied once: its id leaves the set when used.
+        for (const d of decoded) result.push(fresh.delete(d.envelope.messageId) ? await apply(trx, d, undefined) : 'duplicate');
+        return result;
+      });
+      const seconds = elapsed(started);
+      decoded.forEach((d, i) => report(d, outcomes[i]!, seconds));
+      return decoded.map(() => true);
+    } catch (error) {
+      logger.warn({ err: (error as Error).message, subscription: subscriptionName, messages: messages.length }, 'batch failed; handling its messages one at a time');
+      return oneByOne(messages);
+    }
+  }
+
+  const subscribeOptions = { ...options.subscription, subscription: subscriptionName };
+  if (maxBatch > 1 && bus.subscribeBatches) return bus.subscribeBatches({ ...subscribeOptions, maxBatch }, handleBatch);
+  return bus.subscribe(subscribeOptions, handleOne);
 }
 
 /** Starts a flow from outside a handler (a script, a scheduled job): a new envelope into the outbox. */

@@ -76,15 +76,20 @@ describe('transactional outbox on real PostgreSQL', () => {
     await db.destroy();
   });
 
-  it('keeps order per key when a publish fails: the rest of that key waits for the retry', async () => {
-    const { db, url } = await freshDatabase('beacon_outbox_retry_order_test');
+  async function relayWithOneFailure(name: string, failsAlsoLaterSends: boolean) {
+    const { db, url } = await freshDatabase(name);
     const memory = createMemoryBus();
     const inner = recording(memory);
-    let failNext = 1;
+    let failedPass = false;
     const flaky = {
       ...inner.bus,
       async publish(message: Parameters<typeof inner.bus.publish>[0]) {
-        if (message.properties.n === '2' && failNext-- > 0) throw new Error('injected: send timed out');
+        const n = Number(message.properties.n);
+        // The first pass fails message 2 (and, like a Pulsar producer timing out, every send after it).
+        if (!failedPass && (n === 2 || (failsAlsoLaterSends && n > 2))) {
+          if (n === 5 || !failsAlsoLaterSends) failedPass = true;
+          throw new Error('injected: send timed out');
+        }
         return inner.bus.publish(message);
       },
     };
@@ -93,11 +98,29 @@ describe('transactional outbox on real PostgreSQL', () => {
       for (let i = 0; i < 6; i++) await enqueue(trx, row(topic, 'same-key', i));
     });
     const relay = startOutboxRelay({ db, connectionString: url, bus: flaky, pollIntervalMs: 20 });
+    return { db, memory, inner, relay };
+  }
+
+  it('resends a key from its first failed message, in order, when the broker fails that send and those after it', async () => {
+    const { db, memory, inner, relay } = await relayWithOneFailure('beacon_outbox_retry_order_test', true);
     await waitFor(() => inner.published.length >= 6, 20000, 'all six');
     await relay.stop();
     expect(inner.published.map((m) => m.properties.n)).toEqual(['0', '1', '2', '3', '4', '5']);
     const failed = await db.selectFrom('outbox').select(['attempts', 'last_error']).where('properties', '@>', JSON.stringify({ n: '2' }) as never).executeTakeFirst();
     expect(failed?.attempts).toBe(1);
+    expect(failed?.last_error).toContain('send timed out');
+    await memory.close();
+    await db.destroy();
+  });
+
+  it('resends from the first failed message even when later ones were stored: those arrive twice, for the inbox to absorb', async () => {
+    const { db, memory, inner, relay } = await relayWithOneFailure('beacon_outbox_retry_window_test', false);
+    await waitFor(() => inner.published.length >= 9, 20000, 'the window and its resend');
+    await relay.stop();
+    // The pipelined window stored 3, 4, 5 while 2 failed; the retry sends 2, 3, 4, 5 again, in order.
+    expect(inner.published.map((m) => m.properties.n)).toEqual(['0', '1', '3', '4', '5', '2', '3', '4', '5']);
+    const unpublished = await db.selectFrom('outbox').select('id').where('published_at', 'is', null).execute();
+    expect(unpublished).toEqual([]);
     await memory.close();
     await db.destroy();
   });

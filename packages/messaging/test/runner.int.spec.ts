@@ -3,6 +3,7 @@ import pino from 'pino';
 import { CodecRegistry, parseTopicSchema, pulsarTopic } from '../src/codec.js';
 import { createWebSocketBus } from '../src/drivers/websocket.js';
 import { newFlowEnvelope, toProperties } from '../src/envelope.js';
+import { sql } from 'kysely';
 import { claim } from '../src/inbox.js';
 import { runHandlers } from '../src/runner.js';
 import { BROKER_URL, waitFor } from './helpers.js';
@@ -99,6 +100,68 @@ describe('handler runner on real PostgreSQL and the real broker', () => {
     expect(await claim(db, 'a-service', id, 'test.DoThing')).toBe(true);
     expect(await claim(db, 'a-service', id, 'test.DoThing')).toBe(false);
     expect(await claim(db, 'b-service', id, 'test.DoThing')).toBe(true);
+    await db.destroy();
+  });
+
+  it('messages of one key share a transaction when they queue up, and a poison one among them is retried alone while the rest take effect once', async () => {
+    const { db } = await freshDatabase('beacon_runner_batch_test');
+    const commandTopic = pulsarTopic(`test/commands-batch-${randomUUID().slice(0, 8)}`);
+    const bus = createWebSocketBus({ serviceUrl: BROKER_URL });
+    const transactionOf = new Map<string, string>();
+    let poisonAttempts = 0;
+    const gates = new Map<string, { opened: Promise<void>; open: () => void }>();
+    const gate = (id: string) => {
+      let open!: () => void;
+      const opened = new Promise<void>((resolve) => (open = resolve));
+      gates.set(id, { opened, open });
+    };
+    const sub = await runHandlers({
+      bus, db, codecs, logger, service: 'test', maxBatch: 50,
+      subscription: { topic: commandTopic, name: 'batch-test', nackRedeliveryDelayMs: 200, maxDeliveries: 2 },
+      handlers: {
+        'test.DoThing': async ({ trx, message, emit }) => {
+          const { id } = message as { id: string };
+          await gates.get(id)?.opened; // the rest of the key queues up behind a gated message
+          if (id === 'poison') {
+            poisonAttempts++;
+            throw new Error('poison');
+          }
+          const { rows } = await sql<{ tx: string }>`SELECT txid_current()::text AS tx`.execute(trx);
+          transactionOf.set(id, rows[0]!.tx);
+          await trx.insertInto('effects').values({ id, note: 'done' }).execute();
+          await emit('test.ThingDone', id, { id });
+        },
+      },
+    });
+    const send = (id: string, messageId?: string) => bus.publish({ ...command(commandTopic, id, messageId), key: 'one-key' });
+    const effects = async () => (await db.selectFrom('effects').select('id').execute()).map((e) => e.id);
+
+    // Given thing-0 held, things 1–20 (one of them delivered twice) queue up behind it.
+    gate('thing-0');
+    await send('thing-0');
+    const twice = randomUUID();
+    for (let i = 1; i <= 20; i++) await send(`thing-${i}`, i === 10 ? twice : undefined);
+    await send('thing-10', twice);
+    gates.get('thing-0')!.open();
+    await waitFor(async () => (await effects()).length >= 21, 20000, 'the first twenty-one');
+    // Then they are handled together: one transaction for the twenty queued (two if the last arrived late).
+    expect(new Set(Array.from({ length: 20 }, (_, i) => transactionOf.get(`thing-${i + 1}`))).size).toBeLessThanOrEqual(2);
+
+    // Given thing-21 held, a poison message queues among things 22–40.
+    gate('thing-21');
+    await send('thing-21');
+    for (let i = 22; i <= 40; i++) {
+      await send(`thing-${i}`);
+      if (i === 30) await send('poison');
+    }
+    gates.get('thing-21')!.open();
+    await waitFor(() => poisonAttempts >= 3, 20000, 'the poison message: once in its batch, then alone until dead-lettered');
+    await waitFor(async () => (await effects()).length >= 41, 20000, 'every good message');
+    // Then every good message took effect once, and the key kept moving past the poison.
+    expect((await effects()).sort()).toEqual(Array.from({ length: 41 }, (_, i) => `thing-${i}`).sort());
+    expect(await db.selectFrom('outbox').select('id').execute()).toHaveLength(41);
+    await sub.close();
+    await bus.close();
     await db.destroy();
   });
 });

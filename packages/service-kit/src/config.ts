@@ -13,6 +13,8 @@ const BaseEnv = z.object({
   PGUSER: z.string().default('postgres'),
   /** connections per service: handlers of several subscriptions and HTTP requests share them */
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /** messages of one key handled in one transaction, at most (what has arrived since the last batch) */
+  CONSUMER_MAX_BATCH: z.coerce.number().int().min(1).max(1000).default(50),
 });
 
 export interface ServiceConfig {
@@ -25,6 +27,7 @@ export interface ServiceConfig {
   logLevel: string;
   opsPort: number;
   dbPoolSize: number;
+  consumerMaxBatch: number;
 }
 
 /** `<SERVICE>_DATABASE_URL` wins; otherwise beacon_<service> on the local server. */
@@ -54,5 +57,6 @@ export function loadConfig(service: string, defaultOpsPort: number, env: NodeJS.
     logLevel: e.LOG_LEVEL,
     opsPort: e.OPS_PORT ?? defaultOpsPort,
     dbPoolSize: e.DB_POOL_SIZE,
+    consumerMaxBatch: e.CONSUMER_MAX_BATCH,
   };
 }

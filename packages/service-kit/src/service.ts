@@ -51,6 +51,8 @@ export interface SubscriptionDefinition<DB> {
   subscriptionName?: string;
   /** Handlers read only the envelope; payloads are not decoded. */
   envelopeOnly?: boolean;
+  /** Messages of one key per transaction, at most; default the service's CONSUMER_MAX_BATCH. */
+  maxBatch?: number;
 }
 
 export interface ServiceDefinition<DB extends MessagingTables> {
@@ -135,6 +137,7 @@ export async function startService<DB extends MessagingTables>(
         tenant: config.tenant,
         handlers: sub.handlers,
         envelopeOnly: sub.envelopeOnly,
+        maxBatch: Math.min(sub.maxBatch ?? config.consumerMaxBatch, config.consumerMaxBatch),
         subscription: {
           topic: pulsarTopic(sub.topic, config.tenant),
           name: sub.subscriptionName ?? `${definition.name}-service`,

@@ -1,6 +1,7 @@
 /** The BFF as a service: projections consume every events topic; the HTTP API starts after them. */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { TRACKING_BATCHES_PER_TRANSACTION } from '@beacon/domain';
 import { checkReadiness, connect, type ServiceDefinition } from '@beacon/service-kit';
 import { createApp } from './app.js';
 import { authConfigFromEnv, createVerifier, DEV_SECRET } from './auth.js';
@@ -15,6 +16,7 @@ import { pruneOperations } from './operations.js';
 import { projectionHandlers } from './projections.js';
 
 export const EVENT_TOPICS = ['campaign/events', 'tracking/event-batches', 'tracking/events', 'commission/events', 'payment/events'];
+const maxBatchOf = (topic: string) => (topic === 'tracking/event-batches' ? TRACKING_BATCHES_PER_TRANSACTION : undefined);
 
 /** TRUST_PROXY: a comma-separated list of proxy addresses or subnets ("loopback", "10.0.0.0/8"); unset trusts none. */
 export function trustedProxies(value: string | undefined): false | string[] {
@@ -28,7 +30,7 @@ export function bffService(options: { port?: number; onListening?: (port: number
     defaultOpsPort: 9100,
     migrations,
     prune: async (db) => ({ idempotencyKeys: await pruneIdempotencyKeys(db), ...(await pruneOperations(db)) }),
-    subscriptions: () => [...EVENT_TOPICS.map((topic) => ({ topic, handlers: projectionHandlers(topic) })), ...deadLetterSubscriptions()],
+    subscriptions: () => [...EVENT_TOPICS.map((topic) => ({ topic, handlers: projectionHandlers(topic), maxBatch: maxBatchOf(topic) })), ...deadLetterSubscriptions()],
     async start(ctx) {
       const auth = authConfigFromEnv();
       const linkSecret = process.env.LINK_SECRET || `link:${auth.secret}`;

@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import type {
   BudgetReservationRejected, BudgetReserved, CampaignCreated, CommissionRule, CampaignStatusChanged, InfluencerAccepted, PayoutCompleted, RejectionReason, TrackingEventRecorded, TrackingEventsRecorded,
 } from '@beacon/contracts';
+import { TRACKING_BATCHES_PER_TRANSACTION } from '@beacon/domain';
 import type { Handler, HandlerContext } from '@beacon/messaging';
 import type { ServiceDefinition } from '@beacon/service-kit';
 import type { Database } from './db.js';
@@ -158,7 +159,7 @@ export const commissionService: ServiceDefinition<Database> = {
   defaultOpsPort: 9103,
   migrations,
   subscriptions: () => [
-    { topic: 'tracking/event-batches', handlers: { 'tracking.TrackingEventsRecorded': recordedBatch } },
+    { topic: 'tracking/event-batches', handlers: { 'tracking.TrackingEventsRecorded': recordedBatch }, maxBatch: TRACKING_BATCHES_PER_TRANSACTION },
     { topic: 'tracking/events', handlers: { 'tracking.TrackingEventRecorded': recordedOne } },
     {
       topic: 'campaign/events',

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { CampaignCreated, CampaignStatusChanged, RecordTrackingEvent, RecordTrackingEvents, TrackingEventItem } from '@beacon/contracts';
-import { trackingShardOf } from '@beacon/domain';
+import { TRACKING_BATCHES_PER_TRANSACTION, trackingShardOf } from '@beacon/domain';
 import type { Handler, HandlerContext } from '@beacon/messaging';
 import { textArrayLiteral, type ServiceDefinition } from '@beacon/service-kit';
 import type { Database } from './db.js';
@@ -129,7 +129,7 @@ export const trackingService: ServiceDefinition<Database> = {
   defaultOpsPort: 9102,
   migrations,
   subscriptions: () => [
-    { topic: 'tracking/command-batches', handlers: { 'tracking.RecordTrackingEvents': recordEvents } },
+    { topic: 'tracking/command-batches', handlers: { 'tracking.RecordTrackingEvents': recordEvents }, maxBatch: TRACKING_BATCHES_PER_TRANSACTION },
     { topic: 'tracking/commands', handlers: { 'tracking.RecordTrackingEvent': recordOne } },
     { topic: 'campaign/events', handlers: { 'campaign.CampaignCreated': campaignCreated, 'campaign.CampaignStatusChanged': statusChanged } },
   ],

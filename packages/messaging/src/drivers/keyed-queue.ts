@@ -1,22 +1,27 @@
 /**
- * Runs tasks one at a time per key, in arrival order, with at most `concurrency` keys busy at once.
- * This is what keeps Key_Shared's per-key order inside one consumer that handles keys in parallel.
+ * Runs work one batch at a time per key, in arrival order, with at most `concurrency` keys busy at
+ * once. This is what keeps Key_Shared's per-key order inside one consumer that handles keys in
+ * parallel. A key's batch is what has arrived for it since its last batch started, up to `maxBatch`.
  */
-export class KeyedQueue {
-  private readonly waiting = new Map<string, Array<() => Promise<void>>>();
+export class KeyedBatches<T> {
+  private readonly waiting = new Map<string, T[]>();
   private readonly ready: string[] = [];
   private running = 0;
   private idle: Array<() => void> = [];
 
-  constructor(private readonly concurrency: number) {}
+  constructor(
+    private readonly concurrency: number,
+    private readonly maxBatch: number,
+    private readonly run: (items: T[]) => Promise<void>,
+  ) {}
 
-  push(key: string, task: () => Promise<void>): void {
-    const tasks = this.waiting.get(key);
-    if (tasks) {
-      tasks.push(task);
+  push(key: string, item: T): void {
+    const items = this.waiting.get(key);
+    if (items) {
+      items.push(item);
       return;
     }
-    this.waiting.set(key, [task]);
+    this.waiting.set(key, [item]);
     this.ready.push(key);
     this.pump();
   }
@@ -33,15 +38,15 @@ export class KeyedQueue {
   }
 
   private async runKey(key: string): Promise<void> {
-    const tasks = this.waiting.get(key)!;
-    while (tasks.length > 0) {
-      const task = tasks[0]!;
+    const items = this.waiting.get(key)!;
+    while (items.length > 0) {
+      const batch = items.slice(0, this.maxBatch);
       try {
-        await task();
+        await this.run(batch);
       } catch {
-        // tasks report their own failures; the queue must keep going
+        // the runner reports its own failures; the queue must keep going
       }
-      tasks.shift();
+      items.splice(0, batch.length);
     }
     this.waiting.delete(key);
     this.running--;
@@ -52,5 +57,12 @@ export class KeyedQueue {
   drain(): Promise<void> {
     if (this.running === 0 && this.ready.length === 0) return Promise.resolve();
     return new Promise((resolve) => this.idle.push(resolve));
+  }
+}
+
+/** One task at a time per key. */
+export class KeyedQueue extends KeyedBatches<() => Promise<void>> {
+  constructor(concurrency: number) {
+    super(concurrency, 1, async ([task]) => task!());
   }
 }

@@ -12,13 +12,13 @@ import {
   PublishError,
   type IncomingMessage,
   type MessageBus,
-  type MessageHandler,
+  type BatchHandler,
   type OutgoingMessage,
   type PublishReceipt,
   type SubscribeOptions,
   type Subscription,
 } from '../bus.js';
-import { KeyedQueue } from './keyed-queue.js';
+import { KeyedBatches } from './keyed-queue.js';
 
 export interface WebSocketBusOptions {
   /** Broker web URL, e.g. http://127.0.0.1:8080 */
@@ -188,6 +188,12 @@ class TopicProducer {
   }
 }
 
+interface Delivery {
+  message: IncomingMessage;
+  /** The socket it came on: its ack must go back there. */
+  socket: WebSocket;
+}
+
 interface DeliveryFrame {
   messageId: string;
   payload: string;
@@ -203,7 +209,7 @@ class WebSocketSubscription implements Subscription {
   private attempt = 0;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private ping: NodeJS.Timeout | undefined;
-  private readonly queue: KeyedQueue;
+  private readonly queue: KeyedBatches<Delivery>;
   /** Our own delivery count per broker message id: the broker's count is approximate (see the doc). */
   private readonly deliveries = new Map<string, number>();
   private readyResolve: (() => void) | undefined;
@@ -214,11 +220,12 @@ class WebSocketSubscription implements Subscription {
     private readonly url: string,
     private readonly headers: Record<string, string>,
     private readonly options: SubscribeOptions,
-    private readonly handler: MessageHandler,
+    private readonly handler: BatchHandler,
     concurrency: number,
+    maxBatch: number,
     private readonly logger: Logger | undefined,
   ) {
-    this.queue = new KeyedQueue(concurrency);
+    this.queue = new KeyedBatches(concurrency, maxBatch, (deliveries) => this.handle(deliveries));
     this.ready = new Promise<void>((resolve, reject) => {
       this.readyResolve = resolve;
       this.readyReject = reject;
@@ -280,18 +287,23 @@ class WebSocketSubscription implements Subscription {
       redeliveryCount: Math.max(frame.redeliveryCount ?? 0, seen - 1),
       publishTime: frame.publishTime,
     };
-    this.queue.push(message.key ?? message.brokerMessageId, async () => {
-      let ok = false;
-      try {
-        await this.handler(message);
-        ok = true;
-      } catch (error) {
-        this.logger?.warn({ err: (error as Error).message, topic: this.options.topic, redeliveryCount: message.redeliveryCount }, 'handler failed; negative ack');
-      }
-      if (ok) this.deliveries.delete(frame.messageId);
+    this.queue.push(message.key ?? message.brokerMessageId, { message, socket });
+  }
+
+  private async handle(deliveries: Delivery[]): Promise<void> {
+    let verdicts: boolean[];
+    try {
+      verdicts = await this.handler(deliveries.map((d) => d.message));
+    } catch (error) {
+      this.logger?.warn({ err: (error as Error).message, topic: this.options.topic, messages: deliveries.length }, 'handler failed; negative ack');
+      verdicts = deliveries.map(() => false);
+    }
+    deliveries.forEach(({ message, socket }, i) => {
+      const ok = verdicts[i] === true;
+      if (ok) this.deliveries.delete(message.brokerMessageId);
       // Acks go on the socket that delivered; after a reconnect the broker redelivers anyway.
       if (socket.readyState === WebSocket.OPEN) {
-        socket.send(JSON.stringify(ok ? { messageId: frame.messageId } : { type: 'negativeAcknowledge', messageId: frame.messageId }));
+        socket.send(JSON.stringify(ok ? { messageId: message.brokerMessageId } : { type: 'negativeAcknowledge', messageId: message.brokerMessageId }));
       }
     });
   }
@@ -327,6 +339,37 @@ export function createWebSocketBus(options: WebSocketBusOptions): MessageBus {
     return producer;
   }
 
+  async function subscribeBatches(subscribeOptions: SubscribeOptions & { maxBatch: number }, handler: BatchHandler): Promise<Subscription> {
+    const maxDeliveries = subscribeOptions.maxDeliveries ?? 10;
+    const params = new URLSearchParams({
+      subscriptionType: subscribeOptions.type ?? 'Key_Shared',
+      subscriptionInitialPosition: subscribeOptions.initialPosition ?? 'Earliest',
+      receiverQueueSize: String(subscribeOptions.receiverQueueSize ?? 100),
+      negativeAckRedeliveryDelay: String(subscribeOptions.nackRedeliveryDelayMs ?? 1000),
+    });
+    if (maxDeliveries > 0) {
+      // The broker counts redeliveries, so N deliveries = N - 1 redeliveries before dead-lettering.
+      params.set('maxRedeliverCount', String(Math.max(1, maxDeliveries - 1)));
+      params.set('deadLetterTopic', subscribeOptions.deadLetterTopic ?? defaultDeadLetterTopic(subscribeOptions.topic, subscribeOptions.subscription));
+    }
+    if (subscribeOptions.consumerName) params.set('consumerName', subscribeOptions.consumerName);
+    const url = `${wsBase}/ws/v2/consumer/${topicPath(subscribeOptions.topic)}/${encodeURIComponent(subscribeOptions.subscription)}?${params}`;
+    const subscription = new WebSocketSubscription(url, headers, subscribeOptions, handler, options.maxConcurrentHandlers ?? 16, subscribeOptions.maxBatch, options.logger);
+    subscriptions.add(subscription);
+    try {
+      await subscription.ready;
+    } catch (error) {
+      subscriptions.delete(subscription);
+      throw error;
+    }
+    return {
+      close: async () => {
+        subscriptions.delete(subscription);
+        await subscription.close();
+      },
+    };
+  }
+
   return {
     driver: 'websocket',
 
@@ -340,35 +383,18 @@ export function createWebSocketBus(options: WebSocketBusOptions): MessageBus {
       }
     },
 
-    async subscribe(subscribeOptions, handler) {
-      const maxDeliveries = subscribeOptions.maxDeliveries ?? 10;
-      const params = new URLSearchParams({
-        subscriptionType: subscribeOptions.type ?? 'Key_Shared',
-        subscriptionInitialPosition: subscribeOptions.initialPosition ?? 'Earliest',
-        receiverQueueSize: String(subscribeOptions.receiverQueueSize ?? 100),
-        negativeAckRedeliveryDelay: String(subscribeOptions.nackRedeliveryDelayMs ?? 1000),
+    subscribeBatches,
+
+    subscribe(subscribeOptions, handler) {
+      return subscribeBatches({ ...subscribeOptions, maxBatch: 1 }, async ([message]) => {
+        try {
+          await handler(message!);
+          return [true];
+        } catch (error) {
+          options.logger?.warn({ err: (error as Error).message, topic: subscribeOptions.topic, redeliveryCount: message!.redeliveryCount }, 'handler failed; negative ack');
+          return [false];
+        }
       });
-      if (maxDeliveries > 0) {
-        // The broker counts redeliveries, so N deliveries = N - 1 redeliveries before dead-lettering.
-        params.set('maxRedeliverCount', String(Math.max(1, maxDeliveries - 1)));
-        params.set('deadLetterTopic', subscribeOptions.deadLetterTopic ?? defaultDeadLetterTopic(subscribeOptions.topic, subscribeOptions.subscription));
-      }
-      if (subscribeOptions.consumerName) params.set('consumerName', subscribeOptions.consumerName);
-      const url = `${wsBase}/ws/v2/consumer/${topicPath(subscribeOptions.topic)}/${encodeURIComponent(subscribeOptions.subscription)}?${params}`;
-      const subscription = new WebSocketSubscription(url, headers, subscribeOptions, handler, options.maxConcurrentHandlers ?? 16, options.logger);
-      subscriptions.add(subscription);
-      try {
-        await subscription.ready;
-      } catch (error) {
-        subscriptions.delete(subscription);
-        throw error;
-      }
-      return {
-        close: async () => {
-          subscriptions.delete(subscription);
-          await subscription.close();
-        },
-      };
     },
 
     async isHealthy() {
