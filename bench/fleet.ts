@@ -31,6 +31,8 @@ const arg = (name: string, fallback: number) => {
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 };
 const SECONDS = arg('seconds', 20);
+/** `--only conversions` (or single, batch): measure that alone, print it, and leave RESULTS.md as it is. */
+const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 const CONNECTIONS = arg('connections', 50);
 const PG = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
 const PULSAR_HOME = join(process.env.BEACON_CACHE_DIR ?? join(homedir(), '.cache/beacon'), `apache-pulsar-${process.env.PULSAR_VERSION ?? '4.0.8'}`);
@@ -208,25 +210,39 @@ async function ingest(name: string, options: autocannon.Options, eventsPerReques
   return { result, accepted, persisted, loadSeconds, totalSeconds, drainSeconds: totalSeconds - loadSeconds, lagP99: percentile(lagsOf(points), 99) };
 }
 
+/** The limits Beacon's figures are judged against, measured before the fleet starts. */
+const limits = {} as {
+  naive: autocannon.Result;
+  rawPg: number;
+  perfPlain: { rate: number; p99: number };
+  perfBatched: { rate: number; p99: number };
+  driverSmall: Awaited<ReturnType<typeof measureWebSocketDriver>>;
+  driverLarge: Awaited<ReturnType<typeof measureWebSocketDriver>>;
+};
+
+async function measureLimits(): Promise<void> {
+  say('limit: naive baseline (express + one INSERT per request)…');
+  limits.naive = await naiveBaseline();
+  say(`  ${limits.naive.requests.average.toFixed(0)} req/s, p99 ${limits.naive.latency.p99} ms`);
+  say('limit: raw PostgreSQL (1,000-row INSERT … unnest)…');
+  limits.rawPg = await rawPostgres();
+  say(`  ${limits.rawPg.toFixed(0)} rows/s`);
+  say('limit: raw Pulsar (pulsar-perf, 1 KB, no batching / batching capped at 20k)…');
+  limits.perfPlain = pulsarPerf(['-db', '-r', '1000000']);
+  limits.perfBatched = pulsarPerf(['-r', '20000']);
+  say(`  ${limits.perfPlain.rate.toFixed(0)} msg/s p99 ${limits.perfPlain.p99} ms; batched ${limits.perfBatched.rate.toFixed(0)} msg/s p99 ${limits.perfBatched.p99} ms`);
+  say('limit: websocket driver (400 B and 32 KB)…');
+  limits.driverSmall = await measureWebSocketDriver({ messages: 5000, size: 400, window: 100 });
+  limits.driverLarge = await measureWebSocketDriver({ messages: 1000, size: 32 * 1024, window: 100 });
+  say(`  400 B ${limits.driverSmall.endToEndPerSecond.toFixed(0)} msg/s; 32 KB ${limits.driverLarge.endToEndPerSecond.toFixed(0)} msg/s`);
+
+}
+
 async function main(): Promise<void> {
   const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
   say(`fleet benchmark — ${SECONDS} s per measurement, ${CONNECTIONS} connections, commit ${commit}`);
 
-  say('limit: naive baseline (express + one INSERT per request)…');
-  const naive = await naiveBaseline();
-  say(`  ${naive.requests.average.toFixed(0)} req/s, p99 ${naive.latency.p99} ms`);
-  say('limit: raw PostgreSQL (1,000-row INSERT … unnest)…');
-  const rawPg = await rawPostgres();
-  say(`  ${rawPg.toFixed(0)} rows/s`);
-  say('limit: raw Pulsar (pulsar-perf, 1 KB, no batching / batching capped at 20k)…');
-  const perfPlain = pulsarPerf(['-db', '-r', '1000000']);
-  const perfBatched = pulsarPerf(['-r', '20000']);
-  say(`  ${perfPlain.rate.toFixed(0)} msg/s p99 ${perfPlain.p99} ms; batched ${perfBatched.rate.toFixed(0)} msg/s p99 ${perfBatched.p99} ms`);
-  say('limit: websocket driver (400 B and 32 KB)…');
-  const driverSmall = await measureWebSocketDriver({ messages: 5000, size: 400, window: 100 });
-  const driverLarge = await measureWebSocketDriver({ messages: 1000, size: 32 * 1024, window: 100 });
-  say(`  400 B ${driverSmall.endToEndPerSecond.toFixed(0)} msg/s; 32 KB ${driverLarge.endToEndPerSecond.toFixed(0)} msg/s`);
-
+  if (!ONLY) await measureLimits();
   say('starting the fleet…');
   const fleet = await startFleet({ bffPort: 18500, opsPortBase: 19500, quiet: true });
   try {
@@ -297,23 +313,23 @@ async function main(): Promise<void> {
     const singleRps = single.result.result.requests.average;
     const singlePersisted = single.result.persisted / single.result.totalSeconds;
     rows.push(
-      { measurement: 'naive baseline: express + one INSERT per request', value: `${naive.requests.average.toFixed(0)} req/s, p99 ${naive.latency.p99} ms` },
-      { measurement: 'raw PostgreSQL: 1,000-row INSERT … unnest', value: `${rawPg.toFixed(0)} rows/s` },
-      { measurement: 'raw Pulsar: pulsar-perf 1 KB, no batching', value: `${perfPlain.rate.toFixed(0)} msg/s, p99 ${perfPlain.p99} ms` },
-      { measurement: 'raw Pulsar: pulsar-perf 1 KB, batching, capped at 20k', value: `${perfBatched.rate.toFixed(0)} msg/s, p99 ${perfBatched.p99} ms` },
-      { measurement: 'websocket driver, 400 B, end to end', value: `${driverSmall.endToEndPerSecond.toFixed(0)} msg/s, p99 ${driverSmall.p99Ms.toFixed(0)} ms` },
-      { measurement: 'websocket driver, 32 KB, end to end', value: `${driverLarge.endToEndPerSecond.toFixed(0)} msg/s (${((driverLarge.endToEndPerSecond * 32) / 1024).toFixed(1)} MB/s)` },
+      { measurement: 'limits.naive baseline: express + one INSERT per request', value: `${limits.naive.requests.average.toFixed(0)} req/s, p99 ${limits.naive.latency.p99} ms` },
+      { measurement: 'raw PostgreSQL: 1,000-row INSERT … unnest', value: `${limits.rawPg.toFixed(0)} rows/s` },
+      { measurement: 'raw Pulsar: pulsar-perf 1 KB, no batching', value: `${limits.perfPlain.rate.toFixed(0)} msg/s, p99 ${limits.perfPlain.p99} ms` },
+      { measurement: 'raw Pulsar: pulsar-perf 1 KB, batching, capped at 20k', value: `${limits.perfBatched.rate.toFixed(0)} msg/s, p99 ${limits.perfBatched.p99} ms` },
+      { measurement: 'websocket driver, 400 B, end to end', value: `${limits.driverSmall.endToEndPerSecond.toFixed(0)} msg/s, p99 ${limits.driverSmall.p99Ms.toFixed(0)} ms` },
+      { measurement: 'websocket driver, 32 KB, end to end', value: `${limits.driverLarge.endToEndPerSecond.toFixed(0)} msg/s (${((limits.driverLarge.endToEndPerSecond * 32) / 1024).toFixed(1)} MB/s)` },
       {
         measurement: 'Beacon single-event POST /tracking/events (accepted)', value: `${singleRps.toFixed(0)} req/s, p99 ${single.result.result.latency.p99} ms`,
-        limit: 'naive baseline req/s', ratio: singleRps / naive.requests.average, target: '≥ 1.0×, p99 < 50 ms',
+        limit: 'limits.naive baseline req/s', ratio: singleRps / limits.naive.requests.average, target: '≥ 1.0×, p99 < 50 ms',
       },
       {
         measurement: 'Beacon single-event, persisted end to end (tracking, BFF read model and stats)', value: `${singlePersisted.toFixed(0)} events/s, lag p99 ${single.result.lagP99.toFixed(2)} s (drained ${single.result.drainSeconds.toFixed(1)} s after the load)`,
-        limit: 'naive baseline req/s', ratio: singlePersisted / naive.requests.average, target: 'same rate, flat lag',
+        limit: 'limits.naive baseline req/s', ratio: singlePersisted / limits.naive.requests.average, target: 'same rate, flat lag',
       },
       {
         measurement: 'Beacon batch ingest (500/request), persisted end to end', value: `${batchPersistedRate.toFixed(0)} events/s, lag p99 ${batch.result.lagP99.toFixed(2)} s (accepted ${(batch.result.accepted / batch.result.loadSeconds).toFixed(0)}/s)`,
-        limit: 'raw PostgreSQL rows/s', ratio: batchPersistedRate / rawPg, target: '≥ 20,000 events/s, lag p99 < 2 s',
+        limit: 'raw PostgreSQL rows/s', ratio: batchPersistedRate / limits.rawPg, target: '≥ 20,000 events/s, lag p99 < 2 s',
       },
       {
         measurement: 'Beacon conversion → CommissionApproved (BFF), 200/s + 2,000 impressions/s', value: `p99 ${convP99.toFixed(0)} ms (${approvals.length} approved of ${convResult['2xx']} accepted; conversions accepted ${(convResult['2xx'] / convSeconds).toFixed(0)}/s)`,
