@@ -31,7 +31,7 @@ const arg = (name: string, fallback: number) => {
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 };
 const SECONDS = arg('seconds', 20);
-/** `--only conversions` (or single, batch): measure that alone, print it, and leave RESULTS.md as it is. */
+/** `--only conversions` (or `ingest`): measure that alone, print it, and leave RESULTS.md as it is. */
 const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 const CONNECTIONS = arg('connections', 50);
 const PG = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
@@ -75,6 +75,7 @@ function fleetProcesses(): Record<string, number[]> {
   for (const s of ['bff', 'campaign', 'tracking', 'commission', 'payment']) processes[s] = pids(`services/${s}/src/main.ts`);
   processes.pulsar = [Number(readFileSync(join(process.env.BEACON_CACHE_DIR ?? join(homedir(), '.cache/beacon'), 'pulsar-run/pulsar.pid'), 'utf8'))];
   processes.postgres = pids('postgres:');
+  processes['load generator'] = [process.pid];
   return processes;
 }
 
@@ -258,20 +259,25 @@ async function main(): Promise<void> {
     const headers = { 'content-type': 'application/json', authorization: `Bearer ${await mintDevToken({ sub: brandId, roles: ['brand'] })}` };
     let n = 0;
 
-    say('Beacon: single-event POST /tracking/events…');
-    const single = await withCpu(() => ingest('single-event ingest', {
-      url: `${fleet.baseUrl}/api/v1/tracking/events`, connections: CONNECTIONS, duration: SECONDS,
-      requests: [{ method: 'POST', headers, setupRequest: (req) => ({ ...req, body: JSON.stringify(eventBody(campaigns[n % 50]!, n++)) }) }],
-    }, 1, persistedEndToEnd));
-    say(`  ${single.result.result.requests.average.toFixed(0)} req/s, p99 ${single.result.result.latency.p99} ms; persisted ${single.result.persisted}/${single.result.accepted} in ${single.result.totalSeconds.toFixed(1)} s, lag p99 ${single.result.lagP99.toFixed(2)} s`);
+    const measureIngest = async () => {
+      say('Beacon: single-event POST /tracking/events…');
+      const single = await withCpu(() => ingest('single-event ingest', {
+        url: `${fleet.baseUrl}/api/v1/tracking/events`, connections: CONNECTIONS, duration: SECONDS,
+        requests: [{ method: 'POST', headers, setupRequest: (req) => ({ ...req, body: JSON.stringify(eventBody(campaigns[n % 50]!, n++)) }) }],
+      }, 1, persistedEndToEnd));
+      say(`  ${single.result.result.requests.average.toFixed(0)} req/s, p99 ${single.result.result.latency.p99} ms; persisted ${single.result.persisted}/${single.result.accepted} in ${single.result.totalSeconds.toFixed(1)} s, lag p99 ${single.result.lagP99.toFixed(2)} s`);
 
-    say('Beacon: batch ingest, 500 events per request…');
-    const batch = await withCpu(() => ingest('batch ingest', {
-      url: `${fleet.baseUrl}/api/v1/tracking/events:batch`, connections: 4, duration: SECONDS,
-      requests: [{ method: 'POST', headers, setupRequest: (req) => ({ ...req, body: JSON.stringify({ events: Array.from({ length: 500 }, () => eventBody(campaigns[n % 50]!, n++)) }) }) }],
-    }, 500, persistedEndToEnd));
-    const batchPersistedRate = batch.result.persisted / batch.result.totalSeconds;
-    say(`  accepted ${batch.result.accepted}, persisted ${batch.result.persisted} in ${batch.result.totalSeconds.toFixed(1)} s → ${batchPersistedRate.toFixed(0)} events/s, lag p99 ${batch.result.lagP99.toFixed(2)} s`);
+      say('Beacon: batch ingest, 500 events per request…');
+      const batch = await withCpu(() => ingest('batch ingest', {
+        url: `${fleet.baseUrl}/api/v1/tracking/events:batch`, connections: 4, duration: SECONDS,
+        requests: [{ method: 'POST', headers, setupRequest: (req) => ({ ...req, body: JSON.stringify({ events: Array.from({ length: 500 }, () => eventBody(campaigns[n % 50]!, n++)) }) }) }],
+      }, 500, persistedEndToEnd));
+      const batchPersistedRate = batch.result.persisted / batch.result.totalSeconds;
+      say(`  accepted ${batch.result.accepted}, persisted ${batch.result.persisted} in ${batch.result.totalSeconds.toFixed(1)} s → ${batchPersistedRate.toFixed(0)} events/s, lag p99 ${batch.result.lagP99.toFixed(2)} s`);
+      return { single, batch, batchPersistedRate };
+    };
+    const ingested = !ONLY || ONLY === 'ingest' ? await measureIngest() : undefined;
+    if (ONLY === 'ingest') return;
 
     // Conversions are measured on a fleet that has caught up: commission may still be working through the batch run.
     const drainStarted = performance.now();
@@ -295,7 +301,9 @@ async function main(): Promise<void> {
       url: `${fleet.baseUrl}/api/v1/tracking/events`, connections: CONNECTIONS, duration: convSeconds, overallRate: 2000,
       requests: [{ method: 'POST', headers, setupRequest: (req) => ({ ...req, body: JSON.stringify(eventBody(campaigns[1 + (n % 49)]!, n++)) }) }],
     });
-    const [convResult, impResult] = await Promise.all([conversions, impressions]);
+    const convCpu = await withCpu(() => Promise.all([conversions, impressions]));
+    const [convResult, impResult] = convCpu.result;
+    say(`  CPU (cores): ${Object.entries(convCpu.cores).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}`);
     const sent = convResult.requests.total;
     // From the operation's claim (the lingered batch that carried the conversion) to the approval reaching the BFF.
     const latencyQuery = `SELECT extract(epoch FROM (a.seen_at - o.created_at)) * 1000 AS ms FROM operations o
@@ -310,6 +318,8 @@ async function main(): Promise<void> {
     const convP99 = percentile(approvals, 99);
     say(`  ${convResult['2xx']}/${sent} conversions accepted (${(convResult['2xx'] / convSeconds).toFixed(0)}/s), ${impResult['2xx']} impressions (${(impResult['2xx'] / convSeconds).toFixed(0)}/s); approved ${approvals.length}; p50 ${percentile(approvals, 50).toFixed(0)} ms, p99 ${convP99.toFixed(0)} ms`);
 
+    if (!ingested) return;
+    const { single, batch, batchPersistedRate } = ingested;
     const singleRps = single.result.result.requests.average;
     const singlePersisted = single.result.persisted / single.result.totalSeconds;
     rows.push(
@@ -337,7 +347,7 @@ async function main(): Promise<void> {
       },
     );
     rows.push({ measurement: 'every consumer (commission included) caught up after the batch run', value: `${caughtUpSeconds.toFixed(1)} s after the BFF had every event` });
-    writeResults(commit, { single: single.cores, batch: batch.cores });
+    writeResults(commit, { single: single.cores, batch: batch.cores, conversions: convCpu.cores });
   } finally {
     await fleet.stop();
     await Promise.all([...pools.values()].map((p) => p.end()));

@@ -32,7 +32,16 @@ export interface Campaign {
   holdingPeriodDays: number;
   status: CampaignStatus;
   influencers: Record<string, 'invited' | 'accepted'>;
-  reservations: Record<string, { amount: bigint; released: boolean }>;
+  /**
+   * Budget reservations by commission id. A campaign gathers one per commission, so they are stored
+   * as rows beside it (see service.ts): a decision sees the ones its command names, not all of them.
+   */
+  reservations: Record<string, Reservation>;
+}
+
+export interface Reservation {
+  amount: bigint;
+  released: boolean;
 }
 
 export type State = Campaign | null;
@@ -209,6 +218,20 @@ export function evolve(state: State, event: Event): State {
 
 export const campaignDecider = { initialState: (): State => null, decide, evolve };
 
-/** The stored form of a campaign (jsonb): amounts as decimal strings, read back as bigints. */
-export const stateToJson = (state: Campaign): string => toJsonText(state);
-export const stateFromJson = (json: unknown): Campaign => reviveAmounts<Campaign>(json, ['amountMinor', 'spent', 'amount']);
+/** The stored form of a campaign (jsonb) without its reservations: amounts as decimal strings, read back as bigints. */
+export const stateToJson = ({ reservations: _stored_apart, ...campaign }: Campaign): string => toJsonText(campaign);
+export const stateFromJson = (json: unknown, reservations: Record<string, Reservation> = {}): Campaign => ({
+  ...reviveAmounts<Omit<Campaign, 'reservations'>>(json, ['amountMinor', 'spent', 'amount']),
+  reservations,
+});
+
+/** The commission a command is about, whose reservation the decision needs. */
+export function reservationNamedBy(command: Command): string | undefined {
+  switch (command.type) {
+    case 'commission.CommissionCalculated':
+    case 'commission.CommissionReversed':
+      return command.data.commissionId;
+    default:
+      return undefined;
+  }
+}

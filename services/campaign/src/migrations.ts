@@ -14,4 +14,16 @@ export const migrations: Record<string, Migration> = {
   },
   '010_messaging_retention': messagingRetentionMigration,
   '020_outbox_payload_uncompressed': outboxPayloadMigration,
+  '021_reservations_beside_the_campaign': {
+    // Reservations lived inside the campaign's jsonb, which every budget decision then read and
+    // rewrote whole: the cost of a reservation grew with the campaign's commissions.
+    async up(db: Kysely<unknown>) {
+      await sql`CREATE TABLE reservations (campaign_id text NOT NULL REFERENCES campaigns(id), commission_id text NOT NULL,
+        amount_minor numeric NOT NULL, released boolean NOT NULL, PRIMARY KEY (campaign_id, commission_id))`.execute(db);
+      await sql`INSERT INTO reservations (campaign_id, commission_id, amount_minor, released)
+        SELECT c.id, r.key, (r.value->>'amount')::numeric, (r.value->>'released')::boolean
+        FROM campaigns c, jsonb_each(coalesce(c.state->'reservations', '{}'::jsonb)) r`.execute(db);
+      await sql`UPDATE campaigns SET state = state - 'reservations' WHERE state ? 'reservations'`.execute(db);
+    },
+  },
 };

@@ -1,17 +1,25 @@
 /** Campaign service: campaign commands and the budget half of the commission saga. */
 import type { HandlerContext, HandlerMap } from '@beacon/messaging';
 import type { ServiceDefinition } from '@beacon/service-kit';
-import { decide, evolve, stateFromJson, stateToJson, type Command, type State } from './campaign.js';
+import type { Transaction } from 'kysely';
+import { decide, evolve, reservationNamedBy, stateFromJson, stateToJson, type Command, type Reservation, type State } from './campaign.js';
 import type { Database } from './db.js';
 import { migrations } from './migrations.js';
 
-/** Load → decide → save → emit, in the handler's transaction; FOR UPDATE guards the budget across replicas. */
+/**
+ * Load → decide → save → emit, in the handler's transaction; FOR UPDATE guards the budget across
+ * replicas. The campaign is one row; its reservations are rows of their own, and only the one the
+ * command names is loaded and saved, so a campaign's thousandth commission costs what its first did.
+ */
 function handle(type: Command['type']) {
   return async (ctx: HandlerContext<Database, Command['data']>): Promise<void> => {
     const campaignId = ctx.message.campaignId;
+    const command = { type, data: ctx.message } as Command;
+    const commissionId = reservationNamedBy(command);
     const row = await ctx.trx.selectFrom('campaigns').select('state').where('id', '=', campaignId).forUpdate().executeTakeFirst();
-    const state: State = row ? stateFromJson(row.state) : null;
-    const events = decide({ type, data: ctx.message } as Command, state);
+    const reservation = row && commissionId ? await loadReservation(ctx.trx, campaignId, commissionId) : undefined;
+    const state: State = row ? stateFromJson(row.state, reservation && commissionId ? { [commissionId]: reservation } : {}) : null;
+    const events = decide(command, state);
     const next = events.reduce(evolve, state);
     if (next && next !== state) {
       await ctx.trx
@@ -19,6 +27,8 @@ function handle(type: Command['type']) {
         .values({ id: next.id, brand_id: next.brandId, state: stateToJson(next), updated_at: new Date() })
         .onConflict((oc) => oc.column('id').doUpdateSet({ state: stateToJson(next), updated_at: new Date() }))
         .execute();
+      const changed = commissionId ? next.reservations[commissionId] : undefined;
+      if (commissionId && changed && changed !== reservation) await saveReservation(ctx.trx, next.id, commissionId, changed);
     }
     for (const event of events) {
       if (event.type === 'campaign.EvidenceSubmitted') {
@@ -33,6 +43,25 @@ function handle(type: Command['type']) {
     }
     if (events.length > 0) ctx.log.info({ campaignId, emitted: events.map((e) => e.type) }, 'decided');
   };
+}
+
+async function loadReservation(trx: Transaction<Database>, campaignId: string, commissionId: string): Promise<Reservation | undefined> {
+  const row = await trx
+    .selectFrom('reservations')
+    .select(['amount_minor', 'released'])
+    .where('campaign_id', '=', campaignId)
+    .where('commission_id', '=', commissionId)
+    .executeTakeFirst();
+  return row ? { amount: row.amount_minor, released: row.released } : undefined;
+}
+
+async function saveReservation(trx: Transaction<Database>, campaignId: string, commissionId: string, r: Reservation): Promise<void> {
+  const values = { amount_minor: r.amount.toString(), released: r.released };
+  await trx
+    .insertInto('reservations')
+    .values({ campaign_id: campaignId, commission_id: commissionId, ...values })
+    .onConflict((oc) => oc.columns(['campaign_id', 'commission_id']).doUpdateSet(values))
+    .execute();
 }
 
 const commandHandlers: HandlerMap<Database> = Object.fromEntries(
