@@ -5,6 +5,8 @@ import type { Logger } from 'pino';
 import type { Registry, Histogram } from 'prom-client';
 import type { Caller } from './auth.js';
 import { campaignRoutes } from './campaigns.js';
+import { consoleRoutes } from './console.js';
+import { deadLetterRoutes, type DeadLetterCount } from './dead-letters.js';
 import type { Publisher } from './commands.js';
 import type { Database } from './db.js';
 import { boundedBody, noStore, securityHeaders, storableUrl } from './guards.js';
@@ -29,6 +31,10 @@ export interface AppDeps {
   logger: Logger;
   readiness: () => Promise<{ ready: boolean; checks: Record<string, boolean> }>;
   registry: Registry;
+  /** The development secret is in use: the console may offer its development sign-in. */
+  development?: boolean;
+  /** How many messages each of the fleet's dead-letter topics holds (admin route). */
+  deadLetters?: () => Promise<DeadLetterCount[]>;
   httpSeconds: Histogram<'method' | 'route' | 'status'>;
 }
 
@@ -58,6 +64,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.get('/openapi.json', (_req, res) => void res.json(openApiDocument));
   app.get('/docs', (_req, res) => void res.type('html').send(docsPage()));
   app.use(linkRoute(deps.db, deps.batcher, deps.linkSecret, deps.visitors));
+  app.use(consoleRoutes({ development: deps.development ?? false }));
 
   const api = express.Router();
   api.use(noStore);
@@ -67,6 +74,7 @@ export function createApp(deps: AppDeps): express.Express {
   api.use(trackingRoutes(deps.db, deps.batcher));
   api.use(paymentRoutes(deps.db, deps.publisher));
   api.use(operationRoutes(deps.db));
+  if (deps.deadLetters) api.use(deadLetterRoutes(deps.deadLetters));
   app.use('/api/v1', api);
   app.use((req, _res, next) => next(notFound(`route ${req.method} ${req.path}`)));
   app.use(problemHandler(deps.logger));

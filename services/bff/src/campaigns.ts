@@ -2,6 +2,7 @@
 import { Router, type Request } from 'express';
 import { sql, type Kysely } from 'kysely';
 import { reviveAmounts, toApi } from '@beacon/money';
+import { ACTIVITY_WINDOW_MS } from '@beacon/domain';
 import type { CommissionRule } from '@beacon/contracts';
 import { accepted, type Publisher } from './commands.js';
 import { stableId } from './idempotency.js';
@@ -156,13 +157,40 @@ export function campaignRoutes(db: Kysely<Database>, publisher: Publisher, linkS
         clickThroughRate: impressions ? clicks / impressions : 0, conversionRate: clicks ? conversions / clicks : 0,
       };
     };
+    const byWindow = await windowsOf(c, range.from ?? new Date(Date.now() - WINDOW_CHART_DAYS * 86_400_000).toISOString(), range.to);
     const groups = (key: 'influencer_id' | 'day') => [...new Set(rows.map((r) => r[key]))].sort().map((k) => ({ k, rs: rows.filter((r) => r[key] === k) }));
     res.json({
       ...sum(rows),
       byInfluencer: groups('influencer_id').map(({ k, rs }) => ({ influencerId: k || null, ...sum(rs) })),
       byDay: groups('day').map(({ k, rs }) => ({ day: k, ...sum(rs) })),
+      byWindow,
     });
   }));
 
+  /** Valid, first-seen events of the campaign per fixed 4-hour window, read from the event read model. */
+  async function windowsOf(c: CampaignRow, from: string, to: string | undefined) {
+    const seconds = ACTIVITY_WINDOW_MS / 1000;
+    const rows = await sql<{ window_start: Date; type: string; n: string; revenue: string | null }>`
+      SELECT to_timestamp(floor(extract(epoch FROM occurred_at::timestamptz) / ${seconds}) * ${seconds}) AS window_start, type,
+        count(*) AS n, sum(CASE WHEN type = 'conversion' THEN value_minor WHEN type = 'refund' THEN -value_minor END) AS revenue
+      FROM rm_tracking_events
+      WHERE campaign_id = ${c.id} AND valid AND NOT duplicate AND occurred_at >= ${from} ${to ? sql`AND occurred_at <= ${to}` : sql``}
+      GROUP BY 1, 2 ORDER BY 1`.execute(db);
+    const windows = new Map<string, { windowStart: string; impressions: number; clicks: number; conversions: number; revenueMinor: bigint }>();
+    for (const r of rows.rows) {
+      const windowStart = new Date(r.window_start).toISOString();
+      const w = windows.get(windowStart) ?? { windowStart, impressions: 0, clicks: 0, conversions: 0, revenueMinor: 0n };
+      if (r.type === 'impression') w.impressions += Number(r.n);
+      if (r.type === 'click') w.clicks += Number(r.n);
+      if (r.type === 'conversion') w.conversions += Number(r.n);
+      w.revenueMinor += BigInt(r.revenue ?? 0);
+      windows.set(windowStart, w);
+    }
+    return [...windows.values()].map(({ revenueMinor, ...w }) => ({ ...w, revenue: toApi({ amountMinor: revenueMinor, currency: c.currency }) }));
+  }
+
   return router;
 }
+
+/** The stats' 4-hour chart covers this many days unless the request names a range. */
+const WINDOW_CHART_DAYS = 7;

@@ -17,6 +17,7 @@ export interface Database extends MessagingTables {
     correlation_id: string | null; command_message_id: string | null; recorded_message_id: string | null; recorded_at: string | null;
   };
   /** Tracking items refused as already recorded: kept for their flow's timeline, pruned with operations. */
+  dead_letters: { topic: string; service: string; message_id: string; message_type: string; correlation_id: string; seen_at: Generated<Date> };
   rm_ignored_events: {
     correlation_id: string; campaign_id: string; event_id: string; reason: string; command_message_id: string; recorded_message_id: string; recorded_at: string;
     seen_at: Generated<Date>;

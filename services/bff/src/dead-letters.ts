@@ -5,9 +5,12 @@
  * projected) and fails the flow's pending operation with the reason.
  */
 import { codecs, MESSAGE_TOPICS, type RecordTrackingEvents, type TrackingEventsRecorded } from '@beacon/contracts';
+import { Router } from 'express';
+import type { Kysely } from 'kysely';
 import type { Envelope, HandlerMap } from '@beacon/messaging';
 import type { SubscriptionDefinition } from '@beacon/service-kit';
 import type { Database } from './db.js';
+import { requireRole, route } from './http.js';
 import { failOperation } from './operations.js';
 
 /** Every (topic, consuming service) of the fleet; a test checks it against the services' own subscriptions. */
@@ -52,7 +55,7 @@ function flowsOfBatch(envelope: Envelope, payload: Buffer): string[] {
   return [envelope.correlationId];
 }
 
-export function deadLetterSubscriptions(): SubscriptionDefinition<Database>[] {
+export function deadLetterSubscriptions(onDeadLetter?: (messageType: string) => void): SubscriptionDefinition<Database>[] {
   return FLEET_SUBSCRIPTIONS.map(({ topic, service }) => {
     const handlers: HandlerMap<Database> = {};
     for (const [type, schema] of Object.entries(MESSAGE_TOPICS)) {
@@ -61,8 +64,48 @@ export function deadLetterSubscriptions(): SubscriptionDefinition<Database>[] {
         const flows = payload ? flowsOfBatch(envelope, payload) : [envelope.correlationId];
         log.warn({ deadLetteredBy: service, flows: flows.length }, 'a message of this flow was dead-lettered');
         await failOperation(trx, flows, `DEAD_LETTERED: ${service} could not handle ${envelope.messageType}`);
+        await trx.insertInto('dead_letters')
+          .values({ topic, service, message_id: envelope.messageId, message_type: envelope.messageType, correlation_id: envelope.correlationId })
+          .onConflict((oc) => oc.doNothing())
+          .execute();
+        onDeadLetter?.(envelope.messageType);
       };
     }
     return { topic: `${topic}-${service}-service-DLQ`, handlers, subscriptionName: DEAD_LETTER_SUBSCRIPTION, maxDeliveries: 0, envelopeOnly: true };
   });
+}
+
+export interface DeadLetterCount {
+  topic: string;
+  service: string;
+  count: number;
+  latest: Array<{ messageId: string; messageType: string; correlationId: string; seenAt: string }>;
+}
+
+/** Every (topic, service) pair with how many of its messages were dead-lettered, and the latest few. */
+export async function deadLetterCounts(db: Kysely<Database>): Promise<DeadLetterCount[]> {
+  const counts = await db.selectFrom('dead_letters').select(['topic', 'service', (eb) => eb.fn.countAll<string>().as('n')]).groupBy(['topic', 'service']).execute();
+  const latest = await db.selectFrom('dead_letters').selectAll().orderBy('seen_at', 'desc').limit(200).execute();
+  return FLEET_SUBSCRIPTIONS.map(({ topic, service }) => ({
+    topic, service,
+    count: Number(counts.find((c) => c.topic === topic && c.service === service)?.n ?? 0),
+    latest: latest.filter((l) => l.topic === topic && l.service === service).slice(0, 10)
+      .map((l) => ({ messageId: l.message_id, messageType: l.message_type, correlationId: l.correlation_id, seenAt: l.seen_at.toISOString() })),
+  }));
+}
+
+/** GET /admin/dead-letters: admin only. Re-driving stays a deliberate act: `npm run dlq -- redrive`. */
+export function deadLetterRoutes(counts: () => Promise<DeadLetterCount[]>): Router {
+  const router = Router();
+  router.get('/admin/dead-letters', route(async (req, res) => {
+    requireRole(req, 'admin');
+    res.json({ topics: await counts() });
+  }));
+  return router;
+}
+
+/** Dead-letter records are kept 30 days: long after their flows' operations, which go after 7. */
+export async function pruneDeadLetters(db: Kysely<Database>): Promise<number> {
+  const result = await db.deleteFrom('dead_letters').where('seen_at', '<', new Date(Date.now() - 30 * 86_400_000)).executeTakeFirst();
+  return Number(result.numDeletedRows);
 }

@@ -83,4 +83,12 @@ export const migrations: Record<string, Migration> = {
     },
   },
   '020_outbox_payload_uncompressed': outboxPayloadMigration,
+  '021_dead_letters': {
+    // What the dead-letter watcher saw: the admin console's counts and peek. The messages themselves stay in Pulsar.
+    async up(db: Kysely<unknown>) {
+      await sql`CREATE TABLE dead_letters (topic text NOT NULL, service text NOT NULL, message_id text NOT NULL, message_type text NOT NULL,
+        correlation_id text NOT NULL, seen_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (topic, service, message_id))`.execute(db);
+      await sql`CREATE INDEX dead_letters_seen_at ON dead_letters (seen_at)`.execute(db);
+    },
+  },
 };

@@ -9,7 +9,7 @@ import { createPublisher } from './commands.js';
 import { batchLimitsFromEnv, createTrackingBatcher } from './tracking-batches.js';
 import { visitorCookies } from './links.js';
 import type { Database } from './db.js';
-import { deadLetterSubscriptions } from './dead-letters.js';
+import { deadLetterCounts, deadLetterSubscriptions, pruneDeadLetters } from './dead-letters.js';
 import { pruneIdempotencyKeys } from './idempotency.js';
 import { migrations } from './migrations.js';
 import { pruneOperations } from './operations.js';
@@ -29,8 +29,8 @@ export function bffService(options: { port?: number; onListening?: (port: number
     name: 'bff',
     defaultOpsPort: 9100,
     migrations,
-    prune: async (db) => ({ idempotencyKeys: await pruneIdempotencyKeys(db), ...(await pruneOperations(db)) }),
-    subscriptions: () => [...EVENT_TOPICS.map((topic) => ({ topic, handlers: projectionHandlers(topic), maxBatch: maxBatchOf(topic) })), ...deadLetterSubscriptions()],
+    prune: async (db) => ({ idempotencyKeys: await pruneIdempotencyKeys(db), ...(await pruneOperations(db)), deadLetters: await pruneDeadLetters(db) }),
+    subscriptions: (ctx) => [...EVENT_TOPICS.map((topic) => ({ topic, handlers: projectionHandlers(topic), maxBatch: maxBatchOf(topic) })), ...deadLetterSubscriptions((type) => ctx.metrics.deadLettered.inc({ type }))],
     async start(ctx) {
       const auth = authConfigFromEnv();
       const linkSecret = process.env.LINK_SECRET || `link:${auth.secret}`;
@@ -54,6 +54,8 @@ export function bffService(options: { port?: number; onListening?: (port: number
         visitors: visitorCookies(linkSecret, process.env.COOKIE_SECURE ? process.env.COOKIE_SECURE !== 'false' : !development),
         trustProxy: trustedProxies(process.env.TRUST_PROXY),
         logger: ctx.logger,
+        development,
+        deadLetters: () => deadLetterCounts(ctx.db),
         registry: ctx.metrics.registry,
         httpSeconds: ctx.metrics.httpSeconds,
         readiness: () => checkReadiness({

@@ -1,0 +1,83 @@
+import { useState, type FormEvent } from 'react';
+import { formatMoney, type Api, type Balance, type Page, type Payout, type Session } from './api';
+import { CommissionTable, type Started } from './Campaigns';
+import { messageOf, useLoad } from './hooks';
+import { Timeline } from './Timeline';
+import { Empty, ErrorNote } from './ui';
+
+export function Earnings({ api, session }: { api: Api; session: Session }) {
+  const balance = useLoad(() => api.get<{ balances: Balance[] }>('/balance'), [api]);
+  const payouts = useLoad(() => api.get<Page<Payout>>('/payouts?limit=100'), [api]);
+  const [amount, setAmount] = useState('');
+  const [currency, setCurrency] = useState('USD');
+  const [method, setMethod] = useState<'paypal' | 'bank_transfer'>('paypal');
+  const [destination, setDestination] = useState('');
+  const [error, setError] = useState<string>();
+  const [started, setStarted] = useState<Started>();
+
+  const request = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(undefined);
+    try {
+      const accepted = await api.command('/payouts', { amount: { amount, currency }, method, destination });
+      setStarted({ correlationId: accepted.correlationId, title: 'Paying out' });
+      for (const wait of [1500, 4000, 9000]) setTimeout(() => { balance.reload(); payouts.reload(); }, wait);
+    } catch (err) {
+      setError(messageOf(err));
+    }
+  };
+
+  return (
+    <section>
+      <div className="heading"><h2>Earnings</h2><button className="ghost" onClick={() => { balance.reload(); payouts.reload(); }}>Refresh</button></div>
+      <ErrorNote error={balance.error} />
+      {balance.data && balance.data.balances.length === 0 && <Empty>No earnings yet. Join a campaign, share your link, and commissions will show here.</Empty>}
+      <div className="kpis">
+        {balance.data?.balances.map((b) => (
+          <div key={b.currency} className="balance" data-currency={b.currency}>
+            <span>{b.currency}</span>
+            <strong data-testid={`available-${b.currency}`}>{formatMoney(b.available)}</strong>
+            <small>pending {formatMoney(b.pending)} · paid out {formatMoney(b.paidOut)}</small>
+          </div>
+        ))}
+      </div>
+      <h3>Request a payout</h3>
+      <form className="form" onSubmit={request}>
+        <div className="row">
+          <label>Amount<input value={amount} onChange={(e) => setAmount(e.target.value)} inputMode="decimal" placeholder="25.00" /></label>
+          <label>Currency<input value={currency} onChange={(e) => setCurrency(e.target.value.toUpperCase())} maxLength={3} /></label>
+        </div>
+        <div className="row">
+          <label>Method
+            <select value={method} onChange={(e) => setMethod(e.target.value as 'paypal' | 'bank_transfer')}>
+              <option value="paypal">PayPal</option>
+              <option value="bank_transfer">bank transfer</option>
+            </select>
+          </label>
+          <label>Destination<input value={destination} onChange={(e) => setDestination(e.target.value)} placeholder={method === 'paypal' ? 'you@example.com' : 'IBAN'} /></label>
+        </div>
+        <ErrorNote error={error} />
+        <button type="submit">Request payout</button>
+      </form>
+      {started && <Timeline key={started.correlationId} api={api} correlationId={started.correlationId} title={started.title} />}
+      <h3>Payouts</h3>
+      <ErrorNote error={payouts.error} />
+      {payouts.data && payouts.data.items.length === 0 ? <Empty>No payouts yet.</Empty> : (
+        <div className="table-wrap">
+          <table>
+            <thead><tr><th>Requested</th><th>Amount</th><th>Method</th><th>Status</th><th>Reason</th></tr></thead>
+            <tbody>
+              {payouts.data?.items.map((p) => (
+                <tr key={p.id} data-payout={p.id}>
+                  <td>{new Date(p.createdAt).toLocaleString()}</td><td>{formatMoney(p.amount)}</td><td>{p.method}</td>
+                  <td><span className={`pill ${p.status}`}>{p.status}</span></td><td>{p.reason ?? ''}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <CommissionTable api={api} influencerId={session.roles.includes('admin') ? undefined : session.sub} />
+    </section>
+  );
+}

@@ -1,0 +1,197 @@
+/**
+ * The console in a real browser (Debian's chromium, driven by playwright-core) against a real fleet.
+ * Every page it visits is written to artifacts/screenshots/ on every run, for a reviewer to look at.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { mintDevToken } from '@beacon/bff-service/dev-token';
+import { useFleet } from '../e2e/fleet-under-test.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SHOTS = join(process.cwd(), 'artifacts', 'screenshots');
+// As root on a closed network: no sandbox, and none of Chromium's background connections.
+const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'];
+
+const fleet = useFleet({ bffPort: 18700, opsPortBase: 19700 });
+const run = randomUUID().slice(0, 6);
+const brandId = `brand-${run}`;
+const influencerId = `influencer-${run}`;
+let browser: Browser;
+let brand: { context: BrowserContext; page: Page };
+let influencer: { context: BrowserContext; page: Page };
+let campaignId = '';
+let trackingLink = '';
+let conversionFlow = '';
+
+async function shot(page: Page, name: string) {
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+async function signIn(role: 'brand' | 'influencer' | 'admin', id: string, viewport = { width: 1280, height: 900 }) {
+  const context = await browser.newContext({ viewport, baseURL: fleet.baseUrl });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: fleet.baseUrl });
+  const page = await context.newPage();
+  await page.goto('/app/');
+  await page.getByRole('form', { name: 'development sign-in' }).waitFor();
+  await page.getByLabel('Role').selectOption(role);
+  await page.getByLabel('Id', { exact: true }).fill(id);
+  await page.getByRole('button', { name: `Sign in as ${role}` }).click();
+  await page.getByText(id, { exact: true }).waitFor();
+  return { context, page };
+}
+
+/** Reloads the data a page shows (its Refresh button) until `check` holds. */
+async function refreshUntil(page: Page, check: () => Promise<boolean>, what: string, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await page.getByRole('button', { name: 'Refresh' }).first().click();
+    await page.waitForTimeout(700);
+  }
+}
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe('the console in a browser', () => {
+  it('a brand creates a campaign, watches its flow complete and sees it go active', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, baseURL: fleet.baseUrl });
+    const first = await context.newPage();
+    await first.goto('/app/');
+    await first.getByRole('form', { name: 'development sign-in' }).waitFor();
+    await shot(first, '01-sign-in');
+    await context.close();
+
+    brand = await signIn('brand', brandId);
+    const { page } = brand;
+    await page.getByText('No campaigns yet').waitFor();
+    await shot(page, '02-brand-no-campaigns');
+    await page.getByRole('button', { name: 'New campaign' }).click();
+    await page.getByLabel('Name').fill('Winter launch');
+    await page.getByLabel('Landing URL').fill('https://shop.example/winter');
+    await page.getByLabel('Budget').fill('500.00');
+    await page.getByLabel('rule 1 kind').selectOption('conversion-fixed');
+    await page.getByLabel('rule 1 value').fill('5.00');
+    await page.getByRole('button', { name: 'Add a rule' }).click();
+    await page.getByLabel('rule 2 value').fill('0.25');
+    await page.getByLabel('Invite influencers (ids, comma separated)').fill(influencerId);
+
+    // A rule the API refuses shows the API's own validation message.
+    await page.getByLabel('rule 2 value').fill('abc');
+    await page.getByRole('button', { name: 'Create campaign' }).click();
+    await page.getByRole('alert').waitFor();
+    expect(await page.getByRole('alert').textContent()).toContain('commissionRules');
+    await shot(page, '03-new-campaign-validation');
+    await page.getByLabel('rule 2 value').fill('0.25');
+    await page.getByRole('button', { name: 'Create campaign' }).click();
+
+    const timeline = page.getByRole('region', { name: 'operation timeline' });
+    await timeline.locator('[data-status="completed"]').or(page.locator('section.timeline[data-status="completed"]')).first().waitFor({ timeout: 30_000 });
+    expect(await timeline.locator('.step .type').allTextContents()).toEqual(expect.arrayContaining(['CreateCampaign', 'CampaignCreated']));
+    await shot(page, '04-campaign-created-timeline');
+
+    await page.getByRole('button', { name: 'Open the campaign' }).click();
+    await page.getByTestId('campaign-status').waitFor();
+    campaignId = decodeURIComponent(page.url().split('#/campaigns/')[1]!);
+    expect(await page.getByTestId('campaign-status').textContent()).toBe('active');
+    await page.goto('/app/#/campaigns');
+    await page.locator('.card', { hasText: 'Winter launch' }).locator('.pill', { hasText: 'active' }).waitFor();
+    await shot(page, '05-brand-campaigns');
+  }, 120_000);
+
+  it('an influencer accepts the invitation and copies a tracking link', async () => {
+    influencer = await signIn('influencer', influencerId);
+    const { page } = influencer;
+    await page.locator('.card', { hasText: 'Winter launch' }).click();
+    await page.getByRole('button', { name: 'Accept the invitation' }).click();
+    await page.locator('section.timeline[data-status="completed"]').waitFor({ timeout: 30_000 });
+    await refreshUntilAccepted(page);
+    await page.getByRole('button', { name: 'Make a tracking link' }).click();
+    trackingLink = (await page.getByTestId('tracking-link').textContent()) ?? '';
+    expect(trackingLink).toMatch(new RegExp(`^${fleet.baseUrl}/c/[A-Za-z0-9._-]+$`));
+    await page.getByRole('button', { name: 'Copy' }).click();
+    await page.getByRole('button', { name: 'Copied' }).waitFor();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(trackingLink);
+    await shot(page, '06-influencer-link');
+  }, 90_000);
+
+  it('a click on the link and a conversion show up on the brand chart', async () => {
+    const click = await fetch(trackingLink, { redirect: 'manual' });
+    expect(click.status).toBe(302);
+    const clickId = new URL(click.headers.get('location')!).searchParams.get('click_id');
+    expect(clickId).toBeTruthy();
+    const token = await mintDevToken({ sub: brandId, roles: ['brand'] });
+    const sent = await fetch(`${fleet.baseUrl}/api/v1/tracking/events`, {
+      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ type: 'conversion', campaignId, clickId, visitorId: 'v-browser', value: { amount: '80.00', currency: 'USD' }, orderId: `o-${run}` }),
+    });
+    expect(sent.status).toBe(202);
+    conversionFlow = ((await sent.json()) as { correlationId: string }).correlationId;
+
+    const { page } = brand;
+    await page.goto(`/app/#/campaigns/${encodeURIComponent(campaignId)}`);
+    await page.locator('[data-kpi="conversions"]').waitFor();
+    await refreshUntil(page, async () => (await page.locator('[data-kpi="conversions"]').textContent()) === '1' && (await page.locator('[data-kpi="clicks"]').textContent()) === '1', 'the click and the conversion in the stats');
+    await refreshUntil(page, async () => (await page.locator('[data-kpi="commissions"]').textContent())?.startsWith('5.25') === true, 'both commissions approved');
+    expect(await page.locator('.recharts-bar-rectangle').count()).toBeGreaterThan(0);
+    await shot(page, '07-brand-campaign-chart');
+  }, 90_000);
+
+  it('the live timeline of the conversion lists its services in causal order', async () => {
+    const { page } = brand;
+    await page.goto(`/app/#/flows/${encodeURIComponent(conversionFlow)}`);
+    const steps = page.locator('section.timeline .step');
+    await page.locator('section.timeline .step', { hasText: 'LedgerEntryRecorded' }).waitFor({ timeout: 30_000 });
+    const rows = await steps.evaluateAll((items) => items.map((li) => `${li.querySelector('.service')?.textContent} ${li.querySelector('.type')?.textContent}`));
+    const order = ['bff RecordTrackingEvents', 'tracking TrackingEventsRecorded', 'commission CommissionCalculated', 'campaign BudgetReserved', 'commission CommissionApproved', 'payment LedgerEntryRecorded'];
+    expect(rows.filter((r) => order.includes(r))).toEqual(order);
+    await shot(page, '08-conversion-timeline');
+  }, 60_000);
+
+  it('an influencer requests a payout and watches it complete', async () => {
+    const { page } = influencer;
+    await page.goto('/app/#/earnings');
+    await refreshUntil(page, async () => (await page.getByTestId('available-USD').textContent().catch(() => '')) === '5.25 USD', 'the available balance');
+    await shot(page, '09-influencer-earnings');
+    await page.getByLabel('Amount').fill('5.25');
+    await page.getByLabel('Destination').fill(`${influencerId}@example.com`);
+    await page.getByRole('button', { name: 'Request payout' }).click();
+    await page.locator('section.timeline[data-status="completed"]').waitFor({ timeout: 30_000 });
+    await refreshUntil(page, async () => (await page.locator('tr[data-payout] .pill').first().textContent()) === 'completed', 'the payout completed');
+    expect(await page.getByTestId('available-USD').textContent()).toBe('0.00 USD');
+    await shot(page, '10-payout-completed');
+  }, 90_000);
+
+  it('works at phone width, and an admin sees every tenant and the dead-letter topics', async () => {
+    const phone = await signIn('brand', brandId, { width: 390, height: 844 });
+    await phone.page.locator('.card', { hasText: 'Winter launch' }).waitFor();
+    const overflow = await phone.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await shot(phone.page, '11-phone-campaigns');
+    await phone.context.close();
+
+    const admin = await signIn('admin', `admin-${run}`);
+    await admin.page.locator('.card', { hasText: 'Winter launch' }).waitFor();
+    await admin.page.getByRole('link', { name: 'Dead letters' }).click();
+    await admin.page.locator('table td', { hasText: 'tracking/command-batches' }).first().waitFor();
+    await shot(admin.page, '12-admin-dead-letters');
+    await admin.context.close();
+  }, 60_000);
+});
+
+async function refreshUntilAccepted(page: Page) {
+  const deadline = Date.now() + 20_000;
+  while (!(await page.getByRole('button', { name: 'Make a tracking link' }).isVisible())) {
+    if (Date.now() > deadline) throw new Error('the acceptance never reached the campaign page');
+    await page.reload();
+    await page.getByTestId('campaign-status').waitFor();
+  }
+}
