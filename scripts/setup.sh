@@ -20,3 +20,17 @@ if ! pg_isready -q -h "${PGHOST:-127.0.0.1}" -p "${PGPORT:-5432}"; then
   fi
 fi
 scripts/pulsar.sh start
+
+# The console's browser tests drive Debian's chromium (Playwright's own download cannot be reached here).
+if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+  echo "[setup] installing chromium for the console's browser tests"
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q chromium >/dev/null || {
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q chromium >/dev/null
+  }
+fi
+# The BFF serves the console's build at /app: build it when missing or older than its sources.
+if [ ! -f apps/console/dist/index.html ] || [ -n "$(find apps/console/src apps/console/index.html apps/console/vite.config.ts -newer apps/console/dist/index.html -print -quit)" ]; then
+  echo "[setup] building the console"
+  pnpm --filter @beacon/console build >/dev/null
+fi

@@ -18,6 +18,7 @@ const fleet = useFleet({ bffPort: 18700, opsPortBase: 19700 });
 const run = randomUUID().slice(0, 6);
 const brandId = `brand-${run}`;
 const influencerId = `influencer-${run}`;
+const CAMPAIGN = `Winter launch ${run}`;
 let browser: Browser;
 let brand: { context: BrowserContext; page: Page };
 let influencer: { context: BrowserContext; page: Page };
@@ -26,7 +27,7 @@ let trackingLink = '';
 let conversionFlow = '';
 
 async function shot(page: Page, name: string) {
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true, animations: 'disabled' });
 }
 
 async function signIn(role: 'brand' | 'influencer' | 'admin', id: string, viewport = { width: 1280, height: 900 }) {
@@ -75,7 +76,7 @@ describe('the console in a browser', () => {
     await page.getByText('No campaigns yet').waitFor();
     await shot(page, '02-brand-no-campaigns');
     await page.getByRole('button', { name: 'New campaign' }).click();
-    await page.getByLabel('Name').fill('Winter launch');
+    await page.getByLabel('Name').fill(CAMPAIGN);
     await page.getByLabel('Landing URL').fill('https://shop.example/winter');
     await page.getByLabel('Budget').fill('500.00');
     await page.getByLabel('rule 1 kind').selectOption('conversion-fixed');
@@ -103,14 +104,14 @@ describe('the console in a browser', () => {
     campaignId = decodeURIComponent(page.url().split('#/campaigns/')[1]!);
     expect(await page.getByTestId('campaign-status').textContent()).toBe('active');
     await page.goto('/app/#/campaigns');
-    await page.locator('.card', { hasText: 'Winter launch' }).locator('.pill', { hasText: 'active' }).waitFor();
+    await page.locator('.card', { hasText: CAMPAIGN }).locator('.pill', { hasText: 'active' }).waitFor();
     await shot(page, '05-brand-campaigns');
   }, 120_000);
 
   it('an influencer accepts the invitation and copies a tracking link', async () => {
     influencer = await signIn('influencer', influencerId);
     const { page } = influencer;
-    await page.locator('.card', { hasText: 'Winter launch' }).click();
+    await page.locator('.card', { hasText: CAMPAIGN }).click();
     await page.getByRole('button', { name: 'Accept the invitation' }).click();
     await page.locator('section.timeline[data-status="completed"]').waitFor({ timeout: 30_000 });
     await refreshUntilAccepted(page);
@@ -142,6 +143,8 @@ describe('the console in a browser', () => {
     await refreshUntil(page, async () => (await page.locator('[data-kpi="conversions"]').textContent()) === '1' && (await page.locator('[data-kpi="clicks"]').textContent()) === '1', 'the click and the conversion in the stats');
     await refreshUntil(page, async () => (await page.locator('[data-kpi="commissions"]').textContent())?.startsWith('5.25') === true, 'both commissions approved');
     expect(await page.locator('.recharts-bar-rectangle').count()).toBeGreaterThan(0);
+    await page.locator('table tr', { hasText: influencerId }).locator('.pill', { hasText: 'approved' }).first().waitFor();
+    expect(await page.locator('.budget span').first().textContent()).toContain('5.25 / 500.00 USD');
     await shot(page, '07-brand-campaign-chart');
   }, 90_000);
 
@@ -172,14 +175,14 @@ describe('the console in a browser', () => {
 
   it('works at phone width, and an admin sees every tenant and the dead-letter topics', async () => {
     const phone = await signIn('brand', brandId, { width: 390, height: 844 });
-    await phone.page.locator('.card', { hasText: 'Winter launch' }).waitFor();
+    await phone.page.locator('.card', { hasText: CAMPAIGN }).waitFor();
     const overflow = await phone.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(overflow).toBeLessThanOrEqual(0);
     await shot(phone.page, '11-phone-campaigns');
     await phone.context.close();
 
     const admin = await signIn('admin', `admin-${run}`);
-    await admin.page.locator('.card', { hasText: 'Winter launch' }).waitFor();
+    await admin.page.locator('.card', { hasText: CAMPAIGN }).waitFor();
     await admin.page.getByRole('link', { name: 'Dead letters' }).click();
     await admin.page.locator('table td', { hasText: 'tracking/command-batches' }).first().waitFor();
     await shot(admin.page, '12-admin-dead-letters');

@@ -20,7 +20,7 @@ function BudgetBar({ c }: { c: Campaign }) {
 }
 
 export function CampaignList({ api, session }: { api: Api; session: Session }) {
-  const { data, error, loading, reload } = useLoad(() => api.get<Page<Campaign>>('/campaigns?limit=200'), [api]);
+  const { data, error, loading, reload } = useLoad(async () => ({ items: await api.all<Campaign>('/campaigns') }), [api]);
   const isBrand = session.roles.includes('brand') || session.roles.includes('admin');
   const isInfluencer = session.roles.includes('influencer');
   return (
@@ -197,9 +197,9 @@ function StatsCharts({ stats }: { stats: Stats }) {
   );
 }
 
-export function CommissionTable({ api, campaignId, influencerId }: { api: Api; campaignId?: string; influencerId?: string }) {
+export function CommissionTable({ api, campaignId, influencerId, version = 0 }: { api: Api; campaignId?: string; influencerId?: string; version?: number }) {
   const [status, setStatus] = useState('');
-  const { data, error, reload } = useLoad(() => api.get<Page<Commission>>(`/commissions${query({ campaignId, influencerId, status, limit: '200' })}`), [api, campaignId, influencerId, status]);
+  const { data, error, reload } = useLoad(async () => ({ items: await api.all<Commission>(`/commissions${query({ campaignId, influencerId, status })}`, 1000) }), [api, campaignId, influencerId, status, version]);
   return (
     <div>
       <div className="heading">
@@ -235,7 +235,12 @@ export function CampaignPage({ api, session, id }: { api: Api; session: Session;
   const campaign = useLoad(() => api.get<Campaign>(`/campaigns/${encodeURIComponent(id)}`), [api, id]);
   const c = campaign.data;
   const owner = !!c && (session.roles.includes('admin') || (session.roles.includes('brand') && c.brandId === session.sub));
-  const stats = useLoad(async () => (owner ? api.get<Stats>(`/campaigns/${encodeURIComponent(id)}/stats`) : undefined), [api, id, owner]);
+  const [version, setVersion] = useState(0);
+  const stats = useLoad(async () => (owner ? api.get<Stats>(`/campaigns/${encodeURIComponent(id)}/stats`) : undefined), [api, id, owner, version]);
+  const refresh = () => {
+    campaign.reload();
+    setVersion((v) => v + 1);
+  };
   const [started, setStarted] = useState<Started>();
   const [error, setError] = useState<string>();
   const [invitees, setInvitees] = useState('');
@@ -312,10 +317,10 @@ export function CampaignPage({ api, session, id }: { api: Api; session: Session;
             <input aria-label="influencer ids to invite" value={invitees} onChange={(e) => setInvitees(e.target.value)} placeholder="influencer ids, comma separated" />
             <button type="submit" disabled={!invitees.trim()}>Invite</button>
           </form>
-          <div className="heading"><h3>Performance</h3><button className="ghost" onClick={stats.reload}>Refresh</button></div>
+          <div className="heading"><h3>Performance</h3><button className="ghost" onClick={refresh}>Refresh</button></div>
           <ErrorNote error={stats.error} />
           {stats.data && <StatsCharts stats={stats.data} />}
-          <CommissionTable api={api} campaignId={id} />
+          <CommissionTable api={api} campaignId={id} version={version} />
         </>
       )}
     </section>

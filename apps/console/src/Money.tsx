@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { formatMoney, type Api, type Balance, type Page, type Payout, type Session } from './api';
+import { formatMoney, type Api, type Balance, type Payout, type Session } from './api';
 import { CommissionTable, type Started } from './Campaigns';
 import { messageOf, useLoad } from './hooks';
 import { Timeline } from './Timeline';
@@ -7,7 +7,7 @@ import { Empty, ErrorNote } from './ui';
 
 export function Earnings({ api, session }: { api: Api; session: Session }) {
   const balance = useLoad(() => api.get<{ balances: Balance[] }>('/balance'), [api]);
-  const payouts = useLoad(() => api.get<Page<Payout>>('/payouts?limit=100'), [api]);
+  const payouts = useLoad(async () => ({ items: await api.all<Payout>('/payouts', 1000) }), [api]);
   const [amount, setAmount] = useState('');
   const [currency, setCurrency] = useState('USD');
   const [method, setMethod] = useState<'paypal' | 'bank_transfer'>('paypal');

@@ -65,6 +65,19 @@ export class Api {
     return this.request<T>('GET', path);
   }
 
+  /** Every page of a list (the API pages oldest first), newest first, up to `max` items. */
+  async all<T>(path: string, max = 5000): Promise<T[]> {
+    const items: T[] = [];
+    let cursor: string | null = null;
+    do {
+      const separator = path.includes('?') ? '&' : '?';
+      const page: Page<T> = await this.get<Page<T>>(`${path}${separator}limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      items.push(...page.items);
+      cursor = page.nextCursor;
+    } while (cursor && items.length < max);
+    return items.reverse();
+  }
+
   command(path: string, body: unknown = {}) {
     return this.request<Accepted>('POST', path, body);
   }
