@@ -147,7 +147,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     });
     await shutdown(ok ? 0 : 1);
   } else {
-    console.log(`\nBFF: ${fleet.baseUrl}  (docs: ${fleet.baseUrl}/docs)\n\ndevelopment tokens:`);
+    console.log(`\nBFF: ${fleet.baseUrl}  (docs: ${fleet.baseUrl}/docs)\nconsole: ${fleet.baseUrl}/app/  (development sign-in: pick a role and an id)\n\ndevelopment tokens:`);
     for (const [sub, roles, brand] of [['admin-1', ['admin']], ['brand-1', ['brand']], ['inf-1', ['influencer']], ['ingest-1', ['ingest'], 'brand-1']] as const) {
       console.log(`  ${sub.padEnd(9)} ${await mintDevToken({ sub, roles: [...roles], brand })}`);
     }

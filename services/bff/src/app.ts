@@ -1,5 +1,7 @@
 /** The BFF's express app, built from its dependencies so tests can start it on any port. */
+import type { ServerResponse } from 'node:http';
 import express from 'express';
+import { pinoHttp } from 'pino-http';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Registry, Histogram } from 'prom-client';
@@ -38,6 +40,23 @@ export interface AppDeps {
   httpSeconds: Histogram<'method' | 'route' | 'status'>;
 }
 
+/** One line per request: method, route, status, duration, correlation id and caller (read when the response ends). */
+function requestLog(logger: Logger) {
+  return pinoHttp<express.Request, ServerResponse, never>({
+    logger,
+    genReqId: (req) => req.correlationId,
+    customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+    customSuccessObject: (req, res, value: Record<string, unknown>) => describe(req, res, value),
+    customErrorObject: (req, res, _error, value: Record<string, unknown>) => describe(req, res, value),
+    serializers: { req: () => undefined, res: () => undefined },
+  });
+}
+
+function describe(req: express.Request, res: ServerResponse, value: Record<string, unknown>) {
+  const route = req.route?.path ? `${req.baseUrl}${req.route.path}` : 'unmatched';
+  return { ...value, method: req.method, route, status: res.statusCode, correlationId: req.correlationId, caller: req.caller?.sub };
+}
+
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
@@ -46,6 +65,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('json replacer', (_key: string, value: unknown) => (typeof value === 'bigint' ? value.toString() : value));
   app.use(securityHeaders);
   app.use(correlation);
+  app.use(requestLog(deps.logger));
   app.use((req, res, next) => {
     const stop = deps.httpSeconds.startTimer();
     res.on('finish', () => stop({ method: req.method, route: req.route?.path ? `${req.baseUrl}${req.route.path}` : 'unmatched', status: String(res.statusCode) }));
