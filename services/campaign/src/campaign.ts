@@ -174,8 +174,14 @@ export function decide(command: Command, state: State): Event[] {
 
   // commission.CommissionReversed
   const reservation = state?.reservations[c.data.commissionId];
-  if (!state || !reservation || reservation.released) return [];
+  if (!state || reservation?.released) return [];
   const cur = state.budget.currency;
+  if (!reservation) {
+    // The reversal overtook its reservation request (a relay that resent after a failed send): release
+    // nothing now, and leave a released mark so the late request reserves nothing either.
+    const nothing = money(0n, cur);
+    return [{ type: 'campaign.BudgetReleased', data: { campaignId, commissionId: c.data.commissionId, released: nothing, spent: money(state.spent, cur), remaining: money(state.budget.amountMinor - state.spent, cur) } }];
+  }
   const spent = state.spent - reservation.amount;
   const events: Event[] = [{
     type: 'campaign.BudgetReleased',

@@ -104,4 +104,11 @@ describe('budget ledger', () => {
         { type: 'campaign.BudgetReleased', data: { campaignId: 'c-1', commissionId: 'k1', released: USD(1000), spent: USD(0), remaining: USD(1000) } },
         { type: 'campaign.CampaignStatusChanged', data: { campaignId: 'c-1', from: 'budget_exhausted', to: 'active', reason: 'budget_released' } },
       ]));
+
+  it('a reversal that overtakes its reservation request releases nothing, and the late request then reserves nothing', () => {
+    const reversed = { type: 'commission.CommissionReversed' as const, data: { commissionId: 'k1', campaignId: 'c-1', influencerId: 'inf-1', refundEventId: 'r-1', amount: USD(1000) } };
+    const releasedNothing = { type: 'campaign.BudgetReleased' as const, data: { campaignId: 'c-1', commissionId: 'k1', released: USD(0), spent: USD(0), remaining: USD(10000) } };
+    spec.given([created()]).when(reversed).then([releasedNothing]);
+    spec.given([created(), releasedNothing]).when(calc('k1', 1000)).then([]);
+  });
 });
