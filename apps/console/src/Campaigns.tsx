@@ -3,7 +3,7 @@ import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContai
 import { formatMoney, query, type Api, type Campaign, type Commission, type CommissionRule, type Page, type Session, type Stats } from './api';
 import { go, messageOf, useLoad } from './hooks';
 import { Timeline } from './Timeline';
-import { Empty, ErrorNote, Loading } from './ui';
+import { Choice, Empty, ErrorNote, Loading, MoneyFields } from './ui';
 
 /** What a command started: its flow shown live under the form or button that sent it. */
 export type Started = { correlationId: string; title: string } | undefined;
@@ -109,17 +109,9 @@ export function NewCampaign({ api }: { api: Api }) {
       <form className="form" onSubmit={submit}>
         <label>Name<input value={name} onChange={(e) => setName(e.target.value)} placeholder="Summer launch" /></label>
         <label>Landing URL<input value={landingUrl} onChange={(e) => setLandingUrl(e.target.value)} /></label>
+        <MoneyFields label="Budget" amount={budget} currency={currency} onAmount={setBudget} onCurrency={setCurrency} />
         <div className="row">
-          <label>Budget<input value={budget} onChange={(e) => setBudget(e.target.value)} inputMode="decimal" /></label>
-          <label>Currency<input value={currency} onChange={(e) => setCurrency(e.target.value.toUpperCase())} maxLength={3} /></label>
-        </div>
-        <div className="row">
-          <label>Visibility
-            <select value={visibility} onChange={(e) => setVisibility(e.target.value as 'open' | 'invite_only')}>
-              <option value="open">open</option>
-              <option value="invite_only">invite only</option>
-            </select>
-          </label>
+          <Choice label="Visibility" value={visibility} options={[['open', 'open'], ['invite_only', 'invite only']]} onChange={setVisibility} />
           <label>Holding period (days)<input type="number" min={0} value={holdingPeriodDays} onChange={(e) => setHolding(Number(e.target.value))} /></label>
         </div>
         <fieldset>
@@ -150,6 +142,15 @@ export function NewCampaign({ api }: { api: Api }) {
   );
 }
 
+/** Grid, axes, tooltip and legend, as an array: recharts reads a chart's parts from its direct children. */
+const chartFrame = (xKey: string, counts = false) => [
+  <CartesianGrid key="grid" strokeDasharray="3 3" />,
+  <XAxis key="x" dataKey={xKey} fontSize={11} />,
+  <YAxis key="y" fontSize={11} allowDecimals={!counts} />,
+  <Tooltip key="tooltip" />,
+  <Legend key="legend" />,
+];
+
 function StatsCharts({ stats }: { stats: Stats }) {
   const byDay = stats.byDay.map((d) => ({ day: d.day, impressions: d.impressions, clicks: d.clicks, conversions: d.conversions, revenue: Number(d.revenue.amount), commissions: Number(d.commissions.amount) }));
   const byWindow = (stats.byWindow ?? []).map((w) => ({ window: w.windowStart.slice(5, 16).replace('T', ' '), impressions: w.impressions, clicks: w.clicks, conversions: w.conversions, revenue: Number(w.revenue.amount) }));
@@ -167,11 +168,7 @@ function StatsCharts({ stats }: { stats: Stats }) {
       {byWindow.length === 0 ? <Empty>No events yet. Share a tracking link or send events to see them here.</Empty> : (
         <ResponsiveContainer width="100%" height={220}>
           <BarChart data={byWindow}>
-            <CartesianGrid strokeDasharray="3 3" />
-            <XAxis dataKey="window" fontSize={11} />
-            <YAxis allowDecimals={false} fontSize={11} />
-            <Tooltip />
-            <Legend />
+            {chartFrame('window', true)}
             <Bar dataKey="impressions" fill="#94a3b8" />
             <Bar dataKey="clicks" fill="#6366f1" />
             <Bar dataKey="conversions" fill="#16a34a" />
@@ -182,11 +179,7 @@ function StatsCharts({ stats }: { stats: Stats }) {
       {byDay.length === 0 ? <Empty>No figures yet.</Empty> : (
         <ResponsiveContainer width="100%" height={220}>
           <LineChart data={byDay}>
-            <CartesianGrid strokeDasharray="3 3" />
-            <XAxis dataKey="day" fontSize={11} />
-            <YAxis fontSize={11} />
-            <Tooltip />
-            <Legend />
+            {chartFrame('day')}
             <Line dataKey="revenue" stroke="#16a34a" />
             <Line dataKey="commissions" stroke="#f59e0b" />
             <Line dataKey="clicks" stroke="#6366f1" />

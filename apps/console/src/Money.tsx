@@ -3,7 +3,7 @@ import { formatMoney, type Api, type Balance, type Payout, type Session } from '
 import { CommissionTable, type Started } from './Campaigns';
 import { messageOf, useLoad } from './hooks';
 import { Timeline } from './Timeline';
-import { Empty, ErrorNote } from './ui';
+import { Empty, ErrorNote, MoneyFields, Choice } from './ui';
 
 export function Earnings({ api, session }: { api: Api; session: Session }) {
   const balance = useLoad(() => api.get<{ balances: Balance[] }>('/balance'), [api]);
@@ -43,17 +43,9 @@ export function Earnings({ api, session }: { api: Api; session: Session }) {
       </div>
       <h3>Request a payout</h3>
       <form className="form" onSubmit={request}>
+        <MoneyFields label="Amount" amount={amount} currency={currency} onAmount={setAmount} onCurrency={setCurrency} placeholder="25.00" />
         <div className="row">
-          <label>Amount<input value={amount} onChange={(e) => setAmount(e.target.value)} inputMode="decimal" placeholder="25.00" /></label>
-          <label>Currency<input value={currency} onChange={(e) => setCurrency(e.target.value.toUpperCase())} maxLength={3} /></label>
-        </div>
-        <div className="row">
-          <label>Method
-            <select value={method} onChange={(e) => setMethod(e.target.value as 'paypal' | 'bank_transfer')}>
-              <option value="paypal">PayPal</option>
-              <option value="bank_transfer">bank transfer</option>
-            </select>
-          </label>
+          <Choice label="Method" value={method} options={[['paypal', 'PayPal'], ['bank_transfer', 'bank transfer']]} onChange={setMethod} />
           <label>Destination<input value={destination} onChange={(e) => setDestination(e.target.value)} placeholder={method === 'paypal' ? 'you@example.com' : 'IBAN'} /></label>
         </div>
         <ErrorNote error={error} />
