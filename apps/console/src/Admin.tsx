@@ -1,10 +1,10 @@
-import type { Api, DeadLetterTopic } from './api';
+import type { Api } from './api';
 import { useLoad } from './hooks';
 import { Empty, ErrorNote, Loading } from './ui';
 
 /** Admin: the fleet's dead-letter topics and how many messages each holds. */
 export function Admin({ api }: { api: Api }) {
-  const { data, error, loading, reload } = useLoad(() => api.get<{ topics: DeadLetterTopic[] }>('/admin/dead-letters'), [api]);
+  const { data, error, loading, reload } = useLoad(() => api.deadLetters(), [api]);
   const total = data?.topics.reduce((sum, t) => sum + t.count, 0) ?? 0;
   return (
     <section>

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { formatMoney, query, type Api, type Campaign, type Commission, type CommissionRule, type Page, type Session, type Stats } from './api';
+import { formatMoney, type Api, type Campaign, type Commission, type CommissionRule, type Session, type Stats } from './api';
 import { go, messageOf, useLoad } from './hooks';
 import { Timeline } from './Timeline';
 import { Choice, Empty, ErrorNote, Loading, MoneyFields } from './ui';
@@ -20,7 +20,7 @@ function BudgetBar({ c }: { c: Campaign }) {
 }
 
 export function CampaignList({ api, session }: { api: Api; session: Session }) {
-  const { data, error, loading, reload } = useLoad(async () => ({ items: await api.all<Campaign>('/campaigns') }), [api]);
+  const { data, error, loading, reload } = useLoad(async () => ({ items: await api.campaigns() }), [api]);
   const isBrand = session.roles.includes('brand') || session.roles.includes('admin');
   const isInfluencer = session.roles.includes('influencer');
   return (
@@ -68,8 +68,17 @@ const RULE_LABELS: Record<RuleKind, string> = {
 };
 
 function ruleOf(draft: RuleDraft, currency: string): CommissionRule {
-  const [event, type] = draft.kind.split('-') as [CommissionRule['event'], CommissionRule['type']];
-  return type === 'percent' ? { event, type, rate: draft.value } : { event, type, amount: { amount: draft.value, currency } };
+  const amount = { amount: draft.value, currency };
+  switch (draft.kind) {
+    case 'conversion-percent':
+      return { event: 'conversion', type: 'percent', rate: draft.value };
+    case 'conversion-fixed':
+      return { event: 'conversion', type: 'fixed', amount };
+    case 'click-fixed':
+      return { event: 'click', type: 'fixed', amount };
+    case 'impression-per_mille':
+      return { event: 'impression', type: 'per_mille', amount };
+  }
 }
 
 export function NewCampaign({ api }: { api: Api }) {
@@ -90,7 +99,7 @@ export function NewCampaign({ api }: { api: Api }) {
     setBusy(true);
     setError(undefined);
     try {
-      const accepted = await api.command('/campaigns', {
+      const accepted = await api.createCampaign({
         name, landingUrl, budget: { amount: budget, currency }, visibility, holdingPeriodDays,
         commissionRules: rules.map((r) => ruleOf(r, currency)),
         influencerIds: influencerIds.split(/[\s,]+/).filter(Boolean),
@@ -192,7 +201,7 @@ function StatsCharts({ stats }: { stats: Stats }) {
 
 export function CommissionTable({ api, campaignId, influencerId, version = 0 }: { api: Api; campaignId?: string; influencerId?: string; version?: number }) {
   const [status, setStatus] = useState('');
-  const { data, error, reload } = useLoad(async () => ({ items: await api.all<Commission>(`/commissions${query({ campaignId, influencerId, status })}`, 1000) }), [api, campaignId, influencerId, status, version]);
+  const { data, error, reload } = useLoad(async () => ({ items: await api.commissions({ campaignId, influencerId, status: status as Commission['status'] | undefined }) }), [api, campaignId, influencerId, status, version]);
   return (
     <div>
       <div className="heading">
@@ -225,11 +234,11 @@ export function CommissionTable({ api, campaignId, influencerId, version = 0 }: 
 }
 
 export function CampaignPage({ api, session, id }: { api: Api; session: Session; id: string }) {
-  const campaign = useLoad(() => api.get<Campaign>(`/campaigns/${encodeURIComponent(id)}`), [api, id]);
+  const campaign = useLoad(() => api.campaign(id), [api, id]);
   const c = campaign.data;
   const owner = !!c && (session.roles.includes('admin') || (session.roles.includes('brand') && c.brandId === session.sub));
   const [version, setVersion] = useState(0);
-  const stats = useLoad(async () => (owner ? api.get<Stats>(`/campaigns/${encodeURIComponent(id)}/stats`) : undefined), [api, id, owner, version]);
+  const stats = useLoad(async () => (owner ? api.stats(id) : undefined), [api, id, owner, version]);
   const refresh = () => {
     campaign.reload();
     setVersion((v) => v + 1);
@@ -254,7 +263,7 @@ export function CampaignPage({ api, session, id }: { api: Api; session: Session;
   const makeLink = async () => {
     setError(undefined);
     try {
-      const made = await api.request<{ token: string; url: string }>('POST', `/campaigns/${encodeURIComponent(id)}/links`, {});
+      const made = await api.createLink(id);
       setLink(new URL(made.url, window.location.origin).toString());
       setCopied(false);
     } catch (e) {
@@ -281,14 +290,14 @@ export function CampaignPage({ api, session, id }: { api: Api; session: Session;
       <BudgetBar c={c} />
       <p className="muted">Rules: {c.commissionRules.map((r) => `${r.event} ${r.type} ${r.rate ? `${r.rate}%` : formatMoney(r.amount)}`).join(' · ')}</p>
       <div className="actions">
-        {owner && c.status === 'active' && <button onClick={() => run('Pausing', () => api.command(`/campaigns/${id}/pause`))}>Pause</button>}
-        {owner && c.status === 'paused' && <button onClick={() => run('Resuming', () => api.command(`/campaigns/${id}/resume`))}>Resume</button>}
-        {owner && c.status !== 'completed' && <button className="ghost" onClick={() => run('Completing', () => api.command(`/campaigns/${id}/complete`))}>Complete</button>}
+        {owner && c.status === 'active' && <button onClick={() => run('Pausing', () => api.changeStatus(id, 'pause'))}>Pause</button>}
+        {owner && c.status === 'paused' && <button onClick={() => run('Resuming', () => api.changeStatus(id, 'resume'))}>Resume</button>}
+        {owner && c.status !== 'completed' && <button className="ghost" onClick={() => run('Completing', () => api.changeStatus(id, 'complete'))}>Complete</button>}
         {session.roles.includes('influencer') && !me && c.status === 'active' && (
-          <button onClick={() => run('Accepting the campaign', () => api.command(`/campaigns/${id}/accept`, { acceptedTerms: true }))}>Accept the terms and join</button>
+          <button onClick={() => run('Accepting the campaign', () => api.accept(id))}>Accept the terms and join</button>
         )}
         {session.roles.includes('influencer') && me === 'invited' && (
-          <button onClick={() => run('Accepting the invitation', () => api.command(`/campaigns/${id}/accept`, { acceptedTerms: true }))}>Accept the invitation</button>
+          <button onClick={() => run('Accepting the invitation', () => api.accept(id))}>Accept the invitation</button>
         )}
         {me === 'accepted' && <button onClick={makeLink}>Make a tracking link</button>}
       </div>
@@ -306,7 +315,7 @@ export function CampaignPage({ api, session, id }: { api: Api; session: Session;
           {c.influencers.length === 0 ? <Empty>Nobody has joined yet. Invite influencers by id below{c.visibility === 'open' ? ', or let them find this open campaign' : ''}.</Empty> : (
             <ul className="plain">{c.influencers.map((i) => <li key={i.influencerId}>{i.influencerId} <span className={`pill ${i.status}`}>{i.status}</span></li>)}</ul>
           )}
-          <form className="row" onSubmit={(e) => { e.preventDefault(); void run('Inviting', () => api.command(`/campaigns/${id}/invitations`, { influencerIds: invitees.split(/[\s,]+/).filter(Boolean) })); }}>
+          <form className="row" onSubmit={(e) => { e.preventDefault(); void run('Inviting', () => api.invite(id, invitees.split(/[\s,]+/).filter(Boolean))); }}>
             <input aria-label="influencer ids to invite" value={invitees} onChange={(e) => setInvitees(e.target.value)} placeholder="influencer ids, comma separated" />
             <button type="submit" disabled={!invitees.trim()}>Invite</button>
           </form>

@@ -6,8 +6,8 @@ import { Timeline } from './Timeline';
 import { Empty, ErrorNote, MoneyFields, Choice } from './ui';
 
 export function Earnings({ api, session }: { api: Api; session: Session }) {
-  const balance = useLoad(() => api.get<{ balances: Balance[] }>('/balance'), [api]);
-  const payouts = useLoad(async () => ({ items: await api.all<Payout>('/payouts', 1000) }), [api]);
+  const balance = useLoad(() => api.balance(), [api]);
+  const payouts = useLoad(async () => ({ items: await api.payouts() }), [api]);
   const [amount, setAmount] = useState('');
   const [currency, setCurrency] = useState('USD');
   const [method, setMethod] = useState<'paypal' | 'bank_transfer'>('paypal');
@@ -19,7 +19,7 @@ export function Earnings({ api, session }: { api: Api; session: Session }) {
     e.preventDefault();
     setError(undefined);
     try {
-      const accepted = await api.command('/payouts', { amount: { amount, currency }, method, destination });
+      const accepted = await api.requestPayout({ amount: { amount, currency }, method, destination });
       setStarted({ correlationId: accepted.correlationId, title: 'Paying out' });
       for (const wait of [1500, 4000, 9000]) setTimeout(() => { balance.reload(); payouts.reload(); }, wait);
     } catch (err) {

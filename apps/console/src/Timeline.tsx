@@ -34,7 +34,7 @@ export function Timeline({ api, correlationId, title }: { api: Api; correlationI
     const startedAt = Date.now();
     const tick = async () => {
       try {
-        const next = await api.get<Operation>(`/operations/${encodeURIComponent(correlationId)}`);
+        const next = await api.operation(correlationId);
         if (stopped) return;
         setOp(next);
         setError(undefined);

@@ -1,41 +1,28 @@
-/** The BFF's public API, as the console uses it: a bearer token, JSON in and out, problem+json errors. */
+/**
+ * The BFF's public API as the console uses it: the typed client generated from the BFF's own
+ * OpenAPI document (@beacon/api-client), a bearer token, problem+json errors as ApiError.
+ */
+import { ApiError, createBeaconClient, must, type BeaconClient, type Schemas } from '@beacon/api-client';
 
+export { ApiError };
 export type Role = 'admin' | 'brand' | 'influencer' | 'ingest';
-export interface Money { amount: string; currency: string }
 export interface Session { token: string; sub: string; roles: Role[] }
 
-export interface Problem { title: string; status: number; detail?: string; correlationId?: string; errors?: Array<{ path: string; message: string }> }
-
-export class ApiError extends Error {
-  constructor(readonly problem: Problem) {
-    super(problem.detail ?? problem.title);
-  }
-}
-
-export interface Accepted { id: string; correlationId: string; status: 'accepted'; operation: string }
-export interface Page<T> { items: T[]; nextCursor: string | null }
-
-export type CampaignStatus = 'active' | 'paused' | 'completed' | 'budget_exhausted';
-export type RuleEvent = 'impression' | 'click' | 'conversion' | 'custom';
-export interface CommissionRule { event: RuleEvent; type: 'fixed' | 'percent' | 'per_mille'; amount?: Money | null; rate?: string | null; name?: string | null }
-export interface CampaignSummary { id: string; brandId: string; name: string; status: CampaignStatus; budget: Money; spent: Money; remaining: Money; visibility: string; createdAt: string }
-export interface Campaign extends CampaignSummary {
-  landingUrl: string; commissionRules: CommissionRule[]; attributionWindowDays: number; holdingPeriodDays: number;
-  influencers: Array<{ influencerId: string; status: 'invited' | 'accepted' }>; updatedAt: string;
-}
-export interface Figures { impressions: number; clicks: number; conversions: number; invalidEvents: number; revenue: Money; commissions: Money; clickThroughRate: number; conversionRate: number }
-export interface Stats extends Figures {
-  byDay: Array<Figures & { day: string }>;
-  byWindow?: Array<{ windowStart: string; impressions: number; clicks: number; conversions: number; revenue: Money }>;
-  byInfluencer: Array<Figures & { influencerId: string | null }>;
-}
-export interface Commission { id: string; campaignId: string; influencerId: string | null; sourceEventId: string; amount: Money | null; status: string; reason?: string | null; createdAt: string }
-export interface Balance { currency: string; pending: Money; available: Money; paidOut: Money }
-export interface Payout { id: string; influencerId: string; amount: Money; method: string; status: string; reason?: string | null; createdAt: string; completedAt?: string | null }
-export interface Step { messageId: string; causationId: string; kind: 'command' | 'event'; type: string; service: string; occurredAt: string }
-export interface Operation { correlationId: string; status: 'pending' | 'completed' | 'failed'; reason?: string | null; steps: Step[]; createdAt?: string }
-export interface DeadLetter { messageId: string; messageType: string; correlationId: string; seenAt: string }
-export interface DeadLetterTopic { topic: string; service: string; count: number; latest: DeadLetter[] }
+export type Money = Schemas['MoneyView'];
+export type Accepted = Schemas['Accepted'];
+export type Campaign = Schemas['Campaign'];
+export type CampaignStatus = Campaign['status'];
+export type CommissionRule = Schemas['CommissionRule'];
+export type NewCampaignRequest = Schemas['CreateCampaign'];
+export type Stats = Schemas['Stats'];
+export type Commission = Schemas['Commission'];
+export type Balance = Schemas['Balance']['balances'][number];
+export type Payout = Schemas['Payout'];
+export type PayoutRequest = Schemas['PayoutRequest'];
+export type Operation = Schemas['Operation'];
+export type Step = Operation['steps'][number];
+export type DeadLetterTopic = Schemas['DeadLetters']['topics'][number];
+type Page<T> = { items: T[]; nextCursor: string | null };
 
 /** Reads `sub` and `roles` from a JWT's payload (the BFF verifies it; this only decides what to show). */
 export function sessionOf(token: string): Session {
@@ -46,40 +33,74 @@ export function sessionOf(token: string): Session {
   return { token, sub: payload.sub, roles: payload.roles };
 }
 
+
 export class Api {
-  constructor(private readonly session: Session) {}
+  private readonly client: BeaconClient;
 
-  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const response = await fetch(`/api/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${this.session.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    const json = text ? JSON.parse(text) : undefined;
-    if (!response.ok) throw new ApiError(json ?? { title: response.statusText, status: response.status });
-    return json as T;
-  }
-
-  get<T>(path: string) {
-    return this.request<T>('GET', path);
+  constructor(session: Session) {
+    this.client = createBeaconClient({ baseUrl: '', token: session.token });
   }
 
   /** Every page of a list (the API pages oldest first), newest first, up to `max` items. */
-  async all<T>(path: string, max = 5000): Promise<T[]> {
+  private async all<T>(pageOf: (cursor: string | undefined) => Promise<Page<T>>, max = 5000): Promise<T[]> {
     const items: T[] = [];
-    let cursor: string | null = null;
+    let cursor: string | undefined;
     do {
-      const separator = path.includes('?') ? '&' : '?';
-      const page: Page<T> = await this.get<Page<T>>(`${path}${separator}limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      const page = await pageOf(cursor);
       items.push(...page.items);
-      cursor = page.nextCursor;
+      cursor = page.nextCursor ?? undefined;
     } while (cursor && items.length < max);
     return items.reverse();
   }
 
-  command(path: string, body: unknown = {}) {
-    return this.request<Accepted>('POST', path, body);
+  campaigns() {
+    return this.all((cursor) => must(this.client.GET('/api/v1/campaigns', { params: { query: { limit: 500, cursor } } })));
+  }
+  campaign(id: string) {
+    return must(this.client.GET('/api/v1/campaigns/{id}', { params: { path: { id } } }));
+  }
+  stats(id: string) {
+    return must(this.client.GET('/api/v1/campaigns/{id}/stats', { params: { path: { id } } }));
+  }
+  createCampaign(body: NewCampaignRequest) {
+    return must(this.client.POST('/api/v1/campaigns', { body }));
+  }
+  changeStatus(id: string, action: 'pause' | 'resume' | 'complete') {
+    const params = { params: { path: { id } } };
+    if (action === 'pause') return must(this.client.POST('/api/v1/campaigns/{id}/pause', params));
+    if (action === 'resume') return must(this.client.POST('/api/v1/campaigns/{id}/resume', params));
+    return must(this.client.POST('/api/v1/campaigns/{id}/complete', params));
+  }
+  accept(id: string) {
+    return must(this.client.POST('/api/v1/campaigns/{id}/accept', { params: { path: { id } }, body: { acceptedTerms: true } }));
+  }
+  invite(id: string, influencerIds: string[]) {
+    return must(this.client.POST('/api/v1/campaigns/{id}/invitations', { params: { path: { id } }, body: { influencerIds } }));
+  }
+  createLink(id: string) {
+    return must(this.client.POST('/api/v1/campaigns/{id}/links', { params: { path: { id } } }));
+  }
+  commissions(filter: { campaignId?: string; influencerId?: string; status?: Commission['status'] }, max = 1000) {
+    const query = Object.fromEntries(Object.entries(filter).filter(([, v]) => v)) as typeof filter;
+    return this.all(
+      (cursor) => must(this.client.GET('/api/v1/commissions', { params: { query: { ...query, limit: 500, cursor } } })),
+      max,
+    );
+  }
+  balance() {
+    return must(this.client.GET('/api/v1/balance'));
+  }
+  payouts(max = 1000) {
+    return this.all((cursor) => must(this.client.GET('/api/v1/payouts', { params: { query: { limit: 500, cursor } } })), max);
+  }
+  requestPayout(body: PayoutRequest) {
+    return must(this.client.POST('/api/v1/payouts', { body }));
+  }
+  operation(correlationId: string) {
+    return must(this.client.GET('/api/v1/operations/{correlationId}', { params: { path: { correlationId } } }));
+  }
+  deadLetters() {
+    return must(this.client.GET('/api/v1/admin/dead-letters'));
   }
 }
 
@@ -87,8 +108,8 @@ export class Api {
 export async function devSignIn(input: { role: Role; sub: string; brand?: string }): Promise<string | undefined> {
   const response = await fetch('/dev/token', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(input) });
   if (response.status === 404) return undefined;
-  const json = (await response.json()) as { token?: string } & Problem;
-  if (!response.ok || !json.token) throw new ApiError(json);
+  const json = (await response.json()) as { token?: string; title?: string; detail?: string };
+  if (!response.ok || !json.token) throw new ApiError(response.status, json);
   return json.token;
 }
 
@@ -98,7 +119,3 @@ export async function devSignInAvailable(): Promise<boolean> {
 }
 
 export const formatMoney = (m: Money | null | undefined) => (m ? `${m.amount} ${m.currency}` : '—');
-export const query = (params: Record<string, string | undefined>) => {
-  const entries = Object.entries(params).filter((e): e is [string, string] => !!e[1]);
-  return entries.length ? `?${new URLSearchParams(entries)}` : '';
-};

@@ -1,6 +1,6 @@
 /** The BFF's express app, built from its dependencies so tests can start it on any port. */
 import type { ServerResponse } from 'node:http';
-import express from 'express';
+import express, { Router } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
@@ -12,11 +12,13 @@ import { deadLetterRoutes, type DeadLetterCount } from './dead-letters.js';
 import type { Publisher } from './commands.js';
 import type { Database } from './db.js';
 import { boundedBody, noStore, securityHeaders, storableUrl } from './guards.js';
-import { authenticate, correlation, notFound, problemHandler, route } from './http.js';
+import { endpoints } from './contract.js';
+import { mount } from './endpoint.js';
+import { authenticate, correlation, notFound, problemHandler } from './http.js';
 import { idempotency } from './idempotency.js';
 import type { VisitorCookies } from './links.js';
 import { operationRoutes } from './operations.js';
-import { docsPage, openApiDocument } from './openapi.js';
+import { docsPage, DOCS_CSP, openApiDocument, redocBundlePath } from './openapi.js';
 import { paymentRoutes } from './payments.js';
 import { linkRoute, trackingRoutes } from './tracking.js';
 import type { TrackingBatcher } from './tracking-batches.js';
@@ -75,14 +77,24 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(express.json({ limit: '1mb' }));
   app.use(boundedBody);
 
-  app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
-  app.get('/readyz', route(async (_req, res) => {
+  const ops = Router();
+  mount(ops, endpoints.health, async () => ({ status: 'ok' as const }), '');
+  mount(ops, endpoints.readiness, async (_input, _req, res) => {
     const result = await deps.readiness();
-    res.status(result.ready ? 200 : 503).json(result);
-  }));
-  app.get('/metrics', route(async (_req, res) => void res.type(deps.registry.contentType).send(await deps.registry.metrics())));
-  app.get('/openapi.json', (_req, res) => void res.json(openApiDocument));
-  app.get('/docs', (_req, res) => void res.type('html').send(docsPage()));
+    res.status(result.ready ? 200 : 503);
+    return result;
+  }, '');
+  mount(ops, endpoints.metrics, async (_input, _req, res) => {
+    res.type(deps.registry.contentType).send(await deps.registry.metrics());
+  }, '');
+  app.use(ops);
+  app.get('/openapi.json', (_req, res) => void res.json(openApiDocument()));
+  app.get('/docs', (_req, res) => void res.setHeader('Content-Security-Policy', DOCS_CSP).type('html').send(docsPage()));
+  app.get('/docs/redoc.standalone.js', (_req, res) => {
+    res.setHeader('Cache-Control', 'public, max-age=86400');
+    // pnpm keeps packages under node_modules/.pnpm: a dot segment that send() refuses unless told.
+    res.sendFile(redocBundlePath(), { dotfiles: 'allow' });
+  });
   app.use(linkRoute(deps.db, deps.batcher, deps.linkSecret, deps.visitors));
   app.use(consoleRoutes({ development: deps.development ?? false }));
 

@@ -3,6 +3,8 @@ import type { Request, Response } from 'express';
 import type { Kysely } from 'kysely';
 import { topicOfMessage, type MessageType, type MessageTypes } from '@beacon/contracts';
 import { newFlowEnvelope, toProperties, type CodecRegistry, type Envelope, type MessageBus } from '@beacon/messaging';
+import type { z } from 'zod';
+import type { Accepted } from './contract.js';
 import type { Database } from './db.js';
 import { Problem } from './http.js';
 import { BROKER_UNAVAILABLE, claimOperation, failOperation, recordStep } from './operations.js';
@@ -54,9 +56,10 @@ export function createPublisher(deps: { bus: MessageBus; db: Kysely<Database>; c
   };
 }
 
-export function accepted(req: Request, res: Response, id: string): void {
+/** A command's answer: 202 with the operation to follow (Location); the body names the entity. */
+export function accepted(req: Request, res: Response, id: string): z.input<typeof Accepted> {
   const operation = `/api/v1/operations/${req.correlationId}`;
-  res.status(202).setHeader('Location', operation);
+  res.setHeader('Location', operation);
   res.setHeader('X-Correlation-ID', req.correlationId);
-  res.json({ id, correlationId: req.correlationId, status: 'accepted', operation });
+  return { id, correlationId: req.correlationId, status: 'accepted', operation };
 }

@@ -10,7 +10,8 @@ import type { Kysely } from 'kysely';
 import type { Envelope, HandlerMap } from '@beacon/messaging';
 import type { SubscriptionDefinition } from '@beacon/service-kit';
 import type { Database } from './db.js';
-import { requireRole, route } from './http.js';
+import { endpoints } from './contract.js';
+import { mount } from './endpoint.js';
 import { failOperation } from './operations.js';
 
 /** Every (topic, consuming service) of the fleet; a test checks it against the services' own subscriptions. */
@@ -97,10 +98,7 @@ export async function deadLetterCounts(db: Kysely<Database>): Promise<DeadLetter
 /** GET /admin/dead-letters: admin only. Re-driving stays a deliberate act: `npm run dlq -- redrive`. */
 export function deadLetterRoutes(counts: () => Promise<DeadLetterCount[]>): Router {
   const router = Router();
-  router.get('/admin/dead-letters', route(async (req, res) => {
-    requireRole(req, 'admin');
-    res.json({ topics: await counts() });
-  }));
+  mount(router, endpoints.deadLetters, async () => ({ topics: await counts() }));
   return router;
 }
 

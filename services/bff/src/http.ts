@@ -92,17 +92,15 @@ export const problemHandler = (logger: Logger): ErrorRequestHandler => (error: u
   });
 };
 
-export function pageParams(query: Request['query']): { limit: number; after: bigint } {
-  const limit = query.limit === undefined ? 50 : Number(query.limit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new Problem(400, 'Bad Request', 'limit must be an integer from 1 to 500', [{ path: 'limit', message: 'out of range' }]);
-  let after = 0n;
-  if (typeof query.cursor === 'string' && query.cursor) {
-    const text = Buffer.from(query.cursor, 'base64url').toString();
-    if (!/^\d{1,19}$/.test(text)) throw new Problem(400, 'Bad Request', 'cursor is not valid', [{ path: 'cursor', message: 'not a cursor from this API' }]);
-    after = BigInt(text);
-    if (after > 2n ** 63n - 1n) throw new Problem(400, 'Bad Request', 'cursor is not valid', [{ path: 'cursor', message: 'not a cursor from this API' }]);
+/** A page request (limit and cursor, as the contract's Paging parses them): the limit and the seq to start after. */
+export function pageParams(query: { limit: number; cursor?: string }): { limit: number; after: bigint } {
+  if (!query.cursor) return { limit: query.limit, after: 0n };
+  const text = Buffer.from(query.cursor, 'base64url').toString();
+  const after = /^\d{1,19}$/.test(text) ? BigInt(text) : -1n;
+  if (after < 0n || after > 2n ** 63n - 1n) {
+    throw new Problem(400, 'Bad Request', 'cursor is not valid', [{ path: 'cursor', message: 'not a cursor from this API' }]);
   }
-  return { limit, after };
+  return { limit: query.limit, after };
 }
 
 /** Rows fetched with limit + 1 and ordered by seq: the page and the cursor of the next one. */

@@ -1,85 +1,139 @@
-/** The machine-readable contract (OpenAPI 3.1) and a small self-contained docs page rendered from it. */
+/**
+ * The OpenAPI 3.1 document, generated from the contract (contract.ts) with zod-to-openapi, and the
+ * /docs page: Redoc's standalone bundle, served from this process (no CDN is needed or reachable).
+ */
+import { createRequire } from 'node:module';
+import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+import { endpoints, ProblemView, type Endpoint } from './contract.js';
 
-const money = { $ref: '#/components/schemas/Money' };
-const accepted = { description: 'Accepted: the work continues asynchronously', headers: { Location: { schema: { type: 'string' } } }, content: { 'application/json': { schema: { $ref: '#/components/schemas/Accepted' } } } };
-const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } });
-const errors = { '400': problem('Invalid request'), '401': problem('No or bad token'), '403': problem('Role not allowed'), '404': problem('Not found or not visible') };
-const json = (schema: object) => ({ content: { 'application/json': { schema } } });
-const idParam = [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }];
-const listParams = [{ name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500, default: 50 } }, { name: 'cursor', in: 'query', schema: { type: 'string' } }];
-const query = (...names: string[]) => names.map((name) => ({ name, in: 'query', schema: { type: 'string' } }));
+const problem = (description: string) => ({
+  description,
+  headers: { 'X-Correlation-ID': { $ref: '#/components/headers/CorrelationId' } },
+  content: { 'application/problem+json': { schema: ProblemView } },
+});
 
-function op(summary: string, roles: string, extra: Record<string, unknown> = {}, responses: Record<string, unknown> = { '202': accepted }) {
-  return { summary, description: `Roles: ${roles}.`, responses: { ...responses, ...errors }, ...extra };
+/** Which problems a route can answer, by what it is. */
+function errorsOf(e: Endpoint): RouteConfig['responses'] {
+  // Every route refuses a path or query the database could not store (a NUL, a lone surrogate).
+  const errors: RouteConfig['responses'] = {
+    '400': problem('The request is not valid: `errors` lists each problem with its path'),
+  };
+  if (e.roles === 'public') {
+    if (e.path.startsWith('/c/')) errors['404'] = problem('A bad or tampered link');
+    if (e.path === '/readyz') errors['503'] = problem('Pulsar or the database is not reachable');
+    return errors;
+  }
+  errors['401'] = problem('No token, or a token that does not verify');
+  errors['403'] = problem('The token’s roles do not allow this');
+  errors['404'] = problem('No such resource, or one the caller may not see');
+  if (e.method === 'post') {
+    errors['409'] = problem('The Idempotency-Key was used with another request, or its first request is still running');
+    errors['413'] = problem('The body is over 1 MiB');
+    errors['503'] = problem('The broker did not take the command; retry with the same Idempotency-Key');
+  }
+  return errors;
 }
 
-export const openApiDocument = {
-  openapi: '3.1.0',
-  info: { title: 'Beacon BFF', version: '1.0.0', description: 'The only HTTP entry point of the Beacon fleet. Commands answer 202 with an operation to follow.' },
-  servers: [{ url: '/' }],
-  security: [{ bearer: [] }],
-  paths: {
-    '/api/v1/campaigns': {
-      post: op('Create a campaign', 'brand, admin', { requestBody: json({ $ref: '#/components/schemas/CreateCampaign' }), parameters: [{ name: 'Idempotency-Key', in: 'header', schema: { type: 'string' } }] }),
-      get: op('List campaigns the caller may see', 'brand (own), influencer (open, invited, accepted), admin (all)', { parameters: listParams }, { '200': json({ type: 'object', properties: { items: { type: 'array', items: { $ref: '#/components/schemas/Campaign' } }, nextCursor: { type: ['string', 'null'] } } }) }),
+function routeOf(operationId: string, e: Endpoint): RouteConfig {
+  const headers: Record<string, unknown> = { 'X-Correlation-ID': { $ref: '#/components/headers/CorrelationId' } };
+  if (e.ok.status === 202) headers.Location = { $ref: '#/components/headers/OperationLocation' };
+  if (e.ok.status === 302) headers.Location = { description: 'The landing URL with `click_id`', schema: { type: 'string' } };
+  const content = e.ok.schema
+    ? { 'application/json': { schema: e.ok.schema } }
+    : e.ok.contentType
+      ? { [e.ok.contentType]: { schema: z.string() } }
+      : undefined;
+  const roles = e.roles === 'public' ? 'Public: no token.' : `Roles: ${e.roles.join(', ')}.`;
+  return {
+    method: e.method,
+    path: e.path,
+    operationId,
+    summary: e.summary,
+    description: [roles, e.scope ? `Scope: ${e.scope}.` : ''].filter(Boolean).join(' '),
+    tags: [tagOf(e.path)],
+    ...(e.roles === 'public' ? { security: [] } : {}),
+    request: {
+      ...(e.params ? { params: e.params } : {}),
+      ...(e.query ? { query: e.query } : {}),
+      ...(e.method === 'post' && e.roles !== 'public'
+        ? { headers: z.object({ 'Idempotency-Key': IdempotencyKey, 'X-Correlation-ID': CorrelationIdHeader }) }
+        : { headers: z.object({ 'X-Correlation-ID': CorrelationIdHeader }) }),
+      ...(e.body ? { body: { required: true, content: { 'application/json': { schema: e.body } } } } : {}),
     },
-    '/api/v1/campaigns/{id}': { get: op('A campaign', 'owner brand, admin, influencers who may see it', { parameters: idParam }, { '200': json({ $ref: '#/components/schemas/Campaign' }) }) },
-    '/api/v1/campaigns/{id}/pause': { post: op('Pause', 'owner brand, admin', { parameters: idParam }) },
-    '/api/v1/campaigns/{id}/resume': { post: op('Resume', 'owner brand, admin', { parameters: idParam }) },
-    '/api/v1/campaigns/{id}/complete': { post: op('Complete (final)', 'owner brand, admin', { parameters: idParam }) },
-    '/api/v1/campaigns/{id}/invitations': { post: op('Invite influencers', 'owner brand, admin', { parameters: idParam, requestBody: json({ type: 'object', required: ['influencerIds'], properties: { influencerIds: { type: 'array', items: { type: 'string' } } } }) }) },
-    '/api/v1/campaigns/{id}/accept': { post: op('Accept the campaign terms', 'influencer', { parameters: idParam, requestBody: json({ type: 'object', required: ['acceptedTerms'], properties: { acceptedTerms: { const: true } } }) }) },
-    '/api/v1/campaigns/{id}/evidence': { post: op('Submit evidence of the promotion', 'accepted influencer', { parameters: idParam, requestBody: json({ type: 'object', required: ['type', 'url'], properties: { type: { enum: ['photo', 'video', 'post', 'story'] }, url: { type: 'string', format: 'uri' }, description: { type: 'string' } } }) }) },
-    '/api/v1/campaigns/{id}/links': { post: op('Create a signed tracking link', 'accepted influencer', { parameters: idParam }, { '201': json({ type: 'object', properties: { token: { type: 'string' }, url: { type: 'string' } } }) }) },
-    '/api/v1/campaigns/{id}/stats': { get: op('Statistics from rollups', 'owner brand, admin', { parameters: [...idParam, ...query('from', 'to')] }, { '200': json({ $ref: '#/components/schemas/Stats' }) }) },
-    '/c/{token}': { get: { summary: 'Follow a tracking link: records a click, redirects with click_id', security: [], parameters: [{ name: 'token', in: 'path', required: true, schema: { type: 'string' } }], responses: { '302': { description: 'To the landing URL' }, '404': problem('Bad or tampered token') } } },
-    '/api/v1/tracking/events': {
-      post: op('Record a tracking event', 'ingest, brand, admin', { requestBody: json({ $ref: '#/components/schemas/TrackingEvent' }) }),
-      get: op('A page of tracking events with validity', 'owner brand, admin', { parameters: [...listParams, ...query('campaignId', 'influencerId', 'visitorId', 'type', 'from', 'to')] }, { '200': json({ type: 'object' }) }),
-    },
-    '/api/v1/tracking/events:batch': { post: op('Record up to 1000 events', 'ingest, brand, admin', { requestBody: json({ type: 'object', properties: { events: { type: 'array', maxItems: 1000, items: { $ref: '#/components/schemas/TrackingEvent' } } } }) }, { '202': json({ type: 'object', properties: { accepted: { type: 'integer' }, rejected: { type: 'array' }, correlationId: { type: 'string' } } }) }) },
-    '/api/v1/tracking/activity': { get: op('4-hour activity windows of a visitor', 'brand, admin', { parameters: query('visitorId', 'from', 'to') }, { '200': json({ type: 'object' }) }) },
-    '/api/v1/commissions': { get: op('Commissions', 'influencer (own), brand (its campaigns), admin', { parameters: [...listParams, ...query('campaignId', 'influencerId', 'status')] }, { '200': json({ type: 'object' }) }) },
-    '/api/v1/balance': { get: op('Balances per currency', 'influencer', {}, { '200': json({ type: 'object', properties: { balances: { type: 'array', items: { type: 'object', properties: { currency: { type: 'string' }, pending: money, available: money, paidOut: money } } } } }) }) },
-    '/api/v1/payouts': {
-      post: op('Request a payout', 'influencer', { requestBody: json({ type: 'object', required: ['amount', 'method', 'destination'], properties: { amount: money, method: { enum: ['paypal', 'bank_transfer'] }, destination: { type: 'string' } } }) }),
-      get: op('Payouts', 'influencer (own), admin', { parameters: listParams }, { '200': json({ type: 'object' }) }),
-    },
-    '/api/v1/payouts/{id}': { get: op('A payout', 'influencer (own), admin', { parameters: idParam }, { '200': json({ $ref: '#/components/schemas/Payout' }) }) },
-    '/api/v1/operations/{correlationId}': { get: op('The timeline of a flow', 'whoever started it, admin', { parameters: [{ name: 'correlationId', in: 'path', required: true, schema: { type: 'string' } }] }, { '200': json({ $ref: '#/components/schemas/Operation' }) }) },
-    '/healthz': { get: { summary: 'Liveness', security: [], responses: { '200': { description: 'Running' } } } },
-    '/readyz': { get: { summary: 'Readiness: database and Pulsar', security: [], responses: { '200': { description: 'Ready' }, '503': { description: 'Not ready' } } } },
-    '/metrics': { get: { summary: 'Prometheus metrics', security: [], responses: { '200': { description: 'Text exposition format' } } } },
-  },
-  components: {
-    securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
-    schemas: {
-      Money: { type: 'object', required: ['amount', 'currency'], properties: { amount: { type: 'string', pattern: '^\\d+(\\.\\d+)?$', examples: ['12.50'] }, currency: { type: 'string', examples: ['USD'] } } },
-      Accepted: { type: 'object', properties: { id: { type: 'string' }, correlationId: { type: 'string' }, status: { const: 'accepted' }, operation: { type: 'string' } } },
-      Problem: { type: 'object', properties: { type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, detail: { type: 'string' }, correlationId: { type: 'string' }, errors: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } } } } },
-      CommissionRule: { type: 'object', required: ['event', 'type'], properties: { event: { enum: ['conversion', 'click', 'impression'] }, type: { enum: ['percent', 'fixed', 'per_mille'] }, rate: { type: 'string' }, amount: money } },
-      CreateCampaign: { type: 'object', required: ['name', 'landingUrl', 'budget', 'commissionRules'], properties: { id: { type: 'string', format: 'uuid' }, name: { type: 'string' }, landingUrl: { type: 'string', format: 'uri' }, budget: money, commissionRules: { type: 'array', items: { $ref: '#/components/schemas/CommissionRule' } }, visibility: { enum: ['open', 'invite_only'] }, attributionWindowDays: { type: 'integer', default: 30 }, holdingPeriodDays: { type: 'integer', default: 0 }, influencerIds: { type: 'array', items: { type: 'string' } } } },
-      Campaign: { type: 'object', properties: { id: { type: 'string' }, brandId: { type: 'string' }, name: { type: 'string' }, landingUrl: { type: 'string' }, status: { enum: ['active', 'paused', 'completed', 'budget_exhausted'] }, budget: money, spent: money, remaining: money, commissionRules: { type: 'array', items: { $ref: '#/components/schemas/CommissionRule' } }, visibility: { type: 'string' }, attributionWindowDays: { type: 'integer' }, holdingPeriodDays: { type: 'integer' }, influencers: { type: 'array', items: { type: 'object', properties: { influencerId: { type: 'string' }, status: { enum: ['invited', 'accepted'] } } } }, createdAt: { type: 'string', format: 'date-time' }, updatedAt: { type: 'string', format: 'date-time' } } },
-      TrackingEvent: { type: 'object', required: ['type', 'campaignId', 'visitorId'], properties: { eventId: { type: 'string' }, type: { enum: ['impression', 'click', 'conversion', 'refund', 'custom'] }, campaignId: { type: 'string' }, influencerId: { type: 'string' }, clickId: { type: 'string' }, visitorId: { type: 'string' }, userId: { type: 'string' }, occurredAt: { type: 'string', format: 'date-time' }, value: money, orderId: { type: 'string' }, name: { type: 'string' }, properties: { type: 'object' }, userAgent: { type: 'string' }, ip: { type: 'string' }, referrer: { type: 'string' } } },
-      Stats: { type: 'object', properties: { impressions: { type: 'integer' }, clicks: { type: 'integer' }, conversions: { type: 'integer' }, invalidEvents: { type: 'integer' }, revenue: money, commissions: money, clickThroughRate: { type: 'number' }, conversionRate: { type: 'number' }, byInfluencer: { type: 'array' }, byDay: { type: 'array' } } },
-      Payout: { type: 'object', properties: { id: { type: 'string' }, influencerId: { type: 'string' }, amount: money, method: { type: 'string' }, status: { enum: ['requested', 'processing', 'completed', 'failed', 'rejected'] }, reason: { type: 'string' }, createdAt: { type: 'string' }, completedAt: { type: 'string' } } },
-      Operation: { type: 'object', properties: { correlationId: { type: 'string' }, status: { enum: ['pending', 'completed', 'failed'] }, reason: { type: 'string' }, steps: { type: 'array', items: { type: 'object', properties: { messageId: { type: 'string' }, causationId: { type: 'string' }, kind: { enum: ['command', 'event'] }, type: { type: 'string' }, service: { type: 'string' }, occurredAt: { type: 'string' } } } } } },
-    },
-  },
+    responses: { [String(e.ok.status)]: { description: e.ok.description, headers, ...(content ? { content } : {}) }, ...errorsOf(e) },
+  } as RouteConfig;
+}
+
+const IdempotencyKey = z
+  .string()
+  .max(255)
+  .optional()
+  .openapi({ description: 'The same key and body within 24 h have one effect and replay the first answer' });
+const CorrelationIdHeader = z
+  .string()
+  .regex(/^[A-Za-z0-9._:-]{1,128}$/)
+  .optional()
+  .openapi({ description: 'Kept unless it names another caller’s operation; the answer echoes the id in use' });
+
+const TAGS = {
+  campaigns: 'Brands run campaigns; influencers accept them, submit evidence and make tracking links.',
+  tracking: 'Impressions, clicks, conversions, refunds and custom events, one at a time or in batches.',
+  payments: 'Commissions, balances and payouts.',
+  operations: 'Every command’s flow through the fleet, as a timeline.',
+  admin: 'For operators: the dead-letter topics.',
+  ops: 'Liveness, readiness and metrics, without a token.',
 };
 
-const escape = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
-
-/** No CDN is reachable offline, so the docs page is plain HTML generated from the document. */
-export function docsPage(): string {
-  const rows = Object.entries(openApiDocument.paths).flatMap(([path, ops]) =>
-    Object.entries(ops as Record<string, { summary: string; description?: string }>).map(
-      ([method, o]) => `<tr><td><code>${method.toUpperCase()}</code></td><td><code>${escape(path)}</code></td><td>${escape(o.summary)}</td><td>${escape(o.description ?? 'public')}</td></tr>`,
-    ),
-  );
-  return `<!doctype html><html><head><meta charset="utf-8"><title>Beacon BFF API</title>
-<style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:72rem}table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:.4rem;text-align:left}code{font-size:.9rem}</style>
-</head><body><h1>Beacon BFF API v1</h1><p>${escape(openApiDocument.info.description)} Machine-readable: <a href="/openapi.json">/openapi.json</a> (OpenAPI 3.1).
-Authenticate with <code>Authorization: Bearer &lt;JWT&gt;</code>; errors are <code>application/problem+json</code>.</p>
-<table><thead><tr><th>Method</th><th>Path</th><th>What</th><th>Who</th></tr></thead><tbody>${rows.join('\n')}</tbody></table></body></html>`;
+function tagOf(path: string): keyof typeof TAGS {
+  if (path.startsWith('/api/v1/campaigns')) return 'campaigns';
+  if (path.startsWith('/api/v1/tracking') || path.startsWith('/c/')) return 'tracking';
+  if (path.startsWith('/api/v1/operations')) return 'operations';
+  if (path.startsWith('/api/v1/admin')) return 'admin';
+  if (path.startsWith('/api/v1/')) return 'payments';
+  return 'ops';
 }
+
+export function buildOpenApiDocument() {
+  const registry = new OpenAPIRegistry();
+  registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+  registry.registerComponent('headers', 'CorrelationId', {
+    description: 'The flow’s correlation id: the request’s own, or a new one',
+    schema: { type: 'string' },
+  });
+  registry.registerComponent('headers', 'OperationLocation', {
+    description: 'The operation to follow: `/api/v1/operations/{correlationId}`',
+    schema: { type: 'string' },
+  });
+  for (const [id, e] of Object.entries(endpoints)) registry.registerPath(routeOf(id, e));
+  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'Beacon BFF',
+      version: '1.0.0',
+      description:
+        'The only HTTP entry point of the Beacon fleet. Commands answer 202 with an operation to follow; ' +
+        'errors are `application/problem+json`.',
+      license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
+    },
+    servers: [{ url: '/' }],
+    security: [{ bearer: [] }],
+    tags: Object.entries(TAGS).map(([name, description]) => ({ name, description })),
+  });
+}
+
+let cached: ReturnType<typeof buildOpenApiDocument> | undefined;
+export const openApiDocument = () => (cached ??= buildOpenApiDocument());
+
+/** Redoc's standalone bundle: scripts from this origin only, styles it injects, a search worker from a blob. */
+export const DOCS_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+  "font-src 'self' data:; connect-src 'self'; worker-src blob:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+export const redocBundlePath = () =>
+  process.env.REDOC_BUNDLE ?? createRequire(import.meta.url).resolve('redoc/bundles/redoc.standalone.js');
+
+export const docsPage = () => `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Beacon BFF API</title></head>
+<body><redoc spec-url="/openapi.json"></redoc><script src="/docs/redoc.standalone.js"></script></body></html>`;

@@ -12,7 +12,9 @@ import { Router } from 'express';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { deleteInBatches, type Envelope } from '@beacon/messaging';
 import type { Database } from './db.js';
-import { has, notFound, route } from './http.js';
+import { endpoints } from './contract.js';
+import { mount } from './endpoint.js';
+import { has, notFound } from './http.js';
 
 export const BROKER_UNAVAILABLE = 'BROKER_UNAVAILABLE';
 
@@ -123,7 +125,14 @@ export async function observeEvent(trx: Transaction<Database>, envelope: Envelop
     .where('correlation_id', '=', envelope.correlationId).execute();
 }
 
-export interface Step { messageId: string; causationId: string; kind: string; type: string; service: string; occurredAt: string }
+export interface Step {
+  messageId: string;
+  causationId: string;
+  kind: 'command' | 'event';
+  type: string;
+  service: string;
+  occurredAt: string;
+}
 
 /** Parents before children (a depth-first walk from the roots); siblings by time. */
 export function causalOrder(steps: Step[]): Step[] {
@@ -162,21 +171,21 @@ async function trackingSteps(db: Kysely<Database>, correlationId: string, starte
 /** GET /operations/{correlationId}: the caller's own flows (admin: any). */
 export function operationRoutes(db: Kysely<Database>): Router {
   const router = Router();
-  router.get('/operations/:correlationId', route(async (req, res) => {
-    const id = String(req.params.correlationId);
+  mount(router, endpoints.getOperation, async ({ params }, req) => {
+    const id = params.correlationId;
     const op = await db.selectFrom('operations').selectAll().where('correlation_id', '=', id).executeTakeFirst();
     if (!op || (!has(req, 'admin') && op.started_by !== req.caller.sub)) throw notFound('operation');
     const steps = (await db.selectFrom('operation_steps').selectAll().where('correlation_id', '=', id).execute()).map((s) => ({
-      messageId: s.message_id, causationId: s.causation_id, kind: s.kind, type: s.type, service: s.service, occurredAt: s.occurred_at,
+      messageId: s.message_id, causationId: s.causation_id, kind: s.kind as Step['kind'], type: s.type, service: s.service, occurredAt: s.occurred_at,
     }));
     if (op.command_type === TRACKING_COMMAND) steps.push(...(await trackingSteps(db, id, op.created_at)));
-    res.json({
+    return {
       correlationId: id,
-      status: op.status,
+      status: op.status as 'pending' | 'completed' | 'failed',
       ...(op.reason ? { reason: op.reason } : {}),
       steps: causalOrder(steps),
-    });
-  }));
+    };
+  });
   return router;
 }
 

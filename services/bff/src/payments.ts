@@ -1,33 +1,50 @@
 /** Commissions, balances and payouts, read from the BFF's read models; payout requests as commands. */
 import { Router } from 'express';
-import type { Kysely } from 'kysely';
-import { z } from 'zod';
+import type { Kysely, Selectable } from 'kysely';
+import type { z } from 'zod';
 import { toApi } from '@beacon/money';
 import { accepted, type Publisher } from './commands.js';
 import { stableId } from './idempotency.js';
 import type { Database } from './db.js';
-import { has, notFound, page, pageParams, parse, requireRole, route } from './http.js';
-import { PayoutBody, text } from './schemas.js';
+import { endpoints, type CommissionView, type PayoutView } from './contract.js';
+import { mount } from './endpoint.js';
+import { has, notFound, page, pageParams } from './http.js';
 
-const CommissionsQuery = z.object({
-  campaignId: text(1, 128).optional(), influencerId: text(1, 128).optional(),
-  status: z.enum(['pending', 'approved', 'rejected', 'reversed', 'paid']).optional(), limit: z.string().optional(), cursor: z.string().optional(),
-});
+type Row<T extends keyof Database> = Selectable<Database[T]>;
 
-function payoutView(p: { id: string; influencer_id: string; amount_minor: bigint; currency: string; method: string; status: string; reason: string | null; created_at: Date; completed_at: Date | null }) {
+function commissionView(c: Row<'rm_commissions'>): z.input<typeof CommissionView> {
   return {
-    id: p.id, influencerId: p.influencer_id, amount: toApi({ amountMinor: p.amount_minor, currency: p.currency }), method: p.method, status: p.status,
-    ...(p.reason ? { reason: p.reason } : {}), createdAt: p.created_at.toISOString(), ...(p.completed_at ? { completedAt: p.completed_at.toISOString() } : {}),
+    id: c.id,
+    campaignId: c.campaign_id,
+    influencerId: c.influencer_id,
+    sourceEventId: c.source_event_id,
+    amount: c.amount_minor === null ? null : toApi({ amountMinor: c.amount_minor, currency: c.currency }),
+    status: c.status as z.input<typeof CommissionView>['status'],
+    ...(c.reason ? { reason: c.reason } : {}),
+    createdAt: c.created_at.toISOString(),
+  };
+}
+
+type PayoutAnswer = z.input<typeof PayoutView>;
+
+function payoutView(p: Row<'rm_payouts'>): PayoutAnswer {
+  return {
+    id: p.id,
+    influencerId: p.influencer_id,
+    amount: toApi({ amountMinor: p.amount_minor, currency: p.currency }),
+    method: p.method as PayoutAnswer['method'],
+    status: p.status as PayoutAnswer['status'],
+    ...(p.reason ? { reason: p.reason } : {}),
+    createdAt: p.created_at.toISOString(),
+    ...(p.completed_at ? { completedAt: p.completed_at.toISOString() } : {}),
   };
 }
 
 export function paymentRoutes(db: Kysely<Database>, publisher: Publisher): Router {
   const router = Router();
 
-  router.get('/commissions', route(async (req, res) => {
-    requireRole(req, 'influencer', 'brand', 'admin');
-    const query = parse(CommissionsQuery, req.query);
-    const { limit, after } = pageParams(req.query);
+  mount(router, endpoints.listCommissions, async ({ query }, req) => {
+    const { limit, after } = pageParams(query);
     let q = db.selectFrom('rm_commissions').selectAll().where('seq', '>', after);
     if (!has(req, 'admin')) {
       const me = req.caller.sub;
@@ -45,15 +62,10 @@ export function paymentRoutes(db: Kysely<Database>, publisher: Publisher): Route
     if (query.influencerId) q = q.where('influencer_id', '=', query.influencerId);
     if (query.status) q = q.where('status', '=', query.status);
     const rows = await q.orderBy('seq').limit(limit + 1).execute();
-    res.json(page(rows, limit, (c) => ({
-      id: c.id, campaignId: c.campaign_id, influencerId: c.influencer_id, sourceEventId: c.source_event_id,
-      amount: c.amount_minor === null ? null : toApi({ amountMinor: c.amount_minor, currency: c.currency }), status: c.status,
-      ...(c.reason ? { reason: c.reason } : {}), createdAt: c.created_at.toISOString(),
-    })));
-  }));
+    return page(rows, limit, commissionView);
+  });
 
-  router.get('/balance', route(async (req, res) => {
-    requireRole(req, 'influencer');
+  mount(router, endpoints.balance, async (_input, req) => {
     const me = req.caller.sub;
     const entries = await db.selectFrom('rm_ledger').selectAll().where('influencer_id', '=', me).execute();
     const payouts = await db.selectFrom('rm_payouts').select(['currency', 'amount_minor']).where('influencer_id', '=', me).where('status', '=', 'completed').execute();
@@ -66,37 +78,33 @@ export function paymentRoutes(db: Kysely<Database>, publisher: Publisher): Route
       else b.available += e.amount_minor;
     }
     for (const p of payouts) of(p.currency).paidOut += p.amount_minor;
-    res.json({
+    return {
       balances: [...byCurrency].sort(([a], [b]) => a.localeCompare(b)).map(([currency, b]) => ({
         currency, pending: toApi({ amountMinor: b.pending, currency }), available: toApi({ amountMinor: b.available, currency }), paidOut: toApi({ amountMinor: b.paidOut, currency }),
       })),
-    });
-  }));
+    };
+  });
 
-  router.post('/payouts', route(async (req, res) => {
-    requireRole(req, 'influencer');
-    const body = parse(PayoutBody, req.body);
+  mount(router, endpoints.requestPayout, async ({ body }, req, res) => {
     const payoutId = stableId(req, 'payout');
     await publisher.send(req, 'payment.RequestPayout', req.caller.sub, {
       payoutId, influencerId: req.caller.sub, amount: body.amount, method: body.method, destination: body.destination,
     });
-    accepted(req, res, payoutId);
-  }));
+    return accepted(req, res, payoutId);
+  });
 
-  router.get('/payouts', route(async (req, res) => {
-    requireRole(req, 'influencer', 'admin');
-    const { limit, after } = pageParams(req.query);
+  mount(router, endpoints.listPayouts, async ({ query }, req) => {
+    const { limit, after } = pageParams(query);
     let q = db.selectFrom('rm_payouts').selectAll().where('seq', '>', after);
     if (!has(req, 'admin')) q = q.where('influencer_id', '=', req.caller.sub);
-    res.json(page(await q.orderBy('seq').limit(limit + 1).execute(), limit, payoutView));
-  }));
+    return page(await q.orderBy('seq').limit(limit + 1).execute(), limit, payoutView);
+  });
 
-  router.get('/payouts/:id', route(async (req, res) => {
-    requireRole(req, 'influencer', 'admin');
-    const p = await db.selectFrom('rm_payouts').selectAll().where('id', '=', String(req.params.id)).executeTakeFirst();
+  mount(router, endpoints.getPayout, async ({ params }, req) => {
+    const p = await db.selectFrom('rm_payouts').selectAll().where('id', '=', params.id).executeTakeFirst();
     if (!p || (!has(req, 'admin') && p.influencer_id !== req.caller.sub)) throw notFound('payout');
-    res.json(payoutView(p));
-  }));
+    return payoutView(p);
+  });
 
   return router;
 }

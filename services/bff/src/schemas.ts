@@ -3,10 +3,14 @@
  * and no lone surrogate (PostgreSQL's text and jsonb refuse both), times are strict RFC 3339,
  * free JSON is bounded in depth and size. Money is a decimal string with the currency's precision.
  */
+import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { isValidIBAN, electronicFormatIBAN } from 'ibantools';
 import { jsonProblem, parseRfc3339, textProblem } from '@beacon/domain';
 import { MoneyError, parseAmount, percentRateProblem, type Money } from '@beacon/money';
+
+// The schemas below are also the OpenAPI document's (contract.ts): `.openapi()` names and describes them.
+extendZodWithOpenApi(z);
 
 /** A string PostgreSQL can store, with length bounds. */
 export const text = (min: number, max: number) =>
@@ -45,18 +49,20 @@ export const MoneyInput = z
       ctx.addIssue({ code: z.ZodIssueCode.custom, message: (error as MoneyError).message });
       return z.NEVER;
     }
-  });
+  }).openapi('Money');
 
 const PercentRate = z.string().max(20).superRefine((rate, ctx) => {
   const problem = percentRateProblem(rate);
   if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
 });
 
-const Rule = z.discriminatedUnion('type', [
-  z.object({ event: z.literal('conversion'), type: z.literal('percent'), rate: PercentRate }).strict(),
-  z.object({ event: z.enum(['conversion', 'click']), type: z.literal('fixed'), amount: MoneyInput }).strict(),
-  z.object({ event: z.literal('impression'), type: z.literal('per_mille'), amount: MoneyInput }).strict(),
-]);
+const Rule = z
+  .discriminatedUnion('type', [
+    z.object({ event: z.literal('conversion'), type: z.literal('percent'), rate: PercentRate }).strict(),
+    z.object({ event: z.enum(['conversion', 'click']), type: z.literal('fixed'), amount: MoneyInput }).strict(),
+    z.object({ event: z.literal('impression'), type: z.literal('per_mille'), amount: MoneyInput }).strict(),
+  ])
+  .openapi('CommissionRule');
 
 const id = text(1, 128);
 
@@ -79,7 +85,7 @@ export const CreateCampaignBody = z
         ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['commissionRules', i, 'amount', 'currency'], message: 'must be the budget currency' });
       }
     });
-  });
+  }).openapi('CreateCampaign');
 
 export const InvitationsBody = z.object({ influencerIds: z.array(id).min(1).max(1000) }).strict();
 export const AcceptBody = z.object({ acceptedTerms: z.literal(true, { errorMap: () => ({ message: 'the terms must be accepted (true)' }) }) }).strict();
@@ -117,7 +123,7 @@ export const TrackingEventBody = z
     if (e.type === 'conversion') (need('value'), need('orderId'));
     if (e.type === 'refund') need('orderId');
     if (e.type === 'custom') need('name');
-  });
+  }).openapi('TrackingEvent');
 export type TrackingEventInput = z.infer<typeof TrackingEventBody>;
 
 export const PayoutBody = z
@@ -129,6 +135,6 @@ export const PayoutBody = z
         ? z.string().email().safeParse(p.destination).success ? undefined : 'a PayPal destination is an e-mail address'
         : isValidIBAN(electronicFormatIBAN(p.destination) ?? '') ? undefined : 'a bank transfer destination is an IBAN with a valid checksum';
     if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['destination'], message: problem });
-  });
+  }).openapi('PayoutRequest');
 
 export const Range = z.object({ from: time.optional(), to: time.optional() });

@@ -1,20 +1,43 @@
 /** Tracking routes: single and batch ingestion, event pages, activity windows, and the public link redirect. */
 import { randomUUID } from 'node:crypto';
 import { Router, type Request } from 'express';
-import type { Kysely } from 'kysely';
-import { z } from 'zod';
+import type { Kysely, Selectable } from 'kysely';
+import type { z } from 'zod';
 import { ACTIVITY_WINDOW_MS, activityWindowOf } from '@beacon/domain';
 import { toApi } from '@beacon/money';
 import type { RecordTrackingEvent } from '@beacon/contracts';
 import { accepted } from './commands.js';
 import type { Database } from './db.js';
-import { forbidden, has, notFound, page, pageParams, parse, route, zodProblem } from './http.js';
+import { endpoints, type TrackingEventView } from './contract.js';
+import { mount } from './endpoint.js';
+import { forbidden, has, notFound, page, pageParams, zodProblem } from './http.js';
 import { stableId } from './idempotency.js';
 import { claimTrackingOperations } from './operations.js';
 import type { TrackingBatcher } from './tracking-batches.js';
 import { verifyLink, type VisitorCookies } from './links.js';
-import { Range, text, TrackingEventBody, type TrackingEventInput } from './schemas.js';
+import { TrackingEventBody, type TrackingEventInput } from './schemas.js';
 
+
+function eventView(e: Selectable<Database['rm_tracking_events']>): z.input<typeof TrackingEventView> {
+  const value = e.value_minor !== null && e.currency ? toApi({ amountMinor: e.value_minor, currency: e.currency }) : null;
+  return {
+    eventId: e.event_id,
+    type: e.type,
+    campaignId: e.campaign_id,
+    influencerId: e.influencer_id,
+    attribution: e.attribution,
+    clickId: e.click_id,
+    visitorId: e.visitor_id,
+    userId: e.user_id,
+    occurredAt: e.occurred_at,
+    value,
+    orderId: e.order_id,
+    name: e.name,
+    valid: e.valid,
+    reasons: e.reasons,
+    duplicate: e.duplicate,
+  };
+}
 
 function toCommand(e: TrackingEventInput, eventId: string, receivedAt: string, writerBrandId: string | null): RecordTrackingEvent {
   return {
@@ -71,29 +94,20 @@ export class CampaignOwners {
   }
 }
 
-const BatchBody = z.object({ events: z.array(z.unknown()).min(1).max(1000) }).strict();
-const EventsQuery = Range.extend({
-  campaignId: text(1, 128).optional(), influencerId: text(1, 128).optional(), visitorId: text(1, 128).optional(),
-  type: z.enum(['impression', 'click', 'conversion', 'refund', 'custom']).optional(), limit: z.string().optional(), cursor: z.string().optional(),
-});
-const ActivityQuery = Range.extend({ visitorId: text(1, 128) });
-
 export function trackingRoutes(db: Kysely<Database>, batcher: TrackingBatcher): Router {
   const router = Router();
   const owners = new CampaignOwners(db);
 
-  router.post('/tracking/events', route(async (req, res) => {
+  mount(router, endpoints.recordEvent, async ({ body }, req, res) => {
     const writer = writerBrandOf(req);
-    const body = parse(TrackingEventBody, req.body);
     if ((await foreignCampaigns(owners, writer, [body.campaignId])).size > 0) throw notFound('campaign');
     const command = toCommand(body, stableId(req, 'event'), new Date().toISOString(), writer);
     await batcher.submit(req, [command], { claimed: false, ownId: req.clientCorrelationId });
-    accepted(req, res, command.eventId);
-  }));
+    return accepted(req, res, command.eventId);
+  });
 
-  router.post('/tracking/events\\:batch', route(async (req, res) => {
+  mount(router, endpoints.recordEvents, async ({ body: { events } }, req, res) => {
     const writer = writerBrandOf(req);
-    const { events } = parse(BatchBody, req.body);
     const receivedAt = new Date().toISOString();
     const parsed = events.map((raw) => TrackingEventBody.safeParse(raw));
     const foreign = await foreignCampaigns(owners, writer, parsed.flatMap((p) => (p.success ? [p.data.campaignId] : [])));
@@ -112,15 +126,13 @@ export function trackingRoutes(db: Kysely<Database>, batcher: TrackingBatcher): 
       await batcher.submit(req, commands, { claimed: true });
     }
     const operation = `/api/v1/operations/${req.correlationId}`;
-    res.status(202).setHeader('Location', operation);
+    res.setHeader('Location', operation);
     res.setHeader('X-Correlation-ID', req.correlationId);
-    res.json({ accepted: commands.length, rejected, correlationId: req.correlationId, operation });
-  }));
+    return { accepted: commands.length, rejected, correlationId: req.correlationId, operation };
+  });
 
-  router.get('/tracking/events', route(async (req, res) => {
-    if (!has(req, 'brand') && !has(req, 'admin')) throw forbidden('needs one of the roles: brand, admin');
-    const query = parse(EventsQuery, req.query);
-    const { limit, after } = pageParams(req.query);
+  mount(router, endpoints.listEvents, async ({ query }, req) => {
+    const { limit, after } = pageParams(query);
     let q = db.selectFrom('rm_tracking_events').selectAll().where('seq', '>', after);
     if (!has(req, 'admin')) q = q.where('brand_id', '=', req.caller.sub);
     if (query.campaignId) q = q.where('campaign_id', '=', query.campaignId);
@@ -130,17 +142,11 @@ export function trackingRoutes(db: Kysely<Database>, batcher: TrackingBatcher): 
     if (query.from) q = q.where('occurred_at', '>=', query.from);
     if (query.to) q = q.where('occurred_at', '<=', query.to);
     const rows = await q.orderBy('seq').limit(limit + 1).execute();
-    res.json(page(rows, limit, (e) => ({
-      eventId: e.event_id, type: e.type, campaignId: e.campaign_id, influencerId: e.influencer_id, attribution: e.attribution, clickId: e.click_id,
-      visitorId: e.visitor_id, userId: e.user_id, occurredAt: e.occurred_at, value: e.value_minor !== null && e.currency ? toApi({ amountMinor: e.value_minor, currency: e.currency }) : null,
-      orderId: e.order_id, name: e.name, valid: e.valid, reasons: e.reasons, duplicate: e.duplicate,
-    })));
-  }));
+    return page(rows, limit, eventView);
+  });
 
   /** A visitor's 4-hour windows, counting only the caller's own events (admin: everyone's). */
-  router.get('/tracking/activity', route(async (req, res) => {
-    if (!has(req, 'brand') && !has(req, 'admin')) throw forbidden('needs one of the roles: brand, admin');
-    const query = parse(ActivityQuery, req.query);
+  mount(router, endpoints.visitorActivity, async ({ query }, req) => {
     let q = db.selectFrom('rm_activity').select(['window_start', 'type']).select((eb) => eb.fn.sum<number>('count').as('count')).where('subject', '=', query.visitorId);
     if (!has(req, 'admin')) q = q.where('brand_id', '=', req.caller.sub);
     if (query.from) q = q.where('window_start', '>=', activityWindowOf(query.from).start);
@@ -148,14 +154,14 @@ export function trackingRoutes(db: Kysely<Database>, batcher: TrackingBatcher): 
     const rows = await q.groupBy(['window_start', 'type']).orderBy('window_start').execute();
     const windows = new Map<string, Record<string, number>>();
     for (const r of rows) windows.set(r.window_start, { ...(windows.get(r.window_start) ?? {}), [r.type]: Number(r.count) });
-    res.json({
+    return {
       visitorId: query.visitorId,
       windows: [...windows].map(([start, byType]) => ({
         windowStart: start, windowEnd: new Date(Date.parse(start) + ACTIVITY_WINDOW_MS).toISOString(),
         events: Object.values(byType).reduce((a, b) => a + b, 0), byType,
       })),
-    });
-  }));
+    };
+  });
 
   return router;
 }
@@ -165,8 +171,8 @@ const VISITOR_COOKIE = 'beacon_vid';
 /** GET /c/{token}: public. Records a click with a fresh click id and redirects to the landing page. */
 export function linkRoute(db: Kysely<Database>, batcher: TrackingBatcher, linkSecret: string, visitors: VisitorCookies): Router {
   const router = Router();
-  router.get('/c/:token', route(async (req, res) => {
-    const link = verifyLink(linkSecret, String(req.params.token));
+  mount(router, endpoints.followLink, async ({ params }, req, res) => {
+    const link = verifyLink(linkSecret, params.token);
     if (!link) throw notFound('link');
     const campaign = await db.selectFrom('rm_campaigns').select(['landing_url']).where('id', '=', link.campaignId).executeTakeFirst();
     if (!campaign) throw notFound('link');
@@ -188,6 +194,6 @@ export function linkRoute(db: Kysely<Database>, batcher: TrackingBatcher, linkSe
     target.searchParams.set('click_id', clickId);
     res.cookie(VISITOR_COOKIE, visitors.sign(visitorId), { httpOnly: true, sameSite: 'lax', secure: visitors.secure, maxAge: 365 * 86_400_000 });
     res.redirect(302, target.toString());
-  }));
+  }, '');
   return router;
 }

@@ -11,6 +11,8 @@ import { createBus, type MessageBus } from '@beacon/messaging';
 import { createMetrics } from '@beacon/service-kit';
 import { freshServiceDatabase } from '@beacon/testing';
 import { createApp } from '../src/app.js';
+import { endpoints } from '../src/contract.js';
+import { mountedEndpoints } from '../src/endpoint.js';
 import { createVerifier } from '../src/auth.js';
 import { createPublisher } from '../src/commands.js';
 import { createTrackingBatcher } from '../src/tracking-batches.js';
@@ -33,6 +35,7 @@ beforeAll(async () => {
     db, publisher: createPublisher({ bus, db, codecs: codecs() }), batcher: createTrackingBatcher({ bus, db, codecs: codecs() }), verify: createVerifier({ secret: 's', issuer: 'beacon', audience: 'beacon-bff', algorithms: ['HS256'] }),
     linkSecret: 'l', visitors: visitorCookies('l', false), trustProxy: false, logger: pino({ level: 'silent' }),
     readiness: async () => ({ ready: true, checks: {} }), registry: metrics.registry, httpSeconds: metrics.httpSeconds,
+    deadLetters: async () => [],
   });
   server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -73,4 +76,9 @@ it('fails every request whose events shared the refused batch, batch requests in
   expect(replies.map((r) => r.status)).toEqual([503, 503, 503]);
   const operations = await db.selectFrom('operations').select(['correlation_id', 'status', 'reason']).where('correlation_id', 'like', 'flow-503-%').orderBy('correlation_id').execute();
   expect(operations).toEqual(['a', 'b', 'c'].map((x) => ({ correlation_id: `flow-503-${x}`, status: 'failed', reason: 'BROKER_UNAVAILABLE' })));
+});
+
+it('mounts every route of the contract, so the OpenAPI document describes exactly what answers', () => {
+  const name = (e: { method: string; path: string }) => `${e.method.toUpperCase()} ${e.path}`;
+  expect([...mountedEndpoints()].map(name).sort()).toEqual(Object.values(endpoints).map(name).sort());
 });
