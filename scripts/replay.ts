@@ -10,7 +10,7 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { mintDevToken } from '@beacon/bff-service/dev-token';
-import { Client } from './lib/client.js';
+import { createBeaconClient, type Schemas } from '@beacon/api-client';
 
 function option(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -27,7 +27,9 @@ if (!(rate > 0)) {
   console.error('--rate must be a positive number');
   process.exit(2);
 }
-const client = new Client(option('url') ?? `http://localhost:${process.env.BFF_PORT ?? 8000}`, option('token') ?? (await mintDevToken({ sub: 'replay', roles: ['ingest'], brand: option('brand') ?? 'brand-1' })));
+const baseUrl = option('url') ?? `http://localhost:${process.env.BFF_PORT ?? 8000}`;
+const token = option('token') ?? (await mintDevToken({ sub: 'replay', roles: ['ingest'], brand: option('brand') ?? 'brand-1' }));
+const client = createBeaconClient({ baseUrl, token });
 
 const started = Date.now();
 let sent = 0;
@@ -37,11 +39,13 @@ let lineNo = 0;
 for await (const line of createInterface({ input: createReadStream(file) })) {
   lineNo++;
   if (!line.trim()) continue;
-  let body: unknown;
+  // A line is the BFF's to judge: sent as the contract's event shape, refused there if it is not one.
+  let body: Schemas['TrackingEvent'];
   try {
-    body = JSON.parse(line);
+    const parsed: unknown = JSON.parse(line);
     const campaign = option('campaign');
-    if (campaign && body && typeof body === 'object' && !('campaignId' in body)) body = { ...body, campaignId: campaign };
+    const fill = campaign && parsed && typeof parsed === 'object' && !('campaignId' in parsed);
+    body = (fill ? { ...parsed, campaignId: campaign } : parsed) as Schemas['TrackingEvent'];
   } catch {
     refused.push(`line ${lineNo}: not JSON`);
     continue;
@@ -50,12 +54,12 @@ for await (const line of createInterface({ input: createReadStream(file) })) {
   const due = started + (sent / rate) * 1000;
   if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
   sent++;
-  const reply = await client.post('/api/v1/tracking/events', body).catch((error: Error) => {
-    console.error(`the BFF at ${client.baseUrl} is not reachable (${error.message}); start the fleet with npm run fleet`);
+  const reply = await client.POST('/api/v1/tracking/events', { body }).catch((error: Error) => {
+    console.error(`the BFF at ${baseUrl} is not reachable (${error.message}); start the fleet with npm run fleet`);
     process.exit(1);
   });
-  if (reply.status === 202) accepted++;
-  else refused.push(`line ${lineNo}: HTTP ${reply.status} ${JSON.stringify(reply.body?.errors ?? reply.body?.detail ?? '')}`);
+  if (reply.response.status === 202) accepted++;
+  else refused.push(`line ${lineNo}: HTTP ${reply.response.status} ${JSON.stringify(reply.error?.errors ?? reply.error?.detail ?? '')}`);
 }
 const seconds = (Date.now() - started) / 1000;
 console.log(`sent ${sent} events in ${seconds.toFixed(1)} s (${(sent / Math.max(seconds, 0.001)).toFixed(1)}/s): ${accepted} accepted, ${refused.length} refused`);

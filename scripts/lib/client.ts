@@ -1,4 +1,4 @@
-/** A small BFF client for the demo, the replay command and the end-to-end tests. */
+/** A raw HTTP client for the end-to-end tests, which must also send what the typed client (@beacon/api-client) cannot express: bad bodies, bad tokens, other tenants' ids. */
 import type { Role } from '@beacon/bff-service/auth';
 import { mintDevToken } from '@beacon/bff-service/dev-token';
 

@@ -666,7 +666,15 @@ export interface components {
             visitorId: string;
             userId: string | null;
             occurredAt: string;
-            value: components["schemas"]["MoneyView"] & (Record<string, never> | null);
+            value: {
+                /**
+                 * @description decimal, the currency’s minor-unit precision
+                 * @example 12.50
+                 */
+                amount: string;
+                /** @example USD */
+                currency: string;
+            } | null;
             orderId: string | null;
             name: string | null;
             valid: boolean;
@@ -693,7 +701,15 @@ export interface components {
             campaignId: string;
             influencerId: string | null;
             sourceEventId: string;
-            amount: components["schemas"]["MoneyView"] & (Record<string, never> | null);
+            amount: {
+                /**
+                 * @description decimal, the currency’s minor-unit precision
+                 * @example 12.50
+                 */
+                amount: string;
+                /** @example USD */
+                currency: string;
+            } | null;
             /** @enum {string} */
             status: "pending" | "approved" | "rejected" | "reversed" | "paid";
             reason?: string;

@@ -39,14 +39,15 @@ const endpoint = <E extends Endpoint>(e: E): E => e;
 // ---------------------------------------------------------------------------------------------
 // Views: what the routes answer.
 
-const Money = z
-  .object({
-    amount: z.string().openapi({ example: '12.50', description: 'decimal, the currency’s minor-unit precision' }),
-    currency: z.string().openapi({ example: 'USD' }),
-  })
-  .openapi('MoneyView');
+const MoneyShape = z.object({
+  amount: z.string().openapi({ example: '12.50', description: 'decimal, the currency’s minor-unit precision' }),
+  currency: z.string().openapi({ example: 'USD' }),
+});
+const Money = MoneyShape.openapi('MoneyView');
 
 const nullableString = z.string().nullable();
+// Inline, not a $ref: zod-to-openapi 7 writes a nullable $ref as an allOf that typed clients misread.
+const MaybeMoney = MoneyShape.nullable();
 
 export const Accepted = z
   .object({
@@ -148,7 +149,7 @@ export const TrackingEventView = z
     visitorId: z.string(),
     userId: nullableString,
     occurredAt: z.string(),
-    value: Money.nullable(),
+    value: MaybeMoney,
     orderId: nullableString,
     name: nullableString,
     valid: z.boolean(),
@@ -177,7 +178,7 @@ export const CommissionView = z
     campaignId: z.string(),
     influencerId: nullableString,
     sourceEventId: z.string(),
-    amount: Money.nullable(),
+    amount: MaybeMoney,
     status: z.enum(['pending', 'approved', 'rejected', 'reversed', 'paid']),
     reason: z.string().optional(),
     createdAt: z.string(),
