@@ -10,6 +10,7 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mintDevToken } from '@beacon/bff-service/dev-token';
+import { builtEnv } from './build.js';
 import { createDatabases } from './create-databases.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -58,7 +59,16 @@ async function waitReady(url: string, child: ChildProcess, name: string, timeout
   throw new Error(`${name} not ready at ${url} after ${timeoutMs} ms`);
 }
 
-export async function startFleet(options: { bffPort?: number; opsPortBase?: number; logDir?: string; quiet?: boolean } = {}): Promise<Fleet> {
+export interface FleetOptions {
+  bffPort?: number;
+  opsPortBase?: number;
+  logDir?: string;
+  quiet?: boolean;
+  /** Run the services compiled by `pnpm build` from this folder with plain node, as the image does. */
+  built?: string;
+}
+
+export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
   const bffPort = options.bffPort ?? Number(process.env.BFF_PORT ?? 8000);
   // Ops ports are base + 0 (bff) … base + 4 (payment); another base lets a second fleet run beside the first.
   const opsPort = (service: { ops: number }) => service.ops - 9100 + (options.opsPortBase ?? 9100);
@@ -72,9 +82,12 @@ export async function startFleet(options: { bffPort?: number; opsPortBase?: numb
     // The service writes its log file itself: piped through this process, a busy runner (a load
     // generator in the same process) would fill the pipe and stall the service's synchronous log writes.
     const log = openSync(join(logDir, `${service.name}.log`), 'a');
-    const child = spawn(join(root, 'node_modules/.bin/tsx'), [join(root, `services/${service.name}/src/main.ts`)], {
+    const [command, args, files] = options.built
+      ? [process.execPath, ['--enable-source-maps', join(options.built, `${service.name}.mjs`)], builtEnv(options.built)]
+      : [join(root, 'node_modules/.bin/tsx'), [join(root, `services/${service.name}/src/main.ts`)], {}];
+    const child = spawn(command, args, {
       cwd: root,
-      env: { ...process.env, OPS_PORT: String(opsPort(service)), BFF_PORT: String(bffPort) },
+      env: { ...process.env, ...files, OPS_PORT: String(opsPort(service)), BFF_PORT: String(bffPort) },
       stdio: ['ignore', log, log],
     });
     closeSync(log);

@@ -29,6 +29,12 @@ if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; 
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q chromium >/dev/null
   }
 fi
+# docker-compose.yml is validated by Compose itself (no engine runs here): Debian's docker-compose.
+if ! command -v docker-compose >/dev/null 2>&1 && ! docker compose version >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+  echo "[setup] installing docker-compose to validate docker-compose.yml"
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q docker-compose >/dev/null || echo "[setup] docker-compose is not installable here; the compose check will say so"
+fi
 # The BFF serves the console's build at /app: build it when missing or older than its sources.
 if [ ! -f apps/console/dist/index.html ] || [ -n "$(find apps/console/src apps/console/index.html apps/console/vite.config.ts -newer apps/console/dist/index.html -print -quit)" ]; then
   echo "[setup] building the console"

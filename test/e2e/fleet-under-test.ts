@@ -2,9 +2,9 @@
  * The fleet an end-to-end file drives: its own (on the ports given, so a developer's running fleet
  * does not collide), or the one at E2E_BFF_URL when that is set (fast iteration on a running fleet).
  */
-import { startFleet, type Fleet } from '../../scripts/fleet.js';
+import { startFleet, type Fleet, type FleetOptions } from '../../scripts/fleet.js';
 
-export async function fleetUnderTest(ports: { bffPort: number; opsPortBase: number }): Promise<Fleet> {
+export async function fleetUnderTest(ports: { bffPort: number; opsPortBase: number } & FleetOptions): Promise<Fleet> {
   const given = process.env.E2E_BFF_URL;
   if (given) {
     const notHere = async () => {
@@ -16,7 +16,7 @@ export async function fleetUnderTest(ports: { bffPort: number; opsPortBase: numb
 }
 
 /** The fleet for one test file: started before its tests, stopped after them. */
-export function useFleet(ports: { bffPort: number; opsPortBase: number }): Fleet {
+export function useFleet(ports: { bffPort: number; opsPortBase: number } & FleetOptions): Fleet {
   const fleet = {} as Fleet;
   beforeAll(async () => {
     Object.assign(fleet, await fleetUnderTest(ports));

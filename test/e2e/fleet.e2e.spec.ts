@@ -4,14 +4,20 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SignJWT } from 'jose';
+import { buildServices } from '../../scripts/build.js';
 import { demo } from '../../scripts/demo.js';
 import { Client } from '../../scripts/lib/client.js';
 import { useFleet } from './fleet-under-test.js';
 
 const USD = (amount: string) => ({ amount, currency: 'USD' });
 
-const fleet = useFleet({ bffPort: 18000, opsPortBase: 19100 });
+// This file drives the services as the image runs them: compiled by `pnpm build`, started with plain node.
+const built = join(tmpdir(), `beacon-built-${process.pid}`);
+beforeAll(() => buildServices(built), 120_000);
+const fleet = useFleet({ bffPort: 18000, opsPortBase: 19100, built });
 let base: string;
 beforeAll(() => {
   base = fleet.baseUrl;
@@ -236,7 +242,10 @@ describe('campaign lifecycle through the API', () => {
     expect((await anonymous.get('/docs/redoc.standalone.js')).headers.get('content-type')).toContain('javascript');
     expect((await anonymous.get('/healthz')).status).toBe(200);
     expect((await anonymous.get('/readyz')).body).toEqual({ ready: true, checks: { database: true, pulsar: true } });
-    expect(String((await anonymous.get('/metrics')).body)).toContain('beacon_messages_consumed_total');
+    const metrics = String((await anonymous.get('/metrics')).body);
+    expect(metrics).toContain('beacon_messages_consumed_total');
+    // The dashboard's ingest rate: the demo's events, counted as the broker took them.
+    expect(metrics).toMatch(/^beacon_tracking_events_accepted_total [1-9]\d*/m);
   });
 });
 

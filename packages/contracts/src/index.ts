@@ -9,7 +9,8 @@ import { MESSAGE_TOPICS, type MessageType } from './generated.js';
 
 export * from './generated.js';
 
-const schemasDir = join(dirname(fileURLToPath(import.meta.url)), '../../../schemas');
+// SCHEMAS_DIR: where a bundled service (pnpm build) finds them beside itself.
+const schemasDir = process.env.SCHEMAS_DIR ?? join(dirname(fileURLToPath(import.meta.url)), '../../../schemas');
 let registry: CodecRegistry | undefined;
 
 export function codecs(): CodecRegistry {

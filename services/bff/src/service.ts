@@ -41,6 +41,7 @@ export function bffService(options: { port?: number; onListening?: (port: number
       const batcher = createTrackingBatcher({
         bus: ctx.bus, db: requestDb, codecs: ctx.codecs, tenant: ctx.config.tenant, limits: batchLimitsFromEnv(),
         onError: (error) => ctx.logger.warn({ err: (error as Error).message }, 'the broker did not accept a tracking batch'),
+        onAccepted: (events) => ctx.metrics.trackingEventsAccepted.inc(events),
       });
       const app = createApp({
         db: requestDb,

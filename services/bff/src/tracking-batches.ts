@@ -103,6 +103,8 @@ export interface TrackingBatcher {
 
 export function createTrackingBatcher(deps: {
   bus: MessageBus; db: Kysely<Database>; codecs: CodecRegistry; tenant?: string; limits?: TrackingBatchLimits; onError?: (error: unknown) => void;
+  /** The broker acknowledged a batch of this many events (the ingest rate). */
+  onAccepted?: (events: number) => void;
 }): TrackingBatcher {
   const limits = deps.limits ?? DEFAULT_BATCH_LIMITS;
   const messageType = 'tracking.RecordTrackingEvents';
@@ -170,7 +172,10 @@ export function createTrackingBatcher(deps: {
       const sent = batch;
       const done = send(shard, key, sent)
         .then(
-          () => sent.waiters.forEach((w) => settle(w)),
+          () => {
+            deps.onAccepted?.(sent.entries.length);
+            sent.waiters.forEach((w) => settle(w));
+          },
           async (error: unknown) => {
             deps.onError?.(error);
             const flows = [...new Set([...sent.waiters].map((w) => w.source.correlationId))];

@@ -1,0 +1,66 @@
+/**
+ * What cannot run here (no Docker engine) is checked as text: the Grafana dashboard asks only for
+ * metrics the services really export, and the image and compose file keep the properties their
+ * comments promise. `docker-compose config` validates the compose file in CI where it installs.
+ */
+import { readFileSync } from 'node:fs';
+import { createMetrics } from '@beacon/service-kit';
+
+const read = (path: string) => readFileSync(path, 'utf8');
+
+describe('the Grafana dashboard', () => {
+  const dashboard = JSON.parse(read('deploy/grafana/dashboards/beacon.json')) as {
+    panels: Array<{ title: string; targets: Array<{ expr: string }> }>;
+  };
+
+  it('charts only metrics that every service exports', async () => {
+    const exported = new Set((await createMetrics('any').registry.getMetricsAsJSON()).map((m) => m.name));
+    const asked = dashboard.panels.flatMap((p) => p.targets.flatMap((t) => t.expr.match(/beacon_\w+/g) ?? []));
+    const families = asked.map((name) => name.replace(/_(bucket|sum|count)$/, ''));
+    expect(families.length).toBeGreaterThan(0);
+    expect(families.filter((name) => !exported.has(name))).toEqual([]);
+  });
+
+  it('shows the ingest rate, handler latency, outbox lag and dead-lettered messages', () => {
+    const titles = dashboard.panels.map((p) => p.title.toLowerCase()).join(' | ');
+    for (const topic of ['ingest rate', 'handler latency', 'outbox lag', 'dead-lettered']) expect(titles).toContain(topic);
+  });
+});
+
+describe('the image', () => {
+  const dockerfile = read('deploy/Dockerfile');
+  const finalStage = dockerfile
+    .slice(dockerfile.lastIndexOf('\nFROM '))
+    .split('\n')
+    .filter((line) => !line.startsWith('#'))
+    .join('\n');
+
+  it('builds in a stage of its own and runs compiled JavaScript as a non-root user with a health check', () => {
+    expect(dockerfile.match(/^FROM /gm)).toHaveLength(2);
+    expect(finalStage).toMatch(/^USER node$/m);
+    expect(finalStage).toMatch(/^HEALTHCHECK /m);
+    expect(finalStage).toMatch(/node --enable-source-maps \/app\/\$\{SERVICE\}\.mjs/);
+    expect(finalStage).not.toMatch(/tsx|jest|typescript|node_modules/);
+  });
+
+  it('pins pnpm to the packageManager field and uses a Node LTS line still in support', () => {
+    const { packageManager } = JSON.parse(read('package.json')) as { packageManager: string };
+    expect(dockerfile).toContain(`npm install -g ${packageManager}`);
+    expect(dockerfile).toMatch(/ARG NODE_IMAGE=node:(22|24)-/);
+  });
+});
+
+describe('the compose file', () => {
+  const compose = read('docker-compose.yml');
+
+  it('never lets the Pulsar set-up job report success after a failed step', () => {
+    expect(compose).not.toContain('|| true');
+    expect(compose).toContain('service_completed_successfully');
+  });
+
+  it('keeps Pulsar and PostgreSQL data in volumes and puts observability behind a profile', () => {
+    expect(compose).toContain('pulsar-data:/pulsar/data');
+    expect(compose).toContain('pg-data:/var/lib/postgresql/data');
+    expect(compose.match(/profiles: \[observability\]/g)).toHaveLength(2);
+  });
+});
