@@ -1,3 +1,4 @@
 export * from './text.js';
 export * from './time.js';
 export * from './shard.js';
+export * from './ledger.js';

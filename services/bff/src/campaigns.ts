@@ -10,7 +10,9 @@ import type { Database } from './db.js';
 import type { z } from 'zod';
 import { endpoints, type CampaignView } from './contract.js';
 import { mount } from './endpoint.js';
-import { forbidden, has, notFound, page, pageParams } from './http.js';
+import { page, pageParams } from './paging.js';
+import { forbidden, notFound } from './problems.js';
+import { has } from './roles.js';
 import { signLink } from './links.js';
 
 type CampaignRow = Database['rm_campaigns'] extends infer T ? { [K in keyof T]: T[K] extends import('kysely').ColumnType<infer S, unknown, unknown> ? S : T[K] } : never;

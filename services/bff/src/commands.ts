@@ -6,7 +6,7 @@ import { newFlowEnvelope, toProperties, type CodecRegistry, type Envelope, type 
 import type { z } from 'zod';
 import type { Accepted } from './contract.js';
 import type { Database } from './db.js';
-import { Problem } from './http.js';
+import { Problem } from './problems.js';
 import { BROKER_UNAVAILABLE, claimOperation, failOperation, recordStep } from './operations.js';
 
 /** Who sends a command and under which correlation id; claiming the operation may replace the id. */

@@ -10,7 +10,8 @@ import express, { Router } from 'express';
 import { z } from 'zod';
 import { ROLES } from './auth.js';
 import { mintDevToken } from './dev-token.js';
-import { notFound, parse, Problem, route } from './http.js';
+import { notFound, Problem } from './problems.js';
+import { parse } from './validation.js';
 
 const BUILT_CONSOLE = join(dirname(fileURLToPath(import.meta.url)), '../../../apps/console/dist');
 
@@ -34,11 +35,12 @@ export function consoleRoutes(options: { development: boolean; dir?: string }): 
   if (options.development) {
     // Anyone who can reach a development BFF can mint any token: that is what the public development secret means.
     router.get('/dev/token', (_req, res) => void res.json({ development: true }));
-    router.post('/dev/token', route(async (req, res) => {
+    // Express 5 passes a rejected promise to the error handler.
+    router.post('/dev/token', async (req, res) => {
       const input = parse(DevTokenRequest, req.body);
       res.setHeader('Cache-Control', 'no-store');
       res.json({ token: await mintDevToken({ sub: input.sub, roles: [input.role], brand: input.brand }) });
-    }));
+    });
   } else {
     router.all('/dev/token', () => {
       throw notFound('route: development sign-in is off');

@@ -5,7 +5,7 @@
  */
 import type { RequestHandler } from 'express';
 import helmet from 'helmet';
-import { Problem } from './http.js';
+import { Problem } from './problems.js';
 import { textProblem } from '@beacon/domain';
 
 /** nosniff, frame and referrer policies everywhere; a strict CSP (the docs page has no scripts). */

@@ -10,7 +10,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import { sql, type Kysely } from 'kysely';
 import { deleteInBatches } from '@beacon/messaging';
 import type { Database } from './db.js';
-import { Problem } from './http.js';
+import { Problem } from './problems.js';
 
 /** A reservation older than this is taken to belong to a crashed process and may be taken over. */
 const STALE_RESERVATION_SECONDS = 60;

@@ -14,7 +14,8 @@ import { deleteInBatches, type Envelope } from '@beacon/messaging';
 import type { Database } from './db.js';
 import { endpoints } from './contract.js';
 import { mount } from './endpoint.js';
-import { has, notFound } from './http.js';
+import { notFound } from './problems.js';
+import { has } from './roles.js';
 
 export const BROKER_UNAVAILABLE = 'BROKER_UNAVAILABLE';
 

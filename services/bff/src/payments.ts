@@ -2,13 +2,16 @@
 import { Router } from 'express';
 import type { Kysely, Selectable } from 'kysely';
 import type { z } from 'zod';
+import { balanceAt, type EntryKind } from '@beacon/domain';
 import { toApi } from '@beacon/money';
 import { accepted, type Publisher } from './commands.js';
 import { stableId } from './idempotency.js';
 import type { Database } from './db.js';
 import { endpoints, type CommissionView, type PayoutView } from './contract.js';
 import { mount } from './endpoint.js';
-import { has, notFound, page, pageParams } from './http.js';
+import { page, pageParams } from './paging.js';
+import { notFound } from './problems.js';
+import { has } from './roles.js';
 
 type Row<T extends keyof Database> = Selectable<Database[T]>;
 
@@ -69,19 +72,19 @@ export function paymentRoutes(db: Kysely<Database>, publisher: Publisher): Route
     const me = req.caller.sub;
     const entries = await db.selectFrom('rm_ledger').selectAll().where('influencer_id', '=', me).execute();
     const payouts = await db.selectFrom('rm_payouts').select(['currency', 'amount_minor']).where('influencer_id', '=', me).where('status', '=', 'completed').execute();
-    const now = Date.now();
-    const byCurrency = new Map<string, { pending: bigint; available: bigint; paidOut: bigint }>();
-    const of = (currency: string) => byCurrency.get(currency) ?? byCurrency.set(currency, { pending: 0n, available: 0n, paidOut: 0n }).get(currency)!;
-    for (const e of entries) {
-      const b = of(e.currency);
-      if (e.kind === 'commission_credit' && e.available_at.getTime() > now) b.pending += e.amount_minor;
-      else b.available += e.amount_minor;
-    }
-    for (const p of payouts) of(p.currency).paidOut += p.amount_minor;
+    const now = new Date();
+    const currencies = [...new Set(entries.map((e) => e.currency))].sort();
     return {
-      balances: [...byCurrency].sort(([a], [b]) => a.localeCompare(b)).map(([currency, b]) => ({
-        currency, pending: toApi({ amountMinor: b.pending, currency }), available: toApi({ amountMinor: b.available, currency }), paidOut: toApi({ amountMinor: b.paidOut, currency }),
-      })),
+      balances: currencies.map((currency) => {
+        const ledger = entries.filter((e) => e.currency === currency);
+        const b = balanceAt(
+          ledger.map((e) => ({ kind: e.kind as EntryKind, amountMinor: e.amount_minor, availableAt: e.available_at.toISOString() })),
+          payouts.filter((p) => p.currency === currency).map((p) => p.amount_minor),
+          now,
+        );
+        const money = (amountMinor: bigint) => toApi({ amountMinor, currency });
+        return { currency, pending: money(b.pending), available: money(b.available), paidOut: money(b.paidOut) };
+      }),
     };
   });
 

@@ -22,7 +22,7 @@ import { newFlowEnvelope, toProperties, type CodecRegistry, type MessageBus } fr
 import type { Kysely } from 'kysely';
 import type { CommandSource } from './commands.js';
 import type { Database } from './db.js';
-import { Problem } from './http.js';
+import { Problem } from './problems.js';
 import { BROKER_UNAVAILABLE, claimTrackingOperations, failOperation } from './operations.js';
 
 export interface TrackingBatchLimits {

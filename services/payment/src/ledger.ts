@@ -1,32 +1,7 @@
 /**
- * The influencer ledger as pure functions: balances at a moment, payout checks, which commission
- * credits a payout settles (FIFO), and the payment provider port with its simulated adapter.
+ * Payouts as pure functions: payout checks, which commission credits a payout settles (FIFO), and
+ * the payment provider port with its simulated adapter. Balances are @beacon/domain's (ledger.ts).
  */
-export interface Entry {
-  kind: 'commission_credit' | 'reversal_debit' | 'payout_reserve' | 'payout_return';
-  amountMinor: bigint;
-  availableAt: string;
-}
-
-export interface Balance {
-  pending: bigint;
-  available: bigint;
-  paidOut: bigint;
-}
-
-/** pending = credits still in their holding period; available = every entry already available. */
-export function balanceAt(entries: Entry[], completedPayoutsMinor: bigint[], now: Date): Balance {
-  let pending = 0n;
-  let available = 0n;
-  for (const e of entries) {
-    if (Date.parse(e.availableAt) > now.getTime()) {
-      if (e.kind === 'commission_credit') pending += e.amountMinor;
-      else available += e.amountMinor; // debits are never held back
-    } else available += e.amountMinor;
-  }
-  return { pending, available, paidOut: completedPayoutsMinor.reduce((a, b) => a + b, 0n) };
-}
-
 export function payoutProblem(amountMinor: bigint, available: bigint, minimumMinor: bigint): 'BELOW_MINIMUM' | 'INSUFFICIENT_FUNDS' | undefined {
   if (amountMinor < minimumMinor) return 'BELOW_MINIMUM';
   if (amountMinor > available) return 'INSUFFICIENT_FUNDS';

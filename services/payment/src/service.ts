@@ -1,12 +1,13 @@
 /** Payment service: the influencer ledger per currency, payouts through the provider port. */
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
+import { balanceAt, creditAvailableAt, type Entry } from '@beacon/domain';
 import { thresholdIn } from '@beacon/money';
 import type { CommissionApproved, CommissionReversed, PayoutProcessing, PayoutRequested, RequestPayout } from '@beacon/contracts';
 import type { Handler, HandlerContext } from '@beacon/messaging';
 import type { ServiceDefinition } from '@beacon/service-kit';
 import type { Database } from './db.js';
-import { balanceAt, payoutProblem, settle, type Entry, type PaymentProvider, type PayoutRequest, type PayoutResult } from './ledger.js';
+import { payoutProblem, settle, type PaymentProvider, type PayoutRequest, type PayoutResult } from './ledger.js';
 import { simulatedProvider } from './provider.js';
 import { migrations } from './migrations.js';
 
@@ -33,8 +34,7 @@ async function book(ctx: Ctx, e: { influencerId: string; currency: string; kind:
 const approved: Handler<Database, CommissionApproved> = async (ctx) => {
   const c = ctx.message;
   await lockLedger(ctx, c.influencerId, c.amount.currency);
-  // The holding period runs from the approval (the event's time), not from when we read it.
-  const availableAt = new Date(Date.parse(ctx.envelope.occurredAt) + c.holdingPeriodDays * 86_400_000);
+  const availableAt = new Date(creditAvailableAt(ctx.envelope.occurredAt, c.holdingPeriodDays));
   await book(ctx, { influencerId: c.influencerId, currency: c.amount.currency, kind: 'commission_credit', amountMinor: c.amount.amountMinor, reference: c.commissionId, availableAt });
 };
 
@@ -42,7 +42,7 @@ const reversed: Handler<Database, CommissionReversed> = async (ctx) => {
   const c = ctx.message;
   await lockLedger(ctx, c.influencerId, c.amount.currency);
   // A clawback: the balance may go negative and is settled from future earnings.
-  await book(ctx, { influencerId: c.influencerId, currency: c.amount.currency, kind: 'reversal_debit', amountMinor: -c.amount.amountMinor, reference: c.commissionId, availableAt: new Date() });
+  await book(ctx, { influencerId: c.influencerId, currency: c.amount.currency, kind: 'reversal_debit', amountMinor: -c.amount.amountMinor, reference: c.commissionId, availableAt: new Date(ctx.envelope.occurredAt) });
 };
 
 function requestPayout(minimum: string): Handler<Database, RequestPayout> {
@@ -55,7 +55,7 @@ function requestPayout(minimum: string): Handler<Database, RequestPayout> {
     await lockLedger(ctx, p.influencerId, p.amount.currency);
     const entries = await ctx.trx.selectFrom('ledger_entries').select(['kind', 'amount_minor', 'available_at'])
       .where('influencer_id', '=', p.influencerId).where('currency', '=', p.amount.currency).execute();
-    const balance = balanceAt(entries.map((e) => ({ kind: e.kind as Entry['kind'], amountMinor: e.amount_minor, availableAt: e.available_at.toISOString() })), [], new Date());
+    const balance = balanceAt(entries.map((e) => ({ kind: e.kind as Entry['kind'], amountMinor: e.amount_minor, availableAt: e.available_at.toISOString() })), [], new Date(ctx.envelope.occurredAt));
     const problem = payoutProblem(p.amount.amountMinor, balance.available, minimumIn(p.amount.currency));
     const status = problem ? 'rejected' : 'requested';
     await ctx.trx.insertInto('payouts').values({
@@ -63,7 +63,7 @@ function requestPayout(minimum: string): Handler<Database, RequestPayout> {
       destination: p.destination, status, reason: problem ?? null, completed_at: null,
     }).execute();
     if (problem) return void (await reject(problem));
-    await book(ctx, { influencerId: p.influencerId, currency: p.amount.currency, kind: 'payout_reserve', amountMinor: -p.amount.amountMinor, reference: p.payoutId, availableAt: new Date() });
+    await book(ctx, { influencerId: p.influencerId, currency: p.amount.currency, kind: 'payout_reserve', amountMinor: -p.amount.amountMinor, reference: p.payoutId, availableAt: new Date(ctx.envelope.occurredAt) });
     await ctx.emit('payment.PayoutRequested', p.influencerId, { payoutId: p.payoutId, influencerId: p.influencerId, amount: p.amount, method: p.method, destination: p.destination });
   };
 }
