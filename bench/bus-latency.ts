@@ -15,7 +15,9 @@ function arg(name: string, fallback: number): number {
 
 const options = { messages: arg('messages', 5000), size: arg('size', 1024), window: arg('window', 100) };
 const r = await measureWebSocketDriver(options);
-console.log(`websocket driver, ${r.messages} messages of ${r.size} B, ${options.window} sends in flight, 64 keys, 1 Key_Shared consumer`);
+console.log(
+  `websocket driver, ${r.messages} messages of ${r.size} B, ${options.window} sends in flight, 64 keys, 1 Key_Shared consumer`,
+);
 console.log(`received        ${r.received}/${r.messages}`);
 console.log(`latency ms      p50 ${r.p50Ms.toFixed(1)}  p99 ${r.p99Ms.toFixed(1)}`);
 console.log(`publish rate    ${r.publishPerSecond.toFixed(0)} msg/s`);

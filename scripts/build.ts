@@ -29,7 +29,9 @@ export async function buildServices(out = join(root, 'dist')): Promise<string> {
     // Optional natives: the native Pulsar driver loads only where its binary installs; pg's native binding is never used.
     external: ['pulsar-client', 'pg-native'],
     // Bundled CommonJS packages call require(); an ES module has none of its own.
-    banner: { js: "import { createRequire as __beaconRequire } from 'node:module'; const require = __beaconRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __beaconRequire } from 'node:module'; const require = __beaconRequire(import.meta.url);",
+    },
   });
   cpSync(join(root, 'schemas'), join(out, 'schemas'), { recursive: true });
   const console = join(root, 'apps/console/dist');

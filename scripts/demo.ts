@@ -23,7 +23,12 @@ async function clientOf(baseUrl: string, sub: string, roles: Role[], brand?: str
 }
 
 /** Polls `read` until `done` accepts its value; the last value after `timeoutMs` otherwise. */
-async function poll<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number, everyMs = 100): Promise<T> {
+async function poll<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs: number,
+  everyMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let value = await read();
   while (!done(value) && Date.now() < deadline) {
@@ -68,12 +73,20 @@ export async function demo(baseUrl: string, log: (line: string) => void = consol
   ) => {
     const accepted = await must(send);
     const acceptedAt = performance.now();
-    const operation = await poll(() => operationOf(client, accepted.correlationId), (o) => o.status !== 'pending', 60_000, 25);
+    const operation = await poll(
+      () => operationOf(client, accepted.correlationId),
+      (o) => o.status !== 'pending',
+      60_000,
+      25,
+    );
     const result = { id: accepted.id, operation, ms: performance.now() - acceptedAt };
     latencies.push(result.ms);
-    log(`\n▶ ${title}  [${result.operation.status}${result.operation.reason ? `: ${result.operation.reason}` : ''}, ${result.ms.toFixed(0)} ms]`);
+    log(
+      `\n▶ ${title}  [${result.operation.status}${result.operation.reason ? `: ${result.operation.reason}` : ''}, ${result.ms.toFixed(0)} ms]`,
+    );
     for (const s of result.operation.steps) log(`    ${s.kind.padEnd(7)} ${s.type.padEnd(34)} ${s.service}`);
-    if (result.operation.status !== expect) failures.push(`${title}: expected ${expect}, got ${result.operation.status} ${result.operation.reason ?? ''}`);
+    if (result.operation.status !== expect)
+      failures.push(`${title}: expected ${expect}, got ${result.operation.status} ${result.operation.reason ?? ''}`);
     return result;
   };
   // Read models are eventually consistent: poll until the value matches (or 30 s pass), then judge it.
@@ -83,23 +96,44 @@ export async function demo(baseUrl: string, log: (line: string) => void = consol
   };
   const check = (what: string, actual: unknown, expected: unknown) => {
     const same = JSON.stringify(actual) === JSON.stringify(expected);
-    log(`  ${same ? '✓' : '✗'} ${what}: ${JSON.stringify(actual)}${same ? '' : ` (expected ${JSON.stringify(expected)})`}`);
+    log(
+      `  ${same ? '✓' : '✗'} ${what}: ${JSON.stringify(actual)}${same ? '' : ` (expected ${JSON.stringify(expected)})`}`,
+    );
     if (!same) failures.push(what);
   };
 
   log(`Demo run ${run} against ${baseUrl}`);
-  const summer = await flow('Brand creates "Summer launch" (100.00 USD; 10% per conversion, 0.25 per click, 2.00 per 1,000 impressions)', brand, brand.POST('/api/v1/campaigns', { body: {
-    name: 'Summer launch', landingUrl: 'https://shop.example/summer', budget: USD('100.00'), visibility: 'open',
-    commissionRules: [
-      { event: 'conversion', type: 'percent', rate: '10' },
-      { event: 'click', type: 'fixed', amount: USD('0.25') },
-      { event: 'impression', type: 'per_mille', amount: USD('2.00') },
-    ],
-  } }));
-  const winter = await flow('Brand creates "Winter teaser" (30.00 USD; 12.00 per conversion; invite only: influencer 3)', brand, brand.POST('/api/v1/campaigns', { body: {
-    name: 'Winter teaser', landingUrl: 'https://shop.example/winter?ref=beacon', budget: USD('30.00'), visibility: 'invite_only',
-    commissionRules: [{ event: 'conversion', type: 'fixed', amount: USD('12.00') }], influencerIds: [ids.inf3],
-  } }));
+  const summer = await flow(
+    'Brand creates "Summer launch" (100.00 USD; 10% per conversion, 0.25 per click, 2.00 per 1,000 impressions)',
+    brand,
+    brand.POST('/api/v1/campaigns', {
+      body: {
+        name: 'Summer launch',
+        landingUrl: 'https://shop.example/summer',
+        budget: USD('100.00'),
+        visibility: 'open',
+        commissionRules: [
+          { event: 'conversion', type: 'percent', rate: '10' },
+          { event: 'click', type: 'fixed', amount: USD('0.25') },
+          { event: 'impression', type: 'per_mille', amount: USD('2.00') },
+        ],
+      },
+    }),
+  );
+  const winter = await flow(
+    'Brand creates "Winter teaser" (30.00 USD; 12.00 per conversion; invite only: influencer 3)',
+    brand,
+    brand.POST('/api/v1/campaigns', {
+      body: {
+        name: 'Winter teaser',
+        landingUrl: 'https://shop.example/winter?ref=beacon',
+        budget: USD('30.00'),
+        visibility: 'invite_only',
+        commissionRules: [{ event: 'conversion', type: 'fixed', amount: USD('12.00') }],
+        influencerIds: [ids.inf3],
+      },
+    }),
+  );
   const A = summer.id;
   const B = winter.id;
   const accept = (client: BeaconClient, id: string) =>
@@ -112,58 +146,138 @@ export async function demo(baseUrl: string, log: (line: string) => void = consol
   check('an uninvited influencer cannot even see it (HTTP status)', uninvited.response.status, 404);
 
   const at = new Date().toISOString();
-  const impressions = Array.from({ length: 1000 }, (_, i) => ({ type: 'impression' as const, campaignId: A, influencerId: ids.inf1, visitorId: `v-${run}-${i % 50}`, occurredAt: at }));
+  const impressions = Array.from({ length: 1000 }, (_, i) => ({
+    type: 'impression' as const,
+    campaignId: A,
+    influencerId: ids.inf1,
+    visitorId: `v-${run}-${i % 50}`,
+    occurredAt: at,
+  }));
   const batch = await must(ingest.POST('/api/v1/tracking/events:batch', { body: { events: impressions } }));
   log(`\n▶ 1,000 impressions for influencer 1 in one batch → accepted ${batch.accepted}`);
 
-  const linkOf = (client: BeaconClient) => must(client.POST('/api/v1/campaigns/{id}/links', { params: { path: { id: A } } }));
+  const linkOf = (client: BeaconClient) =>
+    must(client.POST('/api/v1/campaigns/{id}/links', { params: { path: { id: A } } }));
   const [link1, link2] = [await linkOf(inf1), await linkOf(inf2)];
   // A visitor's browser following a link: no token, and the redirect is what we look at.
   const visit = (url: string) => fetch(`${baseUrl}${url}`, { redirect: 'manual' });
   const clicks = [await visit(link1.url), await visit(link1.url), await visit(link2.url)];
   const clickId2 = new URL(clicks[2]!.headers.get('location')!).searchParams.get('click_id')!;
-  log(`\n▶ 3 clicks on tracking links → ${clicks.map((c) => c.status).join(', ')}; influencer 2's click id ${clickId2}`);
+  log(
+    `\n▶ 3 clicks on tracking links → ${clicks.map((c) => c.status).join(', ')}; influencer 2's click id ${clickId2}`,
+  );
 
   const record = (body: Schemas['TrackingEvent']) => ingest.POST('/api/v1/tracking/events', { body });
-  const conversion = (campaignId: string, orderId: string, amount: string, extra: Record<string, string> = {}) =>
-    ({ type: 'conversion' as const, campaignId, visitorId: `buyer-${orderId}`, value: USD(amount), orderId, occurredAt: new Date().toISOString(), ...extra });
-  await flow('Conversion of 100.00 on Summer by influencer 1 (explicit)', ingest, record(conversion(A, `A1-${run}`, '100.00', { influencerId: ids.inf1 })));
-  await flow("Conversion of 50.00 on Summer through influencer 2's click id", ingest, record(conversion(A, `A2-${run}`, '50.00', { clickId: clickId2 })));
+  const conversion = (campaignId: string, orderId: string, amount: string, extra: Record<string, string> = {}) => ({
+    type: 'conversion' as const,
+    campaignId,
+    visitorId: `buyer-${orderId}`,
+    value: USD(amount),
+    orderId,
+    occurredAt: new Date().toISOString(),
+    ...extra,
+  });
+  await flow(
+    'Conversion of 100.00 on Summer by influencer 1 (explicit)',
+    ingest,
+    record(conversion(A, `A1-${run}`, '100.00', { influencerId: ids.inf1 })),
+  );
+  await flow(
+    "Conversion of 50.00 on Summer through influencer 2's click id",
+    ingest,
+    record(conversion(A, `A2-${run}`, '50.00', { clickId: clickId2 })),
+  );
   let firstWinterConversion = '';
   for (let i = 1; i <= 4; i++) {
-    const r = await flow(`Conversion ${i} of 100.00 on Winter by influencer 3`, ingest, record(conversion(B, `B${i}-${run}`, '100.00', { influencerId: ids.inf3 })));
+    const r = await flow(
+      `Conversion ${i} of 100.00 on Winter by influencer 3`,
+      ingest,
+      record(conversion(B, `B${i}-${run}`, '100.00', { influencerId: ids.inf3 })),
+    );
     firstWinterConversion ||= r.operation.correlationId;
   }
-  await flow('Refund of Summer order A1', ingest, record({ type: 'refund', campaignId: A, visitorId: `buyer-A1-${run}`, orderId: `A1-${run}` }));
+  await flow(
+    'Refund of Summer order A1',
+    ingest,
+    record({ type: 'refund', campaignId: A, visitorId: `buyer-A1-${run}`, orderId: `A1-${run}` }),
+  );
 
   // Everything downstream of the tracking events is asynchronous: wait until commissions settle.
   const commissionsOf = async (campaignId: string) =>
     (await must(brand.GET('/api/v1/commissions', { params: { query: { campaignId, limit: 500 } } }))).items;
   const settled = (items: Commission[]) => items.every((c) => c.status !== 'pending');
-  await poll(() => commissionsOf(A), (items) => items.length === 6 && settled(items) && items.some((c) => c.status === 'reversed'), 120_000);
-  await poll(() => commissionsOf(B), (items) => items.length === 4 && settled(items), 120_000);
+  await poll(
+    () => commissionsOf(A),
+    (items) => items.length === 6 && settled(items) && items.some((c) => c.status === 'reversed'),
+    120_000,
+  );
+  await poll(
+    () => commissionsOf(B),
+    (items) => items.length === 4 && settled(items),
+    120_000,
+  );
 
   log('\nCommissions and budgets');
   const amounts = async (campaignId: string) =>
     (await commissionsOf(campaignId))
-      .map((x) => `${x.influencerId === ids.inf1 ? 'inf1' : x.influencerId === ids.inf2 ? 'inf2' : 'inf3'} ${x.amount?.amount ?? '-'} ${x.status}${x.reason ? ` ${x.reason}` : ''}`).sort();
-  await settle('Summer commissions', () => amounts(A), ['inf1 0.25 approved', 'inf1 0.25 approved', 'inf1 10.00 reversed', 'inf1 2.00 approved', 'inf2 0.25 approved', 'inf2 5.00 approved']);
-  await settle('Winter commissions', () => amounts(B), ['inf3 12.00 approved', 'inf3 12.00 approved', 'inf3 12.00 rejected BUDGET_EXHAUSTED', 'inf3 6.00 approved']);
+      .map(
+        (x) =>
+          `${x.influencerId === ids.inf1 ? 'inf1' : x.influencerId === ids.inf2 ? 'inf2' : 'inf3'} ${x.amount?.amount ?? '-'} ${x.status}${x.reason ? ` ${x.reason}` : ''}`,
+      )
+      .sort();
+  await settle('Summer commissions', () => amounts(A), [
+    'inf1 0.25 approved',
+    'inf1 0.25 approved',
+    'inf1 10.00 reversed',
+    'inf1 2.00 approved',
+    'inf2 0.25 approved',
+    'inf2 5.00 approved',
+  ]);
+  await settle('Winter commissions', () => amounts(B), [
+    'inf3 12.00 approved',
+    'inf3 12.00 approved',
+    'inf3 12.00 rejected BUDGET_EXHAUSTED',
+    'inf3 6.00 approved',
+  ]);
   const budget = async (id: string) => {
     const c = await must(brand.GET('/api/v1/campaigns/{id}', { params: { path: { id } } }));
     return [c.spent.amount, c.remaining.amount, c.status];
   };
   await settle('Summer budget spent / remaining / status', () => budget(A), ['7.75', '92.25', 'active']);
   await settle('Winter budget spent / remaining / status', () => budget(B), ['30.00', '0.00', 'budget_exhausted']);
-  await settle('Summer stats impressions / clicks / conversions / revenue / commissions', async () => {
-    const stats = await must(brand.GET('/api/v1/campaigns/{id}/stats', { params: { path: { id: A } } }));
-    return [stats.impressions, stats.clicks, stats.conversions, stats.revenue.amount, stats.commissions.amount];
-  }, [1000, 3, 2, '50.00', '7.75']);
+  await settle(
+    'Summer stats impressions / clicks / conversions / revenue / commissions',
+    async () => {
+      const stats = await must(brand.GET('/api/v1/campaigns/{id}/stats', { params: { path: { id: A } } }));
+      return [stats.impressions, stats.clicks, stats.conversions, stats.revenue.amount, stats.commissions.amount];
+    },
+    [1000, 3, 2, '50.00', '7.75'],
+  );
 
   log('\nPayouts');
-  await flow('Influencer 3 is paid 30.00 by PayPal', inf3, inf3.POST('/api/v1/payouts', { body: { amount: USD('30.00'), method: 'paypal', destination: `inf3-${run}@example.com` } }));
-  await flow('Influencer 2 asks for 5.00 to a failing destination', inf2, inf2.POST('/api/v1/payouts', { body: { amount: USD('5.00'), method: 'paypal', destination: `fail-${run}@example.com` } }), 'failed');
-  await flow('Influencer 1 asks for more than available', inf1, inf1.POST('/api/v1/payouts', { body: { amount: USD('50.00'), method: 'paypal', destination: `inf1-${run}@example.com` } }), 'failed');
+  await flow(
+    'Influencer 3 is paid 30.00 by PayPal',
+    inf3,
+    inf3.POST('/api/v1/payouts', {
+      body: { amount: USD('30.00'), method: 'paypal', destination: `inf3-${run}@example.com` },
+    }),
+  );
+  await flow(
+    'Influencer 2 asks for 5.00 to a failing destination',
+    inf2,
+    inf2.POST('/api/v1/payouts', {
+      body: { amount: USD('5.00'), method: 'paypal', destination: `fail-${run}@example.com` },
+    }),
+    'failed',
+  );
+  await flow(
+    'Influencer 1 asks for more than available',
+    inf1,
+    inf1.POST('/api/v1/payouts', {
+      body: { amount: USD('50.00'), method: 'paypal', destination: `inf1-${run}@example.com` },
+    }),
+    'failed',
+  );
 
   const balance = async (c: BeaconClient) => {
     const usd = (await must(c.GET('/api/v1/balance'))).balances[0];
@@ -172,18 +286,35 @@ export async function demo(baseUrl: string, log: (line: string) => void = consol
   await settle('influencer 1 balance pending / available / paidOut', () => balance(inf1), ['0.00', '2.50', '0.00']);
   await settle('influencer 2 balance (failed payout returned)', () => balance(inf2), ['0.00', '5.25', '0.00']);
   await settle('influencer 3 balance after the payout', () => balance(inf3), ['0.00', '0.00', '30.00']);
-  await settle('Winter commissions after the payout', () => amounts(B), ['inf3 12.00 paid', 'inf3 12.00 paid', 'inf3 12.00 rejected BUDGET_EXHAUSTED', 'inf3 6.00 paid']);
+  await settle('Winter commissions after the payout', () => amounts(B), [
+    'inf3 12.00 paid',
+    'inf3 12.00 paid',
+    'inf3 12.00 rejected BUDGET_EXHAUSTED',
+    'inf3 6.00 paid',
+  ]);
 
   const timeline = async () => (await operationOf(ingest, firstWinterConversion)).steps;
-  await settle('services the conversion passed', async () => [...new Set((await timeline()).map((s) => s.service))].sort(), ['bff', 'campaign', 'commission', 'payment', 'tracking']);
+  await settle(
+    'services the conversion passed',
+    async () => [...new Set((await timeline()).map((s) => s.service))].sort(),
+    ['bff', 'campaign', 'commission', 'payment', 'tracking'],
+  );
   log('\nThe whole flow of Winter conversion 1, now that it has settled (one correlation id):');
   for (const s of await timeline()) log(`    ${s.kind.padEnd(7)} ${s.type.padEnd(34)} ${s.service}`);
 
   const wallMs = performance.now() - started;
-  log(`\n${latencies.length} flows: 202 → operation settled p50 ${percentile(latencies, 50).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms, max ${Math.max(...latencies).toFixed(0)} ms`);
+  log(
+    `\n${latencies.length} flows: 202 → operation settled p50 ${percentile(latencies, 50).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms, max ${Math.max(...latencies).toFixed(0)} ms`,
+  );
   log(`demo wall time ${(wallMs / 1000).toFixed(1)} s`);
   log(failures.length === 0 ? 'ALL AMOUNTS AS EXPECTED' : `MISMATCHES: ${failures.join('; ')}`);
-  return { ok: failures.length === 0, flowLatenciesMs: latencies, wallMs, campaigns: { summer: A, winter: B }, influencers: { inf1: ids.inf1, inf2: ids.inf2, inf3: ids.inf3 } };
+  return {
+    ok: failures.length === 0,
+    flowLatenciesMs: latencies,
+    wallMs,
+    campaigns: { summer: A, winter: B },
+    influencers: { inf1: ids.inf1, inf2: ids.inf2, inf3: ids.inf3 },
+  };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -30,13 +30,23 @@ async function quiet(count: () => number): Promise<void> {
 }
 
 const bus = createWebSocketBus({ serviceUrl });
-const options = { topic: dlq, subscription: REDRIVE_SUBSCRIPTION, type: 'Shared' as const, initialPosition: 'Earliest' as const, maxDeliveries: 0, nackRedeliveryDelayMs: 600_000 };
+const options = {
+  topic: dlq,
+  subscription: REDRIVE_SUBSCRIPTION,
+  type: 'Shared' as const,
+  initialPosition: 'Earliest' as const,
+  maxDeliveries: 0,
+  nackRedeliveryDelayMs: 600_000,
+};
 if (command === 'list') {
   // Receives what is still waiting for a redrive and hands it back unacknowledged (a long nack delay).
   const seen = new Map<string, string>();
   const sub = await bus.subscribe(options, async (m) => {
     const p = m.properties;
-    seen.set(m.brokerMessageId, `- ${p['message-type'] ?? '?'}  key=${m.key ?? ''}  message-id=${p['message-id'] ?? '?'}  correlation-id=${p['correlation-id'] ?? '?'}  published ${m.publishTime}`);
+    seen.set(
+      m.brokerMessageId,
+      `- ${p['message-type'] ?? '?'}  key=${m.key ?? ''}  message-id=${p['message-id'] ?? '?'}  correlation-id=${p['correlation-id'] ?? '?'}  published ${m.publishTime}`,
+    );
     throw new Error('listing only: leave it in the dead-letter topic');
   });
   await quiet(() => seen.size);
@@ -47,7 +57,12 @@ if (command === 'list') {
   let moved = 0;
   // Republished first, acknowledged after: a crash in between re-drives twice, which inboxes absorb.
   const sub = await bus.subscribe(options, async (m) => {
-    await bus.publish({ topic, key: m.key ?? m.properties['message-id'] ?? 'redriven', payload: m.payload, properties: m.properties });
+    await bus.publish({
+      topic,
+      key: m.key ?? m.properties['message-id'] ?? 'redriven',
+      payload: m.payload,
+      properties: m.properties,
+    });
     moved++;
   });
   await quiet(() => moved);

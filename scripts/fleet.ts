@@ -37,7 +37,10 @@ export interface Fleet {
 function descendants(pid: number): number[] {
   let found: number[] = [];
   try {
-    const kids = execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+    const kids = execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
     for (const kid of kids) found = [...found, ...descendants(kid), kid];
   } catch {
     // no children
@@ -83,7 +86,11 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
     // generator in the same process) would fill the pipe and stall the service's synchronous log writes.
     const log = openSync(join(logDir, `${service.name}.log`), 'a');
     const [command, args, files] = options.built
-      ? [process.execPath, ['--enable-source-maps', join(options.built, `${service.name}.mjs`)], builtEnv(options.built)]
+      ? [
+          process.execPath,
+          ['--enable-source-maps', join(options.built, `${service.name}.mjs`)],
+          builtEnv(options.built),
+        ]
       : [join(root, 'node_modules/.bin/tsx'), [join(root, `services/${service.name}/src/main.ts`)], {}];
     const child = spawn(command, args, {
       cwd: root,
@@ -99,16 +106,19 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
     await waitReady(`http://127.0.0.1:${opsPort(service)}/readyz`, child, service.name);
     if (service.name === 'bff') await waitReady(`http://127.0.0.1:${bffPort}/readyz`, child, 'bff http');
   };
-  const exited = (child: ChildProcess, signal: NodeJS.Signals) => new Promise<void>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill(signal);
-  });
+  const exited = (child: ChildProcess, signal: NodeJS.Signals) =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill(signal);
+    });
   const stop = async () => {
-    await Promise.all([...children.values()].map((child) => {
-      setTimeout(() => child.kill('SIGKILL'), 20_000).unref();
-      return exited(child, 'SIGTERM');
-    }));
+    await Promise.all(
+      [...children.values()].map((child) => {
+        setTimeout(() => child.kill('SIGKILL'), 20_000).unref();
+        return exited(child, 'SIGTERM');
+      }),
+    );
   };
   try {
     for (const service of SERVICES) spawnService(service);
@@ -160,8 +170,15 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     });
     await shutdown(ok ? 0 : 1);
   } else {
-    console.log(`\nBFF: ${fleet.baseUrl}  (docs: ${fleet.baseUrl}/docs)\nconsole: ${fleet.baseUrl}/app/  (development sign-in: pick a role and an id)\n\ndevelopment tokens:`);
-    for (const [sub, roles, brand] of [['admin-1', ['admin']], ['brand-1', ['brand']], ['inf-1', ['influencer']], ['ingest-1', ['ingest'], 'brand-1']] as const) {
+    console.log(
+      `\nBFF: ${fleet.baseUrl}  (docs: ${fleet.baseUrl}/docs)\nconsole: ${fleet.baseUrl}/app/  (development sign-in: pick a role and an id)\n\ndevelopment tokens:`,
+    );
+    for (const [sub, roles, brand] of [
+      ['admin-1', ['admin']],
+      ['brand-1', ['brand']],
+      ['inf-1', ['influencer']],
+      ['ingest-1', ['ingest'], 'brand-1'],
+    ] as const) {
       console.log(`  ${sub.padEnd(9)} ${await mintDevToken({ sub, roles: [...roles], brand })}`);
     }
     console.log('\nCtrl-C stops everything.');

@@ -28,7 +28,9 @@ const topicSchema = (kind: string, name: string) =>
     `test/proof-${kind}-${run}`,
     'scripts/proof.ts',
     JSON.stringify({
-      type: 'record', name: 'Message', namespace: 'beacon.proof',
+      type: 'record',
+      name: 'Message',
+      namespace: 'beacon.proof',
       fields: [{ name: 'payload', type: [{ type: 'record', name, fields: [{ name: 'orderId', type: 'string' }] }] }],
     }),
   );
@@ -48,7 +50,11 @@ let done: () => void;
 const finished = new Promise<void>((resolve) => (done = resolve));
 
 const shipping = await runHandlers({
-  bus, db, codecs, logger, service: 'shipping',
+  bus,
+  db,
+  codecs,
+  logger,
+  service: 'shipping',
   subscription: { topic: pulsarTopic(`test/proof-commands-${run}`), name: 'shipping-service' },
   handlers: {
     'proof.ShipOrder': async ({ message, log, emit }) => {
@@ -59,7 +65,11 @@ const shipping = await runHandlers({
   },
 });
 const notifier = await runHandlers({
-  bus, db, codecs, logger, service: 'notifier',
+  bus,
+  db,
+  codecs,
+  logger,
+  service: 'notifier',
   subscription: { topic: pulsarTopic(`test/proof-events-${run}`), name: 'notifier-service' },
   handlers: {
     'proof.OrderShipped': async ({ message, log }) => {
@@ -69,9 +79,17 @@ const notifier = await runHandlers({
   },
 });
 
-const sent = await db.transaction().execute((trx) =>
-  sendInTransaction(trx, { codecs, messageType: 'proof.ShipOrder', key: 'order-1', value: { orderId: 'order-1' }, producer: 'proof' }),
-);
+const sent = await db
+  .transaction()
+  .execute((trx) =>
+    sendInTransaction(trx, {
+      codecs,
+      messageType: 'proof.ShipOrder',
+      key: 'order-1',
+      value: { orderId: 'order-1' },
+      producer: 'proof',
+    }),
+  );
 logger.info({ correlationId: sent.correlationId, messageId: sent.messageId }, 'command written to the outbox');
 
 const timeout = setTimeout(() => {

@@ -19,7 +19,9 @@ function option(name: string): string | undefined {
 
 const file = process.argv.slice(2).find((a, i, all) => !a.startsWith('--') && !all[i - 1]?.startsWith('--'));
 if (!file) {
-  console.error('usage: npm run replay -- <events.jsonl> [--rate <events per second>] [--campaign <id>] [--url <bff url>] [--token <jwt> | --brand <brand id, default brand-1>]');
+  console.error(
+    'usage: npm run replay -- <events.jsonl> [--rate <events per second>] [--campaign <id>] [--url <bff url>] [--token <jwt> | --brand <brand id, default brand-1>]',
+  );
   process.exit(2);
 }
 const rate = Number(option('rate') ?? 50);
@@ -28,7 +30,8 @@ if (!(rate > 0)) {
   process.exit(2);
 }
 const baseUrl = option('url') ?? `http://localhost:${process.env.BFF_PORT ?? 8000}`;
-const token = option('token') ?? (await mintDevToken({ sub: 'replay', roles: ['ingest'], brand: option('brand') ?? 'brand-1' }));
+const token =
+  option('token') ?? (await mintDevToken({ sub: 'replay', roles: ['ingest'], brand: option('brand') ?? 'brand-1' }));
 const client = createBeaconClient({ baseUrl, token });
 
 const started = Date.now();
@@ -59,9 +62,14 @@ for await (const line of createInterface({ input: createReadStream(file) })) {
     process.exit(1);
   });
   if (reply.response.status === 202) accepted++;
-  else refused.push(`line ${lineNo}: HTTP ${reply.response.status} ${JSON.stringify(reply.error?.errors ?? reply.error?.detail ?? '')}`);
+  else
+    refused.push(
+      `line ${lineNo}: HTTP ${reply.response.status} ${JSON.stringify(reply.error?.errors ?? reply.error?.detail ?? '')}`,
+    );
 }
 const seconds = (Date.now() - started) / 1000;
-console.log(`sent ${sent} events in ${seconds.toFixed(1)} s (${(sent / Math.max(seconds, 0.001)).toFixed(1)}/s): ${accepted} accepted, ${refused.length} refused`);
+console.log(
+  `sent ${sent} events in ${seconds.toFixed(1)} s (${(sent / Math.max(seconds, 0.001)).toFixed(1)}/s): ${accepted} accepted, ${refused.length} refused`,
+);
 for (const r of refused.slice(0, 20)) console.log(`  ${r}`);
 process.exit(refused.length > 0 && accepted === 0 ? 1 : 0);

@@ -14,17 +14,21 @@ let expiresIn = '12h';
 for (let i = 0; i < args.length; i++) {
   const value = args[i + 1];
   if (args[i] === '--role' && value) (roles.push(value as Role), i++);
-  else if (args[i] === '--sub' && value) (sub = value, i++);
-  else if (args[i] === '--brand' && value) (brand = value, i++);
-  else if (args[i] === '--expires' && value) (expiresIn = value, i++);
+  else if (args[i] === '--sub' && value) ((sub = value), i++);
+  else if (args[i] === '--brand' && value) ((brand = value), i++);
+  else if (args[i] === '--expires' && value) ((expiresIn = value), i++);
 }
 const unknown = roles.filter((r) => !(ROLES as readonly string[]).includes(r));
 const problems = [
   ...(unknown.length ? [`unknown role: ${unknown.join(', ')}`] : []),
-  ...(roles.includes('ingest') && !brand ? ['an ingest token needs --brand <brand id>: the brand whose campaigns it writes to'] : []),
+  ...(roles.includes('ingest') && !brand
+    ? ['an ingest token needs --brand <brand id>: the brand whose campaigns it writes to']
+    : []),
 ];
 if (!sub || roles.length === 0 || problems.length > 0) {
-  console.error(`usage: npm run token -- --role <${ROLES.join('|')}> --sub <id> [--brand <brand id>] [--expires 12h]${problems.map((p) => `\n${p}`).join('')}`);
+  console.error(
+    `usage: npm run token -- --role <${ROLES.join('|')}> --sub <id> [--brand <brand id>] [--expires 12h]${problems.map((p) => `\n${p}`).join('')}`,
+  );
   process.exit(2);
 }
 console.log(await mintDevToken({ sub, roles, brand, expiresIn }));

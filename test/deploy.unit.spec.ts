@@ -23,7 +23,8 @@ describe('the Grafana dashboard', () => {
 
   it('shows the ingest rate, handler latency, outbox lag and dead-lettered messages', () => {
     const titles = dashboard.panels.map((p) => p.title.toLowerCase()).join(' | ');
-    for (const topic of ['ingest rate', 'handler latency', 'outbox lag', 'dead-lettered']) expect(titles).toContain(topic);
+    for (const topic of ['ingest rate', 'handler latency', 'outbox lag', 'dead-lettered'])
+      expect(titles).toContain(topic);
   });
 });
 

@@ -4,18 +4,28 @@ import { promisify } from 'node:util';
 import { createWebSocketBus } from '@beacon/messaging';
 
 const run = promisify(execFile);
-const dlqCli = async (...args: string[]) => (await run('node_modules/.bin/tsx', ['scripts/dlq.ts', ...args], { timeout: 60_000 })).stdout;
+const dlqCli = async (...args: string[]) =>
+  (await run('node_modules/.bin/tsx', ['scripts/dlq.ts', ...args], { timeout: 60_000 })).stdout;
 
 it('lists dead-lettered messages without removing them, and re-drives them to their topic', async () => {
   const bus = createWebSocketBus({ serviceUrl: process.env.PULSAR_ADMIN_URL ?? 'http://127.0.0.1:8080' });
   const topic = `persistent://beacon/test/dlq-cli-${randomUUID().slice(0, 8)}`;
   let healthy = false;
   const received: string[] = [];
-  const sub = await bus.subscribe({ topic, subscription: 'shop-service', nackRedeliveryDelayMs: 200, maxDeliveries: 2 }, async (m) => {
-    if (!healthy) throw new Error('poison until fixed');
-    received.push(m.properties['message-id']!);
-  });
-  for (const id of ['m-1', 'm-2']) await bus.publish({ topic, key: 'k', payload: Buffer.from(id), properties: { 'message-id': id, 'message-type': 'test.Thing', 'correlation-id': 'c' } });
+  const sub = await bus.subscribe(
+    { topic, subscription: 'shop-service', nackRedeliveryDelayMs: 200, maxDeliveries: 2 },
+    async (m) => {
+      if (!healthy) throw new Error('poison until fixed');
+      received.push(m.properties['message-id']!);
+    },
+  );
+  for (const id of ['m-1', 'm-2'])
+    await bus.publish({
+      topic,
+      key: 'k',
+      payload: Buffer.from(id),
+      properties: { 'message-id': id, 'message-type': 'test.Thing', 'correlation-id': 'c' },
+    });
   let listed = '';
   for (let i = 0; i < 10 && !listed.startsWith('2 message'); i++) listed = await dlqCli('list', topic, 'shop-service');
   expect(listed).toMatch(/^2 message\(s\) waiting/);

@@ -9,7 +9,9 @@ export default async function globalSetup(): Promise<void> {
   execFileSync('node_modules/.bin/tsx', ['scripts/create-databases.ts'], { stdio: 'inherit' });
   const probe = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
   await probe.connect().catch((error: Error) => {
-    throw new Error(`PostgreSQL does not answer (${error.message}); start it with: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`);
+    throw new Error(
+      `PostgreSQL does not answer (${error.message}); start it with: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`,
+    );
   });
   await probe.end();
 }

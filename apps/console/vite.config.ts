@@ -6,5 +6,10 @@ export default defineConfig({
   base: '/app/',
   plugins: [react()],
   build: { outDir: 'dist', emptyOutDir: true, chunkSizeWarningLimit: 1024 },
-  server: { proxy: { '/api': process.env.BFF_URL ?? 'http://localhost:8000', '/dev': process.env.BFF_URL ?? 'http://localhost:8000' } },
+  server: {
+    proxy: {
+      '/api': process.env.BFF_URL ?? 'http://localhost:8000',
+      '/dev': process.env.BFF_URL ?? 'http://localhost:8000',
+    },
+  },
 });

@@ -12,10 +12,18 @@ export interface DriverResult {
   endToEndPerSecond: number;
 }
 
-export async function measureWebSocketDriver(options: { messages: number; size: number; window: number; serviceUrl?: string }): Promise<DriverResult> {
+export async function measureWebSocketDriver(options: {
+  messages: number;
+  size: number;
+  window: number;
+  serviceUrl?: string;
+}): Promise<DriverResult> {
   const { messages, size, window } = options;
   const topic = `persistent://${process.env.PULSAR_TENANT ?? 'beacon'}/test/bench-${randomUUID().slice(0, 8)}`;
-  const bus = createWebSocketBus({ serviceUrl: options.serviceUrl ?? process.env.PULSAR_ADMIN_URL ?? 'http://127.0.0.1:8080', maxInFlightSends: window });
+  const bus = createWebSocketBus({
+    serviceUrl: options.serviceUrl ?? process.env.PULSAR_ADMIN_URL ?? 'http://127.0.0.1:8080',
+    maxInFlightSends: window,
+  });
   const latencies: number[] = [];
   let lastReceived = 0;
   const sub = await bus.subscribe({ topic, subscription: 'bench', receiverQueueSize: 1000 }, async (m) => {
@@ -30,7 +38,12 @@ export async function measureWebSocketDriver(options: { messages: number; size: 
   const sender = async (): Promise<void> => {
     while (next < messages) {
       const i = next++;
-      await bus.publish({ topic, key: `key-${i % 64}`, payload, properties: { sentAt: String(performance.now()), n: String(i) } });
+      await bus.publish({
+        topic,
+        key: `key-${i % 64}`,
+        payload,
+        properties: { sentAt: String(performance.now()), n: String(i) },
+      });
     }
   };
   await Promise.all(Array.from({ length: window }, sender));
@@ -42,7 +55,12 @@ export async function measureWebSocketDriver(options: { messages: number; size: 
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN;
   return {
-    messages, size, received: latencies.length, p50Ms: pct(50), p99Ms: pct(99),
-    publishPerSecond: messages / publishSeconds, endToEndPerSecond: latencies.length / ((lastReceived - firstSent) / 1000),
+    messages,
+    size,
+    received: latencies.length,
+    p50Ms: pct(50),
+    p99Ms: pct(99),
+    publishPerSecond: messages / publishSeconds,
+    endToEndPerSecond: latencies.length / ((lastReceived - firstSent) / 1000),
   };
 }

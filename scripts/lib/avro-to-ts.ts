@@ -9,7 +9,14 @@ type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 type SchemaNode = string | SchemaNode[] | { [key: string]: Json };
 
 const PRIMITIVES: Record<string, string> = {
-  null: 'null', boolean: 'boolean', int: 'number', long: 'bigint', float: 'number', double: 'number', bytes: 'Buffer', string: 'string',
+  null: 'null',
+  boolean: 'boolean',
+  int: 'number',
+  long: 'bigint',
+  float: 'number',
+  double: 'number',
+  bytes: 'Buffer',
+  string: 'string',
 };
 
 export function generateTypes(topics: TopicSchema[]): string {
@@ -20,11 +27,13 @@ export function generateTypes(topics: TopicSchema[]): string {
   const sameDefinition = (full: string, node: SchemaNode) => {
     const text = JSON.stringify(node, (key, value: unknown) => (key === 'doc' ? undefined : value));
     const earlier = definitions.get(full);
-    if (earlier !== undefined && earlier !== text) throw new Error(`${full} is defined twice, differently; one name must mean one type`);
+    if (earlier !== undefined && earlier !== text)
+      throw new Error(`${full} is defined twice, differently; one name must mean one type`);
     definitions.set(full, text);
   };
 
-  const fullName = (name: string, namespace: string | undefined) => (name.includes('.') ? name : `${namespace ?? ''}.${name}`);
+  const fullName = (name: string, namespace: string | undefined) =>
+    name.includes('.') ? name : `${namespace ?? ''}.${name}`;
   const shortName = (full: string) => {
     const short = full.split('.').pop()!;
     const owner = shortNames.get(short);
@@ -73,7 +82,10 @@ export function generateTypes(topics: TopicSchema[]): string {
     const namespace = topic.schema.namespace as string | undefined;
     for (const branch of branches) {
       const name = typeOf(branch, namespace);
-      const full = fullName(typeof branch === 'string' ? branch : ((branch as { name: string }).name), typeof branch === 'string' ? namespace : (((branch as { namespace?: string }).namespace) ?? namespace));
+      const full = fullName(
+        typeof branch === 'string' ? branch : (branch as { name: string }).name,
+        typeof branch === 'string' ? namespace : ((branch as { namespace?: string }).namespace ?? namespace),
+      );
       const messageType = messageTypeOf(full);
       messageTypes.push(`  '${messageType}': ${name};`);
       topicsOf.push(`  '${messageType}': '${topic.name}',`);

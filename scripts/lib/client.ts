@@ -12,11 +12,21 @@ export interface Operation {
   correlationId: string;
   status: 'pending' | 'completed' | 'failed';
   reason?: string;
-  steps: Array<{ messageId: string; causationId: string; kind: string; type: string; service: string; occurredAt: string }>;
+  steps: Array<{
+    messageId: string;
+    causationId: string;
+    kind: string;
+    type: string;
+    service: string;
+    occurredAt: string;
+  }>;
 }
 
 export class Client {
-  constructor(readonly baseUrl: string, readonly token?: string) {}
+  constructor(
+    readonly baseUrl: string,
+    readonly token?: string,
+  ) {}
 
   static async as(baseUrl: string, sub: string, ...roles: Role[]): Promise<Client> {
     return new Client(baseUrl, await mintDevToken({ sub, roles }));
@@ -27,11 +37,20 @@ export class Client {
     return new Client(baseUrl, await mintDevToken({ sub, roles: ['ingest'], brand }));
   }
 
-  async request<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply<T>> {
+  async request<T = any>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<Reply<T>> {
     const response = await fetch(`${this.baseUrl}${path}`, {
       method,
       redirect: 'manual',
-      headers: { ...(this.token ? { Authorization: `Bearer ${this.token}` } : {}), ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...headers },
+      headers: {
+        ...(this.token ? { Authorization: `Bearer ${this.token}` } : {}),
+        ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+        ...headers,
+      },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
     const text = await response.text();
@@ -53,7 +72,11 @@ export class Client {
   }
 
   /** Posts a command, expects 202, waits for its operation to settle; returns it with the wall time. */
-  async command(path: string, body?: unknown, timeoutMs = 60_000): Promise<{ id: string; operation: Operation; ms: number }> {
+  async command(
+    path: string,
+    body?: unknown,
+    timeoutMs = 60_000,
+  ): Promise<{ id: string; operation: Operation; ms: number }> {
     const reply = await this.post(path, body);
     if (reply.status !== 202) throw new Error(`POST ${path} → ${reply.status} ${JSON.stringify(reply.body)}`);
     const acceptedAt = performance.now();
@@ -66,7 +89,8 @@ export class Client {
     for (;;) {
       const op = await this.get<Operation>(`/api/v1/operations/${correlationId}`);
       if (op.status === 200 && op.body.status !== 'pending') return op.body;
-      if (Date.now() > deadline) throw new Error(`operation ${correlationId} still ${op.body?.status ?? op.status} after ${timeoutMs} ms`);
+      if (Date.now() > deadline)
+        throw new Error(`operation ${correlationId} still ${op.body?.status ?? op.status} after ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 25));
     }
   }
@@ -78,7 +102,10 @@ export class Client {
     for (;;) {
       last = await this.get<T>(path);
       if (last.status === 200 && check(last.body)) return last.body;
-      if (Date.now() > deadline) throw new Error(`GET ${path} did not reach the expected state in ${timeoutMs} ms; last: ${last.status} ${JSON.stringify(last.body).slice(0, 800)}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `GET ${path} did not reach the expected state in ${timeoutMs} ms; last: ${last.status} ${JSON.stringify(last.body).slice(0, 800)}`,
+        );
       await new Promise((r) => setTimeout(r, 100));
     }
   }

@@ -12,7 +12,16 @@ import { useFleet } from '../e2e/fleet-under-test.js';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = join(process.cwd(), 'artifacts', 'screenshots');
 // As root on a closed network: no sandbox, and none of Chromium's background connections.
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'];
+const ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-dev-shm-usage',
+];
 
 const fleet = useFleet({ bffPort: 18700, opsPortBase: 19700 });
 const run = randomUUID().slice(0, 6);
@@ -95,8 +104,14 @@ describe('the console in a browser', () => {
     await page.getByRole('button', { name: 'Create campaign' }).click();
 
     const timeline = page.getByRole('region', { name: 'operation timeline' });
-    await timeline.locator('[data-status="completed"]').or(page.locator('section.timeline[data-status="completed"]')).first().waitFor({ timeout: 30_000 });
-    expect(await timeline.locator('.step .type').allTextContents()).toEqual(expect.arrayContaining(['CreateCampaign', 'CampaignCreated']));
+    await timeline
+      .locator('[data-status="completed"]')
+      .or(page.locator('section.timeline[data-status="completed"]'))
+      .first()
+      .waitFor({ timeout: 30_000 });
+    expect(await timeline.locator('.step .type').allTextContents()).toEqual(
+      expect.arrayContaining(['CreateCampaign', 'CampaignCreated']),
+    );
     await shot(page, '04-campaign-created-timeline');
 
     await page.getByRole('button', { name: 'Open the campaign' }).click();
@@ -131,8 +146,16 @@ describe('the console in a browser', () => {
     expect(clickId).toBeTruthy();
     const token = await mintDevToken({ sub: brandId, roles: ['brand'] });
     const sent = await fetch(`${fleet.baseUrl}/api/v1/tracking/events`, {
-      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ type: 'conversion', campaignId, clickId, visitorId: 'v-browser', value: { amount: '80.00', currency: 'USD' }, orderId: `o-${run}` }),
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({
+        type: 'conversion',
+        campaignId,
+        clickId,
+        visitorId: 'v-browser',
+        value: { amount: '80.00', currency: 'USD' },
+        orderId: `o-${run}`,
+      }),
     });
     expect(sent.status).toBe(202);
     conversionFlow = ((await sent.json()) as { correlationId: string }).correlationId;
@@ -140,10 +163,24 @@ describe('the console in a browser', () => {
     const { page } = brand;
     await page.goto(`/app/#/campaigns/${encodeURIComponent(campaignId)}`);
     await page.locator('[data-kpi="conversions"]').waitFor();
-    await refreshUntil(page, async () => (await page.locator('[data-kpi="conversions"]').textContent()) === '1' && (await page.locator('[data-kpi="clicks"]').textContent()) === '1', 'the click and the conversion in the stats');
-    await refreshUntil(page, async () => (await page.locator('[data-kpi="commissions"]').textContent())?.startsWith('5.25') === true, 'both commissions approved');
+    await refreshUntil(
+      page,
+      async () =>
+        (await page.locator('[data-kpi="conversions"]').textContent()) === '1' &&
+        (await page.locator('[data-kpi="clicks"]').textContent()) === '1',
+      'the click and the conversion in the stats',
+    );
+    await refreshUntil(
+      page,
+      async () => (await page.locator('[data-kpi="commissions"]').textContent())?.startsWith('5.25') === true,
+      'both commissions approved',
+    );
     expect(await page.locator('.recharts-bar-rectangle').count()).toBeGreaterThan(0);
-    await page.locator('table tr', { hasText: influencerId }).locator('.pill', { hasText: 'approved' }).first().waitFor();
+    await page
+      .locator('table tr', { hasText: influencerId })
+      .locator('.pill', { hasText: 'approved' })
+      .first()
+      .waitFor();
     expect(await page.locator('.budget span').first().textContent()).toContain('5.25 / 500.00 USD');
     await shot(page, '07-brand-campaign-chart');
   }, 90_000);
@@ -153,8 +190,17 @@ describe('the console in a browser', () => {
     await page.goto(`/app/#/flows/${encodeURIComponent(conversionFlow)}`);
     const steps = page.locator('section.timeline .step');
     await page.locator('section.timeline .step', { hasText: 'LedgerEntryRecorded' }).waitFor({ timeout: 30_000 });
-    const rows = await steps.evaluateAll((items) => items.map((li) => `${li.querySelector('.service')?.textContent} ${li.querySelector('.type')?.textContent}`));
-    const order = ['bff RecordTrackingEvents', 'tracking TrackingEventsRecorded', 'commission CommissionCalculated', 'campaign BudgetReserved', 'commission CommissionApproved', 'payment LedgerEntryRecorded'];
+    const rows = await steps.evaluateAll((items) =>
+      items.map((li) => `${li.querySelector('.service')?.textContent} ${li.querySelector('.type')?.textContent}`),
+    );
+    const order = [
+      'bff RecordTrackingEvents',
+      'tracking TrackingEventsRecorded',
+      'commission CommissionCalculated',
+      'campaign BudgetReserved',
+      'commission CommissionApproved',
+      'payment LedgerEntryRecorded',
+    ];
     expect(rows.filter((r) => order.includes(r))).toEqual(order);
     await shot(page, '08-conversion-timeline');
   }, 60_000);
@@ -162,13 +208,25 @@ describe('the console in a browser', () => {
   it('an influencer requests a payout and watches it complete', async () => {
     const { page } = influencer;
     await page.goto('/app/#/earnings');
-    await refreshUntil(page, async () => (await page.getByTestId('available-USD').textContent().catch(() => '')) === '5.25 USD', 'the available balance');
+    await refreshUntil(
+      page,
+      async () =>
+        (await page
+          .getByTestId('available-USD')
+          .textContent()
+          .catch(() => '')) === '5.25 USD',
+      'the available balance',
+    );
     await shot(page, '09-influencer-earnings');
     await page.getByLabel('Amount').fill('5.25');
     await page.getByLabel('Destination').fill(`${influencerId}@example.com`);
     await page.getByRole('button', { name: 'Request payout' }).click();
     await page.locator('section.timeline[data-status="completed"]').waitFor({ timeout: 30_000 });
-    await refreshUntil(page, async () => (await page.locator('tr[data-payout] .pill').first().textContent()) === 'completed', 'the payout completed');
+    await refreshUntil(
+      page,
+      async () => (await page.locator('tr[data-payout] .pill').first().textContent()) === 'completed',
+      'the payout completed',
+    );
     expect(await page.getByTestId('available-USD').textContent()).toBe('0.00 USD');
     await shot(page, '10-payout-completed');
   }, 90_000);
@@ -176,7 +234,9 @@ describe('the console in a browser', () => {
   it('works at phone width, and an admin sees every tenant and the dead-letter topics', async () => {
     const phone = await signIn('brand', brandId, { width: 390, height: 844 });
     await phone.page.locator('.card', { hasText: CAMPAIGN }).waitFor();
-    const overflow = await phone.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    const overflow = await phone.page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
     expect(overflow).toBeLessThanOrEqual(0);
     await shot(phone.page, '11-phone-campaigns');
     await phone.context.close();

@@ -38,7 +38,8 @@ async function deliver(client: Client, path: string, body: unknown): Promise<voi
     try {
       const reply = await client.post(path, body, key);
       if (reply.status === 202) return;
-      if (reply.status < 500 && reply.status !== 409) throw new Error(`POST ${path} → ${reply.status} ${JSON.stringify(reply.body)}`);
+      if (reply.status < 500 && reply.status !== 409)
+        throw new Error(`POST ${path} → ${reply.status} ${JSON.stringify(reply.body)}`);
     } catch (error) {
       if (!(error instanceof TypeError) && !String(error).includes('fetch failed')) throw error;
     }
@@ -63,7 +64,9 @@ describe('exactly once under faults', () => {
     const brand = await Client.as(fleet.baseUrl, brandId, 'brand');
     const influencer = await Client.as(fleet.baseUrl, influencerId, 'influencer');
     const created = await brand.command('/api/v1/campaigns', {
-      name: 'Fault', landingUrl: 'https://fault.example', budget: { amount: '10000000.00', currency: 'USD' },
+      name: 'Fault',
+      landingUrl: 'https://fault.example',
+      budget: { amount: '10000000.00', currency: 'USD' },
       commissionRules: [{ event: 'conversion', type: 'fixed', amount: { amount: '1.00', currency: 'USD' } }],
     });
     const campaignId = created.id;
@@ -73,12 +76,26 @@ describe('exactly once under faults', () => {
     // Requests: impressions 1,000 per batch, conversions 100 per batch, interleaved.
     const requests: unknown[] = [];
     for (let i = 0; i < IMPRESSIONS; i += 1000) {
-      requests.push({ events: Array.from({ length: Math.min(1000, IMPRESSIONS - i) }, (_, j) => ({ eventId: `imp-${run}-${i + j}`, type: 'impression', campaignId, influencerId, visitorId: `v-${(i + j) % 997}` })) });
+      requests.push({
+        events: Array.from({ length: Math.min(1000, IMPRESSIONS - i) }, (_, j) => ({
+          eventId: `imp-${run}-${i + j}`,
+          type: 'impression',
+          campaignId,
+          influencerId,
+          visitorId: `v-${(i + j) % 997}`,
+        })),
+      });
     }
     for (let i = 0; i < CONVERSIONS; i += 100) {
       requests.splice(Math.floor((i / CONVERSIONS) * requests.length) + 1, 0, {
         events: Array.from({ length: Math.min(100, CONVERSIONS - i) }, (_, j) => ({
-          eventId: `conv-${run}-${i + j}`, type: 'conversion', campaignId, influencerId, visitorId: `b-${i + j}`, value: { amount: '10.00', currency: 'USD' }, orderId: `o-${run}-${i + j}`,
+          eventId: `conv-${run}-${i + j}`,
+          type: 'conversion',
+          campaignId,
+          influencerId,
+          visitorId: `b-${i + j}`,
+          value: { amount: '10.00', currency: 'USD' },
+          orderId: `o-${run}-${i + j}`,
         })),
       });
     }
@@ -103,33 +120,114 @@ describe('exactly once under faults', () => {
 
     const inCampaign = [campaignId];
     const total = IMPRESSIONS + CONVERSIONS;
-    await until('tracking to store every event', async () => (await scalar('beacon_tracking', 'SELECT count(*) AS n FROM tracking_events WHERE campaign_id = $1', inCampaign)) >= total, 900_000);
-    await until('payment to credit every conversion', async () => (await scalar('beacon_payment', "SELECT count(*) AS n FROM ledger_entries WHERE influencer_id = $1 AND kind = 'commission_credit'", [influencerId])) >= CONVERSIONS, 900_000);
-    await until('the BFF to count every event', async () => (await scalar('beacon_bff', 'SELECT coalesce(sum(impressions + conversions), 0) AS n FROM rm_stats WHERE campaign_id = $1', inCampaign)) >= total, 900_000);
+    await until(
+      'tracking to store every event',
+      async () =>
+        (await scalar(
+          'beacon_tracking',
+          'SELECT count(*) AS n FROM tracking_events WHERE campaign_id = $1',
+          inCampaign,
+        )) >= total,
+      900_000,
+    );
+    await until(
+      'payment to credit every conversion',
+      async () =>
+        (await scalar(
+          'beacon_payment',
+          "SELECT count(*) AS n FROM ledger_entries WHERE influencer_id = $1 AND kind = 'commission_credit'",
+          [influencerId],
+        )) >= CONVERSIONS,
+      900_000,
+    );
+    await until(
+      'the BFF to count every event',
+      async () =>
+        (await scalar(
+          'beacon_bff',
+          'SELECT coalesce(sum(impressions + conversions), 0) AS n FROM rm_stats WHERE campaign_id = $1',
+          inCampaign,
+        )) >= total,
+      900_000,
+    );
     // Let redeliveries that are still in flight arrive: a doubled effect would show after this.
     await new Promise((r) => setTimeout(r, 5000));
 
     expect({
-      stored: await scalar('beacon_tracking', 'SELECT count(*) AS n FROM tracking_events WHERE campaign_id = $1', inCampaign),
-      storedValid: await scalar('beacon_tracking', 'SELECT count(*) AS n FROM tracking_events WHERE campaign_id = $1 AND valid AND NOT duplicate', inCampaign),
+      stored: await scalar(
+        'beacon_tracking',
+        'SELECT count(*) AS n FROM tracking_events WHERE campaign_id = $1',
+        inCampaign,
+      ),
+      storedValid: await scalar(
+        'beacon_tracking',
+        'SELECT count(*) AS n FROM tracking_events WHERE campaign_id = $1 AND valid AND NOT duplicate',
+        inCampaign,
+      ),
       // The BFF owns the figures: every event in its read model once, every impression counted once.
-      projected: await scalar('beacon_bff', 'SELECT count(*) AS n FROM rm_tracking_events WHERE campaign_id = $1', inCampaign),
-      impressionsCounted: await scalar('beacon_bff', 'SELECT coalesce(sum(impressions), 0) AS n FROM rm_stats WHERE campaign_id = $1', inCampaign),
-      commissions: await scalar('beacon_commission', "SELECT count(*) AS n FROM commissions WHERE campaign_id = $1 AND event_type = 'conversion'", inCampaign),
-      commissionsApproved: await scalar('beacon_commission', "SELECT count(*) AS n FROM commissions WHERE campaign_id = $1 AND event_type = 'conversion' AND status = 'approved'", inCampaign),
+      projected: await scalar(
+        'beacon_bff',
+        'SELECT count(*) AS n FROM rm_tracking_events WHERE campaign_id = $1',
+        inCampaign,
+      ),
+      impressionsCounted: await scalar(
+        'beacon_bff',
+        'SELECT coalesce(sum(impressions), 0) AS n FROM rm_stats WHERE campaign_id = $1',
+        inCampaign,
+      ),
+      commissions: await scalar(
+        'beacon_commission',
+        "SELECT count(*) AS n FROM commissions WHERE campaign_id = $1 AND event_type = 'conversion'",
+        inCampaign,
+      ),
+      commissionsApproved: await scalar(
+        'beacon_commission',
+        "SELECT count(*) AS n FROM commissions WHERE campaign_id = $1 AND event_type = 'conversion' AND status = 'approved'",
+        inCampaign,
+      ),
       // Commission counts impressions itself (per-mille milestones): each counted once, one decision per 1,000th.
-      impressionsCountedByCommission: await scalar('beacon_commission', 'SELECT coalesce(sum(count), 0) AS n FROM impression_counts WHERE campaign_id = $1', inCampaign),
-      milestones: await scalar('beacon_commission', "SELECT count(*) AS n FROM commissions WHERE campaign_id = $1 AND event_type = 'impression'", inCampaign),
-      ledgerCredits: await scalar('beacon_payment', "SELECT count(*) AS n FROM ledger_entries WHERE influencer_id = $1 AND kind = 'commission_credit'", [influencerId]),
-      ledgerTotalMinor: await scalar('beacon_payment', "SELECT coalesce(sum(amount_minor), 0) AS n FROM ledger_entries WHERE influencer_id = $1", [influencerId]),
+      impressionsCountedByCommission: await scalar(
+        'beacon_commission',
+        'SELECT coalesce(sum(count), 0) AS n FROM impression_counts WHERE campaign_id = $1',
+        inCampaign,
+      ),
+      milestones: await scalar(
+        'beacon_commission',
+        "SELECT count(*) AS n FROM commissions WHERE campaign_id = $1 AND event_type = 'impression'",
+        inCampaign,
+      ),
+      ledgerCredits: await scalar(
+        'beacon_payment',
+        "SELECT count(*) AS n FROM ledger_entries WHERE influencer_id = $1 AND kind = 'commission_credit'",
+        [influencerId],
+      ),
+      ledgerTotalMinor: await scalar(
+        'beacon_payment',
+        'SELECT coalesce(sum(amount_minor), 0) AS n FROM ledger_entries WHERE influencer_id = $1',
+        [influencerId],
+      ),
     }).toEqual({
-      stored: total, storedValid: total, projected: total, impressionsCounted: IMPRESSIONS, commissions: CONVERSIONS, commissionsApproved: CONVERSIONS,
-      impressionsCountedByCommission: IMPRESSIONS, milestones: Math.floor(IMPRESSIONS / 1000),
-      ledgerCredits: CONVERSIONS, ledgerTotalMinor: CONVERSIONS * 100,
+      stored: total,
+      storedValid: total,
+      projected: total,
+      impressionsCounted: IMPRESSIONS,
+      commissions: CONVERSIONS,
+      commissionsApproved: CONVERSIONS,
+      impressionsCountedByCommission: IMPRESSIONS,
+      milestones: Math.floor(IMPRESSIONS / 1000),
+      ledgerCredits: CONVERSIONS,
+      ledgerTotalMinor: CONVERSIONS * 100,
     });
     const stats = await brand.get(`/api/v1/campaigns/${campaignId}/stats`);
-    expect(stats.body).toMatchObject({ impressions: IMPRESSIONS, conversions: CONVERSIONS, invalidEvents: 0, commissions: { amount: `${CONVERSIONS}.00`, currency: 'USD' } });
+    expect(stats.body).toMatchObject({
+      impressions: IMPRESSIONS,
+      conversions: CONVERSIONS,
+      invalidEvents: 0,
+      commissions: { amount: `${CONVERSIONS}.00`, currency: 'USD' },
+    });
     const balance = await influencer.get('/api/v1/balance');
-    expect(balance.body.balances).toEqual([expect.objectContaining({ available: { amount: `${CONVERSIONS}.00`, currency: 'USD' } })]);
+    expect(balance.body.balances).toEqual([
+      expect.objectContaining({ available: { amount: `${CONVERSIONS}.00`, currency: 'USD' } }),
+    ]);
   }, 1_800_000);
 });

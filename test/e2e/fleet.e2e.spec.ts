@@ -25,12 +25,17 @@ beforeAll(() => {
 
 async function openCampaign(brand: Client, influencers: Client[], body: Record<string, unknown> = {}) {
   const created = await brand.command('/api/v1/campaigns', {
-    name: 'E2E', landingUrl: 'https://shop.example/e2e', budget: USD('100.00'),
-    commissionRules: [{ event: 'conversion', type: 'percent', rate: '10' }], ...body,
+    name: 'E2E',
+    landingUrl: 'https://shop.example/e2e',
+    budget: USD('100.00'),
+    commissionRules: [{ event: 'conversion', type: 'percent', rate: '10' }],
+    ...body,
   });
   expect(created.operation.status).toBe('completed');
   for (const influencer of influencers) {
-    expect((await influencer.command(`/api/v1/campaigns/${created.id}/accept`, { acceptedTerms: true })).operation.status).toBe('completed');
+    expect(
+      (await influencer.command(`/api/v1/campaigns/${created.id}/accept`, { acceptedTerms: true })).operation.status,
+    ).toBe('completed');
   }
   return created.id;
 }
@@ -49,8 +54,13 @@ describe('authentication and authorisation', () => {
   it('answers 401 for no token, a bad signature, an expired token, a wrong audience and alg none', async () => {
     const secret = new TextEncoder().encode(process.env.JWT_SECRET ?? 'dev-secret-change-me');
     const sign = (claims: { aud?: string; exp?: number }, key = secret) =>
-      new SignJWT({ roles: ['admin'] }).setProtectedHeader({ alg: 'HS256' }).setSubject('x').setIssuer('beacon')
-        .setAudience(claims.aud ?? 'beacon-bff').setExpirationTime(claims.exp ?? Math.floor(Date.now() / 1000) + 600).sign(key);
+      new SignJWT({ roles: ['admin'] })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject('x')
+        .setIssuer('beacon')
+        .setAudience(claims.aud ?? 'beacon-bff')
+        .setExpirationTime(claims.exp ?? Math.floor(Date.now() / 1000) + 600)
+        .sign(key);
     const none = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub: 'x', roles: ['admin'], iss: 'beacon', aud: 'beacon-bff', exp: 9999999999 })).toString('base64url')}.`;
     const tokens = [
       undefined,
@@ -74,14 +84,19 @@ describe('authentication and authorisation', () => {
     const otherBrand = await Client.as(base, `brand-${randomUUID()}`, 'brand');
     expect((await influencer.post('/api/v1/campaigns', { name: 'x' })).status).toBe(403);
     expect((await brand.get('/api/v1/balance')).status).toBe(403);
-    expect((await brand.post('/api/v1/payouts', { amount: USD('5.00'), method: 'paypal', destination: 'a@b.c' })).status).toBe(403);
+    expect(
+      (await brand.post('/api/v1/payouts', { amount: USD('5.00'), method: 'paypal', destination: 'a@b.c' })).status,
+    ).toBe(403);
     const id = await openCampaign(brand, []);
     expect((await otherBrand.get(`/api/v1/campaigns/${id}`)).status).toBe(404);
     expect((await otherBrand.post(`/api/v1/campaigns/${id}/pause`)).status).toBe(404);
     expect((await otherBrand.get(`/api/v1/campaigns/${id}/stats`)).status).toBe(404);
     // Not accepted yet: may see the open campaign, may not submit evidence or make links.
     expect((await influencer.get(`/api/v1/campaigns/${id}`)).status).toBe(200);
-    expect((await influencer.post(`/api/v1/campaigns/${id}/evidence`, { type: 'photo', url: 'https://x.example/p.jpg' })).status).toBe(403);
+    expect(
+      (await influencer.post(`/api/v1/campaigns/${id}/evidence`, { type: 'photo', url: 'https://x.example/p.jpg' }))
+        .status,
+    ).toBe(403);
     expect((await influencer.post(`/api/v1/campaigns/${id}/links`)).status).toBe(403);
     const op = await brand.post(`/api/v1/campaigns/${id}/pause`);
     expect((await otherBrand.get(op.body.operation)).status).toBe(404);
@@ -91,26 +106,51 @@ describe('authentication and authorisation', () => {
 describe('input', () => {
   it('refuses bad bodies with 4xx problem+json, never 5xx, and keeps or replaces correlation ids', async () => {
     const brand = await Client.as(base, `brand-${randomUUID()}`, 'brand');
-    const tooPrecise = await brand.post('/api/v1/campaigns', { name: 'x', landingUrl: 'https://a.example', budget: USD('10.001'), commissionRules: [{ event: 'conversion', type: 'percent', rate: '10' }] });
+    const tooPrecise = await brand.post('/api/v1/campaigns', {
+      name: 'x',
+      landingUrl: 'https://a.example',
+      budget: USD('10.001'),
+      commissionRules: [{ event: 'conversion', type: 'percent', rate: '10' }],
+    });
     expect(tooPrecise.status).toBe(400);
     expect(tooPrecise.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ path: 'budget' })]));
-    const jpy = await brand.post('/api/v1/campaigns', { name: 'x', landingUrl: 'https://a.example', budget: { amount: '10.5', currency: 'JPY' }, commissionRules: [{ event: 'conversion', type: 'percent', rate: '10' }] });
+    const jpy = await brand.post('/api/v1/campaigns', {
+      name: 'x',
+      landingUrl: 'https://a.example',
+      budget: { amount: '10.5', currency: 'JPY' },
+      commissionRules: [{ event: 'conversion', type: 'percent', rate: '10' }],
+    });
     expect(jpy.status).toBe(400);
-    expect((await brand.request('POST', '/api/v1/campaigns', '{"name": ', { 'Content-Type': 'application/json' })).status).toBe(400);
+    expect(
+      (await brand.request('POST', '/api/v1/campaigns', '{"name": ', { 'Content-Type': 'application/json' })).status,
+    ).toBe(400);
     expect((await brand.post('/api/v1/campaigns', { name: 12, extra: true })).status).toBe(400);
-    expect((await brand.request('POST', '/api/v1/tracking/events', JSON.stringify({ pad: 'x'.repeat(1_100_000) }), { 'Content-Type': 'application/json' })).status).toBe(413);
+    expect(
+      (
+        await brand.request('POST', '/api/v1/tracking/events', JSON.stringify({ pad: 'x'.repeat(1_100_000) }), {
+          'Content-Type': 'application/json',
+        })
+      ).status,
+    ).toBe(413);
     const event = await brand.post('/api/v1/tracking/events', { type: 'conversion', campaignId: 'c', visitorId: 'v' });
     expect(event.status).toBe(400);
     expect(event.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['orderId', 'value']);
     const kept = await brand.request('GET', '/api/v1/campaigns', undefined, { 'X-Correlation-ID': 'my-flow:42' });
     expect(kept.headers.get('x-correlation-id')).toBe('my-flow:42');
-    const replaced = await brand.request('GET', '/api/v1/campaigns', undefined, { 'X-Correlation-ID': 'bad id with spaces' });
+    const replaced = await brand.request('GET', '/api/v1/campaigns', undefined, {
+      'X-Correlation-ID': 'bad id with spaces',
+    });
     expect(replaced.headers.get('x-correlation-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('replays an Idempotency-Key with the same body and answers 409 with another', async () => {
     const brand = await Client.as(base, `brand-${randomUUID()}`, 'brand');
-    const body = { name: 'Idem', landingUrl: 'https://a.example', budget: USD('10.00'), commissionRules: [{ event: 'conversion', type: 'percent', rate: '10' }] };
+    const body = {
+      name: 'Idem',
+      landingUrl: 'https://a.example',
+      budget: USD('10.00'),
+      commissionRules: [{ event: 'conversion', type: 'percent', rate: '10' }],
+    };
     const key = { 'Idempotency-Key': randomUUID() };
     const first = await brand.post('/api/v1/campaigns', body, key);
     const again = await brand.post('/api/v1/campaigns', body, key);
@@ -131,18 +171,41 @@ describe('tracking', () => {
     const infId = `inf-${randomUUID()}`;
     const influencer = await Client.as(base, infId, 'influencer');
     const id = await openCampaign(brand, [influencer]);
-    const conversion = { type: 'conversion', campaignId: id, influencerId: infId, visitorId: 'v-1', value: USD('40.00') };
+    const conversion = {
+      type: 'conversion',
+      campaignId: id,
+      influencerId: infId,
+      visitorId: 'v-1',
+      value: USD('40.00'),
+    };
     const eventId = randomUUID();
     const first = await brand.command('/api/v1/tracking/events', { ...conversion, eventId, orderId: 'o-1' });
     const replay = await brand.command('/api/v1/tracking/events', { ...conversion, eventId, orderId: 'o-1' });
-    expect(replay.operation.steps.map((s) => s.type)).toEqual(['tracking.RecordTrackingEvents', 'tracking.TrackingEventsRecorded']);
+    expect(replay.operation.steps.map((s) => s.type)).toEqual([
+      'tracking.RecordTrackingEvents',
+      'tracking.TrackingEventsRecorded',
+    ]);
     await brand.command('/api/v1/tracking/events', { ...conversion, eventId: randomUUID(), orderId: 'o-1' });
-    const commissions = await brand.until(`/api/v1/commissions?campaignId=${id}`, (b: { items: Array<{ status: string; reason?: string; amount: { amount: string } | null }> }) => b.items.length === 2 && b.items.every((c) => c.status !== 'pending'));
-    expect(commissions.items.map((c: { status: string; reason?: string; amount: { amount: string } | null }) => `${c.status} ${c.reason ?? c.amount?.amount}`).sort()).toEqual(['approved 4.00', 'rejected DUPLICATE']);
+    const commissions = await brand.until(
+      `/api/v1/commissions?campaignId=${id}`,
+      (b: { items: Array<{ status: string; reason?: string; amount: { amount: string } | null }> }) =>
+        b.items.length === 2 && b.items.every((c) => c.status !== 'pending'),
+    );
+    expect(
+      commissions.items
+        .map(
+          (c: { status: string; reason?: string; amount: { amount: string } | null }) =>
+            `${c.status} ${c.reason ?? c.amount?.amount}`,
+        )
+        .sort(),
+    ).toEqual(['approved 4.00', 'rejected DUPLICATE']);
     const events = await brand.get(`/api/v1/tracking/events?campaignId=${id}`);
     expect(events.body.items.map((e: { eventId: string; duplicate: boolean }) => e.duplicate)).toEqual([false, true]);
     expect(events.body.items[0].eventId).toBe(first.id);
-    const balance = await influencer.until('/api/v1/balance', (b: { balances: Array<{ available: { amount: string } }> }) => b.balances[0]?.available.amount === '4.00');
+    const balance = await influencer.until(
+      '/api/v1/balance',
+      (b: { balances: Array<{ available: { amount: string } }> }) => b.balances[0]?.available.amount === '4.00',
+    );
     expect(balance.balances).toHaveLength(1);
   }, 90_000);
 
@@ -165,15 +228,36 @@ describe('tracking', () => {
     expect(batch.body.accepted).toBe(4);
     expect(batch.body.rejected).toEqual([expect.objectContaining({ index: 4 })]);
     await brand.until(`/api/v1/tracking/events?campaignId=${id}`, (b: { items: unknown[] }) => b.items.length === 4);
-    const page1 = await brand.until(`/api/v1/tracking/events?campaignId=${id}&limit=3`, (b: { items: unknown[]; nextCursor: string | null }) => b.items.length === 3 && b.nextCursor !== null);
-    const page2 = await brand.until(`/api/v1/tracking/events?campaignId=${id}&limit=3&cursor=${page1.nextCursor}`, (b: { items: unknown[] }) => b.items.length === 1);
-    expect(page2.items).toEqual([expect.objectContaining({ type: 'refund', valid: false, reasons: ['UNKNOWN_ORDER'] })]);
-    const stats = await brand.until(`/api/v1/campaigns/${id}/stats`, (s: { invalidEvents: number }) => s.invalidEvents === 1);
+    const page1 = await brand.until(
+      `/api/v1/tracking/events?campaignId=${id}&limit=3`,
+      (b: { items: unknown[]; nextCursor: string | null }) => b.items.length === 3 && b.nextCursor !== null,
+    );
+    const page2 = await brand.until(
+      `/api/v1/tracking/events?campaignId=${id}&limit=3&cursor=${page1.nextCursor}`,
+      (b: { items: unknown[] }) => b.items.length === 1,
+    );
+    expect(page2.items).toEqual([
+      expect.objectContaining({ type: 'refund', valid: false, reasons: ['UNKNOWN_ORDER'] }),
+    ]);
+    const stats = await brand.until(
+      `/api/v1/campaigns/${id}/stats`,
+      (s: { invalidEvents: number }) => s.invalidEvents === 1,
+    );
     expect(stats).toMatchObject({ impressions: 1, clicks: 1, invalidEvents: 1, clickThroughRate: 1 });
     const activity = await brand.get(`/api/v1/tracking/activity?visitorId=${visitor}`);
     expect(activity.body.windows).toEqual([
-      { windowStart: `${day}T00:00:00.000Z`, windowEnd: `${day}T04:00:00.000Z`, events: 2, byType: { click: 1, impression: 1 } },
-      { windowStart: `${day}T04:00:00.000Z`, windowEnd: `${day}T08:00:00.000Z`, events: 2, byType: { custom: 1, refund: 1 } },
+      {
+        windowStart: `${day}T00:00:00.000Z`,
+        windowEnd: `${day}T04:00:00.000Z`,
+        events: 2,
+        byType: { click: 1, impression: 1 },
+      },
+      {
+        windowStart: `${day}T04:00:00.000Z`,
+        windowEnd: `${day}T08:00:00.000Z`,
+        events: 2,
+        byType: { custom: 1, refund: 1 },
+      },
     ]);
   }, 90_000);
 
@@ -192,7 +276,10 @@ describe('tracking', () => {
     expect(target.searchParams.get('click_id')).toMatch(/^[0-9a-f-]{36}$/);
     const tampered = link.body.url.replace(/.$/, (c: string) => (c === 'A' ? 'B' : 'A'));
     expect((await anonymous.get(tampered)).status).toBe(404);
-    await brand.until(`/api/v1/tracking/events?campaignId=${id}&type=click`, (b: { items: Array<{ clickId: string }> }) => b.items[0]?.clickId === target.searchParams.get('click_id'));
+    await brand.until(
+      `/api/v1/tracking/events?campaignId=${id}&type=click`,
+      (b: { items: Array<{ clickId: string }> }) => b.items[0]?.clickId === target.searchParams.get('click_id'),
+    );
   }, 60_000);
 });
 
@@ -206,21 +293,38 @@ describe('campaign lifecycle through the API', () => {
     expect((await brand.command(`/api/v1/campaigns/${id}/pause`)).operation.status).toBe('completed');
     expect((await brand.get(`/api/v1/campaigns/${id}`)).body.status).toBe('paused');
     expect((await brand.command(`/api/v1/campaigns/${id}/resume`)).operation.status).toBe('completed');
-    expect((await brand.command(`/api/v1/campaigns/${id}/invitations`, { influencerIds: [newcomerId] })).operation.status).toBe('completed');
-    expect((await influencer.command(`/api/v1/campaigns/${id}/evidence`, { type: 'story', url: 'https://social.example/s/1' })).operation.status).toBe('completed');
+    expect(
+      (await brand.command(`/api/v1/campaigns/${id}/invitations`, { influencerIds: [newcomerId] })).operation.status,
+    ).toBe('completed');
+    expect(
+      (
+        await influencer.command(`/api/v1/campaigns/${id}/evidence`, {
+          type: 'story',
+          url: 'https://social.example/s/1',
+        })
+      ).operation.status,
+    ).toBe('completed');
     expect((await brand.command(`/api/v1/campaigns/${id}/complete`)).operation.status).toBe('completed');
     const resumed = await brand.command(`/api/v1/campaigns/${id}/resume`);
     expect(resumed.operation).toMatchObject({ status: 'failed', reason: 'INVALID_TRANSITION: completed → active' });
     const view = (await brand.get(`/api/v1/campaigns/${id}`)).body;
     expect(view.status).toBe('completed');
-    expect(view.influencers).toEqual(expect.arrayContaining([{ influencerId: infId, status: 'accepted' }, { influencerId: newcomerId, status: 'invited' }]));
+    expect(view.influencers).toEqual(
+      expect.arrayContaining([
+        { influencerId: infId, status: 'accepted' },
+        { influencerId: newcomerId, status: 'invited' },
+      ]),
+    );
     // The invitee now sees the invite-only campaign (walking the list page by page); a stranger does not.
     const newcomer = await Client.as(base, newcomerId, 'influencer');
     expect((await newcomer.get(`/api/v1/campaigns/${id}`)).status).toBe(200);
-    expect((await (await Client.as(base, `inf-${randomUUID()}`, 'influencer')).get(`/api/v1/campaigns/${id}`)).status).toBe(404);
+    expect(
+      (await (await Client.as(base, `inf-${randomUUID()}`, 'influencer')).get(`/api/v1/campaigns/${id}`)).status,
+    ).toBe(404);
     const seen: string[] = [];
-    for (let cursor: string | null = ''; cursor !== null; ) {
-      const pageReply: { status: number; body: { items: Array<{ id: string }>; nextCursor: string | null } } = await newcomer.get(`/api/v1/campaigns?limit=100${cursor ? `&cursor=${cursor}` : ''}`);
+    for (let cursor: string | null = ''; cursor !== null;) {
+      const pageReply: { status: number; body: { items: Array<{ id: string }>; nextCursor: string | null } } =
+        await newcomer.get(`/api/v1/campaigns?limit=100${cursor ? `&cursor=${cursor}` : ''}`);
       expect(pageReply.status).toBe(200);
       seen.push(...pageReply.body.items.map((c) => c.id));
       cursor = pageReply.body.nextCursor;
@@ -233,7 +337,9 @@ describe('campaign lifecycle through the API', () => {
     const anonymous = new Client(base);
     const doc = await anonymous.get('/openapi.json');
     expect(doc.body.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/api/v1/campaigns', '/api/v1/operations/{correlationId}', '/c/{token}']));
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining(['/api/v1/campaigns', '/api/v1/operations/{correlationId}', '/c/{token}']),
+    );
     // The document served is the one committed beside the typed client (pnpm openapi:check keeps it generated).
     expect(doc.body).toEqual(JSON.parse(readFileSync('packages/api-client/openapi.json', 'utf8')));
     const docs = await anonymous.get('/docs');
@@ -254,10 +360,19 @@ describe('payouts', () => {
     const admin = await Client.as(base, 'admin-e2e', 'admin');
     const influencer = await Client.as(base, `inf-${randomUUID()}`, 'influencer');
     const other = await Client.as(base, `inf-${randomUUID()}`, 'influencer');
-    const below = await influencer.command('/api/v1/payouts', { amount: USD('0.50'), method: 'paypal', destination: 'me@example.com' });
+    const below = await influencer.command('/api/v1/payouts', {
+      amount: USD('0.50'),
+      method: 'paypal',
+      destination: 'me@example.com',
+    });
     expect(below.operation).toMatchObject({ status: 'failed', reason: 'BELOW_MINIMUM' });
     const mine = await influencer.until('/api/v1/payouts', (b: { items: unknown[] }) => b.items.length === 1);
-    expect(mine.items[0]).toMatchObject({ id: below.id, status: 'rejected', reason: 'BELOW_MINIMUM', amount: USD('0.50') });
+    expect(mine.items[0]).toMatchObject({
+      id: below.id,
+      status: 'rejected',
+      reason: 'BELOW_MINIMUM',
+      amount: USD('0.50'),
+    });
     expect((await influencer.get(`/api/v1/payouts/${below.id}`)).status).toBe(200);
     expect((await other.get(`/api/v1/payouts/${below.id}`)).status).toBe(404);
     expect((await admin.get(`/api/v1/payouts/${below.id}`)).status).toBe(200);

@@ -39,17 +39,49 @@ async function victimTenant(): Promise<Victim> {
   const brand = await Client.as(base, brandId, 'brand');
   const influencer = await Client.as(base, influencerId, 'influencer');
   const created = await brand.command('/api/v1/campaigns', {
-    name: 'Victim', landingUrl: 'https://victim.example', budget: USD('500.00'), visibility: 'invite_only', influencerIds: [influencerId],
-    commissionRules: [{ event: 'conversion', type: 'fixed', amount: USD('10.00') }, { event: 'click', type: 'fixed', amount: USD('0.10') }],
+    name: 'Victim',
+    landingUrl: 'https://victim.example',
+    budget: USD('500.00'),
+    visibility: 'invite_only',
+    influencerIds: [influencerId],
+    commissionRules: [
+      { event: 'conversion', type: 'fixed', amount: USD('10.00') },
+      { event: 'click', type: 'fixed', amount: USD('0.10') },
+    ],
   });
   const campaignId = created.id;
   await influencer.command(`/api/v1/campaigns/${campaignId}/accept`, { acceptedTerms: true });
   const visitorId = `victim-visitor-${randomUUID()}`;
-  const sale = await brand.command('/api/v1/tracking/events', { type: 'conversion', campaignId, influencerId, visitorId, value: USD('80.00'), orderId: 'victim-order' });
-  await influencer.until('/api/v1/balance', (b: { balances: Array<{ available: { amount: string } }> }) => b.balances[0]?.available.amount === '10.00');
-  const payout = await influencer.command('/api/v1/payouts', { amount: USD('4.00'), method: 'paypal', destination: 'victim@example.com' });
-  await influencer.until('/api/v1/balance', (b: { balances: Array<{ paidOut: { amount: string } }> }) => b.balances[0]?.paidOut.amount === '4.00');
-  return { brand, influencer, campaignId, influencerId, visitorId, correlationId: sale.operation.correlationId, payoutId: payout.id };
+  const sale = await brand.command('/api/v1/tracking/events', {
+    type: 'conversion',
+    campaignId,
+    influencerId,
+    visitorId,
+    value: USD('80.00'),
+    orderId: 'victim-order',
+  });
+  await influencer.until(
+    '/api/v1/balance',
+    (b: { balances: Array<{ available: { amount: string } }> }) => b.balances[0]?.available.amount === '10.00',
+  );
+  const payout = await influencer.command('/api/v1/payouts', {
+    amount: USD('4.00'),
+    method: 'paypal',
+    destination: 'victim@example.com',
+  });
+  await influencer.until(
+    '/api/v1/balance',
+    (b: { balances: Array<{ paidOut: { amount: string } }> }) => b.balances[0]?.paidOut.amount === '4.00',
+  );
+  return {
+    brand,
+    influencer,
+    campaignId,
+    influencerId,
+    visitorId,
+    correlationId: sale.operation.correlationId,
+    payoutId: payout.id,
+  };
 }
 
 /** Everything the victim's brand and influencer can read. */
@@ -73,19 +105,54 @@ async function snapshot(v: Victim): Promise<unknown> {
 }
 
 const NASTY = [
-  '\u0000', 'a\u0000b', '\ud800', 'x\udfff', "' OR 1=1 --", '"; DROP TABLE campaigns; --', '<script>alert(1)</script>', '../../etc/passwd',
-  '%00', '${jndi:ldap://x/a}', '{{7*7}}', 'javascript:alert(1)', '', ' ', 'NaN', '-1', '1e308', '+275760-09-13T00:00:00Z', 'Jan 1', '2026-02-30T00:00:00Z',
+  '\u0000',
+  'a\u0000b',
+  '\ud800',
+  'x\udfff',
+  "' OR 1=1 --",
+  '"; DROP TABLE campaigns; --',
+  '<script>alert(1)</script>',
+  '../../etc/passwd',
+  '%00',
+  '${jndi:ldap://x/a}',
+  '{{7*7}}',
+  'javascript:alert(1)',
+  '',
+  ' ',
+  'NaN',
+  '-1',
+  '1e308',
+  '+275760-09-13T00:00:00Z',
+  'Jan 1',
+  '2026-02-30T00:00:00Z',
 ];
 
 /** Any UTF-16 code units, lone surrogates included. */
-const codeUnits = fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)), maxLength: 40 });
-const nasty = fc.oneof(fc.constantFrom(...NASTY), codeUnits, fc.string({ maxLength: 3000 }).map((s) => s.repeat(3)));
+const codeUnits = fc.string({
+  unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)),
+  maxLength: 40,
+});
+const nasty = fc.oneof(
+  fc.constantFrom(...NASTY),
+  codeUnits,
+  fc.string({ maxLength: 3000 }).map((s) => s.repeat(3)),
+);
 /** A JSON value nested `depth` deep, written as text (too deep for JSON.stringify to be safe). */
-const deepJson = fc.integer({ min: 20, max: 20_000 }).map((depth) => ({ raw: `${'['.repeat(depth)}${']'.repeat(depth)}` }));
-const wrongType = fc.oneof(fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(fc.integer(), { maxLength: 3 }), fc.jsonValue({ maxDepth: 3 }));
+const deepJson = fc
+  .integer({ min: 20, max: 20_000 })
+  .map((depth) => ({ raw: `${'['.repeat(depth)}${']'.repeat(depth)}` }));
+const wrongType = fc.oneof(
+  fc.integer(),
+  fc.double(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.array(fc.integer(), { maxLength: 3 }),
+  fc.jsonValue({ maxDepth: 3 }),
+);
 
 /** A plausible value most of the time, something hostile otherwise. */
-const mostly = <T>(plausible: fc.Arbitrary<T>) => fc.oneof({ weight: 24, arbitrary: plausible }, { weight: 1, arbitrary: nasty }, { weight: 1, arbitrary: wrongType });
+const mostly = <T>(plausible: fc.Arbitrary<T>) =>
+  fc.oneof({ weight: 24, arbitrary: plausible }, { weight: 1, arbitrary: nasty }, { weight: 1, arbitrary: wrongType });
 
 interface Attacker {
   name: string;
@@ -101,92 +168,252 @@ interface Request {
   headers: Record<string, string>;
 }
 
-function requests(victim: Victim, attackers: Attacker[], adminCampaign: string): fc.Arbitrary<{ who: number; request: Request }> {
-  const ids = (who: Attacker) => fc.oneof(
-    fc.constantFrom(...[who.name === 'admin' ? adminCampaign : victim.campaignId, who.ownCampaign ?? adminCampaign, randomUUID()]),
-    nasty,
-  );
-  const money = fc.record({ amount: mostly(fc.constantFrom('1.00', '10', '0.001', '99999999999999999', '-5')), currency: mostly(fc.constantFrom('USD', 'JPY', 'KWD', 'XAU', 'usd')) });
+function requests(
+  victim: Victim,
+  attackers: Attacker[],
+  adminCampaign: string,
+): fc.Arbitrary<{ who: number; request: Request }> {
+  const ids = (who: Attacker) =>
+    fc.oneof(
+      fc.constantFrom(
+        ...[who.name === 'admin' ? adminCampaign : victim.campaignId, who.ownCampaign ?? adminCampaign, randomUUID()],
+      ),
+      nasty,
+    );
+  const money = fc.record({
+    amount: mostly(fc.constantFrom('1.00', '10', '0.001', '99999999999999999', '-5')),
+    currency: mostly(fc.constantFrom('USD', 'JPY', 'KWD', 'XAU', 'usd')),
+  });
   const rule = fc.oneof(
-    fc.record({ event: mostly(fc.constant('conversion')), type: mostly(fc.constant('percent')), rate: mostly(fc.constantFrom('10', '100', '100.5', '0', '1e2')) }),
-    fc.record({ event: mostly(fc.constantFrom('click', 'conversion', 'impression')), type: mostly(fc.constantFrom('fixed', 'per_mille')), amount: money }),
+    fc.record({
+      event: mostly(fc.constant('conversion')),
+      type: mostly(fc.constant('percent')),
+      rate: mostly(fc.constantFrom('10', '100', '100.5', '0', '1e2')),
+    }),
+    fc.record({
+      event: mostly(fc.constantFrom('click', 'conversion', 'impression')),
+      type: mostly(fc.constantFrom('fixed', 'per_mille')),
+      amount: money,
+    }),
   );
   /** A well-formed event (so many requests reach a 202), or one with any field hostile. */
-  const trackingEvent = (campaignIds: fc.Arbitrary<unknown>) => fc.oneof(cleanEvent(campaignIds), cleanEvent(campaignIds), hostileEvent(campaignIds));
-  const cleanEvent = (campaignIds: fc.Arbitrary<unknown>) => fc.record({
-    type: fc.constantFrom('impression', 'click', 'custom', 'conversion', 'refund'), campaignId: campaignIds, visitorId: fc.constantFrom(victim.visitorId, 'v-1'),
-    influencerId: fc.constantFrom(victim.influencerId, 'inf-x'), name: fc.constant('signup'), value: fc.constant(USD('12.00')), orderId: fc.constantFrom('victim-order', 'o-1', 'o-2'),
-    properties: fc.oneof(fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 4 }), fc.jsonValue({ maxDepth: 2 })),
-  });
-  const hostileEvent = (campaignIds: fc.Arbitrary<unknown>) => fc.record({
-    eventId: mostly(fc.uuid()), type: mostly(fc.constantFrom('impression', 'click', 'conversion', 'refund', 'custom')), campaignId: campaignIds,
-    influencerId: mostly(fc.constantFrom(victim.influencerId, 'inf-x')), clickId: mostly(fc.uuid()), visitorId: mostly(fc.constantFrom(victim.visitorId, 'v-1')),
-    occurredAt: mostly(fc.date({ min: new Date(Date.now() - 30 * 86_400_000), max: new Date(), noInvalidDate: true }).map((d) => d.toISOString())),
-    value: money, orderId: mostly(fc.constantFrom('victim-order', 'o-1')), name: mostly(fc.constant('signup')),
-    properties: fc.oneof(fc.dictionary(fc.string({ maxLength: 8 }), wrongType, { maxKeys: 4 }), nasty, deepJson, wrongType),
-    userAgent: mostly(fc.constant('ua')), ip: mostly(fc.constant('127.0.0.1')), referrer: mostly(fc.constant('https://r.example')),
-  }, { requiredKeys: [] });
+  const trackingEvent = (campaignIds: fc.Arbitrary<unknown>) =>
+    fc.oneof(cleanEvent(campaignIds), cleanEvent(campaignIds), hostileEvent(campaignIds));
+  const cleanEvent = (campaignIds: fc.Arbitrary<unknown>) =>
+    fc.record({
+      type: fc.constantFrom('impression', 'click', 'custom', 'conversion', 'refund'),
+      campaignId: campaignIds,
+      visitorId: fc.constantFrom(victim.visitorId, 'v-1'),
+      influencerId: fc.constantFrom(victim.influencerId, 'inf-x'),
+      name: fc.constant('signup'),
+      value: fc.constant(USD('12.00')),
+      orderId: fc.constantFrom('victim-order', 'o-1', 'o-2'),
+      properties: fc.oneof(
+        fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 4 }),
+        fc.jsonValue({ maxDepth: 2 }),
+      ),
+    });
+  const hostileEvent = (campaignIds: fc.Arbitrary<unknown>) =>
+    fc.record(
+      {
+        eventId: mostly(fc.uuid()),
+        type: mostly(fc.constantFrom('impression', 'click', 'conversion', 'refund', 'custom')),
+        campaignId: campaignIds,
+        influencerId: mostly(fc.constantFrom(victim.influencerId, 'inf-x')),
+        clickId: mostly(fc.uuid()),
+        visitorId: mostly(fc.constantFrom(victim.visitorId, 'v-1')),
+        occurredAt: mostly(
+          fc
+            .date({ min: new Date(Date.now() - 30 * 86_400_000), max: new Date(), noInvalidDate: true })
+            .map((d) => d.toISOString()),
+        ),
+        value: money,
+        orderId: mostly(fc.constantFrom('victim-order', 'o-1')),
+        name: mostly(fc.constant('signup')),
+        properties: fc.oneof(
+          fc.dictionary(fc.string({ maxLength: 8 }), wrongType, { maxKeys: 4 }),
+          nasty,
+          deepJson,
+          wrongType,
+        ),
+        userAgent: mostly(fc.constant('ua')),
+        ip: mostly(fc.constant('127.0.0.1')),
+        referrer: mostly(fc.constant('https://r.example')),
+      },
+      { requiredKeys: [] },
+    );
 
   return fc.nat({ max: attackers.length - 1 }).chain((who) => {
     const attacker = attackers[who]!;
     const id = ids(attacker);
     const plausibleQuery: Record<string, fc.Arbitrary<string>> = {
-      campaignId: fc.constantFrom(victim.campaignId, attacker.ownCampaign ?? adminCampaign), influencerId: fc.constantFrom(victim.influencerId, 'inf-x'),
-      visitorId: fc.constantFrom(victim.visitorId, 'v-1'), type: fc.constantFrom('impression', 'click', 'conversion'), status: fc.constantFrom('approved', 'paid'),
-      from: fc.constant(new Date(Date.now() - 86_400_000).toISOString()), to: fc.constant(new Date().toISOString()), limit: fc.constantFrom('1', '50', '500'),
+      campaignId: fc.constantFrom(victim.campaignId, attacker.ownCampaign ?? adminCampaign),
+      influencerId: fc.constantFrom(victim.influencerId, 'inf-x'),
+      visitorId: fc.constantFrom(victim.visitorId, 'v-1'),
+      type: fc.constantFrom('impression', 'click', 'conversion'),
+      status: fc.constantFrom('approved', 'paid'),
+      from: fc.constant(new Date(Date.now() - 86_400_000).toISOString()),
+      to: fc.constant(new Date().toISOString()),
+      limit: fc.constantFrom('1', '50', '500'),
       cursor: fc.constantFrom('MQ', 'bad'),
     };
-    const query = (...names: string[]) => fc.record(Object.fromEntries(names.map((n) => [n, mostly(plausibleQuery[n]!)])), { requiredKeys: [] });
-    const headers = fc.record({
-      'Idempotency-Key': mostly(fc.uuid()), 'X-Correlation-ID': mostly(fc.constantFrom(victim.correlationId, `flow-${randomUUID()}`)),
-    }, { requiredKeys: [] }).map((h) => Object.fromEntries(Object.entries(h).filter(([, v]) => typeof v === 'string' && /^[\x20-\x7e]*$/.test(v))) as Record<string, string>);
+    const query = (...names: string[]) =>
+      fc.record(Object.fromEntries(names.map((n) => [n, mostly(plausibleQuery[n]!)])), { requiredKeys: [] });
+    const headers = fc
+      .record(
+        {
+          'Idempotency-Key': mostly(fc.uuid()),
+          'X-Correlation-ID': mostly(fc.constantFrom(victim.correlationId, `flow-${randomUUID()}`)),
+        },
+        { requiredKeys: [] },
+      )
+      .map(
+        (h) =>
+          Object.fromEntries(
+            Object.entries(h).filter(([, v]) => typeof v === 'string' && /^[\x20-\x7e]*$/.test(v)),
+          ) as Record<string, string>,
+      );
     const route: fc.Arbitrary<Omit<Request, 'headers'>> = fc.oneof(
-      fc.record({ method: fc.constant('POST' as const), path: fc.constant('/api/v1/campaigns'), body: fc.record({
-        id: mostly(fc.constantFrom(victim.campaignId, randomUUID())), name: mostly(fc.constant('Fuzz')), landingUrl: mostly(fc.constantFrom('https://a.example', 'javascript:x')),
-        budget: money, commissionRules: fc.oneof(fc.array(rule, { maxLength: 3 }), wrongType), visibility: mostly(fc.constantFrom('open', 'invite_only')),
-        attributionWindowDays: mostly(fc.integer({ min: -5, max: 400 })), holdingPeriodDays: mostly(fc.integer({ min: -5, max: 400 })),
-        influencerIds: fc.oneof(fc.array(mostly(fc.constant('inf-1')), { maxLength: 3 }), wrongType),
-      }, { requiredKeys: [] }) }),
-      fc.record({ method: fc.constant('GET' as const), path: fc.tuple(id, query('limit', 'cursor')).map(([, q]) => `/api/v1/campaigns?${qs(q)}`) }),
+      fc.record({
+        method: fc.constant('POST' as const),
+        path: fc.constant('/api/v1/campaigns'),
+        body: fc.record(
+          {
+            id: mostly(fc.constantFrom(victim.campaignId, randomUUID())),
+            name: mostly(fc.constant('Fuzz')),
+            landingUrl: mostly(fc.constantFrom('https://a.example', 'javascript:x')),
+            budget: money,
+            commissionRules: fc.oneof(fc.array(rule, { maxLength: 3 }), wrongType),
+            visibility: mostly(fc.constantFrom('open', 'invite_only')),
+            attributionWindowDays: mostly(fc.integer({ min: -5, max: 400 })),
+            holdingPeriodDays: mostly(fc.integer({ min: -5, max: 400 })),
+            influencerIds: fc.oneof(fc.array(mostly(fc.constant('inf-1')), { maxLength: 3 }), wrongType),
+          },
+          { requiredKeys: [] },
+        ),
+      }),
+      fc.record({
+        method: fc.constant('GET' as const),
+        path: fc.tuple(id, query('limit', 'cursor')).map(([, q]) => `/api/v1/campaigns?${qs(q)}`),
+      }),
       fc.record({ method: fc.constant('GET' as const), path: id.map((i) => `/api/v1/campaigns/${seg(i)}`) }),
-      fc.record({ method: fc.constant('POST' as const), path: fc.tuple(id, fc.constantFrom('pause', 'resume', 'complete', 'links')).map(([i, a]) => `/api/v1/campaigns/${seg(i)}/${a}`), body: fc.constant({}) }),
-      fc.record({ method: fc.constant('POST' as const), path: id.map((i) => `/api/v1/campaigns/${seg(i)}/invitations`), body: fc.record({ influencerIds: fc.oneof(fc.array(mostly(fc.constant('inf-z')), { maxLength: 3 }), wrongType) }) }),
-      fc.record({ method: fc.constant('POST' as const), path: id.map((i) => `/api/v1/campaigns/${seg(i)}/accept`), body: fc.record({ acceptedTerms: mostly(fc.constant(true)) }) }),
-      fc.record({ method: fc.constant('POST' as const), path: id.map((i) => `/api/v1/campaigns/${seg(i)}/evidence`), body: fc.record({ type: mostly(fc.constantFrom('photo', 'story')), url: mostly(fc.constantFrom('https://x.example/p', 'javascript:alert(1)')), description: mostly(fc.constant('d')) }, { requiredKeys: [] }) }),
-      fc.record({ method: fc.constant('GET' as const), path: fc.tuple(id, query('from', 'to')).map(([i, q]) => `/api/v1/campaigns/${seg(i)}/stats?${qs(q)}`) }),
-      fc.record({ method: fc.constant('POST' as const), path: fc.constant('/api/v1/tracking/events'), body: trackingEvent(id) }),
-      fc.record({ method: fc.constant('POST' as const), path: fc.constant('/api/v1/tracking/events:batch'), body: fc.record({ events: fc.oneof(fc.array(trackingEvent(id), { maxLength: 5 }), wrongType) }) }),
-      fc.record({ method: fc.constant('GET' as const), path: query('campaignId', 'influencerId', 'visitorId', 'type', 'from', 'to', 'limit', 'cursor').map((q) => `/api/v1/tracking/events?${qs(q)}`) }),
-      fc.record({ method: fc.constant('GET' as const), path: query('visitorId', 'from', 'to').map((q) => `/api/v1/tracking/activity?${qs(q)}`) }),
-      fc.record({ method: fc.constant('GET' as const), path: query('campaignId', 'influencerId', 'status').map((q) => `/api/v1/commissions?${qs(q)}`) }),
+      fc.record({
+        method: fc.constant('POST' as const),
+        path: fc
+          .tuple(id, fc.constantFrom('pause', 'resume', 'complete', 'links'))
+          .map(([i, a]) => `/api/v1/campaigns/${seg(i)}/${a}`),
+        body: fc.constant({}),
+      }),
+      fc.record({
+        method: fc.constant('POST' as const),
+        path: id.map((i) => `/api/v1/campaigns/${seg(i)}/invitations`),
+        body: fc.record({
+          influencerIds: fc.oneof(fc.array(mostly(fc.constant('inf-z')), { maxLength: 3 }), wrongType),
+        }),
+      }),
+      fc.record({
+        method: fc.constant('POST' as const),
+        path: id.map((i) => `/api/v1/campaigns/${seg(i)}/accept`),
+        body: fc.record({ acceptedTerms: mostly(fc.constant(true)) }),
+      }),
+      fc.record({
+        method: fc.constant('POST' as const),
+        path: id.map((i) => `/api/v1/campaigns/${seg(i)}/evidence`),
+        body: fc.record(
+          {
+            type: mostly(fc.constantFrom('photo', 'story')),
+            url: mostly(fc.constantFrom('https://x.example/p', 'javascript:alert(1)')),
+            description: mostly(fc.constant('d')),
+          },
+          { requiredKeys: [] },
+        ),
+      }),
+      fc.record({
+        method: fc.constant('GET' as const),
+        path: fc.tuple(id, query('from', 'to')).map(([i, q]) => `/api/v1/campaigns/${seg(i)}/stats?${qs(q)}`),
+      }),
+      fc.record({
+        method: fc.constant('POST' as const),
+        path: fc.constant('/api/v1/tracking/events'),
+        body: trackingEvent(id),
+      }),
+      fc.record({
+        method: fc.constant('POST' as const),
+        path: fc.constant('/api/v1/tracking/events:batch'),
+        body: fc.record({ events: fc.oneof(fc.array(trackingEvent(id), { maxLength: 5 }), wrongType) }),
+      }),
+      fc.record({
+        method: fc.constant('GET' as const),
+        path: query('campaignId', 'influencerId', 'visitorId', 'type', 'from', 'to', 'limit', 'cursor').map(
+          (q) => `/api/v1/tracking/events?${qs(q)}`,
+        ),
+      }),
+      fc.record({
+        method: fc.constant('GET' as const),
+        path: query('visitorId', 'from', 'to').map((q) => `/api/v1/tracking/activity?${qs(q)}`),
+      }),
+      fc.record({
+        method: fc.constant('GET' as const),
+        path: query('campaignId', 'influencerId', 'status').map((q) => `/api/v1/commissions?${qs(q)}`),
+      }),
       fc.record({ method: fc.constant('GET' as const), path: fc.constantFrom('/api/v1/balance', '/api/v1/payouts') }),
-      fc.record({ method: fc.constant('GET' as const), path: mostly(fc.constantFrom(victim.payoutId, randomUUID())).map((i) => `/api/v1/payouts/${seg(i)}`) }),
-      fc.record({ method: fc.constant('POST' as const), path: fc.constant('/api/v1/payouts'), body: fc.record({ amount: money, method: mostly(fc.constantFrom('paypal', 'bank_transfer')), destination: mostly(fc.constantFrom('me@example.com', 'DE89370400440532013000', 'fail@example.com')) }, { requiredKeys: [] }) }),
-      fc.record({ method: fc.constant('GET' as const), path: mostly(fc.constantFrom(victim.correlationId, randomUUID())).map((i) => `/api/v1/operations/${seg(i)}`) }),
+      fc.record({
+        method: fc.constant('GET' as const),
+        path: mostly(fc.constantFrom(victim.payoutId, randomUUID())).map((i) => `/api/v1/payouts/${seg(i)}`),
+      }),
+      fc.record({
+        method: fc.constant('POST' as const),
+        path: fc.constant('/api/v1/payouts'),
+        body: fc.record(
+          {
+            amount: money,
+            method: mostly(fc.constantFrom('paypal', 'bank_transfer')),
+            destination: mostly(fc.constantFrom('me@example.com', 'DE89370400440532013000', 'fail@example.com')),
+          },
+          { requiredKeys: [] },
+        ),
+      }),
+      fc.record({
+        method: fc.constant('GET' as const),
+        path: mostly(fc.constantFrom(victim.correlationId, randomUUID())).map((i) => `/api/v1/operations/${seg(i)}`),
+      }),
       fc.record({ method: fc.constant('GET' as const), path: nasty.map((t) => `/c/${seg(t)}`) }),
     );
-    return fc.record({ who: fc.constant(who), request: fc.tuple(route, headers).map(([r, h]) => ({ ...r, headers: h })) });
+    return fc.record({
+      who: fc.constant(who),
+      request: fc.tuple(route, headers).map(([r, h]) => ({ ...r, headers: h })),
+    });
   });
 }
 
 /** Percent-encodes any string, lone surrogates included (encodeURIComponent throws on those). */
 function seg(value: unknown): string {
-  const s = typeof value === 'string' ? value : JSON.stringify(value) ?? '';
+  const s = typeof value === 'string' ? value : (JSON.stringify(value) ?? '');
   try {
     return encodeURIComponent(s) || 'empty';
   } catch {
-    return [...s].map((ch) => (/^[\uD800-\uDFFF]$/.test(ch) ? `%${(ch.charCodeAt(0) >> 12 | 0xe0).toString(16)}%${(((ch.charCodeAt(0) >> 6) & 0x3f) | 0x80).toString(16)}%${((ch.charCodeAt(0) & 0x3f) | 0x80).toString(16)}` : encodeURIComponent(ch))).join('');
+    return [...s]
+      .map((ch) =>
+        /^[\uD800-\uDFFF]$/.test(ch)
+          ? `%${((ch.charCodeAt(0) >> 12) | 0xe0).toString(16)}%${(((ch.charCodeAt(0) >> 6) & 0x3f) | 0x80).toString(16)}%${((ch.charCodeAt(0) & 0x3f) | 0x80).toString(16)}`
+          : encodeURIComponent(ch),
+      )
+      .join('');
   }
 }
 
 function qs(query: Record<string, unknown>): string {
-  return Object.entries(query).map(([k, v]) => `${k}=${seg(v)}`).join('&');
+  return Object.entries(query)
+    .map(([k, v]) => `${k}=${seg(v)}`)
+    .join('&');
 }
 
 /** The body as text: deep JSON stays raw text, everything else is JSON. */
 function bodyText(body: unknown): string | undefined {
   if (body === undefined) return undefined;
-  return JSON.stringify(body, (_k, v: unknown) => (v && typeof v === 'object' && 'raw' in v ? `__RAW__${(v as { raw: string }).raw}__RAW__` : v)).replace(/"__RAW__(.*?)__RAW__"/g, '$1');
+  return JSON.stringify(body, (_k, v: unknown) =>
+    v && typeof v === 'object' && 'raw' in v ? `__RAW__${(v as { raw: string }).raw}__RAW__` : v,
+  ).replace(/"__RAW__(.*?)__RAW__"/g, '$1');
 }
 
 describe('every BFF route under random and adversarial input', () => {
@@ -195,15 +422,30 @@ describe('every BFF route under random and adversarial input', () => {
     const before = await snapshot(victim);
     const attackerBrandId = `attacker-${randomUUID()}`;
     const attackerBrand = await Client.as(base, attackerBrandId, 'brand');
-    const own = await attackerBrand.command('/api/v1/campaigns', { name: 'Attacker', landingUrl: 'https://attacker.example', budget: USD('50.00'), commissionRules: [{ event: 'click', type: 'fixed', amount: USD('1.00') }] });
+    const own = await attackerBrand.command('/api/v1/campaigns', {
+      name: 'Attacker',
+      landingUrl: 'https://attacker.example',
+      budget: USD('50.00'),
+      commissionRules: [{ event: 'click', type: 'fixed', amount: USD('1.00') }],
+    });
     const admin = await Client.as(base, `admin-${randomUUID()}`, 'admin');
-    const adminCampaign = (await admin.command('/api/v1/campaigns', { name: 'Admin sandbox', landingUrl: 'https://admin.example', budget: USD('50.00'), commissionRules: [{ event: 'click', type: 'fixed', amount: USD('1.00') }] })).id;
+    const adminCampaign = (
+      await admin.command('/api/v1/campaigns', {
+        name: 'Admin sandbox',
+        landingUrl: 'https://admin.example',
+        budget: USD('50.00'),
+        commissionRules: [{ event: 'click', type: 'fixed', amount: USD('1.00') }],
+      })
+    ).id;
     const attackers: Attacker[] = [
       { name: 'brand', client: attackerBrand, ownCampaign: own.id },
       { name: 'influencer', client: await Client.as(base, `attacker-inf-${randomUUID()}`, 'influencer') },
       { name: 'ingest', client: await Client.ingestFor(base, attackerBrandId), ownCampaign: own.id },
       { name: 'ingest-without-brand', client: await Client.as(base, `attacker-ingest-${randomUUID()}`, 'ingest') },
-      { name: 'brand+influencer', client: await Client.as(base, `attacker-both-${randomUUID()}`, 'brand', 'influencer') },
+      {
+        name: 'brand+influencer',
+        client: await Client.as(base, `attacker-both-${randomUUID()}`, 'brand', 'influencer'),
+      },
       { name: 'admin', client: admin },
       { name: 'anonymous', client: new Client(base) },
       { name: 'forged', client: new Client(base, 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.') },
@@ -215,17 +457,29 @@ describe('every BFF route under random and adversarial input', () => {
       fc.asyncProperty(requests(victim, attackers, adminCampaign), async ({ who, request }) => {
         const { client } = attackers[who]!;
         const text = bodyText(request.body);
-        const reply: Reply = await client.request(request.method, request.path, text, { ...(text !== undefined ? { 'Content-Type': 'application/json' } : {}), ...request.headers });
-        if (reply.status >= 500) throw new Error(`${attackers[who]!.name} ${request.method} ${request.path} → ${reply.status} ${JSON.stringify(reply.body).slice(0, 300)}`);
+        const reply: Reply = await client.request(request.method, request.path, text, {
+          ...(text !== undefined ? { 'Content-Type': 'application/json' } : {}),
+          ...request.headers,
+        });
+        if (reply.status >= 500)
+          throw new Error(
+            `${attackers[who]!.name} ${request.method} ${request.path} → ${reply.status} ${JSON.stringify(reply.body).slice(0, 300)}`,
+          );
         const route = `${request.method} ${request.path.replace(/\?.*$/, '').replace(/\/(campaigns|payouts|operations|c)\/[^/]+/, '/$1/:x')} ${reply.status}`;
         seen.set(route, (seen.get(route) ?? 0) + 1);
-        const started = reply.status === 202 && !(typeof reply.body?.accepted === 'number' && reply.body.accepted === 0);
+        const started =
+          reply.status === 202 && !(typeof reply.body?.accepted === 'number' && reply.body.accepted === 0);
         if (started) accepted.push({ client, correlationId: reply.body.correlationId, request });
       }),
       { numRuns: RUNS, endOnFailure: true },
     );
 
-    console.log([...seen].sort().map(([k, n]) => `${String(n).padStart(5)}  ${k}`).join('\n'));
+    console.log(
+      [...seen]
+        .sort()
+        .map(([k, n]) => `${String(n).padStart(5)}  ${k}`)
+        .join('\n'),
+    );
 
     // Every accepted command settles: a stored row (completed) or a failed operation, within the bound.
     const deadline = Date.now() + SETTLE_BOUND_MS;

@@ -22,19 +22,37 @@ type Item = Record<string, unknown>;
 const page = (body: { items: Item[] }) => body.items;
 
 /** A brand with an active campaign and accepted influencers, ready to earn. */
-async function brandWithCampaign(rules: unknown[] = [{ event: 'conversion', type: 'fixed', amount: USD('10.00') }], budget = USD('1000.00'), id?: string) {
+async function brandWithCampaign(
+  rules: unknown[] = [{ event: 'conversion', type: 'fixed', amount: USD('10.00') }],
+  budget = USD('1000.00'),
+  id?: string,
+) {
   const brandId = `brand-${randomUUID()}`;
   const brand = await Client.as(base, brandId, 'brand');
   const influencerId = `inf-${randomUUID()}`;
   const influencer = await Client.as(base, influencerId, 'influencer');
-  const created = await brand.command('/api/v1/campaigns', { ...(id ? { id } : {}), name: 'Trust', landingUrl: 'https://shop.example/t', budget, commissionRules: rules });
+  const created = await brand.command('/api/v1/campaigns', {
+    ...(id ? { id } : {}),
+    name: 'Trust',
+    landingUrl: 'https://shop.example/t',
+    budget,
+    commissionRules: rules,
+  });
   expect(created.operation).toMatchObject({ status: 'completed' });
-  expect((await influencer.command(`/api/v1/campaigns/${created.id}/accept`, { acceptedTerms: true })).operation.status).toBe('completed');
+  expect(
+    (await influencer.command(`/api/v1/campaigns/${created.id}/accept`, { acceptedTerms: true })).operation.status,
+  ).toBe('completed');
   return { brandId, brand, influencerId, influencer, campaignId: created.id };
 }
 
 const conversion = (campaignId: string, influencerId: string, extra: Item = {}) => ({
-  type: 'conversion', campaignId, influencerId, visitorId: `v-${randomUUID()}`, value: USD('50.00'), orderId: `o-${randomUUID()}`, ...extra,
+  type: 'conversion',
+  campaignId,
+  influencerId,
+  visitorId: `v-${randomUUID()}`,
+  value: USD('50.00'),
+  orderId: `o-${randomUUID()}`,
+  ...extra,
 });
 
 describe('tenants are walled off', () => {
@@ -54,28 +72,55 @@ describe('tenants are walled off', () => {
     expect(batch.body).toMatchObject({ accepted: 0, rejected: [{ index: 0, errors: [{ path: 'campaignId' }] }] });
 
     expect((await ownIngest.command('/api/v1/tracking/events', event)).operation.status).toBe('completed');
-    expect((await admin.command('/api/v1/tracking/events', conversion(a.campaignId, a.influencerId))).operation.status).toBe('completed');
-    const stats = await a.brand.until(`/api/v1/campaigns/${a.campaignId}/stats`, (s: { commissions: Item }) => s.commissions.amount === '20.00');
+    expect(
+      (await admin.command('/api/v1/tracking/events', conversion(a.campaignId, a.influencerId))).operation.status,
+    ).toBe('completed');
+    const stats = await a.brand.until(
+      `/api/v1/campaigns/${a.campaignId}/stats`,
+      (s: { commissions: Item }) => s.commissions.amount === '20.00',
+    );
     expect(stats).toMatchObject({ conversions: 2, invalidEvents: 0, commissions: USD('20.00') });
   }, 120_000);
 
-  it('an event for a campaign the BFF does not know yet is kept for its sender only, counted nowhere, and does not swallow the owner\'s event id', async () => {
+  it("an event for a campaign the BFF does not know yet is kept for its sender only, counted nowhere, and does not swallow the owner's event id", async () => {
     const campaignId = randomUUID();
     const eventId = `shared-${randomUUID()}`;
     const intruderId = `brand-${randomUUID()}`;
     const intruder = await Client.as(base, intruderId, 'brand');
-    const early = await intruder.command('/api/v1/tracking/events', { ...conversion(campaignId, 'inf-of-intruder'), eventId });
+    const early = await intruder.command('/api/v1/tracking/events', {
+      ...conversion(campaignId, 'inf-of-intruder'),
+      eventId,
+    });
     expect(early.operation.status).toBe('completed');
-    const seenByIntruder = page(await intruder.until(`/api/v1/tracking/events?campaignId=${campaignId}`, (b: { items: Item[] }) => b.items.length === 1));
+    const seenByIntruder = page(
+      await intruder.until(
+        `/api/v1/tracking/events?campaignId=${campaignId}`,
+        (b: { items: Item[] }) => b.items.length === 1,
+      ),
+    );
     expect(seenByIntruder[0]).toMatchObject({ valid: false, reasons: ['UNKNOWN_CAMPAIGN'] });
 
     // The real owner creates the campaign under that id afterwards and sends its own event with the same id.
     const owner = await brandWithCampaign(undefined, undefined, campaignId);
-    const own = await owner.brand.command('/api/v1/tracking/events', { ...conversion(campaignId, owner.influencerId), eventId });
-    expect(own.operation.steps.map((s) => s.type).slice(0, 2)).toEqual(['tracking.RecordTrackingEvents', 'tracking.TrackingEventsRecorded']);
-    const ownerEvents = page(await owner.brand.until(`/api/v1/tracking/events?campaignId=${campaignId}`, (b: { items: Item[] }) => b.items.length === 1));
+    const own = await owner.brand.command('/api/v1/tracking/events', {
+      ...conversion(campaignId, owner.influencerId),
+      eventId,
+    });
+    expect(own.operation.steps.map((s) => s.type).slice(0, 2)).toEqual([
+      'tracking.RecordTrackingEvents',
+      'tracking.TrackingEventsRecorded',
+    ]);
+    const ownerEvents = page(
+      await owner.brand.until(
+        `/api/v1/tracking/events?campaignId=${campaignId}`,
+        (b: { items: Item[] }) => b.items.length === 1,
+      ),
+    );
     expect(ownerEvents[0]).toMatchObject({ eventId, valid: true, influencerId: owner.influencerId });
-    const stats = await owner.brand.until(`/api/v1/campaigns/${campaignId}/stats`, (s: { conversions: number }) => s.conversions === 1);
+    const stats = await owner.brand.until(
+      `/api/v1/campaigns/${campaignId}/stats`,
+      (s: { conversions: number }) => s.conversions === 1,
+    );
     expect(stats).toMatchObject({ conversions: 1, invalidEvents: 0 });
     expect(page((await intruder.get(`/api/v1/tracking/events?campaignId=${campaignId}`)).body)).toHaveLength(1);
   }, 120_000);
@@ -84,21 +129,36 @@ describe('tenants are walled off', () => {
     const a = await brandWithCampaign();
     const b = await brandWithCampaign();
     const visitor = `v-${randomUUID()}`;
-    await a.brand.command('/api/v1/tracking/events', { type: 'impression', campaignId: a.campaignId, visitorId: visitor });
+    await a.brand.command('/api/v1/tracking/events', {
+      type: 'impression',
+      campaignId: a.campaignId,
+      visitorId: visitor,
+    });
     await b.brand.command('/api/v1/tracking/events', { type: 'click', campaignId: b.campaignId, visitorId: visitor });
-    const seenByA = await a.brand.until(`/api/v1/tracking/activity?visitorId=${visitor}`, (w: { windows: Item[] }) => w.windows.length === 1);
+    const seenByA = await a.brand.until(
+      `/api/v1/tracking/activity?visitorId=${visitor}`,
+      (w: { windows: Item[] }) => w.windows.length === 1,
+    );
     expect(seenByA.windows[0]).toMatchObject({ events: 1, byType: { impression: 1 } });
-    const seenByB = await b.brand.until(`/api/v1/tracking/activity?visitorId=${visitor}`, (w: { windows: Item[] }) => w.windows.length === 1);
+    const seenByB = await b.brand.until(
+      `/api/v1/tracking/activity?visitorId=${visitor}`,
+      (w: { windows: Item[] }) => w.windows.length === 1,
+    );
     expect(seenByB.windows[0]).toMatchObject({ events: 1, byType: { click: 1 } });
   }, 120_000);
 
   it("an influencer named in another brand's event does not see that brand's rejection in its commissions", async () => {
     const victim = await brandWithCampaign();
     await victim.brand.command('/api/v1/tracking/events', conversion(victim.campaignId, victim.influencerId));
-    const own = await victim.influencer.until('/api/v1/commissions', (b: { items: Item[] }) => b.items.length === 1 && b.items[0]!.status === 'approved');
+    const own = await victim.influencer.until(
+      '/api/v1/commissions',
+      (b: { items: Item[] }) => b.items.length === 1 && b.items[0]!.status === 'approved',
+    );
     const other = await brandWithCampaign();
     await other.brand.command('/api/v1/tracking/events', conversion(other.campaignId, victim.influencerId));
-    await other.brand.until(`/api/v1/commissions?campaignId=${other.campaignId}`, (b: { items: Item[] }) => b.items.some((c) => c.reason === 'NOT_PARTICIPATING'));
+    await other.brand.until(`/api/v1/commissions?campaignId=${other.campaignId}`, (b: { items: Item[] }) =>
+      b.items.some((c) => c.reason === 'NOT_PARTICIPATING'),
+    );
     expect(page((await victim.influencer.get('/api/v1/commissions')).body)).toEqual(page(own));
   }, 120_000);
 
@@ -106,9 +166,17 @@ describe('tenants are walled off', () => {
     const a = await brandWithCampaign();
     const b = await brandWithCampaign();
     const correlationId = `flow-${randomUUID()}`;
-    const first = await a.brand.post(`/api/v1/campaigns/${a.campaignId}/pause`, {}, { 'X-Correlation-ID': correlationId });
+    const first = await a.brand.post(
+      `/api/v1/campaigns/${a.campaignId}/pause`,
+      {},
+      { 'X-Correlation-ID': correlationId },
+    );
     expect(first.headers.get('x-correlation-id')).toBe(correlationId);
-    const shadow = await b.brand.post(`/api/v1/campaigns/${b.campaignId}/pause`, {}, { 'X-Correlation-ID': correlationId });
+    const shadow = await b.brand.post(
+      `/api/v1/campaigns/${b.campaignId}/pause`,
+      {},
+      { 'X-Correlation-ID': correlationId },
+    );
     expect(shadow.status).toBe(202);
     expect(shadow.headers.get('x-correlation-id')).not.toBe(correlationId);
     expect(shadow.body.correlationId).toBe(shadow.headers.get('x-correlation-id'));
@@ -131,12 +199,24 @@ describe('tracking links', () => {
     expect((await visitor.request('GET', link, undefined, { Cookie: cookie })).status).toBe(302);
     const forged = await visitor.request('GET', link, undefined, { Cookie: 'beacon_vid=someone-else' });
     expect(forged.headers.get('set-cookie')).not.toContain('someone-else');
-    const clicks = page(await a.brand.until(`/api/v1/tracking/events?campaignId=${a.campaignId}&type=click`, (b: { items: Item[] }) => b.items.length === 3));
+    const clicks = page(
+      await a.brand.until(
+        `/api/v1/tracking/events?campaignId=${a.campaignId}&type=click`,
+        (b: { items: Item[] }) => b.items.length === 3,
+      ),
+    );
     expect(clicks.map((c) => c.duplicate)).toEqual([false, true, false]);
     expect(clicks[1]!.visitorId).toBe(clicks[0]!.visitorId);
     expect(clicks.map((c) => c.visitorId)).not.toContain('someone-else');
-    const commissions = await a.brand.until(`/api/v1/commissions?campaignId=${a.campaignId}`, (b: { items: Array<{ status: string }> }) => b.items.length === 3 && b.items.every((c) => c.status !== 'pending'));
-    expect(commissions.items.map((c: { status: string; reason?: string }) => c.reason ?? c.status).sort()).toEqual(['DUPLICATE', 'approved', 'approved']);
+    const commissions = await a.brand.until(
+      `/api/v1/commissions?campaignId=${a.campaignId}`,
+      (b: { items: Array<{ status: string }> }) => b.items.length === 3 && b.items.every((c) => c.status !== 'pending'),
+    );
+    expect(commissions.items.map((c: { status: string; reason?: string }) => c.reason ?? c.status).sort()).toEqual([
+      'DUPLICATE',
+      'approved',
+      'approved',
+    ]);
   }, 120_000);
 });
 
@@ -144,16 +224,26 @@ describe('one effect per request', () => {
   it('50 identical payouts sent at once under one Idempotency-Key make one payout', async () => {
     const a = await brandWithCampaign([{ event: 'conversion', type: 'fixed', amount: USD('10.00') }]);
     await a.brand.command('/api/v1/tracking/events', conversion(a.campaignId, a.influencerId));
-    await a.influencer.until('/api/v1/balance', (b: { balances: Array<{ available: { amount: string } }> }) => b.balances[0]?.available.amount === '10.00');
+    await a.influencer.until(
+      '/api/v1/balance',
+      (b: { balances: Array<{ available: { amount: string } }> }) => b.balances[0]?.available.amount === '10.00',
+    );
     const key = { 'Idempotency-Key': randomUUID() };
     const body = { amount: USD('2.00'), method: 'paypal', destination: 'me@example.com' };
-    const replies = await Promise.all(Array.from({ length: 50 }, () => a.influencer.post('/api/v1/payouts', body, key)));
+    const replies = await Promise.all(
+      Array.from({ length: 50 }, () => a.influencer.post('/api/v1/payouts', body, key)),
+    );
     expect(replies.every((r) => r.status === 202 || r.status === 409)).toBe(true);
     const ids = new Set(replies.filter((r) => r.status === 202).map((r) => r.body.id));
     expect(ids.size).toBe(1);
     await a.influencer.settle(replies.find((r) => r.status === 202)!.body.correlationId);
-    expect(page((await a.influencer.get('/api/v1/payouts')).body)).toEqual([expect.objectContaining({ status: 'completed', amount: USD('2.00') })]);
-    const balance = await a.influencer.until('/api/v1/balance', (b: { balances: Array<{ paidOut: { amount: string } }> }) => b.balances[0]?.paidOut.amount === '2.00');
+    expect(page((await a.influencer.get('/api/v1/payouts')).body)).toEqual([
+      expect.objectContaining({ status: 'completed', amount: USD('2.00') }),
+    ]);
+    const balance = await a.influencer.until(
+      '/api/v1/balance',
+      (b: { balances: Array<{ paidOut: { amount: string } }> }) => b.balances[0]?.paidOut.amount === '2.00',
+    );
     expect(balance.balances[0]).toMatchObject({ available: USD('8.00') });
   }, 120_000);
 
@@ -161,13 +251,25 @@ describe('one effect per request', () => {
     const a = await brandWithCampaign([{ event: 'click', type: 'fixed', amount: USD('0.10') }]);
     const key = { 'Idempotency-Key': randomUUID() };
     const visitorId = `v-${randomUUID()}`;
-    const replies = await Promise.all(Array.from({ length: 50 }, () => a.brand.post('/api/v1/tracking/events', { type: 'impression', campaignId: a.campaignId, visitorId }, key)));
+    const replies = await Promise.all(
+      Array.from({ length: 50 }, () =>
+        a.brand.post('/api/v1/tracking/events', { type: 'impression', campaignId: a.campaignId, visitorId }, key),
+      ),
+    );
     expect(replies.every((r) => r.status === 202 || r.status === 409)).toBe(true);
     expect(new Set(replies.filter((r) => r.status === 202).map((r) => r.body.id)).size).toBe(1);
     await a.brand.settle(replies.find((r) => r.status === 202)!.body.correlationId);
     // A later event on the same key proves everything before it has been projected.
-    await a.brand.command('/api/v1/tracking/events', { type: 'impression', campaignId: a.campaignId, visitorId: 'after' });
-    const events = page(await a.brand.until(`/api/v1/tracking/events?campaignId=${a.campaignId}`, (b: { items: Item[] }) => b.items.some((e) => e.visitorId === 'after')));
+    await a.brand.command('/api/v1/tracking/events', {
+      type: 'impression',
+      campaignId: a.campaignId,
+      visitorId: 'after',
+    });
+    const events = page(
+      await a.brand.until(`/api/v1/tracking/events?campaignId=${a.campaignId}`, (b: { items: Item[] }) =>
+        b.items.some((e) => e.visitorId === 'after'),
+      ),
+    );
     expect(events.filter((e) => e.visitorId === visitorId)).toHaveLength(1);
   }, 120_000);
 
@@ -175,8 +277,17 @@ describe('one effect per request', () => {
     const a = await brandWithCampaign();
     const sale = conversion(a.campaignId, a.influencerId);
     await a.brand.command('/api/v1/tracking/events', sale);
-    for (let i = 0; i < 3; i++) await a.brand.command('/api/v1/tracking/events', { type: 'refund', campaignId: a.campaignId, visitorId: sale.visitorId, orderId: sale.orderId });
-    const stats = await a.brand.until(`/api/v1/campaigns/${a.campaignId}/stats`, (s: { invalidEvents: number }) => s.invalidEvents === 2);
+    for (let i = 0; i < 3; i++)
+      await a.brand.command('/api/v1/tracking/events', {
+        type: 'refund',
+        campaignId: a.campaignId,
+        visitorId: sale.visitorId,
+        orderId: sale.orderId,
+      });
+    const stats = await a.brand.until(
+      `/api/v1/campaigns/${a.campaignId}/stats`,
+      (s: { invalidEvents: number }) => s.invalidEvents === 2,
+    );
     expect(stats).toMatchObject({ conversions: 1, revenue: USD('0.00') });
     const refunds = page((await a.brand.get(`/api/v1/tracking/events?campaignId=${a.campaignId}&type=refund`)).body);
     expect(refunds.map((r) => r.reasons)).toEqual([[], ['ALREADY_REFUNDED'], ['ALREADY_REFUNDED']]);
@@ -188,53 +299,140 @@ describe('every 202 settles', () => {
     const JPY = (amount: string) => ({ amount, currency: 'JPY' });
     const a = await brandWithCampaign([{ event: 'conversion', type: 'percent', rate: '10' }], JPY('100000'));
     await a.brand.command('/api/v1/tracking/events', conversion(a.campaignId, a.influencerId, { value: JPY('5000') }));
-    await a.influencer.until('/api/v1/balance', (b: { balances: Array<{ available: Item }> }) => b.balances[0]?.available.amount === '500');
-    const payout = await a.influencer.command('/api/v1/payouts', { amount: JPY('300'), method: 'bank_transfer', destination: 'DE89 3704 0044 0532 0130 00' });
+    await a.influencer.until(
+      '/api/v1/balance',
+      (b: { balances: Array<{ available: Item }> }) => b.balances[0]?.available.amount === '500',
+    );
+    const payout = await a.influencer.command('/api/v1/payouts', {
+      amount: JPY('300'),
+      method: 'bank_transfer',
+      destination: 'DE89 3704 0044 0532 0130 00',
+    });
     expect(payout.operation).toMatchObject({ status: 'completed' });
-    const balance = await a.influencer.until('/api/v1/balance', (b: { balances: Array<{ paidOut: Item }> }) => b.balances[0]?.paidOut.amount === '300');
-    expect(balance.balances).toEqual([{ currency: 'JPY', pending: JPY('0'), available: JPY('200'), paidOut: JPY('300') }]);
+    const balance = await a.influencer.until(
+      '/api/v1/balance',
+      (b: { balances: Array<{ paidOut: Item }> }) => b.balances[0]?.paidOut.amount === '300',
+    );
+    expect(balance.balances).toEqual([
+      { currency: 'JPY', pending: JPY('0'), available: JPY('200'), paidOut: JPY('300') },
+    ]);
   }, 120_000);
 
   it('money stays exact above 2^53 minor units: budget, revenue, commission, balance and payout', async () => {
     // 9e18 cents is above 2^53 (about 9.007e15) and below the bigint limit (about 9.22e18).
-    const a = await brandWithCampaign([{ event: 'conversion', type: 'percent', rate: '10' }], USD('90000000000000000.00'));
-    await a.brand.command('/api/v1/tracking/events', conversion(a.campaignId, a.influencerId, { value: USD('50000000000000000.01') }));
-    const balance = await a.influencer.until('/api/v1/balance', (b: { balances: Array<{ available: Item }> }) => b.balances.length === 1);
+    const a = await brandWithCampaign(
+      [{ event: 'conversion', type: 'percent', rate: '10' }],
+      USD('90000000000000000.00'),
+    );
+    await a.brand.command(
+      '/api/v1/tracking/events',
+      conversion(a.campaignId, a.influencerId, { value: USD('50000000000000000.01') }),
+    );
+    const balance = await a.influencer.until(
+      '/api/v1/balance',
+      (b: { balances: Array<{ available: Item }> }) => b.balances.length === 1,
+    );
     // 10% of 5,000,000,000,000,000,001 cents is ...000.1 cents: half-even rounds it down.
     expect(balance.balances[0]).toMatchObject({ available: USD('5000000000000000.00') });
-    const stats = await a.brand.until(`/api/v1/campaigns/${a.campaignId}/stats`, (s: { commissions: Item }) => s.commissions.amount !== '0.00');
+    const stats = await a.brand.until(
+      `/api/v1/campaigns/${a.campaignId}/stats`,
+      (s: { commissions: Item }) => s.commissions.amount !== '0.00',
+    );
     expect(stats).toMatchObject({ revenue: USD('50000000000000000.01'), commissions: USD('5000000000000000.00') });
-    expect((await a.brand.get(`/api/v1/campaigns/${a.campaignId}`)).body).toMatchObject({ spent: USD('5000000000000000.00'), remaining: USD('85000000000000000.00') });
-    const payout = await a.influencer.command('/api/v1/payouts', { amount: USD('1234567890123456.78'), method: 'paypal', destination: 'big@example.com' });
+    expect((await a.brand.get(`/api/v1/campaigns/${a.campaignId}`)).body).toMatchObject({
+      spent: USD('5000000000000000.00'),
+      remaining: USD('85000000000000000.00'),
+    });
+    const payout = await a.influencer.command('/api/v1/payouts', {
+      amount: USD('1234567890123456.78'),
+      method: 'paypal',
+      destination: 'big@example.com',
+    });
     expect(payout.operation.status).toBe('completed');
-    const after = await a.influencer.until('/api/v1/balance', (b: { balances: Array<{ paidOut: Item }> }) => b.balances[0]?.paidOut.amount === '1234567890123456.78');
+    const after = await a.influencer.until(
+      '/api/v1/balance',
+      (b: { balances: Array<{ paidOut: Item }> }) => b.balances[0]?.paidOut.amount === '1234567890123456.78',
+    );
     expect(after.balances[0]).toMatchObject({ available: USD('3765432109876543.22') });
-    expect((await a.brand.post('/api/v1/campaigns', { name: 'Too big', landingUrl: 'https://a.example', budget: USD('92233720368547758.08'), commissionRules: [{ event: 'conversion', type: 'percent', rate: '1' }] })).status).toBe(400);
+    expect(
+      (
+        await a.brand.post('/api/v1/campaigns', {
+          name: 'Too big',
+          landingUrl: 'https://a.example',
+          budget: USD('92233720368547758.08'),
+          commissionRules: [{ event: 'conversion', type: 'percent', rate: '1' }],
+        })
+      ).status,
+    ).toBe(400);
   }, 120_000);
 
   it('properties that are not an object, and a time outside the accepted window, are stored invalid with their reasons', async () => {
     const a = await brandWithCampaign();
     const old = new Date(Date.now() - 2 * 365 * 86_400_000).toISOString();
-    const odd = await a.brand.command('/api/v1/tracking/events', { type: 'impression', campaignId: a.campaignId, visitorId: 'v-odd', properties: 'just text' });
-    const late = await a.brand.command('/api/v1/tracking/events', { type: 'impression', campaignId: a.campaignId, visitorId: 'v-old', occurredAt: old });
+    const odd = await a.brand.command('/api/v1/tracking/events', {
+      type: 'impression',
+      campaignId: a.campaignId,
+      visitorId: 'v-odd',
+      properties: 'just text',
+    });
+    const late = await a.brand.command('/api/v1/tracking/events', {
+      type: 'impression',
+      campaignId: a.campaignId,
+      visitorId: 'v-old',
+      occurredAt: old,
+    });
     expect([odd.operation.status, late.operation.status]).toEqual(['completed', 'completed']);
-    const events = page(await a.brand.until(`/api/v1/tracking/events?campaignId=${a.campaignId}&type=impression`, (b: { items: Item[] }) => b.items.length === 2));
-    expect(events.map((e) => [e.visitorId, e.reasons])).toEqual([['v-odd', ['MALFORMED_PROPERTIES']], ['v-old', ['OCCURRED_AT_OUT_OF_WINDOW']]]);
+    const events = page(
+      await a.brand.until(
+        `/api/v1/tracking/events?campaignId=${a.campaignId}&type=impression`,
+        (b: { items: Item[] }) => b.items.length === 2,
+      ),
+    );
+    expect(events.map((e) => [e.visitorId, e.reasons])).toEqual([
+      ['v-odd', ['MALFORMED_PROPERTIES']],
+      ['v-old', ['OCCURRED_AT_OUT_OF_WINDOW']],
+    ]);
   }, 120_000);
 
   it('an operation whose command was dead-lettered fails with the reason instead of staying pending', async () => {
     const admin = await Client.as(base, `admin-${randomUUID()}`, 'admin');
-    const envelope = newFlowEnvelope({ messageType: 'tracking.RecordTrackingEvent', schemaVersion: 'no-such-version', producer: 'bff', correlationId: `poison-${randomUUID()}` });
+    const envelope = newFlowEnvelope({
+      messageType: 'tracking.RecordTrackingEvent',
+      schemaVersion: 'no-such-version',
+      producer: 'bff',
+      correlationId: `poison-${randomUUID()}`,
+    });
     // A command the BFF accepted (its operation pending) that tracking can never decode.
-    const bff = new pg.Client({ connectionString: process.env.BFF_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/beacon_bff' });
+    const bff = new pg.Client({
+      connectionString: process.env.BFF_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/beacon_bff',
+    });
     await bff.connect();
-    await bff.query(`INSERT INTO operations (correlation_id, started_by, command_type, status) VALUES ($1, 'brand-poison', 'tracking.RecordTrackingEvent', 'pending')`, [envelope.correlationId]);
+    await bff.query(
+      `INSERT INTO operations (correlation_id, started_by, command_type, status) VALUES ($1, 'brand-poison', 'tracking.RecordTrackingEvent', 'pending')`,
+      [envelope.correlationId],
+    );
     await bff.end();
-    const bus: MessageBus = await createBus({ driver: 'websocket', serviceUrl: process.env.PULSAR_ADMIN_URL ?? 'http://127.0.0.1:8080', producerName: 'trust-e2e' });
+    const bus: MessageBus = await createBus({
+      driver: 'websocket',
+      serviceUrl: process.env.PULSAR_ADMIN_URL ?? 'http://127.0.0.1:8080',
+      producerName: 'trust-e2e',
+    });
     try {
-      await bus.publish({ topic: pulsarTopic('tracking/commands'), key: 'poison', payload: Buffer.from('not avro'), properties: toProperties(envelope) });
-      const failed = await admin.until(`/api/v1/operations/${envelope.correlationId}`, (op: { status: string }) => op.status !== 'pending', 90_000);
-      expect(failed).toMatchObject({ status: 'failed', reason: 'DEAD_LETTERED: tracking could not handle tracking.RecordTrackingEvent' });
+      await bus.publish({
+        topic: pulsarTopic('tracking/commands'),
+        key: 'poison',
+        payload: Buffer.from('not avro'),
+        properties: toProperties(envelope),
+      });
+      const failed = await admin.until(
+        `/api/v1/operations/${envelope.correlationId}`,
+        (op: { status: string }) => op.status !== 'pending',
+        90_000,
+      );
+      expect(failed).toMatchObject({
+        status: 'failed',
+        reason: 'DEAD_LETTERED: tracking could not handle tracking.RecordTrackingEvent',
+      });
     } finally {
       await bus.close();
     }
@@ -246,23 +444,59 @@ describe('bad input is a 4xx, never a 5xx', () => {
     const a = await brandWithCampaign();
     const base = { type: 'impression', campaignId: a.campaignId, visitorId: 'v-1' };
     const refused = async (body: unknown, path = '/api/v1/tracking/events', as = a.brand) => {
-      const reply = await as.request('POST', path, typeof body === 'string' ? body : JSON.stringify(body), { 'Content-Type': 'application/json' });
-      expect([body, reply.status, reply.headers.get('content-type')]).toEqual([body, 400, expect.stringContaining('application/problem+json')]);
+      const reply = await as.request('POST', path, typeof body === 'string' ? body : JSON.stringify(body), {
+        'Content-Type': 'application/json',
+      });
+      expect([body, reply.status, reply.headers.get('content-type')]).toEqual([
+        body,
+        400,
+        expect.stringContaining('application/problem+json'),
+      ]);
     };
     await refused({ ...base, visitorId: 'v\u0000' });
     await refused(`{"type":"impression","campaignId":"${a.campaignId}","visitorId":"v","properties":{"k":"\\ud800"}}`);
-    for (const occurredAt of ['1', 'Jan 1', '2026-02-30T00:00:00Z', '+275760-09-13T00:00:00Z', '2026-01-01 00:00:00']) await refused({ ...base, occurredAt });
-    await refused(`{"type":"impression","campaignId":"c","visitorId":"v","properties":${'['.repeat(20_000)}${']'.repeat(20_000)}}`);
-    await refused({ name: 'N\u0000', landingUrl: 'https://a.example', budget: USD('10.00'), commissionRules: [{ event: 'conversion', type: 'percent', rate: '10' }] }, '/api/v1/campaigns');
-    await refused({ name: 'Too generous', landingUrl: 'https://a.example', budget: USD('10.00'), commissionRules: [{ event: 'conversion', type: 'percent', rate: '150' }] }, '/api/v1/campaigns');
-    await refused({ type: 'post', url: 'javascript:alert(1)' }, `/api/v1/campaigns/${a.campaignId}/evidence`, a.influencer);
+    for (const occurredAt of ['1', 'Jan 1', '2026-02-30T00:00:00Z', '+275760-09-13T00:00:00Z', '2026-01-01 00:00:00'])
+      await refused({ ...base, occurredAt });
+    await refused(
+      `{"type":"impression","campaignId":"c","visitorId":"v","properties":${'['.repeat(20_000)}${']'.repeat(20_000)}}`,
+    );
+    await refused(
+      {
+        name: 'N\u0000',
+        landingUrl: 'https://a.example',
+        budget: USD('10.00'),
+        commissionRules: [{ event: 'conversion', type: 'percent', rate: '10' }],
+      },
+      '/api/v1/campaigns',
+    );
+    await refused(
+      {
+        name: 'Too generous',
+        landingUrl: 'https://a.example',
+        budget: USD('10.00'),
+        commissionRules: [{ event: 'conversion', type: 'percent', rate: '150' }],
+      },
+      '/api/v1/campaigns',
+    );
+    await refused(
+      { type: 'post', url: 'javascript:alert(1)' },
+      `/api/v1/campaigns/${a.campaignId}/evidence`,
+      a.influencer,
+    );
     for (const destination of ['not-an-email', 'DE00 0000 0000 0000 0000 00']) {
       const method = destination.includes('@') || destination === 'not-an-email' ? 'paypal' : 'bank_transfer';
       const reply = await a.influencer.post('/api/v1/payouts', { amount: USD('5.00'), method, destination });
       expect(reply.status).toBe(400);
       expect(reply.body.errors).toEqual([expect.objectContaining({ path: 'destination' })]);
     }
-    for (const path of [`/api/v1/campaigns/%00`, `/api/v1/operations/%00`, `/api/v1/payouts/a%00b`, `/api/v1/tracking/events?visitorId=%00`, `/api/v1/commissions?campaignId=%00`, `/api/v1/campaigns/x%00/stats?from=%00`]) {
+    for (const path of [
+      `/api/v1/campaigns/%00`,
+      `/api/v1/operations/%00`,
+      `/api/v1/payouts/a%00b`,
+      `/api/v1/tracking/events?visitorId=%00`,
+      `/api/v1/commissions?campaignId=%00`,
+      `/api/v1/campaigns/x%00/stats?from=%00`,
+    ]) {
       const reply = await a.brand.get(path);
       expect([path, reply.status]).toEqual([path, 400]);
     }
@@ -283,8 +517,15 @@ describe('bad input is a 4xx, never a 5xx', () => {
 
   it('refuses a token whose sub is empty or whose iat is in the future', async () => {
     const key = new TextEncoder().encode(process.env.JWT_SECRET ?? 'dev-secret-change-me');
-    const sign = (sub: string, iat: number) => new SignJWT({ roles: ['admin'] }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuer('beacon')
-      .setAudience('beacon-bff').setIssuedAt(iat).setExpirationTime(Math.floor(Date.now() / 1000) + 7200).sign(key);
+    const sign = (sub: string, iat: number) =>
+      new SignJWT({ roles: ['admin'] })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject(sub)
+        .setIssuer('beacon')
+        .setAudience('beacon-bff')
+        .setIssuedAt(iat)
+        .setExpirationTime(Math.floor(Date.now() / 1000) + 7200)
+        .sign(key);
     const now = Math.floor(Date.now() / 1000);
     expect((await new Client(base, await sign('admin-ok', now)).get('/api/v1/campaigns')).status).toBe(200);
     expect((await new Client(base, await sign('', now)).get('/api/v1/campaigns')).status).toBe(401);

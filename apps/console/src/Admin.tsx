@@ -8,10 +8,16 @@ export function Admin({ api }: { api: Api }) {
   const total = data?.topics.reduce((sum, t) => sum + t.count, 0) ?? 0;
   return (
     <section>
-      <div className="heading"><h2>Dead letters</h2><button className="ghost" onClick={reload}>Refresh</button></div>
+      <div className="heading">
+        <h2>Dead letters</h2>
+        <button className="ghost" onClick={reload}>
+          Refresh
+        </button>
+      </div>
       <p className="muted">
-        A message no handler could take after ten deliveries lands in its dead-letter topic, and its flow is marked failed.
-        Re-drive with <code>npm run dlq -- redrive &lt;topic&gt; &lt;subscription&gt;</code> once the cause is fixed.
+        A message no handler could take after ten deliveries lands in its dead-letter topic, and its flow is marked
+        failed. Re-drive with <code>npm run dlq -- redrive &lt;topic&gt; &lt;subscription&gt;</code> once the cause is
+        fixed.
       </p>
       {loading && !data && <Loading what="dead-letter topics" />}
       <ErrorNote error={error} />
@@ -19,12 +25,28 @@ export function Admin({ api }: { api: Api }) {
       {data && (
         <div className="table-wrap">
           <table>
-            <thead><tr><th>Topic</th><th>Consumer</th><th>Dead-lettered</th><th>Latest</th></tr></thead>
+            <thead>
+              <tr>
+                <th>Topic</th>
+                <th>Consumer</th>
+                <th>Dead-lettered</th>
+                <th>Latest</th>
+              </tr>
+            </thead>
             <tbody>
               {data.topics.map((t) => (
                 <tr key={`${t.topic}-${t.service}`} className={t.count > 0 ? 'warn' : ''}>
-                  <td className="mono">{t.topic}</td><td>{t.service}</td><td>{t.count}</td>
-                  <td>{t.latest.slice(0, 3).map((l) => <div key={l.messageId} className="mono" title={l.correlationId}>{l.messageType} · {new Date(l.seenAt).toLocaleString()} · <a href={`#/flows/${encodeURIComponent(l.correlationId)}`}>flow</a></div>)}</td>
+                  <td className="mono">{t.topic}</td>
+                  <td>{t.service}</td>
+                  <td>{t.count}</td>
+                  <td>
+                    {t.latest.slice(0, 3).map((l) => (
+                      <div key={l.messageId} className="mono" title={l.correlationId}>
+                        {l.messageType} · {new Date(l.seenAt).toLocaleString()} ·{' '}
+                        <a href={`#/flows/${encodeURIComponent(l.correlationId)}`}>flow</a>
+                      </div>
+                    ))}
+                  </td>
                 </tr>
               ))}
             </tbody>

@@ -1,6 +1,25 @@
 import { useState, type FormEvent } from 'react';
-import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { formatMoney, type Api, type Campaign, type Commission, type CommissionRule, type Session, type Stats } from './api';
+import {
+  Bar,
+  BarChart,
+  CartesianGrid,
+  Legend,
+  Line,
+  LineChart,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from 'recharts';
+import {
+  formatMoney,
+  type Api,
+  type Campaign,
+  type Commission,
+  type CommissionRule,
+  type Session,
+  type Stats,
+} from './api';
 import { go, messageOf, useLoad } from './hooks';
 import { Timeline } from './Timeline';
 import { Choice, Empty, ErrorNote, Loading, MoneyFields } from './ui';
@@ -14,7 +33,9 @@ function BudgetBar({ c }: { c: Campaign }) {
   return (
     <div className="budget" title={`${c.spent.amount} of ${formatMoney(c.budget)} spent`}>
       <div className="budget-fill" style={{ width: `${share * 100}%` }} />
-      <span>{c.spent.amount} / {formatMoney(c.budget)}</span>
+      <span>
+        {c.spent.amount} / {formatMoney(c.budget)}
+      </span>
     </div>
   );
 }
@@ -28,7 +49,9 @@ export function CampaignList({ api, session }: { api: Api; session: Session }) {
       <div className="heading">
         <h2>Campaigns</h2>
         <div className="actions">
-          <button className="ghost" onClick={reload}>Refresh</button>
+          <button className="ghost" onClick={reload}>
+            Refresh
+          </button>
           {isBrand && <button onClick={() => go('campaigns', 'new')}>New campaign</button>}
         </div>
       </div>
@@ -36,7 +59,9 @@ export function CampaignList({ api, session }: { api: Api; session: Session }) {
       <ErrorNote error={error} />
       {data && data.items.length === 0 && (
         <Empty>
-          {isBrand ? 'No campaigns yet. Create one: it goes active as soon as the campaign service has checked it.' : 'No open campaigns and no invitations yet. Brands invite you by your id: ' + session.sub}
+          {isBrand
+            ? 'No campaigns yet. Create one: it goes active as soon as the campaign service has checked it.'
+            : 'No open campaigns and no invitations yet. Brands invite you by your id: ' + session.sub}
         </Empty>
       )}
       <ul className="cards">
@@ -48,8 +73,10 @@ export function CampaignList({ api, session }: { api: Api; session: Session }) {
             </div>
             <BudgetBar c={c} />
             <p className="muted">
-              {c.visibility === 'open' ? 'open' : 'invite only'} · {c.commissionRules.length} rule{c.commissionRules.length === 1 ? '' : 's'}
-              {isInfluencer && ` · ${c.influencers.find((i) => i.influencerId === session.sub)?.status ?? 'not joined'}`}
+              {c.visibility === 'open' ? 'open' : 'invite only'} · {c.commissionRules.length} rule
+              {c.commissionRules.length === 1 ? '' : 's'}
+              {isInfluencer &&
+                ` · ${c.influencers.find((i) => i.influencerId === session.sub)?.status ?? 'not joined'}`}
             </p>
           </li>
         ))}
@@ -59,7 +86,10 @@ export function CampaignList({ api, session }: { api: Api; session: Session }) {
 }
 
 type RuleKind = 'conversion-percent' | 'conversion-fixed' | 'click-fixed' | 'impression-per_mille';
-interface RuleDraft { kind: RuleKind; value: string }
+interface RuleDraft {
+  kind: RuleKind;
+  value: string;
+}
 const RULE_LABELS: Record<RuleKind, string> = {
   'conversion-percent': 'Conversion · percent of order value',
   'conversion-fixed': 'Conversion · fixed amount',
@@ -100,7 +130,11 @@ export function NewCampaign({ api }: { api: Api }) {
     setError(undefined);
     try {
       const accepted = await api.createCampaign({
-        name, landingUrl, budget: { amount: budget, currency }, visibility, holdingPeriodDays,
+        name,
+        landingUrl,
+        budget: { amount: budget, currency },
+        visibility,
+        holdingPeriodDays,
         commissionRules: rules.map((r) => ruleOf(r, currency)),
         influencerIds: influencerIds.split(/[\s,]+/).filter(Boolean),
       });
@@ -116,35 +150,94 @@ export function NewCampaign({ api }: { api: Api }) {
     <section>
       <h2>New campaign</h2>
       <form className="form" onSubmit={submit}>
-        <label>Name<input value={name} onChange={(e) => setName(e.target.value)} placeholder="Summer launch" /></label>
-        <label>Landing URL<input value={landingUrl} onChange={(e) => setLandingUrl(e.target.value)} /></label>
+        <label>
+          Name
+          <input value={name} onChange={(e) => setName(e.target.value)} placeholder="Summer launch" />
+        </label>
+        <label>
+          Landing URL
+          <input value={landingUrl} onChange={(e) => setLandingUrl(e.target.value)} />
+        </label>
         <MoneyFields label="Budget" amount={budget} currency={currency} onAmount={setBudget} onCurrency={setCurrency} />
         <div className="row">
-          <Choice label="Visibility" value={visibility} options={[['open', 'open'], ['invite_only', 'invite only']]} onChange={setVisibility} />
-          <label>Holding period (days)<input type="number" min={0} value={holdingPeriodDays} onChange={(e) => setHolding(Number(e.target.value))} /></label>
+          <Choice
+            label="Visibility"
+            value={visibility}
+            options={[
+              ['open', 'open'],
+              ['invite_only', 'invite only'],
+            ]}
+            onChange={setVisibility}
+          />
+          <label>
+            Holding period (days)
+            <input
+              type="number"
+              min={0}
+              value={holdingPeriodDays}
+              onChange={(e) => setHolding(Number(e.target.value))}
+            />
+          </label>
         </div>
         <fieldset>
           <legend>Commission rules</legend>
           {rules.map((r, i) => (
             <div className="row rule" key={i}>
-              <select aria-label={`rule ${i + 1} kind`} value={r.kind} onChange={(e) => setRules(rules.map((x, j) => (j === i ? { ...x, kind: e.target.value as RuleKind } : x)))}>
-                {Object.entries(RULE_LABELS).map(([k, label]) => <option key={k} value={k}>{label}</option>)}
+              <select
+                aria-label={`rule ${i + 1} kind`}
+                value={r.kind}
+                onChange={(e) =>
+                  setRules(rules.map((x, j) => (j === i ? { ...x, kind: e.target.value as RuleKind } : x)))
+                }
+              >
+                {Object.entries(RULE_LABELS).map(([k, label]) => (
+                  <option key={k} value={k}>
+                    {label}
+                  </option>
+                ))}
               </select>
-              <input aria-label={`rule ${i + 1} value`} value={r.value} onChange={(e) => setRules(rules.map((x, j) => (j === i ? { ...x, value: e.target.value } : x)))}
-                placeholder={r.kind === 'conversion-percent' ? 'rate, e.g. 10' : `amount in ${currency}`} />
-              <button type="button" className="ghost" onClick={() => setRules(rules.filter((_, j) => j !== i))} disabled={rules.length === 1}>Remove</button>
+              <input
+                aria-label={`rule ${i + 1} value`}
+                value={r.value}
+                onChange={(e) => setRules(rules.map((x, j) => (j === i ? { ...x, value: e.target.value } : x)))}
+                placeholder={r.kind === 'conversion-percent' ? 'rate, e.g. 10' : `amount in ${currency}`}
+              />
+              <button
+                type="button"
+                className="ghost"
+                onClick={() => setRules(rules.filter((_, j) => j !== i))}
+                disabled={rules.length === 1}
+              >
+                Remove
+              </button>
             </div>
           ))}
-          <button type="button" className="ghost" onClick={() => setRules([...rules, { kind: 'click-fixed', value: '0.25' }])} disabled={rules.length >= 10}>Add a rule</button>
+          <button
+            type="button"
+            className="ghost"
+            onClick={() => setRules([...rules, { kind: 'click-fixed', value: '0.25' }])}
+            disabled={rules.length >= 10}
+          >
+            Add a rule
+          </button>
         </fieldset>
-        <label>Invite influencers (ids, comma separated)<input value={influencerIds} onChange={(e) => setInfluencers(e.target.value)} /></label>
+        <label>
+          Invite influencers (ids, comma separated)
+          <input value={influencerIds} onChange={(e) => setInfluencers(e.target.value)} />
+        </label>
         <ErrorNote error={error} />
-        <button type="submit" disabled={busy}>{busy ? 'Sending…' : 'Create campaign'}</button>
+        <button type="submit" disabled={busy}>
+          {busy ? 'Sending…' : 'Create campaign'}
+        </button>
       </form>
       {started && (
         <>
           <Timeline api={api} correlationId={started.correlationId} title={started.title} />
-          {started.id && <button className="ghost" onClick={() => go('campaigns', started.id!)}>Open the campaign</button>}
+          {started.id && (
+            <button className="ghost" onClick={() => go('campaigns', started.id!)}>
+              Open the campaign
+            </button>
+          )}
         </>
       )}
     </section>
@@ -161,20 +254,53 @@ const chartFrame = (xKey: string, counts = false) => [
 ];
 
 function StatsCharts({ stats }: { stats: Stats }) {
-  const byDay = stats.byDay.map((d) => ({ day: d.day, impressions: d.impressions, clicks: d.clicks, conversions: d.conversions, revenue: Number(d.revenue.amount), commissions: Number(d.commissions.amount) }));
-  const byWindow = (stats.byWindow ?? []).map((w) => ({ window: w.windowStart.slice(5, 16).replace('T', ' '), impressions: w.impressions, clicks: w.clicks, conversions: w.conversions, revenue: Number(w.revenue.amount) }));
+  const byDay = stats.byDay.map((d) => ({
+    day: d.day,
+    impressions: d.impressions,
+    clicks: d.clicks,
+    conversions: d.conversions,
+    revenue: Number(d.revenue.amount),
+    commissions: Number(d.commissions.amount),
+  }));
+  const byWindow = (stats.byWindow ?? []).map((w) => ({
+    window: w.windowStart.slice(5, 16).replace('T', ' '),
+    impressions: w.impressions,
+    clicks: w.clicks,
+    conversions: w.conversions,
+    revenue: Number(w.revenue.amount),
+  }));
   return (
     <div className="charts">
       <div className="kpis">
-        <div><span>Impressions</span><strong data-kpi="impressions">{stats.impressions}</strong></div>
-        <div><span>Clicks</span><strong data-kpi="clicks">{stats.clicks}</strong></div>
-        <div><span>Conversions</span><strong data-kpi="conversions">{stats.conversions}</strong></div>
-        <div><span>Revenue</span><strong data-kpi="revenue">{formatMoney(stats.revenue)}</strong></div>
-        <div><span>Commissions</span><strong data-kpi="commissions">{formatMoney(stats.commissions)}</strong></div>
-        <div><span>Invalid events</span><strong>{stats.invalidEvents}</strong></div>
+        <div>
+          <span>Impressions</span>
+          <strong data-kpi="impressions">{stats.impressions}</strong>
+        </div>
+        <div>
+          <span>Clicks</span>
+          <strong data-kpi="clicks">{stats.clicks}</strong>
+        </div>
+        <div>
+          <span>Conversions</span>
+          <strong data-kpi="conversions">{stats.conversions}</strong>
+        </div>
+        <div>
+          <span>Revenue</span>
+          <strong data-kpi="revenue">{formatMoney(stats.revenue)}</strong>
+        </div>
+        <div>
+          <span>Commissions</span>
+          <strong data-kpi="commissions">{formatMoney(stats.commissions)}</strong>
+        </div>
+        <div>
+          <span>Invalid events</span>
+          <strong>{stats.invalidEvents}</strong>
+        </div>
       </div>
       <h3>Per 4-hour window</h3>
-      {byWindow.length === 0 ? <Empty>No events yet. Share a tracking link or send events to see them here.</Empty> : (
+      {byWindow.length === 0 ? (
+        <Empty>No events yet. Share a tracking link or send events to see them here.</Empty>
+      ) : (
         <ResponsiveContainer width="100%" height={220}>
           <BarChart data={byWindow}>
             {chartFrame('window', true)}
@@ -185,7 +311,9 @@ function StatsCharts({ stats }: { stats: Stats }) {
         </ResponsiveContainer>
       )}
       <h3>Per day</h3>
-      {byDay.length === 0 ? <Empty>No figures yet.</Empty> : (
+      {byDay.length === 0 ? (
+        <Empty>No figures yet.</Empty>
+      ) : (
         <ResponsiveContainer width="100%" height={220}>
           <LineChart data={byDay}>
             {chartFrame('day')}
@@ -199,30 +327,69 @@ function StatsCharts({ stats }: { stats: Stats }) {
   );
 }
 
-export function CommissionTable({ api, campaignId, influencerId, version = 0 }: { api: Api; campaignId?: string; influencerId?: string; version?: number }) {
+export function CommissionTable({
+  api,
+  campaignId,
+  influencerId,
+  version = 0,
+}: {
+  api: Api;
+  campaignId?: string;
+  influencerId?: string;
+  version?: number;
+}) {
   const [status, setStatus] = useState('');
-  const { data, error, reload } = useLoad(async () => ({ items: await api.commissions({ campaignId, influencerId, status: status as Commission['status'] | undefined }) }), [api, campaignId, influencerId, status, version]);
+  const { data, error, reload } = useLoad(
+    async () => ({
+      items: await api.commissions({ campaignId, influencerId, status: status as Commission['status'] | undefined }),
+    }),
+    [api, campaignId, influencerId, status, version],
+  );
   return (
     <div>
       <div className="heading">
         <h3>Commissions</h3>
         <div className="actions">
           <select aria-label="commission status" value={status} onChange={(e) => setStatus(e.target.value)}>
-            {['', 'pending', 'approved', 'rejected', 'reversed', 'paid'].map((s) => <option key={s} value={s}>{s || 'any status'}</option>)}
+            {['', 'pending', 'approved', 'rejected', 'reversed', 'paid'].map((s) => (
+              <option key={s} value={s}>
+                {s || 'any status'}
+              </option>
+            ))}
           </select>
-          <button className="ghost" onClick={reload}>Refresh</button>
+          <button className="ghost" onClick={reload}>
+            Refresh
+          </button>
         </div>
       </div>
       <ErrorNote error={error} />
-      {data && data.items.length === 0 ? <Empty>No commissions{status ? ` with status ${status}` : ''} yet. They appear as conversions, clicks and impressions earn them.</Empty> : (
+      {data && data.items.length === 0 ? (
+        <Empty>
+          No commissions{status ? ` with status ${status}` : ''} yet. They appear as conversions, clicks and impressions
+          earn them.
+        </Empty>
+      ) : (
         <div className="table-wrap">
           <table>
-            <thead><tr><th>When</th><th>Influencer</th><th>Amount</th><th>Status</th><th>Reason</th></tr></thead>
+            <thead>
+              <tr>
+                <th>When</th>
+                <th>Influencer</th>
+                <th>Amount</th>
+                <th>Status</th>
+                <th>Reason</th>
+              </tr>
+            </thead>
             <tbody>
               {data?.items.map((c) => (
                 <tr key={c.id}>
-                  <td>{new Date(c.createdAt).toLocaleString()}</td><td>{c.influencerId ?? '—'}</td><td>{formatMoney(c.amount)}</td>
-                  <td><span className={`pill ${c.status}`}>{c.status}</span></td><td>{c.reason ?? ''}</td>
+                  <td>{new Date(c.createdAt).toLocaleString()}</td>
+                  <td>{c.influencerId ?? '—'}</td>
+                  <td>{formatMoney(c.amount)}</td>
+                  <td>
+                    <span className={`pill ${c.status}`}>{c.status}</span>
+                  </td>
+                  <td>{c.reason ?? ''}</td>
                 </tr>
               ))}
             </tbody>
@@ -236,7 +403,8 @@ export function CommissionTable({ api, campaignId, influencerId, version = 0 }: 
 export function CampaignPage({ api, session, id }: { api: Api; session: Session; id: string }) {
   const campaign = useLoad(() => api.campaign(id), [api, id]);
   const c = campaign.data;
-  const owner = !!c && (session.roles.includes('admin') || (session.roles.includes('brand') && c.brandId === session.sub));
+  const owner =
+    !!c && (session.roles.includes('admin') || (session.roles.includes('brand') && c.brandId === session.sub));
   const [version, setVersion] = useState(0);
   const stats = useLoad(async () => (owner ? api.stats(id) : undefined), [api, id, owner, version]);
   const refresh = () => {
@@ -283,16 +451,33 @@ export function CampaignPage({ api, session, id }: { api: Api; session: Session;
       <div className="heading">
         <div>
           <h2>{c.name}</h2>
-          <p className="muted">{c.landingUrl} · brand {c.brandId} · holding {c.holdingPeriodDays} d</p>
+          <p className="muted">
+            {c.landingUrl} · brand {c.brandId} · holding {c.holdingPeriodDays} d
+          </p>
         </div>
-        <span className={`pill ${c.status}`} data-testid="campaign-status">{c.status.replace('_', ' ')}</span>
+        <span className={`pill ${c.status}`} data-testid="campaign-status">
+          {c.status.replace('_', ' ')}
+        </span>
       </div>
       <BudgetBar c={c} />
-      <p className="muted">Rules: {c.commissionRules.map((r) => `${r.event} ${r.type} ${r.rate ? `${r.rate}%` : formatMoney(r.amount)}`).join(' · ')}</p>
+      <p className="muted">
+        Rules:{' '}
+        {c.commissionRules
+          .map((r) => `${r.event} ${r.type} ${r.rate ? `${r.rate}%` : formatMoney(r.amount)}`)
+          .join(' · ')}
+      </p>
       <div className="actions">
-        {owner && c.status === 'active' && <button onClick={() => run('Pausing', () => api.changeStatus(id, 'pause'))}>Pause</button>}
-        {owner && c.status === 'paused' && <button onClick={() => run('Resuming', () => api.changeStatus(id, 'resume'))}>Resume</button>}
-        {owner && c.status !== 'completed' && <button className="ghost" onClick={() => run('Completing', () => api.changeStatus(id, 'complete'))}>Complete</button>}
+        {owner && c.status === 'active' && (
+          <button onClick={() => run('Pausing', () => api.changeStatus(id, 'pause'))}>Pause</button>
+        )}
+        {owner && c.status === 'paused' && (
+          <button onClick={() => run('Resuming', () => api.changeStatus(id, 'resume'))}>Resume</button>
+        )}
+        {owner && c.status !== 'completed' && (
+          <button className="ghost" onClick={() => run('Completing', () => api.changeStatus(id, 'complete'))}>
+            Complete
+          </button>
+        )}
         {session.roles.includes('influencer') && !me && c.status === 'active' && (
           <button onClick={() => run('Accepting the campaign', () => api.accept(id))}>Accept the terms and join</button>
         )}
@@ -308,18 +493,49 @@ export function CampaignPage({ api, session, id }: { api: Api; session: Session;
         </div>
       )}
       <ErrorNote error={error} />
-      {started && <Timeline key={started.correlationId} api={api} correlationId={started.correlationId} title={started.title} />}
+      {started && (
+        <Timeline key={started.correlationId} api={api} correlationId={started.correlationId} title={started.title} />
+      )}
       {owner && (
         <>
           <h3>Influencers</h3>
-          {c.influencers.length === 0 ? <Empty>Nobody has joined yet. Invite influencers by id below{c.visibility === 'open' ? ', or let them find this open campaign' : ''}.</Empty> : (
-            <ul className="plain">{c.influencers.map((i) => <li key={i.influencerId}>{i.influencerId} <span className={`pill ${i.status}`}>{i.status}</span></li>)}</ul>
+          {c.influencers.length === 0 ? (
+            <Empty>
+              Nobody has joined yet. Invite influencers by id below
+              {c.visibility === 'open' ? ', or let them find this open campaign' : ''}.
+            </Empty>
+          ) : (
+            <ul className="plain">
+              {c.influencers.map((i) => (
+                <li key={i.influencerId}>
+                  {i.influencerId} <span className={`pill ${i.status}`}>{i.status}</span>
+                </li>
+              ))}
+            </ul>
           )}
-          <form className="row" onSubmit={(e) => { e.preventDefault(); void run('Inviting', () => api.invite(id, invitees.split(/[\s,]+/).filter(Boolean))); }}>
-            <input aria-label="influencer ids to invite" value={invitees} onChange={(e) => setInvitees(e.target.value)} placeholder="influencer ids, comma separated" />
-            <button type="submit" disabled={!invitees.trim()}>Invite</button>
+          <form
+            className="row"
+            onSubmit={(e) => {
+              e.preventDefault();
+              void run('Inviting', () => api.invite(id, invitees.split(/[\s,]+/).filter(Boolean)));
+            }}
+          >
+            <input
+              aria-label="influencer ids to invite"
+              value={invitees}
+              onChange={(e) => setInvitees(e.target.value)}
+              placeholder="influencer ids, comma separated"
+            />
+            <button type="submit" disabled={!invitees.trim()}>
+              Invite
+            </button>
           </form>
-          <div className="heading"><h3>Performance</h3><button className="ghost" onClick={refresh}>Refresh</button></div>
+          <div className="heading">
+            <h3>Performance</h3>
+            <button className="ghost" onClick={refresh}>
+              Refresh
+            </button>
+          </div>
           <ErrorNote error={stats.error} />
           {stats.data && <StatsCharts stats={stats.data} />}
           <CommissionTable api={api} campaignId={id} version={version} />

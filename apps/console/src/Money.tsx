@@ -21,7 +21,11 @@ export function Earnings({ api, session }: { api: Api; session: Session }) {
     try {
       const accepted = await api.requestPayout({ amount: { amount, currency }, method, destination });
       setStarted({ correlationId: accepted.correlationId, title: 'Paying out' });
-      for (const wait of [1500, 4000, 9000]) setTimeout(() => { balance.reload(); payouts.reload(); }, wait);
+      for (const wait of [1500, 4000, 9000])
+        setTimeout(() => {
+          balance.reload();
+          payouts.reload();
+        }, wait);
     } catch (err) {
       setError(messageOf(err));
     }
@@ -29,40 +33,94 @@ export function Earnings({ api, session }: { api: Api; session: Session }) {
 
   return (
     <section>
-      <div className="heading"><h2>Earnings</h2><button className="ghost" onClick={() => { balance.reload(); payouts.reload(); }}>Refresh</button></div>
+      <div className="heading">
+        <h2>Earnings</h2>
+        <button
+          className="ghost"
+          onClick={() => {
+            balance.reload();
+            payouts.reload();
+          }}
+        >
+          Refresh
+        </button>
+      </div>
       <ErrorNote error={balance.error} />
-      {balance.data && balance.data.balances.length === 0 && <Empty>No earnings yet. Join a campaign, share your link, and commissions will show here.</Empty>}
+      {balance.data && balance.data.balances.length === 0 && (
+        <Empty>No earnings yet. Join a campaign, share your link, and commissions will show here.</Empty>
+      )}
       <div className="kpis">
         {balance.data?.balances.map((b) => (
           <div key={b.currency} className="balance" data-currency={b.currency}>
             <span>{b.currency}</span>
             <strong data-testid={`available-${b.currency}`}>{formatMoney(b.available)}</strong>
-            <small>pending {formatMoney(b.pending)} · paid out {formatMoney(b.paidOut)}</small>
+            <small>
+              pending {formatMoney(b.pending)} · paid out {formatMoney(b.paidOut)}
+            </small>
           </div>
         ))}
       </div>
       <h3>Request a payout</h3>
       <form className="form" onSubmit={request}>
-        <MoneyFields label="Amount" amount={amount} currency={currency} onAmount={setAmount} onCurrency={setCurrency} placeholder="25.00" />
+        <MoneyFields
+          label="Amount"
+          amount={amount}
+          currency={currency}
+          onAmount={setAmount}
+          onCurrency={setCurrency}
+          placeholder="25.00"
+        />
         <div className="row">
-          <Choice label="Method" value={method} options={[['paypal', 'PayPal'], ['bank_transfer', 'bank transfer']]} onChange={setMethod} />
-          <label>Destination<input value={destination} onChange={(e) => setDestination(e.target.value)} placeholder={method === 'paypal' ? 'you@example.com' : 'IBAN'} /></label>
+          <Choice
+            label="Method"
+            value={method}
+            options={[
+              ['paypal', 'PayPal'],
+              ['bank_transfer', 'bank transfer'],
+            ]}
+            onChange={setMethod}
+          />
+          <label>
+            Destination
+            <input
+              value={destination}
+              onChange={(e) => setDestination(e.target.value)}
+              placeholder={method === 'paypal' ? 'you@example.com' : 'IBAN'}
+            />
+          </label>
         </div>
         <ErrorNote error={error} />
         <button type="submit">Request payout</button>
       </form>
-      {started && <Timeline key={started.correlationId} api={api} correlationId={started.correlationId} title={started.title} />}
+      {started && (
+        <Timeline key={started.correlationId} api={api} correlationId={started.correlationId} title={started.title} />
+      )}
       <h3>Payouts</h3>
       <ErrorNote error={payouts.error} />
-      {payouts.data && payouts.data.items.length === 0 ? <Empty>No payouts yet.</Empty> : (
+      {payouts.data && payouts.data.items.length === 0 ? (
+        <Empty>No payouts yet.</Empty>
+      ) : (
         <div className="table-wrap">
           <table>
-            <thead><tr><th>Requested</th><th>Amount</th><th>Method</th><th>Status</th><th>Reason</th></tr></thead>
+            <thead>
+              <tr>
+                <th>Requested</th>
+                <th>Amount</th>
+                <th>Method</th>
+                <th>Status</th>
+                <th>Reason</th>
+              </tr>
+            </thead>
             <tbody>
               {payouts.data?.items.map((p) => (
                 <tr key={p.id} data-payout={p.id}>
-                  <td>{new Date(p.createdAt).toLocaleString()}</td><td>{formatMoney(p.amount)}</td><td>{p.method}</td>
-                  <td><span className={`pill ${p.status}`}>{p.status}</span></td><td>{p.reason ?? ''}</td>
+                  <td>{new Date(p.createdAt).toLocaleString()}</td>
+                  <td>{formatMoney(p.amount)}</td>
+                  <td>{p.method}</td>
+                  <td>
+                    <span className={`pill ${p.status}`}>{p.status}</span>
+                  </td>
+                  <td>{p.reason ?? ''}</td>
                 </tr>
               ))}
             </tbody>

@@ -60,7 +60,10 @@ export function Timeline({ api, correlationId, title }: { api: Api; correlationI
     <section className="timeline" aria-label="operation timeline" data-status={op?.status ?? 'loading'}>
       <header>
         <h3>{title ?? 'Flow'}</h3>
-        <span className={`pill ${op?.status ?? 'pending'}`}>{op?.status ?? 'loading'}{following && op?.status !== 'failed' ? ' · live' : ''}</span>
+        <span className={`pill ${op?.status ?? 'pending'}`}>
+          {op?.status ?? 'loading'}
+          {following && op?.status !== 'failed' ? ' · live' : ''}
+        </span>
       </header>
       <p className="muted mono">correlation id {correlationId}</p>
       {op?.reason && <p className="error">Reason: {op.reason}</p>}
@@ -69,11 +72,17 @@ export function Timeline({ api, correlationId, title }: { api: Api; correlationI
         {steps.map((s) => {
           const offset = Date.parse(s.occurredAt) - t0;
           return (
-            <li key={s.messageId} className={`step ${s.kind}`} style={{ marginLeft: `${(depth.get(s.messageId) ?? 0) * 14}px` }}>
+            <li
+              key={s.messageId}
+              className={`step ${s.kind}`}
+              style={{ marginLeft: `${(depth.get(s.messageId) ?? 0) * 14}px` }}
+            >
               <span className={`service s-${SERVICES.includes(s.service) ? s.service : 'other'}`}>{s.service}</span>
               <span className="type">{s.type.replace(/^\w+\./, '')}</span>
               <span className="kind">{s.kind}</span>
-              <span className="bar"><span style={{ width: `${Math.max(2, (offset / span) * 100)}%` }} /></span>
+              <span className="bar">
+                <span style={{ width: `${Math.max(2, (offset / span) * 100)}%` }} />
+              </span>
               <span className="at">+{offset} ms</span>
             </li>
           );

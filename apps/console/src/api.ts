@@ -6,7 +6,11 @@ import { ApiError, createBeaconClient, must, type BeaconClient, type Schemas } f
 
 export { ApiError };
 export type Role = 'admin' | 'brand' | 'influencer' | 'ingest';
-export interface Session { token: string; sub: string; roles: Role[] }
+export interface Session {
+  token: string;
+  sub: string;
+  roles: Role[];
+}
 
 export type Money = Schemas['MoneyView'];
 export type Accepted = Schemas['Accepted'];
@@ -33,7 +37,6 @@ export function sessionOf(token: string): Session {
   return { token, sub: payload.sub, roles: payload.roles };
 }
 
-
 export class Api {
   private readonly client: BeaconClient;
 
@@ -54,7 +57,9 @@ export class Api {
   }
 
   campaigns() {
-    return this.all((cursor) => must(this.client.GET('/api/v1/campaigns', { params: { query: { limit: 500, cursor } } })));
+    return this.all((cursor) =>
+      must(this.client.GET('/api/v1/campaigns', { params: { query: { limit: 500, cursor } } })),
+    );
   }
   campaign(id: string) {
     return must(this.client.GET('/api/v1/campaigns/{id}', { params: { path: { id } } }));
@@ -72,10 +77,14 @@ export class Api {
     return must(this.client.POST('/api/v1/campaigns/{id}/complete', params));
   }
   accept(id: string) {
-    return must(this.client.POST('/api/v1/campaigns/{id}/accept', { params: { path: { id } }, body: { acceptedTerms: true } }));
+    return must(
+      this.client.POST('/api/v1/campaigns/{id}/accept', { params: { path: { id } }, body: { acceptedTerms: true } }),
+    );
   }
   invite(id: string, influencerIds: string[]) {
-    return must(this.client.POST('/api/v1/campaigns/{id}/invitations', { params: { path: { id } }, body: { influencerIds } }));
+    return must(
+      this.client.POST('/api/v1/campaigns/{id}/invitations', { params: { path: { id } }, body: { influencerIds } }),
+    );
   }
   createLink(id: string) {
     return must(this.client.POST('/api/v1/campaigns/{id}/links', { params: { path: { id } } }));
@@ -91,7 +100,10 @@ export class Api {
     return must(this.client.GET('/api/v1/balance'));
   }
   payouts(max = 1000) {
-    return this.all((cursor) => must(this.client.GET('/api/v1/payouts', { params: { query: { limit: 500, cursor } } })), max);
+    return this.all(
+      (cursor) => must(this.client.GET('/api/v1/payouts', { params: { query: { limit: 500, cursor } } })),
+      max,
+    );
   }
   requestPayout(body: PayoutRequest) {
     return must(this.client.POST('/api/v1/payouts', { body }));
@@ -106,7 +118,11 @@ export class Api {
 
 /** Development only: the BFF mints a token when it runs with the development secret. */
 export async function devSignIn(input: { role: Role; sub: string; brand?: string }): Promise<string | undefined> {
-  const response = await fetch('/dev/token', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(input) });
+  const response = await fetch('/dev/token', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(input),
+  });
   if (response.status === 404) return undefined;
   const json = (await response.json()) as { token?: string; title?: string; detail?: string };
   if (!response.ok || !json.token) throw new ApiError(response.status, json);

@@ -1,26 +1,58 @@
 import type { ReactNode } from 'react';
 
-
 export const Loading = ({ what }: { what: string }) => <p className="muted loading">Loading {what}…</p>;
 export const Empty = ({ children }: { children: ReactNode }) => <p className="empty">{children}</p>;
-export const ErrorNote = ({ error }: { error?: string }) => (error ? <p className="error" role="alert">{error}</p> : null);
+export const ErrorNote = ({ error }: { error?: string }) =>
+  error ? (
+    <p className="error" role="alert">
+      {error}
+    </p>
+  ) : null;
 
 /** An amount and its ISO 4217 currency, side by side: the API's money object as a form sees it. */
-export function MoneyFields(props: { label: string; amount: string; currency: string; onAmount: (v: string) => void; onCurrency: (v: string) => void; placeholder?: string }) {
+export function MoneyFields(props: {
+  label: string;
+  amount: string;
+  currency: string;
+  onAmount: (v: string) => void;
+  onCurrency: (v: string) => void;
+  placeholder?: string;
+}) {
   return (
     <div className="row">
-      <label>{props.label}<input value={props.amount} onChange={(e) => props.onAmount(e.target.value)} inputMode="decimal" placeholder={props.placeholder} /></label>
-      <label>Currency<input value={props.currency} onChange={(e) => props.onCurrency(e.target.value.toUpperCase())} maxLength={3} /></label>
+      <label>
+        {props.label}
+        <input
+          value={props.amount}
+          onChange={(e) => props.onAmount(e.target.value)}
+          inputMode="decimal"
+          placeholder={props.placeholder}
+        />
+      </label>
+      <label>
+        Currency
+        <input value={props.currency} onChange={(e) => props.onCurrency(e.target.value.toUpperCase())} maxLength={3} />
+      </label>
     </div>
   );
 }
 
 /** A labelled select over a fixed set of values. */
-export function Choice<T extends string>(props: { label: string; value: T; options: Array<[T, string]>; onChange: (v: T) => void }) {
+export function Choice<T extends string>(props: {
+  label: string;
+  value: T;
+  options: Array<[T, string]>;
+  onChange: (v: T) => void;
+}) {
   return (
-    <label>{props.label}
+    <label>
+      {props.label}
       <select value={props.value} onChange={(e) => props.onChange(e.target.value as T)}>
-        {props.options.map(([value, text]) => <option key={value} value={value}>{text}</option>)}
+        {props.options.map(([value, text]) => (
+          <option key={value} value={value}>
+            {text}
+          </option>
+        ))}
       </select>
     </label>
   );

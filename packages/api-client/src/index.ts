@@ -39,6 +39,8 @@ export class ApiError extends Error {
 export async function must<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
   const { data, error, response } = await call;
   if (response.ok && data !== undefined) return data;
-  const problem = (error && typeof error === 'object' ? error : { title: response.statusText }) as Partial<Schemas['Problem']>;
+  const problem = (error && typeof error === 'object' ? error : { title: response.statusText }) as Partial<
+    Schemas['Problem']
+  >;
   throw new ApiError(response.status, problem);
 }

@@ -35,22 +35,36 @@ function adminPath(topic: string): string {
  * Uploads every topic's schema to Pulsar's schema registry so operators can see it. Uploading the
  * same schema again is a no-op on the broker; an incompatible one is refused with 409.
  */
-export async function registerSchemas(adminUrl: string, registryToUse: CodecRegistry = codecs(), tenant?: string): Promise<void> {
+export async function registerSchemas(
+  adminUrl: string,
+  registryToUse: CodecRegistry = codecs(),
+  tenant?: string,
+): Promise<void> {
   for (const topic of registryToUse.topics) {
     const url = `${adminUrl}/admin/v2/schemas/${adminPath(pulsarTopic(topic.name, tenant))}/schema`;
     const response = await fetch(url, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ type: 'AVRO', schema: JSON.stringify(topic.schema), properties: { 'schema-version': topic.version } }),
+      body: JSON.stringify({
+        type: 'AVRO',
+        schema: JSON.stringify(topic.schema),
+        properties: { 'schema-version': topic.version },
+      }),
     });
     if (!response.ok) {
-      throw new Error(`registering the schema of ${topic.name} failed: HTTP ${response.status} ${await response.text()}`);
+      throw new Error(
+        `registering the schema of ${topic.name} failed: HTTP ${response.status} ${await response.text()}`,
+      );
     }
   }
 }
 
 /** Teaches the codecs every schema version in Pulsar's registry, so older writers can still be read. */
-export async function loadRegisteredWriterSchemas(adminUrl: string, registryToUse: CodecRegistry = codecs(), tenant?: string): Promise<number> {
+export async function loadRegisteredWriterSchemas(
+  adminUrl: string,
+  registryToUse: CodecRegistry = codecs(),
+  tenant?: string,
+): Promise<number> {
   let learned = 0;
   for (const topic of registryToUse.topics) {
     const response = await fetch(`${adminUrl}/admin/v2/schemas/${adminPath(pulsarTopic(topic.name, tenant))}/schemas`);

@@ -3,12 +3,21 @@ import { compatibilityProblems } from '../../../scripts/lib/compat.js';
 import { generateTypes } from '../../../scripts/lib/avro-to-ts.js';
 
 const v1 = {
-  type: 'record', name: 'Message', namespace: 'beacon.shop',
-  fields: [{ name: 'payload', type: [{ type: 'record', name: 'OrderPlaced', fields: [{ name: 'orderId', type: 'string' }] }] }],
+  type: 'record',
+  name: 'Message',
+  namespace: 'beacon.shop',
+  fields: [
+    { name: 'payload', type: [{ type: 'record', name: 'OrderPlaced', fields: [{ name: 'orderId', type: 'string' }] }] },
+  ],
 };
 const withField = (field: Record<string, unknown>) => ({
   ...v1,
-  fields: [{ name: 'payload', type: [{ type: 'record', name: 'OrderPlaced', fields: [{ name: 'orderId', type: 'string' }, field] }] }],
+  fields: [
+    {
+      name: 'payload',
+      type: [{ type: 'record', name: 'OrderPlaced', fields: [{ name: 'orderId', type: 'string' }, field] }],
+    },
+  ],
 });
 
 describe('schema compatibility, both directions', () => {
@@ -23,7 +32,15 @@ describe('schema compatibility, both directions', () => {
   });
 
   it('refuses a changed field type', () => {
-    const changed = { ...v1, fields: [{ name: 'payload', type: [{ type: 'record', name: 'OrderPlaced', fields: [{ name: 'orderId', type: 'long' }] }] }] };
+    const changed = {
+      ...v1,
+      fields: [
+        {
+          name: 'payload',
+          type: [{ type: 'record', name: 'OrderPlaced', fields: [{ name: 'orderId', type: 'long' }] }],
+        },
+      ],
+    };
     expect(compatibilityProblems(v1, changed).length).toBeGreaterThan(0);
   });
 });

@@ -9,7 +9,14 @@ const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?
 export function parseRfc3339(value: string): string | undefined {
   const m = RFC3339.exec(value);
   if (!m) return undefined;
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return undefined;
   if (day > new Date(Date.UTC(year, month, 0)).getUTCDate()) return undefined;
   if ((m[9] && Number(m[9]) > 23) || (m[10] && Number(m[10]) > 59)) return undefined;
@@ -23,11 +30,15 @@ export const OCCURRED_AT_MAX_AGE_DAYS = 366;
 export const OCCURRED_AT_MAX_LEAD_MINUTES = 10;
 
 /** Why an occurredAt is not believed for an event received at receivedAt, or undefined. */
-export function occurrenceProblem(occurredAt: string, receivedAt: string): 'INVALID_OCCURRED_AT' | 'OCCURRED_AT_OUT_OF_WINDOW' | undefined {
+export function occurrenceProblem(
+  occurredAt: string,
+  receivedAt: string,
+): 'INVALID_OCCURRED_AT' | 'OCCURRED_AT_OUT_OF_WINDOW' | undefined {
   const at = Date.parse(occurredAt);
   const received = Date.parse(receivedAt);
   if (Number.isNaN(at) || Number.isNaN(received)) return 'INVALID_OCCURRED_AT';
-  if (at < received - OCCURRED_AT_MAX_AGE_DAYS * 86_400_000 || at > received + OCCURRED_AT_MAX_LEAD_MINUTES * 60_000) return 'OCCURRED_AT_OUT_OF_WINDOW';
+  if (at < received - OCCURRED_AT_MAX_AGE_DAYS * 86_400_000 || at > received + OCCURRED_AT_MAX_LEAD_MINUTES * 60_000)
+    return 'OCCURRED_AT_OUT_OF_WINDOW';
   return undefined;
 }
 

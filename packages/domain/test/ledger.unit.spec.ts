@@ -20,7 +20,11 @@ describe('a balance at a moment', () => {
   it('counts a credit still held as pending, and as available once the holding period has passed', () => {
     const entries = [credit(1000, '2026-02-08T00:00:00Z'), credit(500, '2026-01-01T00:00:00Z')];
     expect(balanceAt(entries, [], now)).toEqual({ pending: 1000n, available: 500n, paidOut: 0n });
-    expect(balanceAt(entries, [], new Date('2026-02-09T00:00:00Z'))).toEqual({ pending: 0n, available: 1500n, paidOut: 0n });
+    expect(balanceAt(entries, [], new Date('2026-02-09T00:00:00Z'))).toEqual({
+      pending: 0n,
+      available: 1500n,
+      paidOut: 0n,
+    });
   });
   it('never holds a debit back: a clawback larger than the balance makes available negative at once', () => {
     const clawback: Entry = { kind: 'reversal_debit', amountMinor: -1000n, availableAt: '2026-03-01T00:00:00Z' };

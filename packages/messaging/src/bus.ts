@@ -83,7 +83,10 @@ export interface MessageBus {
 }
 
 export class PublishError extends Error {
-  constructor(message: string, readonly retriable: boolean = true) {
+  constructor(
+    message: string,
+    readonly retriable: boolean = true,
+  ) {
     super(message);
     this.name = 'PublishError';
   }

@@ -32,7 +32,8 @@ export class CodecError extends Error {
 
 export function messageTypeOf(recordFullName: string): string {
   const parts = recordFullName.split('.');
-  if (parts.length < 3 || parts[0] !== 'beacon') throw new CodecError(`record ${recordFullName} is not beacon.<context>.<Name>`);
+  if (parts.length < 3 || parts[0] !== 'beacon')
+    throw new CodecError(`record ${recordFullName} is not beacon.<context>.<Name>`);
   return `${parts[1]}.${parts.slice(2).join('.')}`;
 }
 
@@ -63,12 +64,14 @@ export function parseTopicSchema(name: string, file: string, text: string): Topi
   const type = avroType(schema);
   if (!(type instanceof avro.types.RecordType)) throw new CodecError(`${file}: top level must be a record`);
   const payload = type.fields.find((f) => f.name === 'payload');
-  if (!payload || type.fields.length !== 1) throw new CodecError(`${file}: the record must have exactly one field, "payload"`);
+  if (!payload || type.fields.length !== 1)
+    throw new CodecError(`${file}: the record must have exactly one field, "payload"`);
   const union = payload.type as avro.Type & { types?: avro.Type[] };
   const branches = union.types ?? [payload.type];
   const messageTypes = new Map<string, string>();
   for (const branch of branches) {
-    if (!(branch instanceof avro.types.RecordType) || !branch.name) throw new CodecError(`${file}: every payload branch must be a named record`);
+    if (!(branch instanceof avro.types.RecordType) || !branch.name)
+      throw new CodecError(`${file}: every payload branch must be a named record`);
     messageTypes.set(messageTypeOf(branch.name), branch.name);
   }
   const version = type.fingerprint('sha256').toString('hex').slice(0, 16);
@@ -84,7 +87,10 @@ export function loadTopicSchemas(dir: string): TopicSchema[] {
       const path = join(d, entry);
       if (statSync(path).isDirectory()) walk(path);
       else if (entry.endsWith('.avsc')) {
-        const name = relative(dir, path).replace(/\.avsc$/, '').split('\\').join('/');
+        const name = relative(dir, path)
+          .replace(/\.avsc$/, '')
+          .split('\\')
+          .join('/');
         found.push(parseTopicSchema(name, path, readFileSync(path, 'utf8')));
       }
     }
@@ -147,7 +153,9 @@ export class CodecRegistry {
     const topic = this.topicOf(messageType);
     const resolver = schemaVersion === topic.version ? undefined : this.writers.get(schemaVersion);
     if (schemaVersion !== topic.version && !resolver) {
-      throw new CodecError(`${messageType} was written with schema ${schemaVersion}; this reader knows ${topic.version}`);
+      throw new CodecError(
+        `${messageType} was written with schema ${schemaVersion}; this reader knows ${topic.version}`,
+      );
     }
     let record: { payload: Record<string, unknown> };
     try {
@@ -155,14 +163,15 @@ export class CodecRegistry {
     } catch (error) {
       throw new CodecError(`${messageType}: payload is not valid Avro for its schema (${(error as Error).message})`);
     }
-    const [branch, value] = topic.wrapped ? (Object.entries(record.payload)[0] ?? []) : [topic.messageTypes.values().next().value, record.payload];
+    const [branch, value] = topic.wrapped
+      ? (Object.entries(record.payload)[0] ?? [])
+      : [topic.messageTypes.values().next().value, record.payload];
     if (!branch || messageTypeOf(branch) !== messageType) {
       throw new CodecError(`payload holds ${branch ?? 'nothing'} but the header says ${messageType}`);
     }
     return { messageType, value: value as T };
   }
 }
-
 
 /** `campaign/events` → `persistent://beacon/campaign/events` */
 export function pulsarTopic(schemaName: string, tenant = process.env.PULSAR_TENANT ?? 'beacon'): string {

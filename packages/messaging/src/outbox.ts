@@ -17,7 +17,10 @@ export const OUTBOX_CHANNEL = 'beacon_outbox';
 /** Arbitrary constant: each service has its own database, so one lock id per database is enough. */
 const RELAY_LOCK_ID = 724_311_001;
 
-export async function enqueue<DB extends MessagingTables>(executor: Transaction<DB> | Kysely<DB>, message: OutgoingMessage): Promise<void> {
+export async function enqueue<DB extends MessagingTables>(
+  executor: Transaction<DB> | Kysely<DB>,
+  message: OutgoingMessage,
+): Promise<void> {
   const trx = executor as unknown as Kysely<MessagingTables>;
   const messageId = message.properties[Header.messageId];
   if (!messageId) throw new Error('outbox messages need a message-id property');
@@ -108,7 +111,9 @@ export function startOutboxRelay<DB extends MessagingTables>(options: OutboxRela
       await Promise.all(
         [...byKey.values()].map(async (group) => {
           const outcomes = await Promise.allSettled(
-            group.map((row) => bus.publish({ topic: row.topic, key: row.key, payload: row.payload, properties: row.properties })),
+            group.map((row) =>
+              bus.publish({ topic: row.topic, key: row.key, payload: row.payload, properties: row.properties }),
+            ),
           );
           for (const [i, outcome] of outcomes.entries()) {
             if (outcome.status === 'rejected') {

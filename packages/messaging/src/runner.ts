@@ -99,7 +99,9 @@ export async function runHandlers<DB extends MessagingTables>(options: RunHandle
 
   function decode(incoming: IncomingMessage): Decoded<DB> {
     const envelope = fromProperties(incoming.properties);
-    const value = options.envelopeOnly ? undefined : codecs.decode(envelope.messageType, envelope.schemaVersion, incoming.payload).value;
+    const value = options.envelopeOnly
+      ? undefined
+      : codecs.decode(envelope.messageType, envelope.schemaVersion, incoming.payload).value;
     const log = logger.child({
       service,
       correlationId: envelope.correlationId,
@@ -122,7 +124,10 @@ export async function runHandlers<DB extends MessagingTables>(options: RunHandle
       payload: d.incoming.payload,
       emit: async (messageType, key, payload, emitOptions) => {
         const schemaVersion = codecs.topicOf(messageType).version;
-        const cause = { messageId: d.envelope.messageId, correlationId: emitOptions?.correlationId ?? d.envelope.correlationId };
+        const cause = {
+          messageId: d.envelope.messageId,
+          correlationId: emitOptions?.correlationId ?? d.envelope.correlationId,
+        };
         const outgoing = causedBy(cause, { messageType, schemaVersion, producer: service });
         await writeToOutbox(trx, codecs, outgoing, key, payload, options.tenant);
         return outgoing;
@@ -139,7 +144,10 @@ export async function runHandlers<DB extends MessagingTables>(options: RunHandle
   }
 
   function failed(d: Decoded<DB>, error: unknown, seconds: number): void {
-    d.log.error({ err: (error as Error).message, redeliveryCount: d.incoming.redeliveryCount }, 'handler failed; will be redelivered');
+    d.log.error(
+      { err: (error as Error).message, redeliveryCount: d.incoming.redeliveryCount },
+      'handler failed; will be redelivered',
+    );
     options.onHandled?.(d.envelope.messageType, 'failed', seconds);
   }
 
@@ -150,14 +158,22 @@ export async function runHandlers<DB extends MessagingTables>(options: RunHandle
     try {
       d = decode(incoming);
     } catch (error) {
-      logger.error({ err: (error as Error).message, topic: incoming.topic, brokerMessageId: incoming.brokerMessageId }, 'undecodable message');
+      logger.error(
+        { err: (error as Error).message, topic: incoming.topic, brokerMessageId: incoming.brokerMessageId },
+        'undecodable message',
+      );
       options.onHandled?.(incoming.properties['message-type'] ?? 'unknown', 'failed', 0);
       throw error;
     }
     try {
       const prepared = d.handler?.prepare ? await d.handler.prepare(d.value, d.envelope) : undefined;
       const outcome = await db.transaction().execute(async (trx) => {
-        const first = await claim(trx as unknown as Transaction<MessagingTables>, subscriptionName, d.envelope.messageId, d.envelope.messageType);
+        const first = await claim(
+          trx as unknown as Transaction<MessagingTables>,
+          subscriptionName,
+          d.envelope.messageId,
+          d.envelope.messageType,
+        );
         return first ? apply(trx, d, prepared) : ('duplicate' as const);
       });
       report(d, outcome, elapsed(started));
@@ -169,7 +185,13 @@ export async function runHandlers<DB extends MessagingTables>(options: RunHandle
 
   async function oneByOne(messages: IncomingMessage[]): Promise<boolean[]> {
     const verdicts: boolean[] = [];
-    for (const m of messages) verdicts.push(await handleOne(m).then(() => true, () => false));
+    for (const m of messages)
+      verdicts.push(
+        await handleOne(m).then(
+          () => true,
+          () => false,
+        ),
+      );
     return verdicts;
   }
 
@@ -191,17 +213,25 @@ export async function runHandlers<DB extends MessagingTables>(options: RunHandle
     const started = process.hrtime.bigint();
     try {
       const outcomes = await db.transaction().execute(async (trx) => {
-        const fresh = await claimAll(trx as unknown as Transaction<MessagingTables>, subscriptionName, decoded.map((d) => d.envelope));
+        const fresh = await claimAll(
+          trx as unknown as Transaction<MessagingTables>,
+          subscriptionName,
+          decoded.map((d) => d.envelope),
+        );
         const result: Outcome[] = [];
         // A message delivered twice within one batch is applied once: its id leaves the set when used.
-        for (const d of decoded) result.push(fresh.delete(d.envelope.messageId) ? await apply(trx, d, undefined) : 'duplicate');
+        for (const d of decoded)
+          result.push(fresh.delete(d.envelope.messageId) ? await apply(trx, d, undefined) : 'duplicate');
         return result;
       });
       const seconds = elapsed(started);
       decoded.forEach((d, i) => report(d, outcomes[i]!, seconds));
       return decoded.map(() => true);
     } catch (error) {
-      logger.warn({ err: (error as Error).message, subscription: subscriptionName, messages: messages.length }, 'batch failed; handling its messages one at a time');
+      logger.warn(
+        { err: (error as Error).message, subscription: subscriptionName, messages: messages.length },
+        'batch failed; handling its messages one at a time',
+      );
       return oneByOne(messages);
     }
   }
@@ -214,10 +244,23 @@ export async function runHandlers<DB extends MessagingTables>(options: RunHandle
 /** Starts a flow from outside a handler (a script, a scheduled job): a new envelope into the outbox. */
 export async function sendInTransaction<DB extends MessagingTables>(
   trx: Transaction<DB>,
-  input: { codecs: CodecRegistry; messageType: string; key: string; value: unknown; producer: string; correlationId?: string; tenant?: string },
+  input: {
+    codecs: CodecRegistry;
+    messageType: string;
+    key: string;
+    value: unknown;
+    producer: string;
+    correlationId?: string;
+    tenant?: string;
+  },
 ): Promise<Envelope> {
   const schemaVersion = input.codecs.topicOf(input.messageType).version;
-  const envelope = newFlowEnvelope({ messageType: input.messageType, schemaVersion, producer: input.producer, correlationId: input.correlationId });
+  const envelope = newFlowEnvelope({
+    messageType: input.messageType,
+    schemaVersion,
+    producer: input.producer,
+    correlationId: input.correlationId,
+  });
   await writeToOutbox(trx, input.codecs, envelope, input.key, input.value, input.tenant);
   return envelope;
 }

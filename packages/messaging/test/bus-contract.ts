@@ -15,7 +15,11 @@ export interface ContractCapabilities {
 
 const props = (n: number, extra: Record<string, string> = {}) => ({ n: String(n), 'message-id': `m-${n}`, ...extra });
 
-export function describeBusContract(name: string, createBus: () => MessageBus | Promise<MessageBus>, capabilities: ContractCapabilities): void {
+export function describeBusContract(
+  name: string,
+  createBus: () => MessageBus | Promise<MessageBus>,
+  capabilities: ContractCapabilities,
+): void {
   describe(`MessageBus contract: ${name}`, () => {
     let bus: MessageBus;
     beforeEach(async () => {
@@ -31,7 +35,12 @@ export function describeBusContract(name: string, createBus: () => MessageBus | 
       const sub = await bus.subscribe({ topic, subscription: 'contract' }, async (m) => {
         received.push(m);
       });
-      await bus.publish({ topic, key: 'campaign-1', payload: Buffer.from([0, 1, 2, 255]), properties: props(1, { 'correlation-id': 'c-1' }) });
+      await bus.publish({
+        topic,
+        key: 'campaign-1',
+        payload: Buffer.from([0, 1, 2, 255]),
+        properties: props(1, { 'correlation-id': 'c-1' }),
+      });
       await waitFor(() => received.length === 1, 15000, 'the message');
       expect(received[0]!.key).toBe('campaign-1');
       expect([...received[0]!.payload]).toEqual([0, 1, 2, 255]);
@@ -58,7 +67,8 @@ export function describeBusContract(name: string, createBus: () => MessageBus | 
       const b = await bus.subscribe({ topic, subscription: 'order', type: 'Key_Shared' }, handler('b'));
       const sends: Promise<PublishReceipt>[] = [];
       for (let i = 0; i < perKey; i++) {
-        for (let k = 0; k < keys; k++) sends.push(bus.publish({ topic, key: `key-${k}`, payload: Buffer.from('x'), properties: props(i) }));
+        for (let k = 0; k < keys; k++)
+          sends.push(bus.publish({ topic, key: `key-${k}`, payload: Buffer.from('x'), properties: props(i) }));
         // Pipelined per round; publish order per key is the round order.
         await Promise.all(sends.splice(0));
       }
@@ -75,10 +85,13 @@ export function describeBusContract(name: string, createBus: () => MessageBus | 
       const topic = testTopic('nack');
       const deliveries: Array<{ at: number; count: number }> = [];
       const delayMs = 1500;
-      const sub = await bus.subscribe({ topic, subscription: 'nack', nackRedeliveryDelayMs: delayMs, maxDeliveries: 0 }, async (m) => {
-        deliveries.push({ at: Date.now(), count: m.redeliveryCount });
-        if (deliveries.length < 3) throw new Error('not yet');
-      });
+      const sub = await bus.subscribe(
+        { topic, subscription: 'nack', nackRedeliveryDelayMs: delayMs, maxDeliveries: 0 },
+        async (m) => {
+          deliveries.push({ at: Date.now(), count: m.redeliveryCount });
+          if (deliveries.length < 3) throw new Error('not yet');
+        },
+      );
       await bus.publish({ topic, key: 'k', payload: Buffer.from('x'), properties: props(1) });
       await waitFor(() => deliveries.length === 3, 20000, 'three deliveries');
       expect(deliveries.map((d) => d.count)).toEqual([0, 1, 2]);
@@ -93,14 +106,25 @@ export function describeBusContract(name: string, createBus: () => MessageBus | 
       const deadLetterTopic = `${topic}-dlq`;
       let attempts = 0;
       const dead: IncomingMessage[] = [];
-      const dlqSub = await bus.subscribe({ topic: deadLetterTopic, subscription: 'inspect', maxDeliveries: 0 }, async (m) => {
-        dead.push(m);
+      const dlqSub = await bus.subscribe(
+        { topic: deadLetterTopic, subscription: 'inspect', maxDeliveries: 0 },
+        async (m) => {
+          dead.push(m);
+        },
+      );
+      const sub = await bus.subscribe(
+        { topic, subscription: 'dlq', nackRedeliveryDelayMs: 200, maxDeliveries: 3, deadLetterTopic },
+        async () => {
+          attempts++;
+          throw new Error('poison');
+        },
+      );
+      await bus.publish({
+        topic,
+        key: 'poison-key',
+        payload: Buffer.from('poison'),
+        properties: props(7, { 'message-type': 'test.Poison' }),
       });
-      const sub = await bus.subscribe({ topic, subscription: 'dlq', nackRedeliveryDelayMs: 200, maxDeliveries: 3, deadLetterTopic }, async () => {
-        attempts++;
-        throw new Error('poison');
-      });
-      await bus.publish({ topic, key: 'poison-key', payload: Buffer.from('poison'), properties: props(7, { 'message-type': 'test.Poison' }) });
       await waitFor(() => dead.length === 1, 30000, 'the dead-lettered message');
       expect(attempts).toBe(3);
       expect(dead[0]!.properties).toMatchObject({ n: '7', 'message-type': 'test.Poison' });
@@ -117,73 +141,85 @@ export function describeBusContract(name: string, createBus: () => MessageBus | 
         if (n === 2 && m.redeliveryCount === 0) throw new Error('transient');
         handled.push(n);
       });
-      for (let i = 1; i <= 5; i++) await bus.publish({ topic, key: `k${i}`, payload: Buffer.from('x'), properties: props(i) });
+      for (let i = 1; i <= 5; i++)
+        await bus.publish({ topic, key: `k${i}`, payload: Buffer.from('x'), properties: props(i) });
       await waitFor(() => handled.length === 5, 15000, 'all five');
       expect([...handled].sort()).toEqual([1, 2, 3, 4, 5]);
       await sub.close();
     });
 
-    (capabilities.topicUnload ? it : it.skip)('loses nothing when the topic is unloaded mid-stream (needs a real broker)', async () => {
-      const topic = testTopic('unload');
-      const got = new Set<string>();
-      const sub = await bus.subscribe({ topic, subscription: 'unload' }, async (m) => {
-        got.add(m.properties.n!);
-      });
-      const total = 300;
-      const sent: Promise<unknown>[] = [];
-      for (let i = 0; i < total; i++) {
-        // Retry like the outbox would: a send that fails during the unload is sent again.
-        const send = async (): Promise<unknown> => {
-          for (let attempt = 0; ; attempt++) {
-            try {
-              return await bus.publish({ topic, key: `k${i % 10}`, payload: Buffer.from('x'), properties: props(i) });
-            } catch (error) {
-              if (attempt > 20) throw error;
-              await new Promise((r) => setTimeout(r, 200));
+    (capabilities.topicUnload ? it : it.skip)(
+      'loses nothing when the topic is unloaded mid-stream (needs a real broker)',
+      async () => {
+        const topic = testTopic('unload');
+        const got = new Set<string>();
+        const sub = await bus.subscribe({ topic, subscription: 'unload' }, async (m) => {
+          got.add(m.properties.n!);
+        });
+        const total = 300;
+        const sent: Promise<unknown>[] = [];
+        for (let i = 0; i < total; i++) {
+          // Retry like the outbox would: a send that fails during the unload is sent again.
+          const send = async (): Promise<unknown> => {
+            for (let attempt = 0; ; attempt++) {
+              try {
+                return await bus.publish({ topic, key: `k${i % 10}`, payload: Buffer.from('x'), properties: props(i) });
+              } catch (error) {
+                if (attempt > 20) throw error;
+                await new Promise((r) => setTimeout(r, 200));
+              }
             }
+          };
+          sent.push(send());
+          if (i === total / 2) {
+            const path = topic.replace('persistent://', '');
+            const res = await fetch(`${BROKER_URL}/admin/v2/persistent/${path}/unload`, { method: 'PUT' });
+            expect(res.status).toBeLessThan(300);
           }
-        };
-        sent.push(send());
-        if (i === total / 2) {
-          const path = topic.replace('persistent://', '');
-          const res = await fetch(`${BROKER_URL}/admin/v2/persistent/${path}/unload`, { method: 'PUT' });
-          expect(res.status).toBeLessThan(300);
+          if (i % 20 === 0) await new Promise((r) => setTimeout(r, 10));
         }
-        if (i % 20 === 0) await new Promise((r) => setTimeout(r, 10));
-      }
-      await Promise.all(sent);
-      await waitFor(() => got.size === total, 60000, `all ${total} messages after the unload`);
-      expect(got.size).toBe(total);
-      await sub.close();
-    });
+        await Promise.all(sent);
+        await waitFor(() => got.size === total, 60000, `all ${total} messages after the unload`);
+        expect(got.size).toBe(total);
+        await sub.close();
+      },
+    );
 
-    (capabilities.createAt ? it : it.skip)('leaves no send hanging when the connection drops, and publishes again after (needs a real broker connection)', async () => {
-      const proxy = await startCuttableProxy(new URL(BROKER_URL));
-      const sendTimeoutMs = 3000;
-      const viaProxy = capabilities.createAt!(proxy.url, sendTimeoutMs);
-      try {
-        const topic = testTopic('drop');
-        await viaProxy.publish({ topic, key: 'k', payload: Buffer.from('warm-up'), properties: props(0) });
-        const started = Date.now();
-        const inFlight = [...Array(200).keys()].map((i) =>
-          viaProxy.publish({ topic, key: 'k', payload: Buffer.alloc(1024), properties: props(i) }).then(
-            () => 'ok' as const,
-            () => 'failed' as const,
-          ),
-        );
-        proxy.cut();
-        const outcomes = await Promise.all(inFlight);
-        // Every send settled, and none waited past its send timeout (plus scheduling slack).
-        expect(outcomes).toHaveLength(200);
-        // The cut really hit sends in flight (otherwise this test would prove nothing).
-        expect(outcomes).toContain('failed');
-        expect(Date.now() - started).toBeLessThan(sendTimeoutMs + 2000);
-        const again = await viaProxy.publish({ topic, key: 'k', payload: Buffer.from('after'), properties: props(999) });
-        expect(again.brokerMessageId).toBeTruthy();
-      } finally {
-        await viaProxy.close();
-        await proxy.close();
-      }
-    });
+    (capabilities.createAt ? it : it.skip)(
+      'leaves no send hanging when the connection drops, and publishes again after (needs a real broker connection)',
+      async () => {
+        const proxy = await startCuttableProxy(new URL(BROKER_URL));
+        const sendTimeoutMs = 3000;
+        const viaProxy = capabilities.createAt!(proxy.url, sendTimeoutMs);
+        try {
+          const topic = testTopic('drop');
+          await viaProxy.publish({ topic, key: 'k', payload: Buffer.from('warm-up'), properties: props(0) });
+          const started = Date.now();
+          const inFlight = [...Array(200).keys()].map((i) =>
+            viaProxy.publish({ topic, key: 'k', payload: Buffer.alloc(1024), properties: props(i) }).then(
+              () => 'ok' as const,
+              () => 'failed' as const,
+            ),
+          );
+          proxy.cut();
+          const outcomes = await Promise.all(inFlight);
+          // Every send settled, and none waited past its send timeout (plus scheduling slack).
+          expect(outcomes).toHaveLength(200);
+          // The cut really hit sends in flight (otherwise this test would prove nothing).
+          expect(outcomes).toContain('failed');
+          expect(Date.now() - started).toBeLessThan(sendTimeoutMs + 2000);
+          const again = await viaProxy.publish({
+            topic,
+            key: 'k',
+            payload: Buffer.from('after'),
+            properties: props(999),
+          });
+          expect(again.brokerMessageId).toBeTruthy();
+        } finally {
+          await viaProxy.close();
+          await proxy.close();
+        }
+      },
+    );
   });
 }

@@ -106,7 +106,11 @@ describe('transactional outbox on real PostgreSQL', () => {
     await waitFor(() => inner.published.length >= 6, 20000, 'all six');
     await relay.stop();
     expect(inner.published.map((m) => m.properties.n)).toEqual(['0', '1', '2', '3', '4', '5']);
-    const failed = await db.selectFrom('outbox').select(['attempts', 'last_error']).where('properties', '@>', JSON.stringify({ n: '2' }) as never).executeTakeFirst();
+    const failed = await db
+      .selectFrom('outbox')
+      .select(['attempts', 'last_error'])
+      .where('properties', '@>', JSON.stringify({ n: '2' }) as never)
+      .executeTakeFirst();
     expect(failed?.attempts).toBe(1);
     expect(failed?.last_error).toContain('send timed out');
     await memory.close();

@@ -12,7 +12,9 @@ export async function freshDatabase(name: string): Promise<{ db: Kysely<Messagin
   await admin.query(`CREATE DATABASE "${name}"`);
   await admin.end();
   const url = `${PG_BASE}/${name}`;
-  const db = new Kysely<MessagingTables & TestTables>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 8 }) }) });
+  const db = new Kysely<MessagingTables & TestTables>({
+    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 8 }) }),
+  });
   await messagingMigration.up(db as unknown as Kysely<unknown>);
   await sql`CREATE TABLE effects (id text PRIMARY KEY, note text NOT NULL)`.execute(db);
   return { db, url };

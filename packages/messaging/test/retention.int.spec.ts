@@ -7,7 +7,10 @@ import { messagingMigration, messagingRetentionMigration, pruneMessaging, type M
 let db: Kysely<MessagingTables>;
 
 beforeAll(async () => {
-  db = await freshServiceDatabase<MessagingTables>('beacon_retention_test', { '000_messaging': messagingMigration, '010_messaging_retention': messagingRetentionMigration });
+  db = await freshServiceDatabase<MessagingTables>('beacon_retention_test', {
+    '000_messaging': messagingMigration,
+    '010_messaging_retention': messagingRetentionMigration,
+  });
 });
 afterAll(() => db.destroy());
 
@@ -21,7 +24,9 @@ async function outboxRow(ageHours: number, published: boolean): Promise<string> 
 
 async function inboxRow(ageDays: number): Promise<string> {
   const messageId = randomUUID();
-  await sql`INSERT INTO inbox (subscription, message_id, message_type, processed_at) VALUES ('s', ${messageId}, 't', now() - make_interval(days => ${ageDays}))`.execute(db);
+  await sql`INSERT INTO inbox (subscription, message_id, message_type, processed_at) VALUES ('s', ${messageId}, 't', now() - make_interval(days => ${ageDays}))`.execute(
+    db,
+  );
   return messageId;
 }
 

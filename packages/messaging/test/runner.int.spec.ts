@@ -18,7 +18,12 @@ const schema = (kind: string, records: string[]) =>
       type: 'record',
       name: 'Message',
       namespace: 'beacon.test',
-      fields: [{ name: 'payload', type: records.map((name) => ({ type: 'record', name, fields: [{ name: 'id', type: 'string' }] })) }],
+      fields: [
+        {
+          name: 'payload',
+          type: records.map((name) => ({ type: 'record', name, fields: [{ name: 'id', type: 'string' }] })),
+        },
+      ],
     }),
   );
 const codecs = new CodecRegistry([schema('commands', ['DoThing']), schema('events', ['ThingDone'])]);
@@ -26,9 +31,18 @@ const codecs = new CodecRegistry([schema('commands', ['DoThing']), schema('event
 const logger = pino({ level: 'silent' });
 
 function command(commandTopic: string, id: string, messageId?: string) {
-  const envelope = newFlowEnvelope({ messageType: 'test.DoThing', schemaVersion: codecs.topicOf('test.DoThing').version, producer: 'test' });
+  const envelope = newFlowEnvelope({
+    messageType: 'test.DoThing',
+    schemaVersion: codecs.topicOf('test.DoThing').version,
+    producer: 'test',
+  });
   if (messageId) envelope.messageId = messageId;
-  return { topic: commandTopic, key: id, payload: codecs.encode('test.DoThing', { id }), properties: toProperties(envelope) };
+  return {
+    topic: commandTopic,
+    key: id,
+    payload: codecs.encode('test.DoThing', { id }),
+    properties: toProperties(envelope),
+  };
 }
 
 describe('handler runner on real PostgreSQL and the real broker', () => {
@@ -38,7 +52,11 @@ describe('handler runner on real PostgreSQL and the real broker', () => {
     const bus = createWebSocketBus({ serviceUrl: BROKER_URL });
     let handled = 0;
     const sub = await runHandlers({
-      bus, db, codecs, logger, service: 'test',
+      bus,
+      db,
+      codecs,
+      logger,
+      service: 'test',
       subscription: { topic: commandTopic, name: 'dup-test' },
       handlers: {
         'test.DoThing': async ({ trx, message, emit }) => {
@@ -59,7 +77,11 @@ describe('handler runner on real PostgreSQL and the real broker', () => {
     expect(await db.selectFrom('effects').selectAll().execute()).toEqual([{ id: 'thing-1', note: 'done' }]);
     const outbox = await db.selectFrom('outbox').selectAll().execute();
     expect(outbox).toHaveLength(1);
-    expect(outbox[0]!.properties).toMatchObject({ 'message-type': 'test.ThingDone', 'causation-id': messageId, producer: 'test' });
+    expect(outbox[0]!.properties).toMatchObject({
+      'message-type': 'test.ThingDone',
+      'causation-id': messageId,
+      producer: 'test',
+    });
     await sub.close();
     await bus.close();
     await db.destroy();
@@ -71,13 +93,20 @@ describe('handler runner on real PostgreSQL and the real broker', () => {
     const bus = createWebSocketBus({ serviceUrl: BROKER_URL });
     let attempts = 0;
     const sub = await runHandlers({
-      bus, db, codecs, logger, service: 'test',
+      bus,
+      db,
+      codecs,
+      logger,
+      service: 'test',
       subscription: { topic: commandTopic, name: 'retry-test', nackRedeliveryDelayMs: 300 },
       handlers: {
         'test.DoThing': async ({ trx, message, emit }) => {
           const { id } = message as { id: string };
           attempts++;
-          await trx.insertInto('effects').values({ id, note: `attempt ${attempts}` }).execute();
+          await trx
+            .insertInto('effects')
+            .values({ id, note: `attempt ${attempts}` })
+            .execute();
           await emit('test.ThingDone', id, { id });
           if (attempts < 3) throw new Error('database hiccup');
         },
@@ -116,7 +145,12 @@ describe('handler runner on real PostgreSQL and the real broker', () => {
       gates.set(id, { opened, open });
     };
     const sub = await runHandlers({
-      bus, db, codecs, logger, service: 'test', maxBatch: 50,
+      bus,
+      db,
+      codecs,
+      logger,
+      service: 'test',
+      maxBatch: 50,
       subscription: { topic: commandTopic, name: 'batch-test', nackRedeliveryDelayMs: 200, maxDeliveries: 2 },
       handlers: {
         'test.DoThing': async ({ trx, message, emit }) => {
@@ -133,7 +167,8 @@ describe('handler runner on real PostgreSQL and the real broker', () => {
         },
       },
     });
-    const send = (id: string, messageId?: string) => bus.publish({ ...command(commandTopic, id, messageId), key: 'one-key' });
+    const send = (id: string, messageId?: string) =>
+      bus.publish({ ...command(commandTopic, id, messageId), key: 'one-key' });
     const effects = async () => (await db.selectFrom('effects').select('id').execute()).map((e) => e.id);
 
     // Given thing-0 held, things 1–20 (one of them delivered twice) queue up behind it.
@@ -157,7 +192,11 @@ describe('handler runner on real PostgreSQL and the real broker', () => {
       if (i === 30) await send('poison');
     }
     gates.get('thing-21')!.open();
-    await waitFor(() => poisonAttempts >= 3, 20000, 'the poison message: once in its batch, then alone until dead-lettered');
+    await waitFor(
+      () => poisonAttempts >= 3,
+      20000,
+      'the poison message: once in its batch, then alone until dead-lettered',
+    );
     await waitFor(async () => (await effects()).length >= 41, 20000, 'every good message');
     // Then every good message took effect once, and the key kept moving past the poison.
     expect((await effects()).sort()).toEqual(Array.from({ length: 41 }, (_, i) => `thing-${i}`).sort());

@@ -17,7 +17,21 @@ export const MAX_MINOR = 2n ** 63n - 1n;
  * ISO 4217 codes whose minor unit is "N.A." (precious metals, bond-market units, SDR, test and
  * no-currency codes). currency-codes reports them as 0 digits; they are refused rather than guessed.
  */
-const NO_MINOR_UNIT = new Set(['XAG', 'XAU', 'XBA', 'XBB', 'XBC', 'XBD', 'XDR', 'XPD', 'XPT', 'XSU', 'XTS', 'XUA', 'XXX']);
+const NO_MINOR_UNIT = new Set([
+  'XAG',
+  'XAU',
+  'XBA',
+  'XBB',
+  'XBC',
+  'XBD',
+  'XDR',
+  'XPD',
+  'XPT',
+  'XSU',
+  'XTS',
+  'XUA',
+  'XXX',
+]);
 
 /** Fraction digits per currency, from the ISO 4217 table (currency-codes). */
 function minorUnits(currency: string): number | undefined {
@@ -51,10 +65,15 @@ export function parseAmount(amount: string, currency: string, options: { allowNe
   const [, sign, whole, fraction = ''] = match;
   if (sign && !options.allowNegative) throw new MoneyError('amount must not be negative');
   if (fraction.length > decimals) {
-    throw new MoneyError(`${currency} allows ${decimals} fraction digit${decimals === 1 ? '' : 's'}, "${amount}" has ${fraction.length}`);
+    throw new MoneyError(
+      `${currency} allows ${decimals} fraction digit${decimals === 1 ? '' : 's'}, "${amount}" has ${fraction.length}`,
+    );
   }
   const minor = BigInt(whole!) * 10n ** BigInt(decimals) + BigInt(fraction.padEnd(decimals, '0') || '0');
-  if (minor > MAX_MINOR) throw new MoneyError(`"${amount}" is too large (at most ${formatAmount({ amountMinor: MAX_MINOR, currency })} ${currency})`);
+  if (minor > MAX_MINOR)
+    throw new MoneyError(
+      `"${amount}" is too large (at most ${formatAmount({ amountMinor: MAX_MINOR, currency })} ${currency})`,
+    );
   return { amountMinor: sign ? -minor : minor, currency };
 }
 
@@ -65,7 +84,8 @@ export function parseAmount(amount: string, currency: string, options: { allowNe
 export function thresholdIn(amount: string, currency: string): Money {
   const decimals = decimalsOf(currency);
   const match = /^(\d+)(?:\.(\d*?)0*)?$/.exec(amount);
-  if (!match || (match[2] ?? '').length > decimals) throw new MoneyError(`"${amount}" cannot be expressed exactly in ${currency}`);
+  if (!match || (match[2] ?? '').length > decimals)
+    throw new MoneyError(`"${amount}" cannot be expressed exactly in ${currency}`);
   return parseAmount(match[2] ? `${match[1]}.${match[2]}` : match[1]!, currency);
 }
 
@@ -157,7 +177,12 @@ export function reviveAmounts<T>(value: unknown, keys: readonly string[] = ['amo
   const walk = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(walk);
     if (v === null || typeof v !== 'object') return v;
-    return Object.fromEntries(Object.entries(v).map(([k, child]) => [k, keys.includes(k) && (typeof child === 'string' || typeof child === 'number') ? BigInt(child) : walk(child)]));
+    return Object.fromEntries(
+      Object.entries(v).map(([k, child]) => [
+        k,
+        keys.includes(k) && (typeof child === 'string' || typeof child === 'number') ? BigInt(child) : walk(child),
+      ]),
+    );
   };
   return walk(value) as T;
 }

@@ -41,7 +41,8 @@ describe('every ISO 4217 minor unit', () => {
     expect(parseAmount('1.234', 'KWD')).toEqual({ amountMinor: 1234n, currency: 'KWD' });
     expect(parseAmount('1.2345', 'CLF')).toEqual({ amountMinor: 12345n, currency: 'CLF' });
     expect(formatAmount({ amountMinor: 1234n, currency: 'BHD' })).toBe('1.234');
-    for (const code of ['XAU', 'XTS', 'XXX', 'ABC']) expect(() => parseAmount('1', code)).toThrow(/unsupported currency/);
+    for (const code of ['XAU', 'XTS', 'XXX', 'ABC'])
+      expect(() => parseAmount('1', code)).toThrow(/unsupported currency/);
   });
 
   it('reads a configured threshold such as the minimum payout "1.00" in any currency', () => {

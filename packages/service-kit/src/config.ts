@@ -40,7 +40,11 @@ export function databaseUrlFor(service: string, env: NodeJS.ProcessEnv = process
   return `postgres://${user}@${host}:${port}/beacon_${service}`;
 }
 
-export function loadConfig(service: string, defaultOpsPort: number, env: NodeJS.ProcessEnv = process.env): ServiceConfig {
+export function loadConfig(
+  service: string,
+  defaultOpsPort: number,
+  env: NodeJS.ProcessEnv = process.env,
+): ServiceConfig {
   const parsed = BaseEnv.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');

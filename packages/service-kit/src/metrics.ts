@@ -7,14 +7,49 @@ export function createMetrics(service: string) {
   collectDefaultMetrics({ register: registry });
   return {
     registry,
-    published: new Counter({ name: 'beacon_messages_published_total', help: 'Messages published', labelNames: ['source'], registers: [registry] }),
-    consumed: new Counter({ name: 'beacon_messages_consumed_total', help: 'Messages consumed, by type and outcome', labelNames: ['type', 'outcome'], registers: [registry] }),
-    handlerSeconds: new Histogram({ name: 'beacon_handler_seconds', help: 'Handler latency', labelNames: ['type'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [registry] }),
+    published: new Counter({
+      name: 'beacon_messages_published_total',
+      help: 'Messages published',
+      labelNames: ['source'],
+      registers: [registry],
+    }),
+    consumed: new Counter({
+      name: 'beacon_messages_consumed_total',
+      help: 'Messages consumed, by type and outcome',
+      labelNames: ['type', 'outcome'],
+      registers: [registry],
+    }),
+    handlerSeconds: new Histogram({
+      name: 'beacon_handler_seconds',
+      help: 'Handler latency',
+      labelNames: ['type'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
     outboxBacklog: new Gauge({ name: 'beacon_outbox_backlog', help: 'Unpublished outbox rows', registers: [registry] }),
-    outboxAgeSeconds: new Gauge({ name: 'beacon_outbox_oldest_age_seconds', help: 'Age of the oldest unpublished outbox row', registers: [registry] }),
-    trackingEventsAccepted: new Counter({ name: 'beacon_tracking_events_accepted_total', help: 'Tracking events the BFF answered 202 for (the broker holds them)', registers: [registry] }),
-    deadLettered: new Counter({ name: 'beacon_messages_dead_lettered_total', help: 'Messages that failed often enough to be dead-lettered', labelNames: ['type'], registers: [registry] }),
-    httpSeconds: new Histogram({ name: 'beacon_http_request_seconds', help: 'HTTP latency by route', labelNames: ['method', 'route', 'status'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1], registers: [registry] }),
+    outboxAgeSeconds: new Gauge({
+      name: 'beacon_outbox_oldest_age_seconds',
+      help: 'Age of the oldest unpublished outbox row',
+      registers: [registry],
+    }),
+    trackingEventsAccepted: new Counter({
+      name: 'beacon_tracking_events_accepted_total',
+      help: 'Tracking events the BFF answered 202 for (the broker holds them)',
+      registers: [registry],
+    }),
+    deadLettered: new Counter({
+      name: 'beacon_messages_dead_lettered_total',
+      help: 'Messages that failed often enough to be dead-lettered',
+      labelNames: ['type'],
+      registers: [registry],
+    }),
+    httpSeconds: new Histogram({
+      name: 'beacon_http_request_seconds',
+      help: 'HTTP latency by route',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers: [registry],
+    }),
   };
 }
 

@@ -5,7 +5,9 @@ import type { Registry } from 'prom-client';
 
 export type ReadinessChecks = Record<string, () => Promise<boolean>>;
 
-export async function checkReadiness(checks: ReadinessChecks): Promise<{ ready: boolean; checks: Record<string, boolean> }> {
+export async function checkReadiness(
+  checks: ReadinessChecks,
+): Promise<{ ready: boolean; checks: Record<string, boolean> }> {
   const results: Record<string, boolean> = {};
   await Promise.all(
     Object.entries(checks).map(async ([name, check]) => {
@@ -18,7 +20,11 @@ export async function checkReadiness(checks: ReadinessChecks): Promise<{ ready: 
   return { ready: Object.values(results).every(Boolean), checks: results };
 }
 
-export async function startOpsServer(port: number, registry: Registry, checks: ReadinessChecks): Promise<{ port: number; close(): Promise<void> }> {
+export async function startOpsServer(
+  port: number,
+  registry: Registry,
+  checks: ReadinessChecks,
+): Promise<{ port: number; close(): Promise<void> }> {
   const server = http.createServer(async (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method === 'GET' && path === '/healthz') {

@@ -85,7 +85,13 @@ export async function startService<DB extends MessagingTables>(
   shutdown.onShutdown('database', () => db.destroy());
   await migrate(db as unknown as Kysely<unknown>, definition.migrations);
 
-  const bus = await createBus({ driver: config.busDriver, serviceUrl: config.pulsarAdminUrl, brokerUrl: config.pulsarUrl, logger, producerName: definition.name });
+  const bus = await createBus({
+    driver: config.busDriver,
+    serviceUrl: config.pulsarAdminUrl,
+    brokerUrl: config.pulsarUrl,
+    logger,
+    producerName: definition.name,
+  });
   shutdown.onShutdown('bus', () => bus.close());
   const codecs = contractCodecs();
   if (config.busDriver !== 'memory') {
@@ -115,10 +121,16 @@ export async function startService<DB extends MessagingTables>(
 
   // Bounded tables: every service prunes its outbox and inbox (and its own tables) past their retention.
   const prune = async () => {
-    const pruned = { ...(await pruneMessaging(db as unknown as Kysely<MessagingTables>)), ...(await definition.prune?.(db)) };
+    const pruned = {
+      ...(await pruneMessaging(db as unknown as Kysely<MessagingTables>)),
+      ...(await definition.prune?.(db)),
+    };
     if (Object.values(pruned).some((n) => n > 0)) logger.info({ pruned }, 'pruned rows past their retention');
   };
-  const pruneTimer = setInterval(() => void prune().catch((error: unknown) => logger.warn({ err: (error as Error).message }, 'pruning failed')), PRUNE_EVERY_MS);
+  const pruneTimer = setInterval(
+    () => void prune().catch((error: unknown) => logger.warn({ err: (error as Error).message }, 'pruning failed')),
+    PRUNE_EVERY_MS,
+  );
   pruneTimer.unref();
   shutdown.onShutdown('pruning', async () => clearInterval(pruneTimer));
 

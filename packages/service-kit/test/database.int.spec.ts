@@ -17,8 +17,12 @@ describe('database per service', () => {
     await ensureDatabase(url); // second call finds it
     const { db } = connect<{ things: { id: number; label: string | null } }>(url);
     const migrations = {
-      '001_things': { up: async (d: Kysely<unknown>) => void (await sql`CREATE TABLE things (id int PRIMARY KEY)`.execute(d)) },
-      '002_label': { up: async (d: Kysely<unknown>) => void (await sql`ALTER TABLE things ADD COLUMN label text`.execute(d)) },
+      '001_things': {
+        up: async (d: Kysely<unknown>) => void (await sql`CREATE TABLE things (id int PRIMARY KEY)`.execute(d)),
+      },
+      '002_label': {
+        up: async (d: Kysely<unknown>) => void (await sql`ALTER TABLE things ADD COLUMN label text`.execute(d)),
+      },
     };
     await migrate(db as unknown as Kysely<unknown>, migrations);
     await migrate(db as unknown as Kysely<unknown>, migrations);
@@ -31,7 +35,11 @@ describe('database per service', () => {
     const { db } = connect(url);
     const applied = async () => undefined;
     await expect(
-      migrate(db as unknown as Kysely<unknown>, { '001_things': { up: applied }, '002_label': { up: applied }, '003_broken': { up: async (d: Kysely<unknown>) => void (await sql`SELEC 1`.execute(d)) } }),
+      migrate(db as unknown as Kysely<unknown>, {
+        '001_things': { up: applied },
+        '002_label': { up: applied },
+        '003_broken': { up: async (d: Kysely<unknown>) => void (await sql`SELEC 1`.execute(d)) },
+      }),
     ).rejects.toThrow(/003_broken/);
     await db.destroy();
   });

@@ -4,7 +4,10 @@ import { Migrator, type Migration } from 'kysely/migration';
 import { connect } from '@beacon/service-kit';
 
 /** A new, migrated database for one test file, connected the way services connect (same type parsers). */
-export async function freshServiceDatabase<DB>(name: string, migrations: Record<string, Migration>): Promise<Kysely<DB>> {
+export async function freshServiceDatabase<DB>(
+  name: string,
+  migrations: Record<string, Migration>,
+): Promise<Kysely<DB>> {
   const base = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
   const admin = new pg.Client({ connectionString: `${base}/postgres` });
   await admin.connect();

@@ -24,15 +24,32 @@ export async function deliver<DB extends MessagingTables>(
 ): Promise<Emitted[]> {
   const emitted: Emitted[] = [];
   const messageId = options.messageId ?? randomUUID();
-  const envelope = { messageId, messageType, schemaVersion: 'test', correlationId: randomUUID(), causationId: '', occurredAt: new Date().toISOString(), producer: 'test' };
+  const envelope = {
+    messageId,
+    messageType,
+    schemaVersion: 'test',
+    correlationId: randomUUID(),
+    causationId: '',
+    occurredAt: new Date().toISOString(),
+    producer: 'test',
+  };
   const handler = handlers[messageType]!;
   const prepared = handler.prepare ? await handler.prepare(message, envelope) : undefined;
   await db.transaction().execute(async (trx) => {
     if (!(await claim(trx, options.subscription ?? 'test', messageId, messageType))) return;
     await handler({
-      trx, message, envelope, prepared, log: pino({ level: 'silent' }),
+      trx,
+      message,
+      envelope,
+      prepared,
+      log: pino({ level: 'silent' }),
       emit: async (type, key, value, emitOptions) => {
-        emitted.push({ type, key, value, ...(emitOptions?.correlationId ? { correlationId: emitOptions.correlationId } : {}) });
+        emitted.push({
+          type,
+          key,
+          value,
+          ...(emitOptions?.correlationId ? { correlationId: emitOptions.correlationId } : {}),
+        });
         return { ...envelope, messageId: randomUUID(), messageType: type, causationId: messageId };
       },
     });

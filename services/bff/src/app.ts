@@ -49,7 +49,8 @@ function requestLog(logger: Logger) {
   return pinoHttp<express.Request, ServerResponse, never>({
     logger,
     genReqId: (req) => req.correlationId,
-    customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+    customLogLevel: (_req, res, error) =>
+      error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
     customSuccessObject: (req, res, value: Record<string, unknown>) => describe(req, res, value),
     customErrorObject: (req, res, _error, value: Record<string, unknown>) => describe(req, res, value),
     serializers: { req: () => undefined, res: () => undefined },
@@ -58,7 +59,14 @@ function requestLog(logger: Logger) {
 
 function describe(req: express.Request, res: ServerResponse, value: Record<string, unknown>) {
   const route = req.route?.path ? `${req.baseUrl}${req.route.path}` : 'unmatched';
-  return { ...value, method: req.method, route, status: res.statusCode, correlationId: req.correlationId, caller: req.caller?.sub };
+  return {
+    ...value,
+    method: req.method,
+    route,
+    status: res.statusCode,
+    correlationId: req.correlationId,
+    caller: req.caller?.sub,
+  };
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -72,7 +80,13 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(requestLog(deps.logger));
   app.use((req, res, next) => {
     const stop = deps.httpSeconds.startTimer();
-    res.on('finish', () => stop({ method: req.method, route: req.route?.path ? `${req.baseUrl}${req.route.path}` : 'unmatched', status: String(res.statusCode) }));
+    res.on('finish', () =>
+      stop({
+        method: req.method,
+        route: req.route?.path ? `${req.baseUrl}${req.route.path}` : 'unmatched',
+        status: String(res.statusCode),
+      }),
+    );
     next();
   });
   app.use(storableUrl);
@@ -81,17 +95,30 @@ export function createApp(deps: AppDeps): express.Express {
 
   const ops = Router();
   mount(ops, endpoints.health, async () => ({ status: 'ok' as const }), '');
-  mount(ops, endpoints.readiness, async (_input, _req, res) => {
-    const result = await deps.readiness();
-    res.status(result.ready ? 200 : 503);
-    return result;
-  }, '');
-  mount(ops, endpoints.metrics, async (_input, _req, res) => {
-    res.type(deps.registry.contentType).send(await deps.registry.metrics());
-  }, '');
+  mount(
+    ops,
+    endpoints.readiness,
+    async (_input, _req, res) => {
+      const result = await deps.readiness();
+      res.status(result.ready ? 200 : 503);
+      return result;
+    },
+    '',
+  );
+  mount(
+    ops,
+    endpoints.metrics,
+    async (_input, _req, res) => {
+      res.type(deps.registry.contentType).send(await deps.registry.metrics());
+    },
+    '',
+  );
   app.use(ops);
   app.get('/openapi.json', (_req, res) => void res.json(openApiDocument()));
-  app.get('/docs', (_req, res) => void res.setHeader('Content-Security-Policy', DOCS_CSP).type('html').send(docsPage()));
+  app.get(
+    '/docs',
+    (_req, res) => void res.setHeader('Content-Security-Policy', DOCS_CSP).type('html').send(docsPage()),
+  );
   app.get('/docs/redoc.standalone.js', (_req, res) => {
     res.setHeader('Cache-Control', 'public, max-age=86400');
     // pnpm keeps packages under node_modules/.pnpm: a dot segment that send() refuses unless told.

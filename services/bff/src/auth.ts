@@ -25,8 +25,17 @@ export const IAT_LEEWAY_SECONDS = 60;
 
 export function authConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AuthConfig {
   const jwksUrl = env.JWT_JWKS_URL || undefined;
-  const algorithms = (env.JWT_ALGORITHMS ?? (jwksUrl ? 'RS256,ES256' : 'HS256')).split(',').map((a) => a.trim()).filter((a) => a && a.toLowerCase() !== 'none');
-  return { secret: env.JWT_SECRET ?? DEV_SECRET, issuer: env.JWT_ISSUER ?? 'beacon', audience: env.JWT_AUDIENCE ?? 'beacon-bff', jwksUrl, algorithms };
+  const algorithms = (env.JWT_ALGORITHMS ?? (jwksUrl ? 'RS256,ES256' : 'HS256'))
+    .split(',')
+    .map((a) => a.trim())
+    .filter((a) => a && a.toLowerCase() !== 'none');
+  return {
+    secret: env.JWT_SECRET ?? DEV_SECRET,
+    issuer: env.JWT_ISSUER ?? 'beacon',
+    audience: env.JWT_AUDIENCE ?? 'beacon-bff',
+    jwksUrl,
+    algorithms,
+  };
 }
 
 export class AuthError extends Error {}
@@ -35,21 +44,30 @@ export class AuthError extends Error {}
 const IDENTIFIER = /^[^\u0000-\u001f\u007f]{1,256}$/u;
 
 function callerOf(payload: JWTPayload, now: number): Caller {
-  if (typeof payload.sub !== 'string' || !IDENTIFIER.test(payload.sub) || payload.sub.trim() === '') throw new AuthError('invalid token: sub must be a non-empty string');
-  if (typeof payload.iat === 'number' && payload.iat > now + IAT_LEEWAY_SECONDS) throw new AuthError('invalid token: issued in the future');
-  const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is Role => (ROLES as readonly string[]).includes(String(r))) : [];
+  if (typeof payload.sub !== 'string' || !IDENTIFIER.test(payload.sub) || payload.sub.trim() === '')
+    throw new AuthError('invalid token: sub must be a non-empty string');
+  if (typeof payload.iat === 'number' && payload.iat > now + IAT_LEEWAY_SECONDS)
+    throw new AuthError('invalid token: issued in the future');
+  const roles = Array.isArray(payload.roles)
+    ? payload.roles.filter((r): r is Role => (ROLES as readonly string[]).includes(String(r)))
+    : [];
   const caller: Caller = { sub: payload.sub, roles };
   if (typeof payload.brand === 'string' && IDENTIFIER.test(payload.brand)) caller.brand = payload.brand;
   return caller;
 }
 
 export function createVerifier(config: AuthConfig): (token: string) => Promise<Caller> {
-  const key: Uint8Array | JWTVerifyGetKey = config.jwksUrl ? createRemoteJWKSet(new URL(config.jwksUrl)) : new TextEncoder().encode(config.secret);
+  const key: Uint8Array | JWTVerifyGetKey = config.jwksUrl
+    ? createRemoteJWKSet(new URL(config.jwksUrl))
+    : new TextEncoder().encode(config.secret);
   return async (token) => {
     let payload;
     try {
       ({ payload } = await jwtVerify(token, key as Uint8Array, {
-        issuer: config.issuer, audience: config.audience, algorithms: config.algorithms, requiredClaims: ['exp', 'sub'],
+        issuer: config.issuer,
+        audience: config.audience,
+        algorithms: config.algorithms,
+        requiredClaims: ['exp', 'sub'],
       }));
     } catch (error) {
       throw new AuthError(`invalid token: ${(error as Error).message}`);

@@ -13,7 +13,8 @@ export function authenticate(verify: (token: string) => Promise<Caller>): Reques
         req.caller = caller;
         next();
       },
-      (error: unknown) => next(new Problem(401, 'Unauthorized', error instanceof AuthError ? error.message : 'invalid token')),
+      (error: unknown) =>
+        next(new Problem(401, 'Unauthorized', error instanceof AuthError ? error.message : 'invalid token')),
     );
   };
 }

@@ -15,7 +15,9 @@ import { forbidden, notFound } from './problems.js';
 import { has } from './roles.js';
 import { signLink } from './links.js';
 
-type CampaignRow = Database['rm_campaigns'] extends infer T ? { [K in keyof T]: T[K] extends import('kysely').ColumnType<infer S, unknown, unknown> ? S : T[K] } : never;
+type CampaignRow = Database['rm_campaigns'] extends infer T
+  ? { [K in keyof T]: T[K] extends import('kysely').ColumnType<infer S, unknown, unknown> ? S : T[K] }
+  : never;
 
 function ruleToApi(rule: CommissionRule) {
   if (rule.type === 'percent') return { event: rule.event, type: rule.type, rate: rule.rate ?? undefined };
@@ -24,7 +26,10 @@ function ruleToApi(rule: CommissionRule) {
 
 type CampaignAnswer = z.input<typeof CampaignView>;
 
-export function campaignView(c: CampaignRow, influencers: Array<{ influencer_id: string; status: string }>): CampaignAnswer {
+export function campaignView(
+  c: CampaignRow,
+  influencers: Array<{ influencer_id: string; status: string }>,
+): CampaignAnswer {
   const money = (amountMinor: bigint) => toApi({ amountMinor, currency: c.currency });
   // The read model stores only the statuses and visibilities the campaign service emits.
   return {
@@ -53,10 +58,19 @@ export function campaignRoutes(db: Kysely<Database>, publisher: Publisher, linkS
   const router = Router();
 
   async function load(id: string) {
-    return db.selectFrom('rm_campaigns').selectAll().where('id', '=', id).executeTakeFirst() as Promise<CampaignRow | undefined>;
+    return db.selectFrom('rm_campaigns').selectAll().where('id', '=', id).executeTakeFirst() as Promise<
+      CampaignRow | undefined
+    >;
   }
   async function membership(campaignId: string, influencerId: string) {
-    return (await db.selectFrom('rm_campaign_influencers').select('status').where('campaign_id', '=', campaignId).where('influencer_id', '=', influencerId).executeTakeFirst())?.status;
+    return (
+      await db
+        .selectFrom('rm_campaign_influencers')
+        .select('status')
+        .where('campaign_id', '=', campaignId)
+        .where('influencer_id', '=', influencerId)
+        .executeTakeFirst()
+    )?.status;
   }
   /** The campaign if the caller may see it; 404 otherwise, so existence does not leak. */
   async function visible(req: Request, id: string): Promise<CampaignRow> {
@@ -120,11 +134,27 @@ export function campaignRoutes(db: Kysely<Database>, publisher: Publisher, linkS
         );
       }
     }
-    const rows = (await q.orderBy('seq').limit(limit + 1).execute()) as CampaignRow[];
+    const rows = (await q
+      .orderBy('seq')
+      .limit(limit + 1)
+      .execute()) as CampaignRow[];
     const members = rows.length
-      ? await db.selectFrom('rm_campaign_influencers').selectAll().where('campaign_id', 'in', rows.map((r) => r.id)).execute()
+      ? await db
+          .selectFrom('rm_campaign_influencers')
+          .selectAll()
+          .where(
+            'campaign_id',
+            'in',
+            rows.map((r) => r.id),
+          )
+          .execute()
       : [];
-    return page(rows, limit, (c) => campaignView(c, members.filter((m) => m.campaign_id === c.id)));
+    return page(rows, limit, (c) =>
+      campaignView(
+        c,
+        members.filter((m) => m.campaign_id === c.id),
+      ),
+    );
   });
 
   mount(router, endpoints.getCampaign, async ({ params }, req) => {
@@ -146,7 +176,11 @@ export function campaignRoutes(db: Kysely<Database>, publisher: Publisher, linkS
   for (const [e, action] of actions) {
     mount(router, e, async ({ params }, req, res) => {
       const c = await owned(req, params.id);
-      await publisher.send(req, 'campaign.ChangeCampaignStatus', c.id, { campaignId: c.id, requestedBy: req.caller.sub, action });
+      await publisher.send(req, 'campaign.ChangeCampaignStatus', c.id, {
+        campaignId: c.id,
+        requestedBy: req.caller.sub,
+        action,
+      });
       return accepted(req, res, c.id);
     });
   }
@@ -210,17 +244,29 @@ export function campaignRoutes(db: Kysely<Database>, publisher: Publisher, linkS
       FROM rm_tracking_events
       WHERE campaign_id = ${c.id} AND valid AND NOT duplicate AND occurred_at >= ${from} ${to ? sql`AND occurred_at <= ${to}` : sql``}
       GROUP BY 1, 2 ORDER BY 1`.execute(db);
-    const windows = new Map<string, { windowStart: string; impressions: number; clicks: number; conversions: number; revenueMinor: bigint }>();
+    const windows = new Map<
+      string,
+      { windowStart: string; impressions: number; clicks: number; conversions: number; revenueMinor: bigint }
+    >();
     for (const r of rows.rows) {
       const windowStart = new Date(r.window_start).toISOString();
-      const w = windows.get(windowStart) ?? { windowStart, impressions: 0, clicks: 0, conversions: 0, revenueMinor: 0n };
+      const w = windows.get(windowStart) ?? {
+        windowStart,
+        impressions: 0,
+        clicks: 0,
+        conversions: 0,
+        revenueMinor: 0n,
+      };
       if (r.type === 'impression') w.impressions += Number(r.n);
       if (r.type === 'click') w.clicks += Number(r.n);
       if (r.type === 'conversion') w.conversions += Number(r.n);
       w.revenueMinor += BigInt(r.revenue ?? 0);
       windows.set(windowStart, w);
     }
-    return [...windows.values()].map(({ revenueMinor, ...w }) => ({ ...w, revenue: toApi({ amountMinor: revenueMinor, currency: c.currency }) }));
+    return [...windows.values()].map(({ revenueMinor, ...w }) => ({
+      ...w,
+      revenue: toApi({ amountMinor: revenueMinor, currency: c.currency }),
+    }));
   }
 
   return router;
@@ -258,7 +304,10 @@ function statsOf(rows: StatsRow[], currency: string) {
     [...new Set(rows.map((r) => r[key]))].sort().map((k) => ({ k, rows: rows.filter((r) => r[key] === k) }));
   return {
     ...figuresOf(rows, currency),
-    byInfluencer: groups('influencer_id').map(({ k, rows }) => ({ influencerId: k || null, ...figuresOf(rows, currency) })),
+    byInfluencer: groups('influencer_id').map(({ k, rows }) => ({
+      influencerId: k || null,
+      ...figuresOf(rows, currency),
+    })),
     byDay: groups('day').map(({ k, rows }) => ({ day: k, ...figuresOf(rows, currency) })),
   };
 }

@@ -17,17 +17,38 @@ export interface CommandSource {
 
 export interface Publisher {
   /** Claims the operation for the caller, records the command as its first step, publishes it. */
-  send<T extends MessageType>(source: CommandSource, messageType: T, key: string, value: MessageTypes[T]): Promise<Envelope>;
+  send<T extends MessageType>(
+    source: CommandSource,
+    messageType: T,
+    key: string,
+    value: MessageTypes[T],
+  ): Promise<Envelope>;
 }
 
 /** What a client sees when the broker did not take a command; the cause (with its addresses) stays in the log. */
-const unavailable = () => new Problem(503, 'Service Unavailable', 'the message broker did not accept the command; retry with the same Idempotency-Key');
+const unavailable = () =>
+  new Problem(
+    503,
+    'Service Unavailable',
+    'the message broker did not accept the command; retry with the same Idempotency-Key',
+  );
 
-export function createPublisher(deps: { bus: MessageBus; db: Kysely<Database>; codecs: CodecRegistry; tenant?: string; onError?: (error: unknown) => void }): Publisher {
+export function createPublisher(deps: {
+  bus: MessageBus;
+  db: Kysely<Database>;
+  codecs: CodecRegistry;
+  tenant?: string;
+  onError?: (error: unknown) => void;
+}): Publisher {
   const prepare = (correlationId: string, messageType: MessageType, key: string, value: unknown) => {
     const schemaVersion = deps.codecs.topicOf(messageType).version;
     const envelope = newFlowEnvelope({ messageType, schemaVersion, producer: 'bff', correlationId });
-    const message = { topic: topicOfMessage(messageType, deps.tenant), key, payload: deps.codecs.encode(messageType, value), properties: toProperties(envelope) };
+    const message = {
+      topic: topicOfMessage(messageType, deps.tenant),
+      key,
+      payload: deps.codecs.encode(messageType, value),
+      properties: toProperties(envelope),
+    };
     return { envelope, message };
   };
   const claim = async (source: CommandSource, messageType: MessageType) => {

@@ -16,9 +16,21 @@ import { parse } from './validation.js';
 const BUILT_CONSOLE = join(dirname(fileURLToPath(import.meta.url)), '../../../apps/console/dist');
 
 /** The console's scripts and styles are its own files; charts set inline styles. Nothing else is allowed. */
-const CONSOLE_CSP = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+const CONSOLE_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-const DevTokenRequest = z.object({ role: z.enum(ROLES), sub: z.string().trim().min(1).max(128).regex(/^[A-Za-z0-9._:@-]+$/), brand: z.string().min(1).max(128).optional() }).strict();
+const DevTokenRequest = z
+  .object({
+    role: z.enum(ROLES),
+    sub: z
+      .string()
+      .trim()
+      .min(1)
+      .max(128)
+      .regex(/^[A-Za-z0-9._:@-]+$/),
+    brand: z.string().min(1).max(128).optional(),
+  })
+  .strict();
 
 export function consoleRoutes(options: { development: boolean; dir?: string }): Router {
   const router = Router();
@@ -27,10 +39,22 @@ export function consoleRoutes(options: { development: boolean; dir?: string }): 
 
   router.use('/app', (_req, res, next) => {
     res.setHeader('Content-Security-Policy', CONSOLE_CSP);
-    if (!built) throw new Problem(503, 'Service Unavailable', 'the console is not built: run `pnpm --filter @beacon/console build`');
+    if (!built)
+      throw new Problem(
+        503,
+        'Service Unavailable',
+        'the console is not built: run `pnpm --filter @beacon/console build`',
+      );
     next();
   });
-  router.use('/app', express.static(dir, { index: 'index.html', maxAge: '1h', setHeaders: (res, path) => path.endsWith('index.html') && res.setHeader('Cache-Control', 'no-cache') }));
+  router.use(
+    '/app',
+    express.static(dir, {
+      index: 'index.html',
+      maxAge: '1h',
+      setHeaders: (res, path) => path.endsWith('index.html') && res.setHeader('Cache-Control', 'no-cache'),
+    }),
+  );
 
   if (options.development) {
     // Anyone who can reach a development BFF can mint any token: that is what the public development secret means.

@@ -382,7 +382,11 @@ export const endpoints = {
     scope: 'as for one event; an event for another tenant’s campaign is rejected by index',
     body: BatchDocument,
     parseBody: BatchBody,
-    ok: { status: 202, description: 'the valid events are accepted, the others listed by index', schema: BatchAccepted },
+    ok: {
+      status: 202,
+      description: 'the valid events are accepted, the others listed by index',
+      schema: BatchAccepted,
+    },
   }),
   listEvents: endpoint({
     method: 'get',

@@ -24,4 +24,3 @@ export function correlation(req: Request, res: Response, next: NextFunction): vo
   res.setHeader('X-Correlation-ID', req.correlationId);
   next();
 }
-

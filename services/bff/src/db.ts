@@ -5,36 +5,141 @@ type Json<T> = ColumnType<T, string, string>;
 
 export interface Database extends MessagingTables {
   rm_campaigns: {
-    seq: Generated<bigint>; id: string; brand_id: string; name: string; landing_url: string; status: string; budget_minor: bigint; currency: string;
-    spent_minor: Generated<bigint>; rules: Json<unknown[]>; visibility: string; attribution_window_days: number; holding_period_days: number;
-    created_at: Date; updated_at: Date;
+    seq: Generated<bigint>;
+    id: string;
+    brand_id: string;
+    name: string;
+    landing_url: string;
+    status: string;
+    budget_minor: bigint;
+    currency: string;
+    spent_minor: Generated<bigint>;
+    rules: Json<unknown[]>;
+    visibility: string;
+    attribution_window_days: number;
+    holding_period_days: number;
+    created_at: Date;
+    updated_at: Date;
   };
   rm_campaign_influencers: { campaign_id: string; influencer_id: string; status: string };
   rm_tracking_events: {
-    seq: Generated<bigint>; event_id: string; campaign_id: string; brand_id: string; type: string; influencer_id: string | null; attribution: string;
-    click_id: string | null; visitor_id: string; user_id: string | null; occurred_at: string; value_minor: bigint | null; currency: string | null;
-    order_id: string | null; name: string | null; valid: boolean; reasons: string[]; duplicate: boolean;
-    correlation_id: string | null; command_message_id: string | null; recorded_message_id: string | null; recorded_at: string | null;
+    seq: Generated<bigint>;
+    event_id: string;
+    campaign_id: string;
+    brand_id: string;
+    type: string;
+    influencer_id: string | null;
+    attribution: string;
+    click_id: string | null;
+    visitor_id: string;
+    user_id: string | null;
+    occurred_at: string;
+    value_minor: bigint | null;
+    currency: string | null;
+    order_id: string | null;
+    name: string | null;
+    valid: boolean;
+    reasons: string[];
+    duplicate: boolean;
+    correlation_id: string | null;
+    command_message_id: string | null;
+    recorded_message_id: string | null;
+    recorded_at: string | null;
   };
   /** Tracking items refused as already recorded: kept for their flow's timeline, pruned with operations. */
-  dead_letters: { topic: string; service: string; message_id: string; message_type: string; correlation_id: string; seen_at: Generated<Date> };
-  rm_ignored_events: {
-    correlation_id: string; campaign_id: string; event_id: string; reason: string; command_message_id: string; recorded_message_id: string; recorded_at: string;
+  dead_letters: {
+    topic: string;
+    service: string;
+    message_id: string;
+    message_type: string;
+    correlation_id: string;
     seen_at: Generated<Date>;
   };
-  rm_stats: { campaign_id: string; influencer_id: string; day: string; impressions: bigint; clicks: bigint; conversions: bigint; invalid_events: bigint; revenue_minor: bigint; commissions_minor: bigint };
-  rm_activity: { brand_id: string; subject: string; window_start: string; type: string; count: bigint };
-  rm_commissions: { seq: Generated<bigint>; id: string; campaign_id: string; influencer_id: string | null; source_event_id: string; amount_minor: bigint | null; currency: string; status: string; reason: string | null; created_at: Date };
-  rm_ledger: { entry_id: string; influencer_id: string; currency: string; kind: string; amount_minor: bigint; available_at: Date };
-  rm_payouts: { seq: Generated<bigint>; id: string; influencer_id: string; amount_minor: bigint; currency: string; method: string; destination: string; status: string; reason: string | null; created_at: Date; completed_at: Date | null };
-  operations: {
-    correlation_id: string; started_by: string; command_type: string; status: string; reason: string | null; created_at: Generated<Date>; completed_at: Date | null;
-    /** tracking flows: items the flow waits for, and items recorded or ignored so far */
-    expected: Generated<number>; settled: Generated<number>;
+  rm_ignored_events: {
+    correlation_id: string;
+    campaign_id: string;
+    event_id: string;
+    reason: string;
+    command_message_id: string;
+    recorded_message_id: string;
+    recorded_at: string;
+    seen_at: Generated<Date>;
   };
-  operation_steps: { message_id: string; correlation_id: string; causation_id: string; kind: string; type: string; service: string; occurred_at: string; seen_at: Generated<Date> };
+  rm_stats: {
+    campaign_id: string;
+    influencer_id: string;
+    day: string;
+    impressions: bigint;
+    clicks: bigint;
+    conversions: bigint;
+    invalid_events: bigint;
+    revenue_minor: bigint;
+    commissions_minor: bigint;
+  };
+  rm_activity: { brand_id: string; subject: string; window_start: string; type: string; count: bigint };
+  rm_commissions: {
+    seq: Generated<bigint>;
+    id: string;
+    campaign_id: string;
+    influencer_id: string | null;
+    source_event_id: string;
+    amount_minor: bigint | null;
+    currency: string;
+    status: string;
+    reason: string | null;
+    created_at: Date;
+  };
+  rm_ledger: {
+    entry_id: string;
+    influencer_id: string;
+    currency: string;
+    kind: string;
+    amount_minor: bigint;
+    available_at: Date;
+  };
+  rm_payouts: {
+    seq: Generated<bigint>;
+    id: string;
+    influencer_id: string;
+    amount_minor: bigint;
+    currency: string;
+    method: string;
+    destination: string;
+    status: string;
+    reason: string | null;
+    created_at: Date;
+    completed_at: Date | null;
+  };
+  operations: {
+    correlation_id: string;
+    started_by: string;
+    command_type: string;
+    status: string;
+    reason: string | null;
+    created_at: Generated<Date>;
+    completed_at: Date | null;
+    /** tracking flows: items the flow waits for, and items recorded or ignored so far */
+    expected: Generated<number>;
+    settled: Generated<number>;
+  };
+  operation_steps: {
+    message_id: string;
+    correlation_id: string;
+    causation_id: string;
+    kind: string;
+    type: string;
+    service: string;
+    occurred_at: string;
+    seen_at: Generated<Date>;
+  };
   idempotency_keys: {
-    caller: string; key: string; request_hash: string; state: 'in_progress' | 'done'; status: number | null; body: ColumnType<unknown, string | null, string | null>; location: string | null;
+    caller: string;
+    key: string;
+    request_hash: string;
+    state: 'in_progress' | 'done';
+    status: number | null;
+    body: ColumnType<unknown, string | null, string | null>;
+    location: string | null;
     created_at: Generated<Date>;
   };
 }

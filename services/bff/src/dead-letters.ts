@@ -44,10 +44,17 @@ export const DEAD_LETTER_SUBSCRIPTION = 'bff-dead-letters';
 function flowsOfBatch(envelope: Envelope, payload: Buffer): string[] {
   try {
     if (envelope.messageType === 'tracking.RecordTrackingEvents') {
-      return [...new Set((codecs().decode(envelope.messageType, envelope.schemaVersion, payload).value as RecordTrackingEvents).items.map((i) => i.correlationId))];
+      return [
+        ...new Set(
+          (
+            codecs().decode(envelope.messageType, envelope.schemaVersion, payload).value as RecordTrackingEvents
+          ).items.map((i) => i.correlationId),
+        ),
+      ];
     }
     if (envelope.messageType === 'tracking.TrackingEventsRecorded') {
-      const batch = codecs().decode(envelope.messageType, envelope.schemaVersion, payload).value as TrackingEventsRecorded;
+      const batch = codecs().decode(envelope.messageType, envelope.schemaVersion, payload)
+        .value as TrackingEventsRecorded;
       return [...new Set([...batch.recorded, ...batch.ignored].map((i) => i.correlationId))];
     }
   } catch {
@@ -56,7 +63,9 @@ function flowsOfBatch(envelope: Envelope, payload: Buffer): string[] {
   return [envelope.correlationId];
 }
 
-export function deadLetterSubscriptions(onDeadLetter?: (messageType: string) => void): SubscriptionDefinition<Database>[] {
+export function deadLetterSubscriptions(
+  onDeadLetter?: (messageType: string) => void,
+): SubscriptionDefinition<Database>[] {
   return FLEET_SUBSCRIPTIONS.map(({ topic, service }) => {
     const handlers: HandlerMap<Database> = {};
     for (const [type, schema] of Object.entries(MESSAGE_TOPICS)) {
@@ -65,14 +74,27 @@ export function deadLetterSubscriptions(onDeadLetter?: (messageType: string) => 
         const flows = payload ? flowsOfBatch(envelope, payload) : [envelope.correlationId];
         log.warn({ deadLetteredBy: service, flows: flows.length }, 'a message of this flow was dead-lettered');
         await failOperation(trx, flows, `DEAD_LETTERED: ${service} could not handle ${envelope.messageType}`);
-        await trx.insertInto('dead_letters')
-          .values({ topic, service, message_id: envelope.messageId, message_type: envelope.messageType, correlation_id: envelope.correlationId })
+        await trx
+          .insertInto('dead_letters')
+          .values({
+            topic,
+            service,
+            message_id: envelope.messageId,
+            message_type: envelope.messageType,
+            correlation_id: envelope.correlationId,
+          })
           .onConflict((oc) => oc.doNothing())
           .execute();
         onDeadLetter?.(envelope.messageType);
       };
     }
-    return { topic: `${topic}-${service}-service-DLQ`, handlers, subscriptionName: DEAD_LETTER_SUBSCRIPTION, maxDeliveries: 0, envelopeOnly: true };
+    return {
+      topic: `${topic}-${service}-service-DLQ`,
+      handlers,
+      subscriptionName: DEAD_LETTER_SUBSCRIPTION,
+      maxDeliveries: 0,
+      envelopeOnly: true,
+    };
   });
 }
 
@@ -85,13 +107,25 @@ export interface DeadLetterCount {
 
 /** Every (topic, service) pair with how many of its messages were dead-lettered, and the latest few. */
 export async function deadLetterCounts(db: Kysely<Database>): Promise<DeadLetterCount[]> {
-  const counts = await db.selectFrom('dead_letters').select(['topic', 'service', (eb) => eb.fn.countAll<string>().as('n')]).groupBy(['topic', 'service']).execute();
+  const counts = await db
+    .selectFrom('dead_letters')
+    .select(['topic', 'service', (eb) => eb.fn.countAll<string>().as('n')])
+    .groupBy(['topic', 'service'])
+    .execute();
   const latest = await db.selectFrom('dead_letters').selectAll().orderBy('seen_at', 'desc').limit(200).execute();
   return FLEET_SUBSCRIPTIONS.map(({ topic, service }) => ({
-    topic, service,
+    topic,
+    service,
     count: Number(counts.find((c) => c.topic === topic && c.service === service)?.n ?? 0),
-    latest: latest.filter((l) => l.topic === topic && l.service === service).slice(0, 10)
-      .map((l) => ({ messageId: l.message_id, messageType: l.message_type, correlationId: l.correlation_id, seenAt: l.seen_at.toISOString() })),
+    latest: latest
+      .filter((l) => l.topic === topic && l.service === service)
+      .slice(0, 10)
+      .map((l) => ({
+        messageId: l.message_id,
+        messageType: l.message_type,
+        correlationId: l.correlation_id,
+        seenAt: l.seen_at.toISOString(),
+      })),
   }));
 }
 
@@ -104,6 +138,9 @@ export function deadLetterRoutes(counts: () => Promise<DeadLetterCount[]>): Rout
 
 /** Dead-letter records are kept 30 days: long after their flows' operations, which go after 7. */
 export async function pruneDeadLetters(db: Kysely<Database>): Promise<number> {
-  const result = await db.deleteFrom('dead_letters').where('seen_at', '<', new Date(Date.now() - 30 * 86_400_000)).executeTakeFirst();
+  const result = await db
+    .deleteFrom('dead_letters')
+    .where('seen_at', '<', new Date(Date.now() - 30 * 86_400_000))
+    .executeTakeFirst();
   return Number(result.numDeletedRows);
 }

@@ -30,7 +30,12 @@ export const mountedEndpoints = (): ReadonlySet<Endpoint> => mounted;
 /** `/api/v1/campaigns/{id}` under `/api/v1` → express's `/campaigns/:id` (a literal `:` escaped). */
 export function expressPath(path: string, base: string): string {
   if (!path.startsWith(base)) throw new Error(`${path} is not under ${base}`);
-  return path.slice(base.length).replace(/:/g, '\\:').replace(/\{(\w+)\}/g, ':$1') || '/';
+  return (
+    path
+      .slice(base.length)
+      .replace(/:/g, '\\:')
+      .replace(/\{(\w+)\}/g, ':$1') || '/'
+  );
 }
 
 export function mount<E extends Endpoint>(router: Router, e: E, handler: Handler<E>, base = '/api/v1'): void {

@@ -12,7 +12,15 @@ import { textProblem } from '@beacon/domain';
 export const securityHeaders: RequestHandler = helmet({
   contentSecurityPolicy: {
     useDefaults: false,
-    directives: { defaultSrc: ["'none'"], styleSrc: ["'unsafe-inline'"], imgSrc: ["'self'", 'data:'], connectSrc: ["'self'"], baseUri: ["'none'"], formAction: ["'none'"], frameAncestors: ["'none'"] },
+    directives: {
+      defaultSrc: ["'none'"],
+      styleSrc: ["'unsafe-inline'"],
+      imgSrc: ["'self'", 'data:'],
+      connectSrc: ["'self'"],
+      baseUri: ["'none'"],
+      formAction: ["'none'"],
+      frameAncestors: ["'none'"],
+    },
   },
   // The BFF is an API and a redirector on whatever scheme its proxy terminates: HSTS is the proxy's job.
   strictTransportSecurity: false,
@@ -27,7 +35,8 @@ export const noStore: RequestHandler = (_req, res, next) => {
 function queryValues(value: unknown, out: string[] = []): string[] {
   if (typeof value === 'string') out.push(value);
   else if (Array.isArray(value)) value.forEach((v) => queryValues(v, out));
-  else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) (out.push(k), queryValues(v, out));
+  else if (value && typeof value === 'object')
+    for (const [k, v] of Object.entries(value)) (out.push(k), queryValues(v, out));
   return out;
 }
 
@@ -50,7 +59,8 @@ export const boundedBody: RequestHandler = (req, _res, next) => {
   const stack: Array<[unknown, number]> = [[req.body, 0]];
   while (stack.length > 0) {
     const [value, depth] = stack.pop()!;
-    if (depth > MAX_BODY_DEPTH) return next(new Problem(400, 'Bad Request', `the body is nested more than ${MAX_BODY_DEPTH} levels deep`));
+    if (depth > MAX_BODY_DEPTH)
+      return next(new Problem(400, 'Bad Request', `the body is nested more than ${MAX_BODY_DEPTH} levels deep`));
     if (value && typeof value === 'object') for (const child of Object.values(value)) stack.push([child, depth + 1]);
   }
   next();

@@ -42,9 +42,12 @@ export function idempotency(db: Kysely<Database>): RequestHandler {
   return (req, res, next) => {
     const key = req.header('idempotency-key');
     if (req.method !== 'POST' || key === undefined) return next();
-    if (!KEY.test(key)) return next(new Problem(400, 'Bad Request', 'Idempotency-Key must be 1–255 visible ASCII characters'));
+    if (!KEY.test(key))
+      return next(new Problem(400, 'Bad Request', 'Idempotency-Key must be 1–255 visible ASCII characters'));
     const caller = req.caller.sub;
-    const hash = createHash('sha256').update(`${req.method} ${req.originalUrl}\n${JSON.stringify(req.body ?? null)}`).digest('hex');
+    const hash = createHash('sha256')
+      .update(`${req.method} ${req.originalUrl}\n${JSON.stringify(req.body ?? null)}`)
+      .digest('hex');
     reserve(db, caller, key, hash)
       .then(async (won) => {
         if (won) {
@@ -75,16 +78,34 @@ async function reserve(db: Kysely<Database>, caller: string, key: string, hash: 
 function remember(db: Kysely<Database>, res: Response, caller: string, key: string): void {
   const json = res.json.bind(res);
   let settled = false;
-  const release = () => db.deleteFrom('idempotency_keys').where('caller', '=', caller).where('key', '=', key).where('state', '=', 'in_progress').execute();
+  const release = () =>
+    db
+      .deleteFrom('idempotency_keys')
+      .where('caller', '=', caller)
+      .where('key', '=', key)
+      .where('state', '=', 'in_progress')
+      .execute();
   res.json = (body: unknown) => {
     settled = true;
     const location = res.getHeader('Location');
-    const store = res.statusCode >= 500
-      ? release()
-      : db.updateTable('idempotency_keys')
-          .set({ state: 'done', status: res.statusCode, body: JSON.stringify(body), location: typeof location === 'string' ? location : null })
-          .where('caller', '=', caller).where('key', '=', key).execute();
-    store.then(() => json(body), () => json(body));
+    const store =
+      res.statusCode >= 500
+        ? release()
+        : db
+            .updateTable('idempotency_keys')
+            .set({
+              state: 'done',
+              status: res.statusCode,
+              body: JSON.stringify(body),
+              location: typeof location === 'string' ? location : null,
+            })
+            .where('caller', '=', caller)
+            .where('key', '=', key)
+            .execute();
+    store.then(
+      () => json(body),
+      () => json(body),
+    );
     return res;
   };
   // A request that ends without a JSON response (the client went away) frees the key too.
@@ -96,8 +117,14 @@ function remember(db: Kysely<Database>, res: Response, caller: string, key: stri
 async function replay(db: Kysely<Database>, res: Response, caller: string, key: string, hash: string): Promise<void> {
   const deadline = Date.now() + WAIT_FOR_FIRST_MS;
   for (;;) {
-    const seen = await db.selectFrom('idempotency_keys').selectAll().where('caller', '=', caller).where('key', '=', key).executeTakeFirst();
-    if (seen && seen.request_hash !== hash) throw new Problem(409, 'Conflict', 'this Idempotency-Key was used with a different request');
+    const seen = await db
+      .selectFrom('idempotency_keys')
+      .selectAll()
+      .where('caller', '=', caller)
+      .where('key', '=', key)
+      .executeTakeFirst();
+    if (seen && seen.request_hash !== hash)
+      throw new Problem(409, 'Conflict', 'this Idempotency-Key was used with a different request');
     if (seen?.state === 'done' && seen.status !== null) {
       if (seen.location) res.setHeader('Location', seen.location);
       res.setHeader('Idempotent-Replayed', 'true');
@@ -107,13 +134,17 @@ async function replay(db: Kysely<Database>, res: Response, caller: string, key: 
       return;
     }
     if (!seen) throw new Problem(409, 'Conflict', 'a request with this Idempotency-Key failed just now; retry it');
-    if (Date.now() > deadline) throw new Problem(409, 'Conflict', 'a request with this Idempotency-Key is still in progress; retry later');
+    if (Date.now() > deadline)
+      throw new Problem(409, 'Conflict', 'a request with this Idempotency-Key is still in progress; retry later');
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
 /** Keys older than their 24 h (and any reservation left by a crash) go. */
 export async function pruneIdempotencyKeys(db: Kysely<Database>): Promise<number> {
-  return deleteInBatches(db as unknown as Kysely<unknown>, (limit) => sql`DELETE FROM idempotency_keys WHERE ctid IN (SELECT ctid FROM idempotency_keys
-    WHERE created_at < clock_timestamp() - make_interval(hours => ${IDEMPOTENCY_RETENTION_HOURS + 1}) LIMIT ${limit})`);
+  return deleteInBatches(
+    db as unknown as Kysely<unknown>,
+    (limit) => sql`DELETE FROM idempotency_keys WHERE ctid IN (SELECT ctid FROM idempotency_keys
+    WHERE created_at < clock_timestamp() - make_interval(hours => ${IDEMPOTENCY_RETENTION_HOURS + 1}) LIMIT ${limit})`,
+  );
 }

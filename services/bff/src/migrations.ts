@@ -87,7 +87,9 @@ export const migrations: Record<string, Migration> = {
     // What the dead-letter watcher saw: the admin console's counts and peek. The messages themselves stay in Pulsar.
     async up(db: Kysely<unknown>) {
       await sql`CREATE TABLE dead_letters (topic text NOT NULL, service text NOT NULL, message_id text NOT NULL, message_type text NOT NULL,
-        correlation_id text NOT NULL, seen_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (topic, service, message_id))`.execute(db);
+        correlation_id text NOT NULL, seen_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (topic, service, message_id))`.execute(
+        db,
+      );
       await sql`CREATE INDEX dead_letters_seen_at ON dead_letters (seen_at)`.execute(db);
     },
   },

@@ -38,7 +38,8 @@ function errorsOf(e: Endpoint): RouteConfig['responses'] {
 function routeOf(operationId: string, e: Endpoint): RouteConfig {
   const headers: Record<string, unknown> = { 'X-Correlation-ID': { $ref: '#/components/headers/CorrelationId' } };
   if (e.ok.status === 202) headers.Location = { $ref: '#/components/headers/OperationLocation' };
-  if (e.ok.status === 302) headers.Location = { description: 'The landing URL with `click_id`', schema: { type: 'string' } };
+  if (e.ok.status === 302)
+    headers.Location = { description: 'The landing URL with `click_id`', schema: { type: 'string' } };
   const content = e.ok.schema
     ? { 'application/json': { schema: e.ok.schema } }
     : e.ok.contentType
@@ -61,7 +62,10 @@ function routeOf(operationId: string, e: Endpoint): RouteConfig {
         : { headers: z.object({ 'X-Correlation-ID': CorrelationIdHeader }) }),
       ...(e.body ? { body: { required: true, content: { 'application/json': { schema: e.body } } } } : {}),
     },
-    responses: { [String(e.ok.status)]: { description: e.ok.description, headers, ...(content ? { content } : {}) }, ...errorsOf(e) },
+    responses: {
+      [String(e.ok.status)]: { description: e.ok.description, headers, ...(content ? { content } : {}) },
+      ...errorsOf(e),
+    },
   } as RouteConfig;
 }
 

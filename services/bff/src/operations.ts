@@ -22,22 +22,46 @@ export const BROKER_UNAVAILABLE = 'BROKER_UNAVAILABLE';
 /** For each command: the events that complete it, and those that fail it. */
 const OUTCOMES: Record<string, { completed: string[]; failed: string[] }> = {
   'campaign.CreateCampaign': { completed: ['campaign.CampaignCreated'], failed: ['campaign.CampaignRejected'] },
-  'campaign.ChangeCampaignStatus': { completed: ['campaign.CampaignStatusChanged'], failed: ['campaign.CampaignCommandRejected'] },
-  'campaign.InviteInfluencers': { completed: ['campaign.InfluencersInvited'], failed: ['campaign.CampaignCommandRejected'] },
-  'campaign.SubmitEvidence': { completed: ['campaign.EvidenceSubmitted'], failed: ['campaign.CampaignCommandRejected'] },
+  'campaign.ChangeCampaignStatus': {
+    completed: ['campaign.CampaignStatusChanged'],
+    failed: ['campaign.CampaignCommandRejected'],
+  },
+  'campaign.InviteInfluencers': {
+    completed: ['campaign.InfluencersInvited'],
+    failed: ['campaign.CampaignCommandRejected'],
+  },
+  'campaign.SubmitEvidence': {
+    completed: ['campaign.EvidenceSubmitted'],
+    failed: ['campaign.CampaignCommandRejected'],
+  },
   'campaign.AcceptCampaign': { completed: ['campaign.InfluencerAccepted'], failed: ['campaign.AcceptanceRejected'] },
   // Flows of earlier releases, one tracking event per message.
-  'tracking.RecordTrackingEvent': { completed: ['tracking.TrackingEventRecorded', 'tracking.TrackingEventIgnored'], failed: [] },
-  'payment.RequestPayout': { completed: ['payment.PayoutCompleted'], failed: ['payment.PayoutRejected', 'payment.PayoutFailed'] },
+  'tracking.RecordTrackingEvent': {
+    completed: ['tracking.TrackingEventRecorded', 'tracking.TrackingEventIgnored'],
+    failed: [],
+  },
+  'payment.RequestPayout': {
+    completed: ['payment.PayoutCompleted'],
+    failed: ['payment.PayoutRejected', 'payment.PayoutFailed'],
+  },
 };
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
 export async function recordStep(db: Executor, envelope: Envelope, kind: 'command' | 'event'): Promise<void> {
-  await db.insertInto('operation_steps').values({
-    message_id: envelope.messageId, correlation_id: envelope.correlationId, causation_id: envelope.causationId,
-    kind, type: envelope.messageType, service: envelope.producer, occurred_at: envelope.occurredAt,
-  }).onConflict((oc) => oc.column('message_id').doNothing()).execute();
+  await db
+    .insertInto('operation_steps')
+    .values({
+      message_id: envelope.messageId,
+      correlation_id: envelope.correlationId,
+      causation_id: envelope.causationId,
+      kind,
+      type: envelope.messageType,
+      service: envelope.producer,
+      occurred_at: envelope.occurredAt,
+    })
+    .onConflict((oc) => oc.column('message_id').doNothing())
+    .execute();
 }
 
 /** A request's flow: its correlation id (which claiming may replace) and who started it. */
@@ -53,11 +77,25 @@ export interface Flow {
  */
 export async function claimOperation(db: Executor, flow: Flow, commandType: string): Promise<void> {
   for (;;) {
-    const claimed = await db.insertInto('operations')
-      .values({ correlation_id: flow.correlationId, started_by: flow.startedBy, command_type: commandType, status: 'pending', reason: null, completed_at: null })
-      .onConflict((oc) => oc.column('correlation_id').doNothing()).returning('started_by').executeTakeFirst();
+    const claimed = await db
+      .insertInto('operations')
+      .values({
+        correlation_id: flow.correlationId,
+        started_by: flow.startedBy,
+        command_type: commandType,
+        status: 'pending',
+        reason: null,
+        completed_at: null,
+      })
+      .onConflict((oc) => oc.column('correlation_id').doNothing())
+      .returning('started_by')
+      .executeTakeFirst();
     if (claimed) return;
-    const owner = await db.selectFrom('operations').select('started_by').where('correlation_id', '=', flow.correlationId).executeTakeFirst();
+    const owner = await db
+      .selectFrom('operations')
+      .select('started_by')
+      .where('correlation_id', '=', flow.correlationId)
+      .executeTakeFirst();
     if (owner?.started_by === flow.startedBy) return;
     flow.correlationId = randomUUID();
   }
@@ -82,7 +120,9 @@ export async function claimTrackingOperations(db: Executor, flows: Array<Flow & 
       else rows.set(flow.correlationId, { startedBy: flow.startedBy, expected: flow.expected });
     }
     const ids = [...rows.keys()];
-    const claimed = await sql<{ correlation_id: string }>`INSERT INTO operations (correlation_id, started_by, command_type, status, expected)
+    const claimed = await sql<{
+      correlation_id: string;
+    }>`INSERT INTO operations (correlation_id, started_by, command_type, status, expected)
       SELECT id, started_by, ${TRACKING_COMMAND}, 'pending', expected FROM unnest(${ids}::text[], ${ids.map((id) => rows.get(id)!.startedBy)}::text[], ${ids.map((id) => rows.get(id)!.expected)}::int[]) AS t(id, started_by, expected)
       ON CONFLICT (correlation_id) DO UPDATE SET expected = operations.expected + EXCLUDED.expected,
         status = CASE WHEN operations.command_type = ${TRACKING_COMMAND} THEN 'pending' ELSE operations.status END,
@@ -102,28 +142,45 @@ export async function settleTrackingItems(trx: Transaction<Database>, counts: Ma
       status = CASE WHEN o.command_type = ${TRACKING_COMMAND} AND o.settled + t.n >= o.expected AND (o.status = 'pending' OR o.reason = ${BROKER_UNAVAILABLE}) THEN 'completed' ELSE o.status END,
       reason = CASE WHEN o.command_type = ${TRACKING_COMMAND} AND o.settled + t.n >= o.expected AND o.reason = ${BROKER_UNAVAILABLE} THEN NULL ELSE o.reason END,
       completed_at = CASE WHEN o.command_type = ${TRACKING_COMMAND} AND o.settled + t.n >= o.expected THEN clock_timestamp() ELSE o.completed_at END
-    FROM unnest(${ids}::text[], ${ids.map((id) => counts.get(id)!)}::int[]) AS t(id, n) WHERE o.correlation_id = t.id`.execute(trx);
+    FROM unnest(${ids}::text[], ${ids.map((id) => counts.get(id)!)}::int[]) AS t(id, n) WHERE o.correlation_id = t.id`.execute(
+    trx,
+  );
 }
 
 /** A command that never reached the broker: its operation fails instead of waiting forever. */
 export async function failOperation(db: Executor, correlationId: string | string[], reason: string): Promise<void> {
   const ids = typeof correlationId === 'string' ? [correlationId] : correlationId;
   if (ids.length === 0) return;
-  await db.updateTable('operations').set({ status: 'failed', reason, completed_at: new Date() })
-    .where('correlation_id', 'in', ids).where('status', '=', 'pending').execute();
+  await db
+    .updateTable('operations')
+    .set({ status: 'failed', reason, completed_at: new Date() })
+    .where('correlation_id', 'in', ids)
+    .where('status', '=', 'pending')
+    .execute();
 }
 
 /** Called for every consumed event: adds the step and settles the operation on its direct outcome. */
 export async function observeEvent(trx: Transaction<Database>, envelope: Envelope, reason?: string): Promise<void> {
   await recordStep(trx, envelope, 'event');
-  const op = await trx.selectFrom('operations').select(['command_type', 'status', 'reason']).where('correlation_id', '=', envelope.correlationId).executeTakeFirst();
+  const op = await trx
+    .selectFrom('operations')
+    .select(['command_type', 'status', 'reason'])
+    .where('correlation_id', '=', envelope.correlationId)
+    .executeTakeFirst();
   // A send that timed out may still have been stored: its real outcome replaces BROKER_UNAVAILABLE.
   if (!op || (op.status !== 'pending' && op.reason !== BROKER_UNAVAILABLE)) return;
   const outcome = OUTCOMES[op.command_type];
-  const status = outcome?.completed.includes(envelope.messageType) ? 'completed' : outcome?.failed.includes(envelope.messageType) ? 'failed' : undefined;
+  const status = outcome?.completed.includes(envelope.messageType)
+    ? 'completed'
+    : outcome?.failed.includes(envelope.messageType)
+      ? 'failed'
+      : undefined;
   if (!status) return;
-  await trx.updateTable('operations').set({ status, reason: status === 'failed' ? (reason ?? null) : null, completed_at: new Date() })
-    .where('correlation_id', '=', envelope.correlationId).execute();
+  await trx
+    .updateTable('operations')
+    .set({ status, reason: status === 'failed' ? (reason ?? null) : null, completed_at: new Date() })
+    .where('correlation_id', '=', envelope.correlationId)
+    .execute();
 }
 
 export interface Step {
@@ -163,8 +220,22 @@ async function trackingSteps(db: Kysely<Database>, correlationId: string, starte
     GROUP BY command_message_id, recorded_message_id`.execute(db);
   const steps = new Map<string, Step>();
   for (const b of batches.rows) {
-    steps.set(b.command_message_id, { messageId: b.command_message_id, causationId: '', kind: 'command', type: TRACKING_COMMAND, service: 'bff', occurredAt: startedAt.toISOString() });
-    steps.set(b.recorded_message_id, { messageId: b.recorded_message_id, causationId: b.command_message_id, kind: 'event', type: 'tracking.TrackingEventsRecorded', service: 'tracking', occurredAt: b.recorded_at });
+    steps.set(b.command_message_id, {
+      messageId: b.command_message_id,
+      causationId: '',
+      kind: 'command',
+      type: TRACKING_COMMAND,
+      service: 'bff',
+      occurredAt: startedAt.toISOString(),
+    });
+    steps.set(b.recorded_message_id, {
+      messageId: b.recorded_message_id,
+      causationId: b.command_message_id,
+      kind: 'event',
+      type: 'tracking.TrackingEventsRecorded',
+      service: 'tracking',
+      occurredAt: b.recorded_at,
+    });
   }
   return [...steps.values()];
 }
@@ -176,9 +247,16 @@ export function operationRoutes(db: Kysely<Database>): Router {
     const id = params.correlationId;
     const op = await db.selectFrom('operations').selectAll().where('correlation_id', '=', id).executeTakeFirst();
     if (!op || (!has(req, 'admin') && op.started_by !== req.caller.sub)) throw notFound('operation');
-    const steps = (await db.selectFrom('operation_steps').selectAll().where('correlation_id', '=', id).execute()).map((s) => ({
-      messageId: s.message_id, causationId: s.causation_id, kind: s.kind as Step['kind'], type: s.type, service: s.service, occurredAt: s.occurred_at,
-    }));
+    const steps = (await db.selectFrom('operation_steps').selectAll().where('correlation_id', '=', id).execute()).map(
+      (s) => ({
+        messageId: s.message_id,
+        causationId: s.causation_id,
+        kind: s.kind as Step['kind'],
+        type: s.type,
+        service: s.service,
+        occurredAt: s.occurred_at,
+      }),
+    );
     if (op.command_type === TRACKING_COMMAND) steps.push(...(await trackingSteps(db, id, op.created_at)));
     return {
       correlationId: id,
@@ -193,13 +271,24 @@ export function operationRoutes(db: Kysely<Database>): Router {
 /** How long a flow's timeline can be read back: far longer than any flow takes to settle. */
 export const OPERATION_RETENTION_DAYS = 7;
 
-export async function pruneOperations(db: Kysely<Database>): Promise<{ operations: number; operationSteps: number; ignoredEvents: number }> {
+export async function pruneOperations(
+  db: Kysely<Database>,
+): Promise<{ operations: number; operationSteps: number; ignoredEvents: number }> {
   const plain = db as unknown as Kysely<unknown>;
-  const operationSteps = await deleteInBatches(plain, (limit) => sql`DELETE FROM operation_steps WHERE ctid IN (SELECT ctid FROM operation_steps
-    WHERE seen_at < clock_timestamp() - make_interval(days => ${OPERATION_RETENTION_DAYS}) LIMIT ${limit})`);
-  const operations = await deleteInBatches(plain, (limit) => sql`DELETE FROM operations WHERE ctid IN (SELECT ctid FROM operations
-    WHERE created_at < clock_timestamp() - make_interval(days => ${OPERATION_RETENTION_DAYS}) LIMIT ${limit})`);
-  const ignoredEvents = await deleteInBatches(plain, (limit) => sql`DELETE FROM rm_ignored_events WHERE ctid IN (SELECT ctid FROM rm_ignored_events
-    WHERE seen_at < clock_timestamp() - make_interval(days => ${OPERATION_RETENTION_DAYS}) LIMIT ${limit})`);
+  const operationSteps = await deleteInBatches(
+    plain,
+    (limit) => sql`DELETE FROM operation_steps WHERE ctid IN (SELECT ctid FROM operation_steps
+    WHERE seen_at < clock_timestamp() - make_interval(days => ${OPERATION_RETENTION_DAYS}) LIMIT ${limit})`,
+  );
+  const operations = await deleteInBatches(
+    plain,
+    (limit) => sql`DELETE FROM operations WHERE ctid IN (SELECT ctid FROM operations
+    WHERE created_at < clock_timestamp() - make_interval(days => ${OPERATION_RETENTION_DAYS}) LIMIT ${limit})`,
+  );
+  const ignoredEvents = await deleteInBatches(
+    plain,
+    (limit) => sql`DELETE FROM rm_ignored_events WHERE ctid IN (SELECT ctid FROM rm_ignored_events
+    WHERE seen_at < clock_timestamp() - make_interval(days => ${OPERATION_RETENTION_DAYS}) LIMIT ${limit})`,
+  );
   return { operations, operationSteps, ignoredEvents };
 }

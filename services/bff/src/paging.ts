@@ -7,14 +7,23 @@ export function pageParams(query: { limit: number; cursor?: string }): { limit: 
   const text = Buffer.from(query.cursor, 'base64url').toString();
   const after = /^\d{1,19}$/.test(text) ? BigInt(text) : -1n;
   if (after < 0n || after > 2n ** 63n - 1n) {
-    throw new Problem(400, 'Bad Request', 'cursor is not valid', [{ path: 'cursor', message: 'not a cursor from this API' }]);
+    throw new Problem(400, 'Bad Request', 'cursor is not valid', [
+      { path: 'cursor', message: 'not a cursor from this API' },
+    ]);
   }
   return { limit: query.limit, after };
 }
 
 /** Rows fetched with limit + 1 and ordered by seq: the page and the cursor of the next one. */
-export function page<T extends { seq: bigint }, U>(rows: T[], limit: number, map: (row: T) => U): { items: U[]; nextCursor: string | null } {
+export function page<T extends { seq: bigint }, U>(
+  rows: T[],
+  limit: number,
+  map: (row: T) => U,
+): { items: U[]; nextCursor: string | null } {
   const items = rows.slice(0, limit);
   const more = rows.length > limit;
-  return { items: items.map(map), nextCursor: more ? Buffer.from(String(items.at(-1)!.seq)).toString('base64url') : null };
+  return {
+    items: items.map(map),
+    nextCursor: more ? Buffer.from(String(items.at(-1)!.seq)).toString('base64url') : null,
+  };
 }

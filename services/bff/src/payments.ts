@@ -52,33 +52,62 @@ export function paymentRoutes(db: Kysely<Database>, publisher: Publisher): Route
     if (!has(req, 'admin')) {
       const me = req.caller.sub;
       // An influencer sees its own commissions, a brand its campaigns' (a caller with both roles, both).
-      q = q.where((eb) => eb.or([
-        // Only of campaigns it accepted: any brand can name any influencer in an event, and the
-        // NOT_PARTICIPATING rejection that follows is the brand's record, not the influencer's.
-        ...(has(req, 'influencer')
-          ? [eb.and([eb('influencer_id', '=', me), eb('campaign_id', 'in', db.selectFrom('rm_campaign_influencers').select('campaign_id').where('influencer_id', '=', me).where('status', '=', 'accepted'))])]
-          : []),
-        ...(has(req, 'brand') ? [eb('campaign_id', 'in', db.selectFrom('rm_campaigns').select('id').where('brand_id', '=', me))] : []),
-      ]));
+      q = q.where((eb) =>
+        eb.or([
+          // Only of campaigns it accepted: any brand can name any influencer in an event, and the
+          // NOT_PARTICIPATING rejection that follows is the brand's record, not the influencer's.
+          ...(has(req, 'influencer')
+            ? [
+                eb.and([
+                  eb('influencer_id', '=', me),
+                  eb(
+                    'campaign_id',
+                    'in',
+                    db
+                      .selectFrom('rm_campaign_influencers')
+                      .select('campaign_id')
+                      .where('influencer_id', '=', me)
+                      .where('status', '=', 'accepted'),
+                  ),
+                ]),
+              ]
+            : []),
+          ...(has(req, 'brand')
+            ? [eb('campaign_id', 'in', db.selectFrom('rm_campaigns').select('id').where('brand_id', '=', me))]
+            : []),
+        ]),
+      );
     }
     if (query.campaignId) q = q.where('campaign_id', '=', query.campaignId);
     if (query.influencerId) q = q.where('influencer_id', '=', query.influencerId);
     if (query.status) q = q.where('status', '=', query.status);
-    const rows = await q.orderBy('seq').limit(limit + 1).execute();
+    const rows = await q
+      .orderBy('seq')
+      .limit(limit + 1)
+      .execute();
     return page(rows, limit, commissionView);
   });
 
   mount(router, endpoints.balance, async (_input, req) => {
     const me = req.caller.sub;
     const entries = await db.selectFrom('rm_ledger').selectAll().where('influencer_id', '=', me).execute();
-    const payouts = await db.selectFrom('rm_payouts').select(['currency', 'amount_minor']).where('influencer_id', '=', me).where('status', '=', 'completed').execute();
+    const payouts = await db
+      .selectFrom('rm_payouts')
+      .select(['currency', 'amount_minor'])
+      .where('influencer_id', '=', me)
+      .where('status', '=', 'completed')
+      .execute();
     const now = new Date();
     const currencies = [...new Set(entries.map((e) => e.currency))].sort();
     return {
       balances: currencies.map((currency) => {
         const ledger = entries.filter((e) => e.currency === currency);
         const b = balanceAt(
-          ledger.map((e) => ({ kind: e.kind as EntryKind, amountMinor: e.amount_minor, availableAt: e.available_at.toISOString() })),
+          ledger.map((e) => ({
+            kind: e.kind as EntryKind,
+            amountMinor: e.amount_minor,
+            availableAt: e.available_at.toISOString(),
+          })),
           payouts.filter((p) => p.currency === currency).map((p) => p.amount_minor),
           now,
         );
@@ -91,7 +120,11 @@ export function paymentRoutes(db: Kysely<Database>, publisher: Publisher): Route
   mount(router, endpoints.requestPayout, async ({ body }, req, res) => {
     const payoutId = stableId(req, 'payout');
     await publisher.send(req, 'payment.RequestPayout', req.caller.sub, {
-      payoutId, influencerId: req.caller.sub, amount: body.amount, method: body.method, destination: body.destination,
+      payoutId,
+      influencerId: req.caller.sub,
+      amount: body.amount,
+      method: body.method,
+      destination: body.destination,
     });
     return accepted(req, res, payoutId);
   });
@@ -100,7 +133,14 @@ export function paymentRoutes(db: Kysely<Database>, publisher: Publisher): Route
     const { limit, after } = pageParams(query);
     let q = db.selectFrom('rm_payouts').selectAll().where('seq', '>', after);
     if (!has(req, 'admin')) q = q.where('influencer_id', '=', req.caller.sub);
-    return page(await q.orderBy('seq').limit(limit + 1).execute(), limit, payoutView);
+    return page(
+      await q
+        .orderBy('seq')
+        .limit(limit + 1)
+        .execute(),
+      limit,
+      payoutView,
+    );
   });
 
   mount(router, endpoints.getPayout, async ({ params }, req) => {

@@ -10,95 +10,234 @@ import { projectTrackingBatch } from './tracking-projection.js';
 
 type Projection<T extends keyof MessageTypes> = (ctx: HandlerContext<Database, MessageTypes[T]>) => Promise<void>;
 
-
-async function addStats(ctx: HandlerContext<Database, unknown>, campaignId: string, influencerId: string | null, at: string, column: 'commissions_minor', by: bigint) {
+async function addStats(
+  ctx: HandlerContext<Database, unknown>,
+  campaignId: string,
+  influencerId: string | null,
+  at: string,
+  column: 'commissions_minor',
+  by: bigint,
+) {
   const day = (Number.isNaN(Date.parse(at)) ? new Date() : new Date(at)).toISOString().slice(0, 10);
   await sql`INSERT INTO rm_stats (campaign_id, influencer_id, day, ${sql.ref(column)}) VALUES (${campaignId}, ${influencerId ?? ''}, ${day}, ${by})
-    ON CONFLICT (campaign_id, influencer_id, day) DO UPDATE SET ${sql.ref(column)} = rm_stats.${sql.ref(column)} + ${by}`.execute(ctx.trx);
+    ON CONFLICT (campaign_id, influencer_id, day) DO UPDATE SET ${sql.ref(column)} = rm_stats.${sql.ref(column)} + ${by}`.execute(
+    ctx.trx,
+  );
 }
 
 const projections: { [T in keyof MessageTypes]?: Projection<T> } = {
   'campaign.CampaignCreated': async ({ trx, message: c, envelope }) => {
     const at = new Date(envelope.occurredAt);
-    await trx.insertInto('rm_campaigns').values({
-      id: c.campaignId, brand_id: c.brandId, name: c.name, landing_url: c.landingUrl, status: c.status, budget_minor: c.budget.amountMinor,
-      currency: c.budget.currency, rules: toJsonText(c.commissionRules), visibility: c.visibility, attribution_window_days: c.attributionWindowDays,
-      holding_period_days: c.holdingPeriodDays, created_at: at, updated_at: at,
-    }).onConflict((oc) => oc.column('id').doNothing()).execute();
+    await trx
+      .insertInto('rm_campaigns')
+      .values({
+        id: c.campaignId,
+        brand_id: c.brandId,
+        name: c.name,
+        landing_url: c.landingUrl,
+        status: c.status,
+        budget_minor: c.budget.amountMinor,
+        currency: c.budget.currency,
+        rules: toJsonText(c.commissionRules),
+        visibility: c.visibility,
+        attribution_window_days: c.attributionWindowDays,
+        holding_period_days: c.holdingPeriodDays,
+        created_at: at,
+        updated_at: at,
+      })
+      .onConflict((oc) => oc.column('id').doNothing())
+      .execute();
     for (const influencerId of c.invitedInfluencerIds) {
-      await trx.insertInto('rm_campaign_influencers').values({ campaign_id: c.campaignId, influencer_id: influencerId, status: 'invited' }).onConflict((oc) => oc.doNothing()).execute();
+      await trx
+        .insertInto('rm_campaign_influencers')
+        .values({ campaign_id: c.campaignId, influencer_id: influencerId, status: 'invited' })
+        .onConflict((oc) => oc.doNothing())
+        .execute();
     }
   },
   'campaign.CampaignStatusChanged': async ({ trx, message: c, envelope }) => {
-    await trx.updateTable('rm_campaigns').set({ status: c.to, updated_at: new Date(envelope.occurredAt) }).where('id', '=', c.campaignId).execute();
+    await trx
+      .updateTable('rm_campaigns')
+      .set({ status: c.to, updated_at: new Date(envelope.occurredAt) })
+      .where('id', '=', c.campaignId)
+      .execute();
   },
   'campaign.InfluencersInvited': async ({ trx, message: c }) => {
     for (const influencerId of c.influencerIds) {
-      await trx.insertInto('rm_campaign_influencers').values({ campaign_id: c.campaignId, influencer_id: influencerId, status: 'invited' }).onConflict((oc) => oc.doNothing()).execute();
+      await trx
+        .insertInto('rm_campaign_influencers')
+        .values({ campaign_id: c.campaignId, influencer_id: influencerId, status: 'invited' })
+        .onConflict((oc) => oc.doNothing())
+        .execute();
     }
   },
   'campaign.InfluencerAccepted': async ({ trx, message: c }) => {
-    await trx.insertInto('rm_campaign_influencers').values({ campaign_id: c.campaignId, influencer_id: c.influencerId, status: 'accepted' })
-      .onConflict((oc) => oc.columns(['campaign_id', 'influencer_id']).doUpdateSet({ status: 'accepted' })).execute();
+    await trx
+      .insertInto('rm_campaign_influencers')
+      .values({ campaign_id: c.campaignId, influencer_id: c.influencerId, status: 'accepted' })
+      .onConflict((oc) => oc.columns(['campaign_id', 'influencer_id']).doUpdateSet({ status: 'accepted' }))
+      .execute();
   },
   'campaign.BudgetReserved': async ({ trx, message: b, envelope }) => {
-    await trx.updateTable('rm_campaigns').set({ spent_minor: b.spent.amountMinor, updated_at: new Date(envelope.occurredAt) }).where('id', '=', b.campaignId).execute();
+    await trx
+      .updateTable('rm_campaigns')
+      .set({ spent_minor: b.spent.amountMinor, updated_at: new Date(envelope.occurredAt) })
+      .where('id', '=', b.campaignId)
+      .execute();
   },
   'campaign.BudgetReleased': async ({ trx, message: b, envelope }) => {
-    await trx.updateTable('rm_campaigns').set({ spent_minor: b.spent.amountMinor, updated_at: new Date(envelope.occurredAt) }).where('id', '=', b.campaignId).execute();
+    await trx
+      .updateTable('rm_campaigns')
+      .set({ spent_minor: b.spent.amountMinor, updated_at: new Date(envelope.occurredAt) })
+      .where('id', '=', b.campaignId)
+      .execute();
   },
   'tracking.TrackingEventsRecorded': (ctx) => projectTrackingBatch(ctx, ctx.message.recorded, ctx.message.ignored),
   // Single-event messages of earlier releases: projected as batches of one.
-  'tracking.TrackingEventRecorded': (ctx) => projectTrackingBatch(ctx, [{ correlationId: ctx.envelope.correlationId, event: ctx.message }], []),
-  'tracking.TrackingEventIgnored': (ctx) => projectTrackingBatch(ctx, [], [{ correlationId: ctx.envelope.correlationId, event: ctx.message }]),
+  'tracking.TrackingEventRecorded': (ctx) =>
+    projectTrackingBatch(ctx, [{ correlationId: ctx.envelope.correlationId, event: ctx.message }], []),
+  'tracking.TrackingEventIgnored': (ctx) =>
+    projectTrackingBatch(ctx, [], [{ correlationId: ctx.envelope.correlationId, event: ctx.message }]),
   'commission.CommissionCalculated': async ({ trx, message: c, envelope }) => {
-    await trx.insertInto('rm_commissions').values({
-      id: c.commissionId, campaign_id: c.campaignId, influencer_id: c.influencerId, source_event_id: c.sourceEventId,
-      amount_minor: c.amount.amountMinor, currency: c.amount.currency, status: 'pending', reason: null, created_at: new Date(envelope.occurredAt),
-    }).onConflict((oc) => oc.column('id').doNothing()).execute();
+    await trx
+      .insertInto('rm_commissions')
+      .values({
+        id: c.commissionId,
+        campaign_id: c.campaignId,
+        influencer_id: c.influencerId,
+        source_event_id: c.sourceEventId,
+        amount_minor: c.amount.amountMinor,
+        currency: c.amount.currency,
+        status: 'pending',
+        reason: null,
+        created_at: new Date(envelope.occurredAt),
+      })
+      .onConflict((oc) => oc.column('id').doNothing())
+      .execute();
   },
   'commission.CommissionApproved': async (ctx) => {
     const c = ctx.message;
-    await ctx.trx.updateTable('rm_commissions').set({ status: 'approved', amount_minor: c.amount.amountMinor }).where('id', '=', c.commissionId).execute();
-    await addStats(ctx, c.campaignId, c.influencerId, ctx.envelope.occurredAt, 'commissions_minor', c.amount.amountMinor);
+    await ctx.trx
+      .updateTable('rm_commissions')
+      .set({ status: 'approved', amount_minor: c.amount.amountMinor })
+      .where('id', '=', c.commissionId)
+      .execute();
+    await addStats(
+      ctx,
+      c.campaignId,
+      c.influencerId,
+      ctx.envelope.occurredAt,
+      'commissions_minor',
+      c.amount.amountMinor,
+    );
   },
   'commission.CommissionRejected': async ({ trx, message: c, envelope }) => {
-    await trx.insertInto('rm_commissions').values({
-      id: c.commissionId, campaign_id: c.campaignId, influencer_id: c.influencerId, source_event_id: c.sourceEventId, amount_minor: c.amount?.amountMinor ?? null,
-      currency: c.amount?.currency ?? 'USD', status: 'rejected', reason: c.reason, created_at: new Date(envelope.occurredAt),
-    }).onConflict((oc) => oc.column('id').doUpdateSet({ status: 'rejected', reason: c.reason })).execute();
+    await trx
+      .insertInto('rm_commissions')
+      .values({
+        id: c.commissionId,
+        campaign_id: c.campaignId,
+        influencer_id: c.influencerId,
+        source_event_id: c.sourceEventId,
+        amount_minor: c.amount?.amountMinor ?? null,
+        currency: c.amount?.currency ?? 'USD',
+        status: 'rejected',
+        reason: c.reason,
+        created_at: new Date(envelope.occurredAt),
+      })
+      .onConflict((oc) => oc.column('id').doUpdateSet({ status: 'rejected', reason: c.reason }))
+      .execute();
   },
   'commission.CommissionReversed': async (ctx) => {
     const c = ctx.message;
     await ctx.trx.updateTable('rm_commissions').set({ status: 'reversed' }).where('id', '=', c.commissionId).execute();
-    await addStats(ctx, c.campaignId, c.influencerId, ctx.envelope.occurredAt, 'commissions_minor', -c.amount.amountMinor);
+    await addStats(
+      ctx,
+      c.campaignId,
+      c.influencerId,
+      ctx.envelope.occurredAt,
+      'commissions_minor',
+      -c.amount.amountMinor,
+    );
   },
   'payment.LedgerEntryRecorded': async ({ trx, message: e }) => {
-    await trx.insertInto('rm_ledger').values({
-      entry_id: e.entryId, influencer_id: e.influencerId, currency: e.amount.currency, kind: e.kind, amount_minor: e.amount.amountMinor, available_at: new Date(e.availableAt),
-    }).onConflict((oc) => oc.column('entry_id').doNothing()).execute();
+    await trx
+      .insertInto('rm_ledger')
+      .values({
+        entry_id: e.entryId,
+        influencer_id: e.influencerId,
+        currency: e.amount.currency,
+        kind: e.kind,
+        amount_minor: e.amount.amountMinor,
+        available_at: new Date(e.availableAt),
+      })
+      .onConflict((oc) => oc.column('entry_id').doNothing())
+      .execute();
   },
   'payment.PayoutRequested': async ({ trx, message: p, envelope }) => {
-    await trx.insertInto('rm_payouts').values({
-      id: p.payoutId, influencer_id: p.influencerId, amount_minor: p.amount.amountMinor, currency: p.amount.currency, method: p.method,
-      destination: p.destination, status: 'requested', reason: null, created_at: new Date(envelope.occurredAt), completed_at: null,
-    }).onConflict((oc) => oc.column('id').doNothing()).execute();
+    await trx
+      .insertInto('rm_payouts')
+      .values({
+        id: p.payoutId,
+        influencer_id: p.influencerId,
+        amount_minor: p.amount.amountMinor,
+        currency: p.amount.currency,
+        method: p.method,
+        destination: p.destination,
+        status: 'requested',
+        reason: null,
+        created_at: new Date(envelope.occurredAt),
+        completed_at: null,
+      })
+      .onConflict((oc) => oc.column('id').doNothing())
+      .execute();
   },
   'payment.PayoutRejected': async ({ trx, message: p, envelope }) => {
-    await trx.insertInto('rm_payouts').values({
-      id: p.payoutId, influencer_id: p.influencerId, amount_minor: p.amount.amountMinor, currency: p.amount.currency, method: '', destination: '',
-      status: 'rejected', reason: p.reason, created_at: new Date(envelope.occurredAt), completed_at: null,
-    }).onConflict((oc) => oc.column('id').doNothing()).execute();
+    await trx
+      .insertInto('rm_payouts')
+      .values({
+        id: p.payoutId,
+        influencer_id: p.influencerId,
+        amount_minor: p.amount.amountMinor,
+        currency: p.amount.currency,
+        method: '',
+        destination: '',
+        status: 'rejected',
+        reason: p.reason,
+        created_at: new Date(envelope.occurredAt),
+        completed_at: null,
+      })
+      .onConflict((oc) => oc.column('id').doNothing())
+      .execute();
   },
   'payment.PayoutProcessing': async ({ trx, message: p }) => {
-    await trx.updateTable('rm_payouts').set({ status: 'processing' }).where('id', '=', p.payoutId).where('status', '=', 'requested').execute();
+    await trx
+      .updateTable('rm_payouts')
+      .set({ status: 'processing' })
+      .where('id', '=', p.payoutId)
+      .where('status', '=', 'requested')
+      .execute();
   },
   'payment.PayoutCompleted': async ({ trx, message: p, envelope }) => {
-    await trx.updateTable('rm_payouts').set({ status: 'completed', completed_at: new Date(envelope.occurredAt) }).where('id', '=', p.payoutId).execute();
-    if (p.commissionIds.length > 0) await trx.updateTable('rm_commissions').set({ status: 'paid' }).where('id', 'in', p.commissionIds).where('status', '=', 'approved').execute();
+    await trx
+      .updateTable('rm_payouts')
+      .set({ status: 'completed', completed_at: new Date(envelope.occurredAt) })
+      .where('id', '=', p.payoutId)
+      .execute();
+    if (p.commissionIds.length > 0)
+      await trx
+        .updateTable('rm_commissions')
+        .set({ status: 'paid' })
+        .where('id', 'in', p.commissionIds)
+        .where('status', '=', 'approved')
+        .execute();
   },
   'payment.PayoutFailed': async ({ trx, message: p }) => {
-    await trx.updateTable('rm_payouts').set({ status: 'failed', reason: p.reason }).where('id', '=', p.payoutId).execute();
+    await trx
+      .updateTable('rm_payouts')
+      .set({ status: 'failed', reason: p.reason })
+      .where('id', '=', p.payoutId)
+      .execute();
   },
 };
 

@@ -14,29 +14,41 @@ extendZodWithOpenApi(z);
 
 /** A string PostgreSQL can store, with length bounds. */
 export const text = (min: number, max: number) =>
-  z.string().min(min).max(max).superRefine((value, ctx) => {
-    const problem = textProblem(value);
-    if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
-  });
+  z
+    .string()
+    .min(min)
+    .max(max)
+    .superRefine((value, ctx) => {
+      const problem = textProblem(value);
+      if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
+    });
 
 export const httpUrl = text(1, 2000)
   .pipe(z.string().url())
   .refine((u) => /^https?:\/\//i.test(u), 'must be an http(s) URL');
 
-export const time = z.string().max(40).transform((value, ctx) => {
-  const iso = parseRfc3339(value);
-  if (!iso) {
-    ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'an RFC 3339 time such as "2026-01-01T12:00:00Z"' });
-    return z.NEVER;
-  }
-  return iso;
-});
+export const time = z
+  .string()
+  .max(40)
+  .transform((value, ctx) => {
+    const iso = parseRfc3339(value);
+    if (!iso) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'an RFC 3339 time such as "2026-01-01T12:00:00Z"' });
+      return z.NEVER;
+    }
+    return iso;
+  });
 
 export const MAX_PROPERTIES_BYTES = 32 * 1024;
 
 /** Free JSON the database can store, bounded in size. */
 function propertiesProblem(value: unknown): string | undefined {
-  return jsonProblem(value) ?? (Buffer.byteLength(JSON.stringify(value ?? null)) > MAX_PROPERTIES_BYTES ? `must be at most ${MAX_PROPERTIES_BYTES} bytes as JSON` : undefined);
+  return (
+    jsonProblem(value) ??
+    (Buffer.byteLength(JSON.stringify(value ?? null)) > MAX_PROPERTIES_BYTES
+      ? `must be at most ${MAX_PROPERTIES_BYTES} bytes as JSON`
+      : undefined)
+  );
 }
 
 export const MoneyInput = z
@@ -49,12 +61,16 @@ export const MoneyInput = z
       ctx.addIssue({ code: z.ZodIssueCode.custom, message: (error as MoneyError).message });
       return z.NEVER;
     }
-  }).openapi('Money');
+  })
+  .openapi('Money');
 
-const PercentRate = z.string().max(20).superRefine((rate, ctx) => {
-  const problem = percentRateProblem(rate);
-  if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
-});
+const PercentRate = z
+  .string()
+  .max(20)
+  .superRefine((rate, ctx) => {
+    const problem = percentRateProblem(rate);
+    if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
+  });
 
 const Rule = z
   .discriminatedUnion('type', [
@@ -82,13 +98,20 @@ export const CreateCampaignBody = z
   .superRefine((c, ctx) => {
     c.commissionRules.forEach((r, i) => {
       if ('amount' in r && r.amount.currency !== c.budget.currency) {
-        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['commissionRules', i, 'amount', 'currency'], message: 'must be the budget currency' });
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ['commissionRules', i, 'amount', 'currency'],
+          message: 'must be the budget currency',
+        });
       }
     });
-  }).openapi('CreateCampaign');
+  })
+  .openapi('CreateCampaign');
 
 export const InvitationsBody = z.object({ influencerIds: z.array(id).min(1).max(1000) }).strict();
-export const AcceptBody = z.object({ acceptedTerms: z.literal(true, { errorMap: () => ({ message: 'the terms must be accepted (true)' }) }) }).strict();
+export const AcceptBody = z
+  .object({ acceptedTerms: z.literal(true, { errorMap: () => ({ message: 'the terms must be accepted (true)' }) }) })
+  .strict();
 export const EvidenceBody = z
   .object({ type: z.enum(['photo', 'video', 'post', 'story']), url: httpUrl, description: text(0, 2000).optional() })
   .strict();
@@ -118,12 +141,14 @@ export const TrackingEventBody = z
   .strict()
   .superRefine((e, ctx) => {
     const need = (field: 'value' | 'orderId' | 'name') => {
-      if (e[field] === undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, path: [field], message: `required for ${e.type} events` });
+      if (e[field] === undefined)
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: [field], message: `required for ${e.type} events` });
     };
     if (e.type === 'conversion') (need('value'), need('orderId'));
     if (e.type === 'refund') need('orderId');
     if (e.type === 'custom') need('name');
-  }).openapi('TrackingEvent');
+  })
+  .openapi('TrackingEvent');
 export type TrackingEventInput = z.infer<typeof TrackingEventBody>;
 
 export const PayoutBody = z
@@ -132,9 +157,14 @@ export const PayoutBody = z
   .superRefine((p, ctx) => {
     const problem =
       p.method === 'paypal'
-        ? z.string().email().safeParse(p.destination).success ? undefined : 'a PayPal destination is an e-mail address'
-        : isValidIBAN(electronicFormatIBAN(p.destination) ?? '') ? undefined : 'a bank transfer destination is an IBAN with a valid checksum';
+        ? z.string().email().safeParse(p.destination).success
+          ? undefined
+          : 'a PayPal destination is an e-mail address'
+        : isValidIBAN(electronicFormatIBAN(p.destination) ?? '')
+          ? undefined
+          : 'a bank transfer destination is an IBAN with a valid checksum';
     if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['destination'], message: problem });
-  }).openapi('PayoutRequest');
+  })
+  .openapi('PayoutRequest');
 
 export const Range = z.object({ from: time.optional(), to: time.optional() });

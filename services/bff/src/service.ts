@@ -15,54 +15,88 @@ import { migrations } from './migrations.js';
 import { pruneOperations } from './operations.js';
 import { projectionHandlers } from './projections.js';
 
-export const EVENT_TOPICS = ['campaign/events', 'tracking/event-batches', 'tracking/events', 'commission/events', 'payment/events'];
-const maxBatchOf = (topic: string) => (topic === 'tracking/event-batches' ? TRACKING_BATCHES_PER_TRANSACTION : undefined);
+export const EVENT_TOPICS = [
+  'campaign/events',
+  'tracking/event-batches',
+  'tracking/events',
+  'commission/events',
+  'payment/events',
+];
+const maxBatchOf = (topic: string) =>
+  topic === 'tracking/event-batches' ? TRACKING_BATCHES_PER_TRANSACTION : undefined;
 
 /** TRUST_PROXY: a comma-separated list of proxy addresses or subnets ("loopback", "10.0.0.0/8"); unset trusts none. */
 export function trustedProxies(value: string | undefined): false | string[] {
-  const list = (value ?? '').split(',').map((v) => v.trim()).filter(Boolean);
+  const list = (value ?? '')
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
   return list.length > 0 ? list : false;
 }
 
-export function bffService(options: { port?: number; onListening?: (port: number) => void } = {}): ServiceDefinition<Database> {
+export function bffService(
+  options: { port?: number; onListening?: (port: number) => void } = {},
+): ServiceDefinition<Database> {
   return {
     name: 'bff',
     defaultOpsPort: 9100,
     migrations,
-    prune: async (db) => ({ idempotencyKeys: await pruneIdempotencyKeys(db), ...(await pruneOperations(db)), deadLetters: await pruneDeadLetters(db) }),
-    subscriptions: (ctx) => [...EVENT_TOPICS.map((topic) => ({ topic, handlers: projectionHandlers(topic), maxBatch: maxBatchOf(topic) })), ...deadLetterSubscriptions((type) => ctx.metrics.deadLettered.inc({ type }))],
+    prune: async (db) => ({
+      idempotencyKeys: await pruneIdempotencyKeys(db),
+      ...(await pruneOperations(db)),
+      deadLetters: await pruneDeadLetters(db),
+    }),
+    subscriptions: (ctx) => [
+      ...EVENT_TOPICS.map((topic) => ({ topic, handlers: projectionHandlers(topic), maxBatch: maxBatchOf(topic) })),
+      ...deadLetterSubscriptions((type) => ctx.metrics.deadLettered.inc({ type })),
+    ],
     async start(ctx) {
       const auth = authConfigFromEnv();
       const linkSecret = process.env.LINK_SECRET || `link:${auth.secret}`;
       // Development means the development secret: cookies may then travel over plain HTTP.
       const development = auth.secret === DEV_SECRET && !auth.jwksUrl;
       // Requests get their own connections: they never wait behind the projections' transactions.
-      const { db: requestDb } = connect<Database>(ctx.config.databaseUrl, Number(process.env.BFF_REQUEST_POOL_SIZE ?? 5));
+      const { db: requestDb } = connect<Database>(
+        ctx.config.databaseUrl,
+        Number(process.env.BFF_REQUEST_POOL_SIZE ?? 5),
+      );
       const batcher = createTrackingBatcher({
-        bus: ctx.bus, db: requestDb, codecs: ctx.codecs, tenant: ctx.config.tenant, limits: batchLimitsFromEnv(),
-        onError: (error) => ctx.logger.warn({ err: (error as Error).message }, 'the broker did not accept a tracking batch'),
+        bus: ctx.bus,
+        db: requestDb,
+        codecs: ctx.codecs,
+        tenant: ctx.config.tenant,
+        limits: batchLimitsFromEnv(),
+        onError: (error) =>
+          ctx.logger.warn({ err: (error as Error).message }, 'the broker did not accept a tracking batch'),
         onAccepted: (events) => ctx.metrics.trackingEventsAccepted.inc(events),
       });
       const app = createApp({
         db: requestDb,
         batcher,
         publisher: createPublisher({
-          bus: ctx.bus, db: requestDb, codecs: ctx.codecs, tenant: ctx.config.tenant,
+          bus: ctx.bus,
+          db: requestDb,
+          codecs: ctx.codecs,
+          tenant: ctx.config.tenant,
           onError: (error) => ctx.logger.warn({ err: (error as Error).message }, 'the broker did not accept a command'),
         }),
         verify: createVerifier(auth),
         linkSecret,
-        visitors: visitorCookies(linkSecret, process.env.COOKIE_SECURE ? process.env.COOKIE_SECURE !== 'false' : !development),
+        visitors: visitorCookies(
+          linkSecret,
+          process.env.COOKIE_SECURE ? process.env.COOKIE_SECURE !== 'false' : !development,
+        ),
         trustProxy: trustedProxies(process.env.TRUST_PROXY),
         logger: ctx.logger,
         development,
         deadLetters: () => deadLetterCounts(ctx.db),
         registry: ctx.metrics.registry,
         httpSeconds: ctx.metrics.httpSeconds,
-        readiness: () => checkReadiness({
-          database: async () => (await ctx.db.selectNoFrom((eb) => eb.lit(1).as('ok')).execute(), true),
-          pulsar: () => ctx.bus.isHealthy(),
-        }),
+        readiness: () =>
+          checkReadiness({
+            database: async () => (await ctx.db.selectNoFrom((eb) => eb.lit(1).as('ok')).execute(), true),
+            pulsar: () => ctx.bus.isHealthy(),
+          }),
       });
       const server = http.createServer(app);
       const port = options.port ?? Number(process.env.BFF_PORT ?? 8000);

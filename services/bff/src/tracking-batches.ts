@@ -36,7 +36,12 @@ export interface TrackingBatchLimits {
   inFlight: number;
 }
 
-export const DEFAULT_BATCH_LIMITS: TrackingBatchLimits = { lingerMs: 10, maxItems: 500, maxBytes: 400_000, inFlight: 1 };
+export const DEFAULT_BATCH_LIMITS: TrackingBatchLimits = {
+  lingerMs: 10,
+  maxItems: 500,
+  maxBytes: 400_000,
+  inFlight: 1,
+};
 
 /** Limits from TRACKING_LINGER_MS, TRACKING_BATCH_MAX_ITEMS, TRACKING_BATCH_MAX_BYTES. */
 export function batchLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): TrackingBatchLimits {
@@ -88,7 +93,12 @@ function estimatedBytes(e: RecordTrackingEvent): number {
   return n;
 }
 
-const unavailable = () => new Problem(503, 'Service Unavailable', 'the message broker did not accept the events; retry with the same Idempotency-Key');
+const unavailable = () =>
+  new Problem(
+    503,
+    'Service Unavailable',
+    'the message broker did not accept the events; retry with the same Idempotency-Key',
+  );
 
 export interface TrackingBatcher {
   /**
@@ -96,13 +106,22 @@ export interface TrackingBatcher {
    * `claimed: false` the request's operation is claimed in bulk with the batch (single events);
    * source.correlationId may then change if `ownId` says the client chose it.
    */
-  submit(source: CommandSource, events: RecordTrackingEvent[], options: { claimed: boolean; ownId?: boolean }): Promise<void>;
+  submit(
+    source: CommandSource,
+    events: RecordTrackingEvent[],
+    options: { claimed: boolean; ownId?: boolean },
+  ): Promise<void>;
   /** Sends what is waiting now. */
   flush(): Promise<void>;
 }
 
 export function createTrackingBatcher(deps: {
-  bus: MessageBus; db: Kysely<Database>; codecs: CodecRegistry; tenant?: string; limits?: TrackingBatchLimits; onError?: (error: unknown) => void;
+  bus: MessageBus;
+  db: Kysely<Database>;
+  codecs: CodecRegistry;
+  tenant?: string;
+  limits?: TrackingBatchLimits;
+  onError?: (error: unknown) => void;
   /** The broker acknowledged a batch of this many events (the ingest rate). */
   onAccepted?: (events: number) => void;
 }): TrackingBatcher {
@@ -124,7 +143,11 @@ export function createTrackingBatcher(deps: {
   /** Claims the operations of these requests in one statement; their correlation ids may change. */
   const claim = async (waiters: Waiting[]): Promise<void> => {
     if (waiters.length === 0) return;
-    const flows = waiters.map((w) => ({ correlationId: w.source.correlationId, startedBy: w.source.caller.sub, expected: 1 }));
+    const flows = waiters.map((w) => ({
+      correlationId: w.source.correlationId,
+      startedBy: w.source.caller.sub,
+      expected: 1,
+    }));
     await claimTrackingOperations(deps.db, flows);
     waiters.forEach((w, i) => {
       w.source.correlationId = flows[i]!.correlationId;
@@ -144,9 +167,17 @@ export function createTrackingBatcher(deps: {
     try {
       await previous;
       await claim(unclaimed.filter((w) => w.ownId));
-      const items: TrackingEventItem[] = batch.entries.map((e) => ({ correlationId: e.waiting.source.correlationId, event: e.event }));
+      const items: TrackingEventItem[] = batch.entries.map((e) => ({
+        correlationId: e.waiting.source.correlationId,
+        event: e.event,
+      }));
       const envelope = newFlowEnvelope({ messageType, schemaVersion, producer: 'bff' });
-      const stored = deps.bus.publish({ topic, key, payload: deps.codecs.encode(messageType, { items }), properties: toProperties(envelope) });
+      const stored = deps.bus.publish({
+        topic,
+        key,
+        payload: deps.codecs.encode(messageType, { items }),
+        properties: toProperties(envelope),
+      });
       handOver();
       const [published, claimed] = await Promise.allSettled([stored, claim(unclaimed.filter((w) => !w.ownId))]);
       if (published.status === 'rejected') throw published.reason;
@@ -219,7 +250,15 @@ export function createTrackingBatcher(deps: {
     submit(source, events, options) {
       if (events.length === 0) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
-        const waiting: Waiting = { source, ownId: options.ownId ?? true, unclaimed: !options.claimed, outstanding: 0, failed: false, resolve, reject };
+        const waiting: Waiting = {
+          source,
+          ownId: options.ownId ?? true,
+          unclaimed: !options.claimed,
+          outstanding: 0,
+          failed: false,
+          resolve,
+          reject,
+        };
         const touched = new Set<string>();
         for (const event of events) {
           const key = trackingShardOf(event.campaignId);

@@ -21,7 +21,8 @@ export interface Figures {
   activity: Map<string, bigint>;
 }
 
-const timeBelieved = (e: TrackingEventRecorded) => !e.reasons.includes('INVALID_OCCURRED_AT') && !e.reasons.includes('OCCURRED_AT_OUT_OF_WINDOW');
+const timeBelieved = (e: TrackingEventRecorded) =>
+  !e.reasons.includes('INVALID_OCCURRED_AT') && !e.reasons.includes('OCCURRED_AT_OUT_OF_WINDOW');
 
 /**
  * What newly stored events add to the figures. A write the campaign's owner did not make counts
@@ -43,7 +44,13 @@ export function figuresOf(events: TrackingEventRecorded[], recordedAt: string): 
   const add = (e: TrackingEventRecorded, column: StatColumn, by: bigint) => {
     const day = (timeBelieved(e) ? e.occurredAt : recordedAt).slice(0, 10);
     const key = `${e.campaignId}\u0000${e.influencerId ?? ''}\u0000${day}`;
-    const row = figures.stats.get(key) ?? { impressions: 0n, clicks: 0n, conversions: 0n, invalid_events: 0n, revenue_minor: 0n };
+    const row = figures.stats.get(key) ?? {
+      impressions: 0n,
+      clicks: 0n,
+      conversions: 0n,
+      invalid_events: 0n,
+      revenue_minor: 0n,
+    };
     row[column] += by;
     figures.stats.set(key, row);
   };
@@ -75,7 +82,9 @@ async function addFigures(ctx: Ctx, figures: Figures): Promise<void> {
     await sql`INSERT INTO rm_stats (campaign_id, influencer_id, day, impressions, clicks, conversions, invalid_events, revenue_minor)
       SELECT * FROM unnest(${parts.map((p) => p[0])}::text[], ${parts.map((p) => p[1])}::text[], ${parts.map((p) => p[2])}::text[],
         ${column('impressions')}::bigint[], ${column('clicks')}::bigint[], ${column('conversions')}::bigint[], ${column('invalid_events')}::bigint[], ${column('revenue_minor')}::bigint[])
-      ON CONFLICT (campaign_id, influencer_id, day) DO UPDATE SET ${sql.join(STAT_COLUMNS.map((c) => sql`${sql.ref(c)} = rm_stats.${sql.ref(c)} + EXCLUDED.${sql.ref(c)}`))}`.execute(ctx.trx);
+      ON CONFLICT (campaign_id, influencer_id, day) DO UPDATE SET ${sql.join(STAT_COLUMNS.map((c) => sql`${sql.ref(c)} = rm_stats.${sql.ref(c)} + EXCLUDED.${sql.ref(c)}`))}`.execute(
+      ctx.trx,
+    );
   }
   const activity = [...figures.activity].sort(([a], [b]) => (a < b ? -1 : 1));
   if (activity.length > 0) {
@@ -83,7 +92,9 @@ async function addFigures(ctx: Ctx, figures: Figures): Promise<void> {
     await sql`INSERT INTO rm_activity (brand_id, subject, window_start, type, count)
       SELECT * FROM unnest(${parts.map((p) => p[0])}::text[], ${parts.map((p) => p[1])}::text[], ${parts.map((p) => p[2])}::text[], ${parts.map((p) => p[3])}::text[],
         ${activity.map(([, n]) => n.toString())}::bigint[])
-      ON CONFLICT (brand_id, subject, window_start, type) DO UPDATE SET count = rm_activity.count + EXCLUDED.count`.execute(ctx.trx);
+      ON CONFLICT (brand_id, subject, window_start, type) DO UPDATE SET count = rm_activity.count + EXCLUDED.count`.execute(
+      ctx.trx,
+    );
   }
 }
 
@@ -91,8 +102,13 @@ async function addFigures(ctx: Ctx, figures: Figures): Promise<void> {
 export async function projectTrackingBatch(ctx: Ctx, recorded: RecordedItem[], ignored: IgnoredItem[]): Promise<void> {
   const { envelope } = ctx;
   if (recorded.length > 0) {
-    const col = <T>(f: (e: TrackingEventRecorded, item: RecordedItem) => T) => recorded.map((item) => f(item.event, item));
-    const inserted = await sql<{ campaign_id: string; brand_id: string; event_id: string }>`INSERT INTO rm_tracking_events (event_id, campaign_id, brand_id, type,
+    const col = <T>(f: (e: TrackingEventRecorded, item: RecordedItem) => T) =>
+      recorded.map((item) => f(item.event, item));
+    const inserted = await sql<{
+      campaign_id: string;
+      brand_id: string;
+      event_id: string;
+    }>`INSERT INTO rm_tracking_events (event_id, campaign_id, brand_id, type,
         influencer_id, attribution, click_id, visitor_id, user_id, occurred_at, value_minor, currency, order_id, name, valid, reasons, duplicate,
         correlation_id, command_message_id, recorded_message_id, recorded_at)
       SELECT event_id, campaign_id, brand_id, type, influencer_id, attribution, click_id, visitor_id, user_id, occurred_at, value_minor, currency, order_id, name,
@@ -105,18 +121,33 @@ export async function projectTrackingBatch(ctx: Ctx, recorded: RecordedItem[], i
         ${col((_, item) => item.correlationId)}::text[])
       AS t(event_id, campaign_id, brand_id, type, influencer_id, attribution, click_id, visitor_id, user_id, occurred_at, value_minor, currency, order_id, name,
         valid, reasons, duplicate, correlation_id)
-      ON CONFLICT (campaign_id, brand_id, event_id) DO NOTHING RETURNING campaign_id, brand_id, event_id`.execute(ctx.trx);
+      ON CONFLICT (campaign_id, brand_id, event_id) DO NOTHING RETURNING campaign_id, brand_id, event_id`.execute(
+      ctx.trx,
+    );
     const isNew = new Set(inserted.rows.map((r) => `${r.campaign_id}\u0000${r.brand_id}\u0000${r.event_id}`));
-    const fresh = recorded.map((i) => i.event).filter((e) => isNew.delete(`${e.campaignId}\u0000${e.brandId ?? ''}\u0000${e.eventId}`));
+    const fresh = recorded
+      .map((i) => i.event)
+      .filter((e) => isNew.delete(`${e.campaignId}\u0000${e.brandId ?? ''}\u0000${e.eventId}`));
     await addFigures(ctx, figuresOf(fresh, envelope.occurredAt));
   }
   if (ignored.length > 0) {
-    await ctx.trx.insertInto('rm_ignored_events').values(ignored.map((i) => ({
-      correlation_id: i.correlationId, campaign_id: i.event.campaignId, event_id: i.event.eventId, reason: i.event.reason,
-      command_message_id: envelope.causationId, recorded_message_id: envelope.messageId, recorded_at: envelope.occurredAt,
-    }))).execute();
+    await ctx.trx
+      .insertInto('rm_ignored_events')
+      .values(
+        ignored.map((i) => ({
+          correlation_id: i.correlationId,
+          campaign_id: i.event.campaignId,
+          event_id: i.event.eventId,
+          reason: i.event.reason,
+          command_message_id: envelope.causationId,
+          recorded_message_id: envelope.messageId,
+          recorded_at: envelope.occurredAt,
+        })),
+      )
+      .execute();
   }
   const counts = new Map<string, number>();
-  for (const { correlationId } of [...recorded, ...ignored]) counts.set(correlationId, (counts.get(correlationId) ?? 0) + 1);
+  for (const { correlationId } of [...recorded, ...ignored])
+    counts.set(correlationId, (counts.get(correlationId) ?? 0) + 1);
   await settleTrackingItems(ctx.trx, counts);
 }

@@ -19,9 +19,9 @@ import type { TrackingBatcher } from './tracking-batches.js';
 import { verifyLink, type VisitorCookies } from './links.js';
 import { TrackingEventBody, type TrackingEventInput } from './schemas.js';
 
-
 function eventView(e: Selectable<Database['rm_tracking_events']>): z.input<typeof TrackingEventView> {
-  const value = e.value_minor !== null && e.currency ? toApi({ amountMinor: e.value_minor, currency: e.currency }) : null;
+  const value =
+    e.value_minor !== null && e.currency ? toApi({ amountMinor: e.value_minor, currency: e.currency }) : null;
   return {
     eventId: e.event_id,
     type: e.type,
@@ -41,13 +41,31 @@ function eventView(e: Selectable<Database['rm_tracking_events']>): z.input<typeo
   };
 }
 
-function toCommand(e: TrackingEventInput, eventId: string, receivedAt: string, writerBrandId: string | null): RecordTrackingEvent {
+function toCommand(
+  e: TrackingEventInput,
+  eventId: string,
+  receivedAt: string,
+  writerBrandId: string | null,
+): RecordTrackingEvent {
   return {
-    eventId: e.eventId ?? eventId, clientEventId: e.eventId !== undefined, type: e.type, campaignId: e.campaignId,
-    influencerId: e.influencerId ?? null, clickId: e.clickId ?? null, visitorId: e.visitorId, userId: e.userId ?? null,
-    occurredAt: e.occurredAt ?? receivedAt, value: e.value ?? null, orderId: e.orderId ?? null,
-    name: e.name ?? null, properties: JSON.stringify(e.properties ?? {}), userAgent: e.userAgent ?? null, ip: e.ip ?? null,
-    referrer: e.referrer ?? null, receivedAt, writerBrandId,
+    eventId: e.eventId ?? eventId,
+    clientEventId: e.eventId !== undefined,
+    type: e.type,
+    campaignId: e.campaignId,
+    influencerId: e.influencerId ?? null,
+    clickId: e.clickId ?? null,
+    visitorId: e.visitorId,
+    userId: e.userId ?? null,
+    occurredAt: e.occurredAt ?? receivedAt,
+    value: e.value ?? null,
+    orderId: e.orderId ?? null,
+    name: e.name ?? null,
+    properties: JSON.stringify(e.properties ?? {}),
+    userAgent: e.userAgent ?? null,
+    ip: e.ip ?? null,
+    referrer: e.referrer ?? null,
+    receivedAt,
+    writerBrandId,
   };
 }
 
@@ -70,7 +88,11 @@ function writerBrandOf(req: Request): string | null {
  * does not know yet passes; the tracking service, which knows every owner, stores such an event
  * invalid (NOT_OWNER or UNKNOWN_CAMPAIGN), visible to its sender only.
  */
-async function foreignCampaigns(owners: CampaignOwners, writer: string | null, campaignIds: string[]): Promise<Set<string>> {
+async function foreignCampaigns(
+  owners: CampaignOwners,
+  writer: string | null,
+  campaignIds: string[],
+): Promise<Set<string>> {
   if (writer === null || campaignIds.length === 0) return new Set();
   const known = await owners.of([...new Set(campaignIds)]);
   return new Set(campaignIds.filter((id) => known.has(id) && known.get(id) !== writer));
@@ -83,12 +105,19 @@ async function foreignCampaigns(owners: CampaignOwners, writer: string | null, c
  */
 export class CampaignOwners {
   private readonly known = new Map<string, string>();
-  constructor(private readonly db: Kysely<Database>, private readonly max = 100_000) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly max = 100_000,
+  ) {}
 
   async of(ids: string[]): Promise<Map<string, string>> {
     const missing = ids.filter((id) => !this.known.has(id));
     if (missing.length > 0) {
-      const rows = await this.db.selectFrom('rm_campaigns').select(['id', 'brand_id']).where('id', 'in', missing).execute();
+      const rows = await this.db
+        .selectFrom('rm_campaigns')
+        .select(['id', 'brand_id'])
+        .where('id', 'in', missing)
+        .execute();
       if (this.known.size + rows.length > this.max) this.known.clear();
       for (const r of rows) this.known.set(r.id, r.brand_id);
     }
@@ -112,12 +141,17 @@ export function trackingRoutes(db: Kysely<Database>, batcher: TrackingBatcher): 
     const writer = writerBrandOf(req);
     const receivedAt = new Date().toISOString();
     const parsed = events.map((raw) => TrackingEventBody.safeParse(raw));
-    const foreign = await foreignCampaigns(owners, writer, parsed.flatMap((p) => (p.success ? [p.data.campaignId] : [])));
+    const foreign = await foreignCampaigns(
+      owners,
+      writer,
+      parsed.flatMap((p) => (p.success ? [p.data.campaignId] : [])),
+    );
     const rejected: Array<{ index: number; errors: Array<{ path: string; message: string }> }> = [];
     const commands: RecordTrackingEvent[] = [];
     parsed.forEach((result, index) => {
       if (!result.success) rejected.push({ index, errors: zodProblem(result.error).errors ?? [] });
-      else if (foreign.has(result.data.campaignId)) rejected.push({ index, errors: [{ path: 'campaignId', message: 'no such campaign' }] });
+      else if (foreign.has(result.data.campaignId))
+        rejected.push({ index, errors: [{ path: 'campaignId', message: 'no such campaign' }] });
       else commands.push(toCommand(result.data, stableId(req, `event:${index}`), receivedAt, writer));
     });
     // One correlation id and one operation for the whole request; events keep their order per campaign.
@@ -143,24 +177,34 @@ export function trackingRoutes(db: Kysely<Database>, batcher: TrackingBatcher): 
     if (query.type) q = q.where('type', '=', query.type);
     if (query.from) q = q.where('occurred_at', '>=', query.from);
     if (query.to) q = q.where('occurred_at', '<=', query.to);
-    const rows = await q.orderBy('seq').limit(limit + 1).execute();
+    const rows = await q
+      .orderBy('seq')
+      .limit(limit + 1)
+      .execute();
     return page(rows, limit, eventView);
   });
 
   /** A visitor's 4-hour windows, counting only the caller's own events (admin: everyone's). */
   mount(router, endpoints.visitorActivity, async ({ query }, req) => {
-    let q = db.selectFrom('rm_activity').select(['window_start', 'type']).select((eb) => eb.fn.sum<number>('count').as('count')).where('subject', '=', query.visitorId);
+    let q = db
+      .selectFrom('rm_activity')
+      .select(['window_start', 'type'])
+      .select((eb) => eb.fn.sum<number>('count').as('count'))
+      .where('subject', '=', query.visitorId);
     if (!has(req, 'admin')) q = q.where('brand_id', '=', req.caller.sub);
     if (query.from) q = q.where('window_start', '>=', activityWindowOf(query.from).start);
     if (query.to) q = q.where('window_start', '<=', query.to);
     const rows = await q.groupBy(['window_start', 'type']).orderBy('window_start').execute();
     const windows = new Map<string, Record<string, number>>();
-    for (const r of rows) windows.set(r.window_start, { ...(windows.get(r.window_start) ?? {}), [r.type]: Number(r.count) });
+    for (const r of rows)
+      windows.set(r.window_start, { ...(windows.get(r.window_start) ?? {}), [r.type]: Number(r.count) });
     return {
       visitorId: query.visitorId,
       windows: [...windows].map(([start, byType]) => ({
-        windowStart: start, windowEnd: new Date(Date.parse(start) + ACTIVITY_WINDOW_MS).toISOString(),
-        events: Object.values(byType).reduce((a, b) => a + b, 0), byType,
+        windowStart: start,
+        windowEnd: new Date(Date.parse(start) + ACTIVITY_WINDOW_MS).toISOString(),
+        events: Object.values(byType).reduce((a, b) => a + b, 0),
+        byType,
       })),
     };
   });
@@ -171,31 +215,70 @@ export function trackingRoutes(db: Kysely<Database>, batcher: TrackingBatcher): 
 const VISITOR_COOKIE = 'beacon_vid';
 
 /** GET /c/{token}: public. Records a click with a fresh click id and redirects to the landing page. */
-export function linkRoute(db: Kysely<Database>, batcher: TrackingBatcher, linkSecret: string, visitors: VisitorCookies): Router {
+export function linkRoute(
+  db: Kysely<Database>,
+  batcher: TrackingBatcher,
+  linkSecret: string,
+  visitors: VisitorCookies,
+): Router {
   const router = Router();
-  mount(router, endpoints.followLink, async ({ params }, req, res) => {
-    const link = verifyLink(linkSecret, params.token);
-    if (!link) throw notFound('link');
-    const campaign = await db.selectFrom('rm_campaigns').select(['landing_url']).where('id', '=', link.campaignId).executeTakeFirst();
-    if (!campaign) throw notFound('link');
-    const cookie = new RegExp(`(?:^|;\\s*)${VISITOR_COOKIE}=([^;]{1,200})`).exec(req.header('cookie') ?? '')?.[1];
-    const visitorId = (cookie && visitors.verify(cookie)) || randomUUID();
-    const clickId = randomUUID();
-    const now = new Date().toISOString();
-    // An anonymous visitor's flow: always a fresh correlation id, never one the client names.
-    const source = { correlationId: randomUUID(), caller: { sub: 'public' } };
-    await batcher.submit(source, [{
-      eventId: randomUUID(), clientEventId: false, type: 'click', campaignId: link.campaignId, influencerId: link.influencerId, clickId,
-      visitorId, userId: null, occurredAt: now, value: null, orderId: null, name: null, properties: '{}',
-      userAgent: req.header('user-agent')?.slice(0, 1000) ?? null, ip: req.ip ?? null, referrer: req.header('referer')?.slice(0, 2000) ?? null,
-      receivedAt: now, writerBrandId: null,
-    }], { claimed: false, ownId: false });
-    req.correlationId = source.correlationId;
-    res.setHeader('X-Correlation-ID', source.correlationId);
-    const target = new URL(campaign.landing_url);
-    target.searchParams.set('click_id', clickId);
-    res.cookie(VISITOR_COOKIE, visitors.sign(visitorId), { httpOnly: true, sameSite: 'lax', secure: visitors.secure, maxAge: 365 * 86_400_000 });
-    res.redirect(302, target.toString());
-  }, '');
+  mount(
+    router,
+    endpoints.followLink,
+    async ({ params }, req, res) => {
+      const link = verifyLink(linkSecret, params.token);
+      if (!link) throw notFound('link');
+      const campaign = await db
+        .selectFrom('rm_campaigns')
+        .select(['landing_url'])
+        .where('id', '=', link.campaignId)
+        .executeTakeFirst();
+      if (!campaign) throw notFound('link');
+      const cookie = new RegExp(`(?:^|;\\s*)${VISITOR_COOKIE}=([^;]{1,200})`).exec(req.header('cookie') ?? '')?.[1];
+      const visitorId = (cookie && visitors.verify(cookie)) || randomUUID();
+      const clickId = randomUUID();
+      const now = new Date().toISOString();
+      // An anonymous visitor's flow: always a fresh correlation id, never one the client names.
+      const source = { correlationId: randomUUID(), caller: { sub: 'public' } };
+      await batcher.submit(
+        source,
+        [
+          {
+            eventId: randomUUID(),
+            clientEventId: false,
+            type: 'click',
+            campaignId: link.campaignId,
+            influencerId: link.influencerId,
+            clickId,
+            visitorId,
+            userId: null,
+            occurredAt: now,
+            value: null,
+            orderId: null,
+            name: null,
+            properties: '{}',
+            userAgent: req.header('user-agent')?.slice(0, 1000) ?? null,
+            ip: req.ip ?? null,
+            referrer: req.header('referer')?.slice(0, 2000) ?? null,
+            receivedAt: now,
+            writerBrandId: null,
+          },
+        ],
+        { claimed: false, ownId: false },
+      );
+      req.correlationId = source.correlationId;
+      res.setHeader('X-Correlation-ID', source.correlationId);
+      const target = new URL(campaign.landing_url);
+      target.searchParams.set('click_id', clickId);
+      res.cookie(VISITOR_COOKIE, visitors.sign(visitorId), {
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: visitors.secure,
+        maxAge: 365 * 86_400_000,
+      });
+      res.redirect(302, target.toString());
+    },
+    '',
+  );
   return router;
 }

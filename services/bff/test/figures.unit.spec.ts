@@ -2,31 +2,67 @@ import type { TrackingEventRecorded } from '@beacon/contracts';
 import { figuresOf } from '../src/tracking-projection.js';
 
 const event = (over: Partial<TrackingEventRecorded> = {}): TrackingEventRecorded => ({
-  eventId: 'e-1', type: 'impression', campaignId: 'c-1', influencerId: 'inf-1', attribution: 'explicit', clickId: null, visitorId: 'v-1', userId: null,
-  occurredAt: '2026-03-01T05:00:00.000Z', value: null, orderId: null, name: null, properties: '{}', valid: true, reasons: [], duplicate: false,
-  refundedEventId: null, brandId: 'b-1', ...over,
+  eventId: 'e-1',
+  type: 'impression',
+  campaignId: 'c-1',
+  influencerId: 'inf-1',
+  attribution: 'explicit',
+  clickId: null,
+  visitorId: 'v-1',
+  userId: null,
+  occurredAt: '2026-03-01T05:00:00.000Z',
+  value: null,
+  orderId: null,
+  name: null,
+  properties: '{}',
+  valid: true,
+  reasons: [],
+  duplicate: false,
+  refundedEventId: null,
+  brandId: 'b-1',
+  ...over,
 });
 const zero = { impressions: 0n, clicks: 0n, conversions: 0n, invalid_events: 0n, revenue_minor: 0n };
 const USD = (amountMinor: bigint) => ({ amountMinor, currency: 'USD' });
 
 describe('the figures a batch of recorded events adds (the BFF is their one owner)', () => {
   it('given impressions, a duplicate click, a conversion and its refund, when summed, then one row per campaign, influencer and day', () => {
-    const figures = figuresOf([
-      event(), event(), event({ type: 'click' }), event({ type: 'click', duplicate: true }),
-      event({ type: 'conversion', value: USD(5000n) }), event({ type: 'refund', value: USD(5000n) }),
-    ], '2026-03-02T00:00:00.000Z');
-    expect(figures.stats).toEqual(new Map([['c-1\u0000inf-1\u00002026-03-01', { ...zero, impressions: 2n, clicks: 1n, conversions: 1n, revenue_minor: 0n }]]));
+    const figures = figuresOf(
+      [
+        event(),
+        event(),
+        event({ type: 'click' }),
+        event({ type: 'click', duplicate: true }),
+        event({ type: 'conversion', value: USD(5000n) }),
+        event({ type: 'refund', value: USD(5000n) }),
+      ],
+      '2026-03-02T00:00:00.000Z',
+    );
+    expect(figures.stats).toEqual(
+      new Map([
+        [
+          'c-1\u0000inf-1\u00002026-03-01',
+          { ...zero, impressions: 2n, clicks: 1n, conversions: 1n, revenue_minor: 0n },
+        ],
+      ]),
+    );
     expect(figures.activity.get('b-1\u0000v-1\u00002026-03-01T04:00:00.000Z\u0000impression')).toBe(2n);
   });
 
   it("given another brand's write, then it counts only in its sender's activity, never in the campaign's stats", () => {
-    const figures = figuresOf([event({ valid: false, reasons: ['NOT_OWNER'], brandId: 'b-2' })], '2026-03-02T00:00:00.000Z');
+    const figures = figuresOf(
+      [event({ valid: false, reasons: ['NOT_OWNER'], brandId: 'b-2' })],
+      '2026-03-02T00:00:00.000Z',
+    );
     expect(figures.stats.size).toBe(0);
     expect([...figures.activity.keys()]).toEqual(['b-2\u0000v-1\u00002026-03-01T04:00:00.000Z\u0000impression']);
   });
 
   it('given an event whose time is not believed, then it counts invalid on the day it was recorded and in no window', () => {
-    const figures = figuresOf([event({ valid: false, reasons: ['OCCURRED_AT_OUT_OF_WINDOW'], occurredAt: '2020-01-01T00:00:00.000Z' })], '2026-03-02T10:00:00.000Z');
+    const figures = figuresOf(
+      [event({ valid: false, reasons: ['OCCURRED_AT_OUT_OF_WINDOW'], occurredAt: '2020-01-01T00:00:00.000Z' })],
+      '2026-03-02T10:00:00.000Z',
+    );
     expect(figures.stats).toEqual(new Map([['c-1\u0000inf-1\u00002026-03-02', { ...zero, invalid_events: 1n }]]));
     expect(figures.activity.size).toBe(0);
   });

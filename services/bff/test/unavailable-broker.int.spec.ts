@@ -32,9 +32,17 @@ beforeAll(async () => {
   bus = await createBus({ driver: 'websocket', serviceUrl: 'http://127.0.0.1:9', producerName: 'bff-test' });
   const metrics = createMetrics('bff-test');
   const app = createApp({
-    db, publisher: createPublisher({ bus, db, codecs: codecs() }), batcher: createTrackingBatcher({ bus, db, codecs: codecs() }), verify: createVerifier({ secret: 's', issuer: 'beacon', audience: 'beacon-bff', algorithms: ['HS256'] }),
-    linkSecret: 'l', visitors: visitorCookies('l', false), trustProxy: false, logger: pino({ level: 'silent' }),
-    readiness: async () => ({ ready: true, checks: {} }), registry: metrics.registry, httpSeconds: metrics.httpSeconds,
+    db,
+    publisher: createPublisher({ bus, db, codecs: codecs() }),
+    batcher: createTrackingBatcher({ bus, db, codecs: codecs() }),
+    verify: createVerifier({ secret: 's', issuer: 'beacon', audience: 'beacon-bff', algorithms: ['HS256'] }),
+    linkSecret: 'l',
+    visitors: visitorCookies('l', false),
+    trustProxy: false,
+    logger: pino({ level: 'silent' }),
+    readiness: async () => ({ ready: true, checks: {} }),
+    registry: metrics.registry,
+    httpSeconds: metrics.httpSeconds,
     deadLetters: async () => [],
   });
   server = http.createServer(app);
@@ -59,23 +67,46 @@ it('answers 503 without internal addresses and fails the operation (BROKER_UNAVA
   expect(reply.status).toBe(503);
   expect(reply.headers.get('content-type')).toContain('application/problem+json');
   expect(text).not.toMatch(/127\.0\.0\.1|localhost|ws:\/\/|ECONNREFUSED|:9\b/);
-  const operation = await db.selectFrom('operations').select(['status', 'reason', 'started_by']).where('correlation_id', '=', 'flow-503').executeTakeFirstOrThrow();
+  const operation = await db
+    .selectFrom('operations')
+    .select(['status', 'reason', 'started_by'])
+    .where('correlation_id', '=', 'flow-503')
+    .executeTakeFirstOrThrow();
   expect(operation).toEqual({ status: 'failed', reason: 'BROKER_UNAVAILABLE', started_by: 'brand-503' });
 });
 
 it('fails every request whose events shared the refused batch, batch requests included', async () => {
   const token = await mintDevToken({ sub: 'brand-503b', roles: ['brand'], secret: 's' });
-  const post = (path: string, correlationId: string, body: unknown) => fetch(`${base}/api/v1/tracking/${path}`, {
-    method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', 'X-Correlation-ID': correlationId }, body: JSON.stringify(body),
-  });
+  const post = (path: string, correlationId: string, body: unknown) =>
+    fetch(`${base}/api/v1/tracking/${path}`, {
+      method: 'POST',
+      headers: {
+        Authorization: `Bearer ${token}`,
+        'Content-Type': 'application/json',
+        'X-Correlation-ID': correlationId,
+      },
+      body: JSON.stringify(body),
+    });
   const replies = await Promise.all([
     post('events', 'flow-503-a', { type: 'impression', campaignId: 'c-1', visitorId: 'v-1' }),
     post('events', 'flow-503-b', { type: 'impression', campaignId: 'c-1', visitorId: 'v-2' }),
-    post('events:batch', 'flow-503-c', { events: [{ type: 'impression', campaignId: 'c-1', visitorId: 'v-3' }, { type: 'impression', campaignId: 'c-2', visitorId: 'v-4' }] }),
+    post('events:batch', 'flow-503-c', {
+      events: [
+        { type: 'impression', campaignId: 'c-1', visitorId: 'v-3' },
+        { type: 'impression', campaignId: 'c-2', visitorId: 'v-4' },
+      ],
+    }),
   ]);
   expect(replies.map((r) => r.status)).toEqual([503, 503, 503]);
-  const operations = await db.selectFrom('operations').select(['correlation_id', 'status', 'reason']).where('correlation_id', 'like', 'flow-503-%').orderBy('correlation_id').execute();
-  expect(operations).toEqual(['a', 'b', 'c'].map((x) => ({ correlation_id: `flow-503-${x}`, status: 'failed', reason: 'BROKER_UNAVAILABLE' })));
+  const operations = await db
+    .selectFrom('operations')
+    .select(['correlation_id', 'status', 'reason'])
+    .where('correlation_id', 'like', 'flow-503-%')
+    .orderBy('correlation_id')
+    .execute();
+  expect(operations).toEqual(
+    ['a', 'b', 'c'].map((x) => ({ correlation_id: `flow-503-${x}`, status: 'failed', reason: 'BROKER_UNAVAILABLE' })),
+  );
 });
 
 it('mounts every route of the contract, so the OpenAPI document describes exactly what answers', () => {

@@ -73,7 +73,8 @@ const money = (amountMinor: bigint, currency: string): Money => ({ amountMinor, 
 
 /** Why a CreateCampaign cannot be accepted, or undefined. */
 export function creationProblem(c: CreateCampaign): string | undefined {
-  if ([c.name, c.landingUrl, ...c.influencerIds].some((t) => textProblem(t))) return 'INVALID_TEXT: text the database cannot store (NUL or a lone surrogate)';
+  if ([c.name, c.landingUrl, ...c.influencerIds].some((t) => textProblem(t)))
+    return 'INVALID_TEXT: text the database cannot store (NUL or a lone surrogate)';
   if (!isSupportedCurrency(c.budget.currency)) return `UNSUPPORTED_CURRENCY: ${c.budget.currency}`;
   if (c.budget.amountMinor <= 0n) return 'INVALID_BUDGET: the budget must be more than zero';
   if (c.commissionRules.length === 0) return 'NO_RULES: a campaign needs at least one commission rule';
@@ -88,7 +89,8 @@ export function creationProblem(c: CreateCampaign): string | undefined {
     }
     if (rule.type !== 'percent') {
       if (!rule.amount || rule.amount.amountMinor <= 0n) return `INVALID_RULE: ${rule.type} needs a positive amount`;
-      if (rule.amount.currency !== c.budget.currency) return 'CURRENCY_MISMATCH: rule amounts must be in the budget currency';
+      if (rule.amount.currency !== c.budget.currency)
+        return 'CURRENCY_MISMATCH: rule amounts must be in the budget currency';
     }
   }
   return undefined;
@@ -104,35 +106,63 @@ export function decide(command: Command, state: State): Event[] {
   const c = command;
   if (c.type === 'campaign.CreateCampaign') {
     const d = c.data;
-    if (state) return [{ type: 'campaign.CampaignRejected', data: { campaignId: d.campaignId, brandId: d.brandId, reason: 'ALREADY_EXISTS' } }];
+    if (state)
+      return [
+        {
+          type: 'campaign.CampaignRejected',
+          data: { campaignId: d.campaignId, brandId: d.brandId, reason: 'ALREADY_EXISTS' },
+        },
+      ];
     const problem = creationProblem(d);
-    if (problem) return [{ type: 'campaign.CampaignRejected', data: { campaignId: d.campaignId, brandId: d.brandId, reason: problem } }];
+    if (problem)
+      return [
+        { type: 'campaign.CampaignRejected', data: { campaignId: d.campaignId, brandId: d.brandId, reason: problem } },
+      ];
     const created: CampaignCreated = {
-      campaignId: d.campaignId, brandId: d.brandId, name: d.name, landingUrl: d.landingUrl, budget: d.budget,
-      commissionRules: d.commissionRules, visibility: d.visibility, attributionWindowDays: d.attributionWindowDays,
-      holdingPeriodDays: d.holdingPeriodDays, invitedInfluencerIds: [...new Set(d.influencerIds)], status: 'active',
+      campaignId: d.campaignId,
+      brandId: d.brandId,
+      name: d.name,
+      landingUrl: d.landingUrl,
+      budget: d.budget,
+      commissionRules: d.commissionRules,
+      visibility: d.visibility,
+      attributionWindowDays: d.attributionWindowDays,
+      holdingPeriodDays: d.holdingPeriodDays,
+      invitedInfluencerIds: [...new Set(d.influencerIds)],
+      status: 'active',
     };
     return [{ type: 'campaign.CampaignCreated', data: created }];
   }
 
   const campaignId = c.data.campaignId;
   if (c.type === 'campaign.AcceptCampaign') {
-    const reject = (reason: string): Event[] => [{ type: 'campaign.AcceptanceRejected', data: { campaignId, influencerId: c.data.influencerId, reason } }];
+    const reject = (reason: string): Event[] => [
+      { type: 'campaign.AcceptanceRejected', data: { campaignId, influencerId: c.data.influencerId, reason } },
+    ];
     if (!state) return reject('UNKNOWN_CAMPAIGN');
     if (!c.data.acceptedTerms) return reject('TERMS_NOT_ACCEPTED');
     if (state.influencers[c.data.influencerId] === 'accepted') return reject('ALREADY_ACCEPTED');
     if (state.status !== 'active') return reject('CAMPAIGN_NOT_ACTIVE');
-    if (state.visibility === 'invite_only' && state.influencers[c.data.influencerId] !== 'invited') return reject('NOT_INVITED');
+    if (state.visibility === 'invite_only' && state.influencers[c.data.influencerId] !== 'invited')
+      return reject('NOT_INVITED');
     return [{ type: 'campaign.InfluencerAccepted', data: { campaignId, influencerId: c.data.influencerId } }];
   }
 
-  const rejected = (command: string, reason: string): Event[] => [{ type: 'campaign.CampaignCommandRejected', data: { campaignId, command, reason } }];
+  const rejected = (command: string, reason: string): Event[] => [
+    { type: 'campaign.CampaignCommandRejected', data: { campaignId, command, reason } },
+  ];
 
   if (c.type === 'campaign.ChangeCampaignStatus') {
     if (!state) return rejected(c.data.action, 'UNKNOWN_CAMPAIGN');
     const rule = TRANSITIONS[c.data.action];
-    if (!rule.from.includes(state.status)) return rejected(c.data.action, `INVALID_TRANSITION: ${state.status} → ${rule.to}`);
-    return [{ type: 'campaign.CampaignStatusChanged', data: { campaignId, from: state.status, to: rule.to, reason: c.data.action } }];
+    if (!rule.from.includes(state.status))
+      return rejected(c.data.action, `INVALID_TRANSITION: ${state.status} → ${rule.to}`);
+    return [
+      {
+        type: 'campaign.CampaignStatusChanged',
+        data: { campaignId, from: state.status, to: rule.to, reason: c.data.action },
+      },
+    ];
   }
 
   if (c.type === 'campaign.InviteInfluencers') {
@@ -147,27 +177,50 @@ export function decide(command: Command, state: State): Event[] {
     if (!state) return rejected('evidence', 'UNKNOWN_CAMPAIGN');
     if (state.influencers[c.data.influencerId] !== 'accepted') return rejected('evidence', 'NOT_ACCEPTED');
     const { influencerId, evidenceId, type, url, description } = c.data;
-    if (!/^https?:\/\//i.test(url) || [url, description ?? ''].some((t) => textProblem(t))) return rejected('evidence', 'INVALID_EVIDENCE: an http(s) URL and storable text');
-    return [{ type: 'campaign.EvidenceSubmitted', data: { campaignId, influencerId, evidenceId, type, url, description } }];
+    if (!/^https?:\/\//i.test(url) || [url, description ?? ''].some((t) => textProblem(t)))
+      return rejected('evidence', 'INVALID_EVIDENCE: an http(s) URL and storable text');
+    return [
+      { type: 'campaign.EvidenceSubmitted', data: { campaignId, influencerId, evidenceId, type, url, description } },
+    ];
   }
 
   if (c.type === 'commission.CommissionCalculated') {
     const { commissionId, amount } = c.data;
-    if (!state) return [{ type: 'campaign.BudgetReservationRejected', data: { campaignId, commissionId, reason: 'UNKNOWN_CAMPAIGN' } }];
+    if (!state)
+      return [
+        { type: 'campaign.BudgetReservationRejected', data: { campaignId, commissionId, reason: 'UNKNOWN_CAMPAIGN' } },
+      ];
     if (state.reservations[commissionId]) return []; // asked twice: already answered
     if (amount.currency !== state.budget.currency) {
-      return [{ type: 'campaign.BudgetReservationRejected', data: { campaignId, commissionId, reason: 'CURRENCY_MISMATCH' } }];
+      return [
+        { type: 'campaign.BudgetReservationRejected', data: { campaignId, commissionId, reason: 'CURRENCY_MISMATCH' } },
+      ];
     }
     const remaining = state.budget.amountMinor - state.spent;
-    if (remaining <= 0n) return [{ type: 'campaign.BudgetReservationRejected', data: { campaignId, commissionId, reason: 'BUDGET_EXHAUSTED' } }];
+    if (remaining <= 0n)
+      return [
+        { type: 'campaign.BudgetReservationRejected', data: { campaignId, commissionId, reason: 'BUDGET_EXHAUSTED' } },
+      ];
     const reserved = remaining < amount.amountMinor ? remaining : amount.amountMinor;
     const cur = state.budget.currency;
-    const events: Event[] = [{
-      type: 'campaign.BudgetReserved',
-      data: { campaignId, commissionId, requested: amount, reserved: money(reserved, cur), spent: money(state.spent + reserved, cur), remaining: money(remaining - reserved, cur) },
-    }];
+    const events: Event[] = [
+      {
+        type: 'campaign.BudgetReserved',
+        data: {
+          campaignId,
+          commissionId,
+          requested: amount,
+          reserved: money(reserved, cur),
+          spent: money(state.spent + reserved, cur),
+          remaining: money(remaining - reserved, cur),
+        },
+      },
+    ];
     if (remaining - reserved === 0n && state.status === 'active') {
-      events.push({ type: 'campaign.CampaignStatusChanged', data: { campaignId, from: 'active', to: 'budget_exhausted', reason: 'budget_spent' } });
+      events.push({
+        type: 'campaign.CampaignStatusChanged',
+        data: { campaignId, from: 'active', to: 'budget_exhausted', reason: 'budget_spent' },
+      });
     }
     return events;
   }
@@ -180,15 +233,37 @@ export function decide(command: Command, state: State): Event[] {
     // The reversal overtook its reservation request (a relay that resent after a failed send): release
     // nothing now, and leave a released mark so the late request reserves nothing either.
     const nothing = money(0n, cur);
-    return [{ type: 'campaign.BudgetReleased', data: { campaignId, commissionId: c.data.commissionId, released: nothing, spent: money(state.spent, cur), remaining: money(state.budget.amountMinor - state.spent, cur) } }];
+    return [
+      {
+        type: 'campaign.BudgetReleased',
+        data: {
+          campaignId,
+          commissionId: c.data.commissionId,
+          released: nothing,
+          spent: money(state.spent, cur),
+          remaining: money(state.budget.amountMinor - state.spent, cur),
+        },
+      },
+    ];
   }
   const spent = state.spent - reservation.amount;
-  const events: Event[] = [{
-    type: 'campaign.BudgetReleased',
-    data: { campaignId, commissionId: c.data.commissionId, released: money(reservation.amount, cur), spent: money(spent, cur), remaining: money(state.budget.amountMinor - spent, cur) },
-  }];
+  const events: Event[] = [
+    {
+      type: 'campaign.BudgetReleased',
+      data: {
+        campaignId,
+        commissionId: c.data.commissionId,
+        released: money(reservation.amount, cur),
+        spent: money(spent, cur),
+        remaining: money(state.budget.amountMinor - spent, cur),
+      },
+    },
+  ];
   if (state.status === 'budget_exhausted' && reservation.amount > 0n) {
-    events.push({ type: 'campaign.CampaignStatusChanged', data: { campaignId, from: 'budget_exhausted', to: 'active', reason: 'budget_released' } });
+    events.push({
+      type: 'campaign.CampaignStatusChanged',
+      data: { campaignId, from: 'budget_exhausted', to: 'active', reason: 'budget_released' },
+    });
   }
   return events;
 }
@@ -197,10 +272,19 @@ export function evolve(state: State, event: Event): State {
   if (event.type === 'campaign.CampaignCreated') {
     const d = event.data;
     return {
-      id: d.campaignId, brandId: d.brandId, name: d.name, landingUrl: d.landingUrl, budget: d.budget, spent: 0n,
-      commissionRules: d.commissionRules, visibility: d.visibility, attributionWindowDays: d.attributionWindowDays,
-      holdingPeriodDays: d.holdingPeriodDays, status: d.status,
-      influencers: Object.fromEntries(d.invitedInfluencerIds.map((id) => [id, 'invited' as const])), reservations: {},
+      id: d.campaignId,
+      brandId: d.brandId,
+      name: d.name,
+      landingUrl: d.landingUrl,
+      budget: d.budget,
+      spent: 0n,
+      commissionRules: d.commissionRules,
+      visibility: d.visibility,
+      attributionWindowDays: d.attributionWindowDays,
+      holdingPeriodDays: d.holdingPeriodDays,
+      status: d.status,
+      influencers: Object.fromEntries(d.invitedInfluencerIds.map((id) => [id, 'invited' as const])),
+      reservations: {},
     };
   }
   if (!state) return state;
@@ -208,15 +292,38 @@ export function evolve(state: State, event: Event): State {
     case 'campaign.CampaignStatusChanged':
       return { ...state, status: event.data.to };
     case 'campaign.InfluencersInvited':
-      return { ...state, influencers: { ...state.influencers, ...Object.fromEntries(event.data.influencerIds.map((id) => [id, 'invited' as const])) } };
+      return {
+        ...state,
+        influencers: {
+          ...state.influencers,
+          ...Object.fromEntries(event.data.influencerIds.map((id) => [id, 'invited' as const])),
+        },
+      };
     case 'campaign.InfluencerAccepted':
       return { ...state, influencers: { ...state.influencers, [event.data.influencerId]: 'accepted' } };
     case 'campaign.BudgetReserved':
-      return { ...state, spent: event.data.spent.amountMinor, reservations: { ...state.reservations, [event.data.commissionId]: { amount: event.data.reserved.amountMinor, released: false } } };
+      return {
+        ...state,
+        spent: event.data.spent.amountMinor,
+        reservations: {
+          ...state.reservations,
+          [event.data.commissionId]: { amount: event.data.reserved.amountMinor, released: false },
+        },
+      };
     case 'campaign.BudgetReservationRejected':
-      return { ...state, reservations: { ...state.reservations, [event.data.commissionId]: { amount: 0n, released: false } } };
+      return {
+        ...state,
+        reservations: { ...state.reservations, [event.data.commissionId]: { amount: 0n, released: false } },
+      };
     case 'campaign.BudgetReleased':
-      return { ...state, spent: event.data.spent.amountMinor, reservations: { ...state.reservations, [event.data.commissionId]: { amount: event.data.released.amountMinor, released: true } } };
+      return {
+        ...state,
+        spent: event.data.spent.amountMinor,
+        reservations: {
+          ...state.reservations,
+          [event.data.commissionId]: { amount: event.data.released.amountMinor, released: true },
+        },
+      };
     default:
       return state;
   }

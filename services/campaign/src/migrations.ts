@@ -7,9 +7,13 @@ export const migrations: Record<string, Migration> = {
   '001_campaigns': {
     async up(db: Kysely<unknown>) {
       // The aggregate is stored whole (jsonb); brand_id is a column for lookups.
-      await sql`CREATE TABLE campaigns (id text PRIMARY KEY, brand_id text NOT NULL, state jsonb NOT NULL, updated_at timestamptz NOT NULL)`.execute(db);
+      await sql`CREATE TABLE campaigns (id text PRIMARY KEY, brand_id text NOT NULL, state jsonb NOT NULL, updated_at timestamptz NOT NULL)`.execute(
+        db,
+      );
       await sql`CREATE TABLE evidence (id text PRIMARY KEY, campaign_id text NOT NULL REFERENCES campaigns(id), influencer_id text NOT NULL,
-        type text NOT NULL, url text NOT NULL, description text, submitted_at timestamptz NOT NULL DEFAULT now())`.execute(db);
+        type text NOT NULL, url text NOT NULL, description text, submitted_at timestamptz NOT NULL DEFAULT now())`.execute(
+        db,
+      );
     },
   },
   '010_messaging_retention': messagingRetentionMigration,
@@ -19,7 +23,9 @@ export const migrations: Record<string, Migration> = {
     // rewrote whole: the cost of a reservation grew with the campaign's commissions.
     async up(db: Kysely<unknown>) {
       await sql`CREATE TABLE reservations (campaign_id text NOT NULL REFERENCES campaigns(id), commission_id text NOT NULL,
-        amount_minor numeric NOT NULL, released boolean NOT NULL, PRIMARY KEY (campaign_id, commission_id))`.execute(db);
+        amount_minor numeric NOT NULL, released boolean NOT NULL, PRIMARY KEY (campaign_id, commission_id))`.execute(
+        db,
+      );
       await sql`INSERT INTO reservations (campaign_id, commission_id, amount_minor, released)
         SELECT c.id, r.key, (r.value->>'amount')::numeric, (r.value->>'released')::boolean
         FROM campaigns c, jsonb_each(coalesce(c.state->'reservations', '{}'::jsonb)) r`.execute(db);

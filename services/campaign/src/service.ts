@@ -2,7 +2,16 @@
 import type { HandlerContext, HandlerMap } from '@beacon/messaging';
 import type { ServiceDefinition } from '@beacon/service-kit';
 import type { Transaction } from 'kysely';
-import { decide, evolve, reservationNamedBy, stateFromJson, stateToJson, type Command, type Reservation, type State } from './campaign.js';
+import {
+  decide,
+  evolve,
+  reservationNamedBy,
+  stateFromJson,
+  stateToJson,
+  type Command,
+  type Reservation,
+  type State,
+} from './campaign.js';
 import type { Database } from './db.js';
 import { migrations } from './migrations.js';
 
@@ -16,9 +25,16 @@ function handle(type: Command['type']) {
     const campaignId = ctx.message.campaignId;
     const command = { type, data: ctx.message } as Command;
     const commissionId = reservationNamedBy(command);
-    const row = await ctx.trx.selectFrom('campaigns').select('state').where('id', '=', campaignId).forUpdate().executeTakeFirst();
+    const row = await ctx.trx
+      .selectFrom('campaigns')
+      .select('state')
+      .where('id', '=', campaignId)
+      .forUpdate()
+      .executeTakeFirst();
     const reservation = row && commissionId ? await loadReservation(ctx.trx, campaignId, commissionId) : undefined;
-    const state: State = row ? stateFromJson(row.state, reservation && commissionId ? { [commissionId]: reservation } : {}) : null;
+    const state: State = row
+      ? stateFromJson(row.state, reservation && commissionId ? { [commissionId]: reservation } : {})
+      : null;
     const events = decide(command, state);
     const next = events.reduce(evolve, state);
     if (next && next !== state) {
@@ -28,14 +44,22 @@ function handle(type: Command['type']) {
         .onConflict((oc) => oc.column('id').doUpdateSet({ state: stateToJson(next), updated_at: new Date() }))
         .execute();
       const changed = commissionId ? next.reservations[commissionId] : undefined;
-      if (commissionId && changed && changed !== reservation) await saveReservation(ctx.trx, next.id, commissionId, changed);
+      if (commissionId && changed && changed !== reservation)
+        await saveReservation(ctx.trx, next.id, commissionId, changed);
     }
     for (const event of events) {
       if (event.type === 'campaign.EvidenceSubmitted') {
         const e = event.data;
         await ctx.trx
           .insertInto('evidence')
-          .values({ id: e.evidenceId, campaign_id: e.campaignId, influencer_id: e.influencerId, type: e.type, url: e.url, description: e.description })
+          .values({
+            id: e.evidenceId,
+            campaign_id: e.campaignId,
+            influencer_id: e.influencerId,
+            type: e.type,
+            url: e.url,
+            description: e.description,
+          })
           .onConflict((oc) => oc.column('id').doNothing())
           .execute();
       }
@@ -45,7 +69,11 @@ function handle(type: Command['type']) {
   };
 }
 
-async function loadReservation(trx: Transaction<Database>, campaignId: string, commissionId: string): Promise<Reservation | undefined> {
+async function loadReservation(
+  trx: Transaction<Database>,
+  campaignId: string,
+  commissionId: string,
+): Promise<Reservation | undefined> {
   const row = await trx
     .selectFrom('reservations')
     .select(['amount_minor', 'released'])
@@ -55,7 +83,12 @@ async function loadReservation(trx: Transaction<Database>, campaignId: string, c
   return row ? { amount: row.amount_minor, released: row.released } : undefined;
 }
 
-async function saveReservation(trx: Transaction<Database>, campaignId: string, commissionId: string, r: Reservation): Promise<void> {
+async function saveReservation(
+  trx: Transaction<Database>,
+  campaignId: string,
+  commissionId: string,
+  r: Reservation,
+): Promise<void> {
   const values = { amount_minor: r.amount.toString(), released: r.released };
   await trx
     .insertInto('reservations')
@@ -65,7 +98,15 @@ async function saveReservation(trx: Transaction<Database>, campaignId: string, c
 }
 
 const commandHandlers: HandlerMap<Database> = Object.fromEntries(
-  (['campaign.CreateCampaign', 'campaign.ChangeCampaignStatus', 'campaign.InviteInfluencers', 'campaign.AcceptCampaign', 'campaign.SubmitEvidence'] as const).map((t) => [t, handle(t)]),
+  (
+    [
+      'campaign.CreateCampaign',
+      'campaign.ChangeCampaignStatus',
+      'campaign.InviteInfluencers',
+      'campaign.AcceptCampaign',
+      'campaign.SubmitEvidence',
+    ] as const
+  ).map((t) => [t, handle(t)]),
 );
 
 export const campaignService: ServiceDefinition<Database> = {

@@ -21,15 +21,27 @@ afterAll(() => db.destroy());
 async function campaignWithBudget(budgetMinor: number): Promise<string> {
   const campaignId = randomUUID();
   await deliver(db, handlers, 'campaign.CreateCampaign', {
-    campaignId, brandId: 'b', name: 'n', landingUrl: 'https://x.example', budget: USD(budgetMinor),
-    commissionRules: [{ event: 'conversion', type: 'fixed', rate: null, amount: USD(1000) }], visibility: 'open',
-    attributionWindowDays: 30, holdingPeriodDays: 0, influencerIds: [],
+    campaignId,
+    brandId: 'b',
+    name: 'n',
+    landingUrl: 'https://x.example',
+    budget: USD(budgetMinor),
+    commissionRules: [{ event: 'conversion', type: 'fixed', rate: null, amount: USD(1000) }],
+    visibility: 'open',
+    attributionWindowDays: 30,
+    holdingPeriodDays: 0,
+    influencerIds: [],
   });
   return campaignId;
 }
 
 const calculated = (campaignId: string, commissionId: string, amountMinor: number) => ({
-  commissionId, campaignId, influencerId: 'inf', sourceEventId: randomUUID(), eventType: 'conversion', amount: USD(amountMinor),
+  commissionId,
+  campaignId,
+  influencerId: 'inf',
+  sourceEventId: randomUUID(),
+  eventType: 'conversion',
+  amount: USD(amountMinor),
 });
 
 describe('budget ledger on real PostgreSQL', () => {
@@ -49,8 +61,15 @@ describe('budget ledger on real PostgreSQL', () => {
 
   it('never overspends when reservations race in parallel transactions', async () => {
     const campaignId = await campaignWithBudget(2500);
-    const results = await Promise.all([1, 2, 3, 4].map((n) => deliver(db, handlers, 'commission.CommissionCalculated', calculated(campaignId, `race-${n}`, 1000))));
-    const reserved = results.flat().filter((e) => e.type === 'campaign.BudgetReserved').map((e) => (e.value as { reserved: { amountMinor: bigint } }).reserved.amountMinor);
+    const results = await Promise.all(
+      [1, 2, 3, 4].map((n) =>
+        deliver(db, handlers, 'commission.CommissionCalculated', calculated(campaignId, `race-${n}`, 1000)),
+      ),
+    );
+    const reserved = results
+      .flat()
+      .filter((e) => e.type === 'campaign.BudgetReserved')
+      .map((e) => (e.value as { reserved: { amountMinor: bigint } }).reserved.amountMinor);
     expect(reserved.reduce((a, b) => a + b, 0n)).toBe(2500n);
     // Numeric order, largest first: two full reservations, then the one capped to what remained.
     expect(reserved.sort((a, b) => (a < b ? 1 : a > b ? -1 : 0))).toEqual([1000n, 1000n, 500n]);

@@ -4,110 +4,301 @@ import { campaignDecider, type Event } from '../src/campaign.js';
 
 const USD = (amountMinor: number | bigint) => ({ amountMinor: BigInt(amountMinor), currency: 'USD' });
 const create = (over: Partial<CreateCampaign> = {}): CreateCampaign => ({
-  campaignId: 'c-1', brandId: 'brand-1', name: 'Summer', landingUrl: 'https://shop.example/summer', budget: USD(10000),
-  commissionRules: [{ event: 'conversion', type: 'percent', rate: '10', amount: null }], visibility: 'open',
-  attributionWindowDays: 30, holdingPeriodDays: 0, influencerIds: [], ...over,
+  campaignId: 'c-1',
+  brandId: 'brand-1',
+  name: 'Summer',
+  landingUrl: 'https://shop.example/summer',
+  budget: USD(10000),
+  commissionRules: [{ event: 'conversion', type: 'percent', rate: '10', amount: null }],
+  visibility: 'open',
+  attributionWindowDays: 30,
+  holdingPeriodDays: 0,
+  influencerIds: [],
+  ...over,
 });
 const created = (over: Partial<CreateCampaign> = {}): Event => {
   const c = create(over);
-  const data: CampaignCreated = { campaignId: c.campaignId, brandId: c.brandId, name: c.name, landingUrl: c.landingUrl, budget: c.budget,
-    commissionRules: c.commissionRules, visibility: c.visibility, attributionWindowDays: c.attributionWindowDays,
-    holdingPeriodDays: c.holdingPeriodDays, invitedInfluencerIds: c.influencerIds, status: 'active' };
+  const data: CampaignCreated = {
+    campaignId: c.campaignId,
+    brandId: c.brandId,
+    name: c.name,
+    landingUrl: c.landingUrl,
+    budget: c.budget,
+    commissionRules: c.commissionRules,
+    visibility: c.visibility,
+    attributionWindowDays: c.attributionWindowDays,
+    holdingPeriodDays: c.holdingPeriodDays,
+    invitedInfluencerIds: c.influencerIds,
+    status: 'active',
+  };
   return { type: 'campaign.CampaignCreated', data };
 };
-const accepted = (influencerId: string): Event => ({ type: 'campaign.InfluencerAccepted', data: { campaignId: 'c-1', influencerId } });
-const calc = (commissionId: string, amountMinor: number) => ({ type: 'commission.CommissionCalculated' as const, data: { commissionId, campaignId: 'c-1', influencerId: 'inf-1', sourceEventId: `e-${commissionId}`, eventType: 'conversion', amount: USD(amountMinor) } });
+const accepted = (influencerId: string): Event => ({
+  type: 'campaign.InfluencerAccepted',
+  data: { campaignId: 'c-1', influencerId },
+});
+const calc = (commissionId: string, amountMinor: number) => ({
+  type: 'commission.CommissionCalculated' as const,
+  data: {
+    commissionId,
+    campaignId: 'c-1',
+    influencerId: 'inf-1',
+    sourceEventId: `e-${commissionId}`,
+    eventType: 'conversion',
+    amount: USD(amountMinor),
+  },
+});
 const reserved = (commissionId: string, requested: number, got: number, spent: number, budget = 10000): Event => ({
-  type: 'campaign.BudgetReserved', data: { campaignId: 'c-1', commissionId, requested: USD(requested), reserved: USD(got), spent: USD(spent), remaining: USD(budget - spent) },
+  type: 'campaign.BudgetReserved',
+  data: {
+    campaignId: 'c-1',
+    commissionId,
+    requested: USD(requested),
+    reserved: USD(got),
+    spent: USD(spent),
+    remaining: USD(budget - spent),
+  },
 });
 const spec = deciderSpec(campaignDecider);
 
 describe('creating a campaign', () => {
-  it('creates an active campaign', () => spec.given([]).when({ type: 'campaign.CreateCampaign', data: create() }).then([created()]));
+  it('creates an active campaign', () =>
+    spec.given([]).when({ type: 'campaign.CreateCampaign', data: create() }).then([created()]));
 
   it('refuses a second campaign with the same id', () =>
-    spec.given([created()]).when({ type: 'campaign.CreateCampaign', data: create() })
-      .then([{ type: 'campaign.CampaignRejected', data: { campaignId: 'c-1', brandId: 'brand-1', reason: 'ALREADY_EXISTS' } }]));
+    spec
+      .given([created()])
+      .when({ type: 'campaign.CreateCampaign', data: create() })
+      .then([
+        {
+          type: 'campaign.CampaignRejected',
+          data: { campaignId: 'c-1', brandId: 'brand-1', reason: 'ALREADY_EXISTS' },
+        },
+      ]));
 
   it('refuses rules in another currency than the budget', () => {
-    const events = campaignDecider.decide({ type: 'campaign.CreateCampaign', data: create({ commissionRules: [{ event: 'click', type: 'fixed', rate: null, amount: { amountMinor: 25n, currency: 'EUR' } }] }) }, null);
+    const events = campaignDecider.decide(
+      {
+        type: 'campaign.CreateCampaign',
+        data: create({
+          commissionRules: [
+            { event: 'click', type: 'fixed', rate: null, amount: { amountMinor: 25n, currency: 'EUR' } },
+          ],
+        }),
+      },
+      null,
+    );
     expect(events[0]!.type).toBe('campaign.CampaignRejected');
     expect((events[0]!.data as { reason: string }).reason).toMatch(/^CURRENCY_MISMATCH/);
   });
 
   it('refuses a percent rate above 100 and a name the database cannot store, rather than failing', () => {
-    const reason = (over: Parameters<typeof create>[0]) => (campaignDecider.decide({ type: 'campaign.CreateCampaign', data: create(over) }, null)[0]!.data as { reason: string }).reason;
-    expect(reason({ commissionRules: [{ event: 'conversion', type: 'percent', rate: '150', amount: null }] })).toMatch(/^INVALID_RULE: percent rate must be at most 100/);
+    const reason = (over: Parameters<typeof create>[0]) =>
+      (
+        campaignDecider.decide({ type: 'campaign.CreateCampaign', data: create(over) }, null)[0]!.data as {
+          reason: string;
+        }
+      ).reason;
+    expect(reason({ commissionRules: [{ event: 'conversion', type: 'percent', rate: '150', amount: null }] })).toMatch(
+      /^INVALID_RULE: percent rate must be at most 100/,
+    );
     expect(reason({ name: 'Summer\u0000sale' })).toMatch(/^INVALID_TEXT/);
     expect(reason({ name: 'Summer \ud800' })).toMatch(/^INVALID_TEXT/);
   });
 
   it('refuses a percent rule on clicks', () => {
-    const events = campaignDecider.decide({ type: 'campaign.CreateCampaign', data: create({ commissionRules: [{ event: 'click', type: 'percent', rate: '5', amount: null }] }) }, null);
+    const events = campaignDecider.decide(
+      {
+        type: 'campaign.CreateCampaign',
+        data: create({ commissionRules: [{ event: 'click', type: 'percent', rate: '5', amount: null }] }),
+      },
+      null,
+    );
     expect((events[0]!.data as { reason: string }).reason).toMatch(/^INVALID_RULE/);
   });
 });
 
 describe('status', () => {
   it('pauses an active campaign', () =>
-    spec.given([created()]).when({ type: 'campaign.ChangeCampaignStatus', data: { campaignId: 'c-1', requestedBy: 'brand-1', action: 'pause' } })
-      .then([{ type: 'campaign.CampaignStatusChanged', data: { campaignId: 'c-1', from: 'active', to: 'paused', reason: 'pause' } }]));
+    spec
+      .given([created()])
+      .when({
+        type: 'campaign.ChangeCampaignStatus',
+        data: { campaignId: 'c-1', requestedBy: 'brand-1', action: 'pause' },
+      })
+      .then([
+        {
+          type: 'campaign.CampaignStatusChanged',
+          data: { campaignId: 'c-1', from: 'active', to: 'paused', reason: 'pause' },
+        },
+      ]));
 
   it('never reopens a completed campaign', () =>
-    spec.given([created(), { type: 'campaign.CampaignStatusChanged', data: { campaignId: 'c-1', from: 'active', to: 'completed', reason: 'complete' } }])
-      .when({ type: 'campaign.ChangeCampaignStatus', data: { campaignId: 'c-1', requestedBy: 'brand-1', action: 'resume' } })
-      .then([{ type: 'campaign.CampaignCommandRejected', data: { campaignId: 'c-1', command: 'resume', reason: 'INVALID_TRANSITION: completed → active' } }]));
+    spec
+      .given([
+        created(),
+        {
+          type: 'campaign.CampaignStatusChanged',
+          data: { campaignId: 'c-1', from: 'active', to: 'completed', reason: 'complete' },
+        },
+      ])
+      .when({
+        type: 'campaign.ChangeCampaignStatus',
+        data: { campaignId: 'c-1', requestedBy: 'brand-1', action: 'resume' },
+      })
+      .then([
+        {
+          type: 'campaign.CampaignCommandRejected',
+          data: { campaignId: 'c-1', command: 'resume', reason: 'INVALID_TRANSITION: completed → active' },
+        },
+      ]));
 });
 
 describe('joining', () => {
   it('accepts an influencer on an open campaign who accepted the terms', () =>
-    spec.given([created()]).when({ type: 'campaign.AcceptCampaign', data: { campaignId: 'c-1', influencerId: 'inf-1', acceptedTerms: true } }).then([accepted('inf-1')]));
+    spec
+      .given([created()])
+      .when({
+        type: 'campaign.AcceptCampaign',
+        data: { campaignId: 'c-1', influencerId: 'inf-1', acceptedTerms: true },
+      })
+      .then([accepted('inf-1')]));
 
   it('requires the terms', () =>
-    spec.given([created()]).when({ type: 'campaign.AcceptCampaign', data: { campaignId: 'c-1', influencerId: 'inf-1', acceptedTerms: false } })
-      .then([{ type: 'campaign.AcceptanceRejected', data: { campaignId: 'c-1', influencerId: 'inf-1', reason: 'TERMS_NOT_ACCEPTED' } }]));
+    spec
+      .given([created()])
+      .when({
+        type: 'campaign.AcceptCampaign',
+        data: { campaignId: 'c-1', influencerId: 'inf-1', acceptedTerms: false },
+      })
+      .then([
+        {
+          type: 'campaign.AcceptanceRejected',
+          data: { campaignId: 'c-1', influencerId: 'inf-1', reason: 'TERMS_NOT_ACCEPTED' },
+        },
+      ]));
 
   it('requires an invitation on invite-only campaigns', () =>
-    spec.given([created({ visibility: 'invite_only', influencerIds: ['inf-2'] })])
-      .when({ type: 'campaign.AcceptCampaign', data: { campaignId: 'c-1', influencerId: 'inf-1', acceptedTerms: true } })
-      .then([{ type: 'campaign.AcceptanceRejected', data: { campaignId: 'c-1', influencerId: 'inf-1', reason: 'NOT_INVITED' } }]));
+    spec
+      .given([created({ visibility: 'invite_only', influencerIds: ['inf-2'] })])
+      .when({
+        type: 'campaign.AcceptCampaign',
+        data: { campaignId: 'c-1', influencerId: 'inf-1', acceptedTerms: true },
+      })
+      .then([
+        {
+          type: 'campaign.AcceptanceRejected',
+          data: { campaignId: 'c-1', influencerId: 'inf-1', reason: 'NOT_INVITED' },
+        },
+      ]));
 
   it('lets only accepted influencers submit evidence', () =>
-    spec.given([created()]).when({ type: 'campaign.SubmitEvidence', data: { campaignId: 'c-1', influencerId: 'inf-1', evidenceId: 'ev-1', type: 'photo', url: 'https://x/p.jpg', description: null } })
-      .then([{ type: 'campaign.CampaignCommandRejected', data: { campaignId: 'c-1', command: 'evidence', reason: 'NOT_ACCEPTED' } }]));
+    spec
+      .given([created()])
+      .when({
+        type: 'campaign.SubmitEvidence',
+        data: {
+          campaignId: 'c-1',
+          influencerId: 'inf-1',
+          evidenceId: 'ev-1',
+          type: 'photo',
+          url: 'https://x/p.jpg',
+          description: null,
+        },
+      })
+      .then([
+        {
+          type: 'campaign.CampaignCommandRejected',
+          data: { campaignId: 'c-1', command: 'evidence', reason: 'NOT_ACCEPTED' },
+        },
+      ]));
 });
 
 describe('budget ledger', () => {
   it('reserves in full while the budget lasts; the 10th of ten exhausts it exactly; the 11th is refused', () => {
     const history: Event[] = [created(), accepted('inf-1')];
     for (let i = 1; i <= 9; i++) history.push(reserved(`k${i}`, 1000, 1000, i * 1000));
-    spec.given(history).when(calc('k10', 1000)).then([
-      reserved('k10', 1000, 1000, 10000),
-      { type: 'campaign.CampaignStatusChanged', data: { campaignId: 'c-1', from: 'active', to: 'budget_exhausted', reason: 'budget_spent' } },
-    ]);
-    history.push(reserved('k10', 1000, 1000, 10000), { type: 'campaign.CampaignStatusChanged', data: { campaignId: 'c-1', from: 'active', to: 'budget_exhausted', reason: 'budget_spent' } });
-    spec.given(history).when(calc('k11', 1000)).then([{ type: 'campaign.BudgetReservationRejected', data: { campaignId: 'c-1', commissionId: 'k11', reason: 'BUDGET_EXHAUSTED' } }]);
+    spec
+      .given(history)
+      .when(calc('k10', 1000))
+      .then([
+        reserved('k10', 1000, 1000, 10000),
+        {
+          type: 'campaign.CampaignStatusChanged',
+          data: { campaignId: 'c-1', from: 'active', to: 'budget_exhausted', reason: 'budget_spent' },
+        },
+      ]);
+    history.push(reserved('k10', 1000, 1000, 10000), {
+      type: 'campaign.CampaignStatusChanged',
+      data: { campaignId: 'c-1', from: 'active', to: 'budget_exhausted', reason: 'budget_spent' },
+    });
+    spec
+      .given(history)
+      .when(calc('k11', 1000))
+      .then([
+        {
+          type: 'campaign.BudgetReservationRejected',
+          data: { campaignId: 'c-1', commissionId: 'k11', reason: 'BUDGET_EXHAUSTED' },
+        },
+      ]);
   });
 
   it('caps the last commission to what remains', () =>
-    spec.given([created({ budget: USD(2500) }), reserved('k1', 1000, 1000, 1000, 2500), reserved('k2', 1000, 1000, 2000, 2500)]).when(calc('k3', 1000)).then([
-      reserved('k3', 1000, 500, 2500, 2500),
-      { type: 'campaign.CampaignStatusChanged', data: { campaignId: 'c-1', from: 'active', to: 'budget_exhausted', reason: 'budget_spent' } },
-    ]));
+    spec
+      .given([
+        created({ budget: USD(2500) }),
+        reserved('k1', 1000, 1000, 1000, 2500),
+        reserved('k2', 1000, 1000, 2000, 2500),
+      ])
+      .when(calc('k3', 1000))
+      .then([
+        reserved('k3', 1000, 500, 2500, 2500),
+        {
+          type: 'campaign.CampaignStatusChanged',
+          data: { campaignId: 'c-1', from: 'active', to: 'budget_exhausted', reason: 'budget_spent' },
+        },
+      ]));
 
-  it('answers a repeated reservation request once', () => spec.given([created(), reserved('k1', 1000, 1000, 1000)]).when(calc('k1', 1000)).then([]));
+  it('answers a repeated reservation request once', () =>
+    spec
+      .given([created(), reserved('k1', 1000, 1000, 1000)])
+      .when(calc('k1', 1000))
+      .then([]));
 
   it('releases a reversed commission and reactivates an exhausted campaign', () =>
-    spec.given([created({ budget: USD(1000) }), reserved('k1', 1000, 1000, 1000, 1000), { type: 'campaign.CampaignStatusChanged', data: { campaignId: 'c-1', from: 'active', to: 'budget_exhausted', reason: 'budget_spent' } }])
-      .when({ type: 'commission.CommissionReversed', data: { commissionId: 'k1', campaignId: 'c-1', influencerId: 'inf-1', refundEventId: 'r-1', amount: USD(1000) } })
+    spec
+      .given([
+        created({ budget: USD(1000) }),
+        reserved('k1', 1000, 1000, 1000, 1000),
+        {
+          type: 'campaign.CampaignStatusChanged',
+          data: { campaignId: 'c-1', from: 'active', to: 'budget_exhausted', reason: 'budget_spent' },
+        },
+      ])
+      .when({
+        type: 'commission.CommissionReversed',
+        data: { commissionId: 'k1', campaignId: 'c-1', influencerId: 'inf-1', refundEventId: 'r-1', amount: USD(1000) },
+      })
       .then([
-        { type: 'campaign.BudgetReleased', data: { campaignId: 'c-1', commissionId: 'k1', released: USD(1000), spent: USD(0), remaining: USD(1000) } },
-        { type: 'campaign.CampaignStatusChanged', data: { campaignId: 'c-1', from: 'budget_exhausted', to: 'active', reason: 'budget_released' } },
+        {
+          type: 'campaign.BudgetReleased',
+          data: { campaignId: 'c-1', commissionId: 'k1', released: USD(1000), spent: USD(0), remaining: USD(1000) },
+        },
+        {
+          type: 'campaign.CampaignStatusChanged',
+          data: { campaignId: 'c-1', from: 'budget_exhausted', to: 'active', reason: 'budget_released' },
+        },
       ]));
 
   it('a reversal that overtakes its reservation request releases nothing, and the late request then reserves nothing', () => {
-    const reversed = { type: 'commission.CommissionReversed' as const, data: { commissionId: 'k1', campaignId: 'c-1', influencerId: 'inf-1', refundEventId: 'r-1', amount: USD(1000) } };
-    const releasedNothing = { type: 'campaign.BudgetReleased' as const, data: { campaignId: 'c-1', commissionId: 'k1', released: USD(0), spent: USD(0), remaining: USD(10000) } };
+    const reversed = {
+      type: 'commission.CommissionReversed' as const,
+      data: { commissionId: 'k1', campaignId: 'c-1', influencerId: 'inf-1', refundEventId: 'r-1', amount: USD(1000) },
+    };
+    const releasedNothing = {
+      type: 'campaign.BudgetReleased' as const,
+      data: { campaignId: 'c-1', commissionId: 'k1', released: USD(0), spent: USD(0), remaining: USD(10000) },
+    };
     spec.given([created()]).when(reversed).then([releasedNothing]);
     spec.given([created(), releasedNothing]).when(calc('k1', 1000)).then([]);
   });

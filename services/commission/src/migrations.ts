@@ -20,7 +20,9 @@ export const migrations: Record<string, Migration> = {
     async up(db: Kysely<unknown>) {
       // Event ids are unique within a campaign, not across tenants: one decision per (campaign, source event).
       await sql`ALTER TABLE commissions DROP CONSTRAINT commissions_source_event_id_key`.execute(db);
-      await sql`ALTER TABLE commissions ADD CONSTRAINT one_decision_per_source_event UNIQUE (campaign_id, source_event_id)`.execute(db);
+      await sql`ALTER TABLE commissions ADD CONSTRAINT one_decision_per_source_event UNIQUE (campaign_id, source_event_id)`.execute(
+        db,
+      );
     },
   },
   '010_messaging_retention': messagingRetentionMigration,

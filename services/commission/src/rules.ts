@@ -16,17 +16,25 @@ export interface CampaignTerms {
   accepted: string[];
 }
 
-export type Decision = { kind: 'none' } | { kind: 'calculate'; amount: Money } | { kind: 'reject'; reason: RejectionReason };
+export type Decision =
+  { kind: 'none' } | { kind: 'calculate'; amount: Money } | { kind: 'reject'; reason: RejectionReason };
 
-export function decideCommission(event: TrackingEventRecorded, terms: CampaignTerms | undefined, impressionCount: bigint): Decision {
+export function decideCommission(
+  event: TrackingEventRecorded,
+  terms: CampaignTerms | undefined,
+  impressionCount: bigint,
+): Decision {
   if (!event.valid || event.type === 'custom' || event.type === 'refund') return { kind: 'none' };
-  if (event.type === 'impression' && (!event.influencerId || impressionCount === 0n || impressionCount % 1000n !== 0n)) return { kind: 'none' };
+  if (event.type === 'impression' && (!event.influencerId || impressionCount === 0n || impressionCount % 1000n !== 0n))
+    return { kind: 'none' };
   if (event.duplicate) return { kind: 'reject', reason: 'DUPLICATE' };
   if (!event.influencerId) return { kind: 'reject', reason: 'UNATTRIBUTED' };
   // budget_exhausted still calculates: the campaign's budget saga answers BUDGET_EXHAUSTED.
-  if (!terms || terms.status === 'paused' || terms.status === 'completed') return { kind: 'reject', reason: 'CAMPAIGN_NOT_ACTIVE' };
+  if (!terms || terms.status === 'paused' || terms.status === 'completed')
+    return { kind: 'reject', reason: 'CAMPAIGN_NOT_ACTIVE' };
   if (!terms.accepted.includes(event.influencerId)) return { kind: 'reject', reason: 'NOT_PARTICIPATING' };
-  if (event.type === 'conversion' && event.value && event.value.currency !== terms.currency) return { kind: 'reject', reason: 'CURRENCY_MISMATCH' };
+  if (event.type === 'conversion' && event.value && event.value.currency !== terms.currency)
+    return { kind: 'reject', reason: 'CURRENCY_MISMATCH' };
   const rule = terms.rules.find((r) => r.event === event.type);
   if (!rule) return { kind: 'reject', reason: 'NO_RULE' };
   const amount = rule.type === 'percent' ? percentOf(event.value!, rule.rate!) : rule.amount!;
@@ -64,7 +72,10 @@ export interface BatchCommissions {
 type Item = { correlationId: string; event: TrackingEventRecorded };
 
 /** Each item's impression count once it is counted (0 for anything not counted), and what the batch adds per influencer. */
-function countImpressions(items: Item[], before: Map<string, bigint>): { countAt: bigint[]; added: Map<string, bigint> } {
+function countImpressions(
+  items: Item[],
+  before: Map<string, bigint>,
+): { countAt: bigint[]; added: Map<string, bigint> } {
   const added = new Map<string, bigint>();
   const countAt = items.map(({ event: e }) => {
     if (e.type !== 'impression' || !e.valid || !e.influencerId) return 0n;
@@ -81,10 +92,16 @@ function countImpressions(items: Item[], before: Map<string, bigint>): { countAt
  * decisions for these only: valid clicks and conversions, and the impressions that reach a multiple
  * of 1,000. The other impressions of a batch (nearly all of them) need no lookup.
  */
-export function candidatesOf(items: Item[], impressionsBefore: Map<string, bigint>): Array<{ campaignId: string; eventId: string }> {
+export function candidatesOf(
+  items: Item[],
+  impressionsBefore: Map<string, bigint>,
+): Array<{ campaignId: string; eventId: string }> {
   const { countAt } = countImpressions(items, impressionsBefore);
   return items.flatMap(({ event: e }, i) => {
-    const earns = e.type === 'impression' ? countAt[i]! > 0n && countAt[i]! % 1000n === 0n : e.valid && (e.type === 'click' || e.type === 'conversion');
+    const earns =
+      e.type === 'impression'
+        ? countAt[i]! > 0n && countAt[i]! % 1000n === 0n
+        : e.valid && (e.type === 'click' || e.type === 'conversion');
     return earns ? [{ campaignId: e.campaignId, eventId: e.eventId }] : [];
   });
 }

@@ -16,18 +16,42 @@ beforeAll(async () => {
   db = await freshServiceDatabase<Database>('beacon_commission_int_test', migrations);
   handlers = Object.assign({}, ...commissionService.subscriptions({} as never).map((s) => s.handlers));
   await deliver(db, handlers, 'campaign.CampaignCreated', {
-    campaignId, brandId: 'b-1', name: 'n', landingUrl: 'https://x.example', budget: USD(10000),
+    campaignId,
+    brandId: 'b-1',
+    name: 'n',
+    landingUrl: 'https://x.example',
+    budget: USD(10000),
     commissionRules: [{ event: 'conversion', type: 'percent', rate: '10', amount: null }],
-    visibility: 'open', attributionWindowDays: 30, holdingPeriodDays: 0, invitedInfluencerIds: [], status: 'active',
+    visibility: 'open',
+    attributionWindowDays: 30,
+    holdingPeriodDays: 0,
+    invitedInfluencerIds: [],
+    status: 'active',
   });
   await deliver(db, handlers, 'campaign.InfluencerAccepted', { campaignId, influencerId: 'inf-1' });
 });
 afterAll(() => db.destroy());
 
 const conversion = (over: Partial<TrackingEventRecorded> = {}): TrackingEventRecorded => ({
-  eventId: randomUUID(), type: 'conversion', campaignId, influencerId: 'inf-1', attribution: 'explicit', clickId: null, visitorId: 'v', userId: null,
-  occurredAt: '2026-03-01T00:00:00Z', value: USD(2500), orderId: `o-${randomUUID()}`, name: null, properties: '{}', valid: true, reasons: [],
-  duplicate: false, refundedEventId: null, brandId: 'b-1', ...over,
+  eventId: randomUUID(),
+  type: 'conversion',
+  campaignId,
+  influencerId: 'inf-1',
+  attribution: 'explicit',
+  clickId: null,
+  visitorId: 'v',
+  userId: null,
+  occurredAt: '2026-03-01T00:00:00Z',
+  value: USD(2500),
+  orderId: `o-${randomUUID()}`,
+  name: null,
+  properties: '{}',
+  valid: true,
+  reasons: [],
+  duplicate: false,
+  refundedEventId: null,
+  brandId: 'b-1',
+  ...over,
 });
 
 describe('commissions on real PostgreSQL', () => {
@@ -39,16 +63,33 @@ describe('commissions on real PostgreSQL', () => {
     expect(await deliver(db, handlers, 'tracking.TrackingEventRecorded', e)).toEqual([]);
     expect(first.map((x) => x.type)).toEqual(['commission.CommissionCalculated']);
     expect((first[0]!.value as { amount: unknown }).amount).toEqual(USD(250));
-    expect(await db.selectFrom('commissions').select('id').where('source_event_id', '=', e.eventId).execute()).toHaveLength(1);
+    expect(
+      await db.selectFrom('commissions').select('id').where('source_event_id', '=', e.eventId).execute(),
+    ).toHaveLength(1);
   });
 
   it('reverses a refund that arrives before the budget answered, right after approval', async () => {
     const e = conversion();
     const calc = await deliver(db, handlers, 'tracking.TrackingEventRecorded', e);
     const commissionId = (calc[0]!.value as { commissionId: string }).commissionId;
-    await deliver(db, handlers, 'tracking.TrackingEventRecorded', conversion({ type: 'refund', value: USD(2500), refundedEventId: e.eventId }));
-    const approval = await deliver(db, handlers, 'campaign.BudgetReserved', { campaignId, commissionId, requested: USD(250), reserved: USD(250), spent: USD(250), remaining: USD(9750) });
+    await deliver(
+      db,
+      handlers,
+      'tracking.TrackingEventRecorded',
+      conversion({ type: 'refund', value: USD(2500), refundedEventId: e.eventId }),
+    );
+    const approval = await deliver(db, handlers, 'campaign.BudgetReserved', {
+      campaignId,
+      commissionId,
+      requested: USD(250),
+      reserved: USD(250),
+      spent: USD(250),
+      remaining: USD(9750),
+    });
     expect(approval.map((x) => x.type)).toEqual(['commission.CommissionApproved', 'commission.CommissionReversed']);
-    expect((await db.selectFrom('commissions').select('status').where('id', '=', commissionId).executeTakeFirstOrThrow()).status).toBe('reversed');
+    expect(
+      (await db.selectFrom('commissions').select('status').where('id', '=', commissionId).executeTakeFirstOrThrow())
+        .status,
+    ).toBe('reversed');
   });
 });

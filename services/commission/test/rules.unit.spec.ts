@@ -1,9 +1,22 @@
 import type { TrackingEventRecorded } from '@beacon/contracts';
-import { candidatesOf, decideCommission, decideCommissions, decisionKey, impressionKey, type CampaignTerms, type CommissionFacts } from '../src/rules.js';
+import {
+  candidatesOf,
+  decideCommission,
+  decideCommissions,
+  decisionKey,
+  impressionKey,
+  type CampaignTerms,
+  type CommissionFacts,
+} from '../src/rules.js';
 
 const USD = (amountMinor: number | bigint) => ({ amountMinor: BigInt(amountMinor), currency: 'USD' });
 const terms = (over: Partial<CampaignTerms> = {}): CampaignTerms => ({
-  id: 'c-1', brandId: 'b-1', currency: 'USD', status: 'active', holdingPeriodDays: 0, accepted: ['inf-1'],
+  id: 'c-1',
+  brandId: 'b-1',
+  currency: 'USD',
+  status: 'active',
+  holdingPeriodDays: 0,
+  accepted: ['inf-1'],
   rules: [
     { event: 'conversion', type: 'percent', rate: '10', amount: null },
     { event: 'click', type: 'fixed', rate: null, amount: USD(25) },
@@ -12,9 +25,25 @@ const terms = (over: Partial<CampaignTerms> = {}): CampaignTerms => ({
   ...over,
 });
 const event = (over: Partial<TrackingEventRecorded> = {}): TrackingEventRecorded => ({
-  eventId: 'e-1', type: 'conversion', campaignId: 'c-1', influencerId: 'inf-1', attribution: 'explicit', clickId: null, visitorId: 'v-1',
-  userId: null, occurredAt: '2026-01-01T00:00:00Z', value: USD(10000), orderId: 'o-1', name: null, properties: '{}', valid: true,
-  reasons: [], duplicate: false, refundedEventId: null, brandId: 'b-1', ...over,
+  eventId: 'e-1',
+  type: 'conversion',
+  campaignId: 'c-1',
+  influencerId: 'inf-1',
+  attribution: 'explicit',
+  clickId: null,
+  visitorId: 'v-1',
+  userId: null,
+  occurredAt: '2026-01-01T00:00:00Z',
+  value: USD(10000),
+  orderId: 'o-1',
+  name: null,
+  properties: '{}',
+  valid: true,
+  reasons: [],
+  duplicate: false,
+  refundedEventId: null,
+  brandId: 'b-1',
+  ...over,
 });
 
 describe('given a campaign with conversion 10%, click 0.25 and 2.00 per mille', () => {
@@ -22,7 +51,10 @@ describe('given a campaign with conversion 10%, click 0.25 and 2.00 per mille', 
     expect(decideCommission(event(), terms(), 0n)).toEqual({ kind: 'calculate', amount: USD(1000) });
   });
   it('when a click arrives, then 0.25', () => {
-    expect(decideCommission(event({ type: 'click', value: null }), terms(), 0n)).toEqual({ kind: 'calculate', amount: USD(25) });
+    expect(decideCommission(event({ type: 'click', value: null }), terms(), 0n)).toEqual({
+      kind: 'calculate',
+      amount: USD(25),
+    });
   });
   it('when impressions reach 999, 1000 and 2000, then commissions only at 1000 and 2000', () => {
     const imp = event({ type: 'impression', value: null });
@@ -43,49 +75,106 @@ describe('given a campaign with conversion 10%, click 0.25 and 2.00 per mille', 
 
 describe('rejections, each with its reason', () => {
   const reject = (reason: string) => ({ kind: 'reject', reason });
-  it('DUPLICATE for a second conversion of the same order', () => expect(decideCommission(event({ duplicate: true }), terms(), 0n)).toEqual(reject('DUPLICATE')));
-  it('UNATTRIBUTED without an influencer', () => expect(decideCommission(event({ influencerId: null, attribution: 'none' }), terms(), 0n)).toEqual(reject('UNATTRIBUTED')));
-  it('CAMPAIGN_NOT_ACTIVE when paused', () => expect(decideCommission(event(), terms({ status: 'paused' }), 0n)).toEqual(reject('CAMPAIGN_NOT_ACTIVE')));
-  it('NOT_PARTICIPATING for an influencer who did not accept', () => expect(decideCommission(event({ influencerId: 'inf-9' }), terms(), 0n)).toEqual(reject('NOT_PARTICIPATING')));
+  it('DUPLICATE for a second conversion of the same order', () =>
+    expect(decideCommission(event({ duplicate: true }), terms(), 0n)).toEqual(reject('DUPLICATE')));
+  it('UNATTRIBUTED without an influencer', () =>
+    expect(decideCommission(event({ influencerId: null, attribution: 'none' }), terms(), 0n)).toEqual(
+      reject('UNATTRIBUTED'),
+    ));
+  it('CAMPAIGN_NOT_ACTIVE when paused', () =>
+    expect(decideCommission(event(), terms({ status: 'paused' }), 0n)).toEqual(reject('CAMPAIGN_NOT_ACTIVE')));
+  it('NOT_PARTICIPATING for an influencer who did not accept', () =>
+    expect(decideCommission(event({ influencerId: 'inf-9' }), terms(), 0n)).toEqual(reject('NOT_PARTICIPATING')));
   it('CURRENCY_MISMATCH for a conversion in another currency', () =>
-    expect(decideCommission(event({ value: { amountMinor: 10000n, currency: 'EUR' } }), terms(), 0n)).toEqual(reject('CURRENCY_MISMATCH')));
+    expect(decideCommission(event({ value: { amountMinor: 10000n, currency: 'EUR' } }), terms(), 0n)).toEqual(
+      reject('CURRENCY_MISMATCH'),
+    ));
   it('NO_RULE when the campaign pays nothing for clicks', () =>
-    expect(decideCommission(event({ type: 'click', value: null }), terms({ rules: [{ event: 'conversion', type: 'percent', rate: '10', amount: null }] }), 0n)).toEqual(reject('NO_RULE')));
+    expect(
+      decideCommission(
+        event({ type: 'click', value: null }),
+        terms({ rules: [{ event: 'conversion', type: 'percent', rate: '10', amount: null }] }),
+        0n,
+      ),
+    ).toEqual(reject('NO_RULE')));
   it('still calculates on a budget-exhausted campaign: the budget saga answers', () =>
-    expect(decideCommission(event(), terms({ status: 'budget_exhausted' }), 0n)).toEqual({ kind: 'calculate', amount: USD(1000) }));
+    expect(decideCommission(event(), terms({ status: 'budget_exhausted' }), 0n)).toEqual({
+      kind: 'calculate',
+      amount: USD(1000),
+    }));
   it('ignores invalid and custom events', () => {
-    expect(decideCommission(event({ valid: false, reasons: ['UNKNOWN_CAMPAIGN'] }), terms(), 0n)).toEqual({ kind: 'none' });
+    expect(decideCommission(event({ valid: false, reasons: ['UNKNOWN_CAMPAIGN'] }), terms(), 0n)).toEqual({
+      kind: 'none',
+    });
     expect(decideCommission(event({ type: 'custom', value: null }), terms(), 0n)).toEqual({ kind: 'none' });
   });
 });
 
 describe('a batch of recorded events, decided in order', () => {
-  const facts = (over: Partial<CommissionFacts> = {}): CommissionFacts => ({ terms: new Map([['c-1', terms()]]), decided: new Set(), impressionsBefore: new Map(), ...over });
-  const impression = (i: number) => ({ correlationId: `flow-${i}`, event: event({ eventId: `imp-${i}`, type: 'impression', value: null, orderId: null, campaignId: 'c-1', influencerId: 'inf-1' }) });
+  const facts = (over: Partial<CommissionFacts> = {}): CommissionFacts => ({
+    terms: new Map([['c-1', terms()]]),
+    decided: new Set(),
+    impressionsBefore: new Map(),
+    ...over,
+  });
+  const impression = (i: number) => ({
+    correlationId: `flow-${i}`,
+    event: event({
+      eventId: `imp-${i}`,
+      type: 'impression',
+      value: null,
+      orderId: null,
+      campaignId: 'c-1',
+      influencerId: 'inf-1',
+    }),
+  });
 
   it('given 998 impressions counted before, when 3 more arrive, then the second of them (the 1,000th) earns, in its own flow', () => {
-    const out = decideCommissions([impression(1), impression(2), impression(3)], facts({ impressionsBefore: new Map([[impressionKey('c-1', 'inf-1'), 998n]]) }));
-    expect(out.decisions.map((d) => [d.correlationId, d.decision])).toEqual([['flow-2', { kind: 'calculate', amount: USD(200) }]]);
+    const out = decideCommissions(
+      [impression(1), impression(2), impression(3)],
+      facts({ impressionsBefore: new Map([[impressionKey('c-1', 'inf-1'), 998n]]) }),
+    );
+    expect(out.decisions.map((d) => [d.correlationId, d.decision])).toEqual([
+      ['flow-2', { kind: 'calculate', amount: USD(200) }],
+    ]);
     expect(out.impressionsAdded).toEqual(new Map([[impressionKey('c-1', 'inf-1'), 3n]]));
   });
 
   it('given a source event decided before, or twice in the batch, then it is decided once', () => {
-    const conversion = { correlationId: 'f', event: event({ eventId: 'conv-1', campaignId: 'c-1', influencerId: 'inf-1' }) };
+    const conversion = {
+      correlationId: 'f',
+      event: event({ eventId: 'conv-1', campaignId: 'c-1', influencerId: 'inf-1' }),
+    };
     const again = { correlationId: 'f', event: event({ eventId: 'conv-2', campaignId: 'c-1', influencerId: 'inf-1' }) };
-    const out = decideCommissions([conversion, again, again], facts({ decided: new Set([decisionKey('c-1', 'conv-1')]) }));
+    const out = decideCommissions(
+      [conversion, again, again],
+      facts({ decided: new Set([decisionKey('c-1', 'conv-1')]) }),
+    );
     expect(out.decisions.map((d) => d.event.eventId)).toEqual(['conv-2']);
   });
 
   it('given a refund, then it is handed back for reversal, not decided', () => {
-    const refund = { correlationId: 'r', event: event({ type: 'refund', campaignId: 'c-1', refundedEventId: 'conv-1' }) };
+    const refund = {
+      correlationId: 'r',
+      event: event({ type: 'refund', campaignId: 'c-1', refundedEventId: 'conv-1' }),
+    };
     const out = decideCommissions([refund], facts());
     expect(out).toMatchObject({ decisions: [], refunds: [refund] });
   });
 
   it('given 998 impressions counted before, then only the 1,000th of the next three, and valid clicks and conversions, need an earlier-decision lookup', () => {
-    const click = { correlationId: 'c', event: event({ eventId: 'click-1', type: 'click', value: null, campaignId: 'c-1' }) };
+    const click = {
+      correlationId: 'c',
+      event: event({ eventId: 'click-1', type: 'click', value: null, campaignId: 'c-1' }),
+    };
     const invalid = { correlationId: 'c', event: event({ eventId: 'bad-1', valid: false, campaignId: 'c-1' }) };
-    const lookups = candidatesOf([impression(1), click, impression(2), invalid, impression(3)], new Map([[impressionKey('c-1', 'inf-1'), 998n]]));
-    expect(lookups).toEqual([{ campaignId: 'c-1', eventId: 'click-1' }, { campaignId: 'c-1', eventId: 'imp-2' }]);
+    const lookups = candidatesOf(
+      [impression(1), click, impression(2), invalid, impression(3)],
+      new Map([[impressionKey('c-1', 'inf-1'), 998n]]),
+    );
+    expect(lookups).toEqual([
+      { campaignId: 'c-1', eventId: 'click-1' },
+      { campaignId: 'c-1', eventId: 'imp-2' },
+    ]);
   });
 });

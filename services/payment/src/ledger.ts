@@ -2,14 +2,22 @@
  * Payouts as pure functions: payout checks, which commission credits a payout settles (FIFO), and
  * the payment provider port with its simulated adapter. Balances are @beacon/domain's (ledger.ts).
  */
-export function payoutProblem(amountMinor: bigint, available: bigint, minimumMinor: bigint): 'BELOW_MINIMUM' | 'INSUFFICIENT_FUNDS' | undefined {
+export function payoutProblem(
+  amountMinor: bigint,
+  available: bigint,
+  minimumMinor: bigint,
+): 'BELOW_MINIMUM' | 'INSUFFICIENT_FUNDS' | undefined {
   if (amountMinor < minimumMinor) return 'BELOW_MINIMUM';
   if (amountMinor > available) return 'INSUFFICIENT_FUNDS';
   return undefined;
 }
 
 /** Unsettled credits (oldest first) that fit, whole, within what has been paid out and not yet settled. */
-export function settle(credits: Array<{ commissionId: string; amountMinor: bigint }>, paidOutTotal: bigint, alreadySettled: bigint): string[] {
+export function settle(
+  credits: Array<{ commissionId: string; amountMinor: bigint }>,
+  paidOutTotal: bigint,
+  alreadySettled: bigint,
+): string[] {
   let room = paidOutTotal - alreadySettled;
   const settled: string[] = [];
   for (const credit of credits) {

@@ -19,7 +19,9 @@ export const migrations: Record<string, Migration> = {
   '002_provider_payments': {
     async up(db: Kysely<unknown>) {
       await sql`CREATE TABLE provider_payments (payout_id text PRIMARY KEY, amount_minor bigint NOT NULL, currency text NOT NULL,
-        destination text NOT NULL, result jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT clock_timestamp())`.execute(db);
+        destination text NOT NULL, result jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT clock_timestamp())`.execute(
+        db,
+      );
     },
   },
   '010_messaging_retention': messagingRetentionMigration,

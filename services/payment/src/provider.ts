@@ -12,14 +12,27 @@ export function simulatedProvider(db: Kysely<Database>): PaymentProvider & { pay
   return {
     async pay(request) {
       const result = simulatedResult(request);
-      const inserted = await db.insertInto('provider_payments')
-        .values({ payout_id: request.payoutId, amount_minor: request.amountMinor, currency: request.currency, destination: request.destination, result: JSON.stringify(result) })
-        .onConflict((oc) => oc.column('payout_id').doNothing()).returning('payout_id').executeTakeFirst();
+      const inserted = await db
+        .insertInto('provider_payments')
+        .values({
+          payout_id: request.payoutId,
+          amount_minor: request.amountMinor,
+          currency: request.currency,
+          destination: request.destination,
+          result: JSON.stringify(result),
+        })
+        .onConflict((oc) => oc.column('payout_id').doNothing())
+        .returning('payout_id')
+        .executeTakeFirst();
       if (inserted) {
         if (result.ok) made += 1;
         return result;
       }
-      const first = await db.selectFrom('provider_payments').select('result').where('payout_id', '=', request.payoutId).executeTakeFirstOrThrow();
+      const first = await db
+        .selectFrom('provider_payments')
+        .select('result')
+        .where('payout_id', '=', request.payoutId)
+        .executeTakeFirstOrThrow();
       return first.result as PayoutResult;
     },
     /** Money actually moved by this process (a test's view of the outside world). */

@@ -3,7 +3,13 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { balanceAt, creditAvailableAt, type Entry } from '@beacon/domain';
 import { thresholdIn } from '@beacon/money';
-import type { CommissionApproved, CommissionReversed, PayoutProcessing, PayoutRequested, RequestPayout } from '@beacon/contracts';
+import type {
+  CommissionApproved,
+  CommissionReversed,
+  PayoutProcessing,
+  PayoutRequested,
+  RequestPayout,
+} from '@beacon/contracts';
 import type { Handler, HandlerContext } from '@beacon/messaging';
 import type { ServiceDefinition } from '@beacon/service-kit';
 import type { Database } from './db.js';
@@ -18,15 +24,40 @@ async function lockLedger(ctx: Ctx, influencerId: string, currency: string): Pro
   await sql`SELECT pg_advisory_xact_lock(hashtext(${`${influencerId}/${currency}`}))`.execute(ctx.trx);
 }
 
-async function book(ctx: Ctx, e: { influencerId: string; currency: string; kind: Entry['kind']; amountMinor: bigint; reference: string; availableAt: Date }): Promise<boolean> {
+async function book(
+  ctx: Ctx,
+  e: {
+    influencerId: string;
+    currency: string;
+    kind: Entry['kind'];
+    amountMinor: bigint;
+    reference: string;
+    availableAt: Date;
+  },
+): Promise<boolean> {
   const id = randomUUID();
-  const inserted = await ctx.trx.insertInto('ledger_entries')
-    .values({ id, influencer_id: e.influencerId, currency: e.currency, kind: e.kind, amount_minor: e.amountMinor, reference: e.reference, available_at: e.availableAt })
-    .onConflict((oc) => oc.columns(['kind', 'reference']).doNothing()).returning('id').executeTakeFirst();
+  const inserted = await ctx.trx
+    .insertInto('ledger_entries')
+    .values({
+      id,
+      influencer_id: e.influencerId,
+      currency: e.currency,
+      kind: e.kind,
+      amount_minor: e.amountMinor,
+      reference: e.reference,
+      available_at: e.availableAt,
+    })
+    .onConflict((oc) => oc.columns(['kind', 'reference']).doNothing())
+    .returning('id')
+    .executeTakeFirst();
   if (!inserted) return false;
   await ctx.emit('payment.LedgerEntryRecorded', e.influencerId, {
-    entryId: id, influencerId: e.influencerId, kind: e.kind, amount: { amountMinor: e.amountMinor, currency: e.currency },
-    reference: e.reference, availableAt: e.availableAt.toISOString(),
+    entryId: id,
+    influencerId: e.influencerId,
+    kind: e.kind,
+    amount: { amountMinor: e.amountMinor, currency: e.currency },
+    reference: e.reference,
+    availableAt: e.availableAt.toISOString(),
   });
   return true;
 }
@@ -35,14 +66,28 @@ const approved: Handler<Database, CommissionApproved> = async (ctx) => {
   const c = ctx.message;
   await lockLedger(ctx, c.influencerId, c.amount.currency);
   const availableAt = new Date(creditAvailableAt(ctx.envelope.occurredAt, c.holdingPeriodDays));
-  await book(ctx, { influencerId: c.influencerId, currency: c.amount.currency, kind: 'commission_credit', amountMinor: c.amount.amountMinor, reference: c.commissionId, availableAt });
+  await book(ctx, {
+    influencerId: c.influencerId,
+    currency: c.amount.currency,
+    kind: 'commission_credit',
+    amountMinor: c.amount.amountMinor,
+    reference: c.commissionId,
+    availableAt,
+  });
 };
 
 const reversed: Handler<Database, CommissionReversed> = async (ctx) => {
   const c = ctx.message;
   await lockLedger(ctx, c.influencerId, c.amount.currency);
   // A clawback: the balance may go negative and is settled from future earnings.
-  await book(ctx, { influencerId: c.influencerId, currency: c.amount.currency, kind: 'reversal_debit', amountMinor: -c.amount.amountMinor, reference: c.commissionId, availableAt: new Date(ctx.envelope.occurredAt) });
+  await book(ctx, {
+    influencerId: c.influencerId,
+    currency: c.amount.currency,
+    kind: 'reversal_debit',
+    amountMinor: -c.amount.amountMinor,
+    reference: c.commissionId,
+    availableAt: new Date(ctx.envelope.occurredAt),
+  });
 };
 
 function requestPayout(minimum: string): Handler<Database, RequestPayout> {
@@ -50,28 +95,75 @@ function requestPayout(minimum: string): Handler<Database, RequestPayout> {
   const minimumIn = (currency: string) => thresholdIn(minimum, currency).amountMinor;
   return async (ctx) => {
     const p = ctx.message;
-    const reject = (reason: string) => ctx.emit('payment.PayoutRejected', p.influencerId, { payoutId: p.payoutId, influencerId: p.influencerId, amount: p.amount, reason });
-    if (await ctx.trx.selectFrom('payouts').select('id').where('id', '=', p.payoutId).executeTakeFirst()) return void (await reject('DUPLICATE_PAYOUT'));
+    const reject = (reason: string) =>
+      ctx.emit('payment.PayoutRejected', p.influencerId, {
+        payoutId: p.payoutId,
+        influencerId: p.influencerId,
+        amount: p.amount,
+        reason,
+      });
+    if (await ctx.trx.selectFrom('payouts').select('id').where('id', '=', p.payoutId).executeTakeFirst())
+      return void (await reject('DUPLICATE_PAYOUT'));
     await lockLedger(ctx, p.influencerId, p.amount.currency);
-    const entries = await ctx.trx.selectFrom('ledger_entries').select(['kind', 'amount_minor', 'available_at'])
-      .where('influencer_id', '=', p.influencerId).where('currency', '=', p.amount.currency).execute();
-    const balance = balanceAt(entries.map((e) => ({ kind: e.kind as Entry['kind'], amountMinor: e.amount_minor, availableAt: e.available_at.toISOString() })), [], new Date(ctx.envelope.occurredAt));
+    const entries = await ctx.trx
+      .selectFrom('ledger_entries')
+      .select(['kind', 'amount_minor', 'available_at'])
+      .where('influencer_id', '=', p.influencerId)
+      .where('currency', '=', p.amount.currency)
+      .execute();
+    const balance = balanceAt(
+      entries.map((e) => ({
+        kind: e.kind as Entry['kind'],
+        amountMinor: e.amount_minor,
+        availableAt: e.available_at.toISOString(),
+      })),
+      [],
+      new Date(ctx.envelope.occurredAt),
+    );
     const problem = payoutProblem(p.amount.amountMinor, balance.available, minimumIn(p.amount.currency));
     const status = problem ? 'rejected' : 'requested';
-    await ctx.trx.insertInto('payouts').values({
-      id: p.payoutId, influencer_id: p.influencerId, currency: p.amount.currency, amount_minor: p.amount.amountMinor, method: p.method,
-      destination: p.destination, status, reason: problem ?? null, completed_at: null,
-    }).execute();
+    await ctx.trx
+      .insertInto('payouts')
+      .values({
+        id: p.payoutId,
+        influencer_id: p.influencerId,
+        currency: p.amount.currency,
+        amount_minor: p.amount.amountMinor,
+        method: p.method,
+        destination: p.destination,
+        status,
+        reason: problem ?? null,
+        completed_at: null,
+      })
+      .execute();
     if (problem) return void (await reject(problem));
-    await book(ctx, { influencerId: p.influencerId, currency: p.amount.currency, kind: 'payout_reserve', amountMinor: -p.amount.amountMinor, reference: p.payoutId, availableAt: new Date(ctx.envelope.occurredAt) });
-    await ctx.emit('payment.PayoutRequested', p.influencerId, { payoutId: p.payoutId, influencerId: p.influencerId, amount: p.amount, method: p.method, destination: p.destination });
+    await book(ctx, {
+      influencerId: p.influencerId,
+      currency: p.amount.currency,
+      kind: 'payout_reserve',
+      amountMinor: -p.amount.amountMinor,
+      reference: p.payoutId,
+      availableAt: new Date(ctx.envelope.occurredAt),
+    });
+    await ctx.emit('payment.PayoutRequested', p.influencerId, {
+      payoutId: p.payoutId,
+      influencerId: p.influencerId,
+      amount: p.amount,
+      method: p.method,
+      destination: p.destination,
+    });
   };
 }
 
 /** Step 1, on our own PayoutRequested: record the intent (processing) before any money moves. */
 const startPayout: Handler<Database, PayoutRequested> = async (ctx) => {
   const p = ctx.message;
-  const payout = await ctx.trx.selectFrom('payouts').select('status').where('id', '=', p.payoutId).forUpdate().executeTakeFirst();
+  const payout = await ctx.trx
+    .selectFrom('payouts')
+    .select('status')
+    .where('id', '=', p.payoutId)
+    .forUpdate()
+    .executeTakeFirst();
   if (!payout || payout.status !== 'requested') return;
   await ctx.trx.updateTable('payouts').set({ status: 'processing' }).where('id', '=', p.payoutId).execute();
   await ctx.emit('payment.PayoutProcessing', p.influencerId, { payoutId: p.payoutId, influencerId: p.influencerId });
@@ -85,18 +177,42 @@ const startPayout: Handler<Database, PayoutRequested> = async (ctx) => {
 function settlePayout(provider: PaymentProvider, db: Kysely<Database>): Handler<Database, PayoutProcessing> {
   const settle: Handler<Database, PayoutProcessing> = async (ctx) => {
     const result = ctx.prepared as PayoutResult | undefined;
-    const payout = await ctx.trx.selectFrom('payouts').selectAll().where('id', '=', ctx.message.payoutId).forUpdate().executeTakeFirst();
+    const payout = await ctx.trx
+      .selectFrom('payouts')
+      .selectAll()
+      .where('id', '=', ctx.message.payoutId)
+      .forUpdate()
+      .executeTakeFirst();
     if (!payout || payout.status !== 'processing' || !result) return;
     await lockLedger(ctx, payout.influencer_id, payout.currency);
-    const p = { payoutId: payout.id, influencerId: payout.influencer_id, amount: { amountMinor: payout.amount_minor, currency: payout.currency } };
+    const p = {
+      payoutId: payout.id,
+      influencerId: payout.influencer_id,
+      amount: { amountMinor: payout.amount_minor, currency: payout.currency },
+    };
     const now = new Date(ctx.envelope.occurredAt);
     if (!result.ok) {
-      await ctx.trx.updateTable('payouts').set({ status: 'failed', reason: result.reason }).where('id', '=', p.payoutId).execute();
-      await book(ctx, { influencerId: p.influencerId, currency: p.amount.currency, kind: 'payout_return', amountMinor: p.amount.amountMinor, reference: p.payoutId, availableAt: now });
+      await ctx.trx
+        .updateTable('payouts')
+        .set({ status: 'failed', reason: result.reason })
+        .where('id', '=', p.payoutId)
+        .execute();
+      await book(ctx, {
+        influencerId: p.influencerId,
+        currency: p.amount.currency,
+        kind: 'payout_return',
+        amountMinor: p.amount.amountMinor,
+        reference: p.payoutId,
+        availableAt: now,
+      });
       await ctx.emit('payment.PayoutFailed', p.influencerId, { ...p, reason: result.reason });
       return;
     }
-    await ctx.trx.updateTable('payouts').set({ status: 'completed', completed_at: now }).where('id', '=', p.payoutId).execute();
+    await ctx.trx
+      .updateTable('payouts')
+      .set({ status: 'completed', completed_at: now })
+      .where('id', '=', p.payoutId)
+      .execute();
     const commissionIds = await settleCredits(ctx, p.influencerId, p.amount.currency);
     await ctx.emit('payment.PayoutCompleted', p.influencerId, { ...p, commissionIds });
   };
@@ -105,8 +221,11 @@ function settlePayout(provider: PaymentProvider, db: Kysely<Database>): Handler<
     const payout = await db.selectFrom('payouts').selectAll().where('id', '=', message.payoutId).executeTakeFirst();
     if (!payout || payout.status !== 'processing') return undefined;
     return provider.pay({
-      payoutId: payout.id, amountMinor: payout.amount_minor, currency: payout.currency,
-      method: payout.method as PayoutRequest['method'], destination: payout.destination,
+      payoutId: payout.id,
+      amountMinor: payout.amount_minor,
+      currency: payout.currency,
+      method: payout.method as PayoutRequest['method'],
+      destination: payout.destination,
     });
   };
   return settle;
@@ -114,21 +233,46 @@ function settlePayout(provider: PaymentProvider, db: Kysely<Database>): Handler<
 
 /** Marks, oldest first, the commission credits that completed payouts now cover; returns their ids. */
 async function settleCredits(ctx: Ctx, influencerId: string, currency: string): Promise<string[]> {
-  const paid = await ctx.trx.selectFrom('payouts').select((eb) => eb.fn.sum<bigint>('amount_minor').as('total'))
-    .where('influencer_id', '=', influencerId).where('currency', '=', currency).where('status', '=', 'completed').executeTakeFirst();
-  const credits = await ctx.trx.selectFrom('ledger_entries').select(['reference', 'amount_minor', 'settled'])
-    .where('influencer_id', '=', influencerId).where('currency', '=', currency).where('kind', '=', 'commission_credit')
-    .where('reference', 'not in', ctx.trx.selectFrom('ledger_entries').select('reference').where('kind', '=', 'reversal_debit'))
-    .orderBy('created_at').execute();
+  const paid = await ctx.trx
+    .selectFrom('payouts')
+    .select((eb) => eb.fn.sum<bigint>('amount_minor').as('total'))
+    .where('influencer_id', '=', influencerId)
+    .where('currency', '=', currency)
+    .where('status', '=', 'completed')
+    .executeTakeFirst();
+  const credits = await ctx.trx
+    .selectFrom('ledger_entries')
+    .select(['reference', 'amount_minor', 'settled'])
+    .where('influencer_id', '=', influencerId)
+    .where('currency', '=', currency)
+    .where('kind', '=', 'commission_credit')
+    .where(
+      'reference',
+      'not in',
+      ctx.trx.selectFrom('ledger_entries').select('reference').where('kind', '=', 'reversal_debit'),
+    )
+    .orderBy('created_at')
+    .execute();
   const alreadySettled = credits.filter((c) => c.settled).reduce((s, c) => s + c.amount_minor, 0n);
-  const commissionIds = settle(credits.filter((c) => !c.settled).map((c) => ({ commissionId: c.reference, amountMinor: c.amount_minor })), BigInt(paid?.total ?? 0n), alreadySettled);
+  const commissionIds = settle(
+    credits.filter((c) => !c.settled).map((c) => ({ commissionId: c.reference, amountMinor: c.amount_minor })),
+    BigInt(paid?.total ?? 0n),
+    alreadySettled,
+  );
   if (commissionIds.length > 0) {
-    await ctx.trx.updateTable('ledger_entries').set({ settled: true }).where('kind', '=', 'commission_credit').where('reference', 'in', commissionIds).execute();
+    await ctx.trx
+      .updateTable('ledger_entries')
+      .set({ settled: true })
+      .where('kind', '=', 'commission_credit')
+      .where('reference', 'in', commissionIds)
+      .execute();
   }
   return commissionIds;
 }
 
-export function paymentService(options: { provider?: PaymentProvider; minimum?: string } = {}): ServiceDefinition<Database> {
+export function paymentService(
+  options: { provider?: PaymentProvider; minimum?: string } = {},
+): ServiceDefinition<Database> {
   const minimum = options.minimum ?? process.env.PAYOUT_MINIMUM ?? '1.00';
   return {
     name: 'payment',
@@ -136,10 +280,16 @@ export function paymentService(options: { provider?: PaymentProvider; minimum?: 
     migrations,
     subscriptions: (ctx) => [
       { topic: 'payment/commands', handlers: { 'payment.RequestPayout': requestPayout(minimum) } },
-      { topic: 'commission/events', handlers: { 'commission.CommissionApproved': approved, 'commission.CommissionReversed': reversed } },
+      {
+        topic: 'commission/events',
+        handlers: { 'commission.CommissionApproved': approved, 'commission.CommissionReversed': reversed },
+      },
       {
         topic: 'payment/events',
-        handlers: { 'payment.PayoutRequested': startPayout, 'payment.PayoutProcessing': settlePayout(options.provider ?? simulatedProvider(ctx.db), ctx.db) },
+        handlers: {
+          'payment.PayoutRequested': startPayout,
+          'payment.PayoutProcessing': settlePayout(options.provider ?? simulatedProvider(ctx.db), ctx.db),
+        },
       },
     ],
   };

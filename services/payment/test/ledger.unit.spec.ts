@@ -10,7 +10,11 @@ describe('a payout request', () => {
 
 describe('settling commissions after a payout', () => {
   it('marks whole credits paid, oldest first, within what was paid out', () => {
-    const credits = [{ commissionId: 'a', amountMinor: 1000n }, { commissionId: 'b', amountMinor: 1000n }, { commissionId: 'c', amountMinor: 500n }];
+    const credits = [
+      { commissionId: 'a', amountMinor: 1000n },
+      { commissionId: 'b', amountMinor: 1000n },
+      { commissionId: 'c', amountMinor: 500n },
+    ];
     expect(settle(credits, 1500n, 0n)).toEqual(['a']);
     expect(settle(credits, 3000n, 0n)).toEqual(['a', 'b', 'c']);
   });
@@ -19,7 +23,10 @@ describe('settling commissions after a payout', () => {
 describe('the simulated payment provider', () => {
   it('fails destinations containing "fail" and pays the rest', async () => {
     const req = { payoutId: 'p', amountMinor: 100n, currency: 'USD', method: 'paypal' as const };
-    expect(simulatedResult({ ...req, destination: 'will-FAIL@example.com' })).toEqual({ ok: false, reason: 'PROVIDER_DECLINED' });
+    expect(simulatedResult({ ...req, destination: 'will-FAIL@example.com' })).toEqual({
+      ok: false,
+      reason: 'PROVIDER_DECLINED',
+    });
     expect(simulatedResult({ ...req, destination: 'me@example.com' })).toEqual({ ok: true, reference: 'sim-p' });
   });
 });

@@ -16,20 +16,51 @@ let providerCalls = 0;
 beforeAll(async () => {
   db = await freshServiceDatabase<Database>('beacon_payment_int_test', migrations);
   provider = simulatedProvider(db);
-  const counting = { pay: (request: Parameters<typeof provider.pay>[0]) => ((providerCalls += 1), provider.pay(request)) };
-  handlers = Object.assign({}, ...paymentService({ provider: counting }).subscriptions({ db } as never).map((s) => s.handlers));
+  const counting = {
+    pay: (request: Parameters<typeof provider.pay>[0]) => ((providerCalls += 1), provider.pay(request)),
+  };
+  handlers = Object.assign(
+    {},
+    ...paymentService({ provider: counting })
+      .subscriptions({ db } as never)
+      .map((s) => s.handlers),
+  );
 });
 afterAll(() => db.destroy());
 
 async function credit(influencerId: string, amountMinor: number, messageId?: string) {
-  return deliver(db, handlers, 'commission.CommissionApproved', {
-    commissionId: `c-${influencerId}-${amountMinor}`, campaignId: 'camp', influencerId, sourceEventId: 'e', requested: USD(amountMinor), amount: USD(amountMinor), holdingPeriodDays: 0,
-  }, { messageId });
+  return deliver(
+    db,
+    handlers,
+    'commission.CommissionApproved',
+    {
+      commissionId: `c-${influencerId}-${amountMinor}`,
+      campaignId: 'camp',
+      influencerId,
+      sourceEventId: 'e',
+      requested: USD(amountMinor),
+      amount: USD(amountMinor),
+      holdingPeriodDays: 0,
+    },
+    { messageId },
+  );
 }
 const available = async (influencerId: string) =>
-  Number((await db.selectFrom('ledger_entries').select((eb) => eb.fn.sum<number>('amount_minor').as('s')).where('influencer_id', '=', influencerId).executeTakeFirst())?.s ?? 0);
-const payout = (influencerId: string, amountMinor: number, destination = 'me@example.com', amount = USD(amountMinor)) =>
-  ({ payoutId: randomUUID(), influencerId, amount, method: 'paypal', destination });
+  Number(
+    (
+      await db
+        .selectFrom('ledger_entries')
+        .select((eb) => eb.fn.sum<number>('amount_minor').as('s'))
+        .where('influencer_id', '=', influencerId)
+        .executeTakeFirst()
+    )?.s ?? 0,
+  );
+const payout = (
+  influencerId: string,
+  amountMinor: number,
+  destination = 'me@example.com',
+  amount = USD(amountMinor),
+) => ({ payoutId: randomUUID(), influencerId, amount, method: 'paypal', destination });
 
 /** Request → intent (processing) → provider and settlement, as the three deliveries the saga makes. */
 async function runPayout(request: ReturnType<typeof payout>) {
@@ -37,7 +68,12 @@ async function runPayout(request: ReturnType<typeof payout>) {
   const asked = requested.find((e) => e.type === 'payment.PayoutRequested');
   if (!asked) return requested;
   const processing = await deliver(db, handlers, 'payment.PayoutRequested', asked.value);
-  const settled = await deliver(db, handlers, 'payment.PayoutProcessing', processing.find((e) => e.type === 'payment.PayoutProcessing')!.value);
+  const settled = await deliver(
+    db,
+    handlers,
+    'payment.PayoutProcessing',
+    processing.find((e) => e.type === 'payment.PayoutProcessing')!.value,
+  );
   return [...requested, ...processing, ...settled];
 }
 
@@ -54,8 +90,12 @@ describe('payments on real PostgreSQL', () => {
   it('accepts exactly one of two concurrent payouts for more than half the balance', async () => {
     const id = `inf-${randomUUID()}`;
     await credit(id, 1000);
-    const results = await Promise.all([payout(id, 600), payout(id, 600)].map((p) => deliver(db, handlers, 'payment.RequestPayout', p)));
-    const types = results.map((r) => r.map((e) => e.type).find((t) => t === 'payment.PayoutRequested' || t === 'payment.PayoutRejected'));
+    const results = await Promise.all(
+      [payout(id, 600), payout(id, 600)].map((p) => deliver(db, handlers, 'payment.RequestPayout', p)),
+    );
+    const types = results.map((r) =>
+      r.map((e) => e.type).find((t) => t === 'payment.PayoutRequested' || t === 'payment.PayoutRejected'),
+    );
     expect(types.sort()).toEqual(['payment.PayoutRejected', 'payment.PayoutRequested']);
     expect(await available(id)).toBe(400);
   });
@@ -66,10 +106,16 @@ describe('payments on real PostgreSQL', () => {
     const request = payout(id, 800, 'please-fail@example.com');
     const emitted = await runPayout(request);
     expect(emitted.map((e) => e.type)).toEqual([
-      'payment.LedgerEntryRecorded', 'payment.PayoutRequested', 'payment.PayoutProcessing', 'payment.LedgerEntryRecorded', 'payment.PayoutFailed',
+      'payment.LedgerEntryRecorded',
+      'payment.PayoutRequested',
+      'payment.PayoutProcessing',
+      'payment.LedgerEntryRecorded',
+      'payment.PayoutFailed',
     ]);
     expect(await available(id)).toBe(1000);
-    expect((await db.selectFrom('payouts').select(['status', 'reason']).where('id', '=', request.payoutId).executeTakeFirst())).toEqual({ status: 'failed', reason: 'PROVIDER_DECLINED' });
+    expect(
+      await db.selectFrom('payouts').select(['status', 'reason']).where('id', '=', request.payoutId).executeTakeFirst(),
+    ).toEqual({ status: 'failed', reason: 'PROVIDER_DECLINED' });
   });
 
   it('pays once when the commit after the provider call fails and the message is redelivered', async () => {
@@ -77,7 +123,10 @@ describe('payments on real PostgreSQL', () => {
     await credit(id, 1000);
     const request = payout(id, 700);
     await deliver(db, handlers, 'payment.RequestPayout', request);
-    const asked = await deliver(db, handlers, 'payment.PayoutRequested', { ...request, destination: request.destination });
+    const asked = await deliver(db, handlers, 'payment.PayoutRequested', {
+      ...request,
+      destination: request.destination,
+    });
     const processing = asked.find((e) => e.type === 'payment.PayoutProcessing')!.value;
     // The settling transaction fails at COMMIT, after the provider has paid: a deferred trigger refuses it once.
     await sql`CREATE TABLE IF NOT EXISTS fail_once (payout_id text PRIMARY KEY)`.execute(db);
@@ -90,29 +139,46 @@ describe('payments on real PostgreSQL', () => {
         RETURN NEW;
       END $$ LANGUAGE plpgsql`.execute(db);
     await sql`DROP TRIGGER IF EXISTS fail_commit_once ON payouts`.execute(db);
-    await sql`CREATE CONSTRAINT TRIGGER fail_commit_once AFTER UPDATE ON payouts DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION fail_commit_once()`.execute(db);
+    await sql`CREATE CONSTRAINT TRIGGER fail_commit_once AFTER UPDATE ON payouts DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION fail_commit_once()`.execute(
+      db,
+    );
     const messageId = randomUUID();
     const [callsBefore, madeBefore] = [providerCalls, provider.paymentsMade()];
-    await expect(deliver(db, handlers, 'payment.PayoutProcessing', processing, { messageId })).rejects.toThrow(/commit refused/);
+    await expect(deliver(db, handlers, 'payment.PayoutProcessing', processing, { messageId })).rejects.toThrow(
+      /commit refused/,
+    );
     expect(providerCalls - callsBefore).toBe(1);
     expect(provider.paymentsMade() - madeBefore).toBe(1);
-    expect((await db.selectFrom('payouts').select('status').where('id', '=', request.payoutId).executeTakeFirstOrThrow()).status).toBe('processing');
+    expect(
+      (await db.selectFrom('payouts').select('status').where('id', '=', request.payoutId).executeTakeFirstOrThrow())
+        .status,
+    ).toBe('processing');
 
     await sql`DELETE FROM fail_once`.execute(db);
     const redelivered = await deliver(db, handlers, 'payment.PayoutProcessing', processing, { messageId });
     expect(providerCalls - callsBefore).toBe(2);
     expect(provider.paymentsMade() - madeBefore).toBe(1);
     expect(redelivered.map((e) => e.type)).toEqual(['payment.PayoutCompleted']);
-    expect((await db.selectFrom('payouts').select('status').where('id', '=', request.payoutId).executeTakeFirstOrThrow()).status).toBe('completed');
-    expect(await db.selectFrom('provider_payments').select('payout_id').where('payout_id', '=', request.payoutId).execute()).toHaveLength(1);
+    expect(
+      (await db.selectFrom('payouts').select('status').where('id', '=', request.payoutId).executeTakeFirstOrThrow())
+        .status,
+    ).toBe('completed');
+    expect(
+      await db.selectFrom('provider_payments').select('payout_id').where('payout_id', '=', request.payoutId).execute(),
+    ).toHaveLength(1);
     expect(await available(id)).toBe(300);
   });
 
   it('completes a payout in a zero-decimal currency against a minimum of "1.00"', async () => {
     const id = `inf-${randomUUID()}`;
     await deliver(db, handlers, 'commission.CommissionApproved', {
-      commissionId: `c-${id}`, campaignId: 'camp', influencerId: id, sourceEventId: 'e', requested: { amountMinor: 500n, currency: 'JPY' },
-      amount: { amountMinor: 500n, currency: 'JPY' }, holdingPeriodDays: 0,
+      commissionId: `c-${id}`,
+      campaignId: 'camp',
+      influencerId: id,
+      sourceEventId: 'e',
+      requested: { amountMinor: 500n, currency: 'JPY' },
+      amount: { amountMinor: 500n, currency: 'JPY' },
+      holdingPeriodDays: 0,
     });
     const emitted = await runPayout(payout(id, 0, 'me@example.com', { amountMinor: 300n, currency: 'JPY' }));
     expect(emitted.map((e) => e.type)).toContain('payment.PayoutCompleted');

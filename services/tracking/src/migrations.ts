@@ -17,7 +17,9 @@ export const migrations: Record<string, Migration> = {
       // One earning conversion per (campaign, order id); later ones are stored flagged duplicate.
       await sql`CREATE UNIQUE INDEX one_conversion_per_order ON tracking_events (campaign_id, order_id)
         WHERE type = 'conversion' AND valid AND NOT duplicate`.execute(db);
-      await sql`CREATE INDEX events_by_subject ON tracking_events ((coalesce(user_id, visitor_id)), occurred_at)`.execute(db);
+      await sql`CREATE INDEX events_by_subject ON tracking_events ((coalesce(user_id, visitor_id)), occurred_at)`.execute(
+        db,
+      );
       await sql`CREATE TABLE clicks (click_id text PRIMARY KEY, campaign_id text NOT NULL, influencer_id text,
         visitor_id text NOT NULL, occurred_at text NOT NULL)`.execute(db);
       await sql`CREATE INDEX clicks_by_visitor ON clicks (campaign_id, visitor_id, occurred_at)`.execute(db);

@@ -5,24 +5,48 @@
  */
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import type { CampaignCreated, CampaignStatusChanged, RecordTrackingEvent, RecordTrackingEvents, TrackingEventItem } from '@beacon/contracts';
+import type {
+  CampaignCreated,
+  CampaignStatusChanged,
+  RecordTrackingEvent,
+  RecordTrackingEvents,
+  TrackingEventItem,
+} from '@beacon/contracts';
 import { TRACKING_BATCHES_PER_TRANSACTION, trackingShardOf } from '@beacon/domain';
 import type { Handler, HandlerContext } from '@beacon/messaging';
 import { textArrayLiteral, type ServiceDefinition } from '@beacon/service-kit';
 import type { Database } from './db.js';
 import { migrations } from './migrations.js';
-import { decideBatch, seenKey, storable, tenantOf, type BatchFacts, type BatchRow, type CampaignReplica, type RecordingFacts } from './tracking.js';
+import {
+  decideBatch,
+  seenKey,
+  storable,
+  tenantOf,
+  type BatchFacts,
+  type BatchRow,
+  type CampaignReplica,
+  type RecordingFacts,
+} from './tracking.js';
 
 type Trx = HandlerContext<Database>['trx'];
 
 async function campaignsOf(trx: Trx, ids: string[]): Promise<Map<string, CampaignReplica>> {
   const rows = ids.length === 0 ? [] : await trx.selectFrom('campaigns').selectAll().where('id', 'in', ids).execute();
-  return new Map(rows.map((r) => [r.id, { id: r.id, brandId: r.brand_id, currency: r.currency, attributionWindowDays: r.attribution_window_days }]));
+  return new Map(
+    rows.map((r) => [
+      r.id,
+      { id: r.id, brandId: r.brand_id, currency: r.currency, attributionWindowDays: r.attribution_window_days },
+    ]),
+  );
 }
 
 /** Which of the batch's (tenant, campaign, event id) triples are stored already: one statement. */
 async function seenOf(trx: Trx, keys: Array<[string, string, string]>): Promise<Set<string>> {
-  const rows = await sql<{ tenant: string; campaign_id: string; event_id: string }>`SELECT e.tenant, e.campaign_id, e.event_id FROM tracking_events e
+  const rows = await sql<{
+    tenant: string;
+    campaign_id: string;
+    event_id: string;
+  }>`SELECT e.tenant, e.campaign_id, e.event_id FROM tracking_events e
     JOIN unnest(${keys.map((k) => k[0])}::text[], ${keys.map((k) => k[1])}::text[], ${keys.map((k) => k[2])}::text[]) AS k(tenant, campaign_id, event_id)
     USING (tenant, campaign_id, event_id)`.execute(trx);
   return new Set(rows.rows.map((r) => seenKey(r.tenant, r.campaign_id, r.event_id)));
@@ -32,26 +56,63 @@ async function seenOf(trx: Trx, keys: Array<[string, string, string]>): Promise<
 async function storedFacts(trx: Trx, e: RecordTrackingEvent): Promise<Omit<RecordingFacts, 'campaign' | 'seen'>> {
   const facts: Omit<RecordingFacts, 'campaign' | 'seen'> = { orderRefunded: false };
   if (e.orderId) {
-    const conversion = await trx.selectFrom('tracking_events').select(['event_id', 'influencer_id', 'value_minor', 'currency'])
-      .where('campaign_id', '=', e.campaignId).where('order_id', '=', e.orderId).where('type', '=', 'conversion')
-      .where('valid', '=', true).where('duplicate', '=', false).executeTakeFirst();
-    if (conversion) facts.conversionOfOrder = { eventId: conversion.event_id, influencerId: conversion.influencer_id, valueMinor: conversion.value_minor, currency: conversion.currency };
+    const conversion = await trx
+      .selectFrom('tracking_events')
+      .select(['event_id', 'influencer_id', 'value_minor', 'currency'])
+      .where('campaign_id', '=', e.campaignId)
+      .where('order_id', '=', e.orderId)
+      .where('type', '=', 'conversion')
+      .where('valid', '=', true)
+      .where('duplicate', '=', false)
+      .executeTakeFirst();
+    if (conversion)
+      facts.conversionOfOrder = {
+        eventId: conversion.event_id,
+        influencerId: conversion.influencer_id,
+        valueMinor: conversion.value_minor,
+        currency: conversion.currency,
+      };
     if (e.type === 'refund') {
-      facts.orderRefunded = (await trx.selectFrom('tracking_events').select('event_id').where('campaign_id', '=', e.campaignId)
-        .where('order_id', '=', e.orderId).where('type', '=', 'refund').where('valid', '=', true).executeTakeFirst()) !== undefined;
+      facts.orderRefunded =
+        (await trx
+          .selectFrom('tracking_events')
+          .select('event_id')
+          .where('campaign_id', '=', e.campaignId)
+          .where('order_id', '=', e.orderId)
+          .where('type', '=', 'refund')
+          .where('valid', '=', true)
+          .executeTakeFirst()) !== undefined;
     }
   }
   if (e.clickId && e.type !== 'click') {
-    facts.clickInfluencer = (await trx.selectFrom('clicks').select('influencer_id').where('campaign_id', '=', e.campaignId).where('click_id', '=', e.clickId).executeTakeFirst())?.influencer_id;
+    facts.clickInfluencer = (
+      await trx
+        .selectFrom('clicks')
+        .select('influencer_id')
+        .where('campaign_id', '=', e.campaignId)
+        .where('click_id', '=', e.clickId)
+        .executeTakeFirst()
+    )?.influencer_id;
   }
   if (e.type === 'conversion') {
-    const last = await trx.selectFrom('clicks').select(['influencer_id', 'occurred_at'])
-      .where('campaign_id', '=', e.campaignId).where('visitor_id', '=', e.visitorId).where('occurred_at', '<=', e.occurredAt)
-      .orderBy('occurred_at', 'desc').limit(1).executeTakeFirst();
+    const last = await trx
+      .selectFrom('clicks')
+      .select(['influencer_id', 'occurred_at'])
+      .where('campaign_id', '=', e.campaignId)
+      .where('visitor_id', '=', e.visitorId)
+      .where('occurred_at', '<=', e.occurredAt)
+      .orderBy('occurred_at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
     if (last) facts.lastClick = { influencerId: last.influencer_id, occurredAt: last.occurred_at };
   }
   if (e.type === 'click') {
-    let q = trx.selectFrom('clicks').select('occurred_at').where('campaign_id', '=', e.campaignId).where('visitor_id', '=', e.visitorId).where('occurred_at', '<=', e.occurredAt);
+    let q = trx
+      .selectFrom('clicks')
+      .select('occurred_at')
+      .where('campaign_id', '=', e.campaignId)
+      .where('visitor_id', '=', e.visitorId)
+      .where('occurred_at', '<=', e.occurredAt);
     q = e.influencerId ? q.where('influencer_id', '=', e.influencerId) : q.where('influencer_id', 'is', null);
     const previous = await q.orderBy('occurred_at', 'desc').limit(1).executeTakeFirst();
     if (previous) facts.previousClickOnLink = { occurredAt: previous.occurred_at };
@@ -77,12 +138,24 @@ async function storeEvents(trx: Trx, rows: BatchRow[]): Promise<void> {
       ${col((r) => textArrayLiteral(r.recording.reasons))}::text[], ${col((r) => r.recording.duplicate)}::bool[],
       ${col((r) => r.recording.recorded.refundedEventId)}::text[], ${col((r) => r.event.receivedAt)}::text[])
     AS t(tenant, event_id, type, campaign_id, influencer_id, attribution, click_id, visitor_id, user_id, occurred_at, value_minor, currency, order_id,
-      name, properties, user_agent, ip, referrer, valid, reasons, duplicate, refunded_event_id, received_at)`.execute(trx);
+      name, properties, user_agent, ip, referrer, valid, reasons, duplicate, refunded_event_id, received_at)`.execute(
+    trx,
+  );
   const clicks = rows.filter((r) => r.recording.click);
   if (clicks.length > 0) {
-    await trx.insertInto('clicks').values(clicks.map((r) => ({
-      campaign_id: r.event.campaignId, click_id: r.recording.click!.clickId, influencer_id: r.recording.click!.influencerId, visitor_id: r.event.visitorId, occurred_at: r.event.occurredAt,
-    }))).onConflict((oc) => oc.columns(['campaign_id', 'click_id']).doNothing()).execute();
+    await trx
+      .insertInto('clicks')
+      .values(
+        clicks.map((r) => ({
+          campaign_id: r.event.campaignId,
+          click_id: r.recording.click!.clickId,
+          influencer_id: r.recording.click!.influencerId,
+          visitor_id: r.event.visitorId,
+          occurred_at: r.event.occurredAt,
+        })),
+      )
+      .onConflict((oc) => oc.columns(['campaign_id', 'click_id']).doNothing())
+      .execute();
   }
 }
 
@@ -96,28 +169,53 @@ export async function recordBatch(ctx: HandlerContext<Database>, items: Tracking
     return { correlationId: item.correlationId, event };
   });
   const campaigns = await campaignsOf(ctx.trx, [...new Set(cleaned.map((i) => i.event.campaignId))]);
-  const seen = await seenOf(ctx.trx, cleaned.map((i) => [tenantOf(i.event, campaigns.get(i.event.campaignId)), i.event.campaignId, i.event.eventId]));
+  const seen = await seenOf(
+    ctx.trx,
+    cleaned.map((i) => [tenantOf(i.event, campaigns.get(i.event.campaignId)), i.event.campaignId, i.event.eventId]),
+  );
   const facts: BatchFacts = { campaigns, seen, stored: new Map() };
   for (const [index, { event }] of cleaned.entries()) {
     const campaign = campaigns.get(event.campaignId);
     const owned = campaign !== undefined && tenantOf(event, campaign) === campaign.brandId;
-    if (owned && event.type !== 'impression' && event.type !== 'custom') facts.stored.set(index, await storedFacts(ctx.trx, event));
+    if (owned && event.type !== 'impression' && event.type !== 'custom')
+      facts.stored.set(index, await storedFacts(ctx.trx, event));
   }
   const decision = decideBatch(cleaned, facts, randomUUID, reasonsOf);
   await storeEvents(ctx.trx, decision.rows);
-  await ctx.emit('tracking.TrackingEventsRecorded', trackingShardOf(items[0]!.event.campaignId), { recorded: decision.recorded, ignored: decision.ignored });
-  ctx.log.info({ items: items.length, recorded: decision.recorded.length, ignored: decision.ignored.length, invalid: decision.rows.filter((r) => !r.recording.valid).length }, 'tracking batch recorded');
+  await ctx.emit('tracking.TrackingEventsRecorded', trackingShardOf(items[0]!.event.campaignId), {
+    recorded: decision.recorded,
+    ignored: decision.ignored,
+  });
+  ctx.log.info(
+    {
+      items: items.length,
+      recorded: decision.recorded.length,
+      ignored: decision.ignored.length,
+      invalid: decision.rows.filter((r) => !r.recording.valid).length,
+    },
+    'tracking batch recorded',
+  );
 }
 
 const recordEvents: Handler<Database, RecordTrackingEvents> = (ctx) => recordBatch(ctx, ctx.message.items);
 
 /** The single-event command of earlier releases: still taken, as a batch of one. */
-const recordOne: Handler<Database, RecordTrackingEvent> = (ctx) => recordBatch(ctx, [{ correlationId: ctx.envelope.correlationId, event: ctx.message }]);
+const recordOne: Handler<Database, RecordTrackingEvent> = (ctx) =>
+  recordBatch(ctx, [{ correlationId: ctx.envelope.correlationId, event: ctx.message }]);
 
 const campaignCreated: Handler<Database, CampaignCreated> = async ({ trx, message: c }) => {
-  await trx.insertInto('campaigns')
-    .values({ id: c.campaignId, brand_id: c.brandId, currency: c.budget.currency, attribution_window_days: c.attributionWindowDays, status: c.status, landing_url: c.landingUrl })
-    .onConflict((oc) => oc.column('id').doNothing()).execute();
+  await trx
+    .insertInto('campaigns')
+    .values({
+      id: c.campaignId,
+      brand_id: c.brandId,
+      currency: c.budget.currency,
+      attribution_window_days: c.attributionWindowDays,
+      status: c.status,
+      landing_url: c.landingUrl,
+    })
+    .onConflict((oc) => oc.column('id').doNothing())
+    .execute();
 };
 
 const statusChanged: Handler<Database, CampaignStatusChanged> = async ({ trx, message: c }) => {
@@ -129,8 +227,15 @@ export const trackingService: ServiceDefinition<Database> = {
   defaultOpsPort: 9102,
   migrations,
   subscriptions: () => [
-    { topic: 'tracking/command-batches', handlers: { 'tracking.RecordTrackingEvents': recordEvents }, maxBatch: TRACKING_BATCHES_PER_TRANSACTION },
+    {
+      topic: 'tracking/command-batches',
+      handlers: { 'tracking.RecordTrackingEvents': recordEvents },
+      maxBatch: TRACKING_BATCHES_PER_TRANSACTION,
+    },
     { topic: 'tracking/commands', handlers: { 'tracking.RecordTrackingEvent': recordOne } },
-    { topic: 'campaign/events', handlers: { 'campaign.CampaignCreated': campaignCreated, 'campaign.CampaignStatusChanged': statusChanged } },
+    {
+      topic: 'campaign/events',
+      handlers: { 'campaign.CampaignCreated': campaignCreated, 'campaign.CampaignStatusChanged': statusChanged },
+    },
   ],
 };

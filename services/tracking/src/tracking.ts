@@ -5,7 +5,13 @@
  * decider says; nothing here does I/O, and nothing here throws on bad data: it becomes a reason.
  * Figures (stats, activity windows) are not kept here: the BFF, which serves them, is their one owner.
  */
-import type { IgnoredItem, RecordTrackingEvent, RecordedItem, TrackingEventItem, TrackingEventRecorded } from '@beacon/contracts';
+import type {
+  IgnoredItem,
+  RecordTrackingEvent,
+  RecordedItem,
+  TrackingEventItem,
+  TrackingEventRecorded,
+} from '@beacon/contracts';
 import { jsonProblem, occurrenceProblem, storableText, textProblem } from '@beacon/domain';
 
 export interface CampaignReplica {
@@ -25,7 +31,10 @@ export const CLICK_REPEAT_WINDOW_MS = 30 * 60_000;
  * owner when the writer may write there (the owner, its ingest clients, admin); otherwise the
  * writer's own brand ('' for admin writing to a campaign nobody owns yet).
  */
-export function tenantOf(event: Pick<RecordTrackingEvent, 'writerBrandId'>, campaign: CampaignReplica | undefined): string {
+export function tenantOf(
+  event: Pick<RecordTrackingEvent, 'writerBrandId'>,
+  campaign: CampaignReplica | undefined,
+): string {
   if (campaign && (event.writerBrandId === null || event.writerBrandId === campaign.brandId)) return campaign.brandId;
   return event.writerBrandId ?? '';
 }
@@ -40,10 +49,20 @@ export function storable(event: RecordTrackingEvent): { event: RecordTrackingEve
   };
   const cleaned: RecordTrackingEvent = {
     ...event,
-    eventId: clean(event.eventId), campaignId: clean(event.campaignId), influencerId: clean(event.influencerId), clickId: clean(event.clickId),
-    visitorId: clean(event.visitorId), userId: clean(event.userId), occurredAt: clean(event.occurredAt), orderId: clean(event.orderId),
-    name: clean(event.name), userAgent: clean(event.userAgent), ip: clean(event.ip), referrer: clean(event.referrer),
-    receivedAt: clean(event.receivedAt), writerBrandId: clean(event.writerBrandId),
+    eventId: clean(event.eventId),
+    campaignId: clean(event.campaignId),
+    influencerId: clean(event.influencerId),
+    clickId: clean(event.clickId),
+    visitorId: clean(event.visitorId),
+    userId: clean(event.userId),
+    occurredAt: clean(event.occurredAt),
+    orderId: clean(event.orderId),
+    name: clean(event.name),
+    userAgent: clean(event.userAgent),
+    ip: clean(event.ip),
+    referrer: clean(event.referrer),
+    receivedAt: clean(event.receivedAt),
+    writerBrandId: clean(event.writerBrandId),
   };
   return { event: cleaned, reasons: changed ? ['INVALID_TEXT'] : [] };
 }
@@ -56,7 +75,8 @@ export function parseProperties(text: string): { properties: Record<string, unkn
   } catch {
     return { properties: null, malformed: true };
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value) || jsonProblem(value) !== undefined) return { properties: null, malformed: true };
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || jsonProblem(value) !== undefined)
+    return { properties: null, malformed: true };
   return { properties: value as Record<string, unknown>, malformed: false };
 }
 
@@ -66,7 +86,12 @@ export interface RecordingFacts {
   /** the same event id was already stored for this campaign and tenant */
   seen: boolean;
   /** the earning conversion of the event's order, if any */
-  conversionOfOrder?: { eventId: string; influencerId: string | null; valueMinor: bigint | null; currency: string | null };
+  conversionOfOrder?: {
+    eventId: string;
+    influencerId: string | null;
+    valueMinor: bigint | null;
+    currency: string | null;
+  };
   /** a valid refund of the event's order is already stored */
   orderRefunded: boolean;
   /** influencer of the event's click id, if that click is known in this campaign */
@@ -113,13 +138,16 @@ export function attribute(
   attributionWindowDays: number,
 ): { influencerId: string | null; attribution: Attribution } {
   if (event.type === 'refund') {
-    return facts.refundedInfluencer ? { influencerId: facts.refundedInfluencer, attribution: 'explicit' } : { influencerId: null, attribution: 'none' };
+    return facts.refundedInfluencer
+      ? { influencerId: facts.refundedInfluencer, attribution: 'explicit' }
+      : { influencerId: null, attribution: 'none' };
   }
   if (event.influencerId) return { influencerId: event.influencerId, attribution: 'explicit' };
   if (facts.clickInfluencer) return { influencerId: facts.clickInfluencer, attribution: 'click_id' };
   if (event.type === 'conversion' && facts.lastClick?.influencerId) {
     const age = Date.parse(event.occurredAt) - Date.parse(facts.lastClick.occurredAt);
-    if (age >= 0 && age <= attributionWindowDays * 86_400_000) return { influencerId: facts.lastClick.influencerId, attribution: 'last_click' };
+    if (age >= 0 && age <= attributionWindowDays * 86_400_000)
+      return { influencerId: facts.lastClick.influencerId, attribution: 'last_click' };
   }
   return { influencerId: null, attribution: 'none' };
 }
@@ -148,7 +176,12 @@ export interface Recording {
  * Decides how an event is recorded. `event` must already be storable (see `storable`), and
  * `newClickId` is the id a click gets when its sender gave none.
  */
-export function decideRecording(event: RecordTrackingEvent, facts: RecordingFacts, newClickId: string, extraReasons: string[] = []): Recording {
+export function decideRecording(
+  event: RecordTrackingEvent,
+  facts: RecordingFacts,
+  newClickId: string,
+  extraReasons: string[] = [],
+): Recording {
   const { campaign } = facts;
   const tenant = tenantOf(event, campaign);
   const reasons = [...validate(event, facts), ...extraReasons];
@@ -157,13 +190,22 @@ export function decideRecording(event: RecordTrackingEvent, facts: RecordingFact
   const duplicate = (valid && event.type === 'conversion' && facts.conversionOfOrder !== undefined) || repeatedClick;
   const { influencerId, attribution } = attribute(
     event,
-    { clickInfluencer: facts.clickInfluencer, lastClick: facts.lastClick, refundedInfluencer: event.type === 'refund' ? (facts.conversionOfOrder?.influencerId ?? null) : undefined },
+    {
+      clickInfluencer: facts.clickInfluencer,
+      lastClick: facts.lastClick,
+      refundedInfluencer: event.type === 'refund' ? (facts.conversionOfOrder?.influencerId ?? null) : undefined,
+    },
     campaign?.attributionWindowDays ?? 30,
   );
   const clickId = event.type === 'click' ? (event.clickId ?? newClickId) : event.clickId;
   // Refunds carry the refunded conversion's value, so revenue can be netted.
   const refunded = event.type === 'refund' && valid ? facts.conversionOfOrder : undefined;
-  const value = refunded?.valueMinor != null && refunded.currency ? { amountMinor: refunded.valueMinor, currency: refunded.currency } : event.type === 'refund' ? null : event.value;
+  const value =
+    refunded?.valueMinor != null && refunded.currency
+      ? { amountMinor: refunded.valueMinor, currency: refunded.currency }
+      : event.type === 'refund'
+        ? null
+        : event.value;
   return {
     tenant,
     reasons,
@@ -172,9 +214,24 @@ export function decideRecording(event: RecordTrackingEvent, facts: RecordingFact
     properties: parseProperties(event.properties).properties,
     click: event.type === 'click' && valid && !repeatedClick ? { clickId: clickId!, influencerId } : undefined,
     recorded: {
-      eventId: event.eventId, type: event.type, campaignId: event.campaignId, influencerId, attribution, clickId, visitorId: event.visitorId, userId: event.userId,
-      occurredAt: event.occurredAt, value, orderId: event.orderId, name: event.name, properties: event.properties, valid, reasons, duplicate,
-      refundedEventId: refunded?.eventId ?? null, brandId: tenant === '' ? null : tenant,
+      eventId: event.eventId,
+      type: event.type,
+      campaignId: event.campaignId,
+      influencerId,
+      attribution,
+      clickId,
+      visitorId: event.visitorId,
+      userId: event.userId,
+      occurredAt: event.occurredAt,
+      value,
+      orderId: event.orderId,
+      name: event.name,
+      properties: event.properties,
+      valid,
+      reasons,
+      duplicate,
+      refundedEventId: refunded?.eventId ?? null,
+      brandId: tenant === '' ? null : tenant,
     },
   };
 }
@@ -191,7 +248,8 @@ export interface BatchFacts {
   stored: Map<number, Omit<RecordingFacts, 'campaign' | 'seen'>>;
 }
 
-export const seenKey = (tenant: string, campaignId: string, eventId: string): string => `${tenant}\u0000${campaignId}\u0000${eventId}`;
+export const seenKey = (tenant: string, campaignId: string, eventId: string): string =>
+  `${tenant}\u0000${campaignId}\u0000${eventId}`;
 
 /** One stored row per recorded event, with the decision that made it. */
 export interface BatchRow {
@@ -205,10 +263,17 @@ export interface BatchDecision {
   ignored: IgnoredItem[];
 }
 
-interface StoredClick { influencerId: string | null; occurredAt: string }
+interface StoredClick {
+  influencerId: string | null;
+  occurredAt: string;
+}
 
 /** Latest click at or before `at`, among those given (optionally on one influencer's link). */
-function latestClick(clicks: StoredClick[] | undefined, at: string, influencerId?: string | null): StoredClick | undefined {
+function latestClick(
+  clicks: StoredClick[] | undefined,
+  at: string,
+  influencerId?: string | null,
+): StoredClick | undefined {
   let best: StoredClick | undefined;
   for (const c of clicks ?? []) {
     if (c.occurredAt > at || (influencerId !== undefined && c.influencerId !== influencerId)) continue;
@@ -217,7 +282,8 @@ function latestClick(clicks: StoredClick[] | undefined, at: string, influencerId
   return best;
 }
 
-const later = <T extends { occurredAt: string }>(a: T | undefined, b: T | undefined): T | undefined => (!a ? b : !b ? a : a.occurredAt >= b.occurredAt ? a : b);
+const later = <T extends { occurredAt: string }>(a: T | undefined, b: T | undefined): T | undefined =>
+  !a ? b : !b ? a : a.occurredAt >= b.occurredAt ? a : b;
 
 /**
  * Decides a batch in order: each event sees what the database held before the batch, plus every
@@ -225,7 +291,12 @@ const later = <T extends { occurredAt: string }>(a: T | undefined, b: T | undefi
  * converted then refunded). Items must already be storable (see `storable`); `reasonsOf` holds the
  * text reasons `storable` found, by index, and `newId` makes click ids for clicks that came without one.
  */
-export function decideBatch(items: TrackingEventItem[], facts: BatchFacts, newId: () => string, reasonsOf: Map<number, string[]> = new Map()): BatchDecision {
+export function decideBatch(
+  items: TrackingEventItem[],
+  facts: BatchFacts,
+  newId: () => string,
+  reasonsOf: Map<number, string[]> = new Map(),
+): BatchDecision {
   const seen = new Set<string>();
   const conversions = new Map<string, NonNullable<RecordingFacts['conversionOfOrder']>>();
   const refunds = new Set<string>();
@@ -239,7 +310,10 @@ export function decideBatch(items: TrackingEventItem[], facts: BatchFacts, newId
     const tenant = tenantOf(e, campaign);
     const key = seenKey(tenant, e.campaignId, e.eventId);
     if (facts.seen.has(key) || seen.has(key)) {
-      decision.ignored.push({ correlationId: item.correlationId, event: { eventId: e.eventId, campaignId: e.campaignId, reason: 'DUPLICATE_EVENT_ID' } });
+      decision.ignored.push({
+        correlationId: item.correlationId,
+        event: { eventId: e.eventId, campaignId: e.campaignId, reason: 'DUPLICATE_EVENT_ID' },
+      });
       return;
     }
     seen.add(key);
@@ -250,25 +324,41 @@ export function decideBatch(items: TrackingEventItem[], facts: BatchFacts, newId
     const inBatch = clicksByVisitor.get(visitor);
     const recordingFacts: RecordingFacts = owned
       ? {
-          campaign, seen: false,
+          campaign,
+          seen: false,
           conversionOfOrder: stored?.conversionOfOrder ?? (e.orderId ? conversions.get(order) : undefined),
           orderRefunded: (stored?.orderRefunded ?? false) || (e.orderId !== null && refunds.has(order)),
-          clickInfluencer: e.clickId && e.type !== 'click'
-            ? (stored?.clickInfluencer !== undefined ? stored.clickInfluencer : clickInfluencers.get(`${e.campaignId}\u0000${e.clickId}`))
-            : undefined,
+          clickInfluencer:
+            e.clickId && e.type !== 'click'
+              ? stored?.clickInfluencer !== undefined
+                ? stored.clickInfluencer
+                : clickInfluencers.get(`${e.campaignId}\u0000${e.clickId}`)
+              : undefined,
           lastClick: e.type === 'conversion' ? later(stored?.lastClick, latestClick(inBatch, e.occurredAt)) : undefined,
-          previousClickOnLink: e.type === 'click' ? later(stored?.previousClickOnLink, latestClick(inBatch, e.occurredAt, e.influencerId ?? null)) : undefined,
+          previousClickOnLink:
+            e.type === 'click'
+              ? later(stored?.previousClickOnLink, latestClick(inBatch, e.occurredAt, e.influencerId ?? null))
+              : undefined,
         }
       : { campaign, seen: false, orderRefunded: false };
     const recording = decideRecording(e, recordingFacts, newId(), reasonsOf.get(index) ?? []);
     const out = recording.recorded;
     if (owned && recording.valid && !recording.duplicate && e.orderId) {
-      if (e.type === 'conversion') conversions.set(order, { eventId: e.eventId, influencerId: out.influencerId, valueMinor: out.value?.amountMinor ?? null, currency: out.value?.currency ?? null });
+      if (e.type === 'conversion')
+        conversions.set(order, {
+          eventId: e.eventId,
+          influencerId: out.influencerId,
+          valueMinor: out.value?.amountMinor ?? null,
+          currency: out.value?.currency ?? null,
+        });
       if (e.type === 'refund') refunds.add(order);
     }
     if (recording.click) {
       clickInfluencers.set(`${e.campaignId}\u0000${recording.click.clickId}`, recording.click.influencerId);
-      clicksByVisitor.set(visitor, [...(inBatch ?? []), { influencerId: recording.click.influencerId, occurredAt: e.occurredAt }]);
+      clicksByVisitor.set(visitor, [
+        ...(inBatch ?? []),
+        { influencerId: recording.click.influencerId, occurredAt: e.occurredAt },
+      ]);
     }
     decision.rows.push({ event: e, recording });
     decision.recorded.push({ correlationId: item.correlationId, event: out });

@@ -15,25 +15,57 @@ beforeAll(async () => {
   db = await freshServiceDatabase<Database>('beacon_tracking_int_test', migrations);
   handlers = Object.assign({}, ...trackingService.subscriptions({} as never).map((s) => s.handlers));
   await deliver(db, handlers, 'campaign.CampaignCreated', {
-    campaignId, brandId: 'b-1', name: 'n', landingUrl: 'https://x.example', budget: { amountMinor: 10000n, currency: 'USD' }, commissionRules: [],
-    visibility: 'open', attributionWindowDays: 30, holdingPeriodDays: 0, invitedInfluencerIds: [], status: 'active',
+    campaignId,
+    brandId: 'b-1',
+    name: 'n',
+    landingUrl: 'https://x.example',
+    budget: { amountMinor: 10000n, currency: 'USD' },
+    commissionRules: [],
+    visibility: 'open',
+    attributionWindowDays: 30,
+    holdingPeriodDays: 0,
+    invitedInfluencerIds: [],
+    status: 'active',
   });
 });
 afterAll(() => db.destroy());
 
 const event = (over: Partial<RecordTrackingEvent>): RecordTrackingEvent => ({
-  eventId: randomUUID(), clientEventId: true, type: 'impression', campaignId, influencerId: null, clickId: null, visitorId: 'v-1', userId: null,
-  occurredAt: '2026-03-01T10:00:00.000Z', value: null, orderId: null, name: null, properties: '{}', userAgent: null, ip: null, referrer: null,
-  receivedAt: '2026-03-01T10:00:01.000Z', writerBrandId: null, ...over,
+  eventId: randomUUID(),
+  clientEventId: true,
+  type: 'impression',
+  campaignId,
+  influencerId: null,
+  clickId: null,
+  visitorId: 'v-1',
+  userId: null,
+  occurredAt: '2026-03-01T10:00:00.000Z',
+  value: null,
+  orderId: null,
+  name: null,
+  properties: '{}',
+  userAgent: null,
+  ip: null,
+  referrer: null,
+  receivedAt: '2026-03-01T10:00:01.000Z',
+  writerBrandId: null,
+  ...over,
 });
-type Batch = { recorded: Array<{ correlationId: string; event: Record<string, unknown> }>; ignored: Array<{ correlationId: string; event: Record<string, unknown> }> };
+type Batch = {
+  recorded: Array<{ correlationId: string; event: Record<string, unknown> }>;
+  ignored: Array<{ correlationId: string; event: Record<string, unknown> }>;
+};
 const batchOf = (emitted: Array<{ type: string; value: unknown }>) => {
   expect(emitted.map((e) => e.type)).toEqual(['tracking.TrackingEventsRecorded']);
   return emitted[0]!.value as Batch;
 };
 /** Delivers one command batch holding the events (each in its own flow) and returns what it recorded and ignored. */
 const send = async (...events: RecordTrackingEvent[]) =>
-  batchOf(await deliver(db, handlers, 'tracking.RecordTrackingEvents', { items: events.map((event, i) => ({ correlationId: `flow-${i}`, event })) }));
+  batchOf(
+    await deliver(db, handlers, 'tracking.RecordTrackingEvents', {
+      items: events.map((event, i) => ({ correlationId: `flow-${i}`, event })),
+    }),
+  );
 /** One event, alone in its batch: what was recorded for it. */
 const record = async (e: RecordTrackingEvent) => (await send(e)).recorded[0]?.event;
 
@@ -43,15 +75,23 @@ describe('recording tracking events on real PostgreSQL', () => {
     await send(e);
     const again = await send(e);
     expect(again.recorded).toEqual([]);
-    expect(again.ignored).toEqual([{ correlationId: 'flow-0', event: { eventId: e.eventId, campaignId, reason: 'DUPLICATE_EVENT_ID' } }]);
+    expect(again.ignored).toEqual([
+      { correlationId: 'flow-0', event: { eventId: e.eventId, campaignId, reason: 'DUPLICATE_EVENT_ID' } },
+    ]);
     const twice = event({});
     const same = await send(twice, event({}), twice);
     expect(same.recorded.map((r) => r.correlationId)).toEqual(['flow-0', 'flow-1']);
     expect(same.ignored.map((r) => r.correlationId)).toEqual(['flow-2']);
-    expect(await db.selectFrom('tracking_events').select('event_id').where('event_id', 'in', [e.eventId, twice.eventId]).execute()).toHaveLength(2);
+    expect(
+      await db
+        .selectFrom('tracking_events')
+        .select('event_id')
+        .where('event_id', 'in', [e.eventId, twice.eventId])
+        .execute(),
+    ).toHaveLength(2);
   });
 
-  it('takes a single-event command of an earlier release as a batch of one, in the message\'s own flow', async () => {
+  it("takes a single-event command of an earlier release as a batch of one, in the message's own flow", async () => {
     const e = event({});
     const emitted = await deliver(db, handlers, 'tracking.RecordTrackingEvent', e);
     expect(batchOf(emitted).recorded.map((r) => r.event.eventId)).toEqual([e.eventId]);
@@ -75,13 +115,22 @@ describe('recording tracking events on real PostgreSQL', () => {
       { type: 'refund', valid: true, influencerId: 'inf-b', value },
       { type: 'refund', valid: false, reasons: ['ALREADY_REFUNDED'] },
     ]);
-    const stored = await db.selectFrom('tracking_events').select(['type', 'valid', 'duplicate', 'value_minor']).where('order_id', '=', orderId).orderBy('received_at').execute();
+    const stored = await db
+      .selectFrom('tracking_events')
+      .select(['type', 'valid', 'duplicate', 'value_minor'])
+      .where('order_id', '=', orderId)
+      .orderBy('received_at')
+      .execute();
     expect(stored).toHaveLength(4);
   });
 
   it('flags a second conversion of the same order as duplicate and attributes by last click within the window only', async () => {
-    await send(event({ type: 'click', influencerId: 'inf-old', visitorId: 'v-9', occurredAt: '2026-01-01T09:00:00.000Z' }));
-    await send(event({ type: 'click', influencerId: 'inf-7', visitorId: 'v-7', occurredAt: '2026-02-20T09:00:00.000Z' }));
+    await send(
+      event({ type: 'click', influencerId: 'inf-old', visitorId: 'v-9', occurredAt: '2026-01-01T09:00:00.000Z' }),
+    );
+    await send(
+      event({ type: 'click', influencerId: 'inf-7', visitorId: 'v-7', occurredAt: '2026-02-20T09:00:00.000Z' }),
+    );
     const value = { amountMinor: 5000n, currency: 'USD' };
     const first = await record(event({ type: 'conversion', visitorId: 'v-7', value, orderId: 'o-7' }));
     const second = await record(event({ type: 'conversion', visitorId: 'v-7', value, orderId: 'o-7' }));
@@ -94,41 +143,100 @@ describe('recording tracking events on real PostgreSQL', () => {
   it("stores an owner's invalid event with its reasons", async () => {
     const e = await record(event({ type: 'custom', name: 'odd', properties: '"x"' }));
     expect(e).toMatchObject({ valid: false, reasons: ['MALFORMED_PROPERTIES'], brandId: 'b-1' });
-    const row = await db.selectFrom('tracking_events').select(['valid', 'reasons', 'properties']).where('event_id', '=', e!.eventId as string).executeTakeFirstOrThrow();
+    const row = await db
+      .selectFrom('tracking_events')
+      .select(['valid', 'reasons', 'properties'])
+      .where('event_id', '=', e!.eventId as string)
+      .executeTakeFirstOrThrow();
     expect(row).toEqual({ valid: false, reasons: ['MALFORMED_PROPERTIES'], properties: null });
   });
 
   it('stores an event for an unknown campaign for its sender only', async () => {
     const e = await record(event({ campaignId: 'no-such-campaign', writerBrandId: 'b-9' }));
     expect(e).toMatchObject({ valid: false, reasons: ['UNKNOWN_CAMPAIGN'], brandId: 'b-9' });
-    expect(await db.selectFrom('tracking_events').select('tenant').where('campaign_id', '=', 'no-such-campaign').execute()).toEqual([{ tenant: 'b-9' }]);
+    expect(
+      await db.selectFrom('tracking_events').select('tenant').where('campaign_id', '=', 'no-such-campaign').execute(),
+    ).toEqual([{ tenant: 'b-9' }]);
   });
 
   it("keeps another brand's conversion invalid (NOT_OWNER), and its event id does not swallow the owner's", async () => {
     const shared = `order-${randomUUID()}`;
     const value = { amountMinor: 9900n, currency: 'USD' };
-    const intruder = await record(event({ eventId: shared, type: 'conversion', value, orderId: shared, influencerId: 'inf-x', writerBrandId: 'b-2' }));
-    const owner = await record(event({ eventId: shared, type: 'conversion', value, orderId: shared, influencerId: 'inf-1', writerBrandId: 'b-1' }));
+    const intruder = await record(
+      event({
+        eventId: shared,
+        type: 'conversion',
+        value,
+        orderId: shared,
+        influencerId: 'inf-x',
+        writerBrandId: 'b-2',
+      }),
+    );
+    const owner = await record(
+      event({
+        eventId: shared,
+        type: 'conversion',
+        value,
+        orderId: shared,
+        influencerId: 'inf-1',
+        writerBrandId: 'b-1',
+      }),
+    );
     expect(intruder).toMatchObject({ valid: false, reasons: ['NOT_OWNER'], brandId: 'b-2' });
     expect(owner).toMatchObject({ valid: true, duplicate: false, brandId: 'b-1' });
-    expect(await db.selectFrom('tracking_events').select('tenant').where('event_id', '=', shared).orderBy('tenant').execute()).toEqual([{ tenant: 'b-1' }, { tenant: 'b-2' }]);
+    expect(
+      await db
+        .selectFrom('tracking_events')
+        .select('tenant')
+        .where('event_id', '=', shared)
+        .orderBy('tenant')
+        .execute(),
+    ).toEqual([{ tenant: 'b-1' }, { tenant: 'b-2' }]);
   });
 
-  it("ignores a click id from another campaign when attributing a conversion", async () => {
+  it('ignores a click id from another campaign when attributing a conversion', async () => {
     const other = randomUUID();
     await deliver(db, handlers, 'campaign.CampaignCreated', {
-      campaignId: other, brandId: 'b-2', name: 'n', landingUrl: 'https://y.example', budget: { amountMinor: 10000n, currency: 'USD' }, commissionRules: [],
-      visibility: 'open', attributionWindowDays: 30, holdingPeriodDays: 0, invitedInfluencerIds: [], status: 'active',
+      campaignId: other,
+      brandId: 'b-2',
+      name: 'n',
+      landingUrl: 'https://y.example',
+      budget: { amountMinor: 10000n, currency: 'USD' },
+      commissionRules: [],
+      visibility: 'open',
+      attributionWindowDays: 30,
+      holdingPeriodDays: 0,
+      invitedInfluencerIds: [],
+      status: 'active',
     });
     const clickId = `click-${randomUUID()}`;
-    await send(event({ campaignId: other, type: 'click', clickId, influencerId: 'inf-of-b2', writerBrandId: 'b-2', visitorId: 'v-other' }));
-    const conversion = await record(event({ type: 'conversion', clickId, value: { amountMinor: 100n, currency: 'USD' }, orderId: `o-${randomUUID()}`, visitorId: 'v-mine' }));
+    await send(
+      event({
+        campaignId: other,
+        type: 'click',
+        clickId,
+        influencerId: 'inf-of-b2',
+        writerBrandId: 'b-2',
+        visitorId: 'v-other',
+      }),
+    );
+    const conversion = await record(
+      event({
+        type: 'conversion',
+        clickId,
+        value: { amountMinor: 100n, currency: 'USD' },
+        orderId: `o-${randomUUID()}`,
+        visitorId: 'v-mine',
+      }),
+    );
     expect(conversion).toMatchObject({ valid: true, influencerId: null, attribution: 'none' });
   });
 
   it('accepts one refund per order; a second is stored invalid ALREADY_REFUNDED', async () => {
     const orderId = `o-${randomUUID()}`;
-    await send(event({ type: 'conversion', value: { amountMinor: 5000n, currency: 'USD' }, orderId, influencerId: 'inf-1' }));
+    await send(
+      event({ type: 'conversion', value: { amountMinor: 5000n, currency: 'USD' }, orderId, influencerId: 'inf-1' }),
+    );
     const first = await record(event({ type: 'refund', orderId }));
     const second = await record(event({ type: 'refund', orderId }));
     expect(first).toMatchObject({ valid: true, value: { amountMinor: 5000n, currency: 'USD' } });

@@ -1,16 +1,46 @@
 import type { RecordTrackingEvent } from '@beacon/contracts';
 import {
-  attribute, decideBatch, decideRecording, parseProperties, seenKey, storable, tenantOf, validate, type BatchFacts, type RecordingFacts,
+  attribute,
+  decideBatch,
+  decideRecording,
+  parseProperties,
+  seenKey,
+  storable,
+  tenantOf,
+  validate,
+  type BatchFacts,
+  type RecordingFacts,
 } from '../src/tracking.js';
 
 const campaign = { id: 'c-1', brandId: 'b-1', currency: 'USD', attributionWindowDays: 30 };
 const event = (over: Partial<RecordTrackingEvent> = {}): RecordTrackingEvent => ({
-  eventId: 'e-1', clientEventId: false, type: 'conversion', campaignId: 'c-1', influencerId: null, clickId: null, visitorId: 'v-1',
-  userId: null, occurredAt: '2026-01-31T12:00:00Z', value: { amountMinor: 10000n, currency: 'USD' }, orderId: 'o-1', name: null,
-  properties: '{}', userAgent: null, ip: null, referrer: null, receivedAt: '2026-01-31T12:00:01Z', writerBrandId: null, ...over,
+  eventId: 'e-1',
+  clientEventId: false,
+  type: 'conversion',
+  campaignId: 'c-1',
+  influencerId: null,
+  clickId: null,
+  visitorId: 'v-1',
+  userId: null,
+  occurredAt: '2026-01-31T12:00:00Z',
+  value: { amountMinor: 10000n, currency: 'USD' },
+  orderId: 'o-1',
+  name: null,
+  properties: '{}',
+  userAgent: null,
+  ip: null,
+  referrer: null,
+  receivedAt: '2026-01-31T12:00:01Z',
+  writerBrandId: null,
+  ...over,
 });
 
-const known = (over: Partial<RecordingFacts> = {}): RecordingFacts => ({ campaign, seen: false, orderRefunded: false, ...over });
+const known = (over: Partial<RecordingFacts> = {}): RecordingFacts => ({
+  campaign,
+  seen: false,
+  orderRefunded: false,
+  ...over,
+});
 const order = { eventId: 'conv-1', influencerId: 'inf-1', valueMinor: 10000n, currency: 'USD' };
 
 describe('validity (stored either way)', () => {
@@ -18,7 +48,10 @@ describe('validity (stored either way)', () => {
     expect(validate(event({ writerBrandId: 'b-1' }), known())).toEqual([]);
   });
   it('given an unknown campaign and properties that are not an object, then both reasons are kept', () => {
-    expect(validate(event({ properties: '[1,2]' }), known({ campaign: undefined }))).toEqual(['UNKNOWN_CAMPAIGN', 'MALFORMED_PROPERTIES']);
+    expect(validate(event({ properties: '[1,2]' }), known({ campaign: undefined }))).toEqual([
+      'UNKNOWN_CAMPAIGN',
+      'MALFORMED_PROPERTIES',
+    ]);
   });
   it("given another brand's campaign, then NOT_OWNER, and the event belongs to its sender", () => {
     expect(validate(event({ writerBrandId: 'b-2' }), known())).toEqual(['NOT_OWNER']);
@@ -27,7 +60,9 @@ describe('validity (stored either way)', () => {
   });
   it('given a refund of an order never converted, then UNKNOWN_ORDER; of one refunded already, then ALREADY_REFUNDED', () => {
     expect(validate(event({ type: 'refund', value: null }), known())).toEqual(['UNKNOWN_ORDER']);
-    expect(validate(event({ type: 'refund', value: null }), known({ conversionOfOrder: order, orderRefunded: true }))).toEqual(['ALREADY_REFUNDED']);
+    expect(
+      validate(event({ type: 'refund', value: null }), known({ conversionOfOrder: order, orderRefunded: true })),
+    ).toEqual(['ALREADY_REFUNDED']);
   });
   it('given a custom event without a name, then MISSING_NAME', () => {
     expect(validate(event({ type: 'custom', value: null, orderId: null }), known())).toEqual(['MISSING_NAME']);
@@ -35,7 +70,9 @@ describe('validity (stored either way)', () => {
   it('given an occurredAt a year and a half before receipt, or an hour after it, then OCCURRED_AT_OUT_OF_WINDOW', () => {
     expect(validate(event({ occurredAt: '2024-07-01T00:00:00.000Z' }), known())).toEqual(['OCCURRED_AT_OUT_OF_WINDOW']);
     expect(validate(event({ occurredAt: '2026-01-31T13:00:02.000Z' }), known())).toEqual(['OCCURRED_AT_OUT_OF_WINDOW']);
-    expect(validate(event({ occurredAt: '+275760-09-13T00:00:00.000Z' }), known())).toEqual(['OCCURRED_AT_OUT_OF_WINDOW']);
+    expect(validate(event({ occurredAt: '+275760-09-13T00:00:00.000Z' }), known())).toEqual([
+      'OCCURRED_AT_OUT_OF_WINDOW',
+    ]);
     expect(validate(event({ occurredAt: 'Jan 1' }), known())).toEqual(['OCCURRED_AT_OUT_OF_WINDOW']);
   });
   it('given properties the database cannot store, then MALFORMED_PROPERTIES and nothing thrown', () => {
@@ -61,74 +98,162 @@ describe('recording decisions', () => {
     expect(r.recorded.brandId).toBe('b-2');
   });
   it('a second click by the same visitor on the same link within 30 minutes is stored, flagged duplicate, and remembers no click', () => {
-    const click = event({ type: 'click', value: null, orderId: null, influencerId: 'inf-1', occurredAt: '2026-01-31T12:00:00.000Z' });
-    const repeat = decideRecording(click, known({ previousClickOnLink: { occurredAt: '2026-01-31T11:45:00.000Z' } }), 'c-2');
+    const click = event({
+      type: 'click',
+      value: null,
+      orderId: null,
+      influencerId: 'inf-1',
+      occurredAt: '2026-01-31T12:00:00.000Z',
+    });
+    const repeat = decideRecording(
+      click,
+      known({ previousClickOnLink: { occurredAt: '2026-01-31T11:45:00.000Z' } }),
+      'c-2',
+    );
     expect(repeat).toMatchObject({ valid: true, duplicate: true, click: undefined });
-    const later = decideRecording(click, known({ previousClickOnLink: { occurredAt: '2026-01-31T11:00:00.000Z' } }), 'c-3');
+    const later = decideRecording(
+      click,
+      known({ previousClickOnLink: { occurredAt: '2026-01-31T11:00:00.000Z' } }),
+      'c-3',
+    );
     expect(later).toMatchObject({ valid: true, duplicate: false, click: { clickId: 'c-3', influencerId: 'inf-1' } });
   });
   it('a refund carries the refunded conversion, its value and influencer', () => {
     const r = decideRecording(event({ type: 'refund', value: null }), known({ conversionOfOrder: order }), 'x');
-    expect(r.recorded).toMatchObject({ valid: true, refundedEventId: 'conv-1', influencerId: 'inf-1', value: { amountMinor: 10000n, currency: 'USD' } });
+    expect(r.recorded).toMatchObject({
+      valid: true,
+      refundedEventId: 'conv-1',
+      influencerId: 'inf-1',
+      value: { amountMinor: 10000n, currency: 'USD' },
+    });
   });
 });
 
 describe('attribution: explicit → click id → last click within the window → none', () => {
   const conv = { type: 'conversion' as const, influencerId: null, occurredAt: '2026-01-31T12:00:00Z' };
   it('given an explicit influencer, then it wins over a click', () => {
-    expect(attribute({ ...conv, influencerId: 'inf-1' }, { clickInfluencer: 'inf-2' }, 30)).toEqual({ influencerId: 'inf-1', attribution: 'explicit' });
+    expect(attribute({ ...conv, influencerId: 'inf-1' }, { clickInfluencer: 'inf-2' }, 30)).toEqual({
+      influencerId: 'inf-1',
+      attribution: 'explicit',
+    });
   });
   it('given a click id, then its influencer', () => {
-    expect(attribute(conv, { clickInfluencer: 'inf-2', lastClick: { influencerId: 'inf-3', occurredAt: '2026-01-30T00:00:00Z' } }, 30)).toEqual({ influencerId: 'inf-2', attribution: 'click_id' });
+    expect(
+      attribute(
+        conv,
+        { clickInfluencer: 'inf-2', lastClick: { influencerId: 'inf-3', occurredAt: '2026-01-30T00:00:00Z' } },
+        30,
+      ),
+    ).toEqual({ influencerId: 'inf-2', attribution: 'click_id' });
   });
   it('given a last click 30 days before, then it attributes; 31 days before, then it does not', () => {
-    expect(attribute(conv, { lastClick: { influencerId: 'inf-3', occurredAt: '2026-01-01T12:00:00Z' } }, 30)).toEqual({ influencerId: 'inf-3', attribution: 'last_click' });
-    expect(attribute(conv, { lastClick: { influencerId: 'inf-3', occurredAt: '2025-12-31T11:59:59Z' } }, 30)).toEqual({ influencerId: null, attribution: 'none' });
+    expect(attribute(conv, { lastClick: { influencerId: 'inf-3', occurredAt: '2026-01-01T12:00:00Z' } }, 30)).toEqual({
+      influencerId: 'inf-3',
+      attribution: 'last_click',
+    });
+    expect(attribute(conv, { lastClick: { influencerId: 'inf-3', occurredAt: '2025-12-31T11:59:59Z' } }, 30)).toEqual({
+      influencerId: null,
+      attribution: 'none',
+    });
   });
 });
 
-
-
 describe('a batch, decided in order', () => {
-  const facts = (over: Partial<BatchFacts> = {}): BatchFacts => ({ campaigns: new Map([['c-1', campaign]]), seen: new Set(), stored: new Map(), ...over });
+  const facts = (over: Partial<BatchFacts> = {}): BatchFacts => ({
+    campaigns: new Map([['c-1', campaign]]),
+    seen: new Set(),
+    stored: new Map(),
+    ...over,
+  });
   let n = 0;
   const ids = () => `new-${++n}`;
-  const item = (over: Partial<RecordTrackingEvent>, correlationId = 'flow-1') => ({ correlationId, event: event({ eventId: `e-${++n}`, ...over }) });
+  const item = (over: Partial<RecordTrackingEvent>, correlationId = 'flow-1') => ({
+    correlationId,
+    event: event({ eventId: `e-${++n}`, ...over }),
+  });
 
   it('given an event id stored before and one repeated within the batch, when decided, then both repeats are ignored in their own flows', () => {
     const stored = item({ type: 'impression', value: null, orderId: null }, 'flow-a');
     const twice = item({ type: 'impression', value: null, orderId: null }, 'flow-b');
-    const d = decideBatch([stored, twice, { ...twice, correlationId: 'flow-c' }], facts({ seen: new Set([seenKey('b-1', 'c-1', stored.event.eventId)]) }), ids);
+    const d = decideBatch(
+      [stored, twice, { ...twice, correlationId: 'flow-c' }],
+      facts({ seen: new Set([seenKey('b-1', 'c-1', stored.event.eventId)]) }),
+      ids,
+    );
     expect(d.rows.map((r) => r.event.eventId)).toEqual([twice.event.eventId]);
     expect(d.ignored).toEqual([
-      { correlationId: 'flow-a', event: { eventId: stored.event.eventId, campaignId: 'c-1', reason: 'DUPLICATE_EVENT_ID' } },
-      { correlationId: 'flow-c', event: { eventId: twice.event.eventId, campaignId: 'c-1', reason: 'DUPLICATE_EVENT_ID' } },
+      {
+        correlationId: 'flow-a',
+        event: { eventId: stored.event.eventId, campaignId: 'c-1', reason: 'DUPLICATE_EVENT_ID' },
+      },
+      {
+        correlationId: 'flow-c',
+        event: { eventId: twice.event.eventId, campaignId: 'c-1', reason: 'DUPLICATE_EVENT_ID' },
+      },
     ]);
   });
 
   it('given a click and then a conversion of the same visitor in one batch, then the conversion is attributed to the click by last click and by click id', () => {
-    const click = item({ type: 'click', value: null, orderId: null, influencerId: 'inf-9', clickId: 'k-1', occurredAt: '2026-01-31T11:00:00Z' });
+    const click = item({
+      type: 'click',
+      value: null,
+      orderId: null,
+      influencerId: 'inf-9',
+      clickId: 'k-1',
+      occurredAt: '2026-01-31T11:00:00Z',
+    });
     const byVisitor = item({ type: 'conversion', orderId: 'o-a' });
     const byClickId = item({ type: 'conversion', orderId: 'o-b', visitorId: 'someone-else', clickId: 'k-1' });
     const d = decideBatch([click, byVisitor, byClickId], facts(), ids);
-    expect(d.recorded.map((r) => [r.event.influencerId, r.event.attribution])).toEqual([['inf-9', 'explicit'], ['inf-9', 'last_click'], ['inf-9', 'click_id']]);
+    expect(d.recorded.map((r) => [r.event.influencerId, r.event.attribution])).toEqual([
+      ['inf-9', 'explicit'],
+      ['inf-9', 'last_click'],
+      ['inf-9', 'click_id'],
+    ]);
   });
 
   it('given the same order converted twice and refunded twice in one batch, then one earning conversion, one duplicate, one refund and ALREADY_REFUNDED', () => {
-    const d = decideBatch([item({ orderId: 'o-1', influencerId: 'inf-1' }), item({ orderId: 'o-1' }), item({ type: 'refund', value: null }), item({ type: 'refund', value: null })], facts(), ids);
+    const d = decideBatch(
+      [
+        item({ orderId: 'o-1', influencerId: 'inf-1' }),
+        item({ orderId: 'o-1' }),
+        item({ type: 'refund', value: null }),
+        item({ type: 'refund', value: null }),
+      ],
+      facts(),
+      ids,
+    );
     expect(d.recorded.map((r) => [r.event.type, r.event.valid, r.event.duplicate, r.event.reasons])).toEqual([
-      ['conversion', true, false, []], ['conversion', true, true, []], ['refund', true, false, []], ['refund', false, false, ['ALREADY_REFUNDED']],
+      ['conversion', true, false, []],
+      ['conversion', true, true, []],
+      ['refund', true, false, []],
+      ['refund', false, false, ['ALREADY_REFUNDED']],
     ]);
-    expect(d.recorded[2]!.event).toMatchObject({ refundedEventId: d.recorded[0]!.event.eventId, influencerId: 'inf-1', value: { amountMinor: 10000n, currency: 'USD' } });
+    expect(d.recorded[2]!.event).toMatchObject({
+      refundedEventId: d.recorded[0]!.event.eventId,
+      influencerId: 'inf-1',
+      value: { amountMinor: 10000n, currency: 'USD' },
+    });
   });
 
-  it('given a conversion the database already holds for the order, then the batch\'s conversion of it is the duplicate', () => {
-    const d = decideBatch([item({ orderId: 'o-1' })], facts({ stored: new Map([[0, { orderRefunded: false, conversionOfOrder: order }]]) }), ids);
+  it("given a conversion the database already holds for the order, then the batch's conversion of it is the duplicate", () => {
+    const d = decideBatch(
+      [item({ orderId: 'o-1' })],
+      facts({ stored: new Map([[0, { orderRefunded: false, conversionOfOrder: order }]]) }),
+      ids,
+    );
     expect(d.recorded[0]!.event).toMatchObject({ valid: true, duplicate: true });
   });
 
   it("given another brand's write in the batch, then it is NOT_OWNER and teaches the owner's events nothing", () => {
-    const intruderClick = item({ type: 'click', value: null, orderId: null, influencerId: 'inf-x', clickId: 'k-x', writerBrandId: 'b-2' });
+    const intruderClick = item({
+      type: 'click',
+      value: null,
+      orderId: null,
+      influencerId: 'inf-x',
+      clickId: 'k-x',
+      writerBrandId: 'b-2',
+    });
     const conversion = item({ type: 'conversion', orderId: 'o-z', clickId: 'k-x', writerBrandId: 'b-1' });
     const d = decideBatch([intruderClick, conversion], facts(), ids);
     expect(d.recorded[0]!.event).toMatchObject({ valid: false, reasons: ['NOT_OWNER'], brandId: 'b-2' });
@@ -136,7 +261,15 @@ describe('a batch, decided in order', () => {
   });
 
   it('given text the database cannot store, then the reason found by storable is kept for that item only', () => {
-    const d = decideBatch([item({ type: 'impression', value: null, orderId: null }), item({ type: 'impression', value: null, orderId: null })], facts(), ids, new Map([[1, ['INVALID_TEXT']]]));
+    const d = decideBatch(
+      [
+        item({ type: 'impression', value: null, orderId: null }),
+        item({ type: 'impression', value: null, orderId: null }),
+      ],
+      facts(),
+      ids,
+      new Map([[1, ['INVALID_TEXT']]]),
+    );
     expect(d.recorded.map((r) => r.event.reasons)).toEqual([[], ['INVALID_TEXT']]);
   });
 });

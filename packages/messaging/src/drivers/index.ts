@@ -22,14 +22,17 @@ export interface BusConfig {
 }
 
 export async function createBus(config: BusConfig): Promise<MessageBus> {
-  const driver = config.driver ?? ((process.env.BUS_DRIVER as BusDriver | undefined) ?? 'websocket');
+  const driver = config.driver ?? (process.env.BUS_DRIVER as BusDriver | undefined) ?? 'websocket';
   switch (driver) {
     case 'websocket':
       return createWebSocketBus(config);
     case 'memory':
       return createMemoryBus();
     case 'native': {
-      const loaded = await loadNativeBus({ serviceUrl: config.brokerUrl ?? 'pulsar://127.0.0.1:6650', token: config.token });
+      const loaded = await loadNativeBus({
+        serviceUrl: config.brokerUrl ?? 'pulsar://127.0.0.1:6650',
+        token: config.token,
+      });
       if ('reason' in loaded) throw new Error(`native driver unavailable: ${loaded.reason}`);
       return loaded.bus;
     }

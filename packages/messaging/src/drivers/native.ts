@@ -35,7 +35,11 @@ interface NativeConsumer {
   close(): Promise<void>;
 }
 interface NativeProducer {
-  send(message: { data: Buffer; partitionKey: string; properties: Record<string, string> }): Promise<{ toString(): string }>;
+  send(message: {
+    data: Buffer;
+    partitionKey: string;
+    properties: Record<string, string>;
+  }): Promise<{ toString(): string }>;
   close(): Promise<void>;
 }
 interface NativeClient {
@@ -77,7 +81,9 @@ export async function loadNativeBus(options: NativeBusOptions): Promise<NativeLo
         producer.catch(() => producers.delete(message.topic));
       }
       try {
-        const id = await (await producer).send({ data: message.payload, partitionKey: message.key, properties: message.properties });
+        const id = await (
+          await producer
+        ).send({ data: message.payload, partitionKey: message.key, properties: message.properties });
         return { brokerMessageId: id.toString() };
       } catch (error) {
         throw new PublishError((error as Error).message);
@@ -95,7 +101,14 @@ export async function loadNativeBus(options: NativeBusOptions): Promise<NativeLo
         receiverQueueSize: subscribeOptions.receiverQueueSize ?? 100,
         nAckRedeliverTimeoutMs: subscribeOptions.nackRedeliveryDelayMs ?? 1000,
         ...(maxDeliveries > 0
-          ? { deadLetterPolicy: { maxRedeliverCount: Math.max(1, maxDeliveries - 1), deadLetterTopic: subscribeOptions.deadLetterTopic ?? defaultDeadLetterTopic(subscribeOptions.topic, subscribeOptions.subscription) } }
+          ? {
+              deadLetterPolicy: {
+                maxRedeliverCount: Math.max(1, maxDeliveries - 1),
+                deadLetterTopic:
+                  subscribeOptions.deadLetterTopic ??
+                  defaultDeadLetterTopic(subscribeOptions.topic, subscribeOptions.subscription),
+              },
+            }
           : {}),
         listener: (message: NativeMessage) => {
           const incoming: IncomingMessage = {
@@ -136,7 +149,8 @@ export async function loadNativeBus(options: NativeBusOptions): Promise<NativeLo
         await queue.drain();
         await consumer.close().catch(() => undefined);
       }
-      for (const producer of producers.values()) await (await producer.catch(() => undefined))?.close().catch(() => undefined);
+      for (const producer of producers.values())
+        await (await producer.catch(() => undefined))?.close().catch(() => undefined);
       await client.close();
     },
   };

@@ -135,7 +135,12 @@ class TopicProducer {
   private open(): Promise<WebSocket> {
     if (this.socket?.readyState === WebSocket.OPEN) return Promise.resolve(this.socket);
     this.opening ??= new Promise<WebSocket>((resolve, reject) => {
-      const socket = new WebSocket(this.url, { headers: this.headers, handshakeTimeout: this.sendTimeoutMs, perMessageDeflate: NO_COMPRESSION, generateMask: ZERO_MASK });
+      const socket = new WebSocket(this.url, {
+        headers: this.headers,
+        handshakeTimeout: this.sendTimeoutMs,
+        perMessageDeflate: NO_COMPRESSION,
+        generateMask: ZERO_MASK,
+      });
       socket.once('open', () => {
         this.socket = socket;
         this.opening = undefined;
@@ -169,7 +174,11 @@ class TopicProducer {
     }
     if (!ack.context) return;
     if (ack.result === 'ok') this.settle(ack.context, { brokerMessageId: ack.messageId ?? '' });
-    else this.settle(ack.context, new PublishError(`broker refused the message: ${ack.result} ${ack.errorMsg ?? ''}`.trim()));
+    else
+      this.settle(
+        ack.context,
+        new PublishError(`broker refused the message: ${ack.result} ${ack.errorMsg ?? ''}`.trim()),
+      );
   }
 
   private onClose(socket: WebSocket): void {
@@ -235,7 +244,12 @@ class WebSocketSubscription implements Subscription {
 
   private connect(): void {
     if (this.closed) return;
-    const socket = new WebSocket(this.url, { headers: this.headers, handshakeTimeout: 10_000, perMessageDeflate: NO_COMPRESSION, generateMask: ZERO_MASK });
+    const socket = new WebSocket(this.url, {
+      headers: this.headers,
+      handshakeTimeout: 10_000,
+      perMessageDeflate: NO_COMPRESSION,
+      generateMask: ZERO_MASK,
+    });
     socket.once('open', () => {
       this.socket = socket;
       this.attempt = 0;
@@ -263,7 +277,10 @@ class WebSocketSubscription implements Subscription {
       if (this.socket === socket) this.socket = undefined;
       if (this.closed) return;
       const delay = backoff(this.attempt++);
-      this.logger?.info({ topic: this.options.topic, delayMs: Math.round(delay) }, 'consumer disconnected; reconnecting');
+      this.logger?.info(
+        { topic: this.options.topic, delayMs: Math.round(delay) },
+        'consumer disconnected; reconnecting',
+      );
       this.reconnectTimer = setTimeout(() => this.connect(), delay);
     });
   }
@@ -295,7 +312,10 @@ class WebSocketSubscription implements Subscription {
     try {
       verdicts = await this.handler(deliveries.map((d) => d.message));
     } catch (error) {
-      this.logger?.warn({ err: (error as Error).message, topic: this.options.topic, messages: deliveries.length }, 'handler failed; negative ack');
+      this.logger?.warn(
+        { err: (error as Error).message, topic: this.options.topic, messages: deliveries.length },
+        'handler failed; negative ack',
+      );
       verdicts = deliveries.map(() => false);
     }
     deliveries.forEach(({ message, socket }, i) => {
@@ -303,7 +323,13 @@ class WebSocketSubscription implements Subscription {
       if (ok) this.deliveries.delete(message.brokerMessageId);
       // Acks go on the socket that delivered; after a reconnect the broker redelivers anyway.
       if (socket.readyState === WebSocket.OPEN) {
-        socket.send(JSON.stringify(ok ? { messageId: message.brokerMessageId } : { type: 'negativeAcknowledge', messageId: message.brokerMessageId }));
+        socket.send(
+          JSON.stringify(
+            ok
+              ? { messageId: message.brokerMessageId }
+              : { type: 'negativeAcknowledge', messageId: message.brokerMessageId },
+          ),
+        );
       }
     });
   }
@@ -333,13 +359,21 @@ export function createWebSocketBus(options: WebSocketBusOptions): MessageBus {
     if (!producer) {
       const params = new URLSearchParams({ sendTimeoutMillis: String(sendTimeoutMs) });
       if (options.producerName) params.set('producerName', `${options.producerName}-${randomUUID().slice(0, 8)}`);
-      producer = new TopicProducer(`${wsBase}/ws/v2/producer/${topicPath(topic)}?${params}`, headers, sendTimeoutMs, options.logger);
+      producer = new TopicProducer(
+        `${wsBase}/ws/v2/producer/${topicPath(topic)}?${params}`,
+        headers,
+        sendTimeoutMs,
+        options.logger,
+      );
       producers.set(topic, producer);
     }
     return producer;
   }
 
-  async function subscribeBatches(subscribeOptions: SubscribeOptions & { maxBatch: number }, handler: BatchHandler): Promise<Subscription> {
+  async function subscribeBatches(
+    subscribeOptions: SubscribeOptions & { maxBatch: number },
+    handler: BatchHandler,
+  ): Promise<Subscription> {
     const maxDeliveries = subscribeOptions.maxDeliveries ?? 10;
     const params = new URLSearchParams({
       subscriptionType: subscribeOptions.type ?? 'Key_Shared',
@@ -350,11 +384,23 @@ export function createWebSocketBus(options: WebSocketBusOptions): MessageBus {
     if (maxDeliveries > 0) {
       // The broker counts redeliveries, so N deliveries = N - 1 redeliveries before dead-lettering.
       params.set('maxRedeliverCount', String(Math.max(1, maxDeliveries - 1)));
-      params.set('deadLetterTopic', subscribeOptions.deadLetterTopic ?? defaultDeadLetterTopic(subscribeOptions.topic, subscribeOptions.subscription));
+      params.set(
+        'deadLetterTopic',
+        subscribeOptions.deadLetterTopic ??
+          defaultDeadLetterTopic(subscribeOptions.topic, subscribeOptions.subscription),
+      );
     }
     if (subscribeOptions.consumerName) params.set('consumerName', subscribeOptions.consumerName);
     const url = `${wsBase}/ws/v2/consumer/${topicPath(subscribeOptions.topic)}/${encodeURIComponent(subscribeOptions.subscription)}?${params}`;
-    const subscription = new WebSocketSubscription(url, headers, subscribeOptions, handler, options.maxConcurrentHandlers ?? 16, subscribeOptions.maxBatch, options.logger);
+    const subscription = new WebSocketSubscription(
+      url,
+      headers,
+      subscribeOptions,
+      handler,
+      options.maxConcurrentHandlers ?? 16,
+      subscribeOptions.maxBatch,
+      options.logger,
+    );
     subscriptions.add(subscription);
     try {
       await subscription.ready;
@@ -391,7 +437,10 @@ export function createWebSocketBus(options: WebSocketBusOptions): MessageBus {
           await handler(message!);
           return [true];
         } catch (error) {
-          options.logger?.warn({ err: (error as Error).message, topic: subscribeOptions.topic, redeliveryCount: message!.redeliveryCount }, 'handler failed; negative ack');
+          options.logger?.warn(
+            { err: (error as Error).message, topic: subscribeOptions.topic, redeliveryCount: message!.redeliveryCount },
+            'handler failed; negative ack',
+          );
           return [false];
         }
       });

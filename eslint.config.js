@@ -1,0 +1,24 @@
+// ESLint (flat config): typescript-eslint's strict, type-aware rules over every TypeScript file;
+// formatting is Prettier's (eslint-config-prettier turns off the rules that would fight it).
+import js from '@eslint/js';
+import prettier from 'eslint-config-prettier';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  {
+    ignores: [
+      '**/node_modules/**',
+      '**/dist/**',
+      'artifacts/**',
+      '.fleet/**',
+      'packages/contracts/src/generated.ts',
+      'packages/api-client/src/schema.ts',
+    ],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.strict,
+  prettier,
+  {
+    languageOptions: { ecmaVersion: 2022, sourceType: 'module' },
+  },
+);
