@@ -20,5 +20,9 @@ export default tseslint.config(
   prettier,
   {
     languageOptions: { ecmaVersion: 2022, sourceType: 'module' },
+    rules: {
+      // A leading underscore names what a signature needs but the body does not (express's error handler's `next`).
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
   },
 );

@@ -24,6 +24,7 @@ import { mintDevToken } from '@beacon/bff-service/dev-token';
 import { startFleet } from '../scripts/fleet.js';
 import { Client, percentile } from '../scripts/lib/client.js';
 import { measureWebSocketDriver } from './lib/websocket-driver.js';
+import { defined } from '@beacon/domain';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name: string, fallback: number) => {
@@ -57,7 +58,7 @@ function ticksOf(pids: number[]): number {
   let total = 0;
   for (const pid of pids) {
     try {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      const fields = (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '').split(' ');
       total += Number(fields[11]) + Number(fields[12]); // utime + stime, in clock ticks
     } catch {
       // the process ended
@@ -154,7 +155,7 @@ async function naiveBaseline(): Promise<autocannon.Result> {
     [join(root, 'bench/naive-server.ts'), '18600', `${PG}/beacon_bench`],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
-  await new Promise<void>((resolve) => server.stdout!.once('data', () => resolve()));
+  await new Promise<void>((resolve) => server.stdout?.once('data', () => resolve()));
   try {
     let n = 0;
     return await autocannon({
@@ -364,7 +365,10 @@ async function main(): Promise<void> {
               {
                 method: 'POST',
                 headers,
-                setupRequest: (req) => ({ ...req, body: JSON.stringify(eventBody(campaigns[n % 50]!, n++)) }),
+                setupRequest: (req) => ({
+                  ...req,
+                  body: JSON.stringify(eventBody(defined(campaigns[n % 50], 'a campaign'), n++)),
+                }),
               },
             ],
           },
@@ -391,7 +395,7 @@ async function main(): Promise<void> {
                 setupRequest: (req) => ({
                   ...req,
                   body: JSON.stringify({
-                    events: Array.from({ length: 500 }, () => eventBody(campaigns[n % 50]!, n++)),
+                    events: Array.from({ length: 500 }, () => eventBody(defined(campaigns[n % 50], 'a campaign'), n++)),
                   }),
                 }),
               },
@@ -420,7 +424,7 @@ async function main(): Promise<void> {
     say('Beacon: conversions at 200/s with impressions at 2,000/s beside them…');
     const influencerId = `bench-inf-${run}`;
     const influencer = await Client.as(fleet.baseUrl, influencerId, 'influencer');
-    const convCampaign = campaigns[0]!;
+    const convCampaign = defined(campaigns[0], 'a campaign');
     await influencer.command(`/api/v1/campaigns/${convCampaign}/accept`, { acceptedTerms: true });
     const convSub = `bench-conv-${run}`;
     const convHeaders = {
@@ -460,7 +464,10 @@ async function main(): Promise<void> {
         {
           method: 'POST',
           headers,
-          setupRequest: (req) => ({ ...req, body: JSON.stringify(eventBody(campaigns[1 + (n % 49)]!, n++)) }),
+          setupRequest: (req) => ({
+            ...req,
+            body: JSON.stringify(eventBody(defined(campaigns[1 + (n % 49)], 'a campaign'), n++)),
+          }),
         },
       ],
     });
@@ -564,9 +571,9 @@ function writeResults(commit: string, cpu: Record<string, Record<string, number>
     ),
   ];
   const cpuTable = [
-    '| run | ' + Object.keys(cpu.single!).join(' | ') + ' |',
+    '| run | ' + Object.keys(cpu.single ?? {}).join(' | ') + ' |',
     '|---|' +
-      Object.keys(cpu.single!)
+      Object.keys(cpu.single ?? {})
         .map(() => '---')
         .join('|') +
       '|',

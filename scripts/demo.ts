@@ -11,6 +11,7 @@ import { createBeaconClient, must, type BeaconClient, type Schemas } from '@beac
 import type { Role } from '@beacon/bff-service/auth';
 import { mintDevToken } from '@beacon/bff-service/dev-token';
 import { percentile } from './lib/client.js';
+import { defined } from '@beacon/domain';
 
 type Operation = Schemas['Operation'];
 type Commission = Schemas['Commission'];
@@ -162,7 +163,8 @@ export async function demo(baseUrl: string, log: (line: string) => void = consol
   // A visitor's browser following a link: no token, and the redirect is what we look at.
   const visit = (url: string) => fetch(`${baseUrl}${url}`, { redirect: 'manual' });
   const clicks = [await visit(link1.url), await visit(link1.url), await visit(link2.url)];
-  const clickId2 = new URL(clicks[2]!.headers.get('location')!).searchParams.get('click_id')!;
+  const redirect = defined(clicks[2]?.headers.get('location'), 'the redirect of the third click');
+  const clickId2 = defined(new URL(redirect).searchParams.get('click_id'), 'its click_id');
   log(
     `\n▶ 3 clicks on tracking links → ${clicks.map((c) => c.status).join(', ')}; influencer 2's click id ${clickId2}`,
   );

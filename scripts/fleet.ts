@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { mintDevToken } from '@beacon/bff-service/dev-token';
 import { builtEnv } from './build.js';
 import { createDatabases } from './create-databases.js';
+import { defined } from '@beacon/domain';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SERVICES = [
@@ -102,7 +103,7 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
     return child;
   };
   const ready = async (service: (typeof SERVICES)[number]) => {
-    const child = children.get(service.name)!;
+    const child = defined(children.get(service.name), `the ${service.name} process`);
     await waitReady(`http://127.0.0.1:${opsPort(service)}/readyz`, child, service.name);
     if (service.name === 'bff') await waitReady(`http://127.0.0.1:${bffPort}/readyz`, child, 'bff http');
   };
@@ -131,15 +132,19 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
     throw error;
   }
   say(`logs: ${logDir}/<service>.log`);
-  const definition = (name: ServiceName) => SERVICES.find((s) => s.name === name)!;
+  const definition = (name: ServiceName) =>
+    defined(
+      SERVICES.find((s) => s.name === name),
+      `service ${name}`,
+    );
   return {
     baseUrl: `http://localhost:${bffPort}`,
     stop,
     kill: async (name) => {
       // tsx runs the service in a child node process: kill the whole process group would be cleaner,
       // but the service is what must die without a chance to clean up.
-      const child = children.get(name)!;
-      for (const pid of descendants(child.pid!)) process.kill(pid, 'SIGKILL');
+      const child = defined(children.get(name), `the ${name} process`);
+      for (const pid of child.pid ? descendants(child.pid) : []) process.kill(pid, 'SIGKILL');
       await exited(child, 'SIGKILL');
     },
     restart: async (name) => {

@@ -79,17 +79,15 @@ const notifier = await runHandlers({
   },
 });
 
-const sent = await db
-  .transaction()
-  .execute((trx) =>
-    sendInTransaction(trx, {
-      codecs,
-      messageType: 'proof.ShipOrder',
-      key: 'order-1',
-      value: { orderId: 'order-1' },
-      producer: 'proof',
-    }),
-  );
+const sent = await db.transaction().execute((trx) =>
+  sendInTransaction(trx, {
+    codecs,
+    messageType: 'proof.ShipOrder',
+    key: 'order-1',
+    value: { orderId: 'order-1' },
+    producer: 'proof',
+  }),
+);
 logger.info({ correlationId: sent.correlationId, messageId: sent.messageId }, 'command written to the outbox');
 
 const timeout = setTimeout(() => {

@@ -3,21 +3,20 @@
  *   npm run token -- --role brand --sub brand-1 [--role influencer] [--expires 12h]
  *   npm run token -- --role ingest --sub shop-1 --brand brand-1      (an ingest key for brand-1's campaigns)
  */
+import { parseArgs } from 'node:util';
 import { ROLES, type Role } from '@beacon/bff-service/auth';
 import { mintDevToken } from '@beacon/bff-service/dev-token';
 
-const args = process.argv.slice(2);
-const roles: Role[] = [];
-let sub: string | undefined;
-let brand: string | undefined;
-let expiresIn = '12h';
-for (let i = 0; i < args.length; i++) {
-  const value = args[i + 1];
-  if (args[i] === '--role' && value) (roles.push(value as Role), i++);
-  else if (args[i] === '--sub' && value) ((sub = value), i++);
-  else if (args[i] === '--brand' && value) ((brand = value), i++);
-  else if (args[i] === '--expires' && value) ((expiresIn = value), i++);
-}
+const { values } = parseArgs({
+  options: {
+    role: { type: 'string', multiple: true, default: [] },
+    sub: { type: 'string' },
+    brand: { type: 'string' },
+    expires: { type: 'string', default: '12h' },
+  },
+});
+const roles = values.role as Role[];
+const { sub, brand, expires: expiresIn } = values;
 const unknown = roles.filter((r) => !(ROLES as readonly string[]).includes(r));
 const problems = [
   ...(unknown.length ? [`unknown role: ${unknown.join(', ')}`] : []),

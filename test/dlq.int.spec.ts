@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { createWebSocketBus } from '@beacon/messaging';
+import { defined } from '@beacon/domain';
 
 const run = promisify(execFile);
 const dlqCli = async (...args: string[]) =>
@@ -16,7 +17,7 @@ it('lists dead-lettered messages without removing them, and re-drives them to th
     { topic, subscription: 'shop-service', nackRedeliveryDelayMs: 200, maxDeliveries: 2 },
     async (m) => {
       if (!healthy) throw new Error('poison until fixed');
-      received.push(m.properties['message-id']!);
+      received.push(defined(m.properties['message-id'], 'a message id'));
     },
   );
   for (const id of ['m-1', 'm-2'])

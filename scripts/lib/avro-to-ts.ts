@@ -4,6 +4,7 @@
  */
 import type { TopicSchema } from '../../packages/messaging/src/codec.js';
 import { messageTypeOf } from '../../packages/messaging/src/codec.js';
+import { defined } from '@beacon/domain';
 
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 type SchemaNode = string | SchemaNode[] | { [key: string]: Json };
@@ -35,7 +36,7 @@ export function generateTypes(topics: TopicSchema[]): string {
   const fullName = (name: string, namespace: string | undefined) =>
     name.includes('.') ? name : `${namespace ?? ''}.${name}`;
   const shortName = (full: string) => {
-    const short = full.split('.').pop()!;
+    const short = full.split('.').pop() ?? full;
     const owner = shortNames.get(short);
     if (owner && owner !== full) throw new Error(`two schemas define ${short}: ${owner} and ${full}; rename one`);
     shortNames.set(short, full);
@@ -77,7 +78,10 @@ export function generateTypes(topics: TopicSchema[]): string {
   const messageTypes: string[] = [];
   const topicsOf: string[] = [];
   for (const topic of topics) {
-    const payload = (topic.schema.fields as Array<{ type: SchemaNode }>)[0]!.type;
+    const payload = defined(
+      (topic.schema.fields as Array<{ type: SchemaNode }>)[0],
+      `${topic.name}'s payload field`,
+    ).type;
     const branches = Array.isArray(payload) ? payload : [payload];
     const namespace = topic.schema.namespace as string | undefined;
     for (const branch of branches) {

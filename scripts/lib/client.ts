@@ -1,8 +1,9 @@
 /** A raw HTTP client for the end-to-end tests, which must also send what the typed client (@beacon/api-client) cannot express: bad bodies, bad tokens, other tenants' ids. */
 import type { Role } from '@beacon/bff-service/auth';
 import { mintDevToken } from '@beacon/bff-service/dev-token';
+import type { Schemas } from '@beacon/api-client';
 
-export interface Reply<T = any> {
+export interface Reply<T = unknown> {
   status: number;
   body: T;
   headers: Headers;
@@ -37,7 +38,7 @@ export class Client {
     return new Client(baseUrl, await mintDevToken({ sub, roles: ['ingest'], brand }));
   }
 
-  async request<T = any>(
+  async request<T = unknown>(
     method: string,
     path: string,
     body?: unknown,
@@ -63,11 +64,11 @@ export class Client {
     return { status: response.status, body: parsed as T, headers: response.headers };
   }
 
-  get<T = any>(path: string) {
+  get<T = unknown>(path: string) {
     return this.request<T>('GET', path);
   }
 
-  post<T = any>(path: string, body?: unknown, headers?: Record<string, string>) {
+  post<T = unknown>(path: string, body?: unknown, headers?: Record<string, string>) {
     return this.request<T>('POST', path, body ?? {}, headers);
   }
 
@@ -77,7 +78,7 @@ export class Client {
     body?: unknown,
     timeoutMs = 60_000,
   ): Promise<{ id: string; operation: Operation; ms: number }> {
-    const reply = await this.post(path, body);
+    const reply = await this.post<Schemas['Accepted']>(path, body);
     if (reply.status !== 202) throw new Error(`POST ${path} → ${reply.status} ${JSON.stringify(reply.body)}`);
     const acceptedAt = performance.now();
     const operation = await this.settle(reply.body.correlationId, timeoutMs);
@@ -96,7 +97,7 @@ export class Client {
   }
 
   /** Polls a GET until `check` accepts its body. */
-  async until<T = any>(path: string, check: (body: T) => boolean, timeoutMs = 60_000): Promise<T> {
+  async until<T = unknown>(path: string, check: (body: T) => boolean, timeoutMs = 60_000): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     let last: Reply<T> | undefined;
     for (;;) {

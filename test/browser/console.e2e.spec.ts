@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { mintDevToken } from '@beacon/bff-service/dev-token';
 import { useFleet } from '../e2e/fleet-under-test.js';
+import { defined } from '@beacon/domain';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = join(process.cwd(), 'artifacts', 'screenshots');
@@ -116,7 +117,7 @@ describe('the console in a browser', () => {
 
     await page.getByRole('button', { name: 'Open the campaign' }).click();
     await page.getByTestId('campaign-status').waitFor();
-    campaignId = decodeURIComponent(page.url().split('#/campaigns/')[1]!);
+    campaignId = decodeURIComponent(page.url().split('#/campaigns/')[1] ?? '');
     expect(await page.getByTestId('campaign-status').textContent()).toBe('active');
     await page.goto('/app/#/campaigns');
     await page.locator('.card', { hasText: CAMPAIGN }).locator('.pill', { hasText: 'active' }).waitFor();
@@ -142,7 +143,7 @@ describe('the console in a browser', () => {
   it('a click on the link and a conversion show up on the brand chart', async () => {
     const click = await fetch(trackingLink, { redirect: 'manual' });
     expect(click.status).toBe(302);
-    const clickId = new URL(click.headers.get('location')!).searchParams.get('click_id');
+    const clickId = new URL(defined(click.headers.get('location'), 'the redirect')).searchParams.get('click_id');
     expect(clickId).toBeTruthy();
     const token = await mintDevToken({ sub: brandId, roles: ['brand'] });
     const sent = await fetch(`${fleet.baseUrl}/api/v1/tracking/events`, {

@@ -13,6 +13,7 @@ import pg from 'pg';
 import type { ServiceName } from '../../scripts/fleet.js';
 import { Client } from '../../scripts/lib/client.js';
 import { useFleet } from './fleet-under-test.js';
+import type { Schemas } from '@beacon/api-client';
 
 const CONVERSIONS = Number(process.env.FAULT_CONVERSIONS ?? 2_000);
 const IMPRESSIONS = Number(process.env.FAULT_IMPRESSIONS ?? 20_000);
@@ -225,7 +226,7 @@ describe('exactly once under faults', () => {
       invalidEvents: 0,
       commissions: { amount: `${CONVERSIONS}.00`, currency: 'USD' },
     });
-    const balance = await influencer.get('/api/v1/balance');
+    const balance = await influencer.get<Schemas['Balance']>('/api/v1/balance');
     expect(balance.body.balances).toEqual([
       expect.objectContaining({ available: { amount: `${CONVERSIONS}.00`, currency: 'USD' } }),
     ]);

@@ -11,6 +11,8 @@ import { buildServices } from '../../scripts/build.js';
 import { demo } from '../../scripts/demo.js';
 import { Client } from '../../scripts/lib/client.js';
 import { useFleet } from './fleet-under-test.js';
+import { defined } from '@beacon/domain';
+import type { Schemas } from '@beacon/api-client';
 
 const USD = (amount: string) => ({ amount, currency: 'USD' });
 
@@ -70,7 +72,7 @@ describe('authentication and authorisation', () => {
       none,
     ];
     for (const token of tokens) {
-      const reply = await new Client(base, token).get('/api/v1/campaigns');
+      const reply = await new Client(base, token).get<Schemas['Problem']>('/api/v1/campaigns');
       expect(reply.status).toBe(401);
       expect(reply.headers.get('content-type')).toContain('application/problem+json');
       expect(reply.body).toMatchObject({ status: 401, title: 'Unauthorized' });
@@ -98,7 +100,7 @@ describe('authentication and authorisation', () => {
         .status,
     ).toBe(403);
     expect((await influencer.post(`/api/v1/campaigns/${id}/links`)).status).toBe(403);
-    const op = await brand.post(`/api/v1/campaigns/${id}/pause`);
+    const op = await brand.post<Schemas['Accepted']>(`/api/v1/campaigns/${id}/pause`);
     expect((await otherBrand.get(op.body.operation)).status).toBe(404);
   }, 60_000);
 });
@@ -106,7 +108,7 @@ describe('authentication and authorisation', () => {
 describe('input', () => {
   it('refuses bad bodies with 4xx problem+json, never 5xx, and keeps or replaces correlation ids', async () => {
     const brand = await Client.as(base, `brand-${randomUUID()}`, 'brand');
-    const tooPrecise = await brand.post('/api/v1/campaigns', {
+    const tooPrecise = await brand.post<Schemas['Problem']>('/api/v1/campaigns', {
       name: 'x',
       landingUrl: 'https://a.example',
       budget: USD('10.001'),
@@ -132,9 +134,13 @@ describe('input', () => {
         })
       ).status,
     ).toBe(413);
-    const event = await brand.post('/api/v1/tracking/events', { type: 'conversion', campaignId: 'c', visitorId: 'v' });
+    const event = await brand.post<Schemas['Problem']>('/api/v1/tracking/events', {
+      type: 'conversion',
+      campaignId: 'c',
+      visitorId: 'v',
+    });
     expect(event.status).toBe(400);
-    expect(event.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['orderId', 'value']);
+    expect(event.body.errors?.map((e) => e.path).sort()).toEqual(['orderId', 'value']);
     const kept = await brand.request('GET', '/api/v1/campaigns', undefined, { 'X-Correlation-ID': 'my-flow:42' });
     expect(kept.headers.get('x-correlation-id')).toBe('my-flow:42');
     const replaced = await brand.request('GET', '/api/v1/campaigns', undefined, {
@@ -152,7 +158,7 @@ describe('input', () => {
       commissionRules: [{ event: 'conversion', type: 'percent', rate: '10' }],
     };
     const key = { 'Idempotency-Key': randomUUID() };
-    const first = await brand.post('/api/v1/campaigns', body, key);
+    const first = await brand.post<Schemas['Accepted']>('/api/v1/campaigns', body, key);
     const again = await brand.post('/api/v1/campaigns', body, key);
     expect(first.status).toBe(202);
     expect(again.status).toBe(202);
@@ -160,8 +166,8 @@ describe('input', () => {
     expect(again.headers.get('location')).toBe(first.headers.get('location'));
     expect((await brand.post('/api/v1/campaigns', { ...body, name: 'Other' }, key)).status).toBe(409);
     await brand.settle(first.body.correlationId);
-    const mine = await brand.get('/api/v1/campaigns');
-    expect(mine.body.items.filter((c: { name: string }) => c.name === 'Idem')).toHaveLength(1);
+    const mine = await brand.get<Schemas['CampaignPage']>('/api/v1/campaigns');
+    expect(mine.body.items.filter((c) => c.name === 'Idem')).toHaveLength(1);
   }, 60_000);
 });
 
@@ -199,9 +205,9 @@ describe('tracking', () => {
         )
         .sort(),
     ).toEqual(['approved 4.00', 'rejected DUPLICATE']);
-    const events = await brand.get(`/api/v1/tracking/events?campaignId=${id}`);
-    expect(events.body.items.map((e: { eventId: string; duplicate: boolean }) => e.duplicate)).toEqual([false, true]);
-    expect(events.body.items[0].eventId).toBe(first.id);
+    const events = await brand.get<Schemas['TrackingEventPage']>(`/api/v1/tracking/events?campaignId=${id}`);
+    expect(events.body.items.map((e) => e.duplicate)).toEqual([false, true]);
+    expect(events.body.items[0]?.eventId).toBe(first.id);
     const balance = await influencer.until(
       '/api/v1/balance',
       (b: { balances: Array<{ available: { amount: string } }> }) => b.balances[0]?.available.amount === '4.00',
@@ -215,7 +221,7 @@ describe('tracking', () => {
     const visitor = `v-${randomUUID()}`;
     // Two days ago (UTC): inside the window in which an event's time is believed.
     const day = new Date(Date.now() - 2 * 86_400_000).toISOString().slice(0, 10);
-    const batch = await brand.post('/api/v1/tracking/events:batch', {
+    const batch = await brand.post<Schemas['BatchAccepted']>('/api/v1/tracking/events:batch', {
       events: [
         { type: 'impression', campaignId: id, visitorId: visitor, occurredAt: `${day}T01:00:00Z` },
         { type: 'click', campaignId: id, visitorId: visitor, occurredAt: `${day}T03:59:00Z` },
@@ -244,7 +250,7 @@ describe('tracking', () => {
       (s: { invalidEvents: number }) => s.invalidEvents === 1,
     );
     expect(stats).toMatchObject({ impressions: 1, clicks: 1, invalidEvents: 1, clickThroughRate: 1 });
-    const activity = await brand.get(`/api/v1/tracking/activity?visitorId=${visitor}`);
+    const activity = await brand.get<Schemas['Activity']>(`/api/v1/tracking/activity?visitorId=${visitor}`);
     expect(activity.body.windows).toEqual([
       {
         windowStart: `${day}T00:00:00.000Z`,
@@ -265,16 +271,16 @@ describe('tracking', () => {
     const brand = await Client.as(base, `brand-${randomUUID()}`, 'brand');
     const influencer = await Client.as(base, `inf-${randomUUID()}`, 'influencer');
     const id = await openCampaign(brand, [influencer], { landingUrl: 'https://shop.example/land?utm=x' });
-    const link = await influencer.post(`/api/v1/campaigns/${id}/links`);
+    const link = await influencer.post<Schemas['TrackingLink']>(`/api/v1/campaigns/${id}/links`);
     expect(link.status).toBe(201);
     const anonymous = new Client(base);
     const hit = await anonymous.get(link.body.url);
     expect(hit.status).toBe(302);
-    const target = new URL(hit.headers.get('location')!);
+    const target = new URL(defined(hit.headers.get('location'), 'the redirect'));
     expect(`${target.origin}${target.pathname}`).toBe('https://shop.example/land');
     expect(target.searchParams.get('utm')).toBe('x');
     expect(target.searchParams.get('click_id')).toMatch(/^[0-9a-f-]{36}$/);
-    const tampered = link.body.url.replace(/.$/, (c: string) => (c === 'A' ? 'B' : 'A'));
+    const tampered = link.body.url.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'));
     expect((await anonymous.get(tampered)).status).toBe(404);
     await brand.until(
       `/api/v1/tracking/events?campaignId=${id}&type=click`,
@@ -291,7 +297,7 @@ describe('campaign lifecycle through the API', () => {
     const id = await openCampaign(brand, [influencer], { visibility: 'invite_only', influencerIds: [infId] });
     const newcomerId = `inf-new-${randomUUID()}`;
     expect((await brand.command(`/api/v1/campaigns/${id}/pause`)).operation.status).toBe('completed');
-    expect((await brand.get(`/api/v1/campaigns/${id}`)).body.status).toBe('paused');
+    expect((await brand.get<Schemas['Campaign']>(`/api/v1/campaigns/${id}`)).body.status).toBe('paused');
     expect((await brand.command(`/api/v1/campaigns/${id}/resume`)).operation.status).toBe('completed');
     expect(
       (await brand.command(`/api/v1/campaigns/${id}/invitations`, { influencerIds: [newcomerId] })).operation.status,
@@ -307,7 +313,7 @@ describe('campaign lifecycle through the API', () => {
     expect((await brand.command(`/api/v1/campaigns/${id}/complete`)).operation.status).toBe('completed');
     const resumed = await brand.command(`/api/v1/campaigns/${id}/resume`);
     expect(resumed.operation).toMatchObject({ status: 'failed', reason: 'INVALID_TRANSITION: completed → active' });
-    const view = (await brand.get(`/api/v1/campaigns/${id}`)).body;
+    const view = (await brand.get<Schemas['Campaign']>(`/api/v1/campaigns/${id}`)).body;
     expect(view.status).toBe('completed');
     expect(view.influencers).toEqual(
       expect.arrayContaining([
@@ -335,7 +341,7 @@ describe('campaign lifecycle through the API', () => {
 
   it('serves the OpenAPI document, the docs page and the ops routes without a token', async () => {
     const anonymous = new Client(base);
-    const doc = await anonymous.get('/openapi.json');
+    const doc = await anonymous.get<{ openapi: string; paths: Record<string, unknown> }>('/openapi.json');
     expect(doc.body.openapi).toBe('3.1.0');
     expect(Object.keys(doc.body.paths)).toEqual(
       expect.arrayContaining(['/api/v1/campaigns', '/api/v1/operations/{correlationId}', '/c/{token}']),

@@ -11,6 +11,8 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { Client, type Reply } from '../../scripts/lib/client.js';
 import { useFleet } from './fleet-under-test.js';
+import { defined } from '@beacon/domain';
+import type { Schemas } from '@beacon/api-client';
 
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 400);
 const SETTLE_BOUND_MS = 90_000;
@@ -244,7 +246,7 @@ function requests(
     );
 
   return fc.nat({ max: attackers.length - 1 }).chain((who) => {
-    const attacker = attackers[who]!;
+    const attacker = defined(attackers[who], `attacker ${who}`);
     const id = ids(attacker);
     const plausibleQuery: Record<string, fc.Arbitrary<string>> = {
       campaignId: fc.constantFrom(victim.campaignId, attacker.ownCampaign ?? adminCampaign),
@@ -258,7 +260,9 @@ function requests(
       cursor: fc.constantFrom('MQ', 'bad'),
     };
     const query = (...names: string[]) =>
-      fc.record(Object.fromEntries(names.map((n) => [n, mostly(plausibleQuery[n]!)])), { requiredKeys: [] });
+      fc.record(Object.fromEntries(names.map((n) => [n, mostly(defined(plausibleQuery[n], `a plausible ${n}`))])), {
+        requiredKeys: [],
+      });
     const headers = fc
       .record(
         {
@@ -455,7 +459,7 @@ describe('every BFF route under random and adversarial input', () => {
     const seen = new Map<string, number>();
     await fc.assert(
       fc.asyncProperty(requests(victim, attackers, adminCampaign), async ({ who, request }) => {
-        const { client } = attackers[who]!;
+        const { client, name } = defined(attackers[who], `attacker ${who}`);
         const text = bodyText(request.body);
         const reply: Reply = await client.request(request.method, request.path, text, {
           ...(text !== undefined ? { 'Content-Type': 'application/json' } : {}),
@@ -463,13 +467,14 @@ describe('every BFF route under random and adversarial input', () => {
         });
         if (reply.status >= 500)
           throw new Error(
-            `${attackers[who]!.name} ${request.method} ${request.path} → ${reply.status} ${JSON.stringify(reply.body).slice(0, 300)}`,
+            `${name} ${request.method} ${request.path} → ${reply.status} ${JSON.stringify(reply.body).slice(0, 300)}`,
           );
         const route = `${request.method} ${request.path.replace(/\?.*$/, '').replace(/\/(campaigns|payouts|operations|c)\/[^/]+/, '/$1/:x')} ${reply.status}`;
         seen.set(route, (seen.get(route) ?? 0) + 1);
-        const started =
-          reply.status === 202 && !(typeof reply.body?.accepted === 'number' && reply.body.accepted === 0);
-        if (started) accepted.push({ client, correlationId: reply.body.correlationId, request });
+        // A 202 starts a flow, except a batch that accepted none of its events.
+        const answer = reply.body as Partial<Schemas['BatchAccepted']> & Partial<Schemas['Accepted']>;
+        const started = reply.status === 202 && answer.accepted !== 0;
+        if (started && answer.correlationId) accepted.push({ client, correlationId: answer.correlationId, request });
       }),
       { numRuns: RUNS, endOnFailure: true },
     );
@@ -486,7 +491,7 @@ describe('every BFF route under random and adversarial input', () => {
     const pending = new Map(accepted.map((a) => [a.correlationId, a]));
     while (pending.size > 0 && Date.now() < deadline) {
       for (const [id, a] of pending) {
-        const op = await a.client.get(`/api/v1/operations/${id}`);
+        const op = await a.client.get<Schemas['Operation']>(`/api/v1/operations/${id}`);
         expect(op.status).toBe(200);
         if (op.body.status !== 'pending') pending.delete(id);
       }

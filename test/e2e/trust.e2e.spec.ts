@@ -9,6 +9,8 @@ import pg from 'pg';
 import { createBus, newFlowEnvelope, pulsarTopic, toProperties, type MessageBus } from '@beacon/messaging';
 import { Client } from '../../scripts/lib/client.js';
 import { useFleet } from './fleet-under-test.js';
+import { defined } from '@beacon/domain';
+import type { Schemas } from '@beacon/api-client';
 
 const USD = (amount: string) => ({ amount, currency: 'USD' });
 
@@ -19,7 +21,8 @@ beforeAll(() => {
 });
 
 type Item = Record<string, unknown>;
-const page = (body: { items: Item[] }) => body.items;
+/** The items of a list answer (a test reads them field by field, whatever the list). */
+const page = (body: unknown) => (body as { items: Item[] }).items;
 
 /** A brand with an active campaign and accepted influencers, ready to earn. */
 async function brandWithCampaign(
@@ -152,7 +155,7 @@ describe('tenants are walled off', () => {
     await victim.brand.command('/api/v1/tracking/events', conversion(victim.campaignId, victim.influencerId));
     const own = await victim.influencer.until(
       '/api/v1/commissions',
-      (b: { items: Item[] }) => b.items.length === 1 && b.items[0]!.status === 'approved',
+      (b: { items: Item[] }) => b.items.length === 1 && b.items[0]?.status === 'approved',
     );
     const other = await brandWithCampaign();
     await other.brand.command('/api/v1/tracking/events', conversion(other.campaignId, victim.influencerId));
@@ -179,7 +182,7 @@ describe('tenants are walled off', () => {
     );
     expect(shadow.status).toBe(202);
     expect(shadow.headers.get('x-correlation-id')).not.toBe(correlationId);
-    expect(shadow.body.correlationId).toBe(shadow.headers.get('x-correlation-id'));
+    expect((shadow.body as Schemas['Accepted']).correlationId).toBe(shadow.headers.get('x-correlation-id'));
     expect((await b.brand.get(`/api/v1/operations/${correlationId}`)).status).toBe(404);
     const mine = await a.brand.settle(correlationId);
     expect(mine.steps[0]).toMatchObject({ type: 'campaign.ChangeCampaignStatus' });
@@ -190,10 +193,10 @@ describe('tenants are walled off', () => {
 describe('tracking links', () => {
   it('repeated clicks by one visitor on one link earn one click commission, and a forged visitor cookie is not adopted', async () => {
     const a = await brandWithCampaign([{ event: 'click', type: 'fixed', amount: USD('0.25') }]);
-    const link = (await a.influencer.post(`/api/v1/campaigns/${a.campaignId}/links`)).body.url as string;
+    const link = (await a.influencer.post<Schemas['TrackingLink']>(`/api/v1/campaigns/${a.campaignId}/links`)).body.url;
     const visitor = new Client(base);
     const first = await visitor.get(link);
-    const cookie = first.headers.get('set-cookie')!.split(';')[0]!;
+    const cookie = defined(first.headers.get('set-cookie')?.split(';')[0], 'the visitor cookie');
     expect(first.status).toBe(302);
     expect(first.headers.get('set-cookie')).toMatch(/HttpOnly/i);
     expect((await visitor.request('GET', link, undefined, { Cookie: cookie })).status).toBe(302);
@@ -206,7 +209,7 @@ describe('tracking links', () => {
       ),
     );
     expect(clicks.map((c) => c.duplicate)).toEqual([false, true, false]);
-    expect(clicks[1]!.visitorId).toBe(clicks[0]!.visitorId);
+    expect(clicks[1]?.visitorId).toBe(clicks[0]?.visitorId);
     expect(clicks.map((c) => c.visitorId)).not.toContain('someone-else');
     const commissions = await a.brand.until(
       `/api/v1/commissions?campaignId=${a.campaignId}`,
@@ -231,12 +234,17 @@ describe('one effect per request', () => {
     const key = { 'Idempotency-Key': randomUUID() };
     const body = { amount: USD('2.00'), method: 'paypal', destination: 'me@example.com' };
     const replies = await Promise.all(
-      Array.from({ length: 50 }, () => a.influencer.post('/api/v1/payouts', body, key)),
+      Array.from({ length: 50 }, () => a.influencer.post<Schemas['Accepted']>('/api/v1/payouts', body, key)),
     );
     expect(replies.every((r) => r.status === 202 || r.status === 409)).toBe(true);
     const ids = new Set(replies.filter((r) => r.status === 202).map((r) => r.body.id));
     expect(ids.size).toBe(1);
-    await a.influencer.settle(replies.find((r) => r.status === 202)!.body.correlationId);
+    await a.influencer.settle(
+      defined(
+        replies.find((r) => r.status === 202),
+        'an accepted reply',
+      ).body.correlationId,
+    );
     expect(page((await a.influencer.get('/api/v1/payouts')).body)).toEqual([
       expect.objectContaining({ status: 'completed', amount: USD('2.00') }),
     ]);
@@ -253,12 +261,21 @@ describe('one effect per request', () => {
     const visitorId = `v-${randomUUID()}`;
     const replies = await Promise.all(
       Array.from({ length: 50 }, () =>
-        a.brand.post('/api/v1/tracking/events', { type: 'impression', campaignId: a.campaignId, visitorId }, key),
+        a.brand.post<Schemas['Accepted']>(
+          '/api/v1/tracking/events',
+          { type: 'impression', campaignId: a.campaignId, visitorId },
+          key,
+        ),
       ),
     );
     expect(replies.every((r) => r.status === 202 || r.status === 409)).toBe(true);
     expect(new Set(replies.filter((r) => r.status === 202).map((r) => r.body.id)).size).toBe(1);
-    await a.brand.settle(replies.find((r) => r.status === 202)!.body.correlationId);
+    await a.brand.settle(
+      defined(
+        replies.find((r) => r.status === 202),
+        'an accepted reply',
+      ).body.correlationId,
+    );
     // A later event on the same key proves everything before it has been projected.
     await a.brand.command('/api/v1/tracking/events', {
       type: 'impression',
@@ -485,7 +502,11 @@ describe('bad input is a 4xx, never a 5xx', () => {
     );
     for (const destination of ['not-an-email', 'DE00 0000 0000 0000 0000 00']) {
       const method = destination.includes('@') || destination === 'not-an-email' ? 'paypal' : 'bank_transfer';
-      const reply = await a.influencer.post('/api/v1/payouts', { amount: USD('5.00'), method, destination });
+      const reply = await a.influencer.post<Schemas['Problem']>('/api/v1/payouts', {
+        amount: USD('5.00'),
+        method,
+        destination,
+      });
       expect(reply.status).toBe(400);
       expect(reply.body.errors).toEqual([expect.objectContaining({ path: 'destination' })]);
     }

@@ -234,7 +234,7 @@ export function NewCampaign({ api }: { api: Api }) {
         <>
           <Timeline api={api} correlationId={started.correlationId} title={started.title} />
           {started.id && (
-            <button className="ghost" onClick={() => go('campaigns', started.id!)}>
+            <button className="ghost" onClick={() => started.id && go('campaigns', started.id)}>
               Open the campaign
             </button>
           )}

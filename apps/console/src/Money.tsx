@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { formatMoney, type Api, type Balance, type Payout, type Session } from './api';
+import { formatMoney, type Api, type Session } from './api';
 import { CommissionTable, type Started } from './Campaigns';
 import { messageOf, useLoad } from './hooks';
 import { Timeline } from './Timeline';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { CodecRegistry, parseTopicSchema } from '@beacon/messaging';
 import { loadRegisteredWriterSchemas, registerSchemas } from '../src/index.js';
+import { defined } from '@beacon/domain';
 
 const admin = process.env.PULSAR_ADMIN_URL ?? 'http://127.0.0.1:8080';
 
@@ -40,6 +41,9 @@ describe("Pulsar's schema registry", () => {
     await registerSchemas(admin, v2);
     expect(await loadRegisteredWriterSchemas(admin, v2)).toBe(2);
     const old = v1.encode('reg.Hello', { id: 'x' });
-    expect(v2.decode('reg.Hello', v1.topics[0]!.version, old).value).toEqual({ id: 'x', lang: 'en' });
+    expect(v2.decode('reg.Hello', defined(v1.topics[0], 'a topic').version, old).value).toEqual({
+      id: 'x',
+      lang: 'en',
+    });
   });
 });

@@ -2,3 +2,4 @@ export * from './text.js';
 export * from './time.js';
 export * from './shard.js';
 export * from './ledger.js';
+export * from './defined.js';

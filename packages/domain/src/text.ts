@@ -24,8 +24,8 @@ export const MAX_JSON_DEPTH = 32;
 /** Why a JSON value cannot be stored as jsonb: too deep, or text (in keys too) PostgreSQL refuses. */
 export function jsonProblem(value: unknown, maxDepth = MAX_JSON_DEPTH): string | undefined {
   const stack: Array<{ v: unknown; depth: number }> = [{ v: value, depth: 0 }];
-  while (stack.length > 0) {
-    const { v, depth } = stack.pop()!;
+  for (let item = stack.pop(); item; item = stack.pop()) {
+    const { v, depth } = item;
     if (depth > maxDepth) return `must not be nested more than ${maxDepth} levels deep`;
     if (typeof v === 'string') {
       const problem = textProblem(v);

@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import avro from 'avsc';
+import { defined } from '@beacon/domain';
 
 export type AvroSchema = Record<string, unknown>;
 
@@ -127,7 +128,11 @@ export class CodecRegistry {
 
   encode(messageType: string, value: unknown): Buffer {
     const topic = this.topicOf(messageType);
-    const record = { payload: topic.wrapped ? { [topic.messageTypes.get(messageType)!]: value } : value };
+    const record = {
+      payload: topic.wrapped
+        ? { [defined(topic.messageTypes.get(messageType), `${messageType}'s union branch`)]: value }
+        : value,
+    };
     const errors: string[] = [];
     if (!topic.type.isValid(record, { errorHook: (path) => errors.push(path.join('.')) })) {
       throw new CodecError(`${messageType} does not match its schema at: ${errors.join(', ')}`);

@@ -115,12 +115,13 @@ export function startOutboxRelay<DB extends MessagingTables>(options: OutboxRela
               bus.publish({ topic: row.topic, key: row.key, payload: row.payload, properties: row.properties }),
             ),
           );
-          for (const [i, outcome] of outcomes.entries()) {
-            if (outcome.status === 'rejected') {
-              failed.push({ id: group[i]!.id, error: (outcome.reason as Error).message });
+          for (const [i, row] of group.entries()) {
+            const outcome = outcomes[i];
+            if (outcome?.status === 'rejected') {
+              failed.push({ id: row.id, error: (outcome.reason as Error).message });
               return;
             }
-            sent.push(group[i]!.id);
+            sent.push(row.id);
           }
         }),
       );

@@ -13,6 +13,7 @@ import { causedBy, fromProperties, newFlowEnvelope, toProperties, type Envelope 
 import { claim, claimAll } from './inbox.js';
 import { enqueue } from './outbox.js';
 import type { MessagingTables } from './schema.js';
+import { defined } from '@beacon/domain';
 
 export interface HandlerContext<DB, M = unknown> {
   trx: Transaction<DB>;
@@ -225,7 +226,7 @@ export async function runHandlers<DB extends MessagingTables>(options: RunHandle
         return result;
       });
       const seconds = elapsed(started);
-      decoded.forEach((d, i) => report(d, outcomes[i]!, seconds));
+      decoded.forEach((d, i) => report(d, defined(outcomes[i], `the outcome of message ${i}`), seconds));
       return decoded.map(() => true);
     } catch (error) {
       logger.warn(

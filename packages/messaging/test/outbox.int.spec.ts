@@ -5,6 +5,7 @@ import { enqueue, startOutboxRelay, type OutboxRelay } from '../src/outbox.js';
 import { BROKER_URL, testTopic, waitFor } from './helpers.js';
 import { freshDatabase } from './pg.js';
 import { recording } from './recording-bus.js';
+import { defined } from '@beacon/domain';
 
 const row = (topic: string, key: string, n: number) => ({
   topic,
@@ -20,7 +21,7 @@ describe('transactional outbox on real PostgreSQL', () => {
     const inner = createWebSocketBus({ serviceUrl: BROKER_URL });
     const received: string[] = [];
     const sub = await inner.subscribe({ topic, subscription: 'check' }, async (m) => {
-      received.push(m.properties['message-id']!);
+      received.push(defined(m.properties['message-id'], 'a message id'));
     });
     await db.transaction().execute(async (trx) => {
       for (let i = 0; i < 20; i++) await enqueue(trx, row(topic, `k${i % 3}`, i));

@@ -8,6 +8,7 @@ import { claim } from '../src/inbox.js';
 import { runHandlers } from '../src/runner.js';
 import { BROKER_URL, waitFor } from './helpers.js';
 import { freshDatabase } from './pg.js';
+import { defined } from '@beacon/domain';
 
 const suffix = randomUUID().slice(0, 8);
 const schema = (kind: string, records: string[]) =>
@@ -77,7 +78,7 @@ describe('handler runner on real PostgreSQL and the real broker', () => {
     expect(await db.selectFrom('effects').selectAll().execute()).toEqual([{ id: 'thing-1', note: 'done' }]);
     const outbox = await db.selectFrom('outbox').selectAll().execute();
     expect(outbox).toHaveLength(1);
-    expect(outbox[0]!.properties).toMatchObject({
+    expect(outbox[0]?.properties).toMatchObject({
       'message-type': 'test.ThingDone',
       'causation-id': messageId,
       producer: 'test',
@@ -161,7 +162,7 @@ describe('handler runner on real PostgreSQL and the real broker', () => {
             throw new Error('poison');
           }
           const { rows } = await sql<{ tx: string }>`SELECT txid_current()::text AS tx`.execute(trx);
-          transactionOf.set(id, rows[0]!.tx);
+          transactionOf.set(id, defined(rows[0], 'a row').tx);
           await trx.insertInto('effects').values({ id, note: 'done' }).execute();
           await emit('test.ThingDone', id, { id });
         },
@@ -177,7 +178,7 @@ describe('handler runner on real PostgreSQL and the real broker', () => {
     const twice = randomUUID();
     for (let i = 1; i <= 20; i++) await send(`thing-${i}`, i === 10 ? twice : undefined);
     await send('thing-10', twice);
-    gates.get('thing-0')!.open();
+    defined(gates.get('thing-0'), 'the gate of thing-0').open();
     await waitFor(async () => (await effects()).length >= 21, 20000, 'the first twenty-one');
     // Then they are handled together: one transaction for the twenty queued (two if the last arrived late).
     const shared = new Set(Array.from({ length: 20 }, (_, i) => transactionOf.get(`thing-${i + 1}`)));
@@ -191,7 +192,7 @@ describe('handler runner on real PostgreSQL and the real broker', () => {
       await send(`thing-${i}`);
       if (i === 30) await send('poison');
     }
-    gates.get('thing-21')!.open();
+    defined(gates.get('thing-21'), 'the gate of thing-21').open();
     await waitFor(
       () => poisonAttempts >= 3,
       20000,

@@ -62,14 +62,14 @@ export function parseAmount(amount: string, currency: string, options: { allowNe
   const decimals = decimalsOf(currency);
   const match = /^(-?)(\d{1,25})(?:\.(\d+))?$/.exec(amount);
   if (!match) throw new MoneyError(`"${amount}" is not a decimal amount such as "12.50"`);
-  const [, sign, whole, fraction = ''] = match;
+  const [, sign, whole = '0', fraction = ''] = match;
   if (sign && !options.allowNegative) throw new MoneyError('amount must not be negative');
   if (fraction.length > decimals) {
     throw new MoneyError(
       `${currency} allows ${decimals} fraction digit${decimals === 1 ? '' : 's'}, "${amount}" has ${fraction.length}`,
     );
   }
-  const minor = BigInt(whole!) * 10n ** BigInt(decimals) + BigInt(fraction.padEnd(decimals, '0') || '0');
+  const minor = BigInt(whole) * 10n ** BigInt(decimals) + BigInt(fraction.padEnd(decimals, '0') || '0');
   if (minor > MAX_MINOR)
     throw new MoneyError(
       `"${amount}" is too large (at most ${formatAmount({ amountMinor: MAX_MINOR, currency })} ${currency})`,
@@ -86,7 +86,8 @@ export function thresholdIn(amount: string, currency: string): Money {
   const match = /^(\d+)(?:\.(\d*?)0*)?$/.exec(amount);
   if (!match || (match[2] ?? '').length > decimals)
     throw new MoneyError(`"${amount}" cannot be expressed exactly in ${currency}`);
-  return parseAmount(match[2] ? `${match[1]}.${match[2]}` : match[1]!, currency);
+  const [, whole = '0', fraction] = match;
+  return parseAmount(fraction ? `${whole}.${fraction}` : whole, currency);
 }
 
 /** 1250 USD → "12.50"; -5 USD → "-0.05"; 500 JPY → "500". */
@@ -128,9 +129,9 @@ export function percentRateProblem(rate: string): string | undefined {
 export function percentOf(money: Money, rate: string): Money {
   const match = /^(\d{1,6})(?:\.(\d{1,6}))?$/.exec(rate);
   if (!match) throw new MoneyError(`rate "${rate}" is not a decimal percentage such as "12.5"`);
-  const [, whole, fraction = ''] = match;
+  const [, whole = '0', fraction = ''] = match;
   const scale = 10n ** BigInt(fraction.length);
-  const rateScaled = BigInt(whole!) * scale + BigInt(fraction || '0');
+  const rateScaled = BigInt(whole) * scale + BigInt(fraction || '0');
   return { amountMinor: divideHalfEven(money.amountMinor * rateScaled, 100n * scale), currency: money.currency };
 }
 

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import pino from 'pino';
 import { claim, type HandlerMap, type MessagingTables } from '@beacon/messaging';
+import { defined } from '@beacon/domain';
 
 export interface Emitted {
   type: string;
@@ -33,7 +34,7 @@ export async function deliver<DB extends MessagingTables>(
     occurredAt: new Date().toISOString(),
     producer: 'test',
   };
-  const handler = handlers[messageType]!;
+  const handler = defined(handlers[messageType], `a handler for ${messageType}`);
   const prepared = handler.prepare ? await handler.prepare(message, envelope) : undefined;
   await db.transaction().execute(async (trx) => {
     if (!(await claim(trx, options.subscription ?? 'test', messageId, messageType))) return;

@@ -40,11 +40,12 @@ export function authConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AuthCon
 
 export class AuthError extends Error {}
 
-/** An identifier claim: a non-empty string of printable characters, at most 256 long. */
-const IDENTIFIER = /^[^\u0000-\u001f\u007f]{1,256}$/u;
+/** An identifier claim: a non-empty string of printable characters (no C0 controls, no DEL), at most 256 long. */
+const identifier = (value: string) =>
+  [...value].length <= 256 && [...value].every((c) => (c.codePointAt(0) ?? 0) > 0x1f && c !== '\u007f');
 
 function callerOf(payload: JWTPayload, now: number): Caller {
-  if (typeof payload.sub !== 'string' || !IDENTIFIER.test(payload.sub) || payload.sub.trim() === '')
+  if (typeof payload.sub !== 'string' || !identifier(payload.sub) || payload.sub.trim() === '')
     throw new AuthError('invalid token: sub must be a non-empty string');
   if (typeof payload.iat === 'number' && payload.iat > now + IAT_LEEWAY_SECONDS)
     throw new AuthError('invalid token: issued in the future');
@@ -52,7 +53,7 @@ function callerOf(payload: JWTPayload, now: number): Caller {
     ? payload.roles.filter((r): r is Role => (ROLES as readonly string[]).includes(String(r)))
     : [];
   const caller: Caller = { sub: payload.sub, roles };
-  if (typeof payload.brand === 'string' && IDENTIFIER.test(payload.brand)) caller.brand = payload.brand;
+  if (typeof payload.brand === 'string' && identifier(payload.brand)) caller.brand = payload.brand;
   return caller;
 }
 

@@ -8,7 +8,7 @@ export function authenticate(verify: (token: string) => Promise<Caller>): Reques
     const header = req.header('authorization') ?? '';
     const match = /^Bearer\s+(.+)$/i.exec(header);
     if (!match) return next(new Problem(401, 'Unauthorized', 'a Bearer token is required'));
-    verify(match[1]!).then(
+    verify(match[1] ?? '').then(
       (caller) => {
         req.caller = caller;
         next();

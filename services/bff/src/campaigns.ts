@@ -14,6 +14,7 @@ import { page, pageParams } from './paging.js';
 import { forbidden, notFound } from './problems.js';
 import { has } from './roles.js';
 import { signLink } from './links.js';
+import { defined } from '@beacon/domain';
 
 type CampaignRow = Database['rm_campaigns'] extends infer T
   ? { [K in keyof T]: T[K] extends import('kysely').ColumnType<infer S, unknown, unknown> ? S : T[K] }
@@ -21,7 +22,7 @@ type CampaignRow = Database['rm_campaigns'] extends infer T
 
 function ruleToApi(rule: CommissionRule) {
   if (rule.type === 'percent') return { event: rule.event, type: rule.type, rate: rule.rate ?? undefined };
-  return { event: rule.event, type: rule.type, amount: toApi(rule.amount!) };
+  return { event: rule.event, type: rule.type, amount: toApi(defined(rule.amount, `a ${rule.type} rule's amount`)) };
 }
 
 type CampaignAnswer = z.input<typeof CampaignView>;

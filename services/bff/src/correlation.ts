@@ -3,15 +3,13 @@ import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { Caller } from './auth.js';
 
-declare global {
-  // eslint-disable-next-line @typescript-eslint/no-namespace
-  namespace Express {
-    interface Request {
-      correlationId: string;
-      /** the client named the correlation id (it may already name someone else's operation) */
-      clientCorrelationId: boolean;
-      caller: Caller;
-    }
+// What the correlation and authentication middleware add to every express request.
+declare module 'express-serve-static-core' {
+  interface Request {
+    correlationId: string;
+    /** the client named the correlation id (it may already name someone else's operation) */
+    clientCorrelationId: boolean;
+    caller: Caller;
   }
 }
 
@@ -19,8 +17,9 @@ const CORRELATION = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export function correlation(req: Request, res: Response, next: NextFunction): void {
   const given = req.header('x-correlation-id');
-  req.clientCorrelationId = Boolean(given && CORRELATION.test(given));
-  req.correlationId = req.clientCorrelationId ? given! : randomUUID();
+  const own = given !== undefined && CORRELATION.test(given) ? given : undefined;
+  req.clientCorrelationId = own !== undefined;
+  req.correlationId = own ?? randomUUID();
   res.setHeader('X-Correlation-ID', req.correlationId);
   next();
 }

@@ -18,9 +18,11 @@ export interface Input<E extends Endpoint> {
 }
 
 /** The JSON answer the entry documents (its input shape: what the handler builds), or nothing. */
-export type Answer<E extends Endpoint> = E['ok']['schema'] extends z.ZodTypeAny ? z.input<E['ok']['schema']> : void;
+export type Answer<E extends Endpoint> = E['ok']['schema'] extends z.ZodTypeAny
+  ? Promise<z.input<E['ok']['schema']>>
+  : Promise<void>;
 
-export type Handler<E extends Endpoint> = (input: Input<E>, req: Request, res: Response) => Promise<Answer<E>>;
+export type Handler<E extends Endpoint> = (input: Input<E>, req: Request, res: Response) => Answer<E>;
 
 const mounted = new Set<Endpoint>();
 

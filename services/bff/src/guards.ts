@@ -36,7 +36,10 @@ function queryValues(value: unknown, out: string[] = []): string[] {
   if (typeof value === 'string') out.push(value);
   else if (Array.isArray(value)) value.forEach((v) => queryValues(v, out));
   else if (value && typeof value === 'object')
-    for (const [k, v] of Object.entries(value)) (out.push(k), queryValues(v, out));
+    for (const [k, v] of Object.entries(value)) {
+      out.push(k);
+      queryValues(v, out);
+    }
   return out;
 }
 
@@ -57,8 +60,8 @@ export const MAX_BODY_DEPTH = 64;
 /** Walks the parsed body without recursion; anything deeper than any schema accepts is refused. */
 export const boundedBody: RequestHandler = (req, _res, next) => {
   const stack: Array<[unknown, number]> = [[req.body, 0]];
-  while (stack.length > 0) {
-    const [value, depth] = stack.pop()!;
+  for (let item = stack.pop(); item; item = stack.pop()) {
+    const [value, depth] = item;
     if (depth > MAX_BODY_DEPTH)
       return next(new Problem(400, 'Bad Request', `the body is nested more than ${MAX_BODY_DEPTH} levels deep`));
     if (value && typeof value === 'object') for (const child of Object.values(value)) stack.push([child, depth + 1]);

@@ -17,12 +17,11 @@ const STALE_RESERVATION_SECONDS = 60;
 export const IDEMPOTENCY_RETENTION_HOURS = 24;
 const WAIT_FOR_FIRST_MS = 5_000;
 
-declare global {
-  // eslint-disable-next-line @typescript-eslint/no-namespace
-  namespace Express {
-    interface Request {
-      idempotencyKey?: string;
-    }
+// What this middleware adds to every express request.
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** the request's Idempotency-Key, once reserved for it */
+    idempotencyKey?: string;
   }
 }
 
@@ -33,7 +32,7 @@ declare global {
 export function stableId(req: Request, purpose: string): string {
   if (!req.idempotencyKey) return randomUUID();
   const hex = createHash('sha256').update(`${req.caller.sub}\n${req.idempotencyKey}\n${purpose}`).digest('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${((parseInt(hex.charAt(16), 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 const KEY = /^[\x21-\x7e]{1,255}$/;

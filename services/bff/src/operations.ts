@@ -120,10 +120,11 @@ export async function claimTrackingOperations(db: Executor, flows: Array<Flow & 
       else rows.set(flow.correlationId, { startedBy: flow.startedBy, expected: flow.expected });
     }
     const ids = [...rows.keys()];
+    const flows = [...rows.values()];
     const claimed = await sql<{
       correlation_id: string;
     }>`INSERT INTO operations (correlation_id, started_by, command_type, status, expected)
-      SELECT id, started_by, ${TRACKING_COMMAND}, 'pending', expected FROM unnest(${ids}::text[], ${ids.map((id) => rows.get(id)!.startedBy)}::text[], ${ids.map((id) => rows.get(id)!.expected)}::int[]) AS t(id, started_by, expected)
+      SELECT id, started_by, ${TRACKING_COMMAND}, 'pending', expected FROM unnest(${ids}::text[], ${flows.map((f) => f.startedBy)}::text[], ${flows.map((f) => f.expected)}::int[]) AS t(id, started_by, expected)
       ON CONFLICT (correlation_id) DO UPDATE SET expected = operations.expected + EXCLUDED.expected,
         status = CASE WHEN operations.command_type = ${TRACKING_COMMAND} THEN 'pending' ELSE operations.status END,
         reason = CASE WHEN operations.command_type = ${TRACKING_COMMAND} THEN NULL ELSE operations.reason END
@@ -137,12 +138,13 @@ export async function claimTrackingOperations(db: Executor, flows: Array<Flow & 
 /** Adds settled tracking items to their flows (one statement per event batch); a flow completes when all arrived. */
 export async function settleTrackingItems(trx: Transaction<Database>, counts: Map<string, number>): Promise<void> {
   if (counts.size === 0) return;
-  const ids = [...counts.keys()].sort();
+  const sorted = [...counts].sort(([a], [b]) => a.localeCompare(b));
+  const ids = sorted.map(([id]) => id);
   await sql`UPDATE operations o SET settled = o.settled + t.n,
       status = CASE WHEN o.command_type = ${TRACKING_COMMAND} AND o.settled + t.n >= o.expected AND (o.status = 'pending' OR o.reason = ${BROKER_UNAVAILABLE}) THEN 'completed' ELSE o.status END,
       reason = CASE WHEN o.command_type = ${TRACKING_COMMAND} AND o.settled + t.n >= o.expected AND o.reason = ${BROKER_UNAVAILABLE} THEN NULL ELSE o.reason END,
       completed_at = CASE WHEN o.command_type = ${TRACKING_COMMAND} AND o.settled + t.n >= o.expected THEN clock_timestamp() ELSE o.completed_at END
-    FROM unnest(${ids}::text[], ${ids.map((id) => counts.get(id)!)}::int[]) AS t(id, n) WHERE o.correlation_id = t.id`.execute(
+    FROM unnest(${ids}::text[], ${sorted.map(([, n]) => n)}::int[]) AS t(id, n) WHERE o.correlation_id = t.id`.execute(
     trx,
   );
 }

@@ -22,8 +22,9 @@ export function page<T extends { seq: bigint }, U>(
 ): { items: U[]; nextCursor: string | null } {
   const items = rows.slice(0, limit);
   const more = rows.length > limit;
+  const last = items.at(-1);
   return {
     items: items.map(map),
-    nextCursor: more ? Buffer.from(String(items.at(-1)!.seq)).toString('base64url') : null,
+    nextCursor: more && last ? Buffer.from(String(last.seq)).toString('base64url') : null,
   };
 }

@@ -144,7 +144,10 @@ export const TrackingEventBody = z
       if (e[field] === undefined)
         ctx.addIssue({ code: z.ZodIssueCode.custom, path: [field], message: `required for ${e.type} events` });
     };
-    if (e.type === 'conversion') (need('value'), need('orderId'));
+    if (e.type === 'conversion') {
+      need('value');
+      need('orderId');
+    }
     if (e.type === 'refund') need('orderId');
     if (e.type === 'custom') need('name');
   })

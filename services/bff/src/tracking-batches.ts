@@ -24,6 +24,7 @@ import type { CommandSource } from './commands.js';
 import type { Database } from './db.js';
 import { Problem } from './problems.js';
 import { BROKER_UNAVAILABLE, claimTrackingOperations, failOperation } from './operations.js';
+import { defined } from '@beacon/domain';
 
 export interface TrackingBatchLimits {
   /** longest an event waits for company (ms) */
@@ -150,7 +151,7 @@ export function createTrackingBatcher(deps: {
     }));
     await claimTrackingOperations(deps.db, flows);
     waiters.forEach((w, i) => {
-      w.source.correlationId = flows[i]!.correlationId;
+      w.source.correlationId = defined(flows[i], 'a claimed flow').correlationId;
       w.unclaimed = false;
     });
   };

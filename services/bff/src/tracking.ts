@@ -121,7 +121,12 @@ export class CampaignOwners {
       if (this.known.size + rows.length > this.max) this.known.clear();
       for (const r of rows) this.known.set(r.id, r.brand_id);
     }
-    return new Map(ids.flatMap((id) => (this.known.has(id) ? [[id, this.known.get(id)!] as const] : [])));
+    return new Map(
+      ids.flatMap((id) => {
+        const owner = this.known.get(id);
+        return owner === undefined ? [] : [[id, owner] as const];
+      }),
+    );
   }
 }
 

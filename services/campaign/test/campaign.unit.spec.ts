@@ -88,14 +88,14 @@ describe('creating a campaign', () => {
       },
       null,
     );
-    expect(events[0]!.type).toBe('campaign.CampaignRejected');
-    expect((events[0]!.data as { reason: string }).reason).toMatch(/^CURRENCY_MISMATCH/);
+    expect(events[0]?.type).toBe('campaign.CampaignRejected');
+    expect((events[0]?.data as { reason: string }).reason).toMatch(/^CURRENCY_MISMATCH/);
   });
 
   it('refuses a percent rate above 100 and a name the database cannot store, rather than failing', () => {
     const reason = (over: Parameters<typeof create>[0]) =>
       (
-        campaignDecider.decide({ type: 'campaign.CreateCampaign', data: create(over) }, null)[0]!.data as {
+        campaignDecider.decide({ type: 'campaign.CreateCampaign', data: create(over) }, null)[0]?.data as {
           reason: string;
         }
       ).reason;
@@ -114,7 +114,7 @@ describe('creating a campaign', () => {
       },
       null,
     );
-    expect((events[0]!.data as { reason: string }).reason).toMatch(/^INVALID_RULE/);
+    expect((events[0]?.data as { reason: string }).reason).toMatch(/^INVALID_RULE/);
   });
 });
 

@@ -12,6 +12,7 @@ import { eventually } from '@beacon/testing';
 import { stateFromJson } from '../src/campaign.js';
 import type { Database } from '../src/db.js';
 import { campaignService } from '../src/service.js';
+import { defined } from '@beacon/domain';
 
 const admin = process.env.PULSAR_ADMIN_URL ?? 'http://127.0.0.1:8080';
 // A tenant of its own: fresh topics and subscriptions for every run, removed afterwards.
@@ -100,7 +101,7 @@ it('two replicas share the work without overspending or doubling any reservation
       }),
     ),
   );
-  const db = replicas[0]!.db;
+  const db = defined(replicas[0], 'a replica').db;
   await eventually(
     async () =>
       (await db.selectFrom('campaigns').select('id').where('id', 'in', campaigns).execute()).length === 8

@@ -5,6 +5,7 @@
  */
 import { percentOf, type Money } from '@beacon/money';
 import type { CommissionRule, RejectionReason, TrackingEventRecorded } from '@beacon/contracts';
+import { defined } from '@beacon/domain';
 
 export interface CampaignTerms {
   id: string;
@@ -37,7 +38,10 @@ export function decideCommission(
     return { kind: 'reject', reason: 'CURRENCY_MISMATCH' };
   const rule = terms.rules.find((r) => r.event === event.type);
   if (!rule) return { kind: 'reject', reason: 'NO_RULE' };
-  const amount = rule.type === 'percent' ? percentOf(event.value!, rule.rate!) : rule.amount!;
+  const amount =
+    rule.type === 'percent'
+      ? percentOf(defined(event.value, 'a conversion value'), defined(rule.rate, 'a percent rule rate'))
+      : defined(rule.amount, `a ${rule.type} rule amount`);
   // A tiny value can round to nothing: no commission, nothing to reserve.
   if (amount.amountMinor <= 0n) return { kind: 'none' };
   return { kind: 'calculate', amount };
@@ -100,7 +104,7 @@ export function candidatesOf(
   return items.flatMap(({ event: e }, i) => {
     const earns =
       e.type === 'impression'
-        ? countAt[i]! > 0n && countAt[i]! % 1000n === 0n
+        ? (countAt[i] ?? 0n) > 0n && (countAt[i] ?? 0n) % 1000n === 0n
         : e.valid && (e.type === 'click' || e.type === 'conversion');
     return earns ? [{ campaignId: e.campaignId, eventId: e.eventId }] : [];
   });
@@ -124,7 +128,7 @@ export function decideCommissions(items: Item[], facts: CommissionFacts): BatchC
     const key = decisionKey(e.campaignId, e.eventId);
     if (facts.decided.has(key) || decided.has(key)) return;
     decided.add(key);
-    const decision = decideCommission(e, facts.terms.get(e.campaignId), countAt[i]!);
+    const decision = decideCommission(e, facts.terms.get(e.campaignId), countAt[i] ?? 0n);
     if (decision.kind === 'none') return;
     out.decisions.push({ correlationId: item.correlationId, event: e, decision });
   });

@@ -20,6 +20,7 @@ import type { Database } from './db.js';
 import { reviveAmounts, toJsonText } from '@beacon/money';
 import { migrations } from './migrations.js';
 import { candidatesOf, decideCommissions, decisionKey, impressionKey, type CampaignTerms } from './rules.js';
+import { defined } from '@beacon/domain';
 
 type Ctx<M> = HandlerContext<Database, M>;
 
@@ -86,7 +87,7 @@ async function refund(ctx: Ctx<unknown>, e: TrackingEventRecorded, correlationId
     .selectFrom('commissions')
     .selectAll()
     .where('campaign_id', '=', e.campaignId)
-    .where('source_event_id', '=', e.refundedEventId!)
+    .where('source_event_id', '=', defined(e.refundedEventId, 'the refunded event id'))
     .forUpdate()
     .executeTakeFirst();
   if (!commission) return;
@@ -111,8 +112,8 @@ export async function decideBatch(
   const counted = [
     ...new Set(
       candidates
-        .filter((i) => i.event.type === 'impression' && i.event.valid && i.event.influencerId)
-        .map((i) => impressionKey(i.event.campaignId, i.event.influencerId!)),
+        .filter((i) => i.event.type === 'impression' && i.event.valid)
+        .flatMap(({ event: e }) => (e.influencerId ? [impressionKey(e.campaignId, e.influencerId)] : [])),
     ),
   ].sort();
   const before =
@@ -178,7 +179,7 @@ export async function decideBatch(
   if (rows.length > 0) await ctx.trx.insertInto('commissions').values(rows).execute();
   for (const [i, d] of batch.decisions.entries()) {
     const e = d.event;
-    const id = rows[i]!.id;
+    const id = defined(rows[i], 'the commission row').id;
     const flow = { correlationId: d.correlationId };
     if (d.decision.kind === 'reject') {
       await ctx.emit(
@@ -201,7 +202,7 @@ export async function decideBatch(
         {
           commissionId: id,
           campaignId: e.campaignId,
-          influencerId: e.influencerId!,
+          influencerId: defined(e.influencerId, 'the attributed influencer'),
           sourceEventId: e.eventId,
           eventType: e.type,
           amount: d.decision.amount,
@@ -237,7 +238,7 @@ const budgetReserved: Handler<Database, BudgetReserved> = async (ctx) => {
   await ctx.emit('commission.CommissionApproved', c.campaign_id, {
     commissionId: c.id,
     campaignId: c.campaign_id,
-    influencerId: c.influencer_id!,
+    influencerId: defined(c.influencer_id, 'the approved commission influencer'),
     sourceEventId: c.source_event_id,
     requested: r.requested,
     amount: r.reserved,

@@ -6,6 +6,7 @@ import type { Database } from '../src/db.js';
 import { migrations } from '../src/migrations.js';
 import { simulatedProvider } from '../src/provider.js';
 import { paymentService } from '../src/service.js';
+import { defined } from '@beacon/domain';
 
 const USD = (amountMinor: number | bigint) => ({ amountMinor: BigInt(amountMinor), currency: 'USD' });
 let db: Kysely<Database>;
@@ -72,7 +73,10 @@ async function runPayout(request: ReturnType<typeof payout>) {
     db,
     handlers,
     'payment.PayoutProcessing',
-    processing.find((e) => e.type === 'payment.PayoutProcessing')!.value,
+    defined(
+      processing.find((e) => e.type === 'payment.PayoutProcessing'),
+      'PayoutProcessing',
+    ).value,
   );
   return [...requested, ...processing, ...settled];
 }
@@ -127,7 +131,10 @@ describe('payments on real PostgreSQL', () => {
       ...request,
       destination: request.destination,
     });
-    const processing = asked.find((e) => e.type === 'payment.PayoutProcessing')!.value;
+    const processing = defined(
+      asked.find((e) => e.type === 'payment.PayoutProcessing'),
+      'PayoutProcessing',
+    ).value;
     // The settling transaction fails at COMMIT, after the provider has paid: a deferred trigger refuses it once.
     await sql`CREATE TABLE IF NOT EXISTS fail_once (payout_id text PRIMARY KEY)`.execute(db);
     await sql`INSERT INTO fail_once VALUES (${request.payoutId})`.execute(db);

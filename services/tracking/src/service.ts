@@ -27,6 +27,7 @@ import {
   type CampaignReplica,
   type RecordingFacts,
 } from './tracking.js';
+import { defined } from '@beacon/domain';
 
 type Trx = HandlerContext<Database>['trx'];
 
@@ -141,15 +142,15 @@ async function storeEvents(trx: Trx, rows: BatchRow[]): Promise<void> {
       name, properties, user_agent, ip, referrer, valid, reasons, duplicate, refunded_event_id, received_at)`.execute(
     trx,
   );
-  const clicks = rows.filter((r) => r.recording.click);
+  const clicks = rows.flatMap((r) => (r.recording.click ? [{ event: r.event, click: r.recording.click }] : []));
   if (clicks.length > 0) {
     await trx
       .insertInto('clicks')
       .values(
         clicks.map((r) => ({
           campaign_id: r.event.campaignId,
-          click_id: r.recording.click!.clickId,
-          influencer_id: r.recording.click!.influencerId,
+          click_id: r.click.clickId,
+          influencer_id: r.click.influencerId,
           visitor_id: r.event.visitorId,
           occurred_at: r.event.occurredAt,
         })),
@@ -182,10 +183,14 @@ export async function recordBatch(ctx: HandlerContext<Database>, items: Tracking
   }
   const decision = decideBatch(cleaned, facts, randomUUID, reasonsOf);
   await storeEvents(ctx.trx, decision.rows);
-  await ctx.emit('tracking.TrackingEventsRecorded', trackingShardOf(items[0]!.event.campaignId), {
-    recorded: decision.recorded,
-    ignored: decision.ignored,
-  });
+  await ctx.emit(
+    'tracking.TrackingEventsRecorded',
+    trackingShardOf(defined(items[0], 'a batch item').event.campaignId),
+    {
+      recorded: decision.recorded,
+      ignored: decision.ignored,
+    },
+  );
   ctx.log.info(
     {
       items: items.length,

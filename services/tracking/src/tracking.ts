@@ -212,7 +212,7 @@ export function decideRecording(
     valid,
     duplicate,
     properties: parseProperties(event.properties).properties,
-    click: event.type === 'click' && valid && !repeatedClick ? { clickId: clickId!, influencerId } : undefined,
+    click: event.type === 'click' && valid && !repeatedClick && clickId ? { clickId, influencerId } : undefined,
     recorded: {
       eventId: event.eventId,
       type: event.type,

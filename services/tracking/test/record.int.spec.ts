@@ -6,6 +6,7 @@ import type { RecordTrackingEvent } from '@beacon/contracts';
 import type { Database } from '../src/db.js';
 import { migrations } from '../src/migrations.js';
 import { trackingService } from '../src/service.js';
+import { defined } from '@beacon/domain';
 
 let db: Kysely<Database>;
 let handlers: HandlerMap<Database>;
@@ -57,7 +58,7 @@ type Batch = {
 };
 const batchOf = (emitted: Array<{ type: string; value: unknown }>) => {
   expect(emitted.map((e) => e.type)).toEqual(['tracking.TrackingEventsRecorded']);
-  return emitted[0]!.value as Batch;
+  return defined(emitted[0], 'the emitted batch').value as Batch;
 };
 /** Delivers one command batch holding the events (each in its own flow) and returns what it recorded and ignored. */
 const send = async (...events: RecordTrackingEvent[]) =>
@@ -146,7 +147,7 @@ describe('recording tracking events on real PostgreSQL', () => {
     const row = await db
       .selectFrom('tracking_events')
       .select(['valid', 'reasons', 'properties'])
-      .where('event_id', '=', e!.eventId as string)
+      .where('event_id', '=', defined(e, 'the event').eventId as string)
       .executeTakeFirstOrThrow();
     expect(row).toEqual({ valid: false, reasons: ['MALFORMED_PROPERTIES'], properties: null });
   });

@@ -3,6 +3,7 @@
  * once. This is what keeps Key_Shared's per-key order inside one consumer that handles keys in
  * parallel. A key's batch is what has arrived for it since its last batch started, up to `maxBatch`.
  */
+import { defined } from '@beacon/domain';
 export class KeyedBatches<T> {
   private readonly waiting = new Map<string, T[]>();
   private readonly ready: string[] = [];
@@ -27,8 +28,8 @@ export class KeyedBatches<T> {
   }
 
   private pump(): void {
-    while (this.running < this.concurrency && this.ready.length > 0) {
-      const key = this.ready.shift()!;
+    for (let key = this.ready[0]; key !== undefined && this.running < this.concurrency; key = this.ready[0]) {
+      this.ready.shift();
       this.running++;
       void this.runKey(key);
     }
@@ -38,7 +39,7 @@ export class KeyedBatches<T> {
   }
 
   private async runKey(key: string): Promise<void> {
-    const items = this.waiting.get(key)!;
+    const items = defined(this.waiting.get(key), `the queue of key ${key}`);
     while (items.length > 0) {
       const batch = items.slice(0, this.maxBatch);
       try {
@@ -63,6 +64,8 @@ export class KeyedBatches<T> {
 /** One task at a time per key. */
 export class KeyedQueue extends KeyedBatches<() => Promise<void>> {
   constructor(concurrency: number) {
-    super(concurrency, 1, async ([task]) => task!());
+    super(concurrency, 1, async (tasks) => {
+      for (const task of tasks) await task();
+    });
   }
 }

@@ -92,7 +92,7 @@ export async function loadNativeBus(options: NativeBusOptions): Promise<NativeLo
     async subscribe(subscribeOptions: SubscribeOptions, handler) {
       const queue = new KeyedQueue(16);
       const maxDeliveries = subscribeOptions.maxDeliveries ?? 10;
-      let consumerRef: NativeConsumer | undefined;
+      const consumerRef: { current?: NativeConsumer } = {};
       const consumer = await client.subscribe({
         topic: subscribeOptions.topic,
         subscription: subscribeOptions.subscription,
@@ -123,14 +123,14 @@ export async function loadNativeBus(options: NativeBusOptions): Promise<NativeLo
           queue.push(incoming.key ?? incoming.brokerMessageId, async () => {
             try {
               await handler(incoming);
-              await consumerRef?.acknowledge(message);
+              await consumerRef.current?.acknowledge(message);
             } catch {
-              consumerRef?.negativeAcknowledge(message);
+              consumerRef.current?.negativeAcknowledge(message);
             }
           });
         },
       });
-      consumerRef = consumer;
+      consumerRef.current = consumer;
       const entry = { consumer, queue };
       consumers.add(entry);
       return {

@@ -433,12 +433,13 @@ export function createWebSocketBus(options: WebSocketBusOptions): MessageBus {
 
     subscribe(subscribeOptions, handler) {
       return subscribeBatches({ ...subscribeOptions, maxBatch: 1 }, async ([message]) => {
+        if (!message) return [];
         try {
-          await handler(message!);
+          await handler(message);
           return [true];
         } catch (error) {
           options.logger?.warn(
-            { err: (error as Error).message, topic: subscribeOptions.topic, redeliveryCount: message!.redeliveryCount },
+            { err: (error as Error).message, topic: subscribeOptions.topic, redeliveryCount: message.redeliveryCount },
             'handler failed; negative ack',
           );
           return [false];

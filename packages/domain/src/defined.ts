@@ -1,0 +1,8 @@
+/**
+ * A value the code knows is there but the compiler cannot see (a map filled just above, a regex
+ * group that matched), checked at run time: a broken invariant fails loudly, naming what was missing.
+ */
+export function defined<T>(value: T | null | undefined, what: string): T {
+  if (value === undefined || value === null) throw new Error(`invariant broken: ${what} is missing`);
+  return value;
+}
