@@ -5,7 +5,8 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CodecRegistry, loadTopicSchemas, pulsarTopic, type AvroSchema } from '@beacon/messaging';
-import { MESSAGE_TOPICS, type MessageType } from './generated.js';
+import type { Handler, HandlerContext, HandlerMap } from '@beacon/messaging';
+import { MESSAGE_TOPICS, type MessageType, type MessageTypes } from './generated.js';
 
 export * from './generated.js';
 
@@ -78,3 +79,10 @@ export async function loadRegisteredWriterSchemas(
   }
   return learned;
 }
+
+/** A handler of one of Beacon's messages: its message and everything it emits are checked against the contracts. */
+export type MessageHandler<DB, M> = Handler<DB, M, MessageTypes>;
+/** Handlers by message type, each taking that type's own message. */
+export type MessageHandlers<DB> = HandlerMap<DB, MessageTypes>;
+/** What a handler of Beacon's messages is given; `emit` is checked against the contracts. */
+export type MessageContext<DB, M = unknown> = HandlerContext<DB, M, MessageTypes>;

@@ -15,7 +15,10 @@ import { enqueue } from './outbox.js';
 import type { MessagingTables } from './schema.js';
 import { defined } from '@beacon/domain';
 
-export interface HandlerContext<DB, M = unknown> {
+/** Message type names → their payload types (@beacon/contracts' MessageTypes); loose by default. */
+export type MessageTypeMap = Record<string, unknown>;
+
+export interface HandlerContext<DB, M = unknown, Types extends object = MessageTypeMap> {
   trx: Transaction<DB>;
   message: M;
   envelope: Envelope;
@@ -24,7 +27,12 @@ export interface HandlerContext<DB, M = unknown> {
    * Writes a message caused by this one to the outbox, inside this transaction. A batch's item
    * names its own flow: pass its correlation id so what it causes joins that flow.
    */
-  emit(messageType: string, key: string, value: unknown, options?: { correlationId?: string }): Promise<Envelope>;
+  emit<T extends keyof Types & string>(
+    messageType: T,
+    key: string,
+    value: Types[T],
+    options?: { correlationId?: string },
+  ): Promise<Envelope>;
   /** What the handler's `prepare` step returned, when it has one. */
   prepared?: unknown;
   /** The payload as it arrived (Avro bytes): for handlers that read only the envelope but may look inside. */
@@ -36,14 +44,29 @@ export interface HandlerContext<DB, M = unknown> {
  * provider) must not hold that transaction open: it goes in `prepare`, which runs before the
  * transaction on every delivery (duplicates included), so it must be idempotent.
  */
-// Handlers take their own message type; the runner routes by message type, so the map is loose.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Handler<DB, M = any> = ((ctx: HandlerContext<DB, M>) => Promise<void>) & {
+export type Handler<DB, M = unknown, Types extends object = MessageTypeMap> = ((
+  ctx: HandlerContext<DB, M, Types>,
+) => Promise<void>) & {
   prepare?: (message: M, envelope: Envelope) => Promise<unknown>;
 };
-export type HandlerMap<DB> = Partial<Record<string, Handler<DB>>>;
 
-export interface RunHandlersOptions<DB extends MessagingTables> {
+/** One handler per message type, each taking that type's own message (checked by the compiler). */
+export type HandlerMap<DB, Types extends object = MessageTypeMap> = {
+  [T in keyof Types & string]?: Handler<DB, Types[T], Types>;
+};
+
+/**
+ * The runner routes by the message-type property and decodes with that type's schema, so the value
+ * a handler receives is its own type: this is the one place that knowledge is taken on trust.
+ */
+function handlerFor<DB, Types extends object>(
+  handlers: HandlerMap<DB, Types>,
+  messageType: string,
+): Handler<DB> | undefined {
+  return (handlers as unknown as Partial<Record<string, Handler<DB>>>)[messageType];
+}
+
+export interface RunHandlersOptions<DB extends MessagingTables, Types extends object = MessageTypeMap> {
   bus: MessageBus;
   db: Kysely<DB>;
   codecs: CodecRegistry;
@@ -51,7 +74,7 @@ export interface RunHandlersOptions<DB extends MessagingTables> {
   subscription: Omit<SubscribeOptions, 'subscription'> & { name: string };
   service: string;
   logger: Logger;
-  handlers: HandlerMap<DB>;
+  handlers: HandlerMap<DB, Types>;
   tenant?: string;
   /** Handlers read only the envelope: the payload is not decoded (a dead-letter watcher must take any message). */
   envelopeOnly?: boolean;
@@ -92,7 +115,9 @@ interface Decoded<DB> {
   handler: Handler<DB> | undefined;
 }
 
-export async function runHandlers<DB extends MessagingTables>(options: RunHandlersOptions<DB>): Promise<Subscription> {
+export async function runHandlers<DB extends MessagingTables, Types extends object = MessageTypeMap>(
+  options: RunHandlersOptions<DB, Types>,
+): Promise<Subscription> {
   const { bus, db, codecs, service, handlers, logger } = options;
   const subscriptionName = options.subscription.name;
   const maxBatch = options.maxBatch ?? 1;
@@ -110,7 +135,7 @@ export async function runHandlers<DB extends MessagingTables>(options: RunHandle
       messageId: envelope.messageId,
       messageType: envelope.messageType,
     });
-    return { incoming, envelope, value, log, handler: handlers[envelope.messageType] };
+    return { incoming, envelope, value, log, handler: handlerFor(handlers, envelope.messageType) };
   }
 
   /** Runs one message's handler inside `trx`, once the inbox said it is new. */

@@ -13,13 +13,18 @@ import {
   runHandlers,
   startOutboxRelay,
   type CodecRegistry,
-  type HandlerMap,
   type MessageBus,
   type MessagingTables,
   type OutboxRelay,
   type Subscription,
 } from '@beacon/messaging';
-import { codecs as contractCodecs, loadRegisteredWriterSchemas, registerSchemas } from '@beacon/contracts';
+import {
+  codecs as contractCodecs,
+  loadRegisteredWriterSchemas,
+  registerSchemas,
+  type MessageHandlers,
+  type MessageTypes,
+} from '@beacon/contracts';
 import { loadConfig, type ServiceConfig } from './config.js';
 import { connect, ensureDatabase, migrate } from './database.js';
 import { createLogger } from './logger.js';
@@ -42,7 +47,7 @@ export interface ServiceContext<DB> {
 export interface SubscriptionDefinition<DB> {
   /** Topic schema name, e.g. `campaign/commands` */
   topic: string;
-  handlers: HandlerMap<DB>;
+  handlers: MessageHandlers<DB>;
   /** Default 1000 ms. */
   nackRedeliveryDelayMs?: number;
   /** Default 10 deliveries, then the dead-letter topic. */
@@ -140,7 +145,7 @@ export async function startService<DB extends MessagingTables>(
   for (const sub of definitions) {
     const maxDeliveries = sub.maxDeliveries ?? 10;
     subscriptions.push(
-      await runHandlers<DB>({
+      await runHandlers<DB, MessageTypes>({
         bus,
         db,
         codecs,

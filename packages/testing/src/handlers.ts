@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import pino from 'pino';
-import { claim, type HandlerMap, type MessagingTables } from '@beacon/messaging';
+import { claim, type Handler, type HandlerMap, type MessagingTables } from '@beacon/messaging';
 import { defined } from '@beacon/domain';
 
 export interface Emitted {
@@ -16,11 +16,11 @@ export interface Emitted {
   correlationId?: string;
 }
 
-export async function deliver<DB extends MessagingTables>(
+export async function deliver<DB extends MessagingTables, Types extends object, T extends keyof Types & string>(
   db: Kysely<DB>,
-  handlers: HandlerMap<DB>,
-  messageType: string,
-  message: unknown,
+  handlers: HandlerMap<DB, Types>,
+  messageType: T,
+  message: Types[T],
   options: { messageId?: string; subscription?: string } = {},
 ): Promise<Emitted[]> {
   const emitted: Emitted[] = [];
@@ -34,7 +34,7 @@ export async function deliver<DB extends MessagingTables>(
     occurredAt: new Date().toISOString(),
     producer: 'test',
   };
-  const handler = defined(handlers[messageType], `a handler for ${messageType}`);
+  const handler = defined<Handler<DB, Types[T], Types>>(handlers[messageType], `a handler for ${messageType}`);
   const prepared = handler.prepare ? await handler.prepare(message, envelope) : undefined;
   await db.transaction().execute(async (trx) => {
     if (!(await claim(trx, options.subscription ?? 'test', messageId, messageType))) return;

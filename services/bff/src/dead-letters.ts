@@ -4,10 +4,17 @@
  * subscription name, so its inbox does not mistake a dead-lettered copy for the original it already
  * projected) and fails the flow's pending operation with the reason.
  */
-import { codecs, MESSAGE_TOPICS, type RecordTrackingEvents, type TrackingEventsRecorded } from '@beacon/contracts';
+import {
+  codecs,
+  MESSAGE_TOPICS,
+  type RecordTrackingEvents,
+  type TrackingEventsRecorded,
+  type MessageHandler,
+  type MessageType,
+} from '@beacon/contracts';
 import { Router } from 'express';
 import type { Kysely } from 'kysely';
-import type { Envelope, HandlerMap } from '@beacon/messaging';
+import type { Envelope } from '@beacon/messaging';
 import type { SubscriptionDefinition } from '@beacon/service-kit';
 import type { Database } from './db.js';
 import { endpoints } from './contract.js';
@@ -67,8 +74,8 @@ export function deadLetterSubscriptions(
   onDeadLetter?: (messageType: string) => void,
 ): SubscriptionDefinition<Database>[] {
   return FLEET_SUBSCRIPTIONS.map(({ topic, service }) => {
-    const handlers: HandlerMap<Database> = {};
-    for (const [type, schema] of Object.entries(MESSAGE_TOPICS)) {
+    const handlers: Partial<Record<MessageType, MessageHandler<Database, unknown>>> = {};
+    for (const [type, schema] of Object.entries(MESSAGE_TOPICS) as Array<[MessageType, string]>) {
       if (schema !== topic) continue;
       handlers[type] = async ({ trx, envelope, log, payload }) => {
         const flows = payload ? flowsOfBatch(envelope, payload) : [envelope.correlationId];

@@ -1,17 +1,16 @@
 /** Read models, fed by every context's events, in the same transaction as the inbox claim. */
 import { sql } from 'kysely';
 import { toJsonText } from '@beacon/money';
-import type { MessageTypes } from '@beacon/contracts';
+import type { MessageContext, MessageHandler, MessageHandlers, MessageType, MessageTypes } from '@beacon/contracts';
 import { MESSAGE_TOPICS } from '@beacon/contracts';
-import type { Handler, HandlerContext, HandlerMap } from '@beacon/messaging';
 import type { Database } from './db.js';
 import { observeEvent } from './operations.js';
 import { projectTrackingBatch } from './tracking-projection.js';
 
-type Projection<T extends keyof MessageTypes> = (ctx: HandlerContext<Database, MessageTypes[T]>) => Promise<void>;
+type Projection<T extends keyof MessageTypes> = (ctx: MessageContext<Database, MessageTypes[T]>) => Promise<void>;
 
 async function addStats(
-  ctx: HandlerContext<Database, unknown>,
+  ctx: MessageContext<Database, unknown>,
   campaignId: string,
   influencerId: string | null,
   at: string,
@@ -245,11 +244,12 @@ const projections: { [T in keyof MessageTypes]?: Projection<T> } = {
 const DERIVED_STEPS = new Set(['tracking.TrackingEventsRecorded']);
 
 /** Every event of every context updates the timeline; those with a projection update a read model too. */
-export function projectionHandlers(topic: string): HandlerMap<Database> {
-  const handlers: HandlerMap<Database> = {};
-  for (const [type, schema] of Object.entries(MESSAGE_TOPICS)) {
+export function projectionHandlers(topic: string): MessageHandlers<Database> {
+  const handlers: Partial<Record<MessageType, MessageHandler<Database, unknown>>> = {};
+  for (const [type, schema] of Object.entries(MESSAGE_TOPICS) as Array<[MessageType, string]>) {
     if (schema !== topic) continue;
-    const project = projections[type as keyof MessageTypes] as Handler<Database> | undefined;
+    // Looked up by the same type the runner routed by: the message is this projection's own.
+    const project = projections[type] as MessageHandler<Database, unknown> | undefined;
     handlers[type] = async (ctx) => {
       if (project) await project(ctx);
       if (DERIVED_STEPS.has(type)) return;

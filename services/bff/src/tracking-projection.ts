@@ -5,8 +5,7 @@
  */
 import { sql } from 'kysely';
 import { activityWindowOf } from '@beacon/domain';
-import type { IgnoredItem, RecordedItem, TrackingEventRecorded } from '@beacon/contracts';
-import type { HandlerContext } from '@beacon/messaging';
+import type { IgnoredItem, RecordedItem, TrackingEventRecorded, MessageContext } from '@beacon/contracts';
 import { textArrayLiteral } from '@beacon/service-kit';
 import type { Database } from './db.js';
 import { settleTrackingItems } from './operations.js';
@@ -71,7 +70,7 @@ export function figuresOf(events: TrackingEventRecorded[], recordedAt: string): 
   return figures;
 }
 
-type Ctx = HandlerContext<Database, unknown>;
+type Ctx = MessageContext<Database, unknown>;
 
 /** Upserts the figures; rows in key order, so concurrent batches lock them in the same order and never deadlock. */
 async function addFigures(ctx: Ctx, figures: Figures): Promise<void> {

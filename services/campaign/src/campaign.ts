@@ -102,131 +102,161 @@ const TRANSITIONS: Record<ChangeCampaignStatus['action'], { from: CampaignStatus
   complete: { from: ['active', 'paused'], to: 'completed' },
 };
 
+/** A command of another kind than the union names: the compiler proves this is never reached. */
+function unknownCommand(command: never): never {
+  throw new Error(`campaign cannot decide ${JSON.stringify(command)}`);
+}
+
 export function decide(command: Command, state: State): Event[] {
-  const c = command;
-  if (c.type === 'campaign.CreateCampaign') {
-    const d = c.data;
-    if (state)
-      return [
-        {
-          type: 'campaign.CampaignRejected',
-          data: { campaignId: d.campaignId, brandId: d.brandId, reason: 'ALREADY_EXISTS' },
-        },
-      ];
-    const problem = creationProblem(d);
-    if (problem)
-      return [
-        { type: 'campaign.CampaignRejected', data: { campaignId: d.campaignId, brandId: d.brandId, reason: problem } },
-      ];
-    const created: CampaignCreated = {
-      campaignId: d.campaignId,
-      brandId: d.brandId,
-      name: d.name,
-      landingUrl: d.landingUrl,
-      budget: d.budget,
-      commissionRules: d.commissionRules,
-      visibility: d.visibility,
-      attributionWindowDays: d.attributionWindowDays,
-      holdingPeriodDays: d.holdingPeriodDays,
-      invitedInfluencerIds: [...new Set(d.influencerIds)],
-      status: 'active',
-    };
-    return [{ type: 'campaign.CampaignCreated', data: created }];
+  switch (command.type) {
+    case 'campaign.CreateCampaign':
+      return create(command.data, state);
+    case 'campaign.AcceptCampaign':
+      return accept(command.data, state);
+    case 'campaign.ChangeCampaignStatus':
+      return changeStatus(command.data, state);
+    case 'campaign.InviteInfluencers':
+      return invite(command.data, state);
+    case 'campaign.SubmitEvidence':
+      return submitEvidence(command.data, state);
+    case 'commission.CommissionCalculated':
+      return reserve(command.data, state);
+    case 'commission.CommissionReversed':
+      return release(command.data, state);
+    default:
+      return unknownCommand(command);
   }
+}
 
-  const campaignId = c.data.campaignId;
-  if (c.type === 'campaign.AcceptCampaign') {
-    const reject = (reason: string): Event[] => [
-      { type: 'campaign.AcceptanceRejected', data: { campaignId, influencerId: c.data.influencerId, reason } },
+type DataOf<T extends Command['type']> = Extract<Command, { type: T }>['data'];
+
+const rejected = (campaignId: string, command: string, reason: string): Event[] => [
+  { type: 'campaign.CampaignCommandRejected', data: { campaignId, command, reason } },
+];
+
+function create(d: DataOf<'campaign.CreateCampaign'>, state: State): Event[] {
+  if (state)
+    return [
+      {
+        type: 'campaign.CampaignRejected',
+        data: { campaignId: d.campaignId, brandId: d.brandId, reason: 'ALREADY_EXISTS' },
+      },
     ];
-    if (!state) return reject('UNKNOWN_CAMPAIGN');
-    if (!c.data.acceptedTerms) return reject('TERMS_NOT_ACCEPTED');
-    if (state.influencers[c.data.influencerId] === 'accepted') return reject('ALREADY_ACCEPTED');
-    if (state.status !== 'active') return reject('CAMPAIGN_NOT_ACTIVE');
-    if (state.visibility === 'invite_only' && state.influencers[c.data.influencerId] !== 'invited')
-      return reject('NOT_INVITED');
-    return [{ type: 'campaign.InfluencerAccepted', data: { campaignId, influencerId: c.data.influencerId } }];
-  }
+  const problem = creationProblem(d);
+  if (problem)
+    return [
+      { type: 'campaign.CampaignRejected', data: { campaignId: d.campaignId, brandId: d.brandId, reason: problem } },
+    ];
+  const created: CampaignCreated = {
+    campaignId: d.campaignId,
+    brandId: d.brandId,
+    name: d.name,
+    landingUrl: d.landingUrl,
+    budget: d.budget,
+    commissionRules: d.commissionRules,
+    visibility: d.visibility,
+    attributionWindowDays: d.attributionWindowDays,
+    holdingPeriodDays: d.holdingPeriodDays,
+    invitedInfluencerIds: [...new Set(d.influencerIds)],
+    status: 'active',
+  };
+  return [{ type: 'campaign.CampaignCreated', data: created }];
+}
 
-  const rejected = (command: string, reason: string): Event[] => [
-    { type: 'campaign.CampaignCommandRejected', data: { campaignId, command, reason } },
+function accept(d: DataOf<'campaign.AcceptCampaign'>, state: State): Event[] {
+  const campaignId = d.campaignId;
+  const reject = (reason: string): Event[] => [
+    { type: 'campaign.AcceptanceRejected', data: { campaignId, influencerId: d.influencerId, reason } },
   ];
+  if (!state) return reject('UNKNOWN_CAMPAIGN');
+  if (!d.acceptedTerms) return reject('TERMS_NOT_ACCEPTED');
+  if (state.influencers[d.influencerId] === 'accepted') return reject('ALREADY_ACCEPTED');
+  if (state.status !== 'active') return reject('CAMPAIGN_NOT_ACTIVE');
+  if (state.visibility === 'invite_only' && state.influencers[d.influencerId] !== 'invited')
+    return reject('NOT_INVITED');
+  return [{ type: 'campaign.InfluencerAccepted', data: { campaignId, influencerId: d.influencerId } }];
+}
 
-  if (c.type === 'campaign.ChangeCampaignStatus') {
-    if (!state) return rejected(c.data.action, 'UNKNOWN_CAMPAIGN');
-    const rule = TRANSITIONS[c.data.action];
-    if (!rule.from.includes(state.status))
-      return rejected(c.data.action, `INVALID_TRANSITION: ${state.status} → ${rule.to}`);
+function changeStatus(d: DataOf<'campaign.ChangeCampaignStatus'>, state: State): Event[] {
+  const campaignId = d.campaignId;
+  if (!state) return rejected(campaignId, d.action, 'UNKNOWN_CAMPAIGN');
+  const rule = TRANSITIONS[d.action];
+  if (!rule.from.includes(state.status))
+    return rejected(campaignId, d.action, `INVALID_TRANSITION: ${state.status} → ${rule.to}`);
+  return [
+    {
+      type: 'campaign.CampaignStatusChanged',
+      data: { campaignId, from: state.status, to: rule.to, reason: d.action },
+    },
+  ];
+}
+
+function invite(d: DataOf<'campaign.InviteInfluencers'>, state: State): Event[] {
+  const campaignId = d.campaignId;
+  if (!state) return rejected(campaignId, 'invite', 'UNKNOWN_CAMPAIGN');
+  if (d.influencerIds.some((id) => textProblem(id))) return rejected(campaignId, 'invite', 'INVALID_TEXT');
+  if (state.status === 'completed') return rejected(campaignId, 'invite', 'CAMPAIGN_COMPLETED');
+  const fresh = [...new Set(d.influencerIds)].filter((id) => !state.influencers[id]);
+  return [{ type: 'campaign.InfluencersInvited', data: { campaignId, influencerIds: fresh } }];
+}
+
+function submitEvidence(d: DataOf<'campaign.SubmitEvidence'>, state: State): Event[] {
+  const campaignId = d.campaignId;
+  if (!state) return rejected(campaignId, 'evidence', 'UNKNOWN_CAMPAIGN');
+  if (state.influencers[d.influencerId] !== 'accepted') return rejected(campaignId, 'evidence', 'NOT_ACCEPTED');
+  const { influencerId, evidenceId, type, url, description } = d;
+  if (!/^https?:\/\//i.test(url) || [url, description ?? ''].some((t) => textProblem(t)))
+    return rejected(campaignId, 'evidence', 'INVALID_EVIDENCE: an http(s) URL and storable text');
+  return [
+    { type: 'campaign.EvidenceSubmitted', data: { campaignId, influencerId, evidenceId, type, url, description } },
+  ];
+}
+
+function reserve(d: DataOf<'commission.CommissionCalculated'>, state: State): Event[] {
+  const campaignId = d.campaignId;
+  const { commissionId, amount } = d;
+  if (!state)
     return [
-      {
-        type: 'campaign.CampaignStatusChanged',
-        data: { campaignId, from: state.status, to: rule.to, reason: c.data.action },
-      },
+      { type: 'campaign.BudgetReservationRejected', data: { campaignId, commissionId, reason: 'UNKNOWN_CAMPAIGN' } },
     ];
-  }
-
-  if (c.type === 'campaign.InviteInfluencers') {
-    if (!state) return rejected('invite', 'UNKNOWN_CAMPAIGN');
-    if (c.data.influencerIds.some((id) => textProblem(id))) return rejected('invite', 'INVALID_TEXT');
-    if (state.status === 'completed') return rejected('invite', 'CAMPAIGN_COMPLETED');
-    const fresh = [...new Set(c.data.influencerIds)].filter((id) => !state.influencers[id]);
-    return [{ type: 'campaign.InfluencersInvited', data: { campaignId, influencerIds: fresh } }];
-  }
-
-  if (c.type === 'campaign.SubmitEvidence') {
-    if (!state) return rejected('evidence', 'UNKNOWN_CAMPAIGN');
-    if (state.influencers[c.data.influencerId] !== 'accepted') return rejected('evidence', 'NOT_ACCEPTED');
-    const { influencerId, evidenceId, type, url, description } = c.data;
-    if (!/^https?:\/\//i.test(url) || [url, description ?? ''].some((t) => textProblem(t)))
-      return rejected('evidence', 'INVALID_EVIDENCE: an http(s) URL and storable text');
+  if (state.reservations[commissionId]) return []; // asked twice: already answered
+  if (amount.currency !== state.budget.currency) {
     return [
-      { type: 'campaign.EvidenceSubmitted', data: { campaignId, influencerId, evidenceId, type, url, description } },
+      { type: 'campaign.BudgetReservationRejected', data: { campaignId, commissionId, reason: 'CURRENCY_MISMATCH' } },
     ];
   }
-
-  if (c.type === 'commission.CommissionCalculated') {
-    const { commissionId, amount } = c.data;
-    if (!state)
-      return [
-        { type: 'campaign.BudgetReservationRejected', data: { campaignId, commissionId, reason: 'UNKNOWN_CAMPAIGN' } },
-      ];
-    if (state.reservations[commissionId]) return []; // asked twice: already answered
-    if (amount.currency !== state.budget.currency) {
-      return [
-        { type: 'campaign.BudgetReservationRejected', data: { campaignId, commissionId, reason: 'CURRENCY_MISMATCH' } },
-      ];
-    }
-    const remaining = state.budget.amountMinor - state.spent;
-    if (remaining <= 0n)
-      return [
-        { type: 'campaign.BudgetReservationRejected', data: { campaignId, commissionId, reason: 'BUDGET_EXHAUSTED' } },
-      ];
-    const reserved = remaining < amount.amountMinor ? remaining : amount.amountMinor;
-    const cur = state.budget.currency;
-    const events: Event[] = [
-      {
-        type: 'campaign.BudgetReserved',
-        data: {
-          campaignId,
-          commissionId,
-          requested: amount,
-          reserved: money(reserved, cur),
-          spent: money(state.spent + reserved, cur),
-          remaining: money(remaining - reserved, cur),
-        },
+  const remaining = state.budget.amountMinor - state.spent;
+  if (remaining <= 0n)
+    return [
+      { type: 'campaign.BudgetReservationRejected', data: { campaignId, commissionId, reason: 'BUDGET_EXHAUSTED' } },
+    ];
+  const reserved = remaining < amount.amountMinor ? remaining : amount.amountMinor;
+  const cur = state.budget.currency;
+  const events: Event[] = [
+    {
+      type: 'campaign.BudgetReserved',
+      data: {
+        campaignId,
+        commissionId,
+        requested: amount,
+        reserved: money(reserved, cur),
+        spent: money(state.spent + reserved, cur),
+        remaining: money(remaining - reserved, cur),
       },
-    ];
-    if (remaining - reserved === 0n && state.status === 'active') {
-      events.push({
-        type: 'campaign.CampaignStatusChanged',
-        data: { campaignId, from: 'active', to: 'budget_exhausted', reason: 'budget_spent' },
-      });
-    }
-    return events;
+    },
+  ];
+  if (remaining - reserved === 0n && state.status === 'active') {
+    events.push({
+      type: 'campaign.CampaignStatusChanged',
+      data: { campaignId, from: 'active', to: 'budget_exhausted', reason: 'budget_spent' },
+    });
   }
+  return events;
+}
 
-  // commission.CommissionReversed
-  const reservation = state?.reservations[c.data.commissionId];
+function release(d: DataOf<'commission.CommissionReversed'>, state: State): Event[] {
+  const campaignId = d.campaignId;
+  const reservation = state?.reservations[d.commissionId];
   if (!state || reservation?.released) return [];
   const cur = state.budget.currency;
   if (!reservation) {
@@ -238,7 +268,7 @@ export function decide(command: Command, state: State): Event[] {
         type: 'campaign.BudgetReleased',
         data: {
           campaignId,
-          commissionId: c.data.commissionId,
+          commissionId: d.commissionId,
           released: nothing,
           spent: money(state.spent, cur),
           remaining: money(state.budget.amountMinor - state.spent, cur),
@@ -252,7 +282,7 @@ export function decide(command: Command, state: State): Event[] {
       type: 'campaign.BudgetReleased',
       data: {
         campaignId,
-        commissionId: c.data.commissionId,
+        commissionId: d.commissionId,
         released: money(reservation.amount, cur),
         spent: money(spent, cur),
         remaining: money(state.budget.amountMinor - spent, cur),

@@ -1,5 +1,4 @@
 /** Campaign service: campaign commands and the budget half of the commission saga. */
-import type { HandlerContext, HandlerMap } from '@beacon/messaging';
 import type { ServiceDefinition } from '@beacon/service-kit';
 import type { Transaction } from 'kysely';
 import {
@@ -14,16 +13,17 @@ import {
 } from './campaign.js';
 import type { Database } from './db.js';
 import { migrations } from './migrations.js';
+import type { MessageContext, MessageHandler, MessageHandlers } from '@beacon/contracts';
 
 /**
  * Load → decide → save → emit, in the handler's transaction; FOR UPDATE guards the budget across
  * replicas. The campaign is one row; its reservations are rows of their own, and only the one the
  * command names is loaded and saved, so a campaign's thousandth commission costs what its first did.
  */
-function handle(type: Command['type']) {
-  return async (ctx: HandlerContext<Database, Command['data']>): Promise<void> => {
+function handle<M extends { campaignId: string }>(commandOf: (message: M) => Command): MessageHandler<Database, M> {
+  return async (ctx: MessageContext<Database, M>): Promise<void> => {
     const campaignId = ctx.message.campaignId;
-    const command = { type, data: ctx.message } as Command;
+    const command = commandOf(ctx.message);
     const commissionId = reservationNamedBy(command);
     const row = await ctx.trx
       .selectFrom('campaigns')
@@ -97,17 +97,13 @@ async function saveReservation(
     .execute();
 }
 
-const commandHandlers: HandlerMap<Database> = Object.fromEntries(
-  (
-    [
-      'campaign.CreateCampaign',
-      'campaign.ChangeCampaignStatus',
-      'campaign.InviteInfluencers',
-      'campaign.AcceptCampaign',
-      'campaign.SubmitEvidence',
-    ] as const
-  ).map((t) => [t, handle(t)]),
-);
+const commandHandlers: MessageHandlers<Database> = {
+  'campaign.CreateCampaign': handle((data) => ({ type: 'campaign.CreateCampaign', data })),
+  'campaign.ChangeCampaignStatus': handle((data) => ({ type: 'campaign.ChangeCampaignStatus', data })),
+  'campaign.InviteInfluencers': handle((data) => ({ type: 'campaign.InviteInfluencers', data })),
+  'campaign.AcceptCampaign': handle((data) => ({ type: 'campaign.AcceptCampaign', data })),
+  'campaign.SubmitEvidence': handle((data) => ({ type: 'campaign.SubmitEvidence', data })),
+};
 
 export const campaignService: ServiceDefinition<Database> = {
   name: 'campaign',
@@ -118,8 +114,8 @@ export const campaignService: ServiceDefinition<Database> = {
     {
       topic: 'commission/events',
       handlers: {
-        'commission.CommissionCalculated': handle('commission.CommissionCalculated'),
-        'commission.CommissionReversed': handle('commission.CommissionReversed'),
+        'commission.CommissionCalculated': handle((data) => ({ type: 'commission.CommissionCalculated', data })),
+        'commission.CommissionReversed': handle((data) => ({ type: 'commission.CommissionReversed', data })),
       },
     },
   ],

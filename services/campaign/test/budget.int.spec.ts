@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { deliver, freshServiceDatabase } from '@beacon/testing';
-import type { HandlerMap } from '@beacon/messaging';
 import type { Database } from '../src/db.js';
 import { migrations } from '../src/migrations.js';
 import { stateFromJson } from '../src/campaign.js';
 import { campaignService } from '../src/service.js';
+import type { MessageHandlers } from '@beacon/contracts';
 
 const USD = (amountMinor: number | bigint) => ({ amountMinor: BigInt(amountMinor), currency: 'USD' });
 let db: Kysely<Database>;
-let handlers: HandlerMap<Database>;
+let handlers: MessageHandlers<Database>;
 
 beforeAll(async () => {
   db = await freshServiceDatabase<Database>('beacon_campaign_int_test', migrations);

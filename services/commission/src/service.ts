@@ -12,9 +12,10 @@ import type {
   RejectionReason,
   TrackingEventRecorded,
   TrackingEventsRecorded,
+  MessageHandler,
+  MessageContext,
 } from '@beacon/contracts';
 import { TRACKING_BATCHES_PER_TRANSACTION } from '@beacon/domain';
-import type { Handler, HandlerContext } from '@beacon/messaging';
 import type { ServiceDefinition } from '@beacon/service-kit';
 import type { Database } from './db.js';
 import { reviveAmounts, toJsonText } from '@beacon/money';
@@ -22,7 +23,7 @@ import { migrations } from './migrations.js';
 import { candidatesOf, decideCommissions, decisionKey, impressionKey, type CampaignTerms } from './rules.js';
 import { defined } from '@beacon/domain';
 
-type Ctx<M> = HandlerContext<Database, M>;
+type Ctx<M> = MessageContext<Database, M>;
 
 /** The terms of these campaigns, in one query. */
 async function termsOfAll(ctx: Ctx<unknown>, campaignIds: string[]): Promise<Map<string, CampaignTerms>> {
@@ -214,13 +215,13 @@ export async function decideBatch(
   for (const r of batch.refunds) await refund(ctx, r.event, r.correlationId);
 }
 
-const recordedBatch: Handler<Database, TrackingEventsRecorded> = (ctx) => decideBatch(ctx, ctx.message.recorded);
+const recordedBatch: MessageHandler<Database, TrackingEventsRecorded> = (ctx) => decideBatch(ctx, ctx.message.recorded);
 
 /** The single-event message of earlier releases: still taken, as a batch of one. */
-const recordedOne: Handler<Database, TrackingEventRecorded> = (ctx) =>
+const recordedOne: MessageHandler<Database, TrackingEventRecorded> = (ctx) =>
   decideBatch(ctx, [{ correlationId: ctx.envelope.correlationId, event: ctx.message }]);
 
-const budgetReserved: Handler<Database, BudgetReserved> = async (ctx) => {
+const budgetReserved: MessageHandler<Database, BudgetReserved> = async (ctx) => {
   const r = ctx.message;
   const c = await ctx.trx
     .selectFrom('commissions')
@@ -248,7 +249,7 @@ const budgetReserved: Handler<Database, BudgetReserved> = async (ctx) => {
   if (c.reverse_pending) await reverse(ctx, { ...c, amount_minor: r.reserved.amountMinor }, 'refund-before-approval');
 };
 
-const budgetRejected: Handler<Database, BudgetReservationRejected> = async (ctx) => {
+const budgetRejected: MessageHandler<Database, BudgetReservationRejected> = async (ctx) => {
   const r = ctx.message;
   const c = await ctx.trx
     .selectFrom('commissions')
@@ -274,7 +275,7 @@ const budgetRejected: Handler<Database, BudgetReservationRejected> = async (ctx)
   });
 };
 
-const campaignCreated: Handler<Database, CampaignCreated> = async ({ trx, message: c }) => {
+const campaignCreated: MessageHandler<Database, CampaignCreated> = async ({ trx, message: c }) => {
   await trx
     .insertInto('campaign_terms')
     .values({
@@ -290,17 +291,17 @@ const campaignCreated: Handler<Database, CampaignCreated> = async ({ trx, messag
     .execute();
 };
 
-const statusChanged: Handler<Database, CampaignStatusChanged> = async ({ trx, message: c }) => {
+const statusChanged: MessageHandler<Database, CampaignStatusChanged> = async ({ trx, message: c }) => {
   await trx.updateTable('campaign_terms').set({ status: c.to }).where('id', '=', c.campaignId).execute();
 };
 
-const accepted: Handler<Database, InfluencerAccepted> = async ({ trx, message: a }) => {
+const accepted: MessageHandler<Database, InfluencerAccepted> = async ({ trx, message: a }) => {
   await sql`UPDATE campaign_terms SET accepted = array_append(accepted, ${a.influencerId}) WHERE id = ${a.campaignId} AND NOT (${a.influencerId} = ANY(accepted))`.execute(
     trx,
   );
 };
 
-const payoutCompleted: Handler<Database, PayoutCompleted> = async ({ trx, message: p }) => {
+const payoutCompleted: MessageHandler<Database, PayoutCompleted> = async ({ trx, message: p }) => {
   if (p.commissionIds.length === 0) return;
   await trx
     .updateTable('commissions')

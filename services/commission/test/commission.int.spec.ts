@@ -1,15 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { deliver, freshServiceDatabase } from '@beacon/testing';
-import type { HandlerMap } from '@beacon/messaging';
-import type { TrackingEventRecorded } from '@beacon/contracts';
+import type { TrackingEventRecorded, MessageHandlers } from '@beacon/contracts';
 import type { Database } from '../src/db.js';
 import { migrations } from '../src/migrations.js';
 import { commissionService } from '../src/service.js';
 import { defined } from '@beacon/domain';
 
 let db: Kysely<Database>;
-let handlers: HandlerMap<Database>;
+let handlers: MessageHandlers<Database>;
 const campaignId = randomUUID();
 const USD = (amountMinor: number | bigint) => ({ amountMinor: BigInt(amountMinor), currency: 'USD' });
 

@@ -9,15 +9,16 @@ import type {
   PayoutProcessing,
   PayoutRequested,
   RequestPayout,
+  MessageHandler,
+  MessageContext,
 } from '@beacon/contracts';
-import type { Handler, HandlerContext } from '@beacon/messaging';
 import type { ServiceDefinition } from '@beacon/service-kit';
 import type { Database } from './db.js';
 import { payoutProblem, settle, type PaymentProvider, type PayoutRequest, type PayoutResult } from './ledger.js';
 import { simulatedProvider } from './provider.js';
 import { migrations } from './migrations.js';
 
-type Ctx = HandlerContext<Database, unknown>;
+type Ctx = MessageContext<Database, unknown>;
 
 /** Serialises every change to one influencer's ledger in one currency, across replicas. */
 async function lockLedger(ctx: Ctx, influencerId: string, currency: string): Promise<void> {
@@ -62,7 +63,7 @@ async function book(
   return true;
 }
 
-const approved: Handler<Database, CommissionApproved> = async (ctx) => {
+const approved: MessageHandler<Database, CommissionApproved> = async (ctx) => {
   const c = ctx.message;
   await lockLedger(ctx, c.influencerId, c.amount.currency);
   const availableAt = new Date(creditAvailableAt(ctx.envelope.occurredAt, c.holdingPeriodDays));
@@ -76,7 +77,7 @@ const approved: Handler<Database, CommissionApproved> = async (ctx) => {
   });
 };
 
-const reversed: Handler<Database, CommissionReversed> = async (ctx) => {
+const reversed: MessageHandler<Database, CommissionReversed> = async (ctx) => {
   const c = ctx.message;
   await lockLedger(ctx, c.influencerId, c.amount.currency);
   // A clawback: the balance may go negative and is settled from future earnings.
@@ -90,7 +91,7 @@ const reversed: Handler<Database, CommissionReversed> = async (ctx) => {
   });
 };
 
-function requestPayout(minimum: string): Handler<Database, RequestPayout> {
+function requestPayout(minimum: string): MessageHandler<Database, RequestPayout> {
   // The minimum is configured in major units ("1.00") and read in each payout's currency.
   const minimumIn = (currency: string) => thresholdIn(minimum, currency).amountMinor;
   return async (ctx) => {
@@ -156,7 +157,7 @@ function requestPayout(minimum: string): Handler<Database, RequestPayout> {
 }
 
 /** Step 1, on our own PayoutRequested: record the intent (processing) before any money moves. */
-const startPayout: Handler<Database, PayoutRequested> = async (ctx) => {
+const startPayout: MessageHandler<Database, PayoutRequested> = async (ctx) => {
   const p = ctx.message;
   const payout = await ctx.trx
     .selectFrom('payouts')
@@ -174,8 +175,8 @@ const startPayout: Handler<Database, PayoutRequested> = async (ctx) => {
  * the payout id, so a redelivery after a crash or a failed commit asks again and is told the first
  * result instead of paying twice. The transaction then settles what the provider answered.
  */
-function settlePayout(provider: PaymentProvider, db: Kysely<Database>): Handler<Database, PayoutProcessing> {
-  const settle: Handler<Database, PayoutProcessing> = async (ctx) => {
+function settlePayout(provider: PaymentProvider, db: Kysely<Database>): MessageHandler<Database, PayoutProcessing> {
+  const settle: MessageHandler<Database, PayoutProcessing> = async (ctx) => {
     const result = ctx.prepared as PayoutResult | undefined;
     const payout = await ctx.trx
       .selectFrom('payouts')

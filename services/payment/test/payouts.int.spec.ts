@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { deliver, freshServiceDatabase } from '@beacon/testing';
-import type { HandlerMap } from '@beacon/messaging';
 import type { Database } from '../src/db.js';
 import { migrations } from '../src/migrations.js';
 import { simulatedProvider } from '../src/provider.js';
 import { paymentService } from '../src/service.js';
 import { defined } from '@beacon/domain';
+import type { MessageHandlers, PayoutProcessing, PayoutRequested } from '@beacon/contracts';
 
 const USD = (amountMinor: number | bigint) => ({ amountMinor: BigInt(amountMinor), currency: 'USD' });
 let db: Kysely<Database>;
-let handlers: HandlerMap<Database>;
+let handlers: MessageHandlers<Database>;
 let provider: ReturnType<typeof simulatedProvider>;
 let providerCalls = 0;
 
@@ -61,14 +61,14 @@ const payout = (
   amountMinor: number,
   destination = 'me@example.com',
   amount = USD(amountMinor),
-) => ({ payoutId: randomUUID(), influencerId, amount, method: 'paypal', destination });
+) => ({ payoutId: randomUUID(), influencerId, amount, method: 'paypal' as const, destination });
 
 /** Request → intent (processing) → provider and settlement, as the three deliveries the saga makes. */
 async function runPayout(request: ReturnType<typeof payout>) {
   const requested = await deliver(db, handlers, 'payment.RequestPayout', request);
   const asked = requested.find((e) => e.type === 'payment.PayoutRequested');
   if (!asked) return requested;
-  const processing = await deliver(db, handlers, 'payment.PayoutRequested', asked.value);
+  const processing = await deliver(db, handlers, 'payment.PayoutRequested', asked.value as PayoutRequested);
   const settled = await deliver(
     db,
     handlers,
@@ -76,7 +76,7 @@ async function runPayout(request: ReturnType<typeof payout>) {
     defined(
       processing.find((e) => e.type === 'payment.PayoutProcessing'),
       'PayoutProcessing',
-    ).value,
+    ).value as PayoutProcessing,
   );
   return [...requested, ...processing, ...settled];
 }
@@ -134,7 +134,7 @@ describe('payments on real PostgreSQL', () => {
     const processing = defined(
       asked.find((e) => e.type === 'payment.PayoutProcessing'),
       'PayoutProcessing',
-    ).value;
+    ).value as PayoutProcessing;
     // The settling transaction fails at COMMIT, after the provider has paid: a deferred trigger refuses it once.
     await sql`CREATE TABLE IF NOT EXISTS fail_once (payout_id text PRIMARY KEY)`.execute(db);
     await sql`INSERT INTO fail_once VALUES (${request.payoutId})`.execute(db);

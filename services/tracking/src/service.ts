@@ -11,9 +11,10 @@ import type {
   RecordTrackingEvent,
   RecordTrackingEvents,
   TrackingEventItem,
+  MessageHandler,
+  MessageContext,
 } from '@beacon/contracts';
 import { TRACKING_BATCHES_PER_TRANSACTION, trackingShardOf } from '@beacon/domain';
-import type { Handler, HandlerContext } from '@beacon/messaging';
 import { textArrayLiteral, type ServiceDefinition } from '@beacon/service-kit';
 import type { Database } from './db.js';
 import { migrations } from './migrations.js';
@@ -29,7 +30,7 @@ import {
 } from './tracking.js';
 import { defined } from '@beacon/domain';
 
-type Trx = HandlerContext<Database>['trx'];
+type Trx = MessageContext<Database>['trx'];
 
 async function campaignsOf(trx: Trx, ids: string[]): Promise<Map<string, CampaignReplica>> {
   const rows = ids.length === 0 ? [] : await trx.selectFrom('campaigns').selectAll().where('id', 'in', ids).execute();
@@ -161,7 +162,7 @@ async function storeEvents(trx: Trx, rows: BatchRow[]): Promise<void> {
 }
 
 /** Records a batch: facts in a few statements, the decision in memory, the rows in one, one message out. */
-export async function recordBatch(ctx: HandlerContext<Database>, items: TrackingEventItem[]): Promise<void> {
+export async function recordBatch(ctx: MessageContext<Database>, items: TrackingEventItem[]): Promise<void> {
   if (items.length === 0) return;
   const reasonsOf = new Map<number, string[]>();
   const cleaned = items.map((item, index) => {
@@ -202,13 +203,13 @@ export async function recordBatch(ctx: HandlerContext<Database>, items: Tracking
   );
 }
 
-const recordEvents: Handler<Database, RecordTrackingEvents> = (ctx) => recordBatch(ctx, ctx.message.items);
+const recordEvents: MessageHandler<Database, RecordTrackingEvents> = (ctx) => recordBatch(ctx, ctx.message.items);
 
 /** The single-event command of earlier releases: still taken, as a batch of one. */
-const recordOne: Handler<Database, RecordTrackingEvent> = (ctx) =>
+const recordOne: MessageHandler<Database, RecordTrackingEvent> = (ctx) =>
   recordBatch(ctx, [{ correlationId: ctx.envelope.correlationId, event: ctx.message }]);
 
-const campaignCreated: Handler<Database, CampaignCreated> = async ({ trx, message: c }) => {
+const campaignCreated: MessageHandler<Database, CampaignCreated> = async ({ trx, message: c }) => {
   await trx
     .insertInto('campaigns')
     .values({
@@ -223,7 +224,7 @@ const campaignCreated: Handler<Database, CampaignCreated> = async ({ trx, messag
     .execute();
 };
 
-const statusChanged: Handler<Database, CampaignStatusChanged> = async ({ trx, message: c }) => {
+const statusChanged: MessageHandler<Database, CampaignStatusChanged> = async ({ trx, message: c }) => {
   await trx.updateTable('campaigns').set({ status: c.to }).where('id', '=', c.campaignId).execute();
 };
 
