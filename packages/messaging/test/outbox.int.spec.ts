@@ -1,4 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { MessageBus } from '../src/bus.js';
+import type { MessagingTables } from '../src/schema.js';
 import { createMemoryBus } from '../src/drivers/memory.js';
 import { createWebSocketBus } from '../src/drivers/websocket.js';
 import { enqueue, startOutboxRelay, type OutboxRelay } from '../src/outbox.js';
@@ -15,7 +19,7 @@ const row = (topic: string, key: string, n: number) => ({
 });
 
 describe('transactional outbox on real PostgreSQL', () => {
-  it('a relay that dies between commit and publish loses nothing: the next one publishes every row once', async () => {
+  it('a relay that dies after the broker stored its messages but before marking them loses nothing: the next one sends them again, for the inbox to absorb', async () => {
     const { db, url } = await freshDatabase('beacon_outbox_crash_test');
     const topic = testTopic('outbox-crash');
     const inner = createWebSocketBus({ serviceUrl: BROKER_URL });
@@ -26,22 +30,42 @@ describe('transactional outbox on real PostgreSQL', () => {
     await db.transaction().execute(async (trx) => {
       for (let i = 0; i < 20; i++) await enqueue(trx, row(topic, `k${i % 3}`, i));
     });
-    // Relay 1 cannot reach the broker (its process is as good as dead) and is stopped.
-    const first = recording(inner);
-    first.fail(true);
-    const dead = startOutboxRelay({ db, connectionString: url, bus: first.bus, pollIntervalMs: 50 });
-    await new Promise((r) => setTimeout(r, 300));
-    await dead.stop(100);
-    expect(first.published).toHaveLength(0);
-    const pending = await db.selectFrom('outbox').select('id').where('published_at', 'is', null).execute();
-    expect(pending).toHaveLength(20);
+    // Relay 1 sends every row and the broker stores them, then its process dies before the acks are
+    // counted: its sends never return, and its database session ends (as a killed process's does).
+    const dyingUrl = `${url}?application_name=dying-relay`;
+    const pool = new pg.Pool({ connectionString: dyingUrl });
+    // A dead process hears nothing of its connections closing.
+    pool.on('error', () => undefined);
+    pool.on('connect', (client) => client.on('error', () => undefined));
+    const dying = new Kysely<MessagingTables>({ dialect: new PostgresDialect({ pool }) });
+    let stored = 0;
+    const frozen: MessageBus = {
+      ...inner,
+      async publish(message) {
+        await inner.publish(message);
+        stored++;
+        return new Promise<never>(() => undefined);
+      },
+    };
+    const dead = startOutboxRelay({ db: dying, connectionString: dyingUrl, bus: frozen, pollIntervalMs: 50 });
+    await waitFor(() => stored === 20, 20000, 'the broker to store all 20 rows of relay 1');
+    // It will not come back: no reconnecting LISTEN (its frozen pass is never awaited, as in a dead process).
+    void dead.stop();
+    await sql`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'dying-relay'`.execute(
+      db,
+    );
+    await waitFor(() => received.length === 20, 20000, 'relay 1 messages to arrive');
+    const unmarked = await db.selectFrom('outbox').select('id').where('published_at', 'is', null).execute();
+    expect(unmarked).toHaveLength(20);
 
-    const second = recording(inner);
-    const relay = startOutboxRelay({ db, connectionString: url, bus: second.bus, pollIntervalMs: 50 });
-    await waitFor(() => received.length >= 20, 20000, 'all rows published');
+    const relay = startOutboxRelay({ db, connectionString: url, bus: inner, pollIntervalMs: 50 });
+    await waitFor(() => received.length >= 40, 20000, 'relay 2 to send every row again');
     await relay.stop();
-    expect(new Set(received).size).toBe(20);
-    expect(second.published).toHaveLength(20);
+    // Every message arrived twice under its own id: once per relay. The consumers' inbox keeps one.
+    const times = new Map<string, number>();
+    for (const id of received) times.set(id, (times.get(id) ?? 0) + 1);
+    expect(times.size).toBe(20);
+    expect([...times.values()].every((n) => n === 2)).toBe(true);
     expect(await relay.stats()).toEqual({ backlog: 0, oldestAgeSeconds: 0 });
     await sub.close();
     await inner.close();
@@ -64,7 +88,7 @@ describe('transactional outbox on real PostgreSQL', () => {
       });
     }
     await waitFor(() => shared.published.length >= 300, 20000, '300 publishes');
-    await new Promise((r) => setTimeout(r, 200));
+    // Stopped relays publish nothing more: any double publish is in the record by now.
     await Promise.all(relays.map((r) => r.stop()));
     const ids = shared.published.map((m) => m.properties['message-id']);
     expect(ids).toHaveLength(300);
@@ -135,7 +159,12 @@ describe('transactional outbox on real PostgreSQL', () => {
     const memory = createMemoryBus();
     const shared = recording(memory);
     const relay = startOutboxRelay({ db, connectionString: url, bus: shared.bus, pollIntervalMs: 60_000 });
-    await new Promise((r) => setTimeout(r, 500)); // first (empty) pass done, LISTEN connected
+    const listening = async () =>
+      (
+        await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_stat_activity
+        WHERE datname = 'beacon_outbox_notify_test' AND query = 'LISTEN beacon_outbox'`.execute(db)
+      ).rows[0]?.n === 1;
+    await waitFor(listening, 10000, 'the relay to LISTEN');
     const committed = Date.now();
     await db.transaction().execute(async (trx) => enqueue(trx, row('persistent://beacon/test/notify', 'k', 1)));
     await waitFor(() => shared.published.length === 1, 10000, 'the notified publish');

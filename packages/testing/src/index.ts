@@ -55,4 +55,4 @@ export async function eventually<T>(
 }
 
 export { deliver, type Emitted } from './handlers.js';
-export { freshServiceDatabase } from './database.js';
+export { freshServiceDatabase, recreateDatabase, TEST_PG_URL } from './database.js';
