@@ -105,7 +105,7 @@ describe('authentication and authorisation', () => {
   }, 60_000);
 });
 
-describe('input', () => {
+describe('bad input is refused with a problem, never a 5xx', () => {
   it('refuses bad bodies with 4xx problem+json, never 5xx, and keeps or replaces correlation ids', async () => {
     const brand = await Client.as(base, `brand-${randomUUID()}`, 'brand');
     const tooPrecise = await brand.post<Schemas['Problem']>('/api/v1/campaigns', {
@@ -171,7 +171,7 @@ describe('input', () => {
   }, 60_000);
 });
 
-describe('tracking', () => {
+describe('tracking events through the BFF', () => {
   it('earns once for a duplicate eventId and once for a duplicate order id', async () => {
     const brand = await Client.as(base, `brand-${randomUUID()}`, 'brand');
     const infId = `inf-${randomUUID()}`;
@@ -361,7 +361,7 @@ describe('campaign lifecycle through the API', () => {
   });
 });
 
-describe('payouts', () => {
+describe('an influencer’s payouts', () => {
   it('lists and shows an influencer its own payouts; admin sees all; others get 404', async () => {
     const admin = await Client.as(base, 'admin-e2e', 'admin');
     const influencer = await Client.as(base, `inf-${randomUUID()}`, 'influencer');

@@ -4,7 +4,7 @@ import { connect, ensureDatabase, migrate } from '../src/database.js';
 
 const url = 'postgres://postgres@127.0.0.1:5432/beacon_kit_migrate_test';
 
-describe('database per service', () => {
+describe('each service owns its own database', () => {
   beforeAll(async () => {
     const admin = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
     await admin.connect();

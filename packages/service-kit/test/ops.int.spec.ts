@@ -1,7 +1,7 @@
 import { Registry, Counter } from 'prom-client';
 import { startOpsServer } from '../src/ops.js';
 
-describe('ops port', () => {
+describe('every service’s ops port', () => {
   it('serves healthz, readyz (503 naming the failed check) and metrics', async () => {
     const registry = new Registry();
     new Counter({ name: 'beacon_test_total', help: 'test', registers: [registry] }).inc(3);

@@ -1,4 +1,4 @@
-import { visitorCookies } from '../src/links.js';
+import { signLink, verifyLink, visitorCookies } from '../src/links.js';
 import { trustedProxies } from '../src/service.js';
 
 describe('visitor cookies', () => {
@@ -26,5 +26,23 @@ describe('trusted proxies', () => {
     expect(trustedProxies(undefined)).toBe(false);
     expect(trustedProxies(' ')).toBe(false);
     expect(trustedProxies('loopback, 10.0.0.0/8')).toEqual(['loopback', '10.0.0.0/8']);
+  });
+});
+
+describe('tracking links', () => {
+  it('verifies its own signature and refuses any change', () => {
+    const token = signLink('s', 'camp-1', 'inf-1');
+    expect(verifyLink('s', token)).toEqual({ campaignId: 'camp-1', influencerId: 'inf-1' });
+    expect(verifyLink('other-secret', token)).toBeUndefined();
+    const [body, sig = ''] = token.split('.');
+    const forged = Buffer.from(JSON.stringify({ c: 'camp-1', i: 'inf-2' })).toString('base64url');
+    expect(verifyLink('s', `${forged}.${sig}`)).toBeUndefined();
+    expect(verifyLink('s', `${body}.${sig}.x`)).toBeUndefined();
+    // The last base64url character carries spare bits: flipping only those must still fail.
+    const last = sig.at(-1) ?? '';
+    const sibling = 'AEIMQUYcgkosw048'.includes(last) ? String.fromCharCode(last.charCodeAt(0) + 1) : last;
+    if (sibling !== last) expect(verifyLink('s', `${body}.${sig.slice(0, -1)}${sibling}`)).toBeUndefined();
+    for (const c of ['A', 'B'])
+      if (c !== last) expect(verifyLink('s', `${body}.${sig.slice(0, -1)}${c}`)).toBeUndefined();
   });
 });

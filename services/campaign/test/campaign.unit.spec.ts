@@ -118,8 +118,8 @@ describe('creating a campaign', () => {
   });
 });
 
-describe('status', () => {
-  it('pauses an active campaign', () =>
+describe('a campaign’s status', () => {
+  it('an active campaign can be paused by its brand', () =>
     spec
       .given([created()])
       .when({
@@ -154,7 +154,7 @@ describe('status', () => {
       ]));
 });
 
-describe('joining', () => {
+describe('an influencer joining a campaign', () => {
   it('accepts an influencer on an open campaign who accepted the terms', () =>
     spec
       .given([created()])
@@ -164,7 +164,7 @@ describe('joining', () => {
       })
       .then([accepted('inf-1')]));
 
-  it('requires the terms', () =>
+  it('is refused without accepting the terms', () =>
     spec
       .given([created()])
       .when({
@@ -214,7 +214,7 @@ describe('joining', () => {
       ]));
 });
 
-describe('budget ledger', () => {
+describe('the budget of a campaign', () => {
   it('reserves in full while the budget lasts; the 10th of ten exhausts it exactly; the 11th is refused', () => {
     const history: Event[] = [created(), accepted('inf-1')];
     for (let i = 1; i <= 9; i++) history.push(reserved(`k${i}`, 1000, 1000, i * 1000));

@@ -91,7 +91,7 @@ describe('text the database cannot store', () => {
   });
 });
 
-describe('recording decisions', () => {
+describe('what tracking records for each event of a batch', () => {
   it("a write into another brand's campaign is stored for its sender and counted nowhere in that campaign", () => {
     const r = decideRecording(event({ writerBrandId: 'b-2' }), known(), 'new-click');
     expect(r).toMatchObject({ tenant: 'b-2', valid: false, reasons: ['NOT_OWNER'] });
