@@ -45,6 +45,8 @@ export interface DemoResult {
   wallMs: number;
   campaigns: { summer: string; winter: string };
   influencers: { inf1: string; inf2: string; inf3: string };
+  /** The correlation id of Winter's first conversion: its flow crosses every service. */
+  winterConversionFlow: string;
 }
 
 export async function runDemo(baseUrl: string, log: (line: string) => void = console.log): Promise<boolean> {
@@ -316,6 +318,7 @@ export async function demo(baseUrl: string, log: (line: string) => void = consol
     wallMs,
     campaigns: { summer: A, winter: B },
     influencers: { inf1: ids.inf1, inf2: ids.inf2, inf3: ids.inf3 },
+    winterConversionFlow: firstWinterConversion,
   };
 }
 
