@@ -14,6 +14,8 @@ export async function freshDatabase(name: string): Promise<{ db: Kysely<Messagin
   return { db, url };
 }
 
+export type TestDatabase = MessagingTables & TestTables;
+
 export interface TestTables {
   effects: { id: string; note: string };
 }

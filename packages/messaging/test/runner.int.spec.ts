@@ -3,11 +3,11 @@ import pino from 'pino';
 import { CodecRegistry, parseTopicSchema, pulsarTopic } from '../src/codec.js';
 import { createWebSocketBus } from '../src/drivers/websocket.js';
 import { newFlowEnvelope, toProperties } from '../src/envelope.js';
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { claim } from '../src/inbox.js';
-import { runHandlers } from '../src/runner.js';
+import { runHandlers, type HandlerMap } from '../src/runner.js';
 import { BROKER_URL, waitFor } from './helpers.js';
-import { freshDatabase } from './pg.js';
+import { freshDatabase, type TestDatabase } from './pg.js';
 import { defined } from '@beacon/domain';
 
 const suffix = randomUUID().slice(0, 8);
@@ -46,33 +46,54 @@ function command(commandTopic: string, id: string, messageId?: string) {
   };
 }
 
+/** The runner on a fresh topic of its own, with every outcome it reports recorded (to wait on). */
+async function startRunner(
+  db: Kysely<TestDatabase>,
+  name: string,
+  handlers: HandlerMap<TestDatabase>,
+  options: { nackRedeliveryDelayMs?: number; maxDeliveries?: number; maxBatch?: number } = {},
+) {
+  const topic = pulsarTopic(`test/commands-${name}-${randomUUID().slice(0, 8)}`);
+  const bus = createWebSocketBus({ serviceUrl: BROKER_URL });
+  const outcomes: string[] = [];
+  const { maxBatch, ...subscription } = options;
+  const sub = await runHandlers({
+    bus,
+    db,
+    codecs,
+    logger,
+    service: 'test',
+    maxBatch,
+    subscription: { topic, name: `${name}-test`, ...subscription },
+    handlers,
+    onHandled: (_type, outcome) => outcomes.push(outcome),
+  });
+  const close = async () => {
+    await sub.close();
+    await bus.close();
+    await db.destroy();
+  };
+  return { topic, bus, outcomes, close };
+}
+
 describe('handler runner on real PostgreSQL and the real broker', () => {
   it('the same message delivered twice has one effect and emits one event', async () => {
     const { db } = await freshDatabase('beacon_runner_dup_test');
-    const commandTopic = pulsarTopic(`test/commands-dup-${randomUUID().slice(0, 8)}`);
-    const bus = createWebSocketBus({ serviceUrl: BROKER_URL });
-    let handled = 0;
-    const sub = await runHandlers({
-      bus,
-      db,
-      codecs,
-      logger,
-      service: 'test',
-      subscription: { topic: commandTopic, name: 'dup-test' },
-      handlers: {
-        'test.DoThing': async ({ trx, message, emit }) => {
-          const { id } = message as { id: string };
-          handled++;
-          await trx.insertInto('effects').values({ id, note: 'done' }).execute();
-          await emit('test.ThingDone', id, { id });
-        },
+    const { topic, bus, outcomes, close } = await startRunner(db, 'dup', {
+      'test.DoThing': async ({ trx, message, emit }) => {
+        const { id } = message as { id: string };
+        await trx.insertInto('effects').values({ id, note: 'done' }).execute();
+        await emit('test.ThingDone', id, { id });
       },
     });
     const messageId = randomUUID();
-    await bus.publish(command(commandTopic, 'thing-1', messageId));
-    await bus.publish(command(commandTopic, 'thing-1', messageId)); // a producer retry: same message-id
-    await waitFor(() => handled >= 1, 15000, 'the first delivery');
-    await waitFor(() => false, 1500, 'settling').catch(() => undefined);
+    await bus.publish(command(topic, 'thing-1', messageId));
+    await bus.publish(command(topic, 'thing-1', messageId)); // a producer retry: same message-id
+    await waitFor(
+      () => outcomes.includes('handled') && outcomes.includes('duplicate'),
+      15000,
+      'the first delivery handled and the second recognised',
+    );
     const inbox = await db.selectFrom('inbox').selectAll().where('message_id', '=', messageId).execute();
     expect(inbox).toHaveLength(1);
     expect(await db.selectFrom('effects').selectAll().execute()).toEqual([{ id: 'thing-1', note: 'done' }]);
@@ -83,24 +104,16 @@ describe('handler runner on real PostgreSQL and the real broker', () => {
       'causation-id': messageId,
       producer: 'test',
     });
-    await sub.close();
-    await bus.close();
-    await db.destroy();
+    await close();
   });
 
   it('a handler that throws rolls back, is redelivered, and succeeds once later', async () => {
     const { db } = await freshDatabase('beacon_runner_retry_test');
-    const commandTopic = pulsarTopic(`test/commands-retry-${randomUUID().slice(0, 8)}`);
-    const bus = createWebSocketBus({ serviceUrl: BROKER_URL });
     let attempts = 0;
-    const sub = await runHandlers({
-      bus,
+    const { topic, bus, outcomes, close } = await startRunner(
       db,
-      codecs,
-      logger,
-      service: 'test',
-      subscription: { topic: commandTopic, name: 'retry-test', nackRedeliveryDelayMs: 300 },
-      handlers: {
+      'retry',
+      {
         'test.DoThing': async ({ trx, message, emit }) => {
           const { id } = message as { id: string };
           attempts++;
@@ -112,16 +125,14 @@ describe('handler runner on real PostgreSQL and the real broker', () => {
           if (attempts < 3) throw new Error('database hiccup');
         },
       },
-    });
-    const sent = command(commandTopic, 'thing-2');
-    await bus.publish(sent);
-    await waitFor(() => attempts >= 3, 20000, 'three attempts');
-    await waitFor(() => false, 800, 'settling').catch(() => undefined);
+      { nackRedeliveryDelayMs: 300 },
+    );
+    await bus.publish(command(topic, 'thing-2'));
+    await waitFor(() => outcomes.includes('handled'), 20000, 'a delivery to succeed after two failures');
+    expect(outcomes).toEqual(['failed', 'failed', 'handled']);
     expect(await db.selectFrom('effects').selectAll().execute()).toEqual([{ id: 'thing-2', note: 'attempt 3' }]);
     expect(await db.selectFrom('outbox').selectAll().execute()).toHaveLength(1);
-    await sub.close();
-    await bus.close();
-    await db.destroy();
+    await close();
   });
 
   it('inbox claims are per subscription: a second subscription processes the same message', async () => {
@@ -135,8 +146,6 @@ describe('handler runner on real PostgreSQL and the real broker', () => {
 
   it('messages of one key share a transaction when they queue up, and a poison one among them is retried alone while the rest take effect once', async () => {
     const { db } = await freshDatabase('beacon_runner_batch_test');
-    const commandTopic = pulsarTopic(`test/commands-batch-${randomUUID().slice(0, 8)}`);
-    const bus = createWebSocketBus({ serviceUrl: BROKER_URL });
     const transactionOf = new Map<string, string>();
     let poisonAttempts = 0;
     const gates = new Map<string, { opened: Promise<void>; open: () => void }>();
@@ -145,15 +154,10 @@ describe('handler runner on real PostgreSQL and the real broker', () => {
       const opened = new Promise<void>((resolve) => (open = resolve));
       gates.set(id, { opened, open });
     };
-    const sub = await runHandlers({
-      bus,
+    const { topic, bus, close } = await startRunner(
       db,
-      codecs,
-      logger,
-      service: 'test',
-      maxBatch: 50,
-      subscription: { topic: commandTopic, name: 'batch-test', nackRedeliveryDelayMs: 200, maxDeliveries: 2 },
-      handlers: {
+      'batch',
+      {
         'test.DoThing': async ({ trx, message, emit }) => {
           const { id } = message as { id: string };
           await gates.get(id)?.opened; // the rest of the key queues up behind a gated message
@@ -167,9 +171,9 @@ describe('handler runner on real PostgreSQL and the real broker', () => {
           await emit('test.ThingDone', id, { id });
         },
       },
-    });
-    const send = (id: string, messageId?: string) =>
-      bus.publish({ ...command(commandTopic, id, messageId), key: 'one-key' });
+      { nackRedeliveryDelayMs: 200, maxDeliveries: 2, maxBatch: 50 },
+    );
+    const send = (id: string, messageId?: string) => bus.publish({ ...command(topic, id, messageId), key: 'one-key' });
     const effects = async () => (await db.selectFrom('effects').select('id').execute()).map((e) => e.id);
 
     // Given thing-0 held, things 1–20 (one of them delivered twice) queue up behind it.
@@ -202,8 +206,6 @@ describe('handler runner on real PostgreSQL and the real broker', () => {
     // Then every good message took effect once, and the key kept moving past the poison.
     expect((await effects()).sort()).toEqual(Array.from({ length: 41 }, (_, i) => `thing-${i}`).sort());
     expect(await db.selectFrom('outbox').select('id').execute()).toHaveLength(41);
-    await sub.close();
-    await bus.close();
-    await db.destroy();
+    await close();
   });
 });

@@ -24,6 +24,38 @@ async function addStats(
   );
 }
 
+/** A payout as its first event tells it (requested, or rejected at once); later events update it. */
+async function insertPayout(
+  trx: MessageContext<Database>['trx'],
+  p: {
+    payoutId: string;
+    influencerId: string;
+    amount: { amountMinor: bigint; currency: string };
+    method: string;
+    destination: string;
+    status: 'requested' | 'rejected';
+    reason: string | null;
+  },
+  occurredAt: string,
+): Promise<void> {
+  await trx
+    .insertInto('rm_payouts')
+    .values({
+      id: p.payoutId,
+      influencer_id: p.influencerId,
+      amount_minor: p.amount.amountMinor,
+      currency: p.amount.currency,
+      method: p.method,
+      destination: p.destination,
+      status: p.status,
+      reason: p.reason,
+      created_at: new Date(occurredAt),
+      completed_at: null,
+    })
+    .onConflict((oc) => oc.column('id').doNothing())
+    .execute();
+}
+
 const projections: { [T in keyof MessageTypes]?: Projection<T> } = {
   'campaign.CampaignCreated': async ({ trx, message: c, envelope }) => {
     const at = new Date(envelope.occurredAt);
@@ -173,42 +205,10 @@ const projections: { [T in keyof MessageTypes]?: Projection<T> } = {
       .onConflict((oc) => oc.column('entry_id').doNothing())
       .execute();
   },
-  'payment.PayoutRequested': async ({ trx, message: p, envelope }) => {
-    await trx
-      .insertInto('rm_payouts')
-      .values({
-        id: p.payoutId,
-        influencer_id: p.influencerId,
-        amount_minor: p.amount.amountMinor,
-        currency: p.amount.currency,
-        method: p.method,
-        destination: p.destination,
-        status: 'requested',
-        reason: null,
-        created_at: new Date(envelope.occurredAt),
-        completed_at: null,
-      })
-      .onConflict((oc) => oc.column('id').doNothing())
-      .execute();
-  },
-  'payment.PayoutRejected': async ({ trx, message: p, envelope }) => {
-    await trx
-      .insertInto('rm_payouts')
-      .values({
-        id: p.payoutId,
-        influencer_id: p.influencerId,
-        amount_minor: p.amount.amountMinor,
-        currency: p.amount.currency,
-        method: '',
-        destination: '',
-        status: 'rejected',
-        reason: p.reason,
-        created_at: new Date(envelope.occurredAt),
-        completed_at: null,
-      })
-      .onConflict((oc) => oc.column('id').doNothing())
-      .execute();
-  },
+  'payment.PayoutRequested': ({ trx, message: p, envelope }) =>
+    insertPayout(trx, { ...p, status: 'requested', reason: null }, envelope.occurredAt),
+  'payment.PayoutRejected': ({ trx, message: p, envelope }) =>
+    insertPayout(trx, { ...p, method: '', destination: '', status: 'rejected', reason: p.reason }, envelope.occurredAt),
   'payment.PayoutProcessing': async ({ trx, message: p }) => {
     await trx
       .updateTable('rm_payouts')
