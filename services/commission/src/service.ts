@@ -221,15 +221,21 @@ const recordedBatch: MessageHandler<Database, TrackingEventsRecorded> = (ctx) =>
 const recordedOne: MessageHandler<Database, TrackingEventRecorded> = (ctx) =>
   decideBatch(ctx, [{ correlationId: ctx.envelope.correlationId, event: ctx.message }]);
 
-const budgetReserved: MessageHandler<Database, BudgetReserved> = async (ctx) => {
-  const r = ctx.message;
+/** A commission waiting for the budget's answer, locked for this transaction; undefined once it has one. */
+async function pendingCommission(ctx: MessageContext<Database>, commissionId: string) {
   const c = await ctx.trx
     .selectFrom('commissions')
     .selectAll()
-    .where('id', '=', r.commissionId)
+    .where('id', '=', commissionId)
     .forUpdate()
     .executeTakeFirst();
-  if (!c || c.status !== 'pending') return;
+  return c?.status === 'pending' ? c : undefined;
+}
+
+const budgetReserved: MessageHandler<Database, BudgetReserved> = async (ctx) => {
+  const r = ctx.message;
+  const c = await pendingCommission(ctx, r.commissionId);
+  if (!c) return;
   const terms = await termsOf(ctx, c.campaign_id);
   await ctx.trx
     .updateTable('commissions')
@@ -251,13 +257,8 @@ const budgetReserved: MessageHandler<Database, BudgetReserved> = async (ctx) => 
 
 const budgetRejected: MessageHandler<Database, BudgetReservationRejected> = async (ctx) => {
   const r = ctx.message;
-  const c = await ctx.trx
-    .selectFrom('commissions')
-    .selectAll()
-    .where('id', '=', r.commissionId)
-    .forUpdate()
-    .executeTakeFirst();
-  if (!c || c.status !== 'pending') return;
+  const c = await pendingCommission(ctx, r.commissionId);
+  if (!c) return;
   const reason: RejectionReason =
     r.reason === 'CURRENCY_MISMATCH'
       ? 'CURRENCY_MISMATCH'
