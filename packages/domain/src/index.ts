@@ -3,3 +3,4 @@ export * from './time.js';
 export * from './shard.js';
 export * from './ledger.js';
 export * from './defined.js';
+export * from './rules.js';

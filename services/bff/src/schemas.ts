@@ -6,8 +6,8 @@
 import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { isValidIBAN, electronicFormatIBAN } from 'ibantools';
-import { jsonProblem, parseRfc3339, textProblem } from '@beacon/domain';
-import { MoneyError, parseAmount, percentRateProblem, type Money } from '@beacon/money';
+import { commissionRuleProblem, jsonProblem, parseRfc3339, textProblem } from '@beacon/domain';
+import { MoneyError, parseAmount, type Money } from '@beacon/money';
 
 // The schemas below are also the OpenAPI document's (contract.ts): `.openapi()` names and describes them.
 extendZodWithOpenApi(z);
@@ -64,13 +64,7 @@ export const MoneyInput = z
   })
   .openapi('Money');
 
-const PercentRate = z
-  .string()
-  .max(20)
-  .superRefine((rate, ctx) => {
-    const problem = percentRateProblem(rate);
-    if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
-  });
+const PercentRate = z.string().max(20);
 
 const Rule = z
   .discriminatedUnion('type', [
@@ -96,14 +90,22 @@ export const CreateCampaignBody = z
   })
   .strict()
   .superRefine((c, ctx) => {
+    // The campaign service's own rule check (@beacon/domain), run here too so a bad rule is a 400.
     c.commissionRules.forEach((r, i) => {
-      if ('amount' in r && r.amount.currency !== c.budget.currency) {
-        ctx.addIssue({
-          code: z.ZodIssueCode.custom,
-          path: ['commissionRules', i, 'amount', 'currency'],
-          message: 'must be the budget currency',
-        });
-      }
+      const rule = {
+        event: r.event,
+        type: r.type,
+        rate: 'rate' in r ? r.rate : null,
+        amount: 'amount' in r ? r.amount : null,
+      };
+      const problem = commissionRuleProblem(rule, c.budget.currency);
+      const field = problem?.startsWith('CURRENCY_MISMATCH')
+        ? ['amount', 'currency']
+        : r.type === 'percent'
+          ? ['rate']
+          : [];
+      const path = ['commissionRules', i, ...field];
+      if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, path, message: problem });
     });
   })
   .openapi('CreateCampaign');

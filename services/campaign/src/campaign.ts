@@ -2,8 +2,8 @@
  * The campaign aggregate as a decider: decide(command, state) → events; evolve(state, event) → state.
  * Pure: no I/O. The budget ledger lives here too, so reservations and status move together.
  */
-import { textProblem } from '@beacon/domain';
-import { isSupportedCurrency, percentRateProblem, reviveAmounts, toJsonText, type Money } from '@beacon/money';
+import { commissionRuleProblem, textProblem } from '@beacon/domain';
+import { isSupportedCurrency, reviveAmounts, toJsonText, type Money } from '@beacon/money';
 import type {
   AcceptCampaign,
   CampaignCreated,
@@ -80,20 +80,7 @@ export function creationProblem(c: CreateCampaign): string | undefined {
   if (c.commissionRules.length === 0) return 'NO_RULES: a campaign needs at least one commission rule';
   if (c.attributionWindowDays < 1) return 'INVALID_ATTRIBUTION_WINDOW';
   if (c.holdingPeriodDays < 0) return 'INVALID_HOLDING_PERIOD';
-  for (const rule of c.commissionRules) {
-    const allowed = { conversion: ['percent', 'fixed'], click: ['fixed'], impression: ['per_mille'] }[rule.event];
-    if (!allowed.includes(rule.type)) return `INVALID_RULE: ${rule.event} cannot use ${rule.type}`;
-    if (rule.type === 'percent') {
-      const problem = rule.rate === null ? 'a rate is required' : percentRateProblem(rule.rate);
-      if (problem) return `INVALID_RULE: percent rate ${problem}`;
-    }
-    if (rule.type !== 'percent') {
-      if (!rule.amount || rule.amount.amountMinor <= 0n) return `INVALID_RULE: ${rule.type} needs a positive amount`;
-      if (rule.amount.currency !== c.budget.currency)
-        return 'CURRENCY_MISMATCH: rule amounts must be in the budget currency';
-    }
-  }
-  return undefined;
+  return c.commissionRules.map((rule) => commissionRuleProblem(rule, c.budget.currency)).find(Boolean);
 }
 
 const TRANSITIONS: Record<ChangeCampaignStatus['action'], { from: CampaignStatus[]; to: CampaignStatus }> = {
