@@ -4,7 +4,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import openapiTS, { astToString } from 'openapi-typescript';
-import { openApiDocument } from '../services/bff/src/openapi.js';
+import { openApiDocument } from '@beacon/bff-service/openapi';
 
 const DOCUMENT = 'packages/api-client/openapi.json';
 const TYPES = 'packages/api-client/src/schema.ts';
