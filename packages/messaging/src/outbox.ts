@@ -72,6 +72,115 @@ interface Row {
   properties: Record<string, string>;
 }
 
+interface PassResult {
+  published: number;
+  full: boolean;
+  failed: number;
+}
+
+/**
+ * One pass of the relay, under the database's relay lock: the oldest unpublished rows, sent at once,
+ * and the rows before each key's first failure marked published in one statement.
+ */
+async function publishPass(db: Kysely<MessagingTables>, bus: MessageBus, batchSize: number): Promise<PassResult> {
+  return db.transaction().execute(async (trx) => {
+    const lock = await sql<{ ok: boolean }>`SELECT pg_try_advisory_xact_lock(${RELAY_LOCK_ID}) AS ok`.execute(trx);
+    if (!lock.rows[0]?.ok) return { published: 0, full: false, failed: 0 };
+    const rows = (await trx
+      .selectFrom('outbox')
+      .select(['id', 'message_id', 'topic', 'key', 'payload', 'properties'])
+      .where('published_at', 'is', null)
+      .orderBy('id')
+      .limit(batchSize)
+      .execute()) as Row[];
+    if (rows.length === 0) return { published: 0, full: false, failed: 0 };
+
+    const byKey = new Map<string, Row[]>();
+    for (const row of rows) {
+      const group = byKey.get(`${row.topic}\u0000${row.key}`) ?? [];
+      group.push(row);
+      byKey.set(`${row.topic}\u0000${row.key}`, group);
+    }
+    const sent: string[] = [];
+    const failed: Array<{ id: string; error: string }> = [];
+    // Pipelined: every row is sent at once, in order (one producer socket per topic keeps it), and
+    // the acknowledgements are awaited together. Per key, only the rows before its first failure
+    // count as sent; the failed row and everything after it go again, in order, on the next pass
+    // (any of those the broker did store are duplicates the consumers' inbox absorbs).
+    await Promise.all(
+      [...byKey.values()].map(async (group) => {
+        const outcomes = await Promise.allSettled(
+          group.map((row) =>
+            bus.publish({ topic: row.topic, key: row.key, payload: row.payload, properties: row.properties }),
+          ),
+        );
+        for (const [i, row] of group.entries()) {
+          const outcome = outcomes[i];
+          if (outcome?.status === 'rejected') {
+            failed.push({ id: row.id, error: (outcome.reason as Error).message });
+            return;
+          }
+          sent.push(row.id);
+        }
+      }),
+    );
+    if (sent.length > 0) {
+      await trx.updateTable('outbox').set({ published_at: new Date() }).where('id', 'in', sent).execute();
+    }
+    for (const f of failed) {
+      await trx
+        .updateTable('outbox')
+        .set((eb) => ({ attempts: eb('attempts', '+', 1), last_error: f.error }))
+        .where('id', '=', f.id)
+        .execute();
+    }
+    return { published: sent.length, full: rows.length === batchSize, failed: failed.length };
+  });
+}
+
+/**
+ * Holds LISTEN on a connection of its own (a pooled one cannot) and calls `onNotify` for each
+ * notification; reconnects a second after losing it, until `stopped()`. Returns the way to end it.
+ */
+function listenForOutbox(
+  connectionString: string,
+  onNotify: () => void,
+  stopped: () => boolean,
+  logger?: Logger,
+): { end(): Promise<void> } {
+  let listener: pg.Client | undefined;
+  let retryTimer: NodeJS.Timeout | undefined;
+  const listen = async (): Promise<void> => {
+    if (stopped()) return;
+    const client = new pg.Client({ connectionString });
+    const retry = () => {
+      if (listener === client) listener = undefined;
+      client.end().catch(() => undefined);
+      if (!stopped()) retryTimer = setTimeout(() => void listen(), 1000);
+    };
+    client.on('error', (error) => {
+      logger?.warn({ err: error.message }, 'outbox LISTEN connection lost; reconnecting');
+      retry();
+    });
+    client.on('notification', onNotify);
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
+      listener = client;
+    } catch (error) {
+      logger?.warn({ err: (error as Error).message }, 'outbox LISTEN failed; polling only until it reconnects');
+      retry();
+    }
+  };
+  void listen();
+  return {
+    async end() {
+      clearTimeout(retryTimer);
+      await listener?.end().catch(() => undefined);
+    },
+  };
+}
+
 export function startOutboxRelay<DB extends MessagingTables>(options: OutboxRelayOptions<DB>): OutboxRelay {
   const { bus, logger } = options;
   const db = options.db as unknown as Kysely<MessagingTables>;
@@ -80,70 +189,12 @@ export function startOutboxRelay<DB extends MessagingTables>(options: OutboxRela
   let stopped = false;
   let wake: (() => void) | undefined;
   let failures = 0;
-  let listener: pg.Client | undefined;
-  let listenRetry: NodeJS.Timeout | undefined;
-
-  async function publishBatch(): Promise<{ published: number; full: boolean; failed: number }> {
-    return db.transaction().execute(async (trx) => {
-      const lock = await sql<{ ok: boolean }>`SELECT pg_try_advisory_xact_lock(${RELAY_LOCK_ID}) AS ok`.execute(trx);
-      if (!lock.rows[0]?.ok) return { published: 0, full: false, failed: 0 };
-      const rows = (await trx
-        .selectFrom('outbox')
-        .select(['id', 'message_id', 'topic', 'key', 'payload', 'properties'])
-        .where('published_at', 'is', null)
-        .orderBy('id')
-        .limit(batchSize)
-        .execute()) as Row[];
-      if (rows.length === 0) return { published: 0, full: false, failed: 0 };
-
-      const byKey = new Map<string, Row[]>();
-      for (const row of rows) {
-        const group = byKey.get(`${row.topic}\u0000${row.key}`) ?? [];
-        group.push(row);
-        byKey.set(`${row.topic}\u0000${row.key}`, group);
-      }
-      const sent: string[] = [];
-      const failed: Array<{ id: string; error: string }> = [];
-      // Pipelined: every row is sent at once, in order (one producer socket per topic keeps it), and
-      // the acknowledgements are awaited together. Per key, only the rows before its first failure
-      // count as sent; the failed row and everything after it go again, in order, on the next pass
-      // (any of those the broker did store are duplicates the consumers' inbox absorbs).
-      await Promise.all(
-        [...byKey.values()].map(async (group) => {
-          const outcomes = await Promise.allSettled(
-            group.map((row) =>
-              bus.publish({ topic: row.topic, key: row.key, payload: row.payload, properties: row.properties }),
-            ),
-          );
-          for (const [i, row] of group.entries()) {
-            const outcome = outcomes[i];
-            if (outcome?.status === 'rejected') {
-              failed.push({ id: row.id, error: (outcome.reason as Error).message });
-              return;
-            }
-            sent.push(row.id);
-          }
-        }),
-      );
-      if (sent.length > 0) {
-        await trx.updateTable('outbox').set({ published_at: new Date() }).where('id', 'in', sent).execute();
-      }
-      for (const f of failed) {
-        await trx
-          .updateTable('outbox')
-          .set((eb) => ({ attempts: eb('attempts', '+', 1), last_error: f.error }))
-          .where('id', '=', f.id)
-          .execute();
-      }
-      return { published: sent.length, full: rows.length === batchSize, failed: failed.length };
-    });
-  }
 
   async function loop(): Promise<void> {
     while (!stopped) {
       let again = false;
       try {
-        const result = await publishBatch();
+        const result = await publishPass(db, bus, batchSize);
         if (result.published > 0) options.onPublished?.(result.published);
         if (result.failed > 0) {
           failures++;
@@ -169,38 +220,20 @@ export function startOutboxRelay<DB extends MessagingTables>(options: OutboxRela
     }
   }
 
-  async function listen(): Promise<void> {
-    if (stopped) return;
-    const client = new pg.Client({ connectionString: options.connectionString });
-    const retry = () => {
-      if (listener === client) listener = undefined;
-      client.end().catch(() => undefined);
-      if (!stopped) listenRetry = setTimeout(() => void listen(), 1000);
-    };
-    client.on('error', (error) => {
-      logger?.warn({ err: error.message }, 'outbox LISTEN connection lost; reconnecting');
-      retry();
-    });
-    client.on('notification', () => {
-      // Only wake when not in backoff: a notify must not defeat retry spacing after failures.
+  // Only wake when not in backoff: a notify must not defeat retry spacing after failures.
+  const listening = listenForOutbox(
+    options.connectionString,
+    () => {
       if (failures === 0) wake?.();
-    });
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
-      listener = client;
-    } catch (error) {
-      logger?.warn({ err: (error as Error).message }, 'outbox LISTEN failed; polling only until it reconnects');
-      retry();
-    }
-  }
-
-  void listen();
+    },
+    () => stopped,
+    logger,
+  );
   const running = loop();
 
   return {
     async flushOnce() {
-      return (await publishBatch()).published;
+      return (await publishPass(db, bus, batchSize)).published;
     },
 
     async stats() {
@@ -215,15 +248,14 @@ export function startOutboxRelay<DB extends MessagingTables>(options: OutboxRela
 
     async stop(timeoutMs = 5000) {
       stopped = true;
-      clearTimeout(listenRetry);
       wake?.();
       await running;
       const deadline = Date.now() + timeoutMs;
       while (Date.now() < deadline) {
-        const result = await publishBatch().catch(() => ({ published: 0, full: false, failed: 1 }));
+        const result = await publishPass(db, bus, batchSize).catch(() => ({ published: 0, full: false, failed: 1 }));
         if (!result.full || result.failed > 0) break;
       }
-      await listener?.end().catch(() => undefined);
+      await listening.end();
     },
   };
 }
