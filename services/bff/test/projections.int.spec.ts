@@ -1,0 +1,161 @@
+/**
+ * The BFF's read models as its projections build them from the fleet's events, on real PostgreSQL:
+ * what a client then reads (campaigns, commissions, ledger, payouts) and that a redelivery changes nothing.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { MessageHandlers } from '@beacon/contracts';
+import { deliver, freshServiceDatabase } from '@beacon/testing';
+import type { Database } from '../src/db.js';
+import { migrations } from '../src/migrations.js';
+import { projectionHandlers } from '../src/projections.js';
+import { EVENT_TOPICS } from '../src/service.js';
+
+const USD = (amountMinor: bigint) => ({ amountMinor, currency: 'USD' });
+let db: Kysely<Database>;
+const handlers: MessageHandlers<Database> = Object.assign({}, ...EVENT_TOPICS.map((t) => projectionHandlers(t)));
+
+beforeAll(async () => {
+  db = await freshServiceDatabase<Database>('beacon_bff_projections_test', migrations);
+});
+afterAll(() => db.destroy());
+
+async function createdCampaign(brandId = `brand-${randomUUID()}`) {
+  const campaignId = randomUUID();
+  await deliver(db, handlers, 'campaign.CampaignCreated', {
+    campaignId,
+    brandId,
+    name: 'Summer',
+    landingUrl: 'https://shop.example/summer',
+    budget: USD(10_000n),
+    commissionRules: [{ event: 'conversion', type: 'percent', rate: '10', amount: null }],
+    visibility: 'invite_only',
+    attributionWindowDays: 30,
+    holdingPeriodDays: 0,
+    invitedInfluencerIds: ['inf-1'],
+    status: 'active',
+  });
+  return campaignId;
+}
+
+describe('the campaign read model', () => {
+  it('shows a created campaign with its invitees, then who accepted and what the budget has spent', async () => {
+    const campaignId = await createdCampaign();
+    await deliver(db, handlers, 'campaign.InfluencerAccepted', { campaignId, influencerId: 'inf-1' });
+    await deliver(db, handlers, 'campaign.BudgetReserved', {
+      campaignId,
+      commissionId: 'c-1',
+      requested: USD(1_500n),
+      reserved: USD(1_500n),
+      spent: USD(1_500n),
+      remaining: USD(8_500n),
+    });
+    const campaign = await db.selectFrom('rm_campaigns').selectAll().where('id', '=', campaignId).executeTakeFirst();
+    expect(campaign).toMatchObject({ status: 'active', budget_minor: 10_000n, spent_minor: 1_500n });
+    const members = await db
+      .selectFrom('rm_campaign_influencers')
+      .select(['influencer_id', 'status'])
+      .where('campaign_id', '=', campaignId)
+      .execute();
+    expect(members).toEqual([{ influencer_id: 'inf-1', status: 'accepted' }]);
+  });
+});
+
+describe('the commission read model', () => {
+  it('shows a commission pending while the budget answers, then approved at the reserved amount', async () => {
+    const campaignId = await createdCampaign();
+    const commission = {
+      commissionId: randomUUID(),
+      campaignId,
+      influencerId: 'inf-1',
+      sourceEventId: 'e-1',
+    };
+    await deliver(db, handlers, 'commission.CommissionCalculated', {
+      ...commission,
+      eventType: 'conversion',
+      amount: USD(1_000n),
+    });
+    const status = async () =>
+      db
+        .selectFrom('rm_commissions')
+        .select(['status', 'amount_minor'])
+        .where('id', '=', commission.commissionId)
+        .executeTakeFirstOrThrow();
+    expect(await status()).toEqual({ status: 'pending', amount_minor: 1_000n });
+    const approved = { ...commission, requested: USD(1_000n), amount: USD(600n), holdingPeriodDays: 0 };
+    await deliver(db, handlers, 'commission.CommissionApproved', approved);
+    expect(await status()).toEqual({ status: 'approved', amount_minor: 600n });
+  });
+
+  it('counts an approved commission once in the stats, however often its event is delivered', async () => {
+    const campaignId = await createdCampaign();
+    const approved = {
+      commissionId: randomUUID(),
+      campaignId,
+      influencerId: 'inf-1',
+      sourceEventId: 'e-2',
+      requested: USD(250n),
+      amount: USD(250n),
+      holdingPeriodDays: 0,
+    };
+    const messageId = randomUUID();
+    await deliver(db, handlers, 'commission.CommissionApproved', approved, { messageId });
+    await deliver(db, handlers, 'commission.CommissionApproved', approved, { messageId });
+    const stats = await db
+      .selectFrom('rm_stats')
+      .select((eb) => eb.fn.sum<bigint>('commissions_minor').as('commissions'))
+      .where('campaign_id', '=', campaignId)
+      .executeTakeFirstOrThrow();
+    expect(BigInt(stats.commissions)).toBe(250n);
+  });
+});
+
+describe('the payout and ledger read models', () => {
+  it('shows a payout requested, then completed, and the ledger entries behind the balance', async () => {
+    const influencerId = `inf-${randomUUID()}`;
+    const payoutId = randomUUID();
+    await deliver(db, handlers, 'payment.LedgerEntryRecorded', {
+      entryId: randomUUID(),
+      influencerId,
+      kind: 'commission_credit',
+      amount: USD(3_000n),
+      reference: 'c-9',
+      availableAt: '2026-01-01T00:00:00.000Z',
+    });
+    await deliver(db, handlers, 'payment.PayoutRequested', {
+      payoutId,
+      influencerId,
+      amount: USD(2_000n),
+      method: 'paypal',
+      destination: 'me@example.com',
+    });
+    const payout = () => db.selectFrom('rm_payouts').selectAll().where('id', '=', payoutId).executeTakeFirstOrThrow();
+    expect(await payout()).toMatchObject({ status: 'requested', amount_minor: 2_000n, completed_at: null });
+    await deliver(db, handlers, 'payment.PayoutCompleted', {
+      payoutId,
+      influencerId,
+      amount: USD(2_000n),
+      commissionIds: [],
+    });
+    expect(await payout()).toMatchObject({ status: 'completed' });
+    expect((await payout()).completed_at).toBeInstanceOf(Date);
+    const ledger = await db
+      .selectFrom('rm_ledger')
+      .select('amount_minor')
+      .where('influencer_id', '=', influencerId)
+      .execute();
+    expect(ledger).toEqual([{ amount_minor: 3_000n }]);
+  });
+
+  it('shows a payout refused at once as rejected, with its reason', async () => {
+    const payoutId = randomUUID();
+    await deliver(db, handlers, 'payment.PayoutRejected', {
+      payoutId,
+      influencerId: 'inf-poor',
+      amount: USD(99_000n),
+      reason: 'INSUFFICIENT_FUNDS',
+    });
+    const payout = await db.selectFrom('rm_payouts').selectAll().where('id', '=', payoutId).executeTakeFirstOrThrow();
+    expect(payout).toMatchObject({ status: 'rejected', reason: 'INSUFFICIENT_FUNDS', amount_minor: 99_000n });
+  });
+});
