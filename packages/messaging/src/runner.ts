@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { IncomingMessage, MessageBus, SubscribeOptions, Subscription } from './bus.js';
 import { pulsarTopic, type CodecRegistry } from './codec.js';
 import { causedBy, fromProperties, newFlowEnvelope, toProperties, type Envelope } from './envelope.js';
-import { claim, claimAll } from './inbox.js';
+import { claimAll } from './inbox.js';
 import { enqueue } from './outbox.js';
 import type { MessagingTables } from './schema.js';
 import { defined } from '@beacon/domain';
@@ -105,9 +105,11 @@ async function writeToOutbox<DB extends MessagingTables>(
   });
 }
 
-type Outcome = 'handled' | 'duplicate' | 'ignored';
+/** What became of one message. */
+export type Outcome = 'handled' | 'duplicate' | 'ignored';
 
-interface Decoded<DB> {
+/** A message as the steps below pass it on: decoded, with a logger carrying its flow's ids, and its handler. */
+export interface Delivery<DB> {
   incoming: IncomingMessage;
   envelope: Envelope;
   value: unknown;
@@ -115,72 +117,126 @@ interface Decoded<DB> {
   handler: Handler<DB> | undefined;
 }
 
-export async function runHandlers<DB extends MessagingTables, Types extends object = MessageTypeMap>(
-  options: RunHandlersOptions<DB, Types>,
-): Promise<Subscription> {
-  const { bus, db, codecs, service, handlers, logger } = options;
-  const subscriptionName = options.subscription.name;
-  const maxBatch = options.maxBatch ?? 1;
-  const elapsed = (started: bigint) => Number(process.hrtime.bigint() - started) / 1e9;
-
-  function decode(incoming: IncomingMessage): Decoded<DB> {
+/** Step: the envelope from the properties, the payload with the codec its message type names (unless envelope-only). */
+export function decoder<DB, Types extends object>(deps: {
+  codecs: CodecRegistry;
+  logger: Logger;
+  service: string;
+  handlers: HandlerMap<DB, Types>;
+  envelopeOnly?: boolean;
+}): (incoming: IncomingMessage) => Delivery<DB> {
+  return (incoming) => {
     const envelope = fromProperties(incoming.properties);
-    const value = options.envelopeOnly
+    const value = deps.envelopeOnly
       ? undefined
-      : codecs.decode(envelope.messageType, envelope.schemaVersion, incoming.payload).value;
-    const log = logger.child({
-      service,
+      : deps.codecs.decode(envelope.messageType, envelope.schemaVersion, incoming.payload).value;
+    const log = deps.logger.child({
+      service: deps.service,
       correlationId: envelope.correlationId,
       causationId: envelope.causationId,
       messageId: envelope.messageId,
       messageType: envelope.messageType,
     });
-    return { incoming, envelope, value, log, handler: handlerFor(handlers, envelope.messageType) };
-  }
+    return { incoming, envelope, value, log, handler: handlerFor(deps.handlers, envelope.messageType) };
+  };
+}
 
-  /** Runs one message's handler inside `trx`, once the inbox said it is new. */
-  async function apply(trx: Transaction<DB>, d: Decoded<DB>, prepared: unknown): Promise<Outcome> {
-    if (!d.handler) return 'ignored';
-    await d.handler({
-      trx,
-      message: d.value,
-      envelope: d.envelope,
-      log: d.log,
-      prepared,
-      payload: d.incoming.payload,
-      emit: async (messageType, key, payload, emitOptions) => {
-        const schemaVersion = codecs.topicOf(messageType).version;
-        const cause = {
-          messageId: d.envelope.messageId,
-          correlationId: emitOptions?.correlationId ?? d.envelope.correlationId,
-        };
-        const outgoing = causedBy(cause, { messageType, schemaVersion, producer: service });
-        await writeToOutbox(trx, codecs, outgoing, key, payload, options.tenant);
-        return outgoing;
-      },
-    });
-    return 'handled';
-  }
+/** Step: `emit` for a handler: a message caused by `cause`, written to the outbox in `trx`. */
+export function emitter<DB extends MessagingTables>(
+  trx: Transaction<DB>,
+  deps: { codecs: CodecRegistry; service: string; tenant?: string },
+  cause: Envelope,
+): HandlerContext<DB>['emit'] {
+  return async (messageType, key, value, options) => {
+    const schemaVersion = deps.codecs.topicOf(messageType).version;
+    const flow = { messageId: cause.messageId, correlationId: options?.correlationId ?? cause.correlationId };
+    const outgoing = causedBy(flow, { messageType, schemaVersion, producer: deps.service });
+    await writeToOutbox(trx, deps.codecs, outgoing, key, value, deps.tenant);
+    return outgoing;
+  };
+}
 
-  function report(d: Decoded<DB>, outcome: Outcome, seconds: number): void {
-    if (outcome === 'duplicate') d.log.debug('already processed; skipped');
-    else if (outcome === 'ignored') d.log.debug('no handler for this type; recorded and skipped');
-    else d.log.info({ redeliveryCount: d.incoming.redeliveryCount }, 'handled');
-    options.onHandled?.(d.envelope.messageType, outcome, seconds);
-  }
-
-  function failed(d: Decoded<DB>, error: unknown, seconds: number): void {
-    d.log.error(
-      { err: (error as Error).message, redeliveryCount: d.incoming.redeliveryCount },
-      'handler failed; will be redelivered',
+/**
+ * Step: the inbox and the handlers in one transaction. Messages the inbox has seen (or that come
+ * twice in this batch) are duplicates; the others run their handler with what `prepare` returned.
+ */
+export async function inTransaction<DB extends MessagingTables>(
+  db: Kysely<DB>,
+  subscription: string,
+  deliveries: Delivery<DB>[],
+  run: (trx: Transaction<DB>, d: Delivery<DB>) => Promise<Outcome>,
+): Promise<Outcome[]> {
+  return db.transaction().execute(async (trx) => {
+    const fresh = await claimAll(
+      trx as unknown as Transaction<MessagingTables>,
+      subscription,
+      deliveries.map((d) => d.envelope),
     );
-    options.onHandled?.(d.envelope.messageType, 'failed', seconds);
-  }
+    const outcomes: Outcome[] = [];
+    // A message delivered twice within one batch is applied once: its id leaves the set when used.
+    for (const d of deliveries) outcomes.push(fresh.delete(d.envelope.messageId) ? await run(trx, d) : 'duplicate');
+    return outcomes;
+  });
+}
+
+type Reported = Pick<Delivery<unknown>, 'incoming' | 'envelope' | 'log'>;
+
+/** Step: a log line and a metric per message, for what became of it. */
+export function reporter(onHandled: RunHandlersOptions<MessagingTables>['onHandled']) {
+  return {
+    done(d: Reported, outcome: Outcome, seconds: number): void {
+      if (outcome === 'duplicate') d.log.debug('already processed; skipped');
+      else if (outcome === 'ignored') d.log.debug('no handler for this type; recorded and skipped');
+      else d.log.info({ redeliveryCount: d.incoming.redeliveryCount }, 'handled');
+      onHandled?.(d.envelope.messageType, outcome, seconds);
+    },
+    failed(d: Reported, error: unknown, seconds: number): void {
+      d.log.error(
+        { err: (error as Error).message, redeliveryCount: d.incoming.redeliveryCount },
+        'handler failed; will be redelivered',
+      );
+      onHandled?.(d.envelope.messageType, 'failed', seconds);
+    },
+  };
+}
+
+const elapsed = (started: bigint) => Number(process.hrtime.bigint() - started) / 1e9;
+
+/**
+ * The consumer of one subscription, composed of the steps above: decode → (prepare) → inbox and
+ * handlers in one transaction → commit → ack, per message or per batch of one key. A batch that fails
+ * is handled again one message at a time, so only the failing message is redelivered.
+ */
+export async function runHandlers<DB extends MessagingTables, Types extends object = MessageTypeMap>(
+  options: RunHandlersOptions<DB, Types>,
+): Promise<Subscription> {
+  const { bus, db, logger } = options;
+  const subscriptionName = options.subscription.name;
+  const maxBatch = options.maxBatch ?? 1;
+  const decode = decoder(options);
+  const report = reporter(options.onHandled);
+
+  const run =
+    (prepared: unknown) =>
+    async (trx: Transaction<DB>, d: Delivery<DB>): Promise<Outcome> => {
+      if (!d.handler) return 'ignored';
+      const emit = emitter(trx, options, d.envelope);
+      await d.handler({
+        trx,
+        message: d.value,
+        envelope: d.envelope,
+        log: d.log,
+        prepared,
+        payload: d.incoming.payload,
+        emit,
+      });
+      return 'handled';
+    };
 
   /** One message, one transaction. Throws when the message must be redelivered. */
   async function handleOne(incoming: IncomingMessage): Promise<void> {
     const started = process.hrtime.bigint();
-    let d: Decoded<DB>;
+    let d: Delivery<DB>;
     try {
       d = decode(incoming);
     } catch (error) {
@@ -193,18 +249,10 @@ export async function runHandlers<DB extends MessagingTables, Types extends obje
     }
     try {
       const prepared = d.handler?.prepare ? await d.handler.prepare(d.value, d.envelope) : undefined;
-      const outcome = await db.transaction().execute(async (trx) => {
-        const first = await claim(
-          trx as unknown as Transaction<MessagingTables>,
-          subscriptionName,
-          d.envelope.messageId,
-          d.envelope.messageType,
-        );
-        return first ? apply(trx, d, prepared) : ('duplicate' as const);
-      });
-      report(d, outcome, elapsed(started));
+      const [outcome] = await inTransaction(db, subscriptionName, [d], run(prepared));
+      report.done(d, defined(outcome, 'the outcome'), elapsed(started));
     } catch (error) {
-      failed(d, error, elapsed(started));
+      report.failed(d, error, elapsed(started));
       throw error;
     }
   }
@@ -221,14 +269,9 @@ export async function runHandlers<DB extends MessagingTables, Types extends obje
     return verdicts;
   }
 
-  /**
-   * Several messages of one key in one transaction: one inbox statement, one commit. If anything in
-   * the batch fails (a poison message, a deadlock), the transaction rolls back and the messages are
-   * handled again one at a time, so only the failing one is redelivered and its key keeps moving.
-   */
   async function handleBatch(messages: IncomingMessage[]): Promise<boolean[]> {
     if (messages.length === 1) return oneByOne(messages);
-    let decoded: Decoded<DB>[];
+    let decoded: Delivery<DB>[];
     try {
       decoded = messages.map(decode);
     } catch {
@@ -238,20 +281,9 @@ export async function runHandlers<DB extends MessagingTables, Types extends obje
     if (decoded.some((d) => d.handler?.prepare)) return oneByOne(messages);
     const started = process.hrtime.bigint();
     try {
-      const outcomes = await db.transaction().execute(async (trx) => {
-        const fresh = await claimAll(
-          trx as unknown as Transaction<MessagingTables>,
-          subscriptionName,
-          decoded.map((d) => d.envelope),
-        );
-        const result: Outcome[] = [];
-        // A message delivered twice within one batch is applied once: its id leaves the set when used.
-        for (const d of decoded)
-          result.push(fresh.delete(d.envelope.messageId) ? await apply(trx, d, undefined) : 'duplicate');
-        return result;
-      });
+      const outcomes = await inTransaction(db, subscriptionName, decoded, run(undefined));
       const seconds = elapsed(started);
-      decoded.forEach((d, i) => report(d, defined(outcomes[i], `the outcome of message ${i}`), seconds));
+      decoded.forEach((d, i) => report.done(d, defined(outcomes[i], `the outcome of message ${i}`), seconds));
       return decoded.map(() => true);
     } catch (error) {
       logger.warn(
