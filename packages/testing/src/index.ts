@@ -56,3 +56,4 @@ export async function eventually<T>(
 
 export { deliver, type Emitted } from './handlers.js';
 export { freshServiceDatabase, recreateDatabase, TEST_PG_URL } from './database.js';
+export { recordedEvent } from './fixtures.js';

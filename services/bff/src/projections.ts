@@ -56,6 +56,19 @@ async function insertPayout(
     .execute();
 }
 
+/** A reservation or a release: the campaign's spent budget as the campaign service now counts it. */
+async function spent({
+  trx,
+  message: b,
+  envelope,
+}: MessageContext<Database, { campaignId: string; spent: { amountMinor: bigint } }>) {
+  await trx
+    .updateTable('rm_campaigns')
+    .set({ spent_minor: b.spent.amountMinor, updated_at: new Date(envelope.occurredAt) })
+    .where('id', '=', b.campaignId)
+    .execute();
+}
+
 const projections: { [T in keyof MessageTypes]?: Projection<T> } = {
   'campaign.CampaignCreated': async ({ trx, message: c, envelope }) => {
     const at = new Date(envelope.occurredAt);
@@ -109,20 +122,8 @@ const projections: { [T in keyof MessageTypes]?: Projection<T> } = {
       .onConflict((oc) => oc.columns(['campaign_id', 'influencer_id']).doUpdateSet({ status: 'accepted' }))
       .execute();
   },
-  'campaign.BudgetReserved': async ({ trx, message: b, envelope }) => {
-    await trx
-      .updateTable('rm_campaigns')
-      .set({ spent_minor: b.spent.amountMinor, updated_at: new Date(envelope.occurredAt) })
-      .where('id', '=', b.campaignId)
-      .execute();
-  },
-  'campaign.BudgetReleased': async ({ trx, message: b, envelope }) => {
-    await trx
-      .updateTable('rm_campaigns')
-      .set({ spent_minor: b.spent.amountMinor, updated_at: new Date(envelope.occurredAt) })
-      .where('id', '=', b.campaignId)
-      .execute();
-  },
+  'campaign.BudgetReserved': (ctx) => spent(ctx),
+  'campaign.BudgetReleased': (ctx) => spent(ctx),
   'tracking.TrackingEventsRecorded': (ctx) => projectTrackingBatch(ctx, ctx.message.recorded, ctx.message.ignored),
   // Single-event messages of earlier releases: projected as batches of one.
   'tracking.TrackingEventRecorded': (ctx) =>

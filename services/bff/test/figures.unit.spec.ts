@@ -1,27 +1,7 @@
-import type { TrackingEventRecorded } from '@beacon/contracts';
+import { recordedEvent } from '@beacon/testing';
 import { figuresOf } from '../src/tracking-projection.js';
 
-const event = (over: Partial<TrackingEventRecorded> = {}): TrackingEventRecorded => ({
-  eventId: 'e-1',
-  type: 'impression',
-  campaignId: 'c-1',
-  influencerId: 'inf-1',
-  attribution: 'explicit',
-  clickId: null,
-  visitorId: 'v-1',
-  userId: null,
-  occurredAt: '2026-03-01T05:00:00.000Z',
-  value: null,
-  orderId: null,
-  name: null,
-  properties: '{}',
-  valid: true,
-  reasons: [],
-  duplicate: false,
-  refundedEventId: null,
-  brandId: 'b-1',
-  ...over,
-});
+const event = recordedEvent;
 const zero = { impressions: 0n, clicks: 0n, conversions: 0n, invalid_events: 0n, revenue_minor: 0n };
 const USD = (amountMinor: bigint) => ({ amountMinor, currency: 'USD' });
 

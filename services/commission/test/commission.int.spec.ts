@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { deliver, freshServiceDatabase } from '@beacon/testing';
+import { deliver, freshServiceDatabase, recordedEvent } from '@beacon/testing';
 import type { TrackingEventRecorded, MessageHandlers } from '@beacon/contracts';
 import type { Database } from '../src/db.js';
 import { migrations } from '../src/migrations.js';
@@ -32,27 +32,17 @@ beforeAll(async () => {
 });
 afterAll(() => db.destroy());
 
-const conversion = (over: Partial<TrackingEventRecorded> = {}): TrackingEventRecorded => ({
-  eventId: randomUUID(),
-  type: 'conversion',
-  campaignId,
-  influencerId: 'inf-1',
-  attribution: 'explicit',
-  clickId: null,
-  visitorId: 'v',
-  userId: null,
-  occurredAt: '2026-03-01T00:00:00Z',
-  value: USD(2500),
-  orderId: `o-${randomUUID()}`,
-  name: null,
-  properties: '{}',
-  valid: true,
-  reasons: [],
-  duplicate: false,
-  refundedEventId: null,
-  brandId: 'b-1',
-  ...over,
-});
+const conversion = (over: Partial<TrackingEventRecorded> = {}): TrackingEventRecorded =>
+  recordedEvent({
+    eventId: randomUUID(),
+    type: 'conversion',
+    campaignId,
+    visitorId: 'v',
+    occurredAt: '2026-03-01T00:00:00Z',
+    value: USD(2500),
+    orderId: `o-${randomUUID()}`,
+    ...over,
+  });
 
 describe('commissions on real PostgreSQL', () => {
   it('makes one commission when the same tracking event arrives twice (redelivered or republished)', async () => {

@@ -1,3 +1,4 @@
+import { recordedEvent } from '@beacon/testing';
 import type { TrackingEventRecorded } from '@beacon/contracts';
 import {
   candidatesOf,
@@ -24,27 +25,8 @@ const terms = (over: Partial<CampaignTerms> = {}): CampaignTerms => ({
   ],
   ...over,
 });
-const event = (over: Partial<TrackingEventRecorded> = {}): TrackingEventRecorded => ({
-  eventId: 'e-1',
-  type: 'conversion',
-  campaignId: 'c-1',
-  influencerId: 'inf-1',
-  attribution: 'explicit',
-  clickId: null,
-  visitorId: 'v-1',
-  userId: null,
-  occurredAt: '2026-01-01T00:00:00Z',
-  value: USD(10000),
-  orderId: 'o-1',
-  name: null,
-  properties: '{}',
-  valid: true,
-  reasons: [],
-  duplicate: false,
-  refundedEventId: null,
-  brandId: 'b-1',
-  ...over,
-});
+const event = (over: Partial<TrackingEventRecorded> = {}): TrackingEventRecorded =>
+  recordedEvent({ type: 'conversion', occurredAt: '2026-01-01T00:00:00Z', value: USD(10000), orderId: 'o-1', ...over });
 
 describe('given a campaign with conversion 10%, click 0.25 and 2.00 per mille', () => {
   it('when a 100.00 conversion arrives, then a 10.00 commission', () => {

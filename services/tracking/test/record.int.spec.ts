@@ -14,11 +14,17 @@ const campaignId = randomUUID();
 beforeAll(async () => {
   db = await freshServiceDatabase<Database>('beacon_tracking_int_test', migrations);
   handlers = Object.assign({}, ...trackingService.subscriptions({} as never).map((s) => s.handlers));
-  await deliver(db, handlers, 'campaign.CampaignCreated', {
-    campaignId,
-    brandId: 'b-1',
+  await createCampaign(campaignId, 'b-1');
+});
+afterAll(() => db.destroy());
+
+/** A campaign tracking knows of, owned by `brandId`. */
+const createCampaign = (id: string, brandId: string) =>
+  deliver(db, handlers, 'campaign.CampaignCreated', {
+    campaignId: id,
+    brandId,
     name: 'n',
-    landingUrl: 'https://x.example',
+    landingUrl: 'https://shop.example',
     budget: { amountMinor: 10000n, currency: 'USD' },
     commissionRules: [],
     visibility: 'open',
@@ -27,8 +33,6 @@ beforeAll(async () => {
     invitedInfluencerIds: [],
     status: 'active',
   });
-});
-afterAll(() => db.destroy());
 
 const event = (over: Partial<RecordTrackingEvent>): RecordTrackingEvent => ({
   eventId: randomUUID(),
@@ -196,19 +200,7 @@ describe('recording tracking events on real PostgreSQL', () => {
 
   it('ignores a click id from another campaign when attributing a conversion', async () => {
     const other = randomUUID();
-    await deliver(db, handlers, 'campaign.CampaignCreated', {
-      campaignId: other,
-      brandId: 'b-2',
-      name: 'n',
-      landingUrl: 'https://y.example',
-      budget: { amountMinor: 10000n, currency: 'USD' },
-      commissionRules: [],
-      visibility: 'open',
-      attributionWindowDays: 30,
-      holdingPeriodDays: 0,
-      invitedInfluencerIds: [],
-      status: 'active',
-    });
+    await createCampaign(other, 'b-2');
     const clickId = `click-${randomUUID()}`;
     await send(
       event({
