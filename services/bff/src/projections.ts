@@ -24,6 +24,38 @@ async function addStats(
   );
 }
 
+/** A commission as calculated (pending) or rejected; a rejection overrides an earlier pending row. */
+async function recordCommission(
+  trx: MessageContext<Database>['trx'],
+  c: {
+    commissionId: string;
+    campaignId: string;
+    influencerId: string | null;
+    sourceEventId: string;
+    amount: { amountMinor: bigint; currency: string } | null;
+    status: 'pending' | 'rejected';
+    reason: string | null;
+  },
+  occurredAt: string,
+): Promise<void> {
+  const insert = trx.insertInto('rm_commissions').values({
+    id: c.commissionId,
+    campaign_id: c.campaignId,
+    influencer_id: c.influencerId,
+    source_event_id: c.sourceEventId,
+    amount_minor: c.amount?.amountMinor ?? null,
+    currency: c.amount?.currency ?? 'USD',
+    status: c.status,
+    reason: c.reason,
+    created_at: new Date(occurredAt),
+  });
+  await (
+    c.status === 'rejected'
+      ? insert.onConflict((oc) => oc.column('id').doUpdateSet({ status: 'rejected', reason: c.reason }))
+      : insert.onConflict((oc) => oc.column('id').doNothing())
+  ).execute();
+}
+
 /** A payout as its first event tells it (requested, or rejected at once); later events update it. */
 async function insertPayout(
   trx: MessageContext<Database>['trx'],
@@ -130,23 +162,8 @@ const projections: { [T in keyof MessageTypes]?: Projection<T> } = {
     projectTrackingBatch(ctx, [{ correlationId: ctx.envelope.correlationId, event: ctx.message }], []),
   'tracking.TrackingEventIgnored': (ctx) =>
     projectTrackingBatch(ctx, [], [{ correlationId: ctx.envelope.correlationId, event: ctx.message }]),
-  'commission.CommissionCalculated': async ({ trx, message: c, envelope }) => {
-    await trx
-      .insertInto('rm_commissions')
-      .values({
-        id: c.commissionId,
-        campaign_id: c.campaignId,
-        influencer_id: c.influencerId,
-        source_event_id: c.sourceEventId,
-        amount_minor: c.amount.amountMinor,
-        currency: c.amount.currency,
-        status: 'pending',
-        reason: null,
-        created_at: new Date(envelope.occurredAt),
-      })
-      .onConflict((oc) => oc.column('id').doNothing())
-      .execute();
-  },
+  'commission.CommissionCalculated': ({ trx, message: c, envelope }) =>
+    recordCommission(trx, { ...c, status: 'pending', reason: null }, envelope.occurredAt),
   'commission.CommissionApproved': async (ctx) => {
     const c = ctx.message;
     await ctx.trx
@@ -163,23 +180,9 @@ const projections: { [T in keyof MessageTypes]?: Projection<T> } = {
       c.amount.amountMinor,
     );
   },
-  'commission.CommissionRejected': async ({ trx, message: c, envelope }) => {
-    await trx
-      .insertInto('rm_commissions')
-      .values({
-        id: c.commissionId,
-        campaign_id: c.campaignId,
-        influencer_id: c.influencerId,
-        source_event_id: c.sourceEventId,
-        amount_minor: c.amount?.amountMinor ?? null,
-        currency: c.amount?.currency ?? 'USD',
-        status: 'rejected',
-        reason: c.reason,
-        created_at: new Date(envelope.occurredAt),
-      })
-      .onConflict((oc) => oc.column('id').doUpdateSet({ status: 'rejected', reason: c.reason }))
-      .execute();
-  },
+  // A rejection may arrive for a commission first calculated (the budget refused it): it wins.
+  'commission.CommissionRejected': ({ trx, message: c, envelope }) =>
+    recordCommission(trx, { ...c, status: 'rejected', reason: c.reason }, envelope.occurredAt),
   'commission.CommissionReversed': async (ctx) => {
     const c = ctx.message;
     await ctx.trx.updateTable('rm_commissions').set({ status: 'reversed' }).where('id', '=', c.commissionId).execute();

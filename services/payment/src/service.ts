@@ -63,6 +63,23 @@ async function book(
   return true;
 }
 
+/** A debit (a clawback, a payout's reserve) counts at once: debits are never held back. */
+const debit = (
+  ctx: Ctx,
+  kind: 'reversal_debit' | 'payout_reserve',
+  influencerId: string,
+  amount: { amountMinor: bigint; currency: string },
+  reference: string,
+) =>
+  book(ctx, {
+    influencerId,
+    currency: amount.currency,
+    kind,
+    amountMinor: -amount.amountMinor,
+    reference,
+    availableAt: new Date(ctx.envelope.occurredAt),
+  });
+
 const approved: MessageHandler<Database, CommissionApproved> = async (ctx) => {
   const c = ctx.message;
   await lockLedger(ctx, c.influencerId, c.amount.currency);
@@ -81,14 +98,7 @@ const reversed: MessageHandler<Database, CommissionReversed> = async (ctx) => {
   const c = ctx.message;
   await lockLedger(ctx, c.influencerId, c.amount.currency);
   // A clawback: the balance may go negative and is settled from future earnings.
-  await book(ctx, {
-    influencerId: c.influencerId,
-    currency: c.amount.currency,
-    kind: 'reversal_debit',
-    amountMinor: -c.amount.amountMinor,
-    reference: c.commissionId,
-    availableAt: new Date(ctx.envelope.occurredAt),
-  });
+  await debit(ctx, 'reversal_debit', c.influencerId, c.amount, c.commissionId);
 };
 
 function requestPayout(minimum: string): MessageHandler<Database, RequestPayout> {
@@ -138,14 +148,7 @@ function requestPayout(minimum: string): MessageHandler<Database, RequestPayout>
       })
       .execute();
     if (problem) return void (await reject(problem));
-    await book(ctx, {
-      influencerId: p.influencerId,
-      currency: p.amount.currency,
-      kind: 'payout_reserve',
-      amountMinor: -p.amount.amountMinor,
-      reference: p.payoutId,
-      availableAt: new Date(ctx.envelope.occurredAt),
-    });
+    await debit(ctx, 'payout_reserve', p.influencerId, p.amount, p.payoutId);
     await ctx.emit('payment.PayoutRequested', p.influencerId, {
       payoutId: p.payoutId,
       influencerId: p.influencerId,
