@@ -24,6 +24,21 @@ async function addStats(
   );
 }
 
+/** An approval counts the commission's amount in the stats; a reversal takes it back out. */
+async function countCommission(
+  ctx: MessageContext<
+    Database,
+    { commissionId: string; campaignId: string; influencerId: string; amount: { amountMinor: bigint } }
+  >,
+  set: { status: 'approved' | 'reversed'; amount_minor?: bigint },
+  sign: 1n | -1n,
+): Promise<void> {
+  const c = ctx.message;
+  await ctx.trx.updateTable('rm_commissions').set(set).where('id', '=', c.commissionId).execute();
+  const amount = sign * c.amount.amountMinor;
+  await addStats(ctx, c.campaignId, c.influencerId, ctx.envelope.occurredAt, 'commissions_minor', amount);
+}
+
 /** A commission as calculated (pending) or rejected; a rejection overrides an earlier pending row. */
 async function recordCommission(
   trx: MessageContext<Database>['trx'],
@@ -164,37 +179,12 @@ const projections: { [T in keyof MessageTypes]?: Projection<T> } = {
     projectTrackingBatch(ctx, [], [{ correlationId: ctx.envelope.correlationId, event: ctx.message }]),
   'commission.CommissionCalculated': ({ trx, message: c, envelope }) =>
     recordCommission(trx, { ...c, status: 'pending', reason: null }, envelope.occurredAt),
-  'commission.CommissionApproved': async (ctx) => {
-    const c = ctx.message;
-    await ctx.trx
-      .updateTable('rm_commissions')
-      .set({ status: 'approved', amount_minor: c.amount.amountMinor })
-      .where('id', '=', c.commissionId)
-      .execute();
-    await addStats(
-      ctx,
-      c.campaignId,
-      c.influencerId,
-      ctx.envelope.occurredAt,
-      'commissions_minor',
-      c.amount.amountMinor,
-    );
-  },
+  'commission.CommissionApproved': (ctx) =>
+    countCommission(ctx, { status: 'approved', amount_minor: ctx.message.amount.amountMinor }, 1n),
   // A rejection may arrive for a commission first calculated (the budget refused it): it wins.
   'commission.CommissionRejected': ({ trx, message: c, envelope }) =>
     recordCommission(trx, { ...c, status: 'rejected', reason: c.reason }, envelope.occurredAt),
-  'commission.CommissionReversed': async (ctx) => {
-    const c = ctx.message;
-    await ctx.trx.updateTable('rm_commissions').set({ status: 'reversed' }).where('id', '=', c.commissionId).execute();
-    await addStats(
-      ctx,
-      c.campaignId,
-      c.influencerId,
-      ctx.envelope.occurredAt,
-      'commissions_minor',
-      -c.amount.amountMinor,
-    );
-  },
+  'commission.CommissionReversed': (ctx) => countCommission(ctx, { status: 'reversed' }, -1n),
   'payment.LedgerEntryRecorded': async ({ trx, message: e }) => {
     await trx
       .insertInto('rm_ledger')
