@@ -6,7 +6,7 @@
  *   npm run demo             brings the fleet up, replays the demo scenario, stops, exits with its result
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mintDevToken } from '@beacon/bff-service/dev-token';
@@ -49,10 +49,27 @@ function descendants(pid: number): number[] {
   return found;
 }
 
-async function waitReady(url: string, child: ChildProcess, name: string, timeoutMs = 90_000): Promise<void> {
+/** The last lines of a service's log, so a failed start says why where it is reported (a CI log). */
+function logTail(logFile: string, lines = 15): string {
+  try {
+    return readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+async function waitReady(
+  url: string,
+  child: ChildProcess,
+  name: string,
+  logFile: string,
+  timeoutMs = 90_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${name} exited with code ${child.exitCode}; see its log`);
+    if (child.exitCode !== null) {
+      throw new Error(`${name} exited with code ${child.exitCode}; the end of ${logFile}:\n${logTail(logFile)}`);
+    }
     try {
       if ((await fetch(url, { signal: AbortSignal.timeout(2000) })).ok) return;
     } catch {
@@ -60,7 +77,7 @@ async function waitReady(url: string, child: ChildProcess, name: string, timeout
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  throw new Error(`${name} not ready at ${url} after ${timeoutMs} ms`);
+  throw new Error(`${name} not ready at ${url} after ${timeoutMs} ms; the end of ${logFile}:\n${logTail(logFile)}`);
 }
 
 export interface FleetOptions {
@@ -82,10 +99,11 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
   await createDatabases();
   mkdirSync(logDir, { recursive: true });
   const children = new Map<string, ChildProcess>();
+  const logFile = (name: string) => join(logDir, `${name}.log`);
   const spawnService = (service: (typeof SERVICES)[number]) => {
     // The service writes its log file itself: piped through this process, a busy runner (a load
     // generator in the same process) would fill the pipe and stall the service's synchronous log writes.
-    const log = openSync(join(logDir, `${service.name}.log`), 'a');
+    const log = openSync(logFile(service.name), 'a');
     const [command, args, files] = options.built
       ? [
           process.execPath,
@@ -104,8 +122,9 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
   };
   const ready = async (service: (typeof SERVICES)[number]) => {
     const child = defined(children.get(service.name), `the ${service.name} process`);
-    await waitReady(`http://127.0.0.1:${opsPort(service)}/readyz`, child, service.name);
-    if (service.name === 'bff') await waitReady(`http://127.0.0.1:${bffPort}/readyz`, child, 'bff http');
+    const log = logFile(service.name);
+    await waitReady(`http://127.0.0.1:${opsPort(service)}/readyz`, child, service.name, log);
+    if (service.name === 'bff') await waitReady(`http://127.0.0.1:${bffPort}/readyz`, child, 'bff http', log);
   };
   const exited = (child: ChildProcess, signal: NodeJS.Signals) =>
     new Promise<void>((resolve) => {

@@ -28,6 +28,16 @@ export function topicOfMessage(messageType: MessageType, tenant?: string): strin
   return pulsarTopic(MESSAGE_TOPICS[messageType], tenant);
 }
 
+/** The schema registry answered with an error status; 4xx will not get better by asking again. */
+export class SchemaRegistryError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
 function adminPath(topic: string): string {
   return topic.replace(/^persistent:\/\//, '');
 }
@@ -53,8 +63,9 @@ export async function registerSchemas(
       }),
     });
     if (!response.ok) {
-      throw new Error(
+      throw new SchemaRegistryError(
         `registering the schema of ${topic.name} failed: HTTP ${response.status} ${await response.text()}`,
+        response.status,
       );
     }
   }
@@ -70,7 +81,12 @@ export async function loadRegisteredWriterSchemas(
   for (const topic of registryToUse.topics) {
     const response = await fetch(`${adminUrl}/admin/v2/schemas/${adminPath(pulsarTopic(topic.name, tenant))}/schemas`);
     if (response.status === 404) continue;
-    if (!response.ok) throw new Error(`reading the schemas of ${topic.name} failed: HTTP ${response.status}`);
+    if (!response.ok) {
+      throw new SchemaRegistryError(
+        `reading the schemas of ${topic.name} failed: HTTP ${response.status}`,
+        response.status,
+      );
+    }
     const body = (await response.json()) as { getSchemaResponses?: Array<{ data: string }> };
     for (const entry of body.getSchemaResponses ?? []) {
       registryToUse.addWriterSchema(topic.name, JSON.parse(entry.data) as AvroSchema);

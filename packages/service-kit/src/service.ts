@@ -6,6 +6,7 @@
 import type { Kysely } from 'kysely';
 import type { Migration } from 'kysely/migration';
 import type { Logger } from 'pino';
+import pRetry from 'p-retry';
 import {
   createBus,
   pruneMessaging,
@@ -22,6 +23,7 @@ import {
   codecs as contractCodecs,
   loadRegisteredWriterSchemas,
   registerSchemas,
+  SchemaRegistryError,
   type MessageHandlers,
   type MessageTypes,
 } from '@beacon/contracts';
@@ -33,6 +35,28 @@ import { startOpsServer } from './ops.js';
 import { createShutdown, type Shutdown } from './shutdown.js';
 
 const PRUNE_EVERY_MS = 10 * 60_000;
+
+/**
+ * Runs one start-up step that needs PostgreSQL or Pulsar, asking again with backoff (about half a
+ * minute in all) while the dependency is still coming up — a broker just started or restarted
+ * answers its admin API with 5xx for a while. A refusal (4xx from the registry) is final at once.
+ */
+function whenAvailable<T>(logger: Logger, step: string, run: () => Promise<T>): Promise<T> {
+  const final = (error: Error) => error instanceof SchemaRegistryError && error.status < 500;
+  return pRetry(run, {
+    retries: 6,
+    minTimeout: 500,
+    maxTimeout: 8000,
+    shouldRetry: (error) => !final(error),
+    onFailedAttempt: (error) => {
+      if (final(error) || error.retriesLeft === 0) return;
+      logger.warn(
+        { step, attempt: error.attemptNumber, retriesLeft: error.retriesLeft, err: error.message },
+        'start-up step failed; trying again',
+      );
+    },
+  });
+}
 
 export interface ServiceContext<DB> {
   config: ServiceConfig;
@@ -84,11 +108,27 @@ export async function startService<DB extends MessagingTables>(
   const logger = options.logger ?? createLogger(definition.name, config.logLevel);
   const metrics = createMetrics(definition.name);
   const shutdown: Shutdown = createShutdown(logger, 15_000, options.exitOnSignal ?? true);
+  try {
+    return await wire(definition, config, logger, metrics, shutdown);
+  } catch (error) {
+    // Whatever opened before the failing step (pool, bus, timers) closes, so the process can exit with the error.
+    logger.error({ err: (error as Error).message }, 'start failed');
+    await shutdown.closeOpened();
+    throw error;
+  }
+}
 
-  await ensureDatabase(config.databaseUrl);
+async function wire<DB extends MessagingTables>(
+  definition: ServiceDefinition<DB>,
+  config: ServiceConfig,
+  logger: Logger,
+  metrics: Metrics,
+  shutdown: Shutdown,
+): Promise<RunningService<DB>> {
+  await whenAvailable(logger, 'database', () => ensureDatabase(config.databaseUrl));
   const { db } = connect<DB>(config.databaseUrl, config.dbPoolSize);
   shutdown.onShutdown('database', () => db.destroy());
-  await migrate(db as unknown as Kysely<unknown>, definition.migrations);
+  await whenAvailable(logger, 'migrations', () => migrate(db as unknown as Kysely<unknown>, definition.migrations));
 
   const bus = await createBus({
     driver: config.busDriver,
@@ -100,8 +140,10 @@ export async function startService<DB extends MessagingTables>(
   shutdown.onShutdown('bus', () => bus.close());
   const codecs = contractCodecs();
   if (config.busDriver !== 'memory') {
-    await registerSchemas(config.pulsarAdminUrl, codecs, config.tenant);
-    await loadRegisteredWriterSchemas(config.pulsarAdminUrl, codecs, config.tenant);
+    await whenAvailable(logger, 'schema registry', async () => {
+      await registerSchemas(config.pulsarAdminUrl, codecs, config.tenant);
+      await loadRegisteredWriterSchemas(config.pulsarAdminUrl, codecs, config.tenant);
+    });
   }
 
   const relay = startOutboxRelay({
