@@ -7,3 +7,4 @@ export * from './outbox.js';
 export * from './runner.js';
 export * from './drivers/index.js';
 export * from './retention.js';
+export * from './update.js';

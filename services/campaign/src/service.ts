@@ -13,60 +13,69 @@ import {
 } from './campaign.js';
 import type { Database } from './db.js';
 import { migrations } from './migrations.js';
-import type { MessageContext, MessageHandler, MessageHandlers } from '@beacon/contracts';
+import type { EvidenceSubmitted, MessageContext, MessageHandler, MessageHandlers } from '@beacon/contracts';
+import { update, type Store } from '@beacon/messaging';
 
 /**
- * Load → decide → save → emit, in the handler's transaction; FOR UPDATE guards the budget across
+ * The campaign a command names, as a store for `update`: FOR UPDATE guards the budget across
  * replicas. The campaign is one row; its reservations are rows of their own, and only the one the
  * command names is loaded and saved, so a campaign's thousandth commission costs what its first did.
  */
-function handle<M extends { campaignId: string }>(commandOf: (message: M) => Command): MessageHandler<Database, M> {
-  return async (ctx: MessageContext<Database, M>): Promise<void> => {
-    const campaignId = ctx.message.campaignId;
-    const command = commandOf(ctx.message);
-    const commissionId = reservationNamedBy(command);
-    const row = await ctx.trx
-      .selectFrom('campaigns')
-      .select('state')
-      .where('id', '=', campaignId)
-      .forUpdate()
-      .executeTakeFirst();
-    const reservation = row && commissionId ? await loadReservation(ctx.trx, campaignId, commissionId) : undefined;
-    const state: State = row
-      ? stateFromJson(row.state, reservation && commissionId ? { [commissionId]: reservation } : {})
-      : null;
-    const events = decide(command, state);
-    const next = events.reduce(evolve, state);
-    if (next && next !== state) {
-      await ctx.trx
+function campaignStore(campaignId: string, commissionId: string | undefined): Store<Database, State> {
+  return {
+    async load(trx) {
+      const row = await trx
+        .selectFrom('campaigns')
+        .select('state')
+        .where('id', '=', campaignId)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!row) return null;
+      const reservation = commissionId ? await loadReservation(trx, campaignId, commissionId) : undefined;
+      return stateFromJson(row.state, reservation && commissionId ? { [commissionId]: reservation } : {});
+    },
+    async save(trx, next, before) {
+      if (!next) return;
+      await trx
         .insertInto('campaigns')
         .values({ id: next.id, brand_id: next.brandId, state: stateToJson(next), updated_at: new Date() })
         .onConflict((oc) => oc.column('id').doUpdateSet({ state: stateToJson(next), updated_at: new Date() }))
         .execute();
       const changed = commissionId ? next.reservations[commissionId] : undefined;
-      if (commissionId && changed && changed !== reservation)
-        await saveReservation(ctx.trx, next.id, commissionId, changed);
-    }
-    for (const event of events) {
-      if (event.type === 'campaign.EvidenceSubmitted') {
-        const e = event.data;
-        await ctx.trx
-          .insertInto('evidence')
-          .values({
-            id: e.evidenceId,
-            campaign_id: e.campaignId,
-            influencer_id: e.influencerId,
-            type: e.type,
-            url: e.url,
-            description: e.description,
-          })
-          .onConflict((oc) => oc.column('id').doNothing())
-          .execute();
-      }
-      await ctx.emit(event.type, campaignId, event.data);
-    }
+      if (commissionId && changed && changed !== before?.reservations[commissionId])
+        await saveReservation(trx, next.id, commissionId, changed);
+    },
+  };
+}
+
+/** A handler that decides one command on the campaign it names (`decide`, then `evolve` by its events). */
+function handle<M extends { campaignId: string }>(commandOf: (message: M) => Command): MessageHandler<Database, M> {
+  return async (ctx: MessageContext<Database, M>): Promise<void> => {
+    const campaignId = ctx.message.campaignId;
+    const command = commandOf(ctx.message);
+    const events = await update(ctx, campaignStore(campaignId, reservationNamedBy(command)), campaignId, (state) => {
+      const decided = decide(command, state);
+      return { state: decided.reduce(evolve, state), events: decided };
+    });
+    for (const event of events)
+      if (event.type === 'campaign.EvidenceSubmitted') await keepEvidence(ctx.trx, event.data);
     if (events.length > 0) ctx.log.info({ campaignId, emitted: events.map((e) => e.type) }, 'decided');
   };
+}
+
+async function keepEvidence(trx: Transaction<Database>, e: EvidenceSubmitted): Promise<void> {
+  await trx
+    .insertInto('evidence')
+    .values({
+      id: e.evidenceId,
+      campaign_id: e.campaignId,
+      influencer_id: e.influencerId,
+      type: e.type,
+      url: e.url,
+      description: e.description,
+    })
+    .onConflict((oc) => oc.column('id').doNothing())
+    .execute();
 }
 
 async function loadReservation(

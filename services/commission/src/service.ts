@@ -9,7 +9,6 @@ import type {
   CampaignStatusChanged,
   InfluencerAccepted,
   PayoutCompleted,
-  RejectionReason,
   TrackingEventRecorded,
   TrackingEventsRecorded,
   MessageHandler,
@@ -22,6 +21,8 @@ import { reviveAmounts, toJsonText } from '@beacon/money';
 import { migrations } from './migrations.js';
 import { candidatesOf, decideCommissions, decisionKey, impressionKey, type CampaignTerms } from './rules.js';
 import { defined } from '@beacon/domain';
+import { update, type Store } from '@beacon/messaging';
+import { advance, type Commission, type CommissionStatus } from './saga.js';
 
 type Ctx<M> = MessageContext<Database, M>;
 
@@ -51,51 +52,55 @@ async function termsOf(ctx: Ctx<unknown>, campaignId: string): Promise<CampaignT
   return (await termsOfAll(ctx, [campaignId])).get(campaignId);
 }
 
-async function reverse(
-  ctx: Ctx<unknown>,
-  commission: {
-    id: string;
-    campaign_id: string;
-    influencer_id: string | null;
-    amount_minor: bigint | null;
-    currency: string;
-  },
-  refundEventId: string,
-  correlationId?: string,
-) {
-  await ctx.trx
-    .updateTable('commissions')
-    .set({ status: 'reversed', reverse_pending: false })
-    .where('id', '=', commission.id)
-    .execute();
-  await ctx.emit(
-    'commission.CommissionReversed',
-    commission.campaign_id,
-    {
-      commissionId: commission.id,
-      campaignId: commission.campaign_id,
-      influencerId: commission.influencer_id ?? '',
-      refundEventId,
-      amount: { amountMinor: commission.amount_minor ?? 0n, currency: commission.currency },
+/** A commission, as the saga's store: locked for this transaction, found by its id or by the event it was for. */
+function commissionStore(
+  by: { id: string } | { campaignId: string; sourceEventId: string },
+): Store<Database, Commission | undefined> {
+  return {
+    async load(trx) {
+      const query = trx.selectFrom('commissions').selectAll();
+      const row = await (
+        'id' in by
+          ? query.where('id', '=', by.id)
+          : query.where('campaign_id', '=', by.campaignId).where('source_event_id', '=', by.sourceEventId)
+      )
+        .forUpdate()
+        .executeTakeFirst();
+      return (
+        row && {
+          id: row.id,
+          campaignId: row.campaign_id,
+          influencerId: row.influencer_id,
+          sourceEventId: row.source_event_id,
+          currency: row.currency,
+          amountMinor: row.amount_minor,
+          requestedMinor: row.requested_minor,
+          status: row.status as CommissionStatus,
+          reason: row.reason,
+          reversePending: row.reverse_pending,
+        }
+      );
     },
-    { correlationId },
-  );
+    async save(trx, c) {
+      if (!c) return;
+      await trx
+        .updateTable('commissions')
+        .set({ status: c.status, amount_minor: c.amountMinor, reason: c.reason, reverse_pending: c.reversePending })
+        .where('id', '=', c.id)
+        .execute();
+    },
+  };
 }
 
 /** A valid refund reverses its conversion's commission, or marks it for reversal while the budget has not answered. */
 async function refund(ctx: Ctx<unknown>, e: TrackingEventRecorded, correlationId: string): Promise<void> {
-  const commission = await ctx.trx
-    .selectFrom('commissions')
-    .selectAll()
-    .where('campaign_id', '=', e.campaignId)
-    .where('source_event_id', '=', defined(e.refundedEventId, 'the refunded event id'))
-    .forUpdate()
-    .executeTakeFirst();
-  if (!commission) return;
-  if (commission.status === 'approved' || commission.status === 'paid')
-    await reverse(ctx, commission, e.eventId, correlationId);
-  else if (commission.status === 'pending')
-    await ctx.trx.updateTable('commissions').set({ reverse_pending: true }).where('id', '=', commission.id).execute();
+  const store = commissionStore({
+    campaignId: e.campaignId,
+    sourceEventId: defined(e.refundedEventId, 'the refunded event id'),
+  });
+  await update(ctx, store, e.campaignId, (c) => advance(c, { type: 'Refunded', refundEventId: e.eventId }), {
+    correlationId,
+  });
 }
 
 /**
@@ -221,59 +226,20 @@ const recordedBatch: MessageHandler<Database, TrackingEventsRecorded> = (ctx) =>
 const recordedOne: MessageHandler<Database, TrackingEventRecorded> = (ctx) =>
   decideBatch(ctx, [{ correlationId: ctx.envelope.correlationId, event: ctx.message }]);
 
-/** A commission waiting for the budget's answer, locked for this transaction; undefined once it has one. */
-async function pendingCommission(ctx: MessageContext<Database>, commissionId: string) {
-  const c = await ctx.trx
-    .selectFrom('commissions')
-    .selectAll()
-    .where('id', '=', commissionId)
-    .forUpdate()
-    .executeTakeFirst();
-  return c?.status === 'pending' ? c : undefined;
-}
-
 const budgetReserved: MessageHandler<Database, BudgetReserved> = async (ctx) => {
   const r = ctx.message;
-  const c = await pendingCommission(ctx, r.commissionId);
-  if (!c) return;
-  const terms = await termsOf(ctx, c.campaign_id);
-  await ctx.trx
-    .updateTable('commissions')
-    .set({ status: 'approved', amount_minor: r.reserved.amountMinor })
-    .where('id', '=', c.id)
-    .execute();
-  await ctx.emit('commission.CommissionApproved', c.campaign_id, {
-    commissionId: c.id,
-    campaignId: c.campaign_id,
-    influencerId: defined(c.influencer_id, 'the approved commission influencer'),
-    sourceEventId: c.source_event_id,
-    requested: r.requested,
-    amount: r.reserved,
-    holdingPeriodDays: terms?.holdingPeriodDays ?? 0,
-  });
-  // A refund that arrived while the reservation was in flight reverses right after approval.
-  if (c.reverse_pending) await reverse(ctx, { ...c, amount_minor: r.reserved.amountMinor }, 'refund-before-approval');
+  // A commission's campaign is known when it is calculated; its holding period travels with the approval.
+  const holdingPeriodDays = (await termsOf(ctx, r.campaignId))?.holdingPeriodDays ?? 0;
+  await update(ctx, commissionStore({ id: r.commissionId }), r.campaignId, (c) =>
+    advance(c, { type: 'BudgetReserved', requested: r.requested, reserved: r.reserved, holdingPeriodDays }),
+  );
 };
 
 const budgetRejected: MessageHandler<Database, BudgetReservationRejected> = async (ctx) => {
   const r = ctx.message;
-  const c = await pendingCommission(ctx, r.commissionId);
-  if (!c) return;
-  const reason: RejectionReason =
-    r.reason === 'CURRENCY_MISMATCH'
-      ? 'CURRENCY_MISMATCH'
-      : r.reason === 'UNKNOWN_CAMPAIGN'
-        ? 'CAMPAIGN_NOT_ACTIVE'
-        : 'BUDGET_EXHAUSTED';
-  await ctx.trx.updateTable('commissions').set({ status: 'rejected', reason }).where('id', '=', c.id).execute();
-  await ctx.emit('commission.CommissionRejected', c.campaign_id, {
-    commissionId: c.id,
-    campaignId: c.campaign_id,
-    influencerId: c.influencer_id,
-    sourceEventId: c.source_event_id,
-    reason,
-    amount: { amountMinor: c.requested_minor ?? 0n, currency: c.currency },
-  });
+  await update(ctx, commissionStore({ id: r.commissionId }), r.campaignId, (c) =>
+    advance(c, { type: 'BudgetReservationRejected', reason: r.reason }),
+  );
 };
 
 const campaignCreated: MessageHandler<Database, CampaignCreated> = async ({ trx, message: c }) => {

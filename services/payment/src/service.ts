@@ -14,7 +14,9 @@ import type {
 } from '@beacon/contracts';
 import type { ServiceDefinition } from '@beacon/service-kit';
 import type { Database } from './db.js';
-import { payoutProblem, settle, type PaymentProvider, type PayoutRequest, type PayoutResult } from './ledger.js';
+import { payoutProblem, type PaymentProvider, type PayoutRequest, type PayoutResult } from './ledger.js';
+import { advancePayout, type LedgerFacts, type Payout, type PayoutStatus } from './payout.js';
+import { update, type Store } from '@beacon/messaging';
 import { simulatedProvider } from './provider.js';
 import { migrations } from './migrations.js';
 
@@ -159,18 +161,38 @@ function requestPayout(minimum: string): MessageHandler<Database, RequestPayout>
   };
 }
 
+/** A payout, as a store for `update`: locked for this transaction. */
+function payoutStore(payoutId: string): Store<Database, Payout | undefined> {
+  return {
+    async load(trx) {
+      const row = await trx.selectFrom('payouts').selectAll().where('id', '=', payoutId).forUpdate().executeTakeFirst();
+      return (
+        row && {
+          id: row.id,
+          influencerId: row.influencer_id,
+          amountMinor: row.amount_minor,
+          currency: row.currency,
+          status: row.status as PayoutStatus,
+          reason: row.reason,
+          completedAt: row.completed_at?.toISOString() ?? null,
+        }
+      );
+    },
+    async save(trx, p) {
+      if (!p) return;
+      await trx
+        .updateTable('payouts')
+        .set({ status: p.status, reason: p.reason, completed_at: p.completedAt ? new Date(p.completedAt) : null })
+        .where('id', '=', p.id)
+        .execute();
+    },
+  };
+}
+
 /** Step 1, on our own PayoutRequested: record the intent (processing) before any money moves. */
 const startPayout: MessageHandler<Database, PayoutRequested> = async (ctx) => {
   const p = ctx.message;
-  const payout = await ctx.trx
-    .selectFrom('payouts')
-    .select('status')
-    .where('id', '=', p.payoutId)
-    .forUpdate()
-    .executeTakeFirst();
-  if (!payout || payout.status !== 'requested') return;
-  await ctx.trx.updateTable('payouts').set({ status: 'processing' }).where('id', '=', p.payoutId).execute();
-  await ctx.emit('payment.PayoutProcessing', p.influencerId, { payoutId: p.payoutId, influencerId: p.influencerId });
+  await update(ctx, payoutStore(p.payoutId), p.influencerId, (payout) => advancePayout(payout, { type: 'Start' }));
 };
 
 /**
@@ -181,44 +203,32 @@ const startPayout: MessageHandler<Database, PayoutRequested> = async (ctx) => {
 function settlePayout(provider: PaymentProvider, db: Kysely<Database>): MessageHandler<Database, PayoutProcessing> {
   const settle: MessageHandler<Database, PayoutProcessing> = async (ctx) => {
     const result = ctx.prepared as PayoutResult | undefined;
-    const payout = await ctx.trx
+    if (!result) return;
+    // Whose ledger, in which currency: fixed when the payout was requested, so read without a lock.
+    const owner = await ctx.trx
       .selectFrom('payouts')
-      .selectAll()
+      .select(['influencer_id', 'currency'])
       .where('id', '=', ctx.message.payoutId)
-      .forUpdate()
-      .executeTakeFirst();
-    if (!payout || payout.status !== 'processing' || !result) return;
-    await lockLedger(ctx, payout.influencer_id, payout.currency);
-    const p = {
-      payoutId: payout.id,
-      influencerId: payout.influencer_id,
-      amount: { amountMinor: payout.amount_minor, currency: payout.currency },
-    };
-    const now = new Date(ctx.envelope.occurredAt);
-    if (!result.ok) {
-      await ctx.trx
-        .updateTable('payouts')
-        .set({ status: 'failed', reason: result.reason })
-        .where('id', '=', p.payoutId)
-        .execute();
-      await book(ctx, {
-        influencerId: p.influencerId,
-        currency: p.amount.currency,
-        kind: 'payout_return',
-        amountMinor: p.amount.amountMinor,
-        reference: p.payoutId,
-        availableAt: now,
-      });
-      await ctx.emit('payment.PayoutFailed', p.influencerId, { ...p, reason: result.reason });
-      return;
+      .executeTakeFirstOrThrow();
+    await lockLedger(ctx, owner.influencer_id, owner.currency);
+    const ledger = await ledgerFacts(ctx, owner.influencer_id, owner.currency);
+    const at = ctx.envelope.occurredAt;
+    const events = await update(ctx, payoutStore(ctx.message.payoutId), owner.influencer_id, (payout) =>
+      advancePayout(payout, { type: 'ProviderAnswered', result, at, ledger }),
+    );
+    for (const event of events) {
+      if (event.type === 'payment.PayoutFailed') {
+        await book(ctx, {
+          influencerId: owner.influencer_id,
+          currency: owner.currency,
+          kind: 'payout_return',
+          amountMinor: event.data.amount.amountMinor,
+          reference: event.data.payoutId,
+          availableAt: new Date(at),
+        });
+      }
+      if (event.type === 'payment.PayoutCompleted') await markSettled(ctx, event.data.commissionIds);
     }
-    await ctx.trx
-      .updateTable('payouts')
-      .set({ status: 'completed', completed_at: now })
-      .where('id', '=', p.payoutId)
-      .execute();
-    const commissionIds = await settleCredits(ctx, p.influencerId, p.amount.currency);
-    await ctx.emit('payment.PayoutCompleted', p.influencerId, { ...p, commissionIds });
   };
   settle.prepare = async (message): Promise<PayoutResult | undefined> => {
     // Only a payout whose intent is recorded (and not yet settled) is sent to the provider.
@@ -235,8 +245,8 @@ function settlePayout(provider: PaymentProvider, db: Kysely<Database>): MessageH
   return settle;
 }
 
-/** Marks, oldest first, the commission credits that completed payouts now cover; returns their ids. */
-async function settleCredits(ctx: Ctx, influencerId: string, currency: string): Promise<string[]> {
+/** What a payout's settlement needs from the influencer's ledger in one currency (read under its lock). */
+async function ledgerFacts(ctx: Ctx, influencerId: string, currency: string): Promise<LedgerFacts> {
   const paid = await ctx.trx
     .selectFrom('payouts')
     .select((eb) => eb.fn.sum<bigint>('amount_minor').as('total'))
@@ -257,21 +267,24 @@ async function settleCredits(ctx: Ctx, influencerId: string, currency: string): 
     )
     .orderBy('created_at')
     .execute();
-  const alreadySettled = credits.filter((c) => c.settled).reduce((s, c) => s + c.amount_minor, 0n);
-  const commissionIds = settle(
-    credits.filter((c) => !c.settled).map((c) => ({ commissionId: c.reference, amountMinor: c.amount_minor })),
-    BigInt(paid?.total ?? 0n),
-    alreadySettled,
-  );
-  if (commissionIds.length > 0) {
-    await ctx.trx
-      .updateTable('ledger_entries')
-      .set({ settled: true })
-      .where('kind', '=', 'commission_credit')
-      .where('reference', 'in', commissionIds)
-      .execute();
-  }
-  return commissionIds;
+  return {
+    unsettledCredits: credits
+      .filter((c) => !c.settled)
+      .map((c) => ({ commissionId: c.reference, amountMinor: c.amount_minor })),
+    paidBefore: BigInt(paid?.total ?? 0n),
+    alreadySettled: credits.filter((c) => c.settled).reduce((s, c) => s + c.amount_minor, 0n),
+  };
+}
+
+/** Marks the commission credits a completed payout covers as settled. */
+async function markSettled(ctx: Ctx, commissionIds: string[]): Promise<void> {
+  if (commissionIds.length === 0) return;
+  await ctx.trx
+    .updateTable('ledger_entries')
+    .set({ settled: true })
+    .where('kind', '=', 'commission_credit')
+    .where('reference', 'in', commissionIds)
+    .execute();
 }
 
 export function paymentService(

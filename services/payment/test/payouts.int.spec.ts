@@ -113,8 +113,9 @@ describe('payments on real PostgreSQL', () => {
       'payment.LedgerEntryRecorded',
       'payment.PayoutRequested',
       'payment.PayoutProcessing',
-      'payment.LedgerEntryRecorded',
+      // the failure, then the entry that returns its reserve, in the same transaction
       'payment.PayoutFailed',
+      'payment.LedgerEntryRecorded',
     ]);
     expect(await available(id)).toBe(1000);
     expect(

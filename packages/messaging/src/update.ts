@@ -1,0 +1,43 @@
+/**
+ * The load → decide → save → emit cycle every service runs on one aggregate (a campaign, a
+ * commission, a payout), in the handler's transaction. The decision is a pure function of the state
+ * loaded; the store says how the state is read (locked for update) and written.
+ */
+import type { Transaction } from 'kysely';
+import type { HandlerContext, MessageTypeMap } from './runner.js';
+
+/** One message a decision emits: its type and its payload, as the contracts type them. */
+export type Emission<Types extends object = MessageTypeMap> = {
+  [T in keyof Types & string]: { type: T; data: Types[T] };
+}[keyof Types & string];
+
+/** What a decider answers: the state after the command, and the events that say what happened. */
+export interface Decision<S, E> {
+  state: S;
+  events: E[];
+}
+
+/** Where an aggregate lives: `load` locks it for the transaction; `save` writes what changed. */
+export interface Store<DB, S> {
+  load(trx: Transaction<DB>): Promise<S>;
+  save(trx: Transaction<DB>, next: S, before: S): Promise<void>;
+}
+
+/**
+ * Loads the aggregate, decides, saves the new state when it changed (by identity: a decider returns
+ * the state it was given when nothing changes) and emits the events, keyed by `key` (in the flow
+ * `correlationId` names, when a batch item brought the command). Returns the events.
+ */
+export async function update<DB, Types extends object, S, E extends Emission<Types>>(
+  ctx: HandlerContext<DB, unknown, Types>,
+  store: Store<DB, S>,
+  key: string,
+  decide: (state: S) => Decision<S, E>,
+  flow?: { correlationId?: string },
+): Promise<E[]> {
+  const before = await store.load(ctx.trx);
+  const { state, events } = decide(before);
+  if (state !== before) await store.save(ctx.trx, state, before);
+  for (const event of events) await ctx.emit(event.type, key, event.data, flow);
+  return events;
+}

@@ -1,0 +1,99 @@
+import { advancePayout, type LedgerFacts, type Payout, type PayoutStep } from '../src/payout.js';
+
+const requested: Payout = {
+  id: 'pay-1',
+  influencerId: 'inf-1',
+  amountMinor: 1000n,
+  currency: 'EUR',
+  status: 'requested',
+  reason: null,
+  completedAt: null,
+};
+const processing: Payout = { ...requested, status: 'processing' };
+const at = '2026-11-30T12:00:00.000Z';
+const ledger: LedgerFacts = {
+  unsettledCredits: [
+    { commissionId: 'c-old', amountMinor: 600n },
+    { commissionId: 'c-mid', amountMinor: 400n },
+    { commissionId: 'c-new', amountMinor: 300n },
+  ],
+  paidBefore: 0n,
+  alreadySettled: 0n,
+};
+const paid: PayoutStep = { type: 'ProviderAnswered', result: { ok: true, reference: 'sim-pay-1' }, at, ledger };
+const declined: PayoutStep = {
+  type: 'ProviderAnswered',
+  result: { ok: false, reason: 'PROVIDER_DECLINED' },
+  at,
+  ledger,
+};
+
+describe('a payout records its intent before money moves, then settles what the provider answered', () => {
+  it('a requested payout starts processing and says so', () => {
+    const { state, events } = advancePayout(requested, { type: 'Start' });
+    expect(state?.status).toBe('processing');
+    expect(events).toEqual([{ type: 'payment.PayoutProcessing', data: { payoutId: 'pay-1', influencerId: 'inf-1' } }]);
+  });
+
+  it('a paid payout completes and settles, oldest first, the whole credits it covers', () => {
+    const { state, events } = advancePayout(processing, paid);
+    expect(state).toEqual({ ...processing, status: 'completed', completedAt: at });
+    expect(events).toEqual([
+      {
+        type: 'payment.PayoutCompleted',
+        data: {
+          payoutId: 'pay-1',
+          influencerId: 'inf-1',
+          amount: { amountMinor: 1000n, currency: 'EUR' },
+          commissionIds: ['c-old', 'c-mid'],
+        },
+      },
+    ]);
+  });
+
+  it('what earlier payouts paid beyond the credits they settled counts toward the next credit', () => {
+    const { events } = advancePayout(processing, {
+      ...paid,
+      ledger: { ...ledger, paidBefore: 500n, alreadySettled: 200n },
+    });
+    // room: 500 + 1000 paid − 200 settled = 1300 = 600 + 400 + 300
+    expect(events[0]?.type === 'payment.PayoutCompleted' && events[0].data.commissionIds).toEqual([
+      'c-old',
+      'c-mid',
+      'c-new',
+    ]);
+  });
+
+  it('a declined payout fails with the provider’s reason and settles nothing', () => {
+    const { state, events } = advancePayout(processing, declined);
+    expect(state).toMatchObject({ status: 'failed', reason: 'PROVIDER_DECLINED', completedAt: null });
+    expect(events).toEqual([
+      {
+        type: 'payment.PayoutFailed',
+        data: {
+          payoutId: 'pay-1',
+          influencerId: 'inf-1',
+          amount: { amountMinor: 1000n, currency: 'EUR' },
+          reason: 'PROVIDER_DECLINED',
+        },
+      },
+    ]);
+  });
+
+  it('a redelivered step, or one for a payout that is past it or unknown, changes nothing', () => {
+    const completed = advancePayout(processing, paid).state;
+    for (const [p, step] of [
+      [processing, { type: 'Start' }],
+      [completed, { type: 'Start' }],
+      [completed, paid],
+      [{ ...requested, status: 'failed' }, declined],
+      [requested, paid],
+      [{ ...requested, status: 'rejected' }, { type: 'Start' }],
+      [undefined, paid],
+    ] as Array<[Payout | undefined, PayoutStep]>) {
+      const decision = advancePayout(p, step);
+      expect(decision.state).toBe(p);
+      expect(decision.events).toEqual([]);
+    }
+  });
+});
