@@ -354,56 +354,25 @@ async function main(): Promise<void> {
 
     const measureIngest = async () => {
       say('Beacon: single-event POST /tracking/events…');
+      const nextEvent = () => eventBody(defined(campaigns[n % 50], 'a campaign'), n++);
+      // autocannon asks for each request's body as it sends it: every request carries new events.
+      const posting = (path: string, connections: number, body: () => unknown): autocannon.Options => ({
+        url: `${fleet.baseUrl}${path}`,
+        connections,
+        duration: SECONDS,
+        requests: [{ method: 'POST', headers, setupRequest: (req) => ({ ...req, body: JSON.stringify(body()) }) }],
+      });
       const single = await withCpu(() =>
-        ingest(
-          'single-event ingest',
-          {
-            url: `${fleet.baseUrl}/api/v1/tracking/events`,
-            connections: CONNECTIONS,
-            duration: SECONDS,
-            requests: [
-              {
-                method: 'POST',
-                headers,
-                setupRequest: (req) => ({
-                  ...req,
-                  body: JSON.stringify(eventBody(defined(campaigns[n % 50], 'a campaign'), n++)),
-                }),
-              },
-            ],
-          },
-          1,
-          persistedEndToEnd,
-        ),
+        ingest('single-event ingest', posting('/api/v1/tracking/events', CONNECTIONS, nextEvent), 1, persistedEndToEnd),
       );
       say(
         `  ${single.result.result.requests.average.toFixed(0)} req/s, p99 ${single.result.result.latency.p99} ms; persisted ${single.result.persisted}/${single.result.accepted} in ${single.result.totalSeconds.toFixed(1)} s, lag p99 ${single.result.lagP99.toFixed(2)} s`,
       );
 
       say('Beacon: batch ingest, 500 events per request…');
+      const batchBody = () => ({ events: Array.from({ length: 500 }, nextEvent) });
       const batch = await withCpu(() =>
-        ingest(
-          'batch ingest',
-          {
-            url: `${fleet.baseUrl}/api/v1/tracking/events:batch`,
-            connections: 4,
-            duration: SECONDS,
-            requests: [
-              {
-                method: 'POST',
-                headers,
-                setupRequest: (req) => ({
-                  ...req,
-                  body: JSON.stringify({
-                    events: Array.from({ length: 500 }, () => eventBody(defined(campaigns[n % 50], 'a campaign'), n++)),
-                  }),
-                }),
-              },
-            ],
-          },
-          500,
-          persistedEndToEnd,
-        ),
+        ingest('batch ingest', posting('/api/v1/tracking/events:batch', 4, batchBody), 500, persistedEndToEnd),
       );
       const batchPersistedRate = batch.result.persisted / batch.result.totalSeconds;
       say(

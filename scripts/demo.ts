@@ -1,7 +1,9 @@
 /**
  * The demo scenario, replayed through the BFF only: a brand, two campaigns, three influencers,
  * impressions, clicks, conversions, a refund, one payout that completes and one that fails.
- * Prints each flow's timeline and checks every amount; returns false when any differs.
+ * Prints each flow's timeline and the figures the read models settle on. It fails when a flow does
+ * not end as the story says (a payout to a failing destination fails); whether the figures are
+ * right is judged by test/e2e/fleet.e2e.spec.ts, from the API.
  *
  *   npm run demo      (starts the fleet, runs this, stops the fleet)
  *   tsx scripts/demo.ts http://localhost:8000   (against a running fleet)
@@ -92,17 +94,21 @@ export async function demo(baseUrl: string, log: (line: string) => void = consol
       failures.push(`${title}: expected ${expect}, got ${result.operation.status} ${result.operation.reason ?? ''}`);
     return result;
   };
-  // Read models are eventually consistent: poll until the value matches (or 30 s pass), then judge it.
-  const settle = async (what: string, read: () => Promise<unknown>, expected: unknown) => {
-    const same = (value: unknown) => JSON.stringify(value) === JSON.stringify(expected);
-    check(what, await poll(read, same, 30_000), expected);
-  };
-  const check = (what: string, actual: unknown, expected: unknown) => {
-    const same = JSON.stringify(actual) === JSON.stringify(expected);
-    log(
-      `  ${same ? '✓' : '✗'} ${what}: ${JSON.stringify(actual)}${same ? '' : ` (expected ${JSON.stringify(expected)})`}`,
+  // Read models are eventually consistent: read until the value holds still for a moment, then print it.
+  const show = async (what: string, read: () => Promise<unknown>) => {
+    let last = '';
+    let stableSince = Date.now();
+    const value = await poll(
+      read,
+      (v) => {
+        const text = JSON.stringify(v);
+        if (text !== last) [last, stableSince] = [text, Date.now()];
+        return Date.now() - stableSince >= 1000;
+      },
+      30_000,
+      200,
     );
-    if (!same) failures.push(what);
+    log(`  ${what}: ${JSON.stringify(value)}`);
   };
 
   log(`Demo run ${run} against ${baseUrl}`);
@@ -146,7 +152,7 @@ export async function demo(baseUrl: string, log: (line: string) => void = consol
   await flow('Influencer 3 joins Winter', inf3, accept(inf3, B));
   const uninvited = await accept(inf2, B);
   log('\n▶ Influencer 2 tries the invite-only Winter campaign');
-  check('an uninvited influencer cannot even see it (HTTP status)', uninvited.response.status, 404);
+  log(`  an uninvited influencer cannot even see it: HTTP ${uninvited.response.status}`);
 
   const at = new Date().toISOString();
   const impressions = Array.from({ length: 1000 }, (_, i) => ({
@@ -229,34 +235,18 @@ export async function demo(baseUrl: string, log: (line: string) => void = consol
           `${x.influencerId === ids.inf1 ? 'inf1' : x.influencerId === ids.inf2 ? 'inf2' : 'inf3'} ${x.amount?.amount ?? '-'} ${x.status}${x.reason ? ` ${x.reason}` : ''}`,
       )
       .sort();
-  await settle('Summer commissions', () => amounts(A), [
-    'inf1 0.25 approved',
-    'inf1 0.25 approved',
-    'inf1 10.00 reversed',
-    'inf1 2.00 approved',
-    'inf2 0.25 approved',
-    'inf2 5.00 approved',
-  ]);
-  await settle('Winter commissions', () => amounts(B), [
-    'inf3 12.00 approved',
-    'inf3 12.00 approved',
-    'inf3 12.00 rejected BUDGET_EXHAUSTED',
-    'inf3 6.00 approved',
-  ]);
+  await show('Summer commissions', () => amounts(A));
+  await show('Winter commissions', () => amounts(B));
   const budget = async (id: string) => {
     const c = await must(brand.GET('/api/v1/campaigns/{id}', { params: { path: { id } } }));
     return [c.spent.amount, c.remaining.amount, c.status];
   };
-  await settle('Summer budget spent / remaining / status', () => budget(A), ['7.75', '92.25', 'active']);
-  await settle('Winter budget spent / remaining / status', () => budget(B), ['30.00', '0.00', 'budget_exhausted']);
-  await settle(
-    'Summer stats impressions / clicks / conversions / revenue / commissions',
-    async () => {
-      const stats = await must(brand.GET('/api/v1/campaigns/{id}/stats', { params: { path: { id: A } } }));
-      return [stats.impressions, stats.clicks, stats.conversions, stats.revenue.amount, stats.commissions.amount];
-    },
-    [1000, 3, 2, '50.00', '7.75'],
-  );
+  await show('Summer budget spent / remaining / status', () => budget(A));
+  await show('Winter budget spent / remaining / status', () => budget(B));
+  await show('Summer stats impressions / clicks / conversions / revenue / commissions', async () => {
+    const stats = await must(brand.GET('/api/v1/campaigns/{id}/stats', { params: { path: { id: A } } }));
+    return [stats.impressions, stats.clicks, stats.conversions, stats.revenue.amount, stats.commissions.amount];
+  });
 
   log('\nPayouts');
   await flow(
@@ -287,21 +277,14 @@ export async function demo(baseUrl: string, log: (line: string) => void = consol
     const usd = (await must(c.GET('/api/v1/balance'))).balances[0];
     return usd ? [usd.pending.amount, usd.available.amount, usd.paidOut.amount] : [];
   };
-  await settle('influencer 1 balance pending / available / paidOut', () => balance(inf1), ['0.00', '2.50', '0.00']);
-  await settle('influencer 2 balance (failed payout returned)', () => balance(inf2), ['0.00', '5.25', '0.00']);
-  await settle('influencer 3 balance after the payout', () => balance(inf3), ['0.00', '0.00', '30.00']);
-  await settle('Winter commissions after the payout', () => amounts(B), [
-    'inf3 12.00 paid',
-    'inf3 12.00 paid',
-    'inf3 12.00 rejected BUDGET_EXHAUSTED',
-    'inf3 6.00 paid',
-  ]);
+  await show('influencer 1 balance pending / available / paidOut', () => balance(inf1));
+  await show('influencer 2 balance (failed payout returned)', () => balance(inf2));
+  await show('influencer 3 balance after the payout', () => balance(inf3));
+  await show('Winter commissions after the payout', () => amounts(B));
 
   const timeline = async () => (await operationOf(ingest, firstWinterConversion)).steps;
-  await settle(
-    'services the conversion passed',
-    async () => [...new Set((await timeline()).map((s) => s.service))].sort(),
-    ['bff', 'campaign', 'commission', 'payment', 'tracking'],
+  await show('services the conversion passed', async () =>
+    [...new Set((await timeline()).map((s) => s.service))].sort(),
   );
   log('\nThe whole flow of Winter conversion 1, now that it has settled (one correlation id):');
   for (const s of await timeline()) log(`    ${s.kind.padEnd(7)} ${s.type.padEnd(34)} ${s.service}`);
@@ -311,7 +294,7 @@ export async function demo(baseUrl: string, log: (line: string) => void = consol
     `\n${latencies.length} flows: 202 → operation settled p50 ${percentile(latencies, 50).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms, max ${Math.max(...latencies).toFixed(0)} ms`,
   );
   log(`demo wall time ${(wallMs / 1000).toFixed(1)} s`);
-  log(failures.length === 0 ? 'ALL AMOUNTS AS EXPECTED' : `MISMATCHES: ${failures.join('; ')}`);
+  log(failures.length === 0 ? 'EVERY FLOW ENDED AS THE STORY SAYS' : `FLOWS THAT DID NOT: ${failures.join('; ')}`);
   return {
     ok: failures.length === 0,
     flowLatenciesMs: latencies,

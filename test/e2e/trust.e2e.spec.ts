@@ -477,24 +477,14 @@ describe('bad input is a 4xx, never a 5xx', () => {
     await refused(
       `{"type":"impression","campaignId":"c","visitorId":"v","properties":${'['.repeat(20_000)}${']'.repeat(20_000)}}`,
     );
-    await refused(
-      {
-        name: 'N\u0000',
-        landingUrl: 'https://a.example',
-        budget: USD('10.00'),
-        commissionRules: [{ event: 'conversion', type: 'percent', rate: '10' }],
-      },
-      '/api/v1/campaigns',
-    );
-    await refused(
-      {
-        name: 'Too generous',
-        landingUrl: 'https://a.example',
-        budget: USD('10.00'),
-        commissionRules: [{ event: 'conversion', type: 'percent', rate: '150' }],
-      },
-      '/api/v1/campaigns',
-    );
+    const campaign = (name: string, rate: string) => ({
+      name,
+      landingUrl: 'https://a.example',
+      budget: USD('10.00'),
+      commissionRules: [{ event: 'conversion', type: 'percent', rate }],
+    });
+    await refused(campaign('N\u0000', '10'), '/api/v1/campaigns');
+    await refused(campaign('Too generous', '150'), '/api/v1/campaigns');
     await refused(
       { type: 'post', url: 'javascript:alert(1)' },
       `/api/v1/campaigns/${a.campaignId}/evidence`,

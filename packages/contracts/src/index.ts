@@ -9,6 +9,7 @@ import type { Handler, HandlerContext, HandlerMap } from '@beacon/messaging';
 import { MESSAGE_TOPICS, type MessageType, type MessageTypes } from './generated.js';
 
 export * from './generated.js';
+export * from './columns.js';
 
 // SCHEMAS_DIR: where a bundled service (pnpm build) finds them beside itself.
 const schemasDir = process.env.SCHEMAS_DIR ?? join(dirname(fileURLToPath(import.meta.url)), '../../../schemas');

@@ -17,6 +17,9 @@ export interface Decision<S, E> {
   events: E[];
 }
 
+/** A decision that changes nothing and tells nobody (a redelivery, a step the aggregate is past). */
+export const unchanged = <S, E>(state: S): Decision<S, E> => ({ state, events: [] });
+
 /** Where an aggregate lives: `load` locks it for the transaction; `save` writes what changed. */
 export interface Store<DB, S> {
   load(trx: Transaction<DB>): Promise<S>;

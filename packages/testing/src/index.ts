@@ -2,6 +2,7 @@
  * given/when/then for deciders (Emmett style): state is rebuilt from past events with `evolve`,
  * then a command is decided. Specs read like the business rules they check.
  */
+import { isDeepStrictEqual } from 'node:util';
 
 export interface Decider<State, Command, Event> {
   initialState: () => State;
@@ -52,6 +53,20 @@ export async function eventually<T>(
     }
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * Reads an eventually consistent value (a read model) until it equals `expected`, or `timeoutMs`
+ * pass, and returns the last value read: the caller's `expect` then shows what differs.
+ */
+export async function settledValue<T>(read: () => Promise<T>, expected: T, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let value = await read();
+  while (!isDeepStrictEqual(value, expected) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    value = await read();
+  }
+  return value;
 }
 
 export { deliver, type Emitted } from './handlers.js';

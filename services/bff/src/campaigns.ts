@@ -1,17 +1,16 @@
-/** Campaign routes: commands out, reads from the BFF's read models. */
+/** Campaign routes: the commands (campaign-commands.ts), the reads from the BFF's read models, the stats. */
 import { Router } from 'express';
 import type { Kysely } from 'kysely';
 import { reviveAmounts, toApi } from '@beacon/money';
 import type { CommissionRule } from '@beacon/contracts';
-import { accepted, type Publisher } from './commands.js';
-import { stableId } from './idempotency.js';
+import type { Publisher } from './commands.js';
+import { campaignCommandRoutes } from './campaign-commands.js';
 import type { Database } from './db.js';
 import type { z } from 'zod';
 import { endpoints, type CampaignView } from './contract.js';
 import { mount } from './endpoint.js';
 import { page, pageParams } from './paging.js';
 import { has } from './roles.js';
-import { signLink } from './links.js';
 import { campaignAccess } from './campaign-access.js';
 import { campaignStatsRoute } from './campaign-stats.js';
 import { defined } from '@beacon/domain';
@@ -58,30 +57,9 @@ export function campaignView(
 export function campaignRoutes(db: Kysely<Database>, publisher: Publisher, linkSecret: string): Router {
   const router = Router();
 
-  const { visible, owned, acceptedInfluencer } = campaignAccess(db);
-
-  mount(router, endpoints.createCampaign, async ({ body }, req, res) => {
-    const campaignId = body.id ?? stableId(req, 'campaign');
-    const rules = body.commissionRules.map((r) => ({
-      event: r.event,
-      type: r.type,
-      rate: 'rate' in r ? r.rate : null,
-      amount: 'amount' in r ? r.amount : null,
-    }));
-    await publisher.send(req, 'campaign.CreateCampaign', campaignId, {
-      campaignId,
-      brandId: req.caller.sub,
-      name: body.name,
-      landingUrl: body.landingUrl,
-      budget: body.budget,
-      commissionRules: rules,
-      visibility: body.visibility,
-      attributionWindowDays: body.attributionWindowDays,
-      holdingPeriodDays: body.holdingPeriodDays,
-      influencerIds: body.influencerIds,
-    });
-    return accepted(req, res, campaignId);
-  });
+  const access = campaignAccess(db);
+  const { visible, owned } = access;
+  campaignCommandRoutes(router, publisher, access, linkSecret);
 
   mount(router, endpoints.listCampaigns, async ({ query }, req) => {
     const { limit, after } = pageParams(query);
@@ -132,63 +110,6 @@ export function campaignRoutes(db: Kysely<Database>, publisher: Publisher, linkS
       .orderBy('influencer_id')
       .execute();
     return campaignView(c, members);
-  });
-
-  const actions = [
-    [endpoints.pauseCampaign, 'pause'],
-    [endpoints.resumeCampaign, 'resume'],
-    [endpoints.completeCampaign, 'complete'],
-  ] as const;
-  for (const [e, action] of actions) {
-    mount(router, e, async ({ params }, req, res) => {
-      const c = await owned(req, params.id);
-      await publisher.send(req, 'campaign.ChangeCampaignStatus', c.id, {
-        campaignId: c.id,
-        requestedBy: req.caller.sub,
-        action,
-      });
-      return accepted(req, res, c.id);
-    });
-  }
-
-  mount(router, endpoints.inviteInfluencers, async ({ params, body }, req, res) => {
-    const c = await owned(req, params.id);
-    await publisher.send(req, 'campaign.InviteInfluencers', c.id, {
-      campaignId: c.id,
-      requestedBy: req.caller.sub,
-      influencerIds: body.influencerIds,
-    });
-    return accepted(req, res, c.id);
-  });
-
-  mount(router, endpoints.acceptCampaign, async ({ params, body }, req, res) => {
-    const c = await visible(req, params.id);
-    await publisher.send(req, 'campaign.AcceptCampaign', c.id, {
-      campaignId: c.id,
-      influencerId: req.caller.sub,
-      acceptedTerms: body.acceptedTerms,
-    });
-    return accepted(req, res, c.id);
-  });
-
-  mount(router, endpoints.submitEvidence, async ({ params, body }, req, res) => {
-    const c = await acceptedInfluencer(req, params.id);
-    const evidenceId = stableId(req, 'evidence');
-    await publisher.send(req, 'campaign.SubmitEvidence', c.id, {
-      campaignId: c.id,
-      influencerId: req.caller.sub,
-      evidenceId,
-      type: body.type,
-      url: body.url,
-      description: body.description ?? null,
-    });
-    return accepted(req, res, evidenceId);
-  });
-
-  mount(router, endpoints.createLink, async ({ params }, req) => {
-    const c = await acceptedInfluencer(req, params.id);
-    const token = signLink(linkSecret, c.id, req.caller.sub);
-    return { token, url: `/c/${token}` };
   });
 
   campaignStatsRoute(router, db, owned);

@@ -77,10 +77,27 @@ export function createPublisher(deps: {
   };
 }
 
-/** A command's answer: 202 with the operation to follow (Location); the body names the entity. */
-export function accepted(req: Request, res: Response, id: string): z.input<typeof Accepted> {
+/** Points the client at the request's operation (Location, X-Correlation-ID); returns its path. */
+export function followOperation(req: Request, res: Response): string {
   const operation = `/api/v1/operations/${req.correlationId}`;
   res.setHeader('Location', operation);
   res.setHeader('X-Correlation-ID', req.correlationId);
+  return operation;
+}
+
+/** A command's answer: 202 with the operation to follow (Location); the body names the entity. */
+export function accepted(req: Request, res: Response, id: string): z.input<typeof Accepted> {
+  const operation = followOperation(req, res);
   return { id, correlationId: req.correlationId, status: 'accepted', operation };
+}
+
+/** Sends one command for the request and answers 202 naming `id` (the command's key unless said). */
+export async function acceptCommand<T extends MessageType>(
+  publisher: Publisher,
+  req: Request,
+  res: Response,
+  command: { type: T; key: string; value: MessageTypes[T]; id?: string },
+): Promise<z.input<typeof Accepted>> {
+  await publisher.send(req, command.type, command.key, command.value);
+  return accepted(req, res, command.id ?? command.key);
 }

@@ -285,6 +285,12 @@ const campaignAction = (action: string, summary: string) =>
     ok: accepted('the command is on its way'),
   });
 
+/** A paged list: GET with its query (Paging or an extension of it), answering a page of items. */
+const list = <Q extends z.AnyZodObject, S extends z.ZodTypeAny>(
+  e: { path: string; summary: string; roles: readonly Role[]; scope: string; query: Q },
+  items: { what: string; page: S },
+) => endpoint({ method: 'get', ...e, ok: { status: 200, description: `a page of ${items.what}`, schema: items.page } });
+
 export const endpoints = {
   createCampaign: endpoint({
     method: 'post',
@@ -295,15 +301,16 @@ export const endpoints = {
     body: CreateCampaignBody,
     ok: accepted('`id` is the campaign id'),
   }),
-  listCampaigns: endpoint({
-    method: 'get',
-    path: '/api/v1/campaigns',
-    summary: 'Campaigns the caller may see',
-    roles: ['brand', 'influencer', 'admin'],
-    scope: 'brand: its own; influencer: open ones and those it is invited to or accepted; admin: all',
-    query: Paging,
-    ok: { status: 200, description: 'a page of campaigns', schema: page(CampaignView, 'CampaignPage') },
-  }),
+  listCampaigns: list(
+    {
+      path: '/api/v1/campaigns',
+      summary: 'Campaigns the caller may see',
+      roles: ['brand', 'influencer', 'admin'],
+      scope: 'brand: its own; influencer: open ones and those it is invited to or accepted; admin: all',
+      query: Paging,
+    },
+    { what: 'campaigns', page: page(CampaignView, 'CampaignPage') },
+  ),
   getCampaign: endpoint({
     method: 'get',
     path: '/api/v1/campaigns/{id}',
@@ -388,15 +395,16 @@ export const endpoints = {
       schema: BatchAccepted,
     },
   }),
-  listEvents: endpoint({
-    method: 'get',
-    path: '/api/v1/tracking/events',
-    summary: 'Tracking events with their validity',
-    roles: ownerOrAdmin,
-    scope: 'a brand: the events it sent; admin: all',
-    query: EventsQuery,
-    ok: { status: 200, description: 'a page of events', schema: page(TrackingEventView, 'TrackingEventPage') },
-  }),
+  listEvents: list(
+    {
+      path: '/api/v1/tracking/events',
+      summary: 'Tracking events with their validity',
+      roles: ownerOrAdmin,
+      scope: 'a brand: the events it sent; admin: all',
+      query: EventsQuery,
+    },
+    { what: 'events', page: page(TrackingEventView, 'TrackingEventPage') },
+  ),
   visitorActivity: endpoint({
     method: 'get',
     path: '/api/v1/tracking/activity',
@@ -406,15 +414,16 @@ export const endpoints = {
     query: ActivityQuery,
     ok: { status: 200, description: 'the windows', schema: ActivityView },
   }),
-  listCommissions: endpoint({
-    method: 'get',
-    path: '/api/v1/commissions',
-    summary: 'Commissions',
-    roles: ['influencer', 'brand', 'admin'],
-    scope: 'influencer: its own, on campaigns it accepted; brand: its campaigns’; admin: all',
-    query: CommissionsQuery,
-    ok: { status: 200, description: 'a page of commissions', schema: page(CommissionView, 'CommissionPage') },
-  }),
+  listCommissions: list(
+    {
+      path: '/api/v1/commissions',
+      summary: 'Commissions',
+      roles: ['influencer', 'brand', 'admin'],
+      scope: 'influencer: its own, on campaigns it accepted; brand: its campaigns’; admin: all',
+      query: CommissionsQuery,
+    },
+    { what: 'commissions', page: page(CommissionView, 'CommissionPage') },
+  ),
   balance: endpoint({
     method: 'get',
     path: '/api/v1/balance',
@@ -432,15 +441,16 @@ export const endpoints = {
     body: PayoutBody,
     ok: accepted('`id` is the payout id'),
   }),
-  listPayouts: endpoint({
-    method: 'get',
-    path: '/api/v1/payouts',
-    summary: 'Payouts',
-    roles: ['influencer', 'admin'],
-    scope: 'influencer: its own; admin: all',
-    query: Paging,
-    ok: { status: 200, description: 'a page of payouts', schema: page(PayoutView, 'PayoutPage') },
-  }),
+  listPayouts: list(
+    {
+      path: '/api/v1/payouts',
+      summary: 'Payouts',
+      roles: ['influencer', 'admin'],
+      scope: 'influencer: its own; admin: all',
+      query: Paging,
+    },
+    { what: 'payouts', page: page(PayoutView, 'PayoutPage') },
+  ),
   getPayout: endpoint({
     method: 'get',
     path: '/api/v1/payouts/{id}',

@@ -1,5 +1,6 @@
 import type { ColumnType, Generated } from 'kysely';
 import type { MessagingTables } from '@beacon/messaging';
+import type { TrackingEventColumns } from '@beacon/contracts';
 
 type Json<T> = ColumnType<T, string, string>;
 
@@ -22,25 +23,10 @@ export interface Database extends MessagingTables {
     updated_at: Date;
   };
   rm_campaign_influencers: { campaign_id: string; influencer_id: string; status: string };
-  rm_tracking_events: {
+  rm_tracking_events: TrackingEventColumns & {
     seq: Generated<bigint>;
-    event_id: string;
-    campaign_id: string;
     brand_id: string;
-    type: string;
-    influencer_id: string | null;
-    attribution: string;
-    click_id: string | null;
-    visitor_id: string;
-    user_id: string | null;
-    occurred_at: string;
-    value_minor: bigint | null;
-    currency: string | null;
-    order_id: string | null;
-    name: string | null;
-    valid: boolean;
     reasons: string[];
-    duplicate: boolean;
     correlation_id: string | null;
     command_message_id: string | null;
     recorded_message_id: string | null;

@@ -28,3 +28,24 @@ export function page<T extends { seq: bigint }, U>(
     nextCursor: more && last ? Buffer.from(String(last.seq)).toString('base64url') : null,
   };
 }
+
+/** A read-model query not yet ordered: every read model pages by its `seq` column. */
+interface BySeq<T> {
+  orderBy(column: 'seq'): { limit(limit: number): { execute(): Promise<T[]> } };
+}
+
+/** Runs a read-model query for one page: ordered by seq, one row more than the page to tell whether another follows. */
+export async function fetchPage<T extends { seq: bigint }, U>(
+  query: BySeq<T>,
+  limit: number,
+  map: (row: T) => U,
+): Promise<{ items: U[]; nextCursor: string | null }> {
+  return page(
+    await query
+      .orderBy('seq')
+      .limit(limit + 1)
+      .execute(),
+    limit,
+    map,
+  );
+}

@@ -4,12 +4,12 @@ import type { Kysely, Selectable } from 'kysely';
 import type { z } from 'zod';
 import { balanceAt, type EntryKind } from '@beacon/domain';
 import { toApi } from '@beacon/money';
-import { accepted, type Publisher } from './commands.js';
+import { acceptCommand, type Publisher } from './commands.js';
 import { stableId } from './idempotency.js';
 import type { Database } from './db.js';
 import { endpoints, type CommissionView, type PayoutView } from './contract.js';
 import { mount } from './endpoint.js';
-import { page, pageParams } from './paging.js';
+import { fetchPage, pageParams } from './paging.js';
 import { notFound } from './problems.js';
 import { has } from './roles.js';
 
@@ -81,11 +81,7 @@ export function paymentRoutes(db: Kysely<Database>, publisher: Publisher): Route
     if (query.campaignId) q = q.where('campaign_id', '=', query.campaignId);
     if (query.influencerId) q = q.where('influencer_id', '=', query.influencerId);
     if (query.status) q = q.where('status', '=', query.status);
-    const rows = await q
-      .orderBy('seq')
-      .limit(limit + 1)
-      .execute();
-    return page(rows, limit, commissionView);
+    return fetchPage(q, limit, commissionView);
   });
 
   mount(router, endpoints.balance, async (_input, req) => {
@@ -119,28 +115,22 @@ export function paymentRoutes(db: Kysely<Database>, publisher: Publisher): Route
 
   mount(router, endpoints.requestPayout, async ({ body }, req, res) => {
     const payoutId = stableId(req, 'payout');
-    await publisher.send(req, 'payment.RequestPayout', req.caller.sub, {
+    const me = req.caller.sub;
+    const value = {
       payoutId,
-      influencerId: req.caller.sub,
+      influencerId: me,
       amount: body.amount,
       method: body.method,
       destination: body.destination,
-    });
-    return accepted(req, res, payoutId);
+    };
+    return acceptCommand(publisher, req, res, { type: 'payment.RequestPayout', key: me, value, id: payoutId });
   });
 
   mount(router, endpoints.listPayouts, async ({ query }, req) => {
     const { limit, after } = pageParams(query);
     let q = db.selectFrom('rm_payouts').selectAll().where('seq', '>', after);
     if (!has(req, 'admin')) q = q.where('influencer_id', '=', req.caller.sub);
-    return page(
-      await q
-        .orderBy('seq')
-        .limit(limit + 1)
-        .execute(),
-      limit,
-      payoutView,
-    );
+    return fetchPage(q, limit, payoutView);
   });
 
   mount(router, endpoints.getPayout, async ({ params }, req) => {

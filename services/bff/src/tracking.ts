@@ -6,11 +6,11 @@ import type { z } from 'zod';
 import { ACTIVITY_WINDOW_MS, activityWindowOf } from '@beacon/domain';
 import { toApi } from '@beacon/money';
 import type { RecordTrackingEvent } from '@beacon/contracts';
-import { accepted } from './commands.js';
+import { accepted, followOperation } from './commands.js';
 import type { Database } from './db.js';
 import { endpoints, type TrackingEventView } from './contract.js';
 import { mount } from './endpoint.js';
-import { page, pageParams } from './paging.js';
+import { fetchPage, pageParams } from './paging.js';
 import { forbidden, notFound, zodProblem } from './problems.js';
 import { has } from './roles.js';
 import { stableId } from './idempotency.js';
@@ -166,9 +166,7 @@ export function trackingRoutes(db: Kysely<Database>, batcher: TrackingBatcher): 
       req.correlationId = flow.correlationId;
       await batcher.submit(req, commands, { claimed: true });
     }
-    const operation = `/api/v1/operations/${req.correlationId}`;
-    res.setHeader('Location', operation);
-    res.setHeader('X-Correlation-ID', req.correlationId);
+    const operation = followOperation(req, res);
     return { accepted: commands.length, rejected, correlationId: req.correlationId, operation };
   });
 
@@ -182,11 +180,7 @@ export function trackingRoutes(db: Kysely<Database>, batcher: TrackingBatcher): 
     if (query.type) q = q.where('type', '=', query.type);
     if (query.from) q = q.where('occurred_at', '>=', query.from);
     if (query.to) q = q.where('occurred_at', '<=', query.to);
-    const rows = await q
-      .orderBy('seq')
-      .limit(limit + 1)
-      .execute();
-    return page(rows, limit, eventView);
+    return fetchPage(q, limit, eventView);
   });
 
   /** A visitor's 4-hour windows, counting only the caller's own events (admin: everyone's). */

@@ -2,7 +2,7 @@
  * The campaign aggregate as a decider: decide(command, state) → events; evolve(state, event) → state.
  * Pure: no I/O. The budget ledger lives here too, so reservations and status move together.
  */
-import { commissionRuleProblem, textProblem } from '@beacon/domain';
+import { commissionRuleProblem, textProblem, unreachable } from '@beacon/domain';
 import { isSupportedCurrency, reviveAmounts, toJsonText, type Money } from '@beacon/money';
 import type {
   AcceptCampaign,
@@ -89,11 +89,6 @@ const TRANSITIONS: Record<ChangeCampaignStatus['action'], { from: CampaignStatus
   complete: { from: ['active', 'paused'], to: 'completed' },
 };
 
-/** A command of another kind than the union names: the compiler proves this is never reached. */
-function unknownCommand(command: never): never {
-  throw new Error(`campaign cannot decide ${JSON.stringify(command)}`);
-}
-
 export function decide(command: Command, state: State): Event[] {
   switch (command.type) {
     case 'campaign.CreateCampaign':
@@ -111,7 +106,7 @@ export function decide(command: Command, state: State): Event[] {
     case 'commission.CommissionReversed':
       return release(command.data, state);
     default:
-      return unknownCommand(command);
+      return unreachable(command, 'campaign');
   }
 }
 

@@ -5,8 +5,8 @@
  */
 import type { Money } from '@beacon/money';
 import type { MessageTypes, RejectionReason } from '@beacon/contracts';
-import type { Decision } from '@beacon/messaging';
-import { defined } from '@beacon/domain';
+import { unchanged, type Decision } from '@beacon/messaging';
+import { defined, unreachable } from '@beacon/domain';
 
 export type CommissionStatus = 'pending' | 'approved' | 'rejected' | 'reversed' | 'paid';
 
@@ -36,11 +36,6 @@ export type SagaEvent =
 
 /** The refund id a reversal names when the refund came before the approval. */
 export const REFUND_BEFORE_APPROVAL = 'refund-before-approval';
-
-const unchanged = (c: Commission | undefined): Decision<Commission | undefined, SagaEvent> => ({
-  state: c,
-  events: [],
-});
 
 /** Why the budget said no, as the commission's rejection reason. */
 export function rejectionReason(budgetReason: string): RejectionReason {
@@ -110,12 +105,7 @@ function rejected(c: Commission, budgetReason: string): Decision<Commission, Sag
 function refunded(c: Commission, refundEventId: string): Decision<Commission, SagaEvent> {
   if (c.status === 'approved' || c.status === 'paid') return reversal(c, refundEventId);
   if (c.status === 'pending') return { state: { ...c, reversePending: true }, events: [] };
-  return { state: c, events: [] };
-}
-
-/** A step the union does not name: the compiler proves this is never reached. */
-function unknownStep(step: never): never {
-  throw new Error(`a commission cannot take ${JSON.stringify(step)}`);
+  return unchanged(c);
 }
 
 /** The next state of a commission, and what to tell the others; the budget's answers count only while pending. */
@@ -129,6 +119,6 @@ export function advance(c: Commission | undefined, step: SagaStep): Decision<Com
     case 'Refunded':
       return refunded(c, step.refundEventId);
     default:
-      return unknownStep(step);
+      return unreachable(step, 'a commission');
   }
 }

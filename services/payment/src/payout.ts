@@ -4,7 +4,8 @@
  * credits it covers — or fails it. A step the payout is past changes nothing (redeliveries).
  */
 import type { MessageTypes } from '@beacon/contracts';
-import type { Decision } from '@beacon/messaging';
+import { unchanged, type Decision } from '@beacon/messaging';
+import { unreachable } from '@beacon/domain';
 import { settle, type PayoutResult } from './ledger.js';
 
 export type PayoutStatus = 'requested' | 'processing' | 'completed' | 'failed' | 'rejected';
@@ -35,8 +36,6 @@ type Msg<T extends keyof MessageTypes> = { type: T; data: MessageTypes[T] };
 export type PayoutEvent =
   Msg<'payment.PayoutProcessing'> | Msg<'payment.PayoutCompleted'> | Msg<'payment.PayoutFailed'>;
 
-const unchanged = (p: Payout | undefined): Decision<Payout | undefined, PayoutEvent> => ({ state: p, events: [] });
-
 function answered(p: Payout, step: Extract<PayoutStep, { type: 'ProviderAnswered' }>): Decision<Payout, PayoutEvent> {
   const paid = {
     payoutId: p.id,
@@ -58,11 +57,6 @@ function answered(p: Payout, step: Extract<PayoutStep, { type: 'ProviderAnswered
   };
 }
 
-/** A step the union does not name: the compiler proves this is never reached. */
-function unknownStep(step: never): never {
-  throw new Error(`a payout cannot take ${JSON.stringify(step)}`);
-}
-
 export function advancePayout(p: Payout | undefined, step: PayoutStep): Decision<Payout | undefined, PayoutEvent> {
   if (!p) return unchanged(p);
   switch (step.type) {
@@ -75,6 +69,6 @@ export function advancePayout(p: Payout | undefined, step: PayoutStep): Decision
     case 'ProviderAnswered':
       return p.status === 'processing' ? answered(p, step) : unchanged(p);
     default:
-      return unknownStep(step);
+      return unreachable(step, 'a payout');
   }
 }

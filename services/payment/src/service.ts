@@ -161,8 +161,11 @@ function requestPayout(minimum: string): MessageHandler<Database, RequestPayout>
   };
 }
 
-/** A payout, as a store for `update`: locked for this transaction. */
-function payoutStore(payoutId: string): Store<Database, Payout | undefined> {
+/**
+ * A payout, as a store for `update`: locked for this transaction. Saving a payout that has just
+ * failed also books the return of its reserve, so the balance is whole before the failure is told.
+ */
+function payoutStore(ctx: Ctx, payoutId: string): Store<Database, Payout | undefined> {
   return {
     async load(trx) {
       const row = await trx.selectFrom('payouts').selectAll().where('id', '=', payoutId).forUpdate().executeTakeFirst();
@@ -178,13 +181,18 @@ function payoutStore(payoutId: string): Store<Database, Payout | undefined> {
         }
       );
     },
-    async save(trx, p) {
+    async save(trx, p, before) {
       if (!p) return;
       await trx
         .updateTable('payouts')
         .set({ status: p.status, reason: p.reason, completed_at: p.completedAt ? new Date(p.completedAt) : null })
         .where('id', '=', p.id)
         .execute();
+      if (p.status === 'failed' && before?.status !== 'failed') {
+        const returned = { influencerId: p.influencerId, currency: p.currency, amountMinor: p.amountMinor };
+        const at = new Date(ctx.envelope.occurredAt);
+        await book(ctx, { ...returned, kind: 'payout_return', reference: p.id, availableAt: at });
+      }
     },
   };
 }
@@ -192,7 +200,7 @@ function payoutStore(payoutId: string): Store<Database, Payout | undefined> {
 /** Step 1, on our own PayoutRequested: record the intent (processing) before any money moves. */
 const startPayout: MessageHandler<Database, PayoutRequested> = async (ctx) => {
   const p = ctx.message;
-  await update(ctx, payoutStore(p.payoutId), p.influencerId, (payout) => advancePayout(payout, { type: 'Start' }));
+  await update(ctx, payoutStore(ctx, p.payoutId), p.influencerId, (payout) => advancePayout(payout, { type: 'Start' }));
 };
 
 /**
@@ -213,20 +221,10 @@ function settlePayout(provider: PaymentProvider, db: Kysely<Database>): MessageH
     await lockLedger(ctx, owner.influencer_id, owner.currency);
     const ledger = await ledgerFacts(ctx, owner.influencer_id, owner.currency);
     const at = ctx.envelope.occurredAt;
-    const events = await update(ctx, payoutStore(ctx.message.payoutId), owner.influencer_id, (payout) =>
+    const events = await update(ctx, payoutStore(ctx, ctx.message.payoutId), owner.influencer_id, (payout) =>
       advancePayout(payout, { type: 'ProviderAnswered', result, at, ledger }),
     );
     for (const event of events) {
-      if (event.type === 'payment.PayoutFailed') {
-        await book(ctx, {
-          influencerId: owner.influencer_id,
-          currency: owner.currency,
-          kind: 'payout_return',
-          amountMinor: event.data.amount.amountMinor,
-          reference: event.data.payoutId,
-          availableAt: new Date(at),
-        });
-      }
       if (event.type === 'payment.PayoutCompleted') await markSettled(ctx, event.data.commissionIds);
     }
   };

@@ -113,9 +113,9 @@ describe('payments on real PostgreSQL', () => {
       'payment.LedgerEntryRecorded',
       'payment.PayoutRequested',
       'payment.PayoutProcessing',
-      // the failure, then the entry that returns its reserve, in the same transaction
-      'payment.PayoutFailed',
+      // the entry that returns its reserve, then the failure: the balance is whole when the failure is told
       'payment.LedgerEntryRecorded',
+      'payment.PayoutFailed',
     ]);
     expect(await available(id)).toBe(1000);
     expect(
