@@ -249,27 +249,19 @@ export async function demo(baseUrl: string, log: (line: string) => void = consol
   });
 
   log('\nPayouts');
-  await flow(
-    'Influencer 3 is paid 30.00 by PayPal',
-    inf3,
-    inf3.POST('/api/v1/payouts', {
-      body: { amount: USD('30.00'), method: 'paypal', destination: `inf3-${run}@example.com` },
-    }),
-  );
+  const payout = (client: BeaconClient, amount: string, destination: string) =>
+    client.POST('/api/v1/payouts', { body: { amount: USD(amount), method: 'paypal', destination } });
+  await flow('Influencer 3 is paid 30.00 by PayPal', inf3, payout(inf3, '30.00', `inf3-${run}@example.com`));
   await flow(
     'Influencer 2 asks for 5.00 to a failing destination',
     inf2,
-    inf2.POST('/api/v1/payouts', {
-      body: { amount: USD('5.00'), method: 'paypal', destination: `fail-${run}@example.com` },
-    }),
+    payout(inf2, '5.00', `fail-${run}@example.com`),
     'failed',
   );
   await flow(
     'Influencer 1 asks for more than available',
     inf1,
-    inf1.POST('/api/v1/payouts', {
-      body: { amount: USD('50.00'), method: 'paypal', destination: `inf1-${run}@example.com` },
-    }),
+    payout(inf1, '50.00', `inf1-${run}@example.com`),
     'failed',
   );
 

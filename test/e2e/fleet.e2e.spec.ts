@@ -43,6 +43,15 @@ async function openCampaign(brand: Client, influencers: Client[], body: Record<s
   return created.id;
 }
 
+/** A new brand, a new influencer, and a campaign of the brand's (`terms` added to its body) the influencer accepted. */
+async function acceptedCampaign(terms: (influencerId: string) => Record<string, unknown> = () => ({})) {
+  const brand = await Client.as(base, `brand-${randomUUID()}`, 'brand');
+  const infId = `inf-${randomUUID()}`;
+  const influencer = await Client.as(base, infId, 'influencer');
+  const id = await openCampaign(brand, [influencer], terms(infId));
+  return { brand, infId, influencer, id };
+}
+
 describe('the demo scenario, judged from the API', () => {
   let result: DemoResult;
   let admin: Client;
@@ -251,10 +260,7 @@ describe('bad input is refused with a problem, never a 5xx', () => {
 
 describe('tracking events through the BFF', () => {
   it('earns once for a duplicate eventId and once for a duplicate order id', async () => {
-    const brand = await Client.as(base, `brand-${randomUUID()}`, 'brand');
-    const infId = `inf-${randomUUID()}`;
-    const influencer = await Client.as(base, infId, 'influencer');
-    const id = await openCampaign(brand, [influencer]);
+    const { brand, infId, influencer, id } = await acceptedCampaign();
     const conversion = {
       type: 'conversion',
       campaignId: id,
@@ -369,10 +375,8 @@ describe('tracking events through the BFF', () => {
 
 describe('campaign lifecycle through the API', () => {
   it('pauses, resumes, invites, takes evidence, completes, and refuses to resume a completed campaign', async () => {
-    const brand = await Client.as(base, `brand-${randomUUID()}`, 'brand');
-    const infId = `inf-${randomUUID()}`;
-    const influencer = await Client.as(base, infId, 'influencer');
-    const id = await openCampaign(brand, [influencer], { visibility: 'invite_only', influencerIds: [infId] });
+    const invitedOnly = (infId: string) => ({ visibility: 'invite_only', influencerIds: [infId] });
+    const { brand, infId, influencer, id } = await acceptedCampaign(invitedOnly);
     const newcomerId = `inf-new-${randomUUID()}`;
     expect((await brand.command(`/api/v1/campaigns/${id}/pause`)).operation.status).toBe('completed');
     expect((await brand.get<Schemas['Campaign']>(`/api/v1/campaigns/${id}`)).body.status).toBe('paused');

@@ -1,6 +1,6 @@
 import type { Api } from './api';
 import { useLoad } from './hooks';
-import { Empty, ErrorNote, Loading } from './ui';
+import { Empty, ErrorNote, Loading, Table } from './ui';
 
 /** Admin: the fleet's dead-letter topics and how many messages each holds. */
 export function Admin({ api }: { api: Api }) {
@@ -23,35 +23,23 @@ export function Admin({ api }: { api: Api }) {
       <ErrorNote error={error} />
       {data && total === 0 && <Empty>No dead letters: every message found a handler.</Empty>}
       {data && (
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th>Topic</th>
-                <th>Consumer</th>
-                <th>Dead-lettered</th>
-                <th>Latest</th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.topics.map((t) => (
-                <tr key={`${t.topic}-${t.service}`} className={t.count > 0 ? 'warn' : ''}>
-                  <td className="mono">{t.topic}</td>
-                  <td>{t.service}</td>
-                  <td>{t.count}</td>
-                  <td>
-                    {t.latest.slice(0, 3).map((l) => (
-                      <div key={l.messageId} className="mono" title={l.correlationId}>
-                        {l.messageType} · {new Date(l.seenAt).toLocaleString()} ·{' '}
-                        <a href={`#/flows/${encodeURIComponent(l.correlationId)}`}>flow</a>
-                      </div>
-                    ))}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table headings={['Topic', 'Consumer', 'Dead-lettered', 'Latest']}>
+          {data.topics.map((t) => (
+            <tr key={`${t.topic}-${t.service}`} className={t.count > 0 ? 'warn' : ''}>
+              <td className="mono">{t.topic}</td>
+              <td>{t.service}</td>
+              <td>{t.count}</td>
+              <td>
+                {t.latest.slice(0, 3).map((l) => (
+                  <div key={l.messageId} className="mono" title={l.correlationId}>
+                    {l.messageType} · {new Date(l.seenAt).toLocaleString()} ·{' '}
+                    <a href={`#/flows/${encodeURIComponent(l.correlationId)}`}>flow</a>
+                  </div>
+                ))}
+              </td>
+            </tr>
+          ))}
+        </Table>
       )}
     </section>
   );

@@ -22,7 +22,7 @@ import {
 } from './api';
 import { go, messageOf, useLoad } from './hooks';
 import { Timeline } from './Timeline';
-import { Choice, Empty, ErrorNote, Loading, MoneyFields } from './ui';
+import { Choice, Empty, ErrorNote, Loading, MoneyFields, Table } from './ui';
 
 /** What a command started: its flow shown live under the form or button that sent it. */
 export type Started = { correlationId: string; title: string } | undefined;
@@ -272,30 +272,19 @@ function StatsCharts({ stats }: { stats: Stats }) {
   return (
     <div className="charts">
       <div className="kpis">
-        <div>
-          <span>Impressions</span>
-          <strong data-kpi="impressions">{stats.impressions}</strong>
-        </div>
-        <div>
-          <span>Clicks</span>
-          <strong data-kpi="clicks">{stats.clicks}</strong>
-        </div>
-        <div>
-          <span>Conversions</span>
-          <strong data-kpi="conversions">{stats.conversions}</strong>
-        </div>
-        <div>
-          <span>Revenue</span>
-          <strong data-kpi="revenue">{formatMoney(stats.revenue)}</strong>
-        </div>
-        <div>
-          <span>Commissions</span>
-          <strong data-kpi="commissions">{formatMoney(stats.commissions)}</strong>
-        </div>
-        <div>
-          <span>Invalid events</span>
-          <strong>{stats.invalidEvents}</strong>
-        </div>
+        {[
+          ['Impressions', 'impressions', stats.impressions],
+          ['Clicks', 'clicks', stats.clicks],
+          ['Conversions', 'conversions', stats.conversions],
+          ['Revenue', 'revenue', formatMoney(stats.revenue)],
+          ['Commissions', 'commissions', formatMoney(stats.commissions)],
+          ['Invalid events', 'invalid-events', stats.invalidEvents],
+        ].map(([label, kpi, value]) => (
+          <div key={kpi}>
+            <span>{label}</span>
+            <strong data-kpi={kpi}>{value}</strong>
+          </div>
+        ))}
       </div>
       <h3>Per 4-hour window</h3>
       {byWindow.length === 0 ? (
@@ -369,32 +358,19 @@ export function CommissionTable({
           earn them.
         </Empty>
       ) : (
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th>When</th>
-                <th>Influencer</th>
-                <th>Amount</th>
-                <th>Status</th>
-                <th>Reason</th>
-              </tr>
-            </thead>
-            <tbody>
-              {data?.items.map((c) => (
-                <tr key={c.id}>
-                  <td>{new Date(c.createdAt).toLocaleString()}</td>
-                  <td>{c.influencerId ?? '—'}</td>
-                  <td>{formatMoney(c.amount)}</td>
-                  <td>
-                    <span className={`pill ${c.status}`}>{c.status}</span>
-                  </td>
-                  <td>{c.reason ?? ''}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table headings={['When', 'Influencer', 'Amount', 'Status', 'Reason']}>
+          {data?.items.map((c) => (
+            <tr key={c.id}>
+              <td>{new Date(c.createdAt).toLocaleString()}</td>
+              <td>{c.influencerId ?? '—'}</td>
+              <td>{formatMoney(c.amount)}</td>
+              <td>
+                <span className={`pill ${c.status}`}>{c.status}</span>
+              </td>
+              <td>{c.reason ?? ''}</td>
+            </tr>
+          ))}
+        </Table>
       )}
     </div>
   );

@@ -3,7 +3,7 @@ import { formatMoney, type Api, type Session } from './api';
 import { CommissionTable, type Started } from './Campaigns';
 import { messageOf, useLoad } from './hooks';
 import { Timeline } from './Timeline';
-import { Empty, ErrorNote, MoneyFields, Choice } from './ui';
+import { Empty, ErrorNote, MoneyFields, Choice, Table } from './ui';
 
 export function Earnings({ api, session }: { api: Api; session: Session }) {
   const balance = useLoad(() => api.balance(), [api]);
@@ -100,32 +100,19 @@ export function Earnings({ api, session }: { api: Api; session: Session }) {
       {payouts.data && payouts.data.items.length === 0 ? (
         <Empty>No payouts yet.</Empty>
       ) : (
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th>Requested</th>
-                <th>Amount</th>
-                <th>Method</th>
-                <th>Status</th>
-                <th>Reason</th>
-              </tr>
-            </thead>
-            <tbody>
-              {payouts.data?.items.map((p) => (
-                <tr key={p.id} data-payout={p.id}>
-                  <td>{new Date(p.createdAt).toLocaleString()}</td>
-                  <td>{formatMoney(p.amount)}</td>
-                  <td>{p.method}</td>
-                  <td>
-                    <span className={`pill ${p.status}`}>{p.status}</span>
-                  </td>
-                  <td>{p.reason ?? ''}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table headings={['Requested', 'Amount', 'Method', 'Status', 'Reason']}>
+          {payouts.data?.items.map((p) => (
+            <tr key={p.id} data-payout={p.id}>
+              <td>{new Date(p.createdAt).toLocaleString()}</td>
+              <td>{formatMoney(p.amount)}</td>
+              <td>{p.method}</td>
+              <td>
+                <span className={`pill ${p.status}`}>{p.status}</span>
+              </td>
+              <td>{p.reason ?? ''}</td>
+            </tr>
+          ))}
+        </Table>
       )}
       <CommissionTable api={api} influencerId={session.roles.includes('admin') ? undefined : session.sub} />
     </section>

@@ -57,3 +57,21 @@ export function Choice<T extends string>(props: {
     </label>
   );
 }
+
+/** A table in a scrolling panel: its column headings, then the rows the caller renders. */
+export function Table({ headings, children }: { headings: string[]; children: ReactNode }) {
+  return (
+    <div className="table-wrap">
+      <table>
+        <thead>
+          <tr>
+            {headings.map((h) => (
+              <th key={h}>{h}</th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>{children}</tbody>
+      </table>
+    </div>
+  );
+}

@@ -22,3 +22,6 @@ export const recordedEvent = (over: Partial<TrackingEventRecorded> = {}): Tracki
   brandId: 'b-1',
   ...over,
 });
+
+/** US dollars in minor units (cents), as messages carry money. */
+export const USD = (amountMinor: number | bigint) => ({ amountMinor: BigInt(amountMinor), currency: 'USD' });

@@ -71,4 +71,4 @@ export async function settledValue<T>(read: () => Promise<T>, expected: T, timeo
 
 export { deliver, type Emitted } from './handlers.js';
 export { freshServiceDatabase, recreateDatabase, TEST_PG_URL } from './database.js';
-export { recordedEvent } from './fixtures.js';
+export { recordedEvent, USD } from './fixtures.js';

@@ -27,40 +27,29 @@ export function zodProblem(error: ZodError): Problem {
   );
 }
 
+/** What express and its body parser put on the errors they raise: a `type` and an HTTP `status`. */
+function httpErrorOf(error: unknown): { type?: unknown; status?: unknown; message?: unknown } {
+  return typeof error === 'object' && error !== null ? error : {};
+}
+
+/** The problem an error is for the client; undefined when it is ours (a 500, logged). */
+function clientProblem(error: unknown): Problem | undefined {
+  if (error instanceof Problem) return error;
+  if (error instanceof ZodError) return zodProblem(error);
+  const { type, status, message } = httpErrorOf(error);
+  if (type === 'entity.too.large') return new Problem(413, 'Payload Too Large', 'bodies are limited to 1 MiB');
+  if (type === 'entity.parse.failed') return new Problem(400, 'Bad Request', 'the body is not valid JSON');
+  if (typeof status === 'number' && status < 500)
+    return new Problem(status, 'Bad Request', String(message ?? 'bad request'));
+  return undefined;
+}
+
 /** The error handler: every error becomes problem+json; unexpected ones are logged with the request. */
 export const problemHandler =
   (logger: Logger): ErrorRequestHandler =>
   (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
-    let problem: Problem;
-    if (error instanceof Problem) problem = error;
-    else if (error instanceof ZodError) problem = zodProblem(error);
-    else if (
-      typeof error === 'object' &&
-      error &&
-      'type' in error &&
-      (error as { type: string }).type === 'entity.too.large'
-    )
-      problem = new Problem(413, 'Payload Too Large', 'bodies are limited to 1 MiB');
-    else if (
-      typeof error === 'object' &&
-      error &&
-      'type' in error &&
-      (error as { type: string }).type === 'entity.parse.failed'
-    )
-      problem = new Problem(400, 'Bad Request', 'the body is not valid JSON');
-    else if (
-      typeof error === 'object' &&
-      error &&
-      'status' in error &&
-      typeof (error as { status: unknown }).status === 'number' &&
-      (error as { status: number }).status < 500
-    ) {
-      problem = new Problem(
-        (error as { status: number }).status,
-        'Bad Request',
-        String((error as { message?: unknown }).message ?? 'bad request'),
-      );
-    } else {
+    let problem = clientProblem(error);
+    if (!problem) {
       problem = new Problem(500, 'Internal Server Error', 'something went wrong; the correlation id helps find it');
       logger.error(
         { err: error, method: req.method, path: req.path, correlationId: req.correlationId, caller: req.caller?.sub },

@@ -116,6 +116,22 @@ async function spent({
     .execute();
 }
 
+/** Influencers invited to a campaign (kept as they are when already there: accepted stays accepted). */
+async function invite(trx: MessageContext<Database>['trx'], campaignId: string, influencerIds: string[]) {
+  if (influencerIds.length === 0) return;
+  await trx
+    .insertInto('rm_campaign_influencers')
+    .values(
+      influencerIds.map((influencerId) => ({
+        campaign_id: campaignId,
+        influencer_id: influencerId,
+        status: 'invited',
+      })),
+    )
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+}
+
 const projections: { [T in keyof MessageTypes]?: Projection<T> } = {
   'campaign.CampaignCreated': async ({ trx, message: c, envelope }) => {
     const at = new Date(envelope.occurredAt);
@@ -138,13 +154,7 @@ const projections: { [T in keyof MessageTypes]?: Projection<T> } = {
       })
       .onConflict((oc) => oc.column('id').doNothing())
       .execute();
-    for (const influencerId of c.invitedInfluencerIds) {
-      await trx
-        .insertInto('rm_campaign_influencers')
-        .values({ campaign_id: c.campaignId, influencer_id: influencerId, status: 'invited' })
-        .onConflict((oc) => oc.doNothing())
-        .execute();
-    }
+    await invite(trx, c.campaignId, c.invitedInfluencerIds);
   },
   'campaign.CampaignStatusChanged': async ({ trx, message: c, envelope }) => {
     await trx
@@ -154,13 +164,7 @@ const projections: { [T in keyof MessageTypes]?: Projection<T> } = {
       .execute();
   },
   'campaign.InfluencersInvited': async ({ trx, message: c }) => {
-    for (const influencerId of c.influencerIds) {
-      await trx
-        .insertInto('rm_campaign_influencers')
-        .values({ campaign_id: c.campaignId, influencer_id: influencerId, status: 'invited' })
-        .onConflict((oc) => oc.doNothing())
-        .execute();
-    }
+    await invite(trx, c.campaignId, c.influencerIds);
   },
   'campaign.InfluencerAccepted': async ({ trx, message: c }) => {
     await trx

@@ -7,39 +7,36 @@ import { mintDevToken } from '../src/dev-token.js';
 const hs = { secret: 'unit-secret', issuer: 'beacon', audience: 'beacon-bff', algorithms: ['HS256'] };
 
 describe('JWT verification', () => {
+  /** A token signed as the tests need it: HS256 with the unit secret, issuer and audience right, 5 minutes, unless told. */
+  const sign = (
+    over: {
+      roles?: string[];
+      sub?: string;
+      alg?: string;
+      kid?: string;
+      iss?: string;
+      aud?: string | string[];
+      exp?: string | null;
+    } = {},
+    key: Parameters<SignJWT['sign']>[0] = new TextEncoder().encode('unit-secret'),
+  ) => {
+    const jwt = new SignJWT({ roles: over.roles ?? ['admin'] })
+      .setProtectedHeader({ alg: over.alg ?? 'HS256', ...(over.kid ? { kid: over.kid } : {}) })
+      .setSubject(over.sub ?? 'a')
+      .setIssuer(over.iss ?? 'beacon')
+      .setAudience(over.aud ?? 'beacon-bff');
+    return (over.exp === null ? jwt : jwt.setExpirationTime(over.exp ?? '5m')).sign(key);
+  };
+
   it('accepts a development token and reads sub and known roles only', async () => {
-    const token = await new SignJWT({ roles: ['brand', 'superuser'] })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setSubject('brand-1')
-      .setIssuer('beacon')
-      .setAudience(['other', 'beacon-bff'])
-      .setExpirationTime('5m')
-      .sign(new TextEncoder().encode('unit-secret'));
+    const token = await sign({ roles: ['brand', 'superuser'], sub: 'brand-1', aud: ['other', 'beacon-bff'] });
     expect(await createVerifier(hs)(token)).toEqual({ sub: 'brand-1', roles: ['brand'] });
   });
 
   it('refuses a token without exp, with the wrong issuer, or with an algorithm not allowed', async () => {
-    const key = new TextEncoder().encode('unit-secret');
-    const noExp = await new SignJWT({ roles: ['admin'] })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setSubject('a')
-      .setIssuer('beacon')
-      .setAudience('beacon-bff')
-      .sign(key);
-    const wrongIss = await new SignJWT({ roles: ['admin'] })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setSubject('a')
-      .setIssuer('evil')
-      .setAudience('beacon-bff')
-      .setExpirationTime('5m')
-      .sign(key);
-    const hs512 = await new SignJWT({ roles: ['admin'] })
-      .setProtectedHeader({ alg: 'HS512' })
-      .setSubject('a')
-      .setIssuer('beacon')
-      .setAudience('beacon-bff')
-      .setExpirationTime('5m')
-      .sign(new TextEncoder().encode('unit-secret'.repeat(6)));
+    const noExp = await sign({ exp: null });
+    const wrongIss = await sign({ iss: 'evil' });
+    const hs512 = await sign({ alg: 'HS512' }, new TextEncoder().encode('unit-secret'.repeat(6)));
     const verify = createVerifier(hs);
     await expect(verify(noExp)).rejects.toThrow(/exp/);
     await expect(verify(wrongIss)).rejects.toThrow(/iss/);
@@ -59,13 +56,7 @@ describe('JWT verification', () => {
         jwksUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`,
         algorithms: ['RS256', 'ES256'],
       });
-      const es = await new SignJWT({ roles: ['influencer'] })
-        .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
-        .setSubject('inf-9')
-        .setIssuer('beacon')
-        .setAudience('beacon-bff')
-        .setExpirationTime('5m')
-        .sign(privateKey);
+      const es = await sign({ roles: ['influencer'], sub: 'inf-9', alg: 'ES256', kid: 'k1' }, privateKey);
       expect(await verify(es)).toEqual({ sub: 'inf-9', roles: ['influencer'] });
       await expect(verify(await mintDevToken({ sub: 'x', roles: ['admin'] }))).rejects.toThrow();
     } finally {

@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { deliver, freshServiceDatabase } from '@beacon/testing';
+import { deliver, freshServiceDatabase, USD } from '@beacon/testing';
 import type { Database } from '../src/db.js';
 import { migrations } from '../src/migrations.js';
 import { stateFromJson } from '../src/campaign.js';
 import { campaignService } from '../src/service.js';
 import type { MessageHandlers } from '@beacon/contracts';
 
-const USD = (amountMinor: number | bigint) => ({ amountMinor: BigInt(amountMinor), currency: 'USD' });
 let db: Kysely<Database>;
 let handlers: MessageHandlers<Database>;
 

@@ -1,8 +1,7 @@
-import { deciderSpec } from '@beacon/testing';
+import { deciderSpec, USD } from '@beacon/testing';
 import type { CampaignCreated, CreateCampaign } from '@beacon/contracts';
 import { campaignDecider, type Event } from '../src/campaign.js';
 
-const USD = (amountMinor: number | bigint) => ({ amountMinor: BigInt(amountMinor), currency: 'USD' });
 const create = (over: Partial<CreateCampaign> = {}): CreateCampaign => ({
   campaignId: 'c-1',
   brandId: 'brand-1',
@@ -155,42 +154,30 @@ describe('a campaign’s status', () => {
 });
 
 describe('an influencer joining a campaign', () => {
+  const acceptsTerms = (acceptedTerms: boolean) =>
+    ({ type: 'campaign.AcceptCampaign', data: { campaignId: 'c-1', influencerId: 'inf-1', acceptedTerms } }) as const;
+  const acceptanceRejected = (reason: string): Event => ({
+    type: 'campaign.AcceptanceRejected',
+    data: { campaignId: 'c-1', influencerId: 'inf-1', reason },
+  });
+
   it('accepts an influencer on an open campaign who accepted the terms', () =>
     spec
       .given([created()])
-      .when({
-        type: 'campaign.AcceptCampaign',
-        data: { campaignId: 'c-1', influencerId: 'inf-1', acceptedTerms: true },
-      })
+      .when(acceptsTerms(true))
       .then([accepted('inf-1')]));
 
   it('is refused without accepting the terms', () =>
     spec
       .given([created()])
-      .when({
-        type: 'campaign.AcceptCampaign',
-        data: { campaignId: 'c-1', influencerId: 'inf-1', acceptedTerms: false },
-      })
-      .then([
-        {
-          type: 'campaign.AcceptanceRejected',
-          data: { campaignId: 'c-1', influencerId: 'inf-1', reason: 'TERMS_NOT_ACCEPTED' },
-        },
-      ]));
+      .when(acceptsTerms(false))
+      .then([acceptanceRejected('TERMS_NOT_ACCEPTED')]));
 
   it('requires an invitation on invite-only campaigns', () =>
     spec
       .given([created({ visibility: 'invite_only', influencerIds: ['inf-2'] })])
-      .when({
-        type: 'campaign.AcceptCampaign',
-        data: { campaignId: 'c-1', influencerId: 'inf-1', acceptedTerms: true },
-      })
-      .then([
-        {
-          type: 'campaign.AcceptanceRejected',
-          data: { campaignId: 'c-1', influencerId: 'inf-1', reason: 'NOT_INVITED' },
-        },
-      ]));
+      .when(acceptsTerms(true))
+      .then([acceptanceRejected('NOT_INVITED')]));
 
   it('lets only accepted influencers submit evidence', () =>
     spec

@@ -8,7 +8,7 @@ import pino from 'pino';
 import { codecs, topicOfMessage } from '@beacon/contracts';
 import { createWebSocketBus, newFlowEnvelope, toProperties } from '@beacon/messaging';
 import { startService, type RunningService } from '@beacon/service-kit';
-import { eventually } from '@beacon/testing';
+import { eventually, USD } from '@beacon/testing';
 import { stateFromJson } from '../src/campaign.js';
 import type { Database } from '../src/db.js';
 import { campaignService } from '../src/service.js';
@@ -83,7 +83,6 @@ it('two replicas share the work without overspending or doubling any reservation
       properties: toProperties(envelope),
     });
   };
-  const USD = (amountMinor: number | bigint) => ({ amountMinor: BigInt(amountMinor), currency: 'USD' });
   const campaigns = Array.from({ length: 8 }, () => randomUUID());
   await Promise.all(
     campaigns.map((campaignId) =>

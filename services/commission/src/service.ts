@@ -103,6 +103,11 @@ async function refund(ctx: Ctx<unknown>, e: TrackingEventRecorded, correlationId
   });
 }
 
+/** The rows a set-based lookup finds for these keys; no statement at all for none. */
+async function rowsFor<K, R>(keys: K[], lookup: (keys: K[]) => Promise<{ rows: R[] }>): Promise<R[]> {
+  return keys.length === 0 ? [] : (await lookup(keys)).rows;
+}
+
 /**
  * Decides commissions for a batch of recorded tracking events: the facts in a few set-based
  * statements, the decisions in memory (`decideCommissions`), the commissions in one insert, and one
@@ -122,32 +127,20 @@ export async function decideBatch(
         .flatMap(({ event: e }) => (e.influencerId ? [impressionKey(e.campaignId, e.influencerId)] : [])),
     ),
   ].sort();
-  const before =
-    counted.length === 0
-      ? []
-      : (
-          await sql<{
-            campaign_id: string;
-            influencer_id: string;
-            count: bigint;
-          }>`SELECT campaign_id, influencer_id, count FROM impression_counts
-    WHERE (campaign_id, influencer_id) IN (SELECT * FROM unnest(${counted.map((k) => k.split('\u0000')[0])}::text[], ${counted.map((k) => k.split('\u0000')[1])}::text[]))
-    ORDER BY campaign_id, influencer_id FOR UPDATE`.execute(ctx.trx)
-        ).rows;
+  type Count = { campaign_id: string; influencer_id: string; count: bigint };
+  const before = await rowsFor(counted, (keys) =>
+    sql<Count>`SELECT campaign_id, influencer_id, count FROM impression_counts
+    WHERE (campaign_id, influencer_id) IN (SELECT * FROM unnest(${keys.map((k) => k.split('\u0000')[0])}::text[], ${keys.map((k) => k.split('\u0000')[1])}::text[]))
+    ORDER BY campaign_id, influencer_id FOR UPDATE`.execute(ctx.trx),
+  );
   const impressionsBefore = new Map(before.map((b) => [impressionKey(b.campaign_id, b.influencer_id), b.count]));
   // Earlier decisions matter only for the events that can earn: clicks, conversions, each 1,000th impression.
   const lookups = candidatesOf(items, impressionsBefore);
-  const decided =
-    lookups.length === 0
-      ? []
-      : (
-          await sql<{
-            campaign_id: string;
-            source_event_id: string;
-          }>`SELECT c.campaign_id, c.source_event_id FROM commissions c
-    JOIN unnest(${lookups.map((l) => l.campaignId)}::text[], ${lookups.map((l) => l.eventId)}::text[]) AS k(campaign_id, source_event_id)
-    USING (campaign_id, source_event_id)`.execute(ctx.trx)
-        ).rows;
+  const decided = await rowsFor(lookups, (keys) =>
+    sql<{ campaign_id: string; source_event_id: string }>`SELECT c.campaign_id, c.source_event_id FROM commissions c
+    JOIN unnest(${keys.map((l) => l.campaignId)}::text[], ${keys.map((l) => l.eventId)}::text[]) AS k(campaign_id, source_event_id)
+    USING (campaign_id, source_event_id)`.execute(ctx.trx),
+  );
   const batch = decideCommissions(items, {
     terms,
     decided: new Set(decided.map((d) => decisionKey(d.campaign_id, d.source_event_id))),

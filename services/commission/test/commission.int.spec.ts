@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { deliver, freshServiceDatabase, recordedEvent } from '@beacon/testing';
+import { deliver, freshServiceDatabase, recordedEvent, USD } from '@beacon/testing';
 import type { TrackingEventRecorded, MessageHandlers } from '@beacon/contracts';
 import type { Database } from '../src/db.js';
 import { migrations } from '../src/migrations.js';
@@ -10,7 +10,6 @@ import { defined } from '@beacon/domain';
 let db: Kysely<Database>;
 let handlers: MessageHandlers<Database>;
 const campaignId = randomUUID();
-const USD = (amountMinor: number | bigint) => ({ amountMinor: BigInt(amountMinor), currency: 'USD' });
 
 beforeAll(async () => {
   db = await freshServiceDatabase<Database>('beacon_commission_int_test', migrations);

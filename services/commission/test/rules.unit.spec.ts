@@ -1,4 +1,4 @@
-import { recordedEvent } from '@beacon/testing';
+import { recordedEvent, USD } from '@beacon/testing';
 import type { TrackingEventRecorded } from '@beacon/contracts';
 import {
   candidatesOf,
@@ -10,7 +10,6 @@ import {
   type CommissionFacts,
 } from '../src/rules.js';
 
-const USD = (amountMinor: number | bigint) => ({ amountMinor: BigInt(amountMinor), currency: 'USD' });
 const terms = (over: Partial<CampaignTerms> = {}): CampaignTerms => ({
   id: 'c-1',
   brandId: 'b-1',

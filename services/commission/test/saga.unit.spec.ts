@@ -1,6 +1,5 @@
+import { USD } from '@beacon/testing';
 import { advance, type Commission, type SagaStep } from '../src/saga.js';
-
-const usd = (amountMinor: bigint) => ({ amountMinor, currency: 'USD' });
 
 const calculated: Commission = {
   id: 'com-1',
@@ -17,8 +16,8 @@ const calculated: Commission = {
 
 const reservedCapped: SagaStep = {
   type: 'BudgetReserved',
-  requested: usd(500n),
-  reserved: usd(300n),
+  requested: USD(500n),
+  reserved: USD(300n),
   holdingPeriodDays: 14,
 };
 const refunded: SagaStep = { type: 'Refunded', refundEventId: 'refund-1' };
@@ -35,8 +34,8 @@ describe('a calculated commission waits for the budget, and a refund undoes it',
           campaignId: 'cmp-1',
           influencerId: 'inf-1',
           sourceEventId: 'order-1',
-          requested: usd(500n),
-          amount: usd(300n),
+          requested: USD(500n),
+          amount: USD(300n),
           holdingPeriodDays: 14,
         },
       },
@@ -47,7 +46,7 @@ describe('a calculated commission waits for the budget, and a refund undoes it',
     const { state, events } = advance(calculated, { type: 'BudgetReservationRejected', reason: 'BUDGET_EXHAUSTED' });
     expect(state).toMatchObject({ status: 'rejected', reason: 'BUDGET_EXHAUSTED' });
     expect(events.map((e) => e.data)).toEqual([
-      expect.objectContaining({ reason: 'BUDGET_EXHAUSTED', amount: usd(500n) }),
+      expect.objectContaining({ reason: 'BUDGET_EXHAUSTED', amount: USD(500n) }),
     ]);
   });
 
@@ -65,7 +64,7 @@ describe('a calculated commission waits for the budget, and a refund undoes it',
     const { state, events } = advance(marked.state, reservedCapped);
     expect(state).toMatchObject({ status: 'reversed', reversePending: false, amountMinor: 300n });
     expect(events.map((e) => e.type)).toEqual(['commission.CommissionApproved', 'commission.CommissionReversed']);
-    expect(events[1]?.data).toMatchObject({ refundEventId: 'refund-before-approval', amount: usd(300n) });
+    expect(events[1]?.data).toMatchObject({ refundEventId: 'refund-before-approval', amount: USD(300n) });
   });
 
   it('a refund after approval, or after payout, reverses the approved amount', () => {
@@ -80,7 +79,7 @@ describe('a calculated commission waits for the budget, and a refund undoes it',
             campaignId: 'cmp-1',
             influencerId: 'inf-1',
             refundEventId: 'refund-1',
-            amount: usd(300n),
+            amount: USD(300n),
           },
         },
       ]);

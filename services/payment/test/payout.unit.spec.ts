@@ -10,6 +10,7 @@ const requested: Payout = {
   completedAt: null,
 };
 const processing: Payout = { ...requested, status: 'processing' };
+const told = { payoutId: 'pay-1', influencerId: 'inf-1', amount: { amountMinor: 1000n, currency: 'EUR' } };
 const at = '2026-11-30T12:00:00.000Z';
 const ledger: LedgerFacts = {
   unsettledCredits: [
@@ -41,12 +42,7 @@ describe('a payout records its intent before money moves, then settles what the 
     expect(events).toEqual([
       {
         type: 'payment.PayoutCompleted',
-        data: {
-          payoutId: 'pay-1',
-          influencerId: 'inf-1',
-          amount: { amountMinor: 1000n, currency: 'EUR' },
-          commissionIds: ['c-old', 'c-mid'],
-        },
+        data: { ...told, commissionIds: ['c-old', 'c-mid'] },
       },
     ]);
   });
@@ -70,12 +66,7 @@ describe('a payout records its intent before money moves, then settles what the 
     expect(events).toEqual([
       {
         type: 'payment.PayoutFailed',
-        data: {
-          payoutId: 'pay-1',
-          influencerId: 'inf-1',
-          amount: { amountMinor: 1000n, currency: 'EUR' },
-          reason: 'PROVIDER_DECLINED',
-        },
+        data: { ...told, reason: 'PROVIDER_DECLINED' },
       },
     ]);
   });

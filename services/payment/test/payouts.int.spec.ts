@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
-import { deliver, freshServiceDatabase } from '@beacon/testing';
+import { deliver, freshServiceDatabase, USD } from '@beacon/testing';
 import type { Database } from '../src/db.js';
 import { migrations } from '../src/migrations.js';
 import { simulatedProvider } from '../src/provider.js';
@@ -8,7 +8,6 @@ import { paymentService } from '../src/service.js';
 import { defined } from '@beacon/domain';
 import type { MessageHandlers, PayoutProcessing, PayoutRequested } from '@beacon/contracts';
 
-const USD = (amountMinor: number | bigint) => ({ amountMinor: BigInt(amountMinor), currency: 'USD' });
 let db: Kysely<Database>;
 let handlers: MessageHandlers<Database>;
 let provider: ReturnType<typeof simulatedProvider>;
