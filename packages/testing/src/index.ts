@@ -69,6 +69,11 @@ export async function settledValue<T>(read: () => Promise<T>, expected: T, timeo
   return value;
 }
 
+/** Every handler a service subscribes, by message type: what a test delivers messages to. */
+export function handlersOf<H extends object>(service: { subscriptions(ctx: never): Array<{ handlers: H }> }): H {
+  return Object.assign({}, ...service.subscriptions({} as never).map((s) => s.handlers)) as H;
+}
+
 export { deliver, type Emitted } from './handlers.js';
 export { freshServiceDatabase, recreateDatabase, TEST_PG_URL } from './database.js';
 export { recordedEvent, USD } from './fixtures.js';

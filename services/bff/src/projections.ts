@@ -132,6 +132,18 @@ async function invite(trx: MessageContext<Database>['trx'], campaignId: string, 
     .execute();
 }
 
+/** A payout's new status (and what comes with it), when it is still `from` if that is given. */
+async function payoutChanged(
+  trx: MessageContext<Database>['trx'],
+  payoutId: string,
+  change: { status: string; reason?: string; completed_at?: Date },
+  from?: string,
+): Promise<void> {
+  let update = trx.updateTable('rm_payouts').set(change).where('id', '=', payoutId);
+  if (from) update = update.where('status', '=', from);
+  await update.execute();
+}
+
 const projections: { [T in keyof MessageTypes]?: Projection<T> } = {
   'campaign.CampaignCreated': async ({ trx, message: c, envelope }) => {
     const at = new Date(envelope.occurredAt);
@@ -207,20 +219,11 @@ const projections: { [T in keyof MessageTypes]?: Projection<T> } = {
     insertPayout(trx, { ...p, status: 'requested', reason: null }, envelope.occurredAt),
   'payment.PayoutRejected': ({ trx, message: p, envelope }) =>
     insertPayout(trx, { ...p, method: '', destination: '', status: 'rejected', reason: p.reason }, envelope.occurredAt),
-  'payment.PayoutProcessing': async ({ trx, message: p }) => {
-    await trx
-      .updateTable('rm_payouts')
-      .set({ status: 'processing' })
-      .where('id', '=', p.payoutId)
-      .where('status', '=', 'requested')
-      .execute();
-  },
+  // Only a requested payout moves to processing: a late PayoutProcessing does not undo a settled one.
+  'payment.PayoutProcessing': ({ trx, message: p }) =>
+    payoutChanged(trx, p.payoutId, { status: 'processing' }, 'requested'),
   'payment.PayoutCompleted': async ({ trx, message: p, envelope }) => {
-    await trx
-      .updateTable('rm_payouts')
-      .set({ status: 'completed', completed_at: new Date(envelope.occurredAt) })
-      .where('id', '=', p.payoutId)
-      .execute();
+    await payoutChanged(trx, p.payoutId, { status: 'completed', completed_at: new Date(envelope.occurredAt) });
     if (p.commissionIds.length > 0)
       await trx
         .updateTable('rm_commissions')
@@ -229,13 +232,8 @@ const projections: { [T in keyof MessageTypes]?: Projection<T> } = {
         .where('status', '=', 'approved')
         .execute();
   },
-  'payment.PayoutFailed': async ({ trx, message: p }) => {
-    await trx
-      .updateTable('rm_payouts')
-      .set({ status: 'failed', reason: p.reason })
-      .where('id', '=', p.payoutId)
-      .execute();
-  },
+  'payment.PayoutFailed': ({ trx, message: p }) =>
+    payoutChanged(trx, p.payoutId, { status: 'failed', reason: p.reason }),
 };
 
 /** Tracking batches are not steps of their own: a tracking flow's timeline is read back from the read model. */

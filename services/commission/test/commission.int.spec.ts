@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { deliver, freshServiceDatabase, recordedEvent, USD } from '@beacon/testing';
+import { deliver, freshServiceDatabase, recordedEvent, USD, handlersOf } from '@beacon/testing';
 import type { TrackingEventRecorded, MessageHandlers } from '@beacon/contracts';
 import type { Database } from '../src/db.js';
 import { migrations } from '../src/migrations.js';
@@ -13,7 +13,7 @@ const campaignId = randomUUID();
 
 beforeAll(async () => {
   db = await freshServiceDatabase<Database>('beacon_commission_int_test', migrations);
-  handlers = Object.assign({}, ...commissionService.subscriptions({} as never).map((s) => s.handlers));
+  handlers = handlersOf(commissionService);
   await deliver(db, handlers, 'campaign.CampaignCreated', {
     campaignId,
     brandId: 'b-1',

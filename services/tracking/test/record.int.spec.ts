@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { deliver, freshServiceDatabase } from '@beacon/testing';
+import { deliver, freshServiceDatabase, handlersOf } from '@beacon/testing';
 import type { RecordTrackingEvent, MessageHandlers } from '@beacon/contracts';
 import type { Database } from '../src/db.js';
 import { migrations } from '../src/migrations.js';
@@ -13,7 +13,7 @@ const campaignId = randomUUID();
 
 beforeAll(async () => {
   db = await freshServiceDatabase<Database>('beacon_tracking_int_test', migrations);
-  handlers = Object.assign({}, ...trackingService.subscriptions({} as never).map((s) => s.handlers));
+  handlers = handlersOf(trackingService);
   await createCampaign(campaignId, 'b-1');
 });
 afterAll(() => db.destroy());
