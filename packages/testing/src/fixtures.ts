@@ -1,4 +1,4 @@
-import type { TrackingEventRecorded } from '@beacon/contracts';
+import type { CampaignCreated, TrackingEventRecorded } from '@beacon/contracts';
 
 /** A valid, attributed impression as tracking records it; `over` sets what a test is about. */
 export const recordedEvent = (over: Partial<TrackingEventRecorded> = {}): TrackingEventRecorded => ({
@@ -25,3 +25,19 @@ export const recordedEvent = (over: Partial<TrackingEventRecorded> = {}): Tracki
 
 /** US dollars in minor units (cents), as messages carry money. */
 export const USD = (amountMinor: number | bigint) => ({ amountMinor: BigInt(amountMinor), currency: 'USD' });
+
+/** An active, open campaign of 100.00 USD paying 10% per conversion, as the campaign service announces it. */
+export const campaignCreated = (over: Partial<CampaignCreated> = {}): CampaignCreated => ({
+  campaignId: 'c-1',
+  brandId: 'b-1',
+  name: 'Summer',
+  landingUrl: 'https://shop.example/summer',
+  budget: USD(10_000),
+  commissionRules: [{ event: 'conversion', type: 'percent', rate: '10', amount: null }],
+  visibility: 'open',
+  attributionWindowDays: 30,
+  holdingPeriodDays: 0,
+  invitedInfluencerIds: [],
+  status: 'active',
+  ...over,
+});

@@ -76,4 +76,4 @@ export function handlersOf<H extends object>(service: { subscriptions(ctx: never
 
 export { deliver, type Emitted } from './handlers.js';
 export { freshServiceDatabase, recreateDatabase, TEST_PG_URL } from './database.js';
-export { recordedEvent, USD } from './fixtures.js';
+export { campaignCreated, recordedEvent, USD } from './fixtures.js';

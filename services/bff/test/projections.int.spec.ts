@@ -4,8 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { MessageHandlers } from '@beacon/contracts';
-import { deliver, freshServiceDatabase } from '@beacon/testing';
+import type { CampaignCreated, MessageHandlers } from '@beacon/contracts';
+import { deliver, freshServiceDatabase, campaignCreated } from '@beacon/testing';
 import type { Database } from '../src/db.js';
 import { migrations } from '../src/migrations.js';
 import { projectionHandlers } from '../src/projections.js';
@@ -22,19 +22,13 @@ afterAll(() => db.destroy());
 
 async function createdCampaign(brandId = `brand-${randomUUID()}`) {
   const campaignId = randomUUID();
-  await deliver(db, handlers, 'campaign.CampaignCreated', {
+  const terms: Partial<CampaignCreated> = {
     campaignId,
     brandId,
-    name: 'Summer',
-    landingUrl: 'https://shop.example/summer',
-    budget: USD(10_000n),
-    commissionRules: [{ event: 'conversion', type: 'percent', rate: '10', amount: null }],
     visibility: 'invite_only',
-    attributionWindowDays: 30,
-    holdingPeriodDays: 0,
     invitedInfluencerIds: ['inf-1'],
-    status: 'active',
-  });
+  };
+  await deliver(db, handlers, 'campaign.CampaignCreated', campaignCreated(terms));
   return campaignId;
 }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { deliver, freshServiceDatabase, recordedEvent, USD, handlersOf } from '@beacon/testing';
+import { deliver, freshServiceDatabase, recordedEvent, USD, handlersOf, campaignCreated } from '@beacon/testing';
 import type { TrackingEventRecorded, MessageHandlers } from '@beacon/contracts';
 import type { Database } from '../src/db.js';
 import { migrations } from '../src/migrations.js';
@@ -14,19 +14,7 @@ const campaignId = randomUUID();
 beforeAll(async () => {
   db = await freshServiceDatabase<Database>('beacon_commission_int_test', migrations);
   handlers = handlersOf(commissionService);
-  await deliver(db, handlers, 'campaign.CampaignCreated', {
-    campaignId,
-    brandId: 'b-1',
-    name: 'n',
-    landingUrl: 'https://x.example',
-    budget: USD(10000),
-    commissionRules: [{ event: 'conversion', type: 'percent', rate: '10', amount: null }],
-    visibility: 'open',
-    attributionWindowDays: 30,
-    holdingPeriodDays: 0,
-    invitedInfluencerIds: [],
-    status: 'active',
-  });
+  await deliver(db, handlers, 'campaign.CampaignCreated', campaignCreated({ campaignId }));
   await deliver(db, handlers, 'campaign.InfluencerAccepted', { campaignId, influencerId: 'inf-1' });
 });
 afterAll(() => db.destroy());

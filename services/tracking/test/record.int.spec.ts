@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { deliver, freshServiceDatabase, handlersOf } from '@beacon/testing';
+import { deliver, freshServiceDatabase, handlersOf, campaignCreated } from '@beacon/testing';
 import type { RecordTrackingEvent, MessageHandlers } from '@beacon/contracts';
 import type { Database } from '../src/db.js';
 import { migrations } from '../src/migrations.js';
@@ -20,19 +20,7 @@ afterAll(() => db.destroy());
 
 /** A campaign tracking knows of, owned by `brandId`. */
 const createCampaign = (id: string, brandId: string) =>
-  deliver(db, handlers, 'campaign.CampaignCreated', {
-    campaignId: id,
-    brandId,
-    name: 'n',
-    landingUrl: 'https://shop.example',
-    budget: { amountMinor: 10000n, currency: 'USD' },
-    commissionRules: [],
-    visibility: 'open',
-    attributionWindowDays: 30,
-    holdingPeriodDays: 0,
-    invitedInfluencerIds: [],
-    status: 'active',
-  });
+  deliver(db, handlers, 'campaign.CampaignCreated', campaignCreated({ campaignId: id, brandId, commissionRules: [] }));
 
 const event = (over: Partial<RecordTrackingEvent>): RecordTrackingEvent => ({
   eventId: randomUUID(),
