@@ -18,6 +18,13 @@ const row = (topic: string, key: string, n: number) => ({
   properties: { 'message-id': randomUUID(), n: String(n) },
 });
 
+/** A fresh database and an in-memory broker that records what it is given: where a relay under test runs. */
+async function relayBench(database: string) {
+  const { db, url } = await freshDatabase(database);
+  const memory = createMemoryBus();
+  return { db, url, memory, published: recording(memory) };
+}
+
 describe('transactional outbox on real PostgreSQL', () => {
   it('a relay that dies after the broker stored its messages but before marking them loses nothing: the next one sends them again, for the inbox to absorb', async () => {
     const { db, url } = await freshDatabase('beacon_outbox_crash_test');
@@ -73,9 +80,7 @@ describe('transactional outbox on real PostgreSQL', () => {
   });
 
   it('two relays at once never publish one row twice and keep order per key', async () => {
-    const { db, url } = await freshDatabase('beacon_outbox_two_relays_test');
-    const memory = createMemoryBus();
-    const shared = recording(memory);
+    const { db, url, memory, published: shared } = await relayBench('beacon_outbox_two_relays_test');
     const topic = 'persistent://beacon/test/two-relays';
     const relays: OutboxRelay[] = [
       startOutboxRelay({ db, connectionString: url, bus: shared.bus, pollIntervalMs: 20, batchSize: 25 }),
@@ -102,9 +107,7 @@ describe('transactional outbox on real PostgreSQL', () => {
   });
 
   async function relayWithOneFailure(name: string, failsAlsoLaterSends: boolean) {
-    const { db, url } = await freshDatabase(name);
-    const memory = createMemoryBus();
-    const inner = recording(memory);
+    const { db, url, memory, published: inner } = await relayBench(name);
     let failedPass = false;
     const flaky = {
       ...inner.bus,
@@ -155,9 +158,7 @@ describe('transactional outbox on real PostgreSQL', () => {
   });
 
   it('LISTEN/NOTIFY wakes the relay long before its next poll', async () => {
-    const { db, url } = await freshDatabase('beacon_outbox_notify_test');
-    const memory = createMemoryBus();
-    const shared = recording(memory);
+    const { db, url, memory, published: shared } = await relayBench('beacon_outbox_notify_test');
     const relay = startOutboxRelay({ db, connectionString: url, bus: shared.bus, pollIntervalMs: 60_000 });
     const listening = async () =>
       (

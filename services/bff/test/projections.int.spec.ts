@@ -55,15 +55,18 @@ describe('the campaign read model', () => {
   });
 });
 
+/** A new commission of influencer inf-1 for one tracking event of the campaign. */
+const commissionOf = (campaignId: string, sourceEventId: string) => ({
+  commissionId: randomUUID(),
+  campaignId,
+  influencerId: 'inf-1',
+  sourceEventId,
+});
+
 describe('the commission read model', () => {
   it('shows a commission pending while the budget answers, then approved at the reserved amount', async () => {
     const campaignId = await createdCampaign();
-    const commission = {
-      commissionId: randomUUID(),
-      campaignId,
-      influencerId: 'inf-1',
-      sourceEventId: 'e-1',
-    };
+    const commission = commissionOf(campaignId, 'e-1');
     await deliver(db, handlers, 'commission.CommissionCalculated', {
       ...commission,
       eventType: 'conversion',
@@ -84,10 +87,7 @@ describe('the commission read model', () => {
   it('counts an approved commission once in the stats, however often its event is delivered', async () => {
     const campaignId = await createdCampaign();
     const approved = {
-      commissionId: randomUUID(),
-      campaignId,
-      influencerId: 'inf-1',
-      sourceEventId: 'e-2',
+      ...commissionOf(campaignId, 'e-2'),
       requested: USD(250n),
       amount: USD(250n),
       holdingPeriodDays: 0,
@@ -139,6 +139,24 @@ describe('the payout and ledger read models', () => {
       .where('influencer_id', '=', influencerId)
       .execute();
     expect(ledger).toEqual([{ amount_minor: 3_000n }]);
+  });
+
+  it('shows a payout processing, then failed with its reason; a processing told late does not undo the failure', async () => {
+    const payoutId = randomUUID();
+    const payout = { payoutId, influencerId: `inf-${randomUUID()}`, amount: USD(500n) };
+    await deliver(db, handlers, 'payment.PayoutRequested', {
+      ...payout,
+      method: 'paypal',
+      destination: 'x@example.com',
+    });
+    const status = async () =>
+      db.selectFrom('rm_payouts').select(['status', 'reason']).where('id', '=', payoutId).executeTakeFirstOrThrow();
+    await deliver(db, handlers, 'payment.PayoutProcessing', { payoutId, influencerId: payout.influencerId });
+    expect(await status()).toEqual({ status: 'processing', reason: null });
+    await deliver(db, handlers, 'payment.PayoutFailed', { ...payout, reason: 'PROVIDER_DECLINED' });
+    expect(await status()).toEqual({ status: 'failed', reason: 'PROVIDER_DECLINED' });
+    await deliver(db, handlers, 'payment.PayoutProcessing', { payoutId, influencerId: payout.influencerId });
+    expect(await status()).toEqual({ status: 'failed', reason: 'PROVIDER_DECLINED' });
   });
 
   it('shows a payout refused at once as rejected, with its reason', async () => {

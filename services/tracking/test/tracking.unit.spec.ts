@@ -35,6 +35,9 @@ const event = (over: Partial<RecordTrackingEvent> = {}): RecordTrackingEvent => 
   ...over,
 });
 
+/** A click carries no value and no order. */
+const aClick = { type: 'click', value: null, orderId: null } as const;
+
 const known = (over: Partial<RecordingFacts> = {}): RecordingFacts => ({
   campaign,
   seen: false,
@@ -99,9 +102,7 @@ describe('what tracking records for each event of a batch', () => {
   });
   it('a second click by the same visitor on the same link within 30 minutes is stored, flagged duplicate, and remembers no click', () => {
     const click = event({
-      type: 'click',
-      value: null,
-      orderId: null,
+      ...aClick,
       influencerId: 'inf-1',
       occurredAt: '2026-01-31T12:00:00.000Z',
     });
@@ -195,9 +196,7 @@ describe('a batch, decided in order', () => {
 
   it('given a click and then a conversion of the same visitor in one batch, then the conversion is attributed to the click by last click and by click id', () => {
     const click = item({
-      type: 'click',
-      value: null,
-      orderId: null,
+      ...aClick,
       influencerId: 'inf-9',
       clickId: 'k-1',
       occurredAt: '2026-01-31T11:00:00Z',
@@ -247,9 +246,7 @@ describe('a batch, decided in order', () => {
 
   it("given another brand's write in the batch, then it is NOT_OWNER and teaches the owner's events nothing", () => {
     const intruderClick = item({
-      type: 'click',
-      value: null,
-      orderId: null,
+      ...aClick,
       influencerId: 'inf-x',
       clickId: 'k-x',
       writerBrandId: 'b-2',
