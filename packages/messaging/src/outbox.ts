@@ -181,6 +181,35 @@ function listenForOutbox(
   };
 }
 
+/** How long the relay waits before its next pass: its poll interval, doubling per failed pass up to 30 s. */
+export function retryDelay(failures: number, pollIntervalMs: number): number {
+  return failures > 0 ? Math.min(30_000, pollIntervalMs * 2 ** Math.min(failures, 5)) : pollIntervalMs;
+}
+
+/** A sleep that `wake` ends early (a NOTIFY, a stop). */
+function wakeableSleep(ms: number): { done: Promise<void>; wake: () => void } {
+  let wake: () => void = () => undefined;
+  const done = new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    wake = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+  });
+  return { done, wake };
+}
+
+/** Rows not yet published, and the age of the oldest (for the backlog metrics). */
+async function outboxStats(db: Kysely<MessagingTables>): Promise<{ backlog: number; oldestAgeSeconds: number }> {
+  const row = await db
+    .selectFrom('outbox')
+    .select([(eb) => eb.fn.countAll<string>().as('backlog'), (eb) => eb.fn.min('created_at').as('oldest')])
+    .where('published_at', 'is', null)
+    .executeTakeFirst();
+  const oldest = row?.oldest ? new Date(row.oldest as unknown as string).getTime() : undefined;
+  return { backlog: Number(row?.backlog ?? 0), oldestAgeSeconds: oldest ? (Date.now() - oldest) / 1000 : 0 };
+}
+
 export function startOutboxRelay<DB extends MessagingTables>(options: OutboxRelayOptions<DB>): OutboxRelay {
   const { bus, logger } = options;
   const db = options.db as unknown as Kysely<MessagingTables>;
@@ -208,14 +237,9 @@ export function startOutboxRelay<DB extends MessagingTables>(options: OutboxRela
         logger?.error({ err: (error as Error).message }, 'outbox relay pass failed');
       }
       if (again) continue;
-      const delay = failures > 0 ? Math.min(30_000, pollIntervalMs * 2 ** Math.min(failures, 5)) : pollIntervalMs;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, delay);
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
+      const nap = wakeableSleep(retryDelay(failures, pollIntervalMs));
+      wake = nap.wake;
+      await nap.done;
       wake = undefined;
     }
   }
@@ -236,15 +260,7 @@ export function startOutboxRelay<DB extends MessagingTables>(options: OutboxRela
       return (await publishPass(db, bus, batchSize)).published;
     },
 
-    async stats() {
-      const row = await db
-        .selectFrom('outbox')
-        .select([(eb) => eb.fn.countAll<string>().as('backlog'), (eb) => eb.fn.min('created_at').as('oldest')])
-        .where('published_at', 'is', null)
-        .executeTakeFirst();
-      const oldest = row?.oldest ? new Date(row.oldest as unknown as string).getTime() : undefined;
-      return { backlog: Number(row?.backlog ?? 0), oldestAgeSeconds: oldest ? (Date.now() - oldest) / 1000 : 0 };
-    },
+    stats: () => outboxStats(db),
 
     async stop(timeoutMs = 5000) {
       stopped = true;
