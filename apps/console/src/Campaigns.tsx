@@ -22,7 +22,7 @@ import {
 } from './api';
 import { go, messageOf, useLoad } from './hooks';
 import { Timeline } from './Timeline';
-import { Choice, Empty, ErrorNote, Loading, MoneyFields, Table } from './ui';
+import { Choice, Empty, ErrorNote, Loading, MoneyFields, Table, Pill } from './ui';
 
 /** What a command started: its flow shown live under the form or button that sent it. */
 export type Started = { correlationId: string; title: string } | undefined;
@@ -69,7 +69,7 @@ export function CampaignList({ api, session }: { api: Api; session: Session }) {
           <li key={c.id} className="card" onClick={() => go('campaigns', c.id)}>
             <div className="card-top">
               <strong>{c.name}</strong>
-              <span className={`pill ${c.status}`}>{c.status.replace('_', ' ')}</span>
+              <Pill status={c.status} />
             </div>
             <BudgetBar c={c} />
             <p className="muted">
@@ -111,12 +111,18 @@ function ruleOf(draft: RuleDraft, currency: string): CommissionRule {
   }
 }
 
+type Visibility = 'open' | 'invite_only';
+const VISIBILITIES: Array<[Visibility, string]> = [
+  ['open', 'open'],
+  ['invite_only', 'invite only'],
+];
+
 export function NewCampaign({ api }: { api: Api }) {
   const [name, setName] = useState('');
   const [landingUrl, setLandingUrl] = useState('https://');
   const [budget, setBudget] = useState('1000.00');
   const [currency, setCurrency] = useState('USD');
-  const [visibility, setVisibility] = useState<'open' | 'invite_only'>('open');
+  const [visibility, setVisibility] = useState<Visibility>('open');
   const [holdingPeriodDays, setHolding] = useState(0);
   const [influencerIds, setInfluencers] = useState('');
   const [rules, setRules] = useState<RuleDraft[]>([{ kind: 'conversion-percent', value: '10' }]);
@@ -160,15 +166,7 @@ export function NewCampaign({ api }: { api: Api }) {
         </label>
         <MoneyFields label="Budget" amount={budget} currency={currency} onAmount={setBudget} onCurrency={setCurrency} />
         <div className="row">
-          <Choice
-            label="Visibility"
-            value={visibility}
-            options={[
-              ['open', 'open'],
-              ['invite_only', 'invite only'],
-            ]}
-            onChange={setVisibility}
-          />
+          <Choice label="Visibility" value={visibility} options={VISIBILITIES} onChange={setVisibility} />
           <label>
             Holding period (days)
             <input
@@ -365,7 +363,7 @@ export function CommissionTable({
               <td>{c.influencerId ?? '—'}</td>
               <td>{formatMoney(c.amount)}</td>
               <td>
-                <span className={`pill ${c.status}`}>{c.status}</span>
+                <Pill status={c.status} />
               </td>
               <td>{c.reason ?? ''}</td>
             </tr>
@@ -484,7 +482,7 @@ export function CampaignPage({ api, session, id }: { api: Api; session: Session;
             <ul className="plain">
               {c.influencers.map((i) => (
                 <li key={i.influencerId}>
-                  {i.influencerId} <span className={`pill ${i.status}`}>{i.status}</span>
+                  {i.influencerId} <Pill status={i.status} />
                 </li>
               ))}
             </ul>

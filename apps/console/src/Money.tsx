@@ -3,14 +3,20 @@ import { formatMoney, type Api, type Session } from './api';
 import { CommissionTable, type Started } from './Campaigns';
 import { messageOf, useLoad } from './hooks';
 import { Timeline } from './Timeline';
-import { Empty, ErrorNote, MoneyFields, Choice, Table } from './ui';
+import { Empty, ErrorNote, MoneyFields, Choice, Table, Pill } from './ui';
+
+type Method = 'paypal' | 'bank_transfer';
+const METHODS: Array<[Method, string]> = [
+  ['paypal', 'PayPal'],
+  ['bank_transfer', 'bank transfer'],
+];
 
 export function Earnings({ api, session }: { api: Api; session: Session }) {
   const balance = useLoad(() => api.balance(), [api]);
   const payouts = useLoad(async () => ({ items: await api.payouts() }), [api]);
   const [amount, setAmount] = useState('');
   const [currency, setCurrency] = useState('USD');
-  const [method, setMethod] = useState<'paypal' | 'bank_transfer'>('paypal');
+  const [method, setMethod] = useState<Method>('paypal');
   const [destination, setDestination] = useState('');
   const [error, setError] = useState<string>();
   const [started, setStarted] = useState<Started>();
@@ -71,15 +77,7 @@ export function Earnings({ api, session }: { api: Api; session: Session }) {
           placeholder="25.00"
         />
         <div className="row">
-          <Choice
-            label="Method"
-            value={method}
-            options={[
-              ['paypal', 'PayPal'],
-              ['bank_transfer', 'bank transfer'],
-            ]}
-            onChange={setMethod}
-          />
+          <Choice label="Method" value={method} options={METHODS} onChange={setMethod} />
           <label>
             Destination
             <input
@@ -107,7 +105,7 @@ export function Earnings({ api, session }: { api: Api; session: Session }) {
               <td>{formatMoney(p.amount)}</td>
               <td>{p.method}</td>
               <td>
-                <span className={`pill ${p.status}`}>{p.status}</span>
+                <Pill status={p.status} />
               </td>
               <td>{p.reason ?? ''}</td>
             </tr>

@@ -75,3 +75,8 @@ export function Table({ headings, children }: { headings: string[]; children: Re
     </div>
   );
 }
+
+/** A status as a coloured pill (styles.css colours each status by name). */
+export const Pill = ({ status }: { status: string }) => (
+  <span className={`pill ${status}`}>{status.replace('_', ' ')}</span>
+);

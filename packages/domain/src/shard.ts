@@ -18,3 +18,8 @@ export function trackingShardOf(campaignId: string): string {
  * amortise the commit, few enough to keep a transaction's lock set and duration small.
  */
 export const TRACKING_BATCHES_PER_TRANSACTION = 8;
+
+/** How many messages of one key a consumer of `topic` handles in one transaction: a cap for the batch topics, else none. */
+export function maxBatchOf(topic: string): number | undefined {
+  return topic.endsWith('-batches') ? TRACKING_BATCHES_PER_TRANSACTION : undefined;
+}

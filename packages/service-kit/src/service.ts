@@ -27,6 +27,7 @@ import {
   type MessageHandlers,
   type MessageTypes,
 } from '@beacon/contracts';
+import { maxBatchOf } from '@beacon/domain';
 import { loadConfig, type ServiceConfig } from './config.js';
 import { connect, ensureDatabase, migrate } from './database.js';
 import { createLogger } from './logger.js';
@@ -80,7 +81,7 @@ export interface SubscriptionDefinition<DB> {
   subscriptionName?: string;
   /** Handlers read only the envelope; payloads are not decoded. */
   envelopeOnly?: boolean;
-  /** Messages of one key per transaction, at most; default the service's CONSUMER_MAX_BATCH. */
+  /** Messages of one key per transaction, at most; default the topic's (`maxBatchOf`), else the service's CONSUMER_MAX_BATCH. */
   maxBatch?: number;
 }
 
@@ -196,7 +197,7 @@ async function wire<DB extends MessagingTables>(
         tenant: config.tenant,
         handlers: sub.handlers,
         envelopeOnly: sub.envelopeOnly,
-        maxBatch: Math.min(sub.maxBatch ?? config.consumerMaxBatch, config.consumerMaxBatch),
+        maxBatch: Math.min(sub.maxBatch ?? maxBatchOf(sub.topic) ?? config.consumerMaxBatch, config.consumerMaxBatch),
         subscription: {
           topic: pulsarTopic(sub.topic, config.tenant),
           name: sub.subscriptionName ?? `${definition.name}-service`,

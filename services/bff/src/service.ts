@@ -1,7 +1,6 @@
 /** The BFF as a service: projections consume every events topic; the HTTP API starts after them. */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { TRACKING_BATCHES_PER_TRANSACTION } from '@beacon/domain';
 import { checkReadiness, connect, type ServiceDefinition } from '@beacon/service-kit';
 import { createApp } from './app.js';
 import { authConfigFromEnv, createVerifier, DEV_SECRET } from './auth.js';
@@ -22,8 +21,6 @@ export const EVENT_TOPICS = [
   'commission/events',
   'payment/events',
 ];
-const maxBatchOf = (topic: string) =>
-  topic === 'tracking/event-batches' ? TRACKING_BATCHES_PER_TRANSACTION : undefined;
 
 /** TRUST_PROXY: a comma-separated list of proxy addresses or subnets ("loopback", "10.0.0.0/8"); unset trusts none. */
 export function trustedProxies(value: string | undefined): false | string[] {
@@ -47,7 +44,7 @@ export function bffService(
       deadLetters: await pruneDeadLetters(db),
     }),
     subscriptions: (ctx) => [
-      ...EVENT_TOPICS.map((topic) => ({ topic, handlers: projectionHandlers(topic), maxBatch: maxBatchOf(topic) })),
+      ...EVENT_TOPICS.map((topic) => ({ topic, handlers: projectionHandlers(topic) })),
       ...deadLetterSubscriptions((type) => ctx.metrics.deadLettered.inc({ type })),
     ],
     async start(ctx) {

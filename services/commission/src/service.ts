@@ -14,7 +14,6 @@ import type {
   MessageHandler,
   MessageContext,
 } from '@beacon/contracts';
-import { TRACKING_BATCHES_PER_TRANSACTION } from '@beacon/domain';
 import type { ServiceDefinition } from '@beacon/service-kit';
 import type { Database } from './db.js';
 import { reviveAmounts, toJsonText } from '@beacon/money';
@@ -276,11 +275,7 @@ export const commissionService: ServiceDefinition<Database> = {
   defaultOpsPort: 9103,
   migrations,
   subscriptions: () => [
-    {
-      topic: 'tracking/event-batches',
-      handlers: { 'tracking.TrackingEventsRecorded': recordedBatch },
-      maxBatch: TRACKING_BATCHES_PER_TRANSACTION,
-    },
+    { topic: 'tracking/event-batches', handlers: { 'tracking.TrackingEventsRecorded': recordedBatch } },
     { topic: 'tracking/events', handlers: { 'tracking.TrackingEventRecorded': recordedOne } },
     {
       topic: 'campaign/events',

@@ -7,13 +7,12 @@ import { migrations } from '../src/migrations.js';
 import { commissionService } from '../src/service.js';
 import { defined } from '@beacon/domain';
 
-let db: Kysely<Database>;
-let handlers: MessageHandlers<Database>;
+const handlers: MessageHandlers<Database> = handlersOf(commissionService);
 const campaignId = randomUUID();
+let db: Kysely<Database>;
 
 beforeAll(async () => {
   db = await freshServiceDatabase<Database>('beacon_commission_int_test', migrations);
-  handlers = handlersOf(commissionService);
   await deliver(db, handlers, 'campaign.CampaignCreated', campaignCreated({ campaignId }));
   await deliver(db, handlers, 'campaign.InfluencerAccepted', { campaignId, influencerId: 'inf-1' });
 });

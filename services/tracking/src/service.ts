@@ -14,7 +14,7 @@ import type {
   MessageHandler,
   MessageContext,
 } from '@beacon/contracts';
-import { TRACKING_BATCHES_PER_TRANSACTION, trackingShardOf } from '@beacon/domain';
+import { trackingShardOf } from '@beacon/domain';
 import { textArrayLiteral, type ServiceDefinition } from '@beacon/service-kit';
 import type { Database } from './db.js';
 import { migrations } from './migrations.js';
@@ -233,11 +233,7 @@ export const trackingService: ServiceDefinition<Database> = {
   defaultOpsPort: 9102,
   migrations,
   subscriptions: () => [
-    {
-      topic: 'tracking/command-batches',
-      handlers: { 'tracking.RecordTrackingEvents': recordEvents },
-      maxBatch: TRACKING_BATCHES_PER_TRANSACTION,
-    },
+    { topic: 'tracking/command-batches', handlers: { 'tracking.RecordTrackingEvents': recordEvents } },
     { topic: 'tracking/commands', handlers: { 'tracking.RecordTrackingEvent': recordOne } },
     {
       topic: 'campaign/events',

@@ -7,13 +7,12 @@ import { migrations } from '../src/migrations.js';
 import { trackingService } from '../src/service.js';
 import { defined } from '@beacon/domain';
 
-let db: Kysely<Database>;
-let handlers: MessageHandlers<Database>;
+const handlers: MessageHandlers<Database> = handlersOf(trackingService);
 const campaignId = randomUUID();
+let db: Kysely<Database>;
 
 beforeAll(async () => {
   db = await freshServiceDatabase<Database>('beacon_tracking_int_test', migrations);
-  handlers = handlersOf(trackingService);
   await createCampaign(campaignId, 'b-1');
 });
 afterAll(() => db.destroy());

@@ -195,12 +195,7 @@ describe('a batch, decided in order', () => {
   });
 
   it('given a click and then a conversion of the same visitor in one batch, then the conversion is attributed to the click by last click and by click id', () => {
-    const click = item({
-      ...aClick,
-      influencerId: 'inf-9',
-      clickId: 'k-1',
-      occurredAt: '2026-01-31T11:00:00Z',
-    });
+    const click = item({ ...aClick, influencerId: 'inf-9', clickId: 'k-1', occurredAt: '2026-01-31T11:00:00Z' });
     const byVisitor = item({ type: 'conversion', orderId: 'o-a' });
     const byClickId = item({ type: 'conversion', orderId: 'o-b', visitorId: 'someone-else', clickId: 'k-1' });
     const d = decideBatch([click, byVisitor, byClickId], facts(), ids);
@@ -245,12 +240,7 @@ describe('a batch, decided in order', () => {
   });
 
   it("given another brand's write in the batch, then it is NOT_OWNER and teaches the owner's events nothing", () => {
-    const intruderClick = item({
-      ...aClick,
-      influencerId: 'inf-x',
-      clickId: 'k-x',
-      writerBrandId: 'b-2',
-    });
+    const intruderClick = item({ ...aClick, influencerId: 'inf-x', clickId: 'k-x', writerBrandId: 'b-2' });
     const conversion = item({ type: 'conversion', orderId: 'o-z', clickId: 'k-x', writerBrandId: 'b-1' });
     const d = decideBatch([intruderClick, conversion], facts(), ids);
     expect(d.recorded[0]?.event).toMatchObject({ valid: false, reasons: ['NOT_OWNER'], brandId: 'b-2' });
