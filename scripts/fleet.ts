@@ -11,7 +11,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mintDevToken } from '@beacon/bff-service/dev-token';
 import { builtEnv } from './build.js';
-import { createDatabases } from './create-databases.js';
+import { provision } from './provision.js';
+import { serviceSecretsEnv } from './lib/secrets.js';
 import { defined } from '@beacon/domain';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -96,7 +97,7 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
   const logDir = options.logDir ?? join(root, '.fleet', 'logs');
   const say = (line: string) => !options.quiet && console.log(line);
   execFileSync(join(root, 'scripts/pulsar.sh'), ['start'], { stdio: options.quiet ? 'ignore' : 'inherit' });
-  await createDatabases();
+  await provision();
   mkdirSync(logDir, { recursive: true });
   const children = new Map<string, ChildProcess>();
   const logFile = (name: string) => join(logDir, `${name}.log`);
@@ -113,7 +114,15 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
       : [join(root, 'node_modules/.bin/tsx'), [join(root, `services/${service.name}/src/main.ts`)], {}];
     const child = spawn(command, args, {
       cwd: root,
-      env: { ...process.env, ...files, OPS_PORT: String(opsPort(service)), BFF_PORT: String(bffPort) },
+      env: {
+        ...process.env,
+        // Development is explicit (the development JWT secret, POST /dev/token, cookies over plain HTTP).
+        BEACON_ENV: process.env.BEACON_ENV ?? 'development',
+        ...serviceSecretsEnv(service.name),
+        ...files,
+        OPS_PORT: String(opsPort(service)),
+        BFF_PORT: String(bffPort),
+      },
       stdio: ['ignore', log, log],
     });
     closeSync(log);

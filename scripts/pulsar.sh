@@ -7,8 +7,14 @@
 #   scripts/pulsar.sh status    exit 0 when a broker answers on the admin URL
 #   scripts/pulsar.sh download  fetch and unpack the distribution only
 #
+# The broker always runs with token authentication and authorization. At first start this script
+# makes the broker's secret key (`bin/pulsar tokens create-secret-key`) and one token per role
+# (admin, and one per service) under $BEACON_SECRETS_DIR/pulsar (see scripts/pulsar-tokens.ts); the
+# admin token does the set-up, and `scripts/provision.ts` grants each service its topics.
+#
 # When PULSAR_URL and PULSAR_ADMIN_URL are both set, an existing cluster is used: nothing is
-# downloaded or started, only the tenant and namespaces are created there.
+# downloaded or started, only the tenant and namespaces are created there, with the admin token
+# in PULSAR_ADMIN_TOKEN_FILE.
 set -euo pipefail
 
 PULSAR_VERSION=${PULSAR_VERSION:-4.0.8}
@@ -21,16 +27,48 @@ ADMIN_URL=${PULSAR_ADMIN_URL:-http://127.0.0.1:8080}
 TENANT=${PULSAR_TENANT:-beacon}
 NAMESPACES=${PULSAR_NAMESPACES:-"bff campaign tracking commission payment test"}
 READY_TIMEOUT_S=${PULSAR_READY_TIMEOUT_S:-240}
+SECRETS_DIR=${BEACON_SECRETS_DIR:-$CACHE_DIR/secrets}
+AUTH_DIR="$SECRETS_DIR/pulsar"
+ROLES="admin bff campaign tracking commission payment"
+ROOT_DIR="$(cd "$(dirname "$0")/.." && pwd)"
 
 log() { printf '[pulsar] %s\n' "$*" >&2; }
 
 external_cluster() { [ -n "${PULSAR_URL:-}" ] && [ -n "${PULSAR_ADMIN_URL:-}" ]; }
 
+admin_token_file() {
+  if external_cluster; then echo "${PULSAR_ADMIN_TOKEN_FILE:?PULSAR_ADMIN_TOKEN_FILE must name the admin token of the cluster at PULSAR_ADMIN_URL}"; else echo "$AUTH_DIR/admin.token"; fi
+}
+
+# curl as the admin role
+admin_curl() { curl -H "Authorization: Bearer $(cat "$(admin_token_file)")" "$@"; }
+
 is_ready() {
   # The broker answers "ready" before standalone has written its cluster and the public/default
   # namespace; tenant creation fails with 412 until then, so wait for that last step too.
-  curl -fsS -m 5 "$ADMIN_URL/admin/v2/brokers/ready" >/dev/null 2>&1 &&
-    curl -fsS -m 5 "$ADMIN_URL/admin/v2/namespaces/public" 2>/dev/null | grep -q 'public/default'
+  [ -f "$(admin_token_file)" ] || return 1
+  admin_curl -fsS -m 5 "$ADMIN_URL/admin/v2/brokers/ready" >/dev/null 2>&1 &&
+    admin_curl -fsS -m 5 "$ADMIN_URL/admin/v2/namespaces/public" 2>/dev/null | grep -q 'public/default'
+}
+
+# A broker that answers its admin API without a token was started before authentication was on
+# (by an older version of this script): it is restarted with it.
+answers_anonymously() { curl -fsS -m 5 -o /dev/null "$ADMIN_URL/admin/v2/clusters" 2>/dev/null; }
+
+# The broker's secret key and one token per role, made once and kept (owner-only) for later runs.
+ensure_auth() {
+  mkdir -p "$AUTH_DIR"
+  chmod 700 "$SECRETS_DIR" "$AUTH_DIR"
+  if [ ! -s "$AUTH_DIR/secret.key" ]; then
+    log "making the broker's token secret key"
+    (cd "$PULSAR_HOME_DIR" && bin/pulsar tokens create-secret-key --output "$AUTH_DIR/secret.key" >/dev/null)
+    rm -f "$AUTH_DIR"/*.token
+  fi
+  chmod 600 "$AUTH_DIR/secret.key"
+  local missing=""
+  for role in $ROLES; do [ -s "$AUTH_DIR/$role.token" ] || missing="$missing $role"; done
+  # shellcheck disable=SC2086
+  [ -z "$missing" ] || "$ROOT_DIR/node_modules/.bin/tsx" "$ROOT_DIR/scripts/pulsar-tokens.ts" "$AUTH_DIR" $missing
 }
 
 download() {
@@ -62,6 +100,16 @@ webSocketServiceEnabled=true
 # Topics with no producers or subscriptions must survive between test runs and demo restarts.
 brokerDeleteInactiveTopicsEnabled=false
 isSchemaValidationEnforced=false
+# Every client proves its role with a token signed by the secret key; each role may only do what
+# scripts/provision.ts grants it. The broker's own clients (the WebSocket service's producers and
+# consumers, dead-letter producers) use the admin role.
+authenticationEnabled=true
+authenticationProviders=org.apache.pulsar.broker.authentication.AuthenticationProviderToken
+tokenSecretKey=file://__AUTH_DIR__/secret.key
+authorizationEnabled=true
+superUserRoles=admin
+brokerClientAuthenticationPlugin=org.apache.pulsar.client.impl.auth.AuthenticationToken
+brokerClientAuthenticationParameters=file://__AUTH_DIR__/admin.token
 # Tests create a tenant of their own and remove it with everything in it afterwards.
 forceDeleteNamespaceAllowed=true
 forceDeleteTenantAllowed=true
@@ -81,6 +129,7 @@ managedLedgerCacheSizeMB=64
 maxMessagePublishBufferSizeInMB=64
 maxPendingPublishRequestsPerConnection=200
 EOF
+  sed -i "s#__AUTH_DIR__#$AUTH_DIR#g" "$conf"
   echo "$conf"
 }
 
@@ -90,12 +139,20 @@ start() {
     create_namespaces
     return 0
   fi
+  download
+  ensure_auth
+  if answers_anonymously && [ -f "$PID_FILE" ]; then
+    log "the broker at $ADMIN_URL runs without authentication; restarting it with authentication"
+    stop
+  elif answers_anonymously; then
+    log "a broker this script did not start answers at $ADMIN_URL without authentication; stop it first"
+    exit 1
+  fi
   if is_ready; then
     log "a broker already answers at $ADMIN_URL"
     create_namespaces
     return 0
   fi
-  download
   local conf
   conf=$(write_config)
   local t0=$SECONDS
@@ -130,14 +187,14 @@ start() {
 
 admin_put() { # path [json-body]: 204/409 (already exists) are both fine
   local code
-  code=$(curl -sS -m 20 -o /dev/null -w '%{http_code}' -X PUT -H 'Content-Type: application/json' \
+  code=$(admin_curl -sS -m 20 -o /dev/null -w '%{http_code}' -X PUT -H 'Content-Type: application/json' \
     --data "${2:-{\}}" "$ADMIN_URL/admin/v2/$1")
   case "$code" in 2*|409) ;; *) log "PUT $1 -> HTTP $code"; return 1 ;; esac
 }
 
 create_namespaces() {
   local clusters
-  clusters=$(curl -fsS -m 10 "$ADMIN_URL/admin/v2/clusters")
+  clusters=$(admin_curl -fsS -m 10 "$ADMIN_URL/admin/v2/clusters")
   admin_put "tenants/$TENANT" "{\"allowedClusters\":$clusters}"
   for ns in $NAMESPACES; do admin_put "namespaces/$TENANT/$ns"; done
   log "tenant $TENANT with namespaces: $NAMESPACES"

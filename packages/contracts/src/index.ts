@@ -4,12 +4,13 @@
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CodecRegistry, loadTopicSchemas, pulsarTopic, type AvroSchema } from '@beacon/messaging';
+import { CodecRegistry, loadTopicSchemas, pulsarAuthHeaders, pulsarTopic, type AvroSchema } from '@beacon/messaging';
 import type { Handler, HandlerContext, HandlerMap } from '@beacon/messaging';
 import { MESSAGE_TOPICS, type MessageType, type MessageTypes } from './generated.js';
 
 export * from './generated.js';
 export * from './columns.js';
+export * from './access.js';
 
 // SCHEMAS_DIR: where a bundled service (pnpm build) finds them beside itself.
 const schemasDir = process.env.SCHEMAS_DIR ?? join(dirname(fileURLToPath(import.meta.url)), '../../../schemas');
@@ -43,20 +44,32 @@ function adminPath(topic: string): string {
   return topic.replace(/^persistent:\/\//, '');
 }
 
+export interface RegistryAccess {
+  tenant?: string;
+  /** The caller's Pulsar token (default PULSAR_TOKEN / PULSAR_TOKEN_FILE). */
+  token?: string;
+  /** Only these topics (schema names); default every topic of the registry. */
+  topics?: readonly string[];
+}
+
+const topicsOf = (registryToUse: CodecRegistry, only?: readonly string[]) =>
+  registryToUse.topics.filter((t) => !only || only.includes(t.name));
+
 /**
- * Uploads every topic's schema to Pulsar's schema registry so operators can see it. Uploading the
- * same schema again is a no-op on the broker; an incompatible one is refused with 409.
+ * Uploads topics' schemas to Pulsar's schema registry so operators can see them (a service uploads
+ * those of the topics it produces to; set-up uploads them all). Uploading the same schema again is a
+ * no-op on the broker; an incompatible one is refused with 409.
  */
 export async function registerSchemas(
   adminUrl: string,
   registryToUse: CodecRegistry = codecs(),
-  tenant?: string,
+  access: RegistryAccess = {},
 ): Promise<void> {
-  for (const topic of registryToUse.topics) {
-    const url = `${adminUrl}/admin/v2/schemas/${adminPath(pulsarTopic(topic.name, tenant))}/schema`;
+  for (const topic of topicsOf(registryToUse, access.topics)) {
+    const url = `${adminUrl}/admin/v2/schemas/${adminPath(pulsarTopic(topic.name, access.tenant))}/schema`;
     const response = await fetch(url, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
+      headers: { 'Content-Type': 'application/json', ...pulsarAuthHeaders(access.token) },
       body: JSON.stringify({
         type: 'AVRO',
         schema: JSON.stringify(topic.schema),
@@ -76,11 +89,14 @@ export async function registerSchemas(
 export async function loadRegisteredWriterSchemas(
   adminUrl: string,
   registryToUse: CodecRegistry = codecs(),
-  tenant?: string,
+  access: RegistryAccess = {},
 ): Promise<number> {
   let learned = 0;
-  for (const topic of registryToUse.topics) {
-    const response = await fetch(`${adminUrl}/admin/v2/schemas/${adminPath(pulsarTopic(topic.name, tenant))}/schemas`);
+  for (const topic of topicsOf(registryToUse, access.topics)) {
+    const response = await fetch(
+      `${adminUrl}/admin/v2/schemas/${adminPath(pulsarTopic(topic.name, access.tenant))}/schemas`,
+      { headers: pulsarAuthHeaders(access.token) },
+    );
     if (response.status === 404) continue;
     if (!response.ok) {
       throw new SchemaRegistryError(

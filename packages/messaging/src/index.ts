@@ -8,3 +8,4 @@ export * from './runner.js';
 export * from './drivers/index.js';
 export * from './retention.js';
 export * from './update.js';
+export * from './auth.js';

@@ -1,5 +1,6 @@
 /** One config loader for every service: environment variables, checked with zod, with local defaults. */
 import { z } from 'zod';
+import { pulsarTokenFromEnv } from '@beacon/messaging';
 
 const BaseEnv = z.object({
   PULSAR_URL: z.string().optional(),
@@ -22,6 +23,8 @@ export interface ServiceConfig {
   databaseUrl: string;
   pulsarAdminUrl: string;
   pulsarUrl: string | undefined;
+  /** This service's Pulsar role token (PULSAR_TOKEN or PULSAR_TOKEN_FILE); the broker refuses a client without one. */
+  pulsarToken: string | undefined;
   tenant: string;
   busDriver: 'websocket' | 'native' | 'memory';
   logLevel: string;
@@ -56,6 +59,7 @@ export function loadConfig(
     databaseUrl: databaseUrlFor(service, env),
     pulsarAdminUrl: e.PULSAR_ADMIN_URL.replace(/\/$/, ''),
     pulsarUrl: e.PULSAR_URL,
+    pulsarToken: pulsarTokenFromEnv(env),
     tenant: e.PULSAR_TENANT,
     busDriver: e.BUS_DRIVER,
     logLevel: e.LOG_LEVEL,

@@ -24,6 +24,8 @@ import {
   loadRegisteredWriterSchemas,
   registerSchemas,
   SchemaRegistryError,
+  FLEET_ACCESS,
+  type TopicAccess,
   type MessageHandlers,
   type MessageTypes,
 } from '@beacon/contracts';
@@ -135,15 +137,21 @@ async function wire<DB extends MessagingTables>(
     driver: config.busDriver,
     serviceUrl: config.pulsarAdminUrl,
     brokerUrl: config.pulsarUrl,
+    token: config.pulsarToken,
     logger,
     producerName: definition.name,
   });
   shutdown.onShutdown('bus', () => bus.close());
   const codecs = contractCodecs();
   if (config.busDriver !== 'memory') {
+    // A fleet service registers the schemas of what it produces (its role may touch nothing else) and
+    // learns older writer versions of what it reads; a service outside the fleet's table (a test's) does all.
+    const access = (FLEET_ACCESS as Partial<Record<string, TopicAccess>>)[definition.name];
+    const reads = access ? [...access.produces, ...access.consumes] : undefined;
+    const common = { tenant: config.tenant, token: config.pulsarToken };
     await whenAvailable(logger, 'schema registry', async () => {
-      await registerSchemas(config.pulsarAdminUrl, codecs, config.tenant);
-      await loadRegisteredWriterSchemas(config.pulsarAdminUrl, codecs, config.tenant);
+      await registerSchemas(config.pulsarAdminUrl, codecs, { ...common, topics: access?.produces });
+      await loadRegisteredWriterSchemas(config.pulsarAdminUrl, codecs, { ...common, topics: reads });
     });
   }
 

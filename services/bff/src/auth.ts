@@ -19,23 +19,63 @@ export interface AuthConfig {
   algorithms: string[];
 }
 
+/** Public values, used only where BEACON_ENV=development says so. */
 export const DEV_SECRET = 'dev-secret-change-me';
+export const DEV_LINK_SECRET = 'dev-link-secret-change-me';
+/** The shortest HMAC secret accepted outside development: HS256's own key size. */
+export const MIN_SECRET_BYTES = 32;
 /** How far in the future `iat` may be (clock skew between the issuer and us). */
 export const IAT_LEEWAY_SECONDS = 60;
 
+/** Development is an explicit switch, never inferred from a secret. */
+export const isDevelopment = (env: NodeJS.ProcessEnv = process.env): boolean => env.BEACON_ENV === 'development';
+
+/** A setting the BFF cannot run with; the message is the one line an operator reads. */
+export class ConfigError extends Error {}
+
+const secretProblem = (name: string, value: string | undefined, known: string[]): string | undefined => {
+  if (!value) return `${name} is required outside development (BEACON_ENV=development)`;
+  if (known.includes(value)) return `${name} is a known public value; set a secret of your own`;
+  if (Buffer.byteLength(value) < MIN_SECRET_BYTES) return `${name} must be at least ${MIN_SECRET_BYTES} bytes`;
+  return undefined;
+};
+
+/**
+ * JWT verification settings. Outside development the BFF needs a JWKS, or a JWT_SECRET of at least 32
+ * bytes that is not a known development value; in development the development secret is the default.
+ */
 export function authConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AuthConfig {
+  const development = isDevelopment(env);
   const jwksUrl = env.JWT_JWKS_URL || undefined;
   const algorithms = (env.JWT_ALGORITHMS ?? (jwksUrl ? 'RS256,ES256' : 'HS256'))
     .split(',')
     .map((a) => a.trim())
     .filter((a) => a && a.toLowerCase() !== 'none');
+  const secret = env.JWT_SECRET || (development ? DEV_SECRET : '');
+  if (!development && !jwksUrl) {
+    const problem = secretProblem('JWT_SECRET', secret, [DEV_SECRET, DEV_LINK_SECRET]);
+    if (problem) throw new ConfigError(`${problem}, or set JWT_JWKS_URL`);
+  }
   return {
-    secret: env.JWT_SECRET ?? DEV_SECRET,
+    secret,
     issuer: env.JWT_ISSUER ?? 'beacon',
     audience: env.JWT_AUDIENCE ?? 'beacon-bff',
     jwksUrl,
     algorithms,
   };
+}
+
+/**
+ * The secret that signs tracking links and visitor cookies: LINK_SECRET, its own value, never derived
+ * from another secret. Required outside development (32 bytes or more, not the JWT secret).
+ */
+export function linkSecretFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+  if (isDevelopment(env)) return env.LINK_SECRET || DEV_LINK_SECRET;
+  const secret = env.LINK_SECRET;
+  const problem = secretProblem('LINK_SECRET', secret, [DEV_SECRET, DEV_LINK_SECRET]);
+  if (problem) throw new ConfigError(problem);
+  if (secret === env.JWT_SECRET) throw new ConfigError('LINK_SECRET must differ from JWT_SECRET');
+  return secret as string;
 }
 
 export class AuthError extends Error {}

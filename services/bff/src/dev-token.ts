@@ -1,6 +1,6 @@
 /** Development tokens (HS256 with JWT_SECRET), as `npm run token` prints. Not used by the running BFF. */
 import { SignJWT } from 'jose';
-import { authConfigFromEnv, type Role } from './auth.js';
+import { DEV_SECRET, type Role } from './auth.js';
 
 export interface DevTokenInput {
   sub: string;
@@ -14,13 +14,12 @@ export interface DevTokenInput {
 }
 
 export async function mintDevToken(input: DevTokenInput): Promise<string> {
-  const config = authConfigFromEnv();
   return new SignJWT({ roles: input.roles, ...(input.brand ? { brand: input.brand } : {}) })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(input.sub)
-    .setIssuer(input.issuer ?? config.issuer)
-    .setAudience(input.audience ?? config.audience)
+    .setIssuer(input.issuer ?? process.env.JWT_ISSUER ?? 'beacon')
+    .setAudience(input.audience ?? process.env.JWT_AUDIENCE ?? 'beacon-bff')
     .setIssuedAt()
     .setExpirationTime(input.expiresIn ?? '12h')
-    .sign(new TextEncoder().encode(input.secret ?? config.secret));
+    .sign(new TextEncoder().encode(input.secret ?? (process.env.JWT_SECRET || DEV_SECRET)));
 }

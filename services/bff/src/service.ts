@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { checkReadiness, connect, type ServiceDefinition } from '@beacon/service-kit';
 import { createApp } from './app.js';
-import { authConfigFromEnv, createVerifier, DEV_SECRET } from './auth.js';
+import { authConfigFromEnv, createVerifier, isDevelopment, linkSecretFromEnv } from './auth.js';
 import { createPublisher } from './commands.js';
 import { batchLimitsFromEnv, createTrackingBatcher } from './tracking-batches.js';
 import { visitorCookies } from './links.js';
@@ -31,9 +31,16 @@ export function trustedProxies(value: string | undefined): false | string[] {
   return list.length > 0 ? list : false;
 }
 
+/** What the BFF's HTTP side needs from its environment; reading it throws a ConfigError the operator reads. */
+export function bffSettingsFromEnv(env: NodeJS.ProcessEnv = process.env) {
+  return { auth: authConfigFromEnv(env), linkSecret: linkSecretFromEnv(env), development: isDevelopment(env) };
+}
+
 export function bffService(
-  options: { port?: number; onListening?: (port: number) => void } = {},
+  options: { port?: number; onListening?: (port: number) => void; env?: NodeJS.ProcessEnv } = {},
 ): ServiceDefinition<Database> {
+  // Read before anything starts: a BFF without real secrets never opens a port.
+  const { auth, linkSecret, development } = bffSettingsFromEnv(options.env);
   return {
     name: 'bff',
     defaultOpsPort: 9100,
@@ -48,10 +55,6 @@ export function bffService(
       ...deadLetterSubscriptions((type) => ctx.metrics.deadLettered.inc({ type })),
     ],
     async start(ctx) {
-      const auth = authConfigFromEnv();
-      const linkSecret = process.env.LINK_SECRET || `link:${auth.secret}`;
-      // Development means the development secret: cookies may then travel over plain HTTP.
-      const development = auth.secret === DEV_SECRET && !auth.jwksUrl;
       // Requests get their own connections: they never wait behind the projections' transactions.
       const { db: requestDb } = connect<Database>(
         ctx.config.databaseUrl,

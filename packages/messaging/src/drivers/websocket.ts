@@ -19,10 +19,12 @@ import {
   type Subscription,
 } from '../bus.js';
 import { KeyedBatches } from './keyed-queue.js';
+import { pulsarAuthHeaders, pulsarTokenFromEnv } from '../auth.js';
 
 export interface WebSocketBusOptions {
   /** Broker web URL, e.g. http://127.0.0.1:8080 */
   serviceUrl: string;
+  /** The role's token; default PULSAR_TOKEN / PULSAR_TOKEN_FILE. */
   token?: string;
   sendTimeoutMs?: number;
   maxInFlightSends?: number;
@@ -347,7 +349,7 @@ class WebSocketSubscription implements Subscription {
 export function createWebSocketBus(options: WebSocketBusOptions): MessageBus {
   const base = options.serviceUrl.replace(/\/$/, '');
   const wsBase = base.replace(/^http/, 'ws');
-  const headers: Record<string, string> = options.token ? { Authorization: `Bearer ${options.token}` } : {};
+  const headers = pulsarAuthHeaders(options.token ?? pulsarTokenFromEnv());
   const sendTimeoutMs = options.sendTimeoutMs ?? 10_000;
   const inFlight = new Semaphore(options.maxInFlightSends ?? 1000);
   const producers = new Map<string, TopicProducer>();

@@ -1,0 +1,48 @@
+/**
+ * What each service may do on the broker, and nothing more: the topics it produces to and the topics
+ * it consumes (as `<service>-service`). Set-up (scripts/provision.ts, as the admin role) grants exactly
+ * this to each service's role; a service registers the schemas of what it produces; the BFF watches the
+ * dead-letter topic of every subscription listed here. A test checks it against the services' own
+ * subscriptions.
+ */
+export const FLEET_SERVICES = ['bff', 'campaign', 'tracking', 'commission', 'payment'] as const;
+export type FleetService = (typeof FLEET_SERVICES)[number];
+
+export interface TopicAccess {
+  /** Topic schema names (`campaign/events`) this service's role may produce to. */
+  produces: readonly string[];
+  /** Topic schema names this service's role consumes, each with the subscription `<service>-service`. */
+  consumes: readonly string[];
+}
+
+export const FLEET_ACCESS: Record<FleetService, TopicAccess> = {
+  // The BFF is the command gateway: it produces to other contexts' command topics, and nothing else.
+  bff: {
+    produces: ['campaign/commands', 'tracking/commands', 'tracking/command-batches', 'payment/commands'],
+    consumes: ['campaign/events', 'tracking/event-batches', 'tracking/events', 'commission/events', 'payment/events'],
+  },
+  campaign: { produces: ['campaign/events'], consumes: ['campaign/commands', 'commission/events'] },
+  tracking: {
+    produces: ['tracking/events', 'tracking/event-batches'],
+    consumes: ['tracking/command-batches', 'tracking/commands', 'campaign/events'],
+  },
+  commission: {
+    produces: ['commission/events'],
+    consumes: ['tracking/event-batches', 'tracking/events', 'campaign/events', 'payment/events'],
+  },
+  payment: { produces: ['payment/events'], consumes: ['payment/commands', 'commission/events', 'payment/events'] },
+};
+
+/** Every (topic, consuming service) of the fleet. */
+export const FLEET_SUBSCRIPTIONS: Array<{ topic: string; service: FleetService }> = FLEET_SERVICES.flatMap((service) =>
+  FLEET_ACCESS[service].consumes.map((topic) => ({ topic, service })),
+);
+
+/** The subscription a service consumes under. */
+export const subscriptionOf = (service: string): string => `${service}-service`;
+
+/** The dead-letter topic of a service's subscription (`<topic>-<service>-service-DLQ`), as a schema-style name. */
+export const deadLetterTopicOf = (topic: string, service: string): string => `${topic}-${subscriptionOf(service)}-DLQ`;
+
+/** The BFF's subscription on every dead-letter topic (its own name keeps its inbox apart from the originals'). */
+export const DEAD_LETTER_SUBSCRIPTION = 'bff-dead-letters';
