@@ -21,11 +21,15 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { mintDevToken } from '@beacon/bff-service/dev-token';
+import { pulsarAuthHeaders } from '@beacon/messaging';
 import { startFleet } from '../scripts/fleet.js';
+import { actAsAdmin } from '../scripts/lib/secrets.js';
 import { Client, percentile } from '../scripts/lib/client.js';
 import { measureWebSocketDriver } from './lib/websocket-driver.js';
 import { defined } from '@beacon/domain';
 
+// The bench reads the broker's topic stats, which only the admin role may.
+actAsAdmin();
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -130,7 +134,9 @@ async function trackingBacklog(): Promise<number> {
   const tenant = process.env.PULSAR_TENANT ?? 'beacon';
   let backlog = 0;
   for (const topic of ['command-batches', 'event-batches']) {
-    const response = await fetch(`http://127.0.0.1:8080/admin/v2/persistent/${tenant}/tracking/${topic}/stats`);
+    const response = await fetch(`http://127.0.0.1:8080/admin/v2/persistent/${tenant}/tracking/${topic}/stats`, {
+      headers: pulsarAuthHeaders(),
+    });
     if (!response.ok) continue;
     const stats = (await response.json()) as { subscriptions?: Record<string, { msgBacklog?: number }> };
     for (const [name, sub] of Object.entries(stats.subscriptions ?? {}))

@@ -9,6 +9,10 @@
  * properties, so consumers' inboxes still recognise anything they had already processed.
  */
 import { createWebSocketBus, defaultDeadLetterTopic } from '@beacon/messaging';
+import { actAsAdmin } from './lib/secrets.js';
+
+// Re-driving writes to any service's topic: only the admin role may.
+actAsAdmin();
 
 const serviceUrl = (process.env.PULSAR_ADMIN_URL ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
 const [command, topic, subscription] = process.argv.slice(2).filter((a) => a !== '--');

@@ -21,6 +21,7 @@ import {
 } from '@beacon/messaging';
 import { connect, databaseUrlFor, ensureDatabase } from '@beacon/service-kit';
 import { sql, type Kysely } from 'kysely';
+import { actAsAdmin } from './lib/secrets.js';
 
 const run = randomUUID().slice(0, 8);
 const topicSchema = (kind: string, name: string) =>
@@ -35,6 +36,7 @@ const topicSchema = (kind: string, name: string) =>
     }),
   );
 const codecs = new CodecRegistry([topicSchema('commands', 'ShipOrder'), topicSchema('events', 'OrderShipped')]);
+actAsAdmin();
 const serviceUrl = process.env.PULSAR_ADMIN_URL ?? 'http://127.0.0.1:8080';
 const databaseUrl = process.env.PROOF_DATABASE_URL ?? databaseUrlFor('proof');
 const logger = pino({ base: undefined, timestamp: pino.stdTimeFunctions.isoTime });

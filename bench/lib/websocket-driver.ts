@@ -1,6 +1,10 @@
 /** Publish → consume throughput and latency of the websocket driver alone, on the real broker. */
 import { randomUUID } from 'node:crypto';
 import { createWebSocketBus } from '@beacon/messaging';
+import { actAsAdmin } from '../../scripts/lib/secrets.js';
+
+// The bench's topics live in the `test` namespace, which only the admin role may use.
+actAsAdmin();
 
 export interface DriverResult {
   messages: number;

@@ -51,3 +51,8 @@ export const serviceSecretsEnv = (service: string, env: NodeJS.ProcessEnv = proc
   PULSAR_TOKEN_FILE: pulsarTokenFile(service, env),
   [`${service.toUpperCase()}_DATABASE_URL`]: serviceDatabaseUrl(service, env),
 });
+
+/** Operator tools (the DLQ tool, the proof, benches) act as the admin role unless told otherwise. */
+export function actAsAdmin(env: NodeJS.ProcessEnv = process.env): void {
+  if (!env.PULSAR_TOKEN && !env.PULSAR_TOKEN_FILE) env.PULSAR_TOKEN_FILE = pulsarTokenFile('admin', env);
+}

@@ -6,6 +6,9 @@
  */
 import {
   codecs,
+  DEAD_LETTER_SUBSCRIPTION,
+  deadLetterTopicOf,
+  FLEET_SUBSCRIPTIONS,
   MESSAGE_TOPICS,
   type RecordTrackingEvents,
   type TrackingEventsRecorded,
@@ -21,28 +24,6 @@ import { endpoints } from './contract.js';
 import { mount } from './endpoint.js';
 import { failOperation } from './operations.js';
 
-/** Every (topic, consuming service) of the fleet; a test checks it against the services' own subscriptions. */
-export const FLEET_SUBSCRIPTIONS: Array<{ topic: string; service: string }> = [
-  { topic: 'campaign/commands', service: 'campaign' },
-  { topic: 'commission/events', service: 'campaign' },
-  { topic: 'tracking/command-batches', service: 'tracking' },
-  { topic: 'tracking/commands', service: 'tracking' },
-  { topic: 'campaign/events', service: 'tracking' },
-  { topic: 'tracking/event-batches', service: 'commission' },
-  { topic: 'tracking/events', service: 'commission' },
-  { topic: 'campaign/events', service: 'commission' },
-  { topic: 'payment/events', service: 'commission' },
-  { topic: 'payment/commands', service: 'payment' },
-  { topic: 'commission/events', service: 'payment' },
-  { topic: 'payment/events', service: 'payment' },
-  { topic: 'campaign/events', service: 'bff' },
-  { topic: 'tracking/event-batches', service: 'bff' },
-  { topic: 'tracking/events', service: 'bff' },
-  { topic: 'commission/events', service: 'bff' },
-  { topic: 'payment/events', service: 'bff' },
-];
-
-export const DEAD_LETTER_SUBSCRIPTION = 'bff-dead-letters';
 
 /**
  * A tracking batch carries the flows of many requests: they all fail with it. Its payload is read
@@ -96,7 +77,7 @@ export function deadLetterSubscriptions(
       };
     }
     return {
-      topic: `${topic}-${service}-service-DLQ`,
+      topic: deadLetterTopicOf(topic, service),
       handlers,
       subscriptionName: DEAD_LETTER_SUBSCRIPTION,
       maxDeliveries: 0,
