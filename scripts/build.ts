@@ -17,7 +17,11 @@ export async function buildServices(out = join(root, 'dist')): Promise<string> {
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
   await build({
-    entryPoints: Object.fromEntries(SERVICES.map((s) => [s, join(root, `services/${s}/src/main.ts`)])),
+    entryPoints: {
+      ...Object.fromEntries(SERVICES.map((s) => [s, join(root, `services/${s}/src/main.ts`)])),
+      // compose's one-off set-up job (SERVICE=provision): Pulsar grants, PostgreSQL roles and databases
+      provision: join(root, 'scripts/provision.ts'),
+    },
     outdir: out,
     outExtension: { '.js': '.mjs' },
     bundle: true,

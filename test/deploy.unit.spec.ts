@@ -4,6 +4,7 @@
  * comments promise. `docker-compose config` validates the compose file in CI where it installs.
  */
 import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
 import { createMetrics } from '@beacon/service-kit';
 
 const read = (path: string) => readFileSync(path, 'utf8');
@@ -53,10 +54,44 @@ describe('the image', () => {
 
 describe('the compose file', () => {
   const compose = read('docker-compose.yml');
+  type Service = {
+    ports?: string[];
+    environment?: Record<string, string>;
+    depends_on?: Record<string, { condition: string }>;
+  };
+  const services = (parse(compose, { merge: true }) as { services: Record<string, Service> }).services;
+  const fleet = ['bff', 'campaign', 'tracking', 'commission', 'payment'];
 
-  it('never lets the Pulsar set-up job report success after a failed step', () => {
+  it('starts no service before the set-up job has succeeded, and that job cannot hide a failed step', () => {
     expect(compose).not.toContain('|| true');
-    expect(compose).toContain('service_completed_successfully');
+    for (const name of fleet)
+      expect(services[name]?.depends_on?.provision?.condition).toBe('service_completed_successfully');
+  });
+
+  it("publishes the BFF's port only: Pulsar, PostgreSQL, Prometheus and Grafana stay internal", () => {
+    const published = Object.entries(services).filter(([, s]) => s.ports?.length);
+    expect(published.map(([name, s]) => [name, s.ports])).toEqual([['bff', ['8000:8000']]]);
+  });
+
+  it('has no default secret: every variable it reads is required', () => {
+    const interpolations = compose.match(/\$\{[^}]*\}/g) ?? [];
+    expect(interpolations.length).toBeGreaterThan(10);
+    expect(interpolations.filter((i) => !/^\$\{[A-Z0-9_]+:\?[^}]+\}$/.test(i))).toEqual([]);
+    expect(compose).not.toMatch(/dev-secret|trust/);
+  });
+
+  it('gives each service its own Pulsar token and its own PostgreSQL role; only set-up is admin', () => {
+    const tokens = fleet.map((name) => services[name]?.environment?.PULSAR_TOKEN);
+    expect(new Set(tokens).size).toBe(fleet.length);
+    for (const name of fleet) {
+      const url = services[name]?.environment?.[`${name.toUpperCase()}_DATABASE_URL`] ?? '';
+      expect(url).toMatch(
+        new RegExp(`^postgres://beacon_${name}:\\$\\{[A-Z_]+:\\?[^}]+\\}@postgres:5432/beacon_${name}$`),
+      );
+    }
+    expect(services.provision?.environment?.PULSAR_TOKEN).toContain('PULSAR_ADMIN_TOKEN');
+    expect(services.postgres?.environment?.POSTGRES_HOST_AUTH_METHOD).toBe('scram-sha-256');
+    expect(services.grafana?.environment?.GF_AUTH_ANONYMOUS_ENABLED).toBe('false');
   });
 
   it('keeps Pulsar and PostgreSQL data in volumes and puts observability behind a profile', () => {

@@ -2,12 +2,13 @@
  * The whole fleet on the real Pulsar and PostgreSQL, driven only through the BFF's HTTP API.
  * One fleet for the file (its own ports, so a developer's running fleet does not collide).
  */
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
-import { buildServices } from '../../scripts/build.js';
+import { buildServices, builtEnv } from '../../scripts/build.js';
 import { demo, type DemoResult } from '../../scripts/demo.js';
 import { Client } from '../../scripts/lib/client.js';
 import { useFleet } from './fleet-under-test.js';
@@ -436,7 +437,9 @@ describe('campaign lifecycle through the API', () => {
     expect((await anonymous.get('/docs/redoc.standalone.js')).headers.get('content-type')).toContain('javascript');
     expect((await anonymous.get('/healthz')).status).toBe(200);
     expect((await anonymous.get('/readyz')).body).toEqual({ ready: true, checks: { database: true, pulsar: true } });
-    const metrics = String((await anonymous.get('/metrics')).body);
+    // Metrics are for the operator: on the ops port only, never on the public one.
+    expect((await anonymous.get('/metrics')).status).toBe(404);
+    const metrics = await (await fetch('http://127.0.0.1:19100/metrics')).text();
     expect(metrics).toContain('beacon_messages_consumed_total');
     // The dashboard's ingest rate: the demo's events, counted as the broker took them.
     expect(metrics).toMatch(/^beacon_tracking_events_accepted_total(\{[^}]*\})? [1-9]/m);
@@ -466,4 +469,33 @@ describe('an influencer’s payouts', () => {
     expect((await admin.get(`/api/v1/payouts/${below.id}`)).status).toBe(200);
     expect((await admin.get(`/api/v1/operations/${below.operation.correlationId}`)).status).toBe(200);
   }, 60_000);
+});
+
+describe('the BFF bundle outside development', () => {
+  const run = (env: Record<string, string>) =>
+    spawnSync(process.execPath, [join(built, 'bff.mjs')], {
+      env: { PATH: process.env.PATH ?? '', ...builtEnv(built), ...env },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+
+  it('exits non-zero with a one-line reason when it has no secret, or only a known or short one', () => {
+    const refused: Array<Record<string, string>> = [
+      {},
+      { JWT_SECRET: 'dev-secret-change-me' },
+      { JWT_SECRET: 'short', LINK_SECRET: 'short' },
+    ];
+    for (const env of refused) {
+      const result = run(env);
+      expect(result.status).toBe(1);
+      const lines = result.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/^bff: refusing to start: JWT_SECRET /);
+    }
+    const noLinkSecret = run({ JWT_SECRET: 'a-production-secret-of-at-least-32-bytes' });
+    expect(noLinkSecret.status).toBe(1);
+    expect(noLinkSecret.stderr.trim()).toBe(
+      'bff: refusing to start: LINK_SECRET is required outside development (BEACON_ENV=development)',
+    );
+  });
 });

@@ -4,7 +4,7 @@ import express, { Router } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import type { Registry, Histogram } from 'prom-client';
+import type { Histogram } from 'prom-client';
 import type { Caller } from './auth.js';
 import { campaignRoutes } from './campaigns.js';
 import { consoleRoutes } from './console.js';
@@ -36,7 +36,6 @@ export interface AppDeps {
   trustProxy: boolean | string[];
   logger: Logger;
   readiness: () => Promise<{ ready: boolean; checks: Record<string, boolean> }>;
-  registry: Registry;
   /** The development secret is in use: the console may offer its development sign-in. */
   development?: boolean;
   /** How many messages each of the fleet's dead-letter topics holds (admin route). */
@@ -102,14 +101,6 @@ export function createApp(deps: AppDeps): express.Express {
       const result = await deps.readiness();
       res.status(result.ready ? 200 : 503);
       return result;
-    },
-    '',
-  );
-  mount(
-    ops,
-    endpoints.metrics,
-    async (_input, _req, res) => {
-      res.type(deps.registry.contentType).send(await deps.registry.metrics());
     },
     '',
   );

@@ -498,13 +498,6 @@ export const endpoints = {
     roles: 'public',
     ok: { status: 200, description: 'ready', schema: Readiness },
   }),
-  metrics: endpoint({
-    method: 'get',
-    path: '/metrics',
-    summary: 'Prometheus metrics',
-    roles: 'public',
-    ok: { status: 200, description: 'Prometheus text format', contentType: 'text/plain' },
-  }),
 } satisfies Record<string, Endpoint>;
 
 export type Endpoints = typeof endpoints;

@@ -90,7 +90,6 @@ export function bffService(
         logger: ctx.logger,
         development,
         deadLetters: () => deadLetterCounts(ctx.db),
-        registry: ctx.metrics.registry,
         httpSeconds: ctx.metrics.httpSeconds,
         readiness: () =>
           checkReadiness({

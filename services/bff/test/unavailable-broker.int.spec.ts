@@ -41,7 +41,6 @@ beforeAll(async () => {
     trustProxy: false,
     logger: pino({ level: 'silent' }),
     readiness: async () => ({ ready: true, checks: {} }),
-    registry: metrics.registry,
     httpSeconds: metrics.httpSeconds,
     deadLetters: async () => [],
   });
