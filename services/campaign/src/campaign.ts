@@ -83,10 +83,12 @@ export function creationProblem(c: CreateCampaign): string | undefined {
   return c.commissionRules.map((rule) => commissionRuleProblem(rule, c.budget.currency)).find(Boolean);
 }
 
+// A campaign whose budget ran out can still be paused or completed; resumed, it is exhausted again
+// unless a release freed budget meanwhile (see changeStatus).
 const TRANSITIONS: Record<ChangeCampaignStatus['action'], { from: CampaignStatus[]; to: CampaignStatus }> = {
-  pause: { from: ['active'], to: 'paused' },
+  pause: { from: ['active', 'budget_exhausted'], to: 'paused' },
   resume: { from: ['paused'], to: 'active' },
-  complete: { from: ['active', 'paused'], to: 'completed' },
+  complete: { from: ['active', 'paused', 'budget_exhausted'], to: 'completed' },
 };
 
 export function decide(command: Command, state: State): Event[] {
@@ -152,6 +154,8 @@ function accept(d: DataOf<'campaign.AcceptCampaign'>, state: State): Event[] {
   ];
   if (!state) return reject('UNKNOWN_CAMPAIGN');
   if (!d.acceptedTerms) return reject('TERMS_NOT_ACCEPTED');
+  // A brand cannot promote its own campaign and pay itself from its own budget.
+  if (d.influencerId === state.brandId) return reject('OWN_CAMPAIGN');
   if (state.influencers[d.influencerId] === 'accepted') return reject('ALREADY_ACCEPTED');
   if (state.status !== 'active') return reject('CAMPAIGN_NOT_ACTIVE');
   if (state.visibility === 'invite_only' && state.influencers[d.influencerId] !== 'invited')
@@ -165,12 +169,9 @@ function changeStatus(d: DataOf<'campaign.ChangeCampaignStatus'>, state: State):
   const rule = TRANSITIONS[d.action];
   if (!rule.from.includes(state.status))
     return rejected(campaignId, d.action, `INVALID_TRANSITION: ${state.status} → ${rule.to}`);
-  return [
-    {
-      type: 'campaign.CampaignStatusChanged',
-      data: { campaignId, from: state.status, to: rule.to, reason: d.action },
-    },
-  ];
+  const spentOut = state.spent >= state.budget.amountMinor;
+  const to = d.action === 'resume' && spentOut ? 'budget_exhausted' : rule.to;
+  return [{ type: 'campaign.CampaignStatusChanged', data: { campaignId, from: state.status, to, reason: d.action } }];
 }
 
 function invite(d: DataOf<'campaign.InviteInfluencers'>, state: State): Event[] {

@@ -118,6 +118,72 @@ describe('creating a campaign', () => {
 });
 
 describe('a campaign’s status', () => {
+  const exhausted = (): Event[] => [
+    created({ budget: USD(1000) }),
+    accepted('inf-1'),
+    reserved('k1', 1000, 1000, 1000, 1000),
+    {
+      type: 'campaign.CampaignStatusChanged',
+      data: { campaignId: 'c-1', from: 'active', to: 'budget_exhausted', reason: 'budget_spent' },
+    },
+  ];
+  const change = (action: 'pause' | 'resume' | 'complete') => ({
+    type: 'campaign.ChangeCampaignStatus' as const,
+    data: { campaignId: 'c-1', requestedBy: 'brand-1', action },
+  });
+
+  it('a campaign whose budget ran out can still be paused, and resumed it is exhausted again', () => {
+    spec
+      .given(exhausted())
+      .when(change('pause'))
+      .then([
+        {
+          type: 'campaign.CampaignStatusChanged',
+          data: { campaignId: 'c-1', from: 'budget_exhausted', to: 'paused', reason: 'pause' },
+        },
+      ]);
+    spec
+      .given([
+        ...exhausted(),
+        {
+          type: 'campaign.CampaignStatusChanged',
+          data: { campaignId: 'c-1', from: 'budget_exhausted', to: 'paused', reason: 'pause' },
+        },
+      ])
+      .when(change('resume'))
+      .then([
+        {
+          type: 'campaign.CampaignStatusChanged',
+          data: { campaignId: 'c-1', from: 'paused', to: 'budget_exhausted', reason: 'resume' },
+        },
+      ]);
+  });
+
+  it('a campaign whose budget ran out can be completed', () =>
+    spec
+      .given(exhausted())
+      .when(change('complete'))
+      .then([
+        {
+          type: 'campaign.CampaignStatusChanged',
+          data: { campaignId: 'c-1', from: 'budget_exhausted', to: 'completed', reason: 'complete' },
+        },
+      ]));
+
+  it('a brand cannot accept its own campaign (it would pay itself from its own budget)', () =>
+    spec
+      .given([created()])
+      .when({
+        type: 'campaign.AcceptCampaign',
+        data: { campaignId: 'c-1', influencerId: 'brand-1', acceptedTerms: true },
+      })
+      .then([
+        {
+          type: 'campaign.AcceptanceRejected',
+          data: { campaignId: 'c-1', influencerId: 'brand-1', reason: 'OWN_CAMPAIGN' },
+        },
+      ]));
+
   it('an active campaign can be paused by its brand', () =>
     spec
       .given([created()])
