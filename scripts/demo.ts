@@ -168,9 +168,13 @@ export async function demo(baseUrl: string, log: (line: string) => void = consol
   const linkOf = (client: BeaconClient) =>
     must(client.POST('/api/v1/campaigns/{id}/links', { params: { path: { id: A } } }));
   const [link1, link2] = [await linkOf(inf1), await linkOf(inf2)];
-  // A visitor's browser following a link: no token, and the redirect is what we look at.
-  const visit = (url: string) => fetch(`${baseUrl}${url}`, { redirect: 'manual' });
-  const clicks = [await visit(link1.url), await visit(link1.url), await visit(link2.url)];
+  // Two visitors' browsers following links: no token, and the redirect is what we look at. (A client
+  // that names itself as a bot or a link preview, as curl and node's fetch do, is redirected unrecorded.)
+  const browser = (engine: string) => `Mozilla/5.0 (X11; Linux x86_64) ${engine}`;
+  const [firefox, chrome] = [browser('Gecko/20100101 Firefox/140.0'), browser('AppleWebKit/537.36 Chrome/140.0')];
+  const visit = (url: string, userAgent: string) =>
+    fetch(`${baseUrl}${url}`, { redirect: 'manual', headers: { 'user-agent': userAgent } });
+  const clicks = [await visit(link1.url, firefox), await visit(link1.url, chrome), await visit(link2.url, firefox)];
   const redirect = defined(clicks[2]?.headers.get('location'), 'the redirect of the third click');
   const clickId2 = defined(new URL(redirect).searchParams.get('click_id'), 'its click_id');
   log(
@@ -239,7 +243,7 @@ export async function demo(baseUrl: string, log: (line: string) => void = consol
   await show('Winter commissions', () => amounts(B));
   const budget = async (id: string) => {
     const c = await must(brand.GET('/api/v1/campaigns/{id}', { params: { path: { id } } }));
-    return [c.spent.amount, c.remaining.amount, c.status];
+    return [c.spent?.amount, c.remaining?.amount, c.status];
   };
   await show('Summer budget spent / remaining / status', () => budget(A));
   await show('Winter budget spent / remaining / status', () => budget(B));

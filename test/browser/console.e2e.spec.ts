@@ -11,6 +11,7 @@ import { useFleet } from '../e2e/fleet-under-test.js';
 import { defined } from '@beacon/domain';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const BROWSER_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0 Safari/537.36';
 const SHOTS = join(process.cwd(), 'artifacts', 'screenshots');
 // As root on a closed network: no sandbox, and none of Chromium's background connections.
 const ARGS = [
@@ -141,7 +142,8 @@ describe('the console in a browser', () => {
   }, 90_000);
 
   it('a click on the link and a conversion show up on the brand chart', async () => {
-    const click = await fetch(trackingLink, { redirect: 'manual' });
+    // a visitor's browser (node's own user agent is a bot's, and records nothing)
+    const click = await fetch(trackingLink, { redirect: 'manual', headers: { 'user-agent': BROWSER_UA } });
     expect(click.status).toBe(302);
     const clickId = new URL(defined(click.headers.get('location'), 'the redirect')).searchParams.get('click_id');
     expect(clickId).toBeTruthy();

@@ -83,7 +83,7 @@ describe('the demo scenario, judged from the API', () => {
     expect(await settledValue(read, expected)).toEqual(expected);
   const budgetOf = async (id: string) => {
     const c = await campaign(id);
-    return [c.spent.amount, c.remaining.amount, c.status];
+    return [c.spent?.amount, c.remaining?.amount, c.status];
   };
 
   it('pays 10% of a conversion, a fixed amount per click and per 1,000 impressions, and reverses a refunded conversion', async () => {

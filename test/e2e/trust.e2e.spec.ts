@@ -191,35 +191,127 @@ describe('tenants are walled off', () => {
 });
 
 describe('tracking links', () => {
+  const browser = (n: number) => ({ 'User-Agent': `Mozilla/5.0 (X11; Linux x86_64) Gecko/20100101 Firefox/${n}.0` });
+  const linkOf = async (a: Awaited<ReturnType<typeof brandWithCampaign>>) =>
+    (await a.influencer.post<Schemas['TrackingLink']>(`/api/v1/campaigns/${a.campaignId}/links`)).body.url;
+  const clicksOf = (a: Awaited<ReturnType<typeof brandWithCampaign>>, n: number) =>
+    a.brand
+      .until(
+        `/api/v1/tracking/events?campaignId=${a.campaignId}&type=click`,
+        (b: { items: Item[] }) => b.items.length >= n,
+      )
+      .then(page);
+  const outcomes = async (a: Awaited<ReturnType<typeof brandWithCampaign>>, n: number) =>
+    (
+      await a.brand.until(
+        `/api/v1/commissions?campaignId=${a.campaignId}`,
+        (b: { items: Array<{ status: string }> }) =>
+          b.items.length === n && b.items.every((c) => c.status !== 'pending'),
+      )
+    ).items
+      .map((c: { status: string; reason?: string }) => c.reason ?? c.status)
+      .sort();
+
   it('repeated clicks by one visitor on one link earn one click commission, and a forged visitor cookie is not adopted', async () => {
     const a = await brandWithCampaign([{ event: 'click', type: 'fixed', amount: USD('0.25') }]);
-    const link = (await a.influencer.post<Schemas['TrackingLink']>(`/api/v1/campaigns/${a.campaignId}/links`)).body.url;
+    const link = await linkOf(a);
     const visitor = new Client(base);
-    const first = await visitor.get(link);
+    const first = await visitor.request('GET', link, undefined, browser(1));
     const cookie = defined(first.headers.get('set-cookie')?.split(';')[0], 'the visitor cookie');
     expect(first.status).toBe(302);
     expect(first.headers.get('set-cookie')).toMatch(/HttpOnly/i);
-    expect((await visitor.request('GET', link, undefined, { Cookie: cookie })).status).toBe(302);
-    const forged = await visitor.request('GET', link, undefined, { Cookie: 'beacon_vid=someone-else' });
+    expect((await visitor.request('GET', link, undefined, { ...browser(1), Cookie: cookie })).status).toBe(302);
+    // another browser whose cookie is forged: not adopted, counted as that browser's own visit
+    const forged = await visitor.request('GET', link, undefined, { ...browser(2), Cookie: 'beacon_vid=someone-else' });
     expect(forged.headers.get('set-cookie')).not.toContain('someone-else');
-    const clicks = page(
-      await a.brand.until(
-        `/api/v1/tracking/events?campaignId=${a.campaignId}&type=click`,
-        (b: { items: Item[] }) => b.items.length === 3,
-      ),
-    );
+    const clicks = await clicksOf(a, 3);
     expect(clicks.map((c) => c.duplicate)).toEqual([false, true, false]);
     expect(clicks[1]?.visitorId).toBe(clicks[0]?.visitorId);
     expect(clicks.map((c) => c.visitorId)).not.toContain('someone-else');
-    const commissions = await a.brand.until(
-      `/api/v1/commissions?campaignId=${a.campaignId}`,
-      (b: { items: Array<{ status: string }> }) => b.items.length === 3 && b.items.every((c) => c.status !== 'pending'),
+    expect(await outcomes(a, 3)).toEqual(['DUPLICATE', 'approved', 'approved']);
+  }, 120_000);
+
+  it('a link replayed without a cookie earns once: the repeats of one (link, IP, user agent) are stored and flagged', async () => {
+    const a = await brandWithCampaign([{ event: 'click', type: 'fixed', amount: USD('0.25') }]);
+    const link = await linkOf(a);
+    for (let i = 0; i < 5; i++)
+      expect((await new Client(base).request('GET', link, undefined, browser(3))).status).toBe(302);
+    const clicks = await clicksOf(a, 5);
+    expect(clicks.map((c) => c.duplicate)).toEqual([false, true, true, true, true]);
+    expect(await outcomes(a, 5)).toEqual(['DUPLICATE', 'DUPLICATE', 'DUPLICATE', 'DUPLICATE', 'approved']);
+  }, 120_000);
+
+  it('HEAD requests and link previews or bots redirect without recording a click', async () => {
+    const a = await brandWithCampaign([{ event: 'click', type: 'fixed', amount: USD('0.25') }]);
+    const link = await linkOf(a);
+    const anonymous = new Client(base);
+    for (const [method, headers] of [
+      ['HEAD', browser(4)],
+      ['GET', { 'User-Agent': 'facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)' }],
+      ['GET', { 'User-Agent': 'Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)' }],
+      ['GET', { 'User-Agent': 'curl/8.5.0' }],
+    ] as const) {
+      const reply = await anonymous.request(method, link, undefined, headers);
+      expect([method, reply.status, reply.headers.get('location')]).toEqual([method, 302, 'https://shop.example/t']);
+    }
+    // a person's click after them is the campaign's first and only click, and the only commission
+    await anonymous.request('GET', link, undefined, browser(4));
+    expect((await clicksOf(a, 1)).map((c) => c.duplicate)).toEqual([false]);
+    expect(await outcomes(a, 1)).toEqual(['approved']);
+  }, 120_000);
+
+  it('a link of a paused or completed campaign answers 410 and records nothing', async () => {
+    const a = await brandWithCampaign([{ event: 'click', type: 'fixed', amount: USD('0.25') }]);
+    const link = await linkOf(a);
+    const anonymous = new Client(base);
+    await a.brand.command(`/api/v1/campaigns/${a.campaignId}/pause`, {});
+    await a.brand.until(`/api/v1/campaigns/${a.campaignId}`, (c: { status: string }) => c.status === 'paused');
+    const paused = await anonymous.request('GET', link, undefined, browser(5));
+    expect(paused.status).toBe(410);
+    expect(paused.headers.get('location')).toBeNull();
+    expect(String(paused.body)).toContain('This offer has ended');
+    await a.brand.command(`/api/v1/campaigns/${a.campaignId}/complete`, {});
+    await a.brand.until(`/api/v1/campaigns/${a.campaignId}`, (c: { status: string }) => c.status === 'completed');
+    expect((await anonymous.request('GET', link, undefined, browser(5))).status).toBe(410);
+    // an event sent after them is projected: a click recorded before it would be too
+    await a.brand.command('/api/v1/tracking/events', {
+      type: 'impression',
+      campaignId: a.campaignId,
+      visitorId: 'v-y',
+    });
+    const events = await a.brand.until(
+      `/api/v1/tracking/events?campaignId=${a.campaignId}`,
+      (b: { items: Item[] }) => b.items.length >= 1,
     );
-    expect(commissions.items.map((c: { status: string; reason?: string }) => c.reason ?? c.status).sort()).toEqual([
-      'DUPLICATE',
-      'approved',
-      'approved',
-    ]);
+    expect(page(events).map((e) => e.type)).toEqual(['impression']);
+  }, 120_000);
+});
+
+describe('what a campaign shows, and who may earn from it', () => {
+  it('an influencer reading an open campaign sees its terms and its own membership, not the others or the budget spent', async () => {
+    const a = await brandWithCampaign();
+    const other = await Client.as(base, `inf-${randomUUID()}`, 'influencer');
+    const owner = (await a.brand.get<Schemas['Campaign']>(`/api/v1/campaigns/${a.campaignId}`)).body;
+    expect(owner.spent).toEqual(USD('0.00'));
+    expect(owner.influencers).toEqual([{ influencerId: a.influencerId, status: 'accepted' }]);
+    const seenByOther = (await other.get<Schemas['Campaign']>(`/api/v1/campaigns/${a.campaignId}`)).body;
+    expect(seenByOther).toMatchObject({ id: a.campaignId, budget: USD('1000.00'), influencers: [] });
+    expect(seenByOther).not.toHaveProperty('spent');
+    expect(seenByOther).not.toHaveProperty('remaining');
+    const seenByMember = (await a.influencer.get<Schemas['Campaign']>(`/api/v1/campaigns/${a.campaignId}`)).body;
+    expect(seenByMember.influencers).toEqual([{ influencerId: a.influencerId, status: 'accepted' }]);
+    const listed = page((await other.get<{ items: Schemas['Campaign'][] }>('/api/v1/campaigns?limit=500')).body);
+    const mine = listed.find((c) => c.id === a.campaignId);
+    expect(mine).toBeDefined();
+    expect(mine).not.toHaveProperty('spent');
+    expect(mine?.influencers).toEqual([]);
+  }, 120_000);
+
+  it("a brand cannot accept, and so never earn from, its own campaign, even with an influencer's role", async () => {
+    const a = await brandWithCampaign();
+    const self = await Client.as(base, a.brandId, 'influencer');
+    const accepted = await self.command(`/api/v1/campaigns/${a.campaignId}/accept`, { acceptedTerms: true });
+    expect(accepted.operation).toMatchObject({ status: 'failed', reason: 'OWN_CAMPAIGN' });
   }, 120_000);
 });
 

@@ -28,6 +28,8 @@ import { Choice, Empty, ErrorNote, Loading, MoneyFields, Table, Pill } from './u
 export type Started = { correlationId: string; title: string } | undefined;
 
 function BudgetBar({ c }: { c: Campaign }) {
+  // An influencer is shown the terms, not what the brand has spent.
+  if (!c.spent) return <span className="budget-total">{formatMoney(c.budget)} budget</span>;
   const budget = Number(c.budget.amount);
   const share = budget > 0 ? Math.min(1, Number(c.spent.amount) / budget) : 0;
   return (

@@ -400,7 +400,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Follow a tracking link: records a click and redirects with `click_id`
+         * Follow a tracking link: records a click and redirects with `click_id`; HEAD and known bots or link previews redirect without recording
          * @description Public: no token.
          */
         get: operations["followLink"];
@@ -543,13 +543,14 @@ export interface components {
             /** @enum {string} */
             status: "active" | "paused" | "completed" | "budget_exhausted";
             budget: components["schemas"]["MoneyView"];
-            spent: components["schemas"]["MoneyView"];
-            remaining: components["schemas"]["MoneyView"];
+            spent?: components["schemas"]["MoneyView"] & unknown;
+            remaining?: components["schemas"]["MoneyView"] & unknown;
             commissionRules: components["schemas"]["CommissionRuleView"][];
             /** @enum {string} */
             visibility: "open" | "invite_only";
             attributionWindowDays: number;
             holdingPeriodDays: number;
+            /** @description every member for the owner brand and admin; an influencer sees its own membership only */
             influencers: {
                 influencerId: string;
                 /** @enum {string} */
@@ -2640,6 +2641,13 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
+            };
+            /** @description The campaign is paused or completed: a small HTML page, no redirect, nothing recorded */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

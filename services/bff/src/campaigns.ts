@@ -1,5 +1,5 @@
 /** Campaign routes: the commands (campaign-commands.ts), the reads from the BFF's read models, the stats. */
-import { Router } from 'express';
+import { Router, type Request } from 'express';
 import type { Kysely } from 'kysely';
 import { reviveAmounts, toApi } from '@beacon/money';
 import type { CommissionRule } from '@beacon/contracts';
@@ -26,11 +26,25 @@ function ruleToApi(rule: CommissionRule) {
 
 type CampaignAnswer = z.input<typeof CampaignView>;
 
+/** Who reads a campaign: its owner (or admin) sees everything; anyone else is an influencer who sees the terms. */
+export type Viewer = { owner: true } | { owner: false; influencerId: string };
+
+export const viewerOf = (req: Request, c: CampaignRow): Viewer =>
+  has(req, 'admin') || (has(req, 'brand') && c.brand_id === req.caller.sub)
+    ? { owner: true }
+    : { owner: false, influencerId: req.caller.sub };
+
 export function campaignView(
   c: CampaignRow,
-  influencers: Array<{ influencer_id: string; status: string }>,
+  members: Array<{ influencer_id: string; status: string }>,
+  viewer: Viewer,
 ): CampaignAnswer {
   const money = (amountMinor: bigint) => toApi({ amountMinor, currency: c.currency });
+  // An influencer sees the terms and its own membership: not the others', not what the brand spent.
+  const influencers = viewer.owner ? members : members.filter((m) => m.influencer_id === viewer.influencerId);
+  const budgetUse = viewer.owner
+    ? { spent: money(c.spent_minor), remaining: money(c.budget_minor - c.spent_minor) }
+    : {};
   // The read model stores only the statuses and visibilities the campaign service emits.
   return {
     id: c.id,
@@ -39,8 +53,7 @@ export function campaignView(
     landingUrl: c.landing_url,
     status: c.status as CampaignAnswer['status'],
     budget: money(c.budget_minor),
-    spent: money(c.spent_minor),
-    remaining: money(c.budget_minor - c.spent_minor),
+    ...budgetUse,
     commissionRules: reviveAmounts<CommissionRule[]>(c.rules).map(ruleToApi),
     visibility: c.visibility as CampaignAnswer['visibility'],
     attributionWindowDays: c.attribution_window_days,
@@ -97,6 +110,7 @@ export function campaignRoutes(db: Kysely<Database>, publisher: Publisher, linkS
       campaignView(
         c,
         members.filter((m) => m.campaign_id === c.id),
+        viewerOf(req, c),
       ),
     );
   });
@@ -109,7 +123,7 @@ export function campaignRoutes(db: Kysely<Database>, publisher: Publisher, linkS
       .where('campaign_id', '=', c.id)
       .orderBy('influencer_id')
       .execute();
-    return campaignView(c, members);
+    return campaignView(c, members, viewerOf(req, c));
   });
 
   campaignStatsRoute(router, db, owned);

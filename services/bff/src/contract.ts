@@ -89,13 +89,17 @@ export const CampaignView = z
     landingUrl: z.string(),
     status: z.enum(['active', 'paused', 'completed', 'budget_exhausted']),
     budget: Money,
-    spent: Money,
-    remaining: Money,
+    spent: Money.optional().openapi({ description: 'the owner brand and admin only' }),
+    remaining: Money.optional().openapi({ description: 'the owner brand and admin only' }),
     commissionRules: z.array(RuleView),
     visibility: z.enum(['open', 'invite_only']),
     attributionWindowDays: z.number().int(),
     holdingPeriodDays: z.number().int(),
-    influencers: z.array(z.object({ influencerId: z.string(), status: z.enum(['invited', 'accepted']) })),
+    influencers: z
+      .array(z.object({ influencerId: z.string(), status: z.enum(['invited', 'accepted']) }))
+      .openapi({
+        description: 'every member for the owner brand and admin; an influencer sees its own membership only',
+      }),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
@@ -479,7 +483,8 @@ export const endpoints = {
   followLink: endpoint({
     method: 'get',
     path: '/c/{token}',
-    summary: 'Follow a tracking link: records a click and redirects with `click_id`',
+    summary:
+      'Follow a tracking link: records a click and redirects with `click_id`; HEAD and known bots or link previews redirect without recording',
     roles: 'public',
     params: z.object({ token: z.string().max(2000) }),
     ok: { status: 302, description: 'to the landing URL, with `click_id` added' },

@@ -24,7 +24,6 @@ import { endpoints } from './contract.js';
 import { mount } from './endpoint.js';
 import { failOperation } from './operations.js';
 
-
 /**
  * A tracking batch carries the flows of many requests: they all fail with it. Its payload is read
  * if it can be; an unreadable one (the usual reason for a dead letter) fails the envelope's flow only.

@@ -30,6 +30,21 @@ export function verifyLink(secret: string, token: string): { campaignId: string;
   }
 }
 
+/**
+ * The visitor a click without a valid visitor cookie is counted as: one id per (link, client IP, user
+ * agent), keyed so it reveals neither. A `curl` loop is then one visitor repeating its click, which
+ * earns once per repeat window, instead of a new visitor earning every time.
+ */
+export function anonymousVisitor(
+  secret: string,
+  link: { campaignId: string; influencerId: string },
+  ip: string,
+  userAgent: string,
+): string {
+  const seen = JSON.stringify([link.campaignId, link.influencerId, ip, userAgent]);
+  return `a-${createHmac('sha256', `anonymous-visitor:${secret}`).update(seen).digest('hex').slice(0, 32)}`;
+}
+
 export interface VisitorCookies {
   /** The cookie value for a visitor id. */
   sign(visitorId: string): string;

@@ -20,7 +20,12 @@ function errorsOf(e: Endpoint): RouteConfig['responses'] {
     '400': problem('The request is not valid: `errors` lists each problem with its path'),
   };
   if (e.roles === 'public') {
-    if (e.path.startsWith('/c/')) errors['404'] = problem('A bad or tampered link');
+    if (e.path.startsWith('/c/')) {
+      errors['404'] = problem('A bad or tampered link');
+      errors['410'] = {
+        description: 'The campaign is paused or completed: a small HTML page, no redirect, nothing recorded',
+      };
+    }
     if (e.path === '/readyz') errors['503'] = problem('Pulsar or the database is not reachable');
     return errors;
   }

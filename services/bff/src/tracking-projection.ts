@@ -26,9 +26,15 @@ const timeBelieved = (e: TrackingEventRecorded) =>
 /**
  * What newly stored events add to the figures. A write the campaign's owner did not make counts
  * nowhere in the campaign (only in its sender's own activity); an event whose time is not believed
- * counts on the day it was recorded and in no activity window.
+ * counts on the day it was recorded and in no activity window. Revenue is summed in the campaign's
+ * currency only (`currencies`: campaign id → budget currency): a conversion in another currency counts
+ * as a conversion, earns nothing (CURRENCY_MISMATCH) and adds no revenue.
  */
-export function figuresOf(events: TrackingEventRecorded[], recordedAt: string): Figures {
+export function figuresOf(
+  events: TrackingEventRecorded[],
+  recordedAt: string,
+  currencies: ReadonlyMap<string, string> = new Map(),
+): Figures {
   const figures: Figures = { stats: new Map(), activity: new Map() };
   // Events of a batch mostly share their hour: parse each hour once (a UTC 'Z' time; others are parsed each time).
   const windows = new Map<string, string>();
@@ -53,6 +59,8 @@ export function figuresOf(events: TrackingEventRecorded[], recordedAt: string): 
     row[column] += by;
     figures.stats.set(key, row);
   };
+  const revenueOf = (e: TrackingEventRecorded) =>
+    e.value && e.value.currency === currencies.get(e.campaignId) ? e.value.amountMinor : 0n;
   for (const e of events) {
     if (timeBelieved(e)) {
       const key = `${e.brandId ?? ''}\u0000${e.userId ?? e.visitorId}\u0000${windowStart(e.occurredAt)}\u0000${e.type}`;
@@ -64,13 +72,21 @@ export function figuresOf(events: TrackingEventRecorded[], recordedAt: string): 
     else if (e.type === 'click' && !e.duplicate) add(e, 'clicks', 1n);
     else if (e.type === 'conversion' && !e.duplicate) {
       add(e, 'conversions', 1n);
-      add(e, 'revenue_minor', e.value?.amountMinor ?? 0n);
-    } else if (e.type === 'refund') add(e, 'revenue_minor', -(e.value?.amountMinor ?? 0n));
+      add(e, 'revenue_minor', revenueOf(e));
+    } else if (e.type === 'refund') add(e, 'revenue_minor', -revenueOf(e));
   }
   return figures;
 }
 
 type Ctx = MessageContext<Database, unknown>;
+
+/** The budget currency of each campaign whose events carry money (no statement for a batch without any). */
+async function currenciesOf(ctx: Ctx, events: TrackingEventRecorded[]): Promise<Map<string, string>> {
+  const ids = [...new Set(events.filter((e) => e.value).map((e) => e.campaignId))];
+  if (ids.length === 0) return new Map();
+  const rows = await ctx.trx.selectFrom('rm_campaigns').select(['id', 'currency']).where('id', 'in', ids).execute();
+  return new Map(rows.map((r) => [r.id, r.currency]));
+}
 
 /** Upserts the figures; rows in key order, so concurrent batches lock them in the same order and never deadlock. */
 async function addFigures(ctx: Ctx, figures: Figures): Promise<void> {
@@ -127,7 +143,7 @@ export async function projectTrackingBatch(ctx: Ctx, recorded: RecordedItem[], i
     const fresh = recorded
       .map((i) => i.event)
       .filter((e) => isNew.delete(`${e.campaignId}\u0000${e.brandId ?? ''}\u0000${e.eventId}`));
-    await addFigures(ctx, figuresOf(fresh, envelope.occurredAt));
+    await addFigures(ctx, figuresOf(fresh, envelope.occurredAt, await currenciesOf(ctx, fresh)));
   }
   if (ignored.length > 0) {
     await ctx.trx

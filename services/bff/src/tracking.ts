@@ -16,7 +16,8 @@ import { has } from './roles.js';
 import { stableId } from './idempotency.js';
 import { claimTrackingOperations } from './operations.js';
 import type { TrackingBatcher } from './tracking-batches.js';
-import { verifyLink, type VisitorCookies } from './links.js';
+import { isbot } from 'isbot';
+import { anonymousVisitor, verifyLink, type VisitorCookies } from './links.js';
 import { TrackingEventBody, type TrackingEventInput } from './schemas.js';
 
 function eventView(e: Selectable<Database['rm_tracking_events']>): z.input<typeof TrackingEventView> {
@@ -214,6 +215,12 @@ export function trackingRoutes(db: Kysely<Database>, batcher: TrackingBatcher): 
 const VISITOR_COOKIE = 'beacon_vid';
 
 /** GET /c/{token}: public. Records a click with a fresh click id and redirects to the landing page. */
+/** What a visitor of a link sees once its campaign is paused or completed. */
+const ENDED_PAGE =
+  '<!doctype html><html lang="en"><meta charset="utf-8"><title>Offer ended</title>' +
+  '<body style="font-family:sans-serif;margin:4rem auto;max-width:32rem"><h1>This offer has ended</h1>' +
+  '<p>The campaign behind this link is no longer running.</p></body></html>';
+
 export function linkRoute(
   db: Kysely<Database>,
   batcher: TrackingBatcher,
@@ -229,12 +236,23 @@ export function linkRoute(
       if (!link) throw notFound('link');
       const campaign = await db
         .selectFrom('rm_campaigns')
-        .select(['landing_url'])
+        .select(['landing_url', 'status'])
         .where('id', '=', link.campaignId)
         .executeTakeFirst();
       if (!campaign) throw notFound('link');
+      if (campaign.status === 'paused' || campaign.status === 'completed') {
+        res.status(410).type('html').send(ENDED_PAGE);
+        return;
+      }
+      const userAgent = req.header('user-agent')?.slice(0, 1000) ?? '';
+      // A HEAD request or a link preview is not a person following the link: redirect, record nothing.
+      if (req.method === 'HEAD' || isbot(userAgent)) {
+        res.redirect(302, campaign.landing_url);
+        return;
+      }
       const cookie = new RegExp(`(?:^|;\\s*)${VISITOR_COOKIE}=([^;]{1,200})`).exec(req.header('cookie') ?? '')?.[1];
-      const visitorId = (cookie && visitors.verify(cookie)) || randomUUID();
+      const visitorId =
+        (cookie && visitors.verify(cookie)) || anonymousVisitor(linkSecret, link, req.ip ?? '', userAgent);
       const clickId = randomUUID();
       const now = new Date().toISOString();
       // An anonymous visitor's flow: always a fresh correlation id, never one the client names.
@@ -256,7 +274,7 @@ export function linkRoute(
             orderId: null,
             name: null,
             properties: '{}',
-            userAgent: req.header('user-agent')?.slice(0, 1000) ?? null,
+            userAgent: userAgent || null,
             ip: req.ip ?? null,
             referrer: req.header('referer')?.slice(0, 2000) ?? null,
             receivedAt: now,

@@ -17,6 +17,7 @@ describe('the figures a batch of recorded events adds (the BFF is their one owne
         event({ type: 'refund', value: USD(5000n) }),
       ],
       '2026-03-02T00:00:00.000Z',
+      new Map([['c-1', 'USD']]),
     );
     expect(figures.stats).toEqual(
       new Map([
@@ -27,6 +28,23 @@ describe('the figures a batch of recorded events adds (the BFF is their one owne
       ]),
     );
     expect(figures.activity.get('b-1\u0000v-1\u00002026-03-01T04:00:00.000Z\u0000impression')).toBe(2n);
+  });
+
+  it("given conversions in the campaign's currency and in another, then only the first add revenue (CURRENCY_MISMATCH earns nothing and sums nothing)", () => {
+    const figures = figuresOf(
+      [
+        event({ type: 'conversion', value: USD(5000n) }),
+        event({ type: 'conversion', value: { amountMinor: 900000n, currency: 'EUR' } }),
+        event({ type: 'refund', value: { amountMinor: 900000n, currency: 'EUR' } }),
+      ],
+      '2026-03-02T00:00:00.000Z',
+      new Map([['c-1', 'USD']]),
+    );
+    expect(figures.stats.get('c-1\u0000inf-1\u00002026-03-01')).toEqual({
+      ...zero,
+      conversions: 2n,
+      revenue_minor: 5000n,
+    });
   });
 
   it("given another brand's write, then it counts only in its sender's activity, never in the campaign's stats", () => {
