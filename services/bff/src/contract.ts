@@ -95,11 +95,9 @@ export const CampaignView = z
     visibility: z.enum(['open', 'invite_only']),
     attributionWindowDays: z.number().int(),
     holdingPeriodDays: z.number().int(),
-    influencers: z
-      .array(z.object({ influencerId: z.string(), status: z.enum(['invited', 'accepted']) }))
-      .openapi({
-        description: 'every member for the owner brand and admin; an influencer sees its own membership only',
-      }),
+    influencers: z.array(z.object({ influencerId: z.string(), status: z.enum(['invited', 'accepted']) })).openapi({
+      description: 'every member for the owner brand and admin; an influencer sees its own membership only',
+    }),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
