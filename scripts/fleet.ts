@@ -88,6 +88,8 @@ export interface FleetOptions {
   quiet?: boolean;
   /** Run the services compiled by `pnpm build` from this folder with plain node, as the image does. */
   built?: string;
+  /** More environment for every service (a test's own limits, say). */
+  env?: Record<string, string>;
 }
 
 export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
@@ -119,6 +121,7 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
         // Development is explicit (the development JWT secret, POST /dev/token, cookies over plain HTTP).
         BEACON_ENV: process.env.BEACON_ENV ?? 'development',
         ...serviceSecretsEnv(service.name),
+        ...options.env,
         ...files,
         OPS_PORT: String(opsPort(service)),
         BFF_PORT: String(bffPort),

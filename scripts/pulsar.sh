@@ -40,8 +40,13 @@ admin_token_file() {
   if external_cluster; then echo "${PULSAR_ADMIN_TOKEN_FILE:?PULSAR_ADMIN_TOKEN_FILE must name the admin token of the cluster at PULSAR_ADMIN_URL}"; else echo "$AUTH_DIR/admin.token"; fi
 }
 
-# curl as the admin role
-admin_curl() { curl -H "Authorization: Bearer $(cat "$(admin_token_file)")" "$@"; }
+# curl as the admin role; the header comes from a file, so the token never shows in a process list
+admin_curl() {
+  local header="$AUTH_DIR/.admin-header"
+  mkdir -p "$AUTH_DIR"
+  (umask 077 && printf 'Authorization: Bearer %s\n' "$(cat "$(admin_token_file)")" >"$header")
+  curl -H "@$header" "$@"
+}
 
 is_ready() {
   # The broker answers "ready" before standalone has written its cluster and the public/default

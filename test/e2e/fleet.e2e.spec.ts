@@ -359,7 +359,10 @@ describe('tracking events through the BFF', () => {
     const link = await influencer.post<Schemas['TrackingLink']>(`/api/v1/campaigns/${id}/links`);
     expect(link.status).toBe(201);
     const anonymous = new Client(base);
-    const hit = await anonymous.get(link.body.url);
+    // a person's browser: node's own user agent is a bot's, which is redirected without a click
+    const hit = await anonymous.request('GET', link.body.url, undefined, {
+      'User-Agent': 'Mozilla/5.0 (X11; Linux x86_64) Gecko/20100101 Firefox/140.0',
+    });
     expect(hit.status).toBe(302);
     const target = new URL(defined(hit.headers.get('location'), 'the redirect'));
     expect(`${target.origin}${target.pathname}`).toBe('https://shop.example/land');

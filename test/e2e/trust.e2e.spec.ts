@@ -188,6 +188,28 @@ describe('tenants are walled off', () => {
     expect(mine.steps[0]).toMatchObject({ type: 'campaign.ChangeCampaignStatus' });
     expect(mine.steps.map((s) => s.type)).toEqual(['campaign.ChangeCampaignStatus', 'campaign.CampaignStatusChanged']);
   }, 120_000);
+
+  it('identity is (role, sub): an influencer sharing a brand\'s sub, or a token whose sub is "public", reads no one else\'s operation', async () => {
+    const a = await brandWithCampaign([{ event: 'click', type: 'fixed', amount: USD('0.25') }]);
+    const paused = await a.brand.command(`/api/v1/campaigns/${a.campaignId}/pause`, {});
+    const sameSub = await Client.as(base, a.brandId, 'influencer');
+    expect((await sameSub.get(`/api/v1/operations/${paused.operation.correlationId}`)).status).toBe(404);
+    // the same Idempotency-Key under the same sub but another role is another caller's key
+    const key = { 'Idempotency-Key': randomUUID() };
+    const brandTry = await a.brand.post(`/api/v1/campaigns/${a.campaignId}/resume`, {}, key);
+    const influencerTry = await sameSub.post(`/api/v1/campaigns/${a.campaignId}/resume`, {}, key);
+    expect(brandTry.status).toBe(202);
+    expect(influencerTry.status).toBe(403);
+    await a.brand.settle((brandTry.body as Schemas['Accepted']).correlationId);
+    // a public link's click is owned by no caller, whatever its sub
+    const link = (await a.influencer.post<Schemas['TrackingLink']>(`/api/v1/campaigns/${a.campaignId}/links`)).body.url;
+    const click = await new Client(base).request('GET', link, undefined, { 'User-Agent': 'Mozilla/5.0 Firefox/141.0' });
+    const clickFlow = defined(click.headers.get('x-correlation-id'), "the click's correlation id");
+    for (const role of ['brand', 'influencer', 'ingest'] as const) {
+      const publicSub = await Client.as(base, 'public', role);
+      expect([role, (await publicSub.get(`/api/v1/operations/${clickFlow}`)).status]).toEqual([role, 404]);
+    }
+  }, 120_000);
 });
 
 describe('tracking links', () => {

@@ -836,6 +836,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The caller is over its rate limit; `Retry-After` says when to try again */
+            429: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     createCampaign: {
@@ -925,6 +935,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The caller is over its rate limit; `Retry-After` says when to try again */
+            429: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The broker did not take the command; retry with the same Idempotency-Key */
             503: {
                 headers: {
@@ -992,6 +1012,16 @@ export interface operations {
             };
             /** @description No such resource, or one the caller may not see */
             404: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller is over its rate limit; `Retry-After` says when to try again */
+            429: {
                 headers: {
                     "X-Correlation-ID": components["headers"]["CorrelationId"];
                     [name: string]: unknown;
@@ -1079,6 +1109,16 @@ export interface operations {
             };
             /** @description The body is over 1 MiB */
             413: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller is over its rate limit; `Retry-After` says when to try again */
+            429: {
                 headers: {
                     "X-Correlation-ID": components["headers"]["CorrelationId"];
                     [name: string]: unknown;
@@ -1184,6 +1224,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The caller is over its rate limit; `Retry-After` says when to try again */
+            429: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The broker did not take the command; retry with the same Idempotency-Key */
             503: {
                 headers: {
@@ -1273,6 +1323,16 @@ export interface operations {
             };
             /** @description The body is over 1 MiB */
             413: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller is over its rate limit; `Retry-After` says when to try again */
+            429: {
                 headers: {
                     "X-Correlation-ID": components["headers"]["CorrelationId"];
                     [name: string]: unknown;
@@ -1384,6 +1444,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The caller is over its rate limit; `Retry-After` says when to try again */
+            429: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The broker did not take the command; retry with the same Idempotency-Key */
             503: {
                 headers: {
@@ -1480,6 +1550,16 @@ export interface operations {
             };
             /** @description The body is over 1 MiB */
             413: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller is over its rate limit; `Retry-After` says when to try again */
+            429: {
                 headers: {
                     "X-Correlation-ID": components["headers"]["CorrelationId"];
                     [name: string]: unknown;
@@ -1594,6 +1674,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The caller is over its rate limit; `Retry-After` says when to try again */
+            429: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The broker did not take the command; retry with the same Idempotency-Key */
             503: {
                 headers: {
@@ -1690,6 +1780,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The caller is over its rate limit; `Retry-After` says when to try again */
+            429: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The broker did not take the command; retry with the same Idempotency-Key */
             503: {
                 headers: {
@@ -1768,6 +1868,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The caller is over its rate limit; `Retry-After` says when to try again */
+            429: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     listEvents: {
@@ -1832,6 +1942,16 @@ export interface operations {
             };
             /** @description No such resource, or one the caller may not see */
             404: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller is over its rate limit; `Retry-After` says when to try again */
+            429: {
                 headers: {
                     "X-Correlation-ID": components["headers"]["CorrelationId"];
                     [name: string]: unknown;
@@ -1929,7 +2049,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The broker did not take the command; retry with the same Idempotency-Key */
+            /** @description The caller is over its rate limit; `Retry-After` says when to try again */
+            429: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The broker did not take the events, or the tracking queue is full (`Retry-After`); retry with the same Idempotency-Key */
             503: {
                 headers: {
                     "X-Correlation-ID": components["headers"]["CorrelationId"];
@@ -2030,7 +2160,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The broker did not take the command; retry with the same Idempotency-Key */
+            /** @description The caller is over its rate limit; `Retry-After` says when to try again */
+            429: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The broker did not take the events, or the tracking queue is full (`Retry-After`); retry with the same Idempotency-Key */
             503: {
                 headers: {
                     "X-Correlation-ID": components["headers"]["CorrelationId"];
@@ -2099,6 +2239,16 @@ export interface operations {
             };
             /** @description No such resource, or one the caller may not see */
             404: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller is over its rate limit; `Retry-After` says when to try again */
+            429: {
                 headers: {
                     "X-Correlation-ID": components["headers"]["CorrelationId"];
                     [name: string]: unknown;
@@ -2176,6 +2326,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The caller is over its rate limit; `Retry-After` says when to try again */
+            429: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     balance: {
@@ -2231,6 +2391,16 @@ export interface operations {
             };
             /** @description No such resource, or one the caller may not see */
             404: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller is over its rate limit; `Retry-After` says when to try again */
+            429: {
                 headers: {
                     "X-Correlation-ID": components["headers"]["CorrelationId"];
                     [name: string]: unknown;
@@ -2297,6 +2467,16 @@ export interface operations {
             };
             /** @description No such resource, or one the caller may not see */
             404: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller is over its rate limit; `Retry-After` says when to try again */
+            429: {
                 headers: {
                     "X-Correlation-ID": components["headers"]["CorrelationId"];
                     [name: string]: unknown;
@@ -2394,6 +2574,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The caller is over its rate limit; `Retry-After` says when to try again */
+            429: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The broker did not take the command; retry with the same Idempotency-Key */
             503: {
                 headers: {
@@ -2469,6 +2659,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The caller is over its rate limit; `Retry-After` says when to try again */
+            429: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getOperation: {
@@ -2534,6 +2734,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The caller is over its rate limit; `Retry-After` says when to try again */
+            429: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     deadLetters: {
@@ -2589,6 +2799,16 @@ export interface operations {
             };
             /** @description No such resource, or one the caller may not see */
             404: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller is over its rate limit; `Retry-After` says when to try again */
+            429: {
                 headers: {
                     "X-Correlation-ID": components["headers"]["CorrelationId"];
                     [name: string]: unknown;

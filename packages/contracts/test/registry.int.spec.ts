@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { CodecRegistry, parseTopicSchema } from '@beacon/messaging';
+import { CodecRegistry, parseTopicSchema, pulsarAuthHeaders } from '@beacon/messaging';
 import { loadRegisteredWriterSchemas, registerSchemas } from '../src/index.js';
 import { defined } from '@beacon/domain';
 
@@ -18,7 +18,9 @@ describe("Pulsar's schema registry", () => {
     const v1 = new CodecRegistry([parseTopicSchema(name, 'inline', record([{ name: 'id', type: 'string' }]))]);
     await registerSchemas(admin, v1);
     await registerSchemas(admin, v1);
-    const stored = (await (await fetch(`${admin}/admin/v2/schemas/beacon/${name}/schema`)).json()) as {
+    const stored = (await (
+      await fetch(`${admin}/admin/v2/schemas/beacon/${name}/schema`, { headers: pulsarAuthHeaders() })
+    ).json()) as {
       type: string;
       version: number;
       data: string;

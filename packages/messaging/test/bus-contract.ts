@@ -3,6 +3,7 @@
  * describeBusContract with a factory. Capabilities a driver cannot offer (the memory bus has no
  * broker to unload or connection to drop) are declared, never silently skipped.
  */
+import { pulsarAuthHeaders } from '../src/auth.js';
 import type { IncomingMessage, MessageBus, PublishReceipt } from '../src/bus.js';
 import { BROKER_URL, startCuttableProxy, testTopic, waitFor } from './helpers.js';
 import { defined } from '@beacon/domain';
@@ -175,7 +176,10 @@ export function describeBusContract(
           sent.push(send());
           if (i === total / 2) {
             const path = topic.replace('persistent://', '');
-            const res = await fetch(`${BROKER_URL}/admin/v2/persistent/${path}/unload`, { method: 'PUT' });
+            const res = await fetch(`${BROKER_URL}/admin/v2/persistent/${path}/unload`, {
+              method: 'PUT',
+              headers: pulsarAuthHeaders(),
+            });
             expect(res.status).toBeLessThan(300);
           }
           if (i % 20 === 0) await new Promise((r) => setTimeout(r, 10));

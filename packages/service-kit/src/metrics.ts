@@ -37,6 +37,12 @@ export function createMetrics(service: string) {
       help: 'Tracking events the BFF answered 202 for (the broker holds them)',
       registers: [registry],
     }),
+    refused: new Counter({
+      name: 'beacon_http_refused_total',
+      help: 'Requests refused to protect the fleet: over a rate limit (429), a full tracking queue (503), a click over its link or IP limit (recorded nothing)',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
     deadLettered: new Counter({
       name: 'beacon_messages_dead_lettered_total',
       help: 'Messages that failed often enough to be dead-lettered',

@@ -1,6 +1,6 @@
 /** The BFF's express app, built from its dependencies so tests can start it on any port. */
 import type { ServerResponse } from 'node:http';
-import express, { Router } from 'express';
+import express, { Router, type RequestHandler } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
@@ -30,6 +30,11 @@ export interface AppDeps {
   publisher: Publisher;
   batcher: TrackingBatcher;
   verify: (token: string) => Promise<Caller>;
+  /** Per-caller rate limits (429); none in tests that build the app alone. */
+  rateLimit?: RequestHandler;
+  /** Whether a click from this IP on this link may be recorded (link and IP limits). */
+  clickAllowed?: (ip: string, link: string) => Promise<boolean>;
+  onClickLimited?: () => void;
   linkSecret: string;
   visitors: VisitorCookies;
   /** Express's `trust proxy`: which proxies' X-Forwarded-For is believed (false: none). */
@@ -115,12 +120,18 @@ export function createApp(deps: AppDeps): express.Express {
     // pnpm keeps packages under node_modules/.pnpm: a dot segment that send() refuses unless told.
     res.sendFile(redocBundlePath(), { dotfiles: 'allow' });
   });
-  app.use(linkRoute(deps.db, deps.batcher, deps.linkSecret, deps.visitors));
+  app.use(
+    linkRoute(deps.db, deps.batcher, deps.linkSecret, deps.visitors, {
+      clickAllowed: deps.clickAllowed,
+      onLimited: deps.onClickLimited,
+    }),
+  );
   app.use(consoleRoutes({ development: deps.development ?? false }));
 
   const api = express.Router();
   api.use(noStore);
   api.use(authenticate(deps.verify));
+  if (deps.rateLimit) api.use(deps.rateLimit);
   api.use(idempotency(deps.db));
   api.use(campaignRoutes(deps.db, deps.publisher, deps.linkSecret));
   api.use(trackingRoutes(deps.db, deps.batcher));

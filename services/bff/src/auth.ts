@@ -80,6 +80,16 @@ export function linkSecretFromEnv(env: NodeJS.ProcessEnv = process.env): string 
 
 export class AuthError extends Error {}
 
+/**
+ * Who a caller is wherever ownership of a request's traces is compared (operations, idempotency
+ * keys): its roles and its sub together, so a brand and an influencer that share a sub are two callers.
+ * Every principal holds a ':'; a sub of `public`, or any other, is nothing special.
+ */
+export const principalOf = (caller: Caller): string => `${[...caller.roles].sort().join('+')}:${caller.sub}`;
+
+/** The owner recorded for flows no caller started (a public link's click): no principal has this form. */
+export const NO_CALLER = '(no caller)';
+
 /** An identifier claim: a non-empty string of printable characters (no C0 controls, no DEL), at most 256 long. */
 const identifier = (value: string) =>
   [...value].length <= 256 && [...value].every((c) => (c.codePointAt(0) ?? 0) > 0x1f && c !== '\u007f');

@@ -8,12 +8,17 @@ import type { Accepted } from './contract.js';
 import type { Database } from './db.js';
 import { Problem } from './problems.js';
 import { BROKER_UNAVAILABLE, claimOperation, failOperation, recordStep } from './operations.js';
+import { NO_CALLER, principalOf, type Caller } from './auth.js';
 
 /** Who sends a command and under which correlation id; claiming the operation may replace the id. */
 export interface CommandSource {
   correlationId: string;
-  caller: { sub: string };
+  /** Absent for a flow no caller started (a public link's click): its operation belongs to no one. */
+  caller?: Caller;
 }
+
+/** The owner an operation records for its source. */
+export const startedByOf = (source: CommandSource): string => (source.caller ? principalOf(source.caller) : NO_CALLER);
 
 export interface Publisher {
   /** Claims the operation for the caller, records the command as its first step, publishes it. */
@@ -52,7 +57,7 @@ export function createPublisher(deps: {
     return { envelope, message };
   };
   const claim = async (source: CommandSource, messageType: MessageType) => {
-    const flow = { correlationId: source.correlationId, startedBy: source.caller.sub };
+    const flow = { correlationId: source.correlationId, startedBy: startedByOf(source) };
     await claimOperation(deps.db, flow, messageType);
     source.correlationId = flow.correlationId;
   };

@@ -33,6 +33,11 @@ export interface Database extends MessagingTables {
     recorded_at: string | null;
   };
   /** Tracking items refused as already recorded: kept for their flow's timeline, pruned with operations. */
+  rate_limits: {
+    key: string;
+    points: number;
+    expire: number | null;
+  };
   dead_letters: {
     topic: string;
     service: string;

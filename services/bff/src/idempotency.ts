@@ -11,6 +11,7 @@ import { sql, type Kysely } from 'kysely';
 import { deleteInBatches } from '@beacon/messaging';
 import type { Database } from './db.js';
 import { Problem } from './problems.js';
+import { principalOf } from './auth.js';
 
 /** A reservation older than this is taken to belong to a crashed process and may be taken over. */
 const STALE_RESERVATION_SECONDS = 60;
@@ -31,7 +32,9 @@ declare module 'express-serve-static-core' {
  */
 export function stableId(req: Request, purpose: string): string {
   if (!req.idempotencyKey) return randomUUID();
-  const hex = createHash('sha256').update(`${req.caller.sub}\n${req.idempotencyKey}\n${purpose}`).digest('hex');
+  const hex = createHash('sha256')
+    .update(`${principalOf(req.caller)}\n${req.idempotencyKey}\n${purpose}`)
+    .digest('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${((parseInt(hex.charAt(16), 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
@@ -43,7 +46,7 @@ export function idempotency(db: Kysely<Database>): RequestHandler {
     if (req.method !== 'POST' || key === undefined) return next();
     if (!KEY.test(key))
       return next(new Problem(400, 'Bad Request', 'Idempotency-Key must be 1–255 visible ASCII characters'));
-    const caller = req.caller.sub;
+    const caller = principalOf(req.caller);
     const hash = createHash('sha256')
       .update(`${req.method} ${req.originalUrl}\n${JSON.stringify(req.body ?? null)}`)
       .digest('hex');

@@ -93,4 +93,14 @@ export const migrations: Record<string, Migration> = {
       await sql`CREATE INDEX dead_letters_seen_at ON dead_letters (seen_at)`.execute(db);
     },
   },
+  '022_rate_limits': {
+    // rate-limiter-flexible's counters (limits.ts), shared by BFF replicas. `expire` is float8, not the
+    // library's int8: this process reads int8 as bigint, which the library cannot do arithmetic with.
+    async up(db: Kysely<unknown>) {
+      await sql`CREATE TABLE rate_limits (key varchar(255) PRIMARY KEY, points integer NOT NULL DEFAULT 0, expire double precision)`.execute(
+        db,
+      );
+      await sql`CREATE INDEX rate_limits_expire ON rate_limits (expire)`.execute(db);
+    },
+  },
 };

@@ -32,10 +32,15 @@ function errorsOf(e: Endpoint): RouteConfig['responses'] {
   errors['401'] = problem('No token, or a token that does not verify');
   errors['403'] = problem('The token’s roles do not allow this');
   errors['404'] = problem('No such resource, or one the caller may not see');
+  errors['429'] = problem('The caller is over its rate limit; `Retry-After` says when to try again');
   if (e.method === 'post') {
     errors['409'] = problem('The Idempotency-Key was used with another request, or its first request is still running');
     errors['413'] = problem('The body is over 1 MiB');
-    errors['503'] = problem('The broker did not take the command; retry with the same Idempotency-Key');
+    errors['503'] = problem(
+      e.path.startsWith('/api/v1/tracking/')
+        ? 'The broker did not take the events, or the tracking queue is full (`Retry-After`); retry with the same Idempotency-Key'
+        : 'The broker did not take the command; retry with the same Idempotency-Key',
+    );
   }
   return errors;
 }

@@ -16,6 +16,7 @@ import { endpoints } from './contract.js';
 import { mount } from './endpoint.js';
 import { notFound } from './problems.js';
 import { has } from './roles.js';
+import { principalOf } from './auth.js';
 
 export const BROKER_UNAVAILABLE = 'BROKER_UNAVAILABLE';
 
@@ -248,7 +249,7 @@ export function operationRoutes(db: Kysely<Database>): Router {
   mount(router, endpoints.getOperation, async ({ params }, req) => {
     const id = params.correlationId;
     const op = await db.selectFrom('operations').selectAll().where('correlation_id', '=', id).executeTakeFirst();
-    if (!op || (!has(req, 'admin') && op.started_by !== req.caller.sub)) throw notFound('operation');
+    if (!op || (!has(req, 'admin') && op.started_by !== principalOf(req.caller))) throw notFound('operation');
     const steps = (await db.selectFrom('operation_steps').selectAll().where('correlation_id', '=', id).execute()).map(
       (s) => ({
         messageId: s.message_id,

@@ -15,6 +15,17 @@ export class Problem extends Error {
   }
 }
 
+/** A refusal the client should retry after a while: 429 (over its rate) or 503 (the BFF is full). */
+export class RetryLater extends Problem {
+  constructor(
+    status: 429 | 503,
+    detail: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(status, status === 429 ? 'Too Many Requests' : 'Service Unavailable', detail);
+  }
+}
+
 export const notFound = (what = 'resource') => new Problem(404, 'Not Found', `no such ${what}`);
 export const forbidden = (detail = 'your roles do not allow this') => new Problem(403, 'Forbidden', detail);
 
@@ -57,6 +68,7 @@ export const problemHandler =
       );
     }
     res.setHeader('X-Correlation-ID', req.correlationId ?? randomUUID());
+    if (problem instanceof RetryLater) res.setHeader('Retry-After', String(Math.max(1, problem.retryAfterSeconds)));
     res
       .status(problem.status)
       .type('application/problem+json')

@@ -10,6 +10,7 @@ import { visitorCookies } from './links.js';
 import type { Database } from './db.js';
 import { deadLetterCounts, deadLetterSubscriptions, pruneDeadLetters } from './dead-letters.js';
 import { pruneIdempotencyKeys } from './idempotency.js';
+import { callerRateLimit, limitsFromEnv, linkClickLimit, pruneRateLimits } from './limits.js';
 import { migrations } from './migrations.js';
 import { pruneOperations } from './operations.js';
 import { projectionHandlers } from './projections.js';
@@ -49,6 +50,7 @@ export function bffService(
       idempotencyKeys: await pruneIdempotencyKeys(db),
       ...(await pruneOperations(db)),
       deadLetters: await pruneDeadLetters(db),
+      rateLimits: await pruneRateLimits(db),
     }),
     subscriptions: (ctx) => [
       ...EVENT_TOPICS.map((topic) => ({ topic, handlers: projectionHandlers(topic) })),
@@ -56,10 +58,12 @@ export function bffService(
     ],
     async start(ctx) {
       // Requests get their own connections: they never wait behind the projections' transactions.
-      const { db: requestDb } = connect<Database>(
+      const { db: requestDb, pool: requestPool } = connect<Database>(
         ctx.config.databaseUrl,
         Number(process.env.BFF_REQUEST_POOL_SIZE ?? 5),
       );
+      const limits = limitsFromEnv();
+      const refused = (reason: string) => () => ctx.metrics.refused.inc({ reason });
       const batcher = createTrackingBatcher({
         bus: ctx.bus,
         db: requestDb,
@@ -69,6 +73,7 @@ export function bffService(
         onError: (error) =>
           ctx.logger.warn({ err: (error as Error).message }, 'the broker did not accept a tracking batch'),
         onAccepted: (events) => ctx.metrics.trackingEventsAccepted.inc(events),
+        onRefused: refused('tracking_queue_full'),
       });
       const app = createApp({
         db: requestDb,
@@ -81,6 +86,9 @@ export function bffService(
           onError: (error) => ctx.logger.warn({ err: (error as Error).message }, 'the broker did not accept a command'),
         }),
         verify: createVerifier(auth),
+        rateLimit: callerRateLimit(requestPool, limits, refused('caller_rate')),
+        clickAllowed: linkClickLimit(requestPool, limits),
+        onClickLimited: refused('link_clicks'),
         linkSecret,
         visitors: visitorCookies(
           linkSecret,

@@ -20,9 +20,9 @@ import { topicOfMessage, type RecordTrackingEvent, type TrackingEventItem } from
 import { trackingShardOf } from '@beacon/domain';
 import { newFlowEnvelope, toProperties, type CodecRegistry, type MessageBus } from '@beacon/messaging';
 import type { Kysely } from 'kysely';
-import type { CommandSource } from './commands.js';
+import { startedByOf, type CommandSource } from './commands.js';
 import type { Database } from './db.js';
-import { Problem } from './problems.js';
+import { Problem, RetryLater } from './problems.js';
 import { BROKER_UNAVAILABLE, claimTrackingOperations, failOperation } from './operations.js';
 import { defined } from '@beacon/domain';
 
@@ -35,6 +35,13 @@ export interface TrackingBatchLimits {
   maxBytes: number;
   /** batches of one shard awaiting the broker's ack at once */
   inFlight: number;
+  /**
+   * Admission control: events (and their estimated bytes) accepted from requests and not yet held by
+   * the broker, over every shard. A request that would pass either is refused 503 with Retry-After, so
+   * a slow broker or a flood slows the clients instead of growing the BFF's memory.
+   */
+  maxQueuedEvents: number;
+  maxQueuedBytes: number;
 }
 
 export const DEFAULT_BATCH_LIMITS: TrackingBatchLimits = {
@@ -42,6 +49,8 @@ export const DEFAULT_BATCH_LIMITS: TrackingBatchLimits = {
   maxItems: 500,
   maxBytes: 400_000,
   inFlight: 1,
+  maxQueuedEvents: 50_000,
+  maxQueuedBytes: 64 * 1024 * 1024,
 };
 
 /** Limits from TRACKING_LINGER_MS, TRACKING_BATCH_MAX_ITEMS, TRACKING_BATCH_MAX_BYTES. */
@@ -52,6 +61,8 @@ export function batchLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): Tracki
     maxItems: num('TRACKING_BATCH_MAX_ITEMS', DEFAULT_BATCH_LIMITS.maxItems),
     maxBytes: num('TRACKING_BATCH_MAX_BYTES', DEFAULT_BATCH_LIMITS.maxBytes),
     inFlight: num('TRACKING_BATCHES_IN_FLIGHT', DEFAULT_BATCH_LIMITS.inFlight),
+    maxQueuedEvents: num('TRACKING_QUEUE_MAX_EVENTS', DEFAULT_BATCH_LIMITS.maxQueuedEvents),
+    maxQueuedBytes: num('TRACKING_QUEUE_MAX_BYTES', DEFAULT_BATCH_LIMITS.maxQueuedBytes),
   };
 }
 
@@ -125,6 +136,8 @@ export function createTrackingBatcher(deps: {
   onError?: (error: unknown) => void;
   /** The broker acknowledged a batch of this many events (the ingest rate). */
   onAccepted?: (events: number) => void;
+  /** A request was refused because the queue was full (admission control). */
+  onRefused?: () => void;
 }): TrackingBatcher {
   const limits = deps.limits ?? DEFAULT_BATCH_LIMITS;
   const messageType = 'tracking.RecordTrackingEvents';
@@ -132,6 +145,7 @@ export function createTrackingBatcher(deps: {
   const schemaVersion = deps.codecs.topicOf(messageType).version;
   const shards = new Map<string, Shard>();
   const inFlight = new Set<Promise<void>>();
+  const queued = { events: 0, bytes: 0 };
 
   const settle = (waiting: Waiting, error?: unknown) => {
     if (waiting.failed) return;
@@ -146,7 +160,7 @@ export function createTrackingBatcher(deps: {
     if (waiters.length === 0) return;
     const flows = waiters.map((w) => ({
       correlationId: w.source.correlationId,
-      startedBy: w.source.caller.sub,
+      startedBy: startedByOf(w.source),
       expected: 1,
     }));
     await claimTrackingOperations(deps.db, flows);
@@ -203,6 +217,10 @@ export function createTrackingBatcher(deps: {
       shard.inFlight++;
       const sent = batch;
       const done = send(shard, key, sent)
+        .finally(() => {
+          queued.events -= sent.entries.length;
+          queued.bytes -= sent.bytes;
+        })
         .then(
           () => {
             deps.onAccepted?.(sent.entries.length);
@@ -250,6 +268,16 @@ export function createTrackingBatcher(deps: {
   return {
     submit(source, events, options) {
       if (events.length === 0) return Promise.resolve();
+      const sizes = events.map(estimatedBytes);
+      const bytes = sizes.reduce((a, b) => a + b, 0);
+      if (queued.events + events.length > limits.maxQueuedEvents || queued.bytes + bytes > limits.maxQueuedBytes) {
+        deps.onRefused?.();
+        return Promise.reject(
+          new RetryLater(503, 'the tracking queue is full; nothing of this request was accepted, retry it later', 1),
+        );
+      }
+      queued.events += events.length;
+      queued.bytes += bytes;
       return new Promise<void>((resolve, reject) => {
         const waiting: Waiting = {
           source,
@@ -261,9 +289,9 @@ export function createTrackingBatcher(deps: {
           reject,
         };
         const touched = new Set<string>();
-        for (const event of events) {
+        events.forEach((event, i) => {
           const key = trackingShardOf(event.campaignId);
-          const size = estimatedBytes(event);
+          const size = defined(sizes[i], 'the size of an event');
           const batch = fillingBatch(key, size);
           // A request counts each batch that holds its events once.
           if (!batch.waiters.has(waiting)) {
@@ -273,7 +301,7 @@ export function createTrackingBatcher(deps: {
           batch.entries.push({ waiting, event });
           batch.bytes += size;
           touched.add(key);
-        }
+        });
         for (const key of touched) pump(key);
       });
     },

@@ -1,5 +1,5 @@
 /** Tracking routes: single and batch ingestion, event pages, activity windows, and the public link redirect. */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Router, type Request } from 'express';
 import type { Kysely, Selectable } from 'kysely';
 import type { z } from 'zod';
@@ -19,6 +19,7 @@ import type { TrackingBatcher } from './tracking-batches.js';
 import { isbot } from 'isbot';
 import { anonymousVisitor, verifyLink, type VisitorCookies } from './links.js';
 import { TrackingEventBody, type TrackingEventInput } from './schemas.js';
+import { principalOf } from './auth.js';
 
 function eventView(e: Selectable<Database['rm_tracking_events']>): z.input<typeof TrackingEventView> {
   const value =
@@ -162,7 +163,7 @@ export function trackingRoutes(db: Kysely<Database>, batcher: TrackingBatcher): 
     });
     // One correlation id and one operation for the whole request; events keep their order per campaign.
     if (commands.length > 0) {
-      const flow = { correlationId: req.correlationId, startedBy: req.caller.sub, expected: commands.length };
+      const flow = { correlationId: req.correlationId, startedBy: principalOf(req.caller), expected: commands.length };
       await claimTrackingOperations(db, [flow]);
       req.correlationId = flow.correlationId;
       await batcher.submit(req, commands, { claimed: true });
@@ -226,6 +227,7 @@ export function linkRoute(
   batcher: TrackingBatcher,
   linkSecret: string,
   visitors: VisitorCookies,
+  limits: { clickAllowed?: (ip: string, link: string) => Promise<boolean>; onLimited?: () => void } = {},
 ): Router {
   const router = Router();
   mount(
@@ -245,8 +247,15 @@ export function linkRoute(
         return;
       }
       const userAgent = req.header('user-agent')?.slice(0, 1000) ?? '';
-      // A HEAD request or a link preview is not a person following the link: redirect, record nothing.
-      if (req.method === 'HEAD' || isbot(userAgent)) {
+      // A HEAD request or a link preview is not a person following the link; a client over its IP's or
+      // the link's click limit may be a script farming it: redirect them all, record nothing.
+      const recordable =
+        req.method !== 'HEAD' &&
+        !isbot(userAgent) &&
+        (!limits.clickAllowed ||
+          (await limits.clickAllowed(req.ip ?? '', createHash('sha256').update(params.token).digest('base64url'))));
+      if (!recordable) {
+        if (req.method !== 'HEAD' && !isbot(userAgent)) limits.onLimited?.();
         res.redirect(302, campaign.landing_url);
         return;
       }
@@ -256,7 +265,7 @@ export function linkRoute(
       const clickId = randomUUID();
       const now = new Date().toISOString();
       // An anonymous visitor's flow: always a fresh correlation id, never one the client names.
-      const source = { correlationId: randomUUID(), caller: { sub: 'public' } };
+      const source = { correlationId: randomUUID() };
       await batcher.submit(
         source,
         [

@@ -71,7 +71,7 @@ it('answers 503 without internal addresses and fails the operation (BROKER_UNAVA
     .select(['status', 'reason', 'started_by'])
     .where('correlation_id', '=', 'flow-503')
     .executeTakeFirstOrThrow();
-  expect(operation).toEqual({ status: 'failed', reason: 'BROKER_UNAVAILABLE', started_by: 'brand-503' });
+  expect(operation).toEqual({ status: 'failed', reason: 'BROKER_UNAVAILABLE', started_by: 'brand:brand-503' });
 });
 
 it('fails every request whose events shared the refused batch, batch requests included', async () => {

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { codecs, topicOfMessage } from '@beacon/contracts';
-import { createWebSocketBus, newFlowEnvelope, toProperties } from '@beacon/messaging';
+import { createWebSocketBus, newFlowEnvelope, pulsarAuthHeaders, toProperties } from '@beacon/messaging';
 import { startService, type RunningService } from '@beacon/service-kit';
 import { eventually, USD } from '@beacon/testing';
 import { stateFromJson } from '../src/campaign.js';
@@ -30,7 +30,7 @@ const NAMESPACES = ['bff', 'campaign', 'tracking', 'commission', 'payment'];
 async function adminCall(method: string, path: string, body?: unknown) {
   const res = await fetch(`${admin}/admin/v2/${path}`, {
     method,
-    headers: { 'Content-Type': 'application/json' },
+    headers: { 'Content-Type': 'application/json', ...pulsarAuthHeaders() },
     body: body ? JSON.stringify(body) : undefined,
   });
   if (!res.ok && res.status !== 409 && res.status !== 404)

@@ -1,0 +1,132 @@
+/**
+ * What keeps one caller from stalling the others, and a stranger from farming a public link:
+ *
+ * - per-caller rate limits: a budget of requests per window for each principal (roles + sub), by its
+ *   most generous role; over it, 429 with Retry-After. Counters live in PostgreSQL (rate-limiter-flexible),
+ *   so BFF replicas share them; if the database does not answer, a per-process counter decides.
+ * - link clicks per client IP and per link: over either, the link still redirects but records nothing.
+ *
+ * Every limit is configurable (README, Limits); the defaults leave room for a shop's ingest key at
+ * thousands of events a second and stop a script long before it matters.
+ */
+import type { RequestHandler } from 'express';
+import type { Kysely } from 'kysely';
+import type pg from 'pg';
+import {
+  RateLimiterMemory,
+  RateLimiterPostgres,
+  RateLimiterRes,
+  type RateLimiterAbstract,
+} from 'rate-limiter-flexible';
+import { principalOf, ROLES, type Role } from './auth.js';
+import type { Database } from './db.js';
+import { RetryLater } from './problems.js';
+
+export const RATE_LIMITS_TABLE = 'rate_limits';
+
+export interface Limits {
+  /** the window every per-caller budget is counted over */
+  windowSeconds: number;
+  /** requests per window, by role; a caller with several roles gets its most generous one */
+  perRole: Record<Role, number>;
+  /** recorded clicks per client IP (over all links) and per link, in each link window */
+  linkWindowSeconds: number;
+  clicksPerIp: number;
+  clicksPerLink: number;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  windowSeconds: 10,
+  perRole: { admin: 20_000, ingest: 20_000, brand: 5_000, influencer: 600 },
+  linkWindowSeconds: 60,
+  clicksPerIp: 120,
+  clicksPerLink: 6_000,
+};
+
+/** RATE_LIMIT_WINDOW_S, RATE_LIMIT_<ROLE>, LINK_LIMIT_WINDOW_S, LINK_CLICKS_PER_IP, LINK_CLICKS_PER_LINK. */
+export function limitsFromEnv(env: NodeJS.ProcessEnv = process.env): Limits {
+  const num = (name: string, fallback: number) => {
+    const value = env[name] ? Number(env[name]) : fallback;
+    if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer`);
+    return value;
+  };
+  return {
+    windowSeconds: num('RATE_LIMIT_WINDOW_S', DEFAULT_LIMITS.windowSeconds),
+    perRole: Object.fromEntries(
+      ROLES.map((role) => [role, num(`RATE_LIMIT_${role.toUpperCase()}`, DEFAULT_LIMITS.perRole[role])]),
+    ) as Record<Role, number>,
+    linkWindowSeconds: num('LINK_LIMIT_WINDOW_S', DEFAULT_LIMITS.linkWindowSeconds),
+    clicksPerIp: num('LINK_CLICKS_PER_IP', DEFAULT_LIMITS.clicksPerIp),
+    clicksPerLink: num('LINK_CLICKS_PER_LINK', DEFAULT_LIMITS.clicksPerLink),
+  };
+}
+
+/** A counter of `points` per `duration` seconds in the shared table, with a per-process stand-in. */
+function sharedCounter(pool: pg.Pool, keyPrefix: string, points: number, duration: number): RateLimiterAbstract {
+  return new RateLimiterPostgres({
+    storeClient: pool,
+    storeType: 'pool',
+    tableName: RATE_LIMITS_TABLE,
+    tableCreated: true, // by the BFF's migrations
+    clearExpiredByTimeout: false, // the BFF's pruning does it
+    keyPrefix,
+    points,
+    duration,
+    insuranceLimiter: new RateLimiterMemory({ keyPrefix, points, duration }),
+  });
+}
+
+const refusedBy = (error: unknown): RateLimiterRes | undefined => (error instanceof RateLimiterRes ? error : undefined);
+
+/** Per-caller rate limits for the authenticated API (after authentication, before idempotency). */
+export function callerRateLimit(pool: pg.Pool, limits: Limits, onRefused?: () => void): RequestHandler {
+  const counters = new Map(
+    ROLES.map((role) => [role, sharedCounter(pool, `caller:${role}`, limits.perRole[role], limits.windowSeconds)]),
+  );
+  return (req, _res, next) => {
+    const roles = req.caller.roles.length > 0 ? req.caller.roles : (['influencer'] as Role[]);
+    const role = roles.reduce((best, r) => (limits.perRole[r] > limits.perRole[best] ? r : best));
+    counters
+      .get(role)
+      ?.consume(principalOf(req.caller))
+      .then(
+        () => next(),
+        (error: unknown) => {
+          const refused = refusedBy(error);
+          if (!refused) return next(error);
+          onRefused?.();
+          next(
+            new RetryLater(
+              429,
+              `over ${limits.perRole[role]} requests per ${limits.windowSeconds} s for this caller`,
+              Math.ceil(refused.msBeforeNext / 1000),
+            ),
+          );
+        },
+      );
+  };
+}
+
+/** Whether a click on this link from this IP may be recorded (the redirect happens either way). */
+export function linkClickLimit(pool: pg.Pool, limits: Limits): (ip: string, link: string) => Promise<boolean> {
+  const perIp = sharedCounter(pool, 'click-ip', limits.clicksPerIp, limits.linkWindowSeconds);
+  const perLink = sharedCounter(pool, 'click-link', limits.clicksPerLink, limits.linkWindowSeconds);
+  const allowed = (counter: RateLimiterAbstract, key: string) =>
+    counter.consume(key).then(
+      () => true,
+      (error: unknown) => {
+        if (refusedBy(error)) return false;
+        throw error;
+      },
+    );
+  return async (ip, link) => (await allowed(perIp, ip)) && allowed(perLink, link);
+}
+
+/** Drops counters whose window ended over an hour ago. */
+export async function pruneRateLimits(db: Kysely<Database>): Promise<number> {
+  const result = await db
+    .deleteFrom(RATE_LIMITS_TABLE)
+    .where('expire', '<', Date.now() - 3_600_000)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
