@@ -309,6 +309,39 @@ describe('tracking links', () => {
   }, 120_000);
 });
 
+describe('reads that cost what they return', () => {
+  it('pages the influencers of a campaign with many (made-up) ones, and charts its windows from the rollup', async () => {
+    const a = await brandWithCampaign();
+    const events = Array.from({ length: 120 }, (_, i) => ({
+      type: 'impression',
+      campaignId: a.campaignId,
+      influencerId: `ghost-${String(i).padStart(3, '0')}`,
+      visitorId: `v-${i}`,
+    }));
+    expect((await a.brand.post('/api/v1/tracking/events:batch', { events })).status).toBe(202);
+    const path = `/api/v1/campaigns/${a.campaignId}/stats`;
+    await a.brand.until(path, (s: Schemas['Stats']) => s.impressions === 120);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    const sizes: number[] = [];
+    do {
+      const query: string = `?influencersLimit=50${cursor ? `&influencersCursor=${cursor}` : ''}`;
+      const stats: Schemas['Stats'] = (await a.brand.get<Schemas['Stats']>(`${path}${query}`)).body;
+      sizes.push(stats.byInfluencer.length);
+      seen.push(...stats.byInfluencer.map((i) => defined(i.influencerId, 'an influencer id')));
+      expect(stats.byInfluencer.every((i) => i.impressions === 1)).toBe(true);
+      cursor = stats.byInfluencerNextCursor;
+    } while (cursor);
+    expect(sizes).toEqual([50, 50, 20]);
+    expect(seen).toEqual(events.map((e) => e.influencerId));
+    const stats = (await a.brand.get<Schemas['Stats']>(path)).body;
+    expect(stats.byInfluencer).toHaveLength(50);
+    expect(stats.byDay.reduce((n, d) => n + d.impressions, 0)).toBe(120);
+    expect(stats.byWindow.reduce((n, w) => n + w.impressions, 0)).toBe(120);
+    expect((await a.brand.get(`${path}?influencersCursor=bm9wZQ`)).status).toBe(400);
+  }, 120_000);
+});
+
 describe('what a campaign shows, and who may earn from it', () => {
   it('an influencer reading an open campaign sees its terms and its own membership, not the others or the budget spent', async () => {
     const a = await brandWithCampaign();

@@ -576,6 +576,7 @@ export interface components {
             commissions: components["schemas"]["MoneyView"];
             clickThroughRate: number;
             conversionRate: number;
+            /** @description a page of influencers (`influencersLimit`, `influencersCursor`), by influencer id */
             byInfluencer: {
                 impressions: number;
                 clicks: number;
@@ -587,6 +588,7 @@ export interface components {
                 conversionRate: number;
                 influencerId: string | null;
             }[];
+            byInfluencerNextCursor: string | null;
             byDay: {
                 impressions: number;
                 clicks: number;
@@ -1807,6 +1809,8 @@ export interface operations {
             query?: {
                 from?: string;
                 to?: string;
+                influencersLimit?: number;
+                influencersCursor?: string;
             };
             header?: {
                 "X-Correlation-ID"?: string;

@@ -1,12 +1,60 @@
-/** GET /campaigns/{id}/stats: totals, per influencer and per day from the stats read model; 4-hour windows from the events. */
+/**
+ * GET /campaigns/{id}/stats: totals, per day and a page of influencers, summed by PostgreSQL from the
+ * stats rollup; 4-hour windows from the window rollup. Nothing is read row by row into the BFF, and
+ * no request scans the events table: the cost of a read follows what it returns.
+ */
 import type { Request, Router } from 'express';
-import { sql, type Kysely, type Selectable } from 'kysely';
-import { ACTIVITY_WINDOW_MS } from '@beacon/domain';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { activityWindowOf } from '@beacon/domain';
 import { toApi } from '@beacon/money';
 import type { CampaignRow } from './campaigns.js';
 import { endpoints } from './contract.js';
 import type { Database } from './db.js';
 import { mount } from './endpoint.js';
+import { Problem } from './problems.js';
+
+/** The stats' 4-hour chart covers this many days unless the request names a range. */
+const WINDOW_CHART_DAYS = 7;
+
+interface Sums {
+  impressions: bigint;
+  clicks: bigint;
+  conversions: bigint;
+  invalid_events: bigint;
+  revenue_minor: bigint;
+  commissions_minor: bigint;
+}
+
+const SUMS = sql`coalesce(sum(impressions), 0) AS impressions, coalesce(sum(clicks), 0) AS clicks,
+  coalesce(sum(conversions), 0) AS conversions, coalesce(sum(invalid_events), 0) AS invalid_events,
+  coalesce(sum(revenue_minor), 0) AS revenue_minor, coalesce(sum(commissions_minor), 0) AS commissions_minor`;
+
+/** Counts as JSON numbers (exact far beyond any campaign), money as decimal strings, the two rates. */
+function figuresOf(s: Sums, currency: string) {
+  const [impressions, clicks, conversions] = [Number(s.impressions), Number(s.clicks), Number(s.conversions)];
+  return {
+    impressions,
+    clicks,
+    conversions,
+    invalidEvents: Number(s.invalid_events),
+    revenue: toApi({ amountMinor: BigInt(s.revenue_minor), currency }),
+    commissions: toApi({ amountMinor: BigInt(s.commissions_minor), currency }),
+    clickThroughRate: impressions ? clicks / impressions : 0,
+    conversionRate: clicks ? conversions / clicks : 0,
+  };
+}
+
+/** The influencers' page cursor: the last influencer id of a page (the empty id is the unattributed row). */
+const influencerCursor = (id: string) => Buffer.from(`i:${id}`).toString('base64url');
+function afterInfluencer(cursor: string | undefined): string | undefined {
+  if (!cursor) return undefined;
+  const text = Buffer.from(cursor, 'base64url').toString();
+  if (!text.startsWith('i:'))
+    throw new Problem(400, 'Bad Request', 'influencersCursor is not valid', [
+      { path: 'influencersCursor', message: 'not a cursor from this API' },
+    ]);
+  return text.slice(2);
+}
 
 /** Mounts the stats route; `owned` answers 404 unless the caller owns the campaign (or is admin). */
 export function campaignStatsRoute(
@@ -16,89 +64,53 @@ export function campaignStatsRoute(
 ): void {
   mount(router, endpoints.campaignStats, async ({ params, query }, req) => {
     const c = await owned(req, params.id);
-    let q = db.selectFrom('rm_stats').selectAll().where('campaign_id', '=', c.id);
-    if (query.from) q = q.where('day', '>=', query.from.slice(0, 10));
-    if (query.to) q = q.where('day', '<=', query.to.slice(0, 10));
-    const rows = await q.execute();
+    const days = sql.join(
+      [
+        sql`campaign_id = ${c.id}`,
+        ...(query.from ? [sql`day >= ${query.from.slice(0, 10)}`] : []),
+        ...(query.to ? [sql`day <= ${query.to.slice(0, 10)}`] : []),
+      ],
+      sql` AND `,
+    );
+    const after = afterInfluencer(query.influencersCursor);
+    const limit = query.influencersLimit;
+    const select = <T>(q: RawBuilder<T>) => q.execute(db).then((r) => r.rows);
+    const [[totals], byDay, influencers] = await Promise.all([
+      select(sql<Sums>`SELECT ${SUMS} FROM rm_stats WHERE ${days}`),
+      select(sql<Sums & { day: string }>`SELECT day, ${SUMS} FROM rm_stats WHERE ${days} GROUP BY day ORDER BY day`),
+      // Keyset over the primary key (campaign, influencer, day): only the page's influencers are read.
+      select(sql<Sums & { influencer_id: string }>`SELECT influencer_id, ${SUMS} FROM rm_stats
+        WHERE ${days} ${after === undefined ? sql`` : sql`AND influencer_id > ${after}`}
+        GROUP BY influencer_id ORDER BY influencer_id LIMIT ${limit + 1}`),
+    ]);
     const chartFrom = query.from ?? new Date(Date.now() - WINDOW_CHART_DAYS * 86_400_000).toISOString();
-    return { ...statsOf(rows, c.currency), byWindow: await windowsOf(db, c, chartFrom, query.to) };
+    const page = influencers.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      ...figuresOf(totals as Sums, c.currency),
+      byInfluencer: page.map((r) => ({ influencerId: r.influencer_id || null, ...figuresOf(r, c.currency) })),
+      byInfluencerNextCursor: influencers.length > limit && last ? influencerCursor(last.influencer_id) : null,
+      byDay: byDay.map((r) => ({ day: r.day, ...figuresOf(r, c.currency) })),
+      byWindow: await windowsOf(db, c, chartFrom, query.to),
+    };
   });
-
-  /** Valid, first-seen events of the campaign per fixed 4-hour window, read from the event read model. */
 }
 
+/** The campaign's valid, first-seen events per fixed 4-hour window, from the rollup kept as events arrive. */
 async function windowsOf(db: Kysely<Database>, c: CampaignRow, from: string, to: string | undefined) {
-  const seconds = ACTIVITY_WINDOW_MS / 1000;
-  const rows = await sql<{ window_start: Date; type: string; n: string; revenue: string | null }>`
-    SELECT to_timestamp(floor(extract(epoch FROM occurred_at::timestamptz) / ${seconds}) * ${seconds}) AS window_start, type,
-      count(*) AS n, sum(CASE WHEN type = 'conversion' THEN value_minor WHEN type = 'refund' THEN -value_minor END) AS revenue
-    FROM rm_tracking_events
-    WHERE campaign_id = ${c.id} AND valid AND NOT duplicate AND occurred_at >= ${from} ${to ? sql`AND occurred_at <= ${to}` : sql``}
-    GROUP BY 1, 2 ORDER BY 1`.execute(db);
-  const windows = new Map<
-    string,
-    { windowStart: string; impressions: number; clicks: number; conversions: number; revenueMinor: bigint }
-  >();
-  for (const r of rows.rows) {
-    const windowStart = new Date(r.window_start).toISOString();
-    const w = windows.get(windowStart) ?? {
-      windowStart,
-      impressions: 0,
-      clicks: 0,
-      conversions: 0,
-      revenueMinor: 0n,
-    };
-    if (r.type === 'impression') w.impressions += Number(r.n);
-    if (r.type === 'click') w.clicks += Number(r.n);
-    if (r.type === 'conversion') w.conversions += Number(r.n);
-    w.revenueMinor += BigInt(r.revenue ?? 0);
-    windows.set(windowStart, w);
-  }
-  return [...windows.values()].map(({ revenueMinor, ...w }) => ({
-    ...w,
-    revenue: toApi({ amountMinor: revenueMinor, currency: c.currency }),
+  const fromWindow = activityWindowOf(from).start;
+  let q = db
+    .selectFrom('rm_campaign_windows')
+    .select(['window_start', 'impressions', 'clicks', 'conversions', 'revenue_minor'])
+    .where('campaign_id', '=', c.id)
+    .where('window_start', '>=', fromWindow);
+  if (to) q = q.where('window_start', '<=', to);
+  const rows = await q.orderBy('window_start').execute();
+  return rows.map((r) => ({
+    windowStart: r.window_start,
+    impressions: Number(r.impressions),
+    clicks: Number(r.clicks),
+    conversions: Number(r.conversions),
+    revenue: toApi({ amountMinor: r.revenue_minor, currency: c.currency }),
   }));
 }
-
-type StatsRow = Selectable<Database['rm_stats']>;
-
-/** Totals of some stats rows: counts as JSON numbers (exact far beyond any campaign), money as decimal strings. */
-function figuresOf(rows: StatsRow[], currency: string) {
-  const t = { impressions: 0n, clicks: 0n, conversions: 0n, invalidEvents: 0n, revenue: 0n, commissions: 0n };
-  for (const r of rows) {
-    t.impressions += r.impressions;
-    t.clicks += r.clicks;
-    t.conversions += r.conversions;
-    t.invalidEvents += r.invalid_events;
-    t.revenue += r.revenue_minor;
-    t.commissions += r.commissions_minor;
-  }
-  const [impressions, clicks, conversions] = [Number(t.impressions), Number(t.clicks), Number(t.conversions)];
-  return {
-    impressions,
-    clicks,
-    conversions,
-    invalidEvents: Number(t.invalidEvents),
-    revenue: toApi({ amountMinor: t.revenue, currency }),
-    commissions: toApi({ amountMinor: t.commissions, currency }),
-    clickThroughRate: impressions ? clicks / impressions : 0,
-    conversionRate: clicks ? conversions / clicks : 0,
-  };
-}
-
-/** A campaign's figures in total, per influencer and per day. */
-function statsOf(rows: StatsRow[], currency: string) {
-  const groups = <K extends 'influencer_id' | 'day'>(key: K) =>
-    [...new Set(rows.map((r) => r[key]))].sort().map((k) => ({ k, rows: rows.filter((r) => r[key] === k) }));
-  return {
-    ...figuresOf(rows, currency),
-    byInfluencer: groups('influencer_id').map(({ k, rows }) => ({
-      influencerId: k || null,
-      ...figuresOf(rows, currency),
-    })),
-    byDay: groups('day').map(({ k, rows }) => ({ day: k, ...figuresOf(rows, currency) })),
-  };
-}
-
-/** The stats' 4-hour chart covers this many days unless the request names a range. */
-const WINDOW_CHART_DAYS = 7;

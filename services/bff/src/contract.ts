@@ -12,6 +12,7 @@ import {
   InvitationsBody,
   PayoutBody,
   Range,
+  StatsQuery,
   text,
   TrackingEventBody,
 } from './schemas.js';
@@ -115,7 +116,10 @@ const Figures = z.object({
 });
 
 export const StatsView = Figures.extend({
-  byInfluencer: z.array(Figures.extend({ influencerId: nullableString })),
+  byInfluencer: z
+    .array(Figures.extend({ influencerId: nullableString }))
+    .openapi({ description: 'a page of influencers (`influencersLimit`, `influencersCursor`), by influencer id' }),
+  byInfluencerNextCursor: z.string().nullable(),
   byDay: z.array(Figures.extend({ day: z.string().openapi({ example: '2026-01-01' }) })),
   byWindow: z.array(
     z.object({
@@ -371,7 +375,7 @@ export const endpoints = {
     roles: ownerOrAdmin,
     scope: 'the owner brand (others get 404), admin',
     params: IdParams,
-    query: Range,
+    query: StatsQuery,
     ok: { status: 200, description: 'the figures', schema: StatsView },
   }),
   recordEvent: endpoint({

@@ -67,6 +67,14 @@ export interface Database extends MessagingTables {
     revenue_minor: bigint;
     commissions_minor: bigint;
   };
+  rm_campaign_windows: {
+    campaign_id: string;
+    window_start: string;
+    impressions: bigint;
+    clicks: bigint;
+    conversions: bigint;
+    revenue_minor: bigint;
+  };
   rm_activity: { brand_id: string; subject: string; window_start: string; type: string; count: bigint };
   rm_commissions: {
     seq: Generated<bigint>;

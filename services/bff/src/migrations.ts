@@ -103,4 +103,23 @@ export const migrations: Record<string, Migration> = {
       await sql`CREATE INDEX rate_limits_expire ON rate_limits (expire)`.execute(db);
     },
   },
+  '023_campaign_windows': {
+    // The stats' 4-hour chart, kept up to date as events arrive (tracking-projection.ts) instead of being
+    // counted from rm_tracking_events on every read; filled once here from the events already stored.
+    async up(db: Kysely<unknown>) {
+      await sql`CREATE TABLE rm_campaign_windows (campaign_id text NOT NULL, window_start text NOT NULL,
+        impressions bigint NOT NULL DEFAULT 0, clicks bigint NOT NULL DEFAULT 0, conversions bigint NOT NULL DEFAULT 0,
+        revenue_minor bigint NOT NULL DEFAULT 0, PRIMARY KEY (campaign_id, window_start))`.execute(db);
+      await sql`INSERT INTO rm_campaign_windows (campaign_id, window_start, impressions, clicks, conversions, revenue_minor)
+        SELECT e.campaign_id, to_char(to_timestamp(floor(extract(epoch FROM e.occurred_at::timestamptz) / 14400) * 14400) AT TIME ZONE 'UTC',
+                 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+          count(*) FILTER (WHERE e.type = 'impression'), count(*) FILTER (WHERE e.type = 'click'),
+          count(*) FILTER (WHERE e.type = 'conversion'),
+          coalesce(sum(CASE WHEN e.currency = c.currency AND e.type = 'conversion' THEN e.value_minor
+                            WHEN e.currency = c.currency AND e.type = 'refund' THEN -e.value_minor END), 0)
+        FROM rm_tracking_events e LEFT JOIN rm_campaigns c ON c.id = e.campaign_id
+        WHERE e.valid AND NOT e.duplicate AND e.type IN ('impression', 'click', 'conversion', 'refund')
+        GROUP BY 1, 2`.execute(db);
+    },
+  },
 };

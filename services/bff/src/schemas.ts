@@ -173,3 +173,9 @@ export const PayoutBody = z
   .openapi('PayoutRequest');
 
 export const Range = z.object({ from: time.optional(), to: time.optional() });
+
+/** A campaign's stats: a time range, and a page of its influencers (limit 1–500, default 50). */
+export const StatsQuery = Range.extend({
+  influencersLimit: z.coerce.number().int().min(1).max(500).default(50),
+  influencersCursor: z.string().max(2000).optional(),
+});

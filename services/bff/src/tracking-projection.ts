@@ -18,6 +18,15 @@ export interface Figures {
   stats: Map<string, Record<StatColumn, bigint>>;
   /** per `brand\0subject\0windowStart\0type`: events in that window */
   activity: Map<string, bigint>;
+  /** the stats' 4-hour chart: per campaign and window */
+  windows: Map<string, WindowRow>;
+}
+
+export interface WindowRow {
+  impressions: bigint;
+  clicks: bigint;
+  conversions: bigint;
+  revenue_minor: bigint;
 }
 
 const timeBelieved = (e: TrackingEventRecorded) =>
@@ -35,7 +44,7 @@ export function figuresOf(
   recordedAt: string,
   currencies: ReadonlyMap<string, string> = new Map(),
 ): Figures {
-  const figures: Figures = { stats: new Map(), activity: new Map() };
+  const figures: Figures = { stats: new Map(), activity: new Map(), windows: new Map() };
   // Events of a batch mostly share their hour: parse each hour once (a UTC 'Z' time; others are parsed each time).
   const windows = new Map<string, string>();
   const windowStart = (at: string) => {
@@ -61,10 +70,24 @@ export function figuresOf(
   };
   const revenueOf = (e: TrackingEventRecorded) =>
     e.value && e.value.currency === currencies.get(e.campaignId) ? e.value.amountMinor : 0n;
+  const addToWindow = (e: TrackingEventRecorded, column: keyof WindowRow, by: bigint) => {
+    const key = `${e.campaignId}\u0000${windowStart(e.occurredAt)}`;
+    const row = figures.windows.get(key) ?? { impressions: 0n, clicks: 0n, conversions: 0n, revenue_minor: 0n };
+    row[column] += by;
+    figures.windows.set(key, row);
+  };
   for (const e of events) {
     if (timeBelieved(e)) {
       const key = `${e.brandId ?? ''}\u0000${e.userId ?? e.visitorId}\u0000${windowStart(e.occurredAt)}\u0000${e.type}`;
       figures.activity.set(key, (figures.activity.get(key) ?? 0n) + 1n);
+      if (e.valid && !e.duplicate) {
+        if (e.type === 'impression') addToWindow(e, 'impressions', 1n);
+        else if (e.type === 'click') addToWindow(e, 'clicks', 1n);
+        else if (e.type === 'conversion') {
+          addToWindow(e, 'conversions', 1n);
+          addToWindow(e, 'revenue_minor', revenueOf(e));
+        } else if (e.type === 'refund') addToWindow(e, 'revenue_minor', -revenueOf(e));
+      }
     }
     if (e.reasons.includes('NOT_OWNER') || e.reasons.includes('UNKNOWN_CAMPAIGN')) continue;
     if (!e.valid) add(e, 'invalid_events', 1n);
@@ -100,6 +123,17 @@ async function addFigures(ctx: Ctx, figures: Figures): Promise<void> {
       ON CONFLICT (campaign_id, influencer_id, day) DO UPDATE SET ${sql.join(STAT_COLUMNS.map((c) => sql`${sql.ref(c)} = rm_stats.${sql.ref(c)} + EXCLUDED.${sql.ref(c)}`))}`.execute(
       ctx.trx,
     );
+  }
+  const windows = [...figures.windows].sort(([a], [b]) => (a < b ? -1 : 1));
+  if (windows.length > 0) {
+    const parts = windows.map(([key]) => key.split('\u0000'));
+    const column = (c: keyof WindowRow) => windows.map(([, row]) => row[c].toString());
+    await sql`INSERT INTO rm_campaign_windows (campaign_id, window_start, impressions, clicks, conversions, revenue_minor)
+      SELECT * FROM unnest(${parts.map((p) => p[0])}::text[], ${parts.map((p) => p[1])}::text[], ${column('impressions')}::bigint[],
+        ${column('clicks')}::bigint[], ${column('conversions')}::bigint[], ${column('revenue_minor')}::bigint[])
+      ON CONFLICT (campaign_id, window_start) DO UPDATE SET impressions = rm_campaign_windows.impressions + EXCLUDED.impressions,
+        clicks = rm_campaign_windows.clicks + EXCLUDED.clicks, conversions = rm_campaign_windows.conversions + EXCLUDED.conversions,
+        revenue_minor = rm_campaign_windows.revenue_minor + EXCLUDED.revenue_minor`.execute(ctx.trx);
   }
   const activity = [...figures.activity].sort(([a], [b]) => (a < b ? -1 : 1));
   if (activity.length > 0) {

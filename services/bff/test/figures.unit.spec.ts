@@ -28,6 +28,12 @@ describe('the figures a batch of recorded events adds (the BFF is their one owne
       ]),
     );
     expect(figures.activity.get('b-1\u0000v-1\u00002026-03-01T04:00:00.000Z\u0000impression')).toBe(2n);
+    // the stats' 4-hour chart, kept as the events arrive: the duplicate click counts nowhere
+    expect(figures.windows).toEqual(
+      new Map([
+        ['c-1\u00002026-03-01T04:00:00.000Z', { impressions: 2n, clicks: 1n, conversions: 1n, revenue_minor: 0n }],
+      ]),
+    );
   });
 
   it("given conversions in the campaign's currency and in another, then only the first add revenue (CURRENCY_MISMATCH earns nothing and sums nothing)", () => {
