@@ -360,6 +360,42 @@ describe('what a campaign shows, and who may earn from it', () => {
     expect(mine).toBeDefined();
     expect(mine).not.toHaveProperty('spent');
     expect(mine?.influencers).toEqual([]);
+    // an owner's list carries no member lists; its members are paged
+    const ownList = page((await a.brand.get<{ items: Schemas['Campaign'][] }>('/api/v1/campaigns')).body);
+    expect(ownList.find((c) => c.id === a.campaignId)).not.toHaveProperty('influencers');
+    expect(page((await other.get(`/api/v1/campaigns/${a.campaignId}/influencers`)).body)).toEqual([]);
+  }, 120_000);
+
+  it('pages the members of a campaign by influencer id; one campaign shows its owner the first 100', async () => {
+    const a = await brandWithCampaign();
+    const invited = Array.from({ length: 130 }, (_, i) => `inf-m-${String(i).padStart(3, '0')}`);
+    for (let i = 0; i < invited.length; i += 100)
+      expect(
+        (
+          await a.brand.command(`/api/v1/campaigns/${a.campaignId}/invitations`, {
+            influencerIds: invited.slice(i, i + 100),
+          })
+        ).operation.status,
+      ).toBe('completed');
+    const all = [a.influencerId, ...invited].sort();
+    const one = await a.brand.until<Schemas['Campaign']>(`/api/v1/campaigns/${a.campaignId}`, (c) =>
+      Boolean(c.influencersNextCursor),
+    );
+    expect(one.influencers?.map((m) => m.influencerId)).toEqual(all.slice(0, 100));
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const path: string = `/api/v1/campaigns/${a.campaignId}/influencers?limit=60${cursor ? `&cursor=${cursor}` : ''}`;
+      const body = (await a.brand.get<{ items: Array<{ influencerId: string }>; nextCursor: string | null }>(path))
+        .body;
+      seen.push(...body.items.map((m) => m.influencerId));
+      cursor = body.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual(all);
+    // an influencer reads only its own membership there
+    expect(page((await a.influencer.get(`/api/v1/campaigns/${a.campaignId}/influencers`)).body)).toEqual([
+      { influencerId: a.influencerId, status: 'accepted' },
+    ]);
   }, 120_000);
 
   it("a brand cannot accept, and so never earn from, its own campaign, even with an influencer's role", async () => {

@@ -78,7 +78,7 @@ export function CampaignList({ api, session }: { api: Api; session: Session }) {
               {c.visibility === 'open' ? 'open' : 'invite only'} · {c.commissionRules.length} rule
               {c.commissionRules.length === 1 ? '' : 's'}
               {isInfluencer &&
-                ` · ${c.influencers.find((i) => i.influencerId === session.sub)?.status ?? 'not joined'}`}
+                ` · ${(c.influencers ?? []).find((i) => i.influencerId === session.sub)?.status ?? 'not joined'}`}
             </p>
           </li>
         ))}
@@ -392,7 +392,7 @@ export function CampaignPage({ api, session, id }: { api: Api; session: Session;
   const [invitees, setInvitees] = useState('');
   const [link, setLink] = useState<string>();
   const [copied, setCopied] = useState(false);
-  const me = c?.influencers.find((i) => i.influencerId === session.sub)?.status;
+  const me = c?.influencers?.find((i) => i.influencerId === session.sub)?.status;
 
   const run = async (title: string, send: () => Promise<{ correlationId: string }>) => {
     setError(undefined);
@@ -475,18 +475,19 @@ export function CampaignPage({ api, session, id }: { api: Api; session: Session;
       {owner && (
         <>
           <h3>Influencers</h3>
-          {c.influencers.length === 0 ? (
+          {(c.influencers ?? []).length === 0 ? (
             <Empty>
               Nobody has joined yet. Invite influencers by id below
               {c.visibility === 'open' ? ', or let them find this open campaign' : ''}.
             </Empty>
           ) : (
             <ul className="plain">
-              {c.influencers.map((i) => (
+              {(c.influencers ?? []).map((i) => (
                 <li key={i.influencerId}>
                   {i.influencerId} <Pill status={i.status} />
                 </li>
               ))}
+              {c.influencersNextCursor && <li>… and more (the first 100 are shown)</li>}
             </ul>
           )}
           <form

@@ -44,6 +44,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/campaigns/{id}/influencers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The members of a campaign (at most 10,000), by influencer id
+         * @description Roles: brand, influencer, admin. Scope: the owner brand and admin: every member; an influencer who may see the campaign: its own membership.
+         */
+        get: operations["listCampaignInfluencers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/campaigns/{id}/pause": {
         parameters: {
             query?: never;
@@ -535,6 +555,11 @@ export interface components {
             rate?: string;
             amount?: components["schemas"]["MoneyView"];
         };
+        CampaignMember: {
+            influencerId: string;
+            /** @enum {string} */
+            status: "invited" | "accepted";
+        };
         Campaign: {
             id: string;
             brandId: string;
@@ -550,17 +575,19 @@ export interface components {
             visibility: "open" | "invite_only";
             attributionWindowDays: number;
             holdingPeriodDays: number;
-            /** @description every member for the owner brand and admin; an influencer sees its own membership only */
-            influencers: {
-                influencerId: string;
-                /** @enum {string} */
-                status: "invited" | "accepted";
-            }[];
+            /** @description one campaign: its first 100 members for the owner brand and admin (the rest: GET …/influencers), an influencer its own membership only; lists: an influencer its own membership, owners none */
+            influencers?: components["schemas"]["CampaignMember"][];
+            /** @description one campaign, owner: the cursor of the next members in GET …/influencers */
+            influencersNextCursor?: string | null;
             createdAt: string;
             updatedAt: string;
         };
         CampaignPage: {
             items: components["schemas"]["Campaign"][];
+            nextCursor: string | null;
+        };
+        MemberPage: {
+            items: components["schemas"]["CampaignMember"][];
             nextCursor: string | null;
         };
         TrackingLink: {
@@ -980,6 +1007,84 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Campaign"];
+                };
+            };
+            /** @description The request is not valid: `errors` lists each problem with its path */
+            400: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, or a token that does not verify */
+            401: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token’s roles do not allow this */
+            403: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or one the caller may not see */
+            404: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller is over its rate limit; `Retry-After` says when to try again */
+            429: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listCampaignInfluencers: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: {
+                "X-Correlation-ID"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description a page of members */
+            200: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberPage"];
                 };
             };
             /** @description The request is not valid: `errors` lists each problem with its path */

@@ -32,3 +32,9 @@ export function commissionRuleProblem(rule: RuleInput, budgetCurrency: string): 
   if (rule.amount.currency !== budgetCurrency) return 'CURRENCY_MISMATCH: rule amounts must be in the budget currency';
   return undefined;
 }
+
+/**
+ * Influencers a campaign may hold, invited and accepted together: a bound on what one campaign's
+ * reads and decisions can cost (documented in the README, Limits).
+ */
+export const MAX_CAMPAIGN_MEMBERS = 10_000;

@@ -10,6 +10,7 @@ import type { z } from 'zod';
 import { endpoints, type CampaignView } from './contract.js';
 import { mount } from './endpoint.js';
 import { page, pageParams } from './paging.js';
+import { Problem } from './problems.js';
 import { has } from './roles.js';
 import { campaignAccess } from './campaign-access.js';
 import { campaignStatsRoute } from './campaign-stats.js';
@@ -34,14 +35,65 @@ export const viewerOf = (req: Request, c: CampaignRow): Viewer =>
     ? { owner: true }
     : { owner: false, influencerId: req.caller.sub };
 
+type MemberRow = { influencer_id: string; status: string };
+type MemberAnswer = NonNullable<CampaignAnswer['influencers']>[number];
+const memberView = (m: MemberRow): MemberAnswer => ({
+  influencerId: m.influencer_id,
+  status: m.status as MemberAnswer['status'],
+});
+
+/** The members shown in one campaign's answer to its owner; the rest are paged by GET …/influencers. */
+const MEMBERS_IN_VIEW = 100;
+
+/** Members cursors: the last influencer id of a page. */
+const memberCursor = (influencerId: string) => Buffer.from(`m:${influencerId}`).toString('base64url');
+function afterMember(cursor: string | undefined): string | undefined {
+  if (!cursor) return undefined;
+  const text = Buffer.from(cursor, 'base64url').toString();
+  if (!text.startsWith('m:'))
+    throw new Problem(400, 'Bad Request', 'cursor is not valid', [
+      { path: 'cursor', message: 'not a cursor from this API' },
+    ]);
+  return text.slice(2);
+}
+
+/** A page of a campaign's members by influencer id (the primary key's order: only the page is read). */
+async function membersPage(db: Kysely<Database>, campaignId: string, after: string | undefined, limit: number) {
+  let q = db
+    .selectFrom('rm_campaign_influencers')
+    .select(['influencer_id', 'status'])
+    .where('campaign_id', '=', campaignId);
+  if (after !== undefined) q = q.where('influencer_id', '>', after);
+  const rows = await q
+    .orderBy('influencer_id')
+    .limit(limit + 1)
+    .execute();
+  const items = rows.slice(0, limit);
+  const last = items.at(-1);
+  return { rows: items, nextCursor: rows.length > limit && last ? memberCursor(last.influencer_id) : null };
+}
+
+/** One influencer's memberships of these campaigns. */
+const membershipsOf = (db: Kysely<Database>, campaignIds: string[], influencerId: string) =>
+  campaignIds.length
+    ? db
+        .selectFrom('rm_campaign_influencers')
+        .select(['campaign_id', 'influencer_id', 'status'])
+        .where('campaign_id', 'in', campaignIds)
+        .where('influencer_id', '=', influencerId)
+        .execute()
+    : Promise.resolve([]);
+
+/**
+ * A campaign as its viewer may see it. An influencer sees the terms and its own membership, never the
+ * others' or what the brand spent; an owner sees the members it is given (none in lists).
+ */
 export function campaignView(
   c: CampaignRow,
-  members: Array<{ influencer_id: string; status: string }>,
   viewer: Viewer,
+  members?: { rows: MemberRow[]; nextCursor?: string | null },
 ): CampaignAnswer {
   const money = (amountMinor: bigint) => toApi({ amountMinor, currency: c.currency });
-  // An influencer sees the terms and its own membership: not the others', not what the brand spent.
-  const influencers = viewer.owner ? members : members.filter((m) => m.influencer_id === viewer.influencerId);
   const budgetUse = viewer.owner
     ? { spent: money(c.spent_minor), remaining: money(c.budget_minor - c.spent_minor) }
     : {};
@@ -58,10 +110,8 @@ export function campaignView(
     visibility: c.visibility as CampaignAnswer['visibility'],
     attributionWindowDays: c.attribution_window_days,
     holdingPeriodDays: c.holding_period_days,
-    influencers: influencers.map((i) => ({
-      influencerId: i.influencer_id,
-      status: i.status as CampaignAnswer['influencers'][number]['status'],
-    })),
+    ...(members ? { influencers: members.rows.map(memberView) } : {}),
+    ...(members?.nextCursor !== undefined ? { influencersNextCursor: members.nextCursor } : {}),
     createdAt: c.created_at.toISOString(),
     updatedAt: c.updated_at.toISOString(),
   };
@@ -95,35 +145,38 @@ export function campaignRoutes(db: Kysely<Database>, publisher: Publisher, linkS
       .orderBy('seq')
       .limit(limit + 1)
       .execute()) as CampaignRow[];
-    const members = rows.length
-      ? await db
-          .selectFrom('rm_campaign_influencers')
-          .selectAll()
-          .where(
-            'campaign_id',
-            'in',
-            rows.map((r) => r.id),
-          )
-          .execute()
-      : [];
-    return page(rows, limit, (c) =>
-      campaignView(
-        c,
-        members.filter((m) => m.campaign_id === c.id),
-        viewerOf(req, c),
-      ),
+    // Lists carry no member lists: an influencer sees its own membership of each, an owner none.
+    const mine = new Map(
+      (
+        await membershipsOf(
+          db,
+          rows.slice(0, limit).map((r) => r.id),
+          req.caller.sub,
+        )
+      ).map((m) => [m.campaign_id, m]),
     );
+    return page(rows, limit, (c) => {
+      const viewer = viewerOf(req, c);
+      const own = mine.get(c.id);
+      return campaignView(c, viewer, viewer.owner ? undefined : { rows: own ? [own] : [] });
+    });
   });
 
   mount(router, endpoints.getCampaign, async ({ params }, req) => {
     const c = await visible(req, params.id);
-    const members = await db
-      .selectFrom('rm_campaign_influencers')
-      .selectAll()
-      .where('campaign_id', '=', c.id)
-      .orderBy('influencer_id')
-      .execute();
-    return campaignView(c, members, viewerOf(req, c));
+    const viewer = viewerOf(req, c);
+    if (viewer.owner) return campaignView(c, viewer, await membersPage(db, c.id, undefined, MEMBERS_IN_VIEW));
+    return campaignView(c, viewer, { rows: await membershipsOf(db, [c.id], viewer.influencerId) });
+  });
+
+  mount(router, endpoints.listCampaignInfluencers, async ({ params, query }, req) => {
+    const c = await visible(req, params.id);
+    const viewer = viewerOf(req, c);
+    if (viewer.owner) {
+      const { rows, nextCursor } = await membersPage(db, c.id, afterMember(query.cursor), query.limit);
+      return { items: rows.map(memberView), nextCursor };
+    }
+    return { items: (await membershipsOf(db, [c.id], viewer.influencerId)).map(memberView), nextCursor: null };
   });
 
   campaignStatsRoute(router, db, owned);

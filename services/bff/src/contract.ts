@@ -82,6 +82,10 @@ const RuleView = z
   })
   .openapi('CommissionRuleView');
 
+const Member = z
+  .object({ influencerId: z.string(), status: z.enum(['invited', 'accepted']) })
+  .openapi('CampaignMember');
+
 export const CampaignView = z
   .object({
     id: z.string(),
@@ -96,9 +100,15 @@ export const CampaignView = z
     visibility: z.enum(['open', 'invite_only']),
     attributionWindowDays: z.number().int(),
     holdingPeriodDays: z.number().int(),
-    influencers: z.array(z.object({ influencerId: z.string(), status: z.enum(['invited', 'accepted']) })).openapi({
-      description: 'every member for the owner brand and admin; an influencer sees its own membership only',
+    influencers: z.array(Member).optional().openapi({
+      description:
+        'one campaign: its first 100 members for the owner brand and admin (the rest: GET …/influencers), an influencer its own membership only; lists: an influencer its own membership, owners none',
     }),
+    influencersNextCursor: z
+      .string()
+      .nullable()
+      .optional()
+      .openapi({ description: 'one campaign, owner: the cursor of the next members in GET …/influencers' }),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
@@ -257,6 +267,11 @@ export const Paging = z.object({
   cursor: z.string().max(64).optional().openapi({ description: 'nextCursor of the previous page' }),
 });
 
+/** Members page by influencer id: their cursor is longer than a seq's. */
+export const MembersQuery = Paging.extend({
+  cursor: z.string().max(400).optional().openapi({ description: 'nextCursor of the previous page' }),
+});
+
 const TRACKING_TYPES = ['impression', 'click', 'conversion', 'refund', 'custom'] as const;
 export const EventsQuery = Range.merge(Paging).extend({
   campaignId: text(1, 128).optional(),
@@ -325,6 +340,16 @@ export const endpoints = {
     scope: 'the owner brand, influencers who may see it, admin; others get 404',
     params: IdParams,
     ok: { status: 200, description: 'the campaign', schema: CampaignView },
+  }),
+  listCampaignInfluencers: endpoint({
+    method: 'get',
+    path: '/api/v1/campaigns/{id}/influencers',
+    summary: 'The members of a campaign (at most 10,000), by influencer id',
+    roles: ['brand', 'influencer', 'admin'],
+    scope: 'the owner brand and admin: every member; an influencer who may see the campaign: its own membership',
+    params: IdParams,
+    query: MembersQuery,
+    ok: { status: 200, description: 'a page of members', schema: page(Member, 'MemberPage') },
   }),
   pauseCampaign: campaignAction('pause', 'Pause an active campaign'),
   resumeCampaign: campaignAction('resume', 'Resume a paused campaign'),

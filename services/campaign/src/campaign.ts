@@ -2,7 +2,7 @@
  * The campaign aggregate as a decider: decide(command, state) → events; evolve(state, event) → state.
  * Pure: no I/O. The budget ledger lives here too, so reservations and status move together.
  */
-import { commissionRuleProblem, textProblem, unreachable } from '@beacon/domain';
+import { commissionRuleProblem, MAX_CAMPAIGN_MEMBERS, textProblem, unreachable } from '@beacon/domain';
 import { isSupportedCurrency, reviveAmounts, toJsonText, type Money } from '@beacon/money';
 import type {
   AcceptCampaign,
@@ -31,7 +31,12 @@ export interface Campaign {
   attributionWindowDays: number;
   holdingPeriodDays: number;
   status: CampaignStatus;
+  /**
+   * Members by influencer id. Like reservations, they are rows beside the campaign (service.ts): a
+   * decision sees the members its command names; `memberCount` counts them all.
+   */
   influencers: Record<string, 'invited' | 'accepted'>;
+  memberCount: number;
   /**
    * Budget reservations by commission id. A campaign gathers one per commission, so they are stored
    * as rows beside it (see service.ts): a decision sees the ones its command names, not all of them.
@@ -80,6 +85,8 @@ export function creationProblem(c: CreateCampaign): string | undefined {
   if (c.commissionRules.length === 0) return 'NO_RULES: a campaign needs at least one commission rule';
   if (c.attributionWindowDays < 1) return 'INVALID_ATTRIBUTION_WINDOW';
   if (c.holdingPeriodDays < 0) return 'INVALID_HOLDING_PERIOD';
+  if (new Set(c.influencerIds).size > MAX_CAMPAIGN_MEMBERS)
+    return `TOO_MANY_MEMBERS: a campaign holds at most ${MAX_CAMPAIGN_MEMBERS}`;
   return c.commissionRules.map((rule) => commissionRuleProblem(rule, c.budget.currency)).find(Boolean);
 }
 
@@ -160,6 +167,7 @@ function accept(d: DataOf<'campaign.AcceptCampaign'>, state: State): Event[] {
   if (state.status !== 'active') return reject('CAMPAIGN_NOT_ACTIVE');
   if (state.visibility === 'invite_only' && state.influencers[d.influencerId] !== 'invited')
     return reject('NOT_INVITED');
+  if (!state.influencers[d.influencerId] && state.memberCount >= MAX_CAMPAIGN_MEMBERS) return reject('CAMPAIGN_FULL');
   return [{ type: 'campaign.InfluencerAccepted', data: { campaignId, influencerId: d.influencerId } }];
 }
 
@@ -180,6 +188,8 @@ function invite(d: DataOf<'campaign.InviteInfluencers'>, state: State): Event[] 
   if (d.influencerIds.some((id) => textProblem(id))) return rejected(campaignId, 'invite', 'INVALID_TEXT');
   if (state.status === 'completed') return rejected(campaignId, 'invite', 'CAMPAIGN_COMPLETED');
   const fresh = [...new Set(d.influencerIds)].filter((id) => !state.influencers[id]);
+  if (state.memberCount + fresh.length > MAX_CAMPAIGN_MEMBERS)
+    return rejected(campaignId, 'invite', `TOO_MANY_MEMBERS: a campaign holds at most ${MAX_CAMPAIGN_MEMBERS}`);
   return [{ type: 'campaign.InfluencersInvited', data: { campaignId, influencerIds: fresh } }];
 }
 
@@ -297,6 +307,7 @@ export function evolve(state: State, event: Event): State {
       holdingPeriodDays: d.holdingPeriodDays,
       status: d.status,
       influencers: Object.fromEntries(d.invitedInfluencerIds.map((id) => [id, 'invited' as const])),
+      memberCount: new Set(d.invitedInfluencerIds).size,
       reservations: {},
     };
   }
@@ -307,13 +318,18 @@ export function evolve(state: State, event: Event): State {
     case 'campaign.InfluencersInvited':
       return {
         ...state,
+        memberCount: state.memberCount + event.data.influencerIds.length,
         influencers: {
           ...state.influencers,
           ...Object.fromEntries(event.data.influencerIds.map((id) => [id, 'invited' as const])),
         },
       };
     case 'campaign.InfluencerAccepted':
-      return { ...state, influencers: { ...state.influencers, [event.data.influencerId]: 'accepted' } };
+      return {
+        ...state,
+        memberCount: state.memberCount + (state.influencers[event.data.influencerId] ? 0 : 1),
+        influencers: { ...state.influencers, [event.data.influencerId]: 'accepted' },
+      };
     case 'campaign.BudgetReserved':
       return {
         ...state,
@@ -344,12 +360,31 @@ export function evolve(state: State, event: Event): State {
 
 export const campaignDecider = { initialState: (): State => null, decide, evolve };
 
-/** The stored form of a campaign (jsonb) without its reservations: amounts as decimal strings, read back as bigints. */
-export const stateToJson = ({ reservations: _stored_apart, ...campaign }: Campaign): string => toJsonText(campaign);
-export const stateFromJson = (json: unknown, reservations: Record<string, Reservation> = {}): Campaign => ({
-  ...reviveAmounts<Omit<Campaign, 'reservations'>>(json, ['amountMinor', 'spent', 'amount']),
+/** The stored form of a campaign (jsonb) without its reservations and members: amounts as decimal strings, read back as bigints. */
+export const stateToJson = ({ reservations: _reservations, influencers: _members, ...campaign }: Campaign): string =>
+  toJsonText(campaign);
+export const stateFromJson = (
+  json: unknown,
+  reservations: Record<string, Reservation> = {},
+  influencers: Campaign['influencers'] = {},
+): Campaign => ({
+  ...reviveAmounts<Omit<Campaign, 'reservations' | 'influencers'>>(json, ['amountMinor', 'spent', 'amount']),
+  influencers,
   reservations,
 });
+
+/** The influencers a command is about, whose membership the decision needs. */
+export function membersNamedBy(command: Command): string[] {
+  switch (command.type) {
+    case 'campaign.InviteInfluencers':
+      return [...new Set(command.data.influencerIds)];
+    case 'campaign.AcceptCampaign':
+    case 'campaign.SubmitEvidence':
+      return [command.data.influencerId];
+    default:
+      return [];
+  }
+}
 
 /** The commission a command is about, whose reservation the decision needs. */
 export function reservationNamedBy(command: Command): string | undefined {

@@ -16,6 +16,11 @@ export interface Database extends MessagingTables {
     amount_minor: ColumnType<bigint, string, string>;
     released: boolean;
   };
+  members: {
+    campaign_id: string;
+    influencer_id: string;
+    status: 'invited' | 'accepted';
+  };
   evidence: {
     id: string;
     campaign_id: string;

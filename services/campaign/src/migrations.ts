@@ -32,4 +32,19 @@ export const migrations: Record<string, Migration> = {
       await sql`UPDATE campaigns SET state = state - 'reservations' WHERE state ? 'reservations'`.execute(db);
     },
   },
+  '022_members_beside_the_campaign': {
+    // Members lived in the jsonb too, rewritten whole by every command; now rows, with a count in the state.
+    async up(db: Kysely<unknown>) {
+      await sql`CREATE TABLE members (campaign_id text NOT NULL REFERENCES campaigns(id), influencer_id text NOT NULL,
+        status text NOT NULL, PRIMARY KEY (campaign_id, influencer_id))`.execute(db);
+      await sql`INSERT INTO members (campaign_id, influencer_id, status)
+        SELECT c.id, m.key, m.value #>> '{}' FROM campaigns c, jsonb_each(coalesce(c.state->'influencers', '{}'::jsonb)) m`.execute(
+        db,
+      );
+      await sql`UPDATE campaigns SET state = (state - 'influencers') ||
+        jsonb_build_object('memberCount', (SELECT count(*) FROM members m WHERE m.campaign_id = campaigns.id))`.execute(
+        db,
+      );
+    },
+  },
 };

@@ -4,6 +4,7 @@ import type { Transaction } from 'kysely';
 import {
   decide,
   evolve,
+  membersNamedBy,
   reservationNamedBy,
   stateFromJson,
   stateToJson,
@@ -18,10 +19,13 @@ import { update, type Store } from '@beacon/messaging';
 
 /**
  * The campaign a command names, as a store for `update`: FOR UPDATE guards the budget across
- * replicas. The campaign is one row; its reservations are rows of their own, and only the one the
- * command names is loaded and saved, so a campaign's thousandth commission costs what its first did.
+ * replicas. The campaign is one row; its reservations and its members are rows of their own, and
+ * only those the command names are loaded and saved, so a campaign's thousandth commission or member
+ * costs what its first did.
  */
-function campaignStore(campaignId: string, commissionId: string | undefined): Store<Database, State> {
+function campaignStore(campaignId: string, command: Command): Store<Database, State> {
+  const commissionId = reservationNamedBy(command);
+  const named = membersNamedBy(command);
   return {
     async load(trx) {
       const row = await trx
@@ -32,7 +36,19 @@ function campaignStore(campaignId: string, commissionId: string | undefined): St
         .executeTakeFirst();
       if (!row) return null;
       const reservation = commissionId ? await loadReservation(trx, campaignId, commissionId) : undefined;
-      return stateFromJson(row.state, reservation && commissionId ? { [commissionId]: reservation } : {});
+      const members = named.length
+        ? await trx
+            .selectFrom('members')
+            .select(['influencer_id', 'status'])
+            .where('campaign_id', '=', campaignId)
+            .where('influencer_id', 'in', named)
+            .execute()
+        : [];
+      return stateFromJson(
+        row.state,
+        reservation && commissionId ? { [commissionId]: reservation } : {},
+        Object.fromEntries(members.map((m) => [m.influencer_id, m.status])),
+      );
     },
     async save(trx, next, before) {
       if (!next) return;
@@ -44,6 +60,15 @@ function campaignStore(campaignId: string, commissionId: string | undefined): St
       const changed = commissionId ? next.reservations[commissionId] : undefined;
       if (commissionId && changed && changed !== before?.reservations[commissionId])
         await saveReservation(trx, next.id, commissionId, changed);
+      const members = Object.entries(next.influencers).filter(([id, status]) => before?.influencers[id] !== status);
+      if (members.length > 0)
+        await trx
+          .insertInto('members')
+          .values(members.map(([id, status]) => ({ campaign_id: next.id, influencer_id: id, status })))
+          .onConflict((oc) =>
+            oc.columns(['campaign_id', 'influencer_id']).doUpdateSet((eb) => ({ status: eb.ref('excluded.status') })),
+          )
+          .execute();
     },
   };
 }
@@ -53,7 +78,7 @@ function handle<M extends { campaignId: string }>(commandOf: (message: M) => Com
   return async (ctx: MessageContext<Database, M>): Promise<void> => {
     const campaignId = ctx.message.campaignId;
     const command = commandOf(ctx.message);
-    const events = await update(ctx, campaignStore(campaignId, reservationNamedBy(command)), campaignId, (state) => {
+    const events = await update(ctx, campaignStore(campaignId, command), campaignId, (state) => {
       const decided = decide(command, state);
       return { state: decided.reduce(evolve, state), events: decided };
     });

@@ -1,5 +1,6 @@
 import { deciderSpec, USD } from '@beacon/testing';
 import type { CampaignCreated, CreateCampaign } from '@beacon/contracts';
+import { MAX_CAMPAIGN_MEMBERS } from '@beacon/domain';
 import { campaignDecider, type Event } from '../src/campaign.js';
 
 const create = (over: Partial<CreateCampaign> = {}): CreateCampaign => ({
@@ -265,6 +266,68 @@ describe('an influencer joining a campaign', () => {
           data: { campaignId: 'c-1', command: 'evidence', reason: 'NOT_ACCEPTED' },
         },
       ]));
+});
+
+describe('members of a campaign are bounded', () => {
+  const full = Array.from({ length: MAX_CAMPAIGN_MEMBERS }, (_, i) => `inf-${i}`);
+
+  it('refuses a campaign created with more invitations than a campaign holds', () => {
+    const events = campaignDecider.decide(
+      { type: 'campaign.CreateCampaign', data: create({ influencerIds: [...full, 'one-more'] }) },
+      null,
+    );
+    expect(events).toEqual([
+      {
+        type: 'campaign.CampaignRejected',
+        data: { campaignId: 'c-1', brandId: 'brand-1', reason: expect.stringMatching(/^TOO_MANY_MEMBERS/) },
+      },
+    ]);
+  });
+
+  it('refuses to invite past the cap, refuses a newcomer on a full open campaign, and still lets a member accept', () => {
+    const given = [created({ influencerIds: full })];
+    spec
+      .given(given)
+      .when({
+        type: 'campaign.InviteInfluencers',
+        data: { campaignId: 'c-1', requestedBy: 'brand-1', influencerIds: ['x'] },
+      })
+      .then([
+        {
+          type: 'campaign.CampaignCommandRejected',
+          data: { campaignId: 'c-1', command: 'invite', reason: expect.stringMatching(/^TOO_MANY_MEMBERS/) },
+        },
+      ]);
+    spec
+      .given(given)
+      .when({
+        type: 'campaign.AcceptCampaign',
+        data: { campaignId: 'c-1', influencerId: 'newcomer', acceptedTerms: true },
+      })
+      .then([
+        {
+          type: 'campaign.AcceptanceRejected',
+          data: { campaignId: 'c-1', influencerId: 'newcomer', reason: 'CAMPAIGN_FULL' },
+        },
+      ]);
+    spec
+      .given(given)
+      .when({
+        type: 'campaign.AcceptCampaign',
+        data: { campaignId: 'c-1', influencerId: 'inf-7', acceptedTerms: true },
+      })
+      .then([{ type: 'campaign.InfluencerAccepted', data: { campaignId: 'c-1', influencerId: 'inf-7' } }]);
+  });
+
+  it('counts every member once, invited or accepted', () => {
+    const state = [
+      created({ influencerIds: ['a', 'a', 'b'] }),
+      accepted('a'),
+      accepted('c'),
+      { type: 'campaign.InfluencersInvited' as const, data: { campaignId: 'c-1', influencerIds: ['d'] } },
+    ].reduce(campaignDecider.evolve, null);
+    expect(state?.memberCount).toBe(4);
+  });
 });
 
 describe('the budget of a campaign', () => {
