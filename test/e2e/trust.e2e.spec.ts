@@ -9,7 +9,7 @@ import pg from 'pg';
 import { createBus, newFlowEnvelope, pulsarTopic, toProperties, type MessageBus } from '@beacon/messaging';
 import { Client } from '../../scripts/lib/client.js';
 import { useFleet } from './fleet-under-test.js';
-import { defined } from '@beacon/domain';
+import { defined, trackingShardOf } from '@beacon/domain';
 import type { Schemas } from '@beacon/api-client';
 
 const USD = (amount: string) => ({ amount, currency: 'USD' });
@@ -307,6 +307,47 @@ describe('tracking links', () => {
     );
     expect(page(events).map((e) => e.type)).toEqual(['impression']);
   }, 120_000);
+});
+
+describe('one tenant cannot stall the others', () => {
+  it("two conversions at the largest allowed value on one brand's campaign neither overflow its revenue nor hold up another brand's event in the same batch", async () => {
+    // Two campaigns on one tracking shard, so their events travel in one batch message.
+    const idOnShard = (shard: string) => {
+      for (;;) {
+        const id = randomUUID();
+        if (trackingShardOf(id) === shard) return id;
+      }
+    };
+    const first = randomUUID();
+    const rules = [{ event: 'conversion', type: 'fixed', amount: USD('1.00') }];
+    const a = await brandWithCampaign(rules, USD('1000.00'), first);
+    const b = await brandWithCampaign(rules, USD('1000.00'), idOnShard(trackingShardOf(first)));
+    const admin = await Client.as(base, 'admin-poison', 'admin');
+    const max = USD('92233720368547758.07'); // 2^63 - 1 cents: the largest value a conversion may carry
+    const sent = await admin.post<{ accepted: number }>('/api/v1/tracking/events:batch', {
+      events: [
+        conversion(a.campaignId, a.influencerId, { value: max, orderId: `o-${randomUUID()}` }),
+        conversion(a.campaignId, a.influencerId, { value: max, orderId: `o-${randomUUID()}` }),
+        { type: 'impression', campaignId: b.campaignId, influencerId: b.influencerId, visitorId: 'v-b' },
+      ],
+    });
+    expect(sent.body.accepted).toBe(3);
+    const statsOf = (who: typeof a, done: (s: Schemas['Stats']) => boolean) =>
+      who.brand.until(`/api/v1/campaigns/${who.campaignId}/stats`, done, 30_000);
+    expect((await statsOf(b, (s) => s.impressions === 1)).impressions).toBe(1);
+    const ofA = await statsOf(a, (s) => s.conversions === 2);
+    expect(ofA.revenue).toEqual(USD('184467440737095516.14'));
+    expect(ofA.byDay[0]?.revenue).toEqual(USD('184467440737095516.14'));
+  }, 120_000);
+
+  it('refuses a conversion value above the largest a conversion may carry', async () => {
+    const a = await brandWithCampaign();
+    const over = await a.brand.post(
+      '/api/v1/tracking/events',
+      conversion(a.campaignId, a.influencerId, { value: USD('92233720368547758.08') }),
+    );
+    expect(over.status).toBe(400);
+  });
 });
 
 describe('reads that cost what they return', () => {

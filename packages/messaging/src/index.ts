@@ -9,3 +9,4 @@ export * from './drivers/index.js';
 export * from './retention.js';
 export * from './update.js';
 export * from './auth.js';
+export * from './isolate.js';

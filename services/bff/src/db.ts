@@ -33,6 +33,14 @@ export interface Database extends MessagingTables {
     recorded_at: string | null;
   };
   /** Tracking items refused as already recorded: kept for their flow's timeline, pruned with operations. */
+  rm_unapplied_events: {
+    correlation_id: string;
+    campaign_id: string;
+    event_id: string;
+    reason: string;
+    recorded_message_id: string;
+    seen_at: Generated<Date>;
+  };
   rate_limits: {
     key: string;
     points: number;

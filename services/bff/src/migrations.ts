@@ -122,4 +122,22 @@ export const migrations: Record<string, Migration> = {
         GROUP BY 1, 2`.execute(db);
     },
   },
+  '024_sums_that_cannot_overflow': {
+    // A conversion may carry up to 2^63 - 1 minor units; two of them overflowed a bigint sum and failed
+    // the whole batch they travelled in. Sums are numeric: no sum of allowed values overflows.
+    async up(db: Kysely<unknown>) {
+      await sql`ALTER TABLE rm_stats ALTER COLUMN revenue_minor TYPE numeric, ALTER COLUMN commissions_minor TYPE numeric`.execute(
+        db,
+      );
+      await sql`ALTER TABLE rm_campaign_windows ALTER COLUMN revenue_minor TYPE numeric`.execute(db);
+    },
+  },
+  '025_unapplied_events': {
+    // An event of a batch that could not be projected, kept aside so the events beside it apply (applyIsolated).
+    async up(db: Kysely<unknown>) {
+      await sql`CREATE TABLE rm_unapplied_events (recorded_message_id text NOT NULL, event_id text NOT NULL, campaign_id text NOT NULL,
+        correlation_id text NOT NULL, reason text NOT NULL, seen_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (recorded_message_id, campaign_id, event_id))`.execute(db);
+    },
+  },
 };

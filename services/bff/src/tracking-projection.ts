@@ -7,8 +7,9 @@ import { sql } from 'kysely';
 import { activityWindowOf } from '@beacon/domain';
 import type { IgnoredItem, RecordedItem, TrackingEventRecorded, MessageContext } from '@beacon/contracts';
 import { textArrayLiteral } from '@beacon/service-kit';
+import { applyIsolated } from '@beacon/messaging';
 import type { Database } from './db.js';
-import { settleTrackingItems } from './operations.js';
+import { failOperation, settleTrackingItems } from './operations.js';
 
 export type StatColumn = 'impressions' | 'clicks' | 'conversions' | 'invalid_events' | 'revenue_minor';
 const STAT_COLUMNS: StatColumn[] = ['impressions', 'clicks', 'conversions', 'invalid_events', 'revenue_minor'];
@@ -119,7 +120,7 @@ async function addFigures(ctx: Ctx, figures: Figures): Promise<void> {
     const column = (c: StatColumn) => stats.map(([, row]) => row[c].toString());
     await sql`INSERT INTO rm_stats (campaign_id, influencer_id, day, impressions, clicks, conversions, invalid_events, revenue_minor)
       SELECT * FROM unnest(${parts.map((p) => p[0])}::text[], ${parts.map((p) => p[1])}::text[], ${parts.map((p) => p[2])}::text[],
-        ${column('impressions')}::bigint[], ${column('clicks')}::bigint[], ${column('conversions')}::bigint[], ${column('invalid_events')}::bigint[], ${column('revenue_minor')}::bigint[])
+        ${column('impressions')}::bigint[], ${column('clicks')}::bigint[], ${column('conversions')}::bigint[], ${column('invalid_events')}::bigint[], ${column('revenue_minor')}::numeric[])
       ON CONFLICT (campaign_id, influencer_id, day) DO UPDATE SET ${sql.join(STAT_COLUMNS.map((c) => sql`${sql.ref(c)} = rm_stats.${sql.ref(c)} + EXCLUDED.${sql.ref(c)}`))}`.execute(
       ctx.trx,
     );
@@ -130,7 +131,7 @@ async function addFigures(ctx: Ctx, figures: Figures): Promise<void> {
     const column = (c: keyof WindowRow) => windows.map(([, row]) => row[c].toString());
     await sql`INSERT INTO rm_campaign_windows (campaign_id, window_start, impressions, clicks, conversions, revenue_minor)
       SELECT * FROM unnest(${parts.map((p) => p[0])}::text[], ${parts.map((p) => p[1])}::text[], ${column('impressions')}::bigint[],
-        ${column('clicks')}::bigint[], ${column('conversions')}::bigint[], ${column('revenue_minor')}::bigint[])
+        ${column('clicks')}::bigint[], ${column('conversions')}::bigint[], ${column('revenue_minor')}::numeric[])
       ON CONFLICT (campaign_id, window_start) DO UPDATE SET impressions = rm_campaign_windows.impressions + EXCLUDED.impressions,
         clicks = rm_campaign_windows.clicks + EXCLUDED.clicks, conversions = rm_campaign_windows.conversions + EXCLUDED.conversions,
         revenue_minor = rm_campaign_windows.revenue_minor + EXCLUDED.revenue_minor`.execute(ctx.trx);
@@ -147,8 +148,49 @@ async function addFigures(ctx: Ctx, figures: Figures): Promise<void> {
   }
 }
 
-/** Stores a batch's events (each once per campaign and tenant), counts what is new, and settles the flows it belongs to. */
+type BatchItem = { recorded: RecordedItem } | { ignored: IgnoredItem };
+
+/**
+ * Projects a batch of recorded and ignored events. They belong to many tenants: one that cannot be
+ * applied is kept aside (rm_unapplied_events, its flow failed with the reason) and never fails the
+ * others (applyIsolated).
+ */
 export async function projectTrackingBatch(ctx: Ctx, recorded: RecordedItem[], ignored: IgnoredItem[]): Promise<void> {
+  const items: BatchItem[] = [...recorded.map((r) => ({ recorded: r })), ...ignored.map((i) => ({ ignored: i }))];
+  const recordedOf = (some: BatchItem[]) => some.flatMap((i) => ('recorded' in i ? [i.recorded] : []));
+  const ignoredOf = (some: BatchItem[]) => some.flatMap((i) => ('ignored' in i ? [i.ignored] : []));
+  await applyIsolated(
+    ctx.trx,
+    items,
+    (some) => applyBatch(ctx, recordedOf(some), ignoredOf(some)),
+    (item, error) => keepUnapplied(ctx, item, error),
+  );
+}
+
+async function keepUnapplied(ctx: Ctx, item: BatchItem, error: Error): Promise<void> {
+  const { correlationId, event } = 'recorded' in item ? item.recorded : item.ignored;
+  const reason = `UNAPPLIED: ${error.message}`.slice(0, 500);
+  ctx.log.error(
+    { eventId: event.eventId, campaignId: event.campaignId, err: error.message },
+    'an event could not be projected; kept aside',
+  );
+  await ctx.trx
+    .insertInto('rm_unapplied_events')
+    .values({
+      correlation_id: correlationId,
+      campaign_id: event.campaignId,
+      event_id: event.eventId,
+      reason,
+      recorded_message_id: ctx.envelope.messageId,
+    })
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+  await settleTrackingItems(ctx.trx, new Map([[correlationId, 1]]));
+  await failOperation(ctx.trx, correlationId, reason);
+}
+
+/** Stores a batch's events (each once per campaign and tenant), counts what is new, and settles the flows it belongs to. */
+async function applyBatch(ctx: Ctx, recorded: RecordedItem[], ignored: IgnoredItem[]): Promise<void> {
   const { envelope } = ctx;
   if (recorded.length > 0) {
     const col = <T>(f: (e: TrackingEventRecorded, item: RecordedItem) => T) =>

@@ -16,6 +16,7 @@ import type {
 } from '@beacon/contracts';
 import { trackingShardOf } from '@beacon/domain';
 import { textArrayLiteral, type ServiceDefinition } from '@beacon/service-kit';
+import { applyIsolated } from '@beacon/messaging';
 import type { Database } from './db.js';
 import { migrations } from './migrations.js';
 import {
@@ -203,7 +204,35 @@ export async function recordBatch(ctx: MessageContext<Database>, items: Tracking
   );
 }
 
-const recordEvents: MessageHandler<Database, RecordTrackingEvents> = (ctx) => recordBatch(ctx, ctx.message.items);
+/**
+ * A batch carries many tenants' events: one that cannot be stored is reported ignored with the reason
+ * (its flow settles, the BFF shows why) and never fails the others (applyIsolated).
+ */
+const recordEvents: MessageHandler<Database, RecordTrackingEvents> = (ctx) =>
+  applyIsolated(
+    ctx.trx,
+    ctx.message.items,
+    (some) => recordBatch(ctx, some),
+    async ({ correlationId, event }, error) => {
+      ctx.log.error(
+        { eventId: event.eventId, campaignId: event.campaignId, err: error.message },
+        'an event could not be stored',
+      );
+      await ctx.emit('tracking.TrackingEventsRecorded', trackingShardOf(event.campaignId), {
+        recorded: [],
+        ignored: [
+          {
+            correlationId,
+            event: {
+              eventId: event.eventId,
+              campaignId: event.campaignId,
+              reason: `UNSTORABLE: ${error.message}`.slice(0, 500),
+            },
+          },
+        ],
+      });
+    },
+  );
 
 /** The single-event command of earlier releases: still taken, as a batch of one. */
 const recordOne: MessageHandler<Database, RecordTrackingEvent> = (ctx) =>
