@@ -1,12 +1,14 @@
 /**
  * Exactly-once under faults, on the real fleet: conversions and impressions stream in while the
  * tracking, commission and payment services are killed with SIGKILL (no shutdown, work lost
- * mid-transaction) and restarted, and the Pulsar broker is restarted once. Afterwards every
+ * mid-transaction) and restarted, PostgreSQL is restarted once (every service reconnects by itself),
+ * and the Pulsar broker is restarted once. Afterwards every
  * conversion has exactly one commission and one ledger credit, and every impression is stored once
  * and counted once. FAULT_CONVERSIONS / FAULT_IMPRESSIONS scale it (default 2,000 / 20,000).
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -58,7 +60,7 @@ async function until(what: string, probe: () => Promise<boolean>, timeoutMs: num
 }
 
 describe('exactly once under faults', () => {
-  it('kill -9 of tracking, commission and payment and a broker restart mid-stream lose and double nothing', async () => {
+  it('kill -9 of tracking, commission and payment, a PostgreSQL restart and a broker restart mid-stream lose and double nothing', async () => {
     const run = randomUUID().slice(0, 8);
     const brandId = `fault-brand-${run}`;
     const influencerId = `fault-inf-${run}`;
@@ -109,6 +111,11 @@ describe('exactly once under faults', () => {
     const at = (fraction: number) => Math.floor(requests.length * fraction);
     faults[at(0.2)] = killAndRestart('tracking');
     faults[at(0.4)] = killAndRestart('commission');
+    faults[at(0.5)] = async () => {
+      // Every connection of every service drops at once; nobody is told, nobody is restarted.
+      const cluster = readdirSync('/etc/postgresql')[0] ?? '15';
+      execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', cluster, 'main', 'restart'], { stdio: 'ignore' });
+    };
     faults[at(0.6)] = killAndRestart('payment');
     faults[at(0.8)] = async () => {
       execFileSync(join(root, 'scripts/pulsar.sh'), ['stop'], { stdio: 'ignore' });

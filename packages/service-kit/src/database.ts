@@ -14,6 +14,7 @@ export async function ensureDatabase(databaseUrl: string): Promise<void> {
   if (!/^[A-Za-z0-9_]+$/.test(name)) throw new Error(`refusing to create a database named "${name}"`);
   url.pathname = '/postgres';
   const client = new pg.Client({ connectionString: url.toString() });
+  client.on('error', () => undefined); // a server going away fails the statement in flight instead
   await client.connect();
   try {
     const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
@@ -34,6 +35,10 @@ export async function ensureDatabase(databaseUrl: string): Promise<void> {
 export function connect<DB>(databaseUrl: string, poolSize = 10): { db: Kysely<DB>; pool: pg.Pool } {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize });
   pool.on('error', () => undefined); // idle client errors surface on the next query instead
+  // The pool listens for errors only on idle clients. A client checked out between two statements
+  // (a transaction awaiting the broker, say) when the server restarts would emit an 'error' nobody
+  // hears, and that kills the process. Its next statement fails instead; the pool then drops it.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return { db: new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }), pool };
 }
 
