@@ -9,6 +9,7 @@
  * Every limit is configurable (README, Limits); the defaults leave room for a shop's ingest key at
  * thousands of events a second and stop a script long before it matters.
  */
+import { createHash } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { Kysely } from 'kysely';
 import type pg from 'pg';
@@ -18,7 +19,7 @@ import {
   RateLimiterRes,
   type RateLimiterAbstract,
 } from 'rate-limiter-flexible';
-import { principalOf, ROLES, type Role } from './auth.js';
+import { ConfigError, principalOf, ROLES, type Role } from './auth.js';
 import type { Database } from './db.js';
 import { RetryLater } from './problems.js';
 
@@ -47,7 +48,7 @@ export const DEFAULT_LIMITS: Limits = {
 export function limitsFromEnv(env: NodeJS.ProcessEnv = process.env): Limits {
   const num = (name: string, fallback: number) => {
     const value = env[name] ? Number(env[name]) : fallback;
-    if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer`);
+    if (!Number.isInteger(value) || value < 1) throw new ConfigError(`${name} must be a positive integer`);
     return value;
   };
   return {
@@ -76,6 +77,10 @@ function sharedCounter(pool: pg.Pool, keyPrefix: string, points: number, duratio
   });
 }
 
+/** A counter's key fits the table's 255 characters: a long principal (a sub may be 256) is hashed. */
+const counterKey = (principal: string) =>
+  principal.length <= 200 ? principal : `sha256:${createHash('sha256').update(principal).digest('base64url')}`;
+
 const refusedBy = (error: unknown): RateLimiterRes | undefined => (error instanceof RateLimiterRes ? error : undefined);
 
 /** Per-caller rate limits for the authenticated API (after authentication, before idempotency). */
@@ -88,7 +93,7 @@ export function callerRateLimit(pool: pg.Pool, limits: Limits, onRefused?: () =>
     const role = roles.reduce((best, r) => (limits.perRole[r] > limits.perRole[best] ? r : best));
     counters
       .get(role)
-      ?.consume(principalOf(req.caller))
+      ?.consume(counterKey(principalOf(req.caller)))
       .then(
         () => next(),
         (error: unknown) => {

@@ -34,14 +34,19 @@ export function trustedProxies(value: string | undefined): false | string[] {
 
 /** What the BFF's HTTP side needs from its environment; reading it throws a ConfigError the operator reads. */
 export function bffSettingsFromEnv(env: NodeJS.ProcessEnv = process.env) {
-  return { auth: authConfigFromEnv(env), linkSecret: linkSecretFromEnv(env), development: isDevelopment(env) };
+  return {
+    auth: authConfigFromEnv(env),
+    linkSecret: linkSecretFromEnv(env),
+    development: isDevelopment(env),
+    limits: limitsFromEnv(env),
+  };
 }
 
 export function bffService(
   options: { port?: number; onListening?: (port: number) => void; env?: NodeJS.ProcessEnv } = {},
 ): ServiceDefinition<Database> {
   // Read before anything starts: a BFF without real secrets never opens a port.
-  const { auth, linkSecret, development } = bffSettingsFromEnv(options.env);
+  const { auth, linkSecret, development, limits } = bffSettingsFromEnv(options.env);
   return {
     name: 'bff',
     defaultOpsPort: 9100,
@@ -62,7 +67,6 @@ export function bffService(
         ctx.config.databaseUrl,
         Number(process.env.BFF_REQUEST_POOL_SIZE ?? 5),
       );
-      const limits = limitsFromEnv();
       const refused = (reason: string) => () => ctx.metrics.refused.inc({ reason });
       const batcher = createTrackingBatcher({
         bus: ctx.bus,
