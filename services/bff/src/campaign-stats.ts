@@ -11,19 +11,13 @@ import type { CampaignRow } from './campaigns.js';
 import { endpoints } from './contract.js';
 import type { Database } from './db.js';
 import { mount } from './endpoint.js';
-import { Problem } from './problems.js';
+import { afterKey, keyCursor } from './paging.js';
 
 /** The stats' 4-hour chart covers this many days unless the request names a range. */
 const WINDOW_CHART_DAYS = 7;
 
-interface Sums {
-  impressions: bigint;
-  clicks: bigint;
-  conversions: bigint;
-  invalid_events: bigint;
-  revenue_minor: bigint;
-  commissions_minor: bigint;
-}
+/** What the route sums: every figure column of the stats rollup. */
+type Sums = Omit<Database['rm_stats'], 'campaign_id' | 'influencer_id' | 'day'>;
 
 const SUMS = sql`coalesce(sum(impressions), 0) AS impressions, coalesce(sum(clicks), 0) AS clicks,
   coalesce(sum(conversions), 0) AS conversions, coalesce(sum(invalid_events), 0) AS invalid_events,
@@ -44,18 +38,6 @@ function figuresOf(s: Sums, currency: string) {
   };
 }
 
-/** The influencers' page cursor: the last influencer id of a page (the empty id is the unattributed row). */
-const influencerCursor = (id: string) => Buffer.from(`i:${id}`).toString('base64url');
-function afterInfluencer(cursor: string | undefined): string | undefined {
-  if (!cursor) return undefined;
-  const text = Buffer.from(cursor, 'base64url').toString();
-  if (!text.startsWith('i:'))
-    throw new Problem(400, 'Bad Request', 'influencersCursor is not valid', [
-      { path: 'influencersCursor', message: 'not a cursor from this API' },
-    ]);
-  return text.slice(2);
-}
-
 /** Mounts the stats route; `owned` answers 404 unless the caller owns the campaign (or is admin). */
 export function campaignStatsRoute(
   router: Router,
@@ -72,7 +54,7 @@ export function campaignStatsRoute(
       ],
       sql` AND `,
     );
-    const after = afterInfluencer(query.influencersCursor);
+    const after = afterKey('i', query.influencersCursor, 'influencersCursor');
     const limit = query.influencersLimit;
     const select = <T>(q: RawBuilder<T>) => q.execute(db).then((r) => r.rows);
     const [[totals], byDay, influencers] = await Promise.all([
@@ -89,7 +71,7 @@ export function campaignStatsRoute(
     return {
       ...figuresOf(totals as Sums, c.currency),
       byInfluencer: page.map((r) => ({ influencerId: r.influencer_id || null, ...figuresOf(r, c.currency) })),
-      byInfluencerNextCursor: influencers.length > limit && last ? influencerCursor(last.influencer_id) : null,
+      byInfluencerNextCursor: influencers.length > limit && last ? keyCursor('i', last.influencer_id) : null,
       byDay: byDay.map((r) => ({ day: r.day, ...figuresOf(r, c.currency) })),
       byWindow: await windowsOf(db, c, chartFrom, query.to),
     };

@@ -9,8 +9,7 @@ import type { Database } from './db.js';
 import type { z } from 'zod';
 import { endpoints, type CampaignView } from './contract.js';
 import { mount } from './endpoint.js';
-import { page, pageParams } from './paging.js';
-import { Problem } from './problems.js';
+import { afterKey, keyCursor, page, pageParams } from './paging.js';
 import { has } from './roles.js';
 import { campaignAccess } from './campaign-access.js';
 import { campaignStatsRoute } from './campaign-stats.js';
@@ -45,18 +44,6 @@ const memberView = (m: MemberRow): MemberAnswer => ({
 /** The members shown in one campaign's answer to its owner; the rest are paged by GET …/influencers. */
 const MEMBERS_IN_VIEW = 100;
 
-/** Members cursors: the last influencer id of a page. */
-const memberCursor = (influencerId: string) => Buffer.from(`m:${influencerId}`).toString('base64url');
-function afterMember(cursor: string | undefined): string | undefined {
-  if (!cursor) return undefined;
-  const text = Buffer.from(cursor, 'base64url').toString();
-  if (!text.startsWith('m:'))
-    throw new Problem(400, 'Bad Request', 'cursor is not valid', [
-      { path: 'cursor', message: 'not a cursor from this API' },
-    ]);
-  return text.slice(2);
-}
-
 /** A page of a campaign's members by influencer id (the primary key's order: only the page is read). */
 async function membersPage(db: Kysely<Database>, campaignId: string, after: string | undefined, limit: number) {
   let q = db
@@ -70,7 +57,7 @@ async function membersPage(db: Kysely<Database>, campaignId: string, after: stri
     .execute();
   const items = rows.slice(0, limit);
   const last = items.at(-1);
-  return { rows: items, nextCursor: rows.length > limit && last ? memberCursor(last.influencer_id) : null };
+  return { rows: items, nextCursor: rows.length > limit && last ? keyCursor('m', last.influencer_id) : null };
 }
 
 /** One influencer's memberships of these campaigns. */
@@ -173,7 +160,7 @@ export function campaignRoutes(db: Kysely<Database>, publisher: Publisher, linkS
     const c = await visible(req, params.id);
     const viewer = viewerOf(req, c);
     if (viewer.owner) {
-      const { rows, nextCursor } = await membersPage(db, c.id, afterMember(query.cursor), query.limit);
+      const { rows, nextCursor } = await membersPage(db, c.id, afterKey('m', query.cursor, 'cursor'), query.limit);
       return { items: rows.map(memberView), nextCursor };
     }
     return { items: (await membershipsOf(db, [c.id], viewer.influencerId)).map(memberView), nextCursor: null };

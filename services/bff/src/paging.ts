@@ -49,3 +49,20 @@ export async function fetchPage<T extends { seq: bigint }, U>(
     map,
   );
 }
+
+/**
+ * Keyset cursors over a text key (an influencer id, say), for lists that page by a key rather than a
+ * seq: the last key of a page, tagged so a cursor of one list is refused by another.
+ */
+export const keyCursor = (tag: string, key: string): string => Buffer.from(`${tag}:${key}`).toString('base64url');
+
+/** The key a keyset cursor names (undefined: the first page); 400 for a cursor this list did not make. */
+export function afterKey(tag: string, cursor: string | undefined, field: string): string | undefined {
+  if (!cursor) return undefined;
+  const text = Buffer.from(cursor, 'base64url').toString();
+  if (!text.startsWith(`${tag}:`))
+    throw new Problem(400, 'Bad Request', `${field} is not valid`, [
+      { path: field, message: 'not a cursor from this API' },
+    ]);
+  return text.slice(tag.length + 1);
+}
