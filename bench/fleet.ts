@@ -455,14 +455,15 @@ async function main(): Promise<void> {
     );
     const sent = convResult.requests.total;
     // From the operation's claim (the lingered batch that carried the conversion) to the approval reaching the BFF.
+    // An operation belongs to its caller's principal: roles and sub (services/bff/src/auth.ts principalOf).
     const latencyQuery = `SELECT extract(epoch FROM (a.seen_at - o.created_at)) * 1000 AS ms FROM operations o
       JOIN operation_steps a ON a.correlation_id = o.correlation_id AND a.type = 'commission.CommissionApproved'
       WHERE o.started_by = $1`;
     const deadline = performance.now() + 180_000;
-    let approvals = (await sql('beacon_bff', latencyQuery, [convSub])).rows.map((r) => Number(r.ms));
+    let approvals = (await sql('beacon_bff', latencyQuery, [`ingest:${convSub}`])).rows.map((r) => Number(r.ms));
     while (approvals.length < convResult['2xx'] && performance.now() < deadline) {
       await new Promise((r) => setTimeout(r, 1000));
-      approvals = (await sql('beacon_bff', latencyQuery, [convSub])).rows.map((r) => Number(r.ms));
+      approvals = (await sql('beacon_bff', latencyQuery, [`ingest:${convSub}`])).rows.map((r) => Number(r.ms));
     }
     const convP99 = percentile(approvals, 99);
     say(

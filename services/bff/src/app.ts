@@ -33,7 +33,7 @@ export interface AppDeps {
   /** Per-caller rate limits (429); none in tests that build the app alone. */
   rateLimit?: RequestHandler;
   /** Whether a click from this IP on this link may be recorded (link and IP limits). */
-  clickAllowed?: (ip: string, link: string) => Promise<boolean>;
+  clickAllowed?: (ip: string, link: string) => boolean;
   onClickLimited?: () => void;
   linkSecret: string;
   visitors: VisitorCookies;

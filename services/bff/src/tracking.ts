@@ -227,7 +227,7 @@ export function linkRoute(
   batcher: TrackingBatcher,
   linkSecret: string,
   visitors: VisitorCookies,
-  limits: { clickAllowed?: (ip: string, link: string) => Promise<boolean>; onLimited?: () => void } = {},
+  limits: { clickAllowed?: (ip: string, link: string) => boolean; onLimited?: () => void } = {},
 ): Router {
   const router = Router();
   mount(
