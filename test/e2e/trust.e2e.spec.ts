@@ -396,8 +396,17 @@ describe('what a campaign shows, and who may earn from it', () => {
     expect(seenByOther).not.toHaveProperty('remaining');
     const seenByMember = (await a.influencer.get<Schemas['Campaign']>(`/api/v1/campaigns/${a.campaignId}`)).body;
     expect(seenByMember.influencers).toEqual([{ influencerId: a.influencerId, status: 'accepted' }]);
-    const listed = page((await other.get<{ items: Schemas['Campaign'][] }>('/api/v1/campaigns?limit=500')).body);
-    const mine = listed.find((c) => c.id === a.campaignId);
+    // every open campaign is listed: page until this one (a shared database holds many)
+    let mine: Schemas['Campaign'] | undefined;
+    for (let cursor: string | null = ''; cursor !== null && !mine;) {
+      const body: { items: Schemas['Campaign'][]; nextCursor: string | null } = (
+        await other.get<{ items: Schemas['Campaign'][]; nextCursor: string | null }>(
+          `/api/v1/campaigns?limit=500${cursor ? `&cursor=${cursor}` : ''}`,
+        )
+      ).body;
+      mine = body.items.find((c) => c.id === a.campaignId);
+      cursor = body.nextCursor;
+    }
     expect(mine).toBeDefined();
     expect(mine).not.toHaveProperty('spent');
     expect(mine?.influencers).toEqual([]);

@@ -70,7 +70,8 @@ function sharedCounter(pool: pg.Pool, keyPrefix: string, points: number, duratio
     tableName: RATE_LIMITS_TABLE,
     tableCreated: true, // by the BFF's migrations
     clearExpiredByTimeout: false, // the BFF's pruning does it
-    keyPrefix,
+    // A budget of other terms counts apart: changing a limit starts its counters afresh.
+    keyPrefix: `${keyPrefix}:${points}/${duration}`,
     points,
     duration,
     insuranceLimiter: new RateLimiterMemory({ keyPrefix, points, duration }),
