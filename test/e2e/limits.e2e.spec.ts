@@ -18,6 +18,8 @@ const fleet = useFleet({
     RATE_LIMIT_INFLUENCER: '40',
     LINK_CLICKS_PER_IP: '3',
     TRACKING_QUEUE_MAX_EVENTS: '100',
+    // behind a proxy on loopback: each run's visitors come from an address of their own
+    TRUST_PROXY: 'loopback',
   },
 });
 let base: string;
@@ -77,9 +79,14 @@ describe('link clicks over the IP limit', () => {
     const a = await campaignWith([{ event: 'click', type: 'fixed', amount: USD('0.25') }]);
     const link = (await a.influencer.post<Schemas['TrackingLink']>(`/api/v1/campaigns/${a.campaignId}/links`)).body.url;
     const visitor = new Client(base);
+    // five people behind one address (a fresh one per run: counters are shared and outlive a fleet)
+    const address = `198.51.100.${Math.floor(Math.random() * 250) + 1}, 10.0.0.${Math.floor(Math.random() * 250) + 1}`;
     for (let n = 1; n <= 5; n++) {
-      // five people behind one address, each with a browser of its own (so none repeats another's click)
-      const reply = await visitor.request('GET', link, undefined, { 'User-Agent': `Mozilla/5.0 Firefox/${100 + n}.0` });
+      // each with a browser of its own, so none repeats another's click
+      const reply = await visitor.request('GET', link, undefined, {
+        'User-Agent': `Mozilla/5.0 Firefox/${100 + n}.0`,
+        'X-Forwarded-For': address,
+      });
       expect(reply.status).toBe(302);
       expect(reply.headers.get('location')).toMatch(/^https:\/\/shop\.example\/l/);
     }
