@@ -96,7 +96,7 @@ export interface Budget {
  * budget by what they take within one flush interval.
  */
 export function sharedBudget(counter: RateLimiterAbstract, points: number, seconds: number): Budget {
-  const keys = new Map<string, { shared: number; pending: number; resetAt: number }>();
+  const keys = new Map<string, { shared: number; sending: number; pending: number; resetAt: number }>();
   let timer: NodeJS.Timeout | undefined;
   const flush = async () => {
     timer = undefined;
@@ -109,8 +109,13 @@ export function sharedBudget(counter: RateLimiterAbstract, points: number, secon
         }
         const sent = entry.pending;
         entry.pending = 0;
+        entry.sending += sent; // still counted while the statement runs
         const seen = await counter.consume(key, sent).catch((error: unknown) => refusedBy(error));
-        if (!seen) return; // the store failed and so did its stand-in: this process's own count still stands
+        entry.sending -= sent;
+        if (!seen) {
+          entry.shared += sent; // the store failed and so did its stand-in: this process's own count stands
+          return;
+        }
         entry.shared = seen.consumedPoints;
         entry.resetAt = Date.now() + Math.max(seen.msBeforeNext, 0);
       }),
@@ -119,10 +124,11 @@ export function sharedBudget(counter: RateLimiterAbstract, points: number, secon
   return {
     take(key) {
       const now = Date.now();
-      const entry = keys.get(key) ?? { shared: 0, pending: 0, resetAt: now + seconds * 1000 };
+      const entry = keys.get(key) ?? { shared: 0, sending: 0, pending: 0, resetAt: now + seconds * 1000 };
       if (now >= entry.resetAt) Object.assign(entry, { shared: 0, resetAt: now + seconds * 1000 });
       keys.set(key, entry);
-      if (entry.shared + entry.pending >= points) return { ok: false, retryAfterMs: entry.resetAt - now };
+      if (entry.shared + entry.sending + entry.pending >= points)
+        return { ok: false, retryAfterMs: entry.resetAt - now };
       entry.pending++;
       timer ??= setTimeout(() => void flush(), FLUSH_MS).unref();
       return { ok: true };
