@@ -105,6 +105,24 @@ async function main(): Promise<void> {
     console.log(`idle conversions: ${COUNT}, one at a time (after ${warmup} to warm up)`);
     HOPS.forEach(([from, to], h) => console.log(`  ${from} → ${to}: ${fmt(defined(hops[h], 'a hop'))}`));
     console.log(`  request → CommissionApproved seen by the client's poll: ${fmt(totals)}`);
+    // Where a hop's time goes inside the consumer: its handler's mean time per message type (inbox,
+    // handler, commit and the send on commit), from each service's own histogram.
+    const services = ['bff', 'campaign', 'tracking', 'commission', 'payment'];
+    for (const [i, service] of services.entries()) {
+      const text = await (await fetch(`http://127.0.0.1:${19600 + i}/metrics`)).text();
+      const sums = new Map<string, { sum: number; count: number }>();
+      for (const m of text.matchAll(/^beacon_handler_seconds_(sum|count)\{[^}]*type="([^"]+)"[^}]*\} ([0-9.e+-]+)$/gm)) {
+        const [, which, type, value] = m;
+        const entry = sums.get(type ?? '') ?? { sum: 0, count: 0 };
+        entry[which as 'sum' | 'count'] = Number(value);
+        sums.set(type ?? '', entry);
+      }
+      const line = [...sums]
+        .filter(([, v]) => v.count > 0)
+        .map(([type, v]) => `${type} ${((v.sum / v.count) * 1000).toFixed(1)} ms × ${v.count}`)
+        .join(', ');
+      console.log(`  ${service}: ${line || '(no handled messages)'}`);
+    }
   } finally {
     await bff.end();
     await fleet.stop();

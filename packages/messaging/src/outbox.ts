@@ -1,10 +1,20 @@
 /**
  * Transactional outbox. A handler writes its state change and the messages it emits in one
- * PostgreSQL transaction; the relay publishes unpublished rows to Pulsar, in order per key, a window
- * at a time without waiting for each acknowledgement, and marks them sent in one statement. It wakes on LISTEN/NOTIFY and polls as a fallback. A transaction-scoped
- * advisory lock lets only one relay of a database publish at a time, so replicas never publish a
- * row twice; a relay that dies after publishing but before committing leaves rows that are sent
- * again, which the consumers' inbox absorbs (same message-id).
+ * PostgreSQL transaction. Two ways out, one table:
+ *
+ * - On commit (the common case): the consumer that wrote the rows sends them itself as soon as its
+ *   transaction has committed, in order per key, and awaits the broker before it takes the key's next
+ *   batch; their ids are marked published a few milliseconds later, many in one statement. No
+ *   NOTIFY, no wake-up, no re-read of what the process already holds.
+ * - The relay (the fallback): rows nobody sent — a process that died between commit and send, a
+ *   send still failing, a row written outside a consumer (a script, a scheduled job) — are found by
+ *   polling, oldest first, a window at a time without waiting for each acknowledgement, and marked
+ *   sent in one statement. It wakes on LISTEN/NOTIFY for rows written outside a consumer; the rows a
+ *   consumer sends on commit are left alone for a grace period, so the two paths rarely both send one.
+ *   A transaction-scoped advisory lock lets only one relay of a database poll at a time.
+ *
+ * A row sent twice (a crash before marking, the grace period passed during a slow send) carries the
+ * same message-id both times, and the consumers' inbox absorbs the second.
  */
 import pg from 'pg';
 import { sql, type Kysely, type Transaction } from 'kysely';
@@ -17,14 +27,26 @@ export const OUTBOX_CHANNEL = 'beacon_outbox';
 /** Arbitrary constant: each service has its own database, so one lock id per database is enough. */
 const RELAY_LOCK_ID = 724_311_001;
 
+/** A row its writer will send once its transaction commits (see `OutboxRelay.sendCommitted`). */
+export interface CommittedRow {
+  id: string;
+  message: OutgoingMessage;
+}
+
+/**
+ * Writes a message to the outbox in the caller's transaction. With `written`, the caller sends it
+ * after the commit (`sendCommitted`) and the row joins that list; without, the relay is woken by
+ * a NOTIFY when the transaction commits.
+ */
 export async function enqueue<DB extends MessagingTables>(
   executor: Transaction<DB> | Kysely<DB>,
   message: OutgoingMessage,
+  written?: CommittedRow[],
 ): Promise<void> {
   const trx = executor as unknown as Kysely<MessagingTables>;
   const messageId = message.properties[Header.messageId];
   if (!messageId) throw new Error('outbox messages need a message-id property');
-  await trx
+  const row = await trx
     .insertInto('outbox')
     .values({
       message_id: messageId,
@@ -35,8 +57,10 @@ export async function enqueue<DB extends MessagingTables>(
       published_at: null,
       last_error: null,
     })
-    .execute();
-  await sql`SELECT pg_notify(${OUTBOX_CHANNEL}, '')`.execute(trx);
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  if (written) written.push({ id: row.id, message });
+  else await sql`SELECT pg_notify(${OUTBOX_CHANNEL}, '')`.execute(trx);
 }
 
 export interface OutboxRelayOptions<DB extends MessagingTables = MessagingTables> {
@@ -47,6 +71,10 @@ export interface OutboxRelayOptions<DB extends MessagingTables = MessagingTables
   logger?: Logger;
   pollIntervalMs?: number;
   batchSize?: number;
+  /** Rows younger than this are left to the consumer that wrote them, unless a NOTIFY says otherwise (default 2 s). */
+  graceMs?: number;
+  /** Sent ids are marked published at most this long after their send (default 10 ms). */
+  markEveryMs?: number;
   onPublished?: (count: number) => void;
 }
 
@@ -56,7 +84,18 @@ export interface OutboxStats {
 }
 
 export interface OutboxRelay {
-  /** Publishes one batch now; returns how many rows were published. */
+  /**
+   * Sends rows whose transaction has just committed, in order per key; resolves once the broker
+   * has every one (retrying, in order, what failed), or when the relay stops — then the relay's
+   * poll sends the rest. Never rejects: the rows are committed, so they will go out either way.
+   */
+  sendCommitted(rows: CommittedRow[]): Promise<void>;
+  /**
+   * Sends on commit stop retrying and return at once (shutdown: consumers must finish their
+   * in-flight work even with the broker away; the poll, or the next start, sends what is left).
+   */
+  stopSending(): void;
+  /** Publishes one batch now, rows of any age; returns how many rows were published. */
   flushOnce(): Promise<number>;
   stats(): Promise<OutboxStats>;
   /** Stops waking up, then publishes what is pending for at most `timeoutMs`. */
@@ -79,51 +118,71 @@ interface PassResult {
 }
 
 /**
- * One pass of the relay, under the database's relay lock: the oldest unpublished rows, sent at once,
- * and the rows before each key's first failure marked published in one statement.
+ * Sends rows (oldest first) all at once, in order per key: one producer socket per topic keeps the
+ * order, and the acknowledgements are awaited together. Per key, only the rows before its first
+ * failure count as sent; the failed row and every later row of its key must go again, in order
+ * (any of those the broker did store are duplicates the consumers' inbox absorbs).
  */
-async function publishPass(db: Kysely<MessagingTables>, bus: MessageBus, batchSize: number): Promise<PassResult> {
+async function sendInOrder(
+  bus: MessageBus,
+  rows: CommittedRow[],
+): Promise<{ sent: string[]; failed: Array<{ id: string; error: string }>; unsent: CommittedRow[] }> {
+  const byKey = new Map<string, CommittedRow[]>();
+  for (const row of rows) {
+    const k = `${row.message.topic}\u0000${row.message.key}`;
+    const group = byKey.get(k);
+    if (group) group.push(row);
+    else byKey.set(k, [row]);
+  }
+  const sent: string[] = [];
+  const failed: Array<{ id: string; error: string }> = [];
+  const unsent: CommittedRow[] = [];
+  await Promise.all(
+    [...byKey.values()].map(async (group) => {
+      const outcomes = await Promise.allSettled(group.map((row) => bus.publish(row.message)));
+      const firstFailure = outcomes.findIndex((o) => o.status === 'rejected');
+      const cut = firstFailure < 0 ? group.length : firstFailure;
+      for (const row of group.slice(0, cut)) sent.push(row.id);
+      const failure = outcomes[firstFailure];
+      if (failure?.status === 'rejected') {
+        const row = group[firstFailure] as CommittedRow;
+        failed.push({ id: row.id, error: (failure.reason as Error).message });
+        unsent.push(...group.slice(cut));
+      }
+    }),
+  );
+  return { sent, failed, unsent };
+}
+
+const toCommitted = (row: Row): CommittedRow => ({
+  id: row.id,
+  message: { topic: row.topic, key: row.key, payload: row.payload, properties: row.properties },
+});
+
+/**
+ * One pass of the relay, under the database's relay lock: the oldest unpublished rows (at least
+ * `minAgeMs` old), sent at once, and the rows before each key's first failure marked published in
+ * one statement.
+ */
+async function publishPass(
+  db: Kysely<MessagingTables>,
+  bus: MessageBus,
+  batchSize: number,
+  minAgeMs = 0,
+): Promise<PassResult> {
   return db.transaction().execute(async (trx) => {
     const lock = await sql<{ ok: boolean }>`SELECT pg_try_advisory_xact_lock(${RELAY_LOCK_ID}) AS ok`.execute(trx);
     if (!lock.rows[0]?.ok) return { published: 0, full: false, failed: 0 };
-    const rows = (await trx
+    let query = trx
       .selectFrom('outbox')
       .select(['id', 'message_id', 'topic', 'key', 'payload', 'properties'])
-      .where('published_at', 'is', null)
-      .orderBy('id')
-      .limit(batchSize)
-      .execute()) as Row[];
+      .where('published_at', 'is', null);
+    if (minAgeMs > 0)
+      query = query.where('created_at', '<', sql<Date>`now() - make_interval(secs => ${minAgeMs / 1000})`);
+    const rows = (await query.orderBy('id').limit(batchSize).execute()) as Row[];
     if (rows.length === 0) return { published: 0, full: false, failed: 0 };
 
-    const byKey = new Map<string, Row[]>();
-    for (const row of rows) {
-      const group = byKey.get(`${row.topic}\u0000${row.key}`) ?? [];
-      group.push(row);
-      byKey.set(`${row.topic}\u0000${row.key}`, group);
-    }
-    const sent: string[] = [];
-    const failed: Array<{ id: string; error: string }> = [];
-    // Pipelined: every row is sent at once, in order (one producer socket per topic keeps it), and
-    // the acknowledgements are awaited together. Per key, only the rows before its first failure
-    // count as sent; the failed row and everything after it go again, in order, on the next pass
-    // (any of those the broker did store are duplicates the consumers' inbox absorbs).
-    await Promise.all(
-      [...byKey.values()].map(async (group) => {
-        const outcomes = await Promise.allSettled(
-          group.map((row) =>
-            bus.publish({ topic: row.topic, key: row.key, payload: row.payload, properties: row.properties }),
-          ),
-        );
-        for (const [i, row] of group.entries()) {
-          const outcome = outcomes[i];
-          if (outcome?.status === 'rejected') {
-            failed.push({ id: row.id, error: (outcome.reason as Error).message });
-            return;
-          }
-          sent.push(row.id);
-        }
-      }),
-    );
+    const { sent, failed } = await sendInOrder(bus, rows.map(toCommitted));
     if (sent.length > 0) {
       await trx.updateTable('outbox').set({ published_at: new Date() }).where('id', 'in', sent).execute();
     }
@@ -215,15 +274,47 @@ export function startOutboxRelay<DB extends MessagingTables>(options: OutboxRela
   const db = options.db as unknown as Kysely<MessagingTables>;
   const pollIntervalMs = options.pollIntervalMs ?? 1000;
   const batchSize = options.batchSize ?? 200;
+  const graceMs = options.graceMs ?? 2000;
+  const markEveryMs = options.markEveryMs ?? 10;
   let stopped = false;
+  let sendingStopped = false;
   let wake: (() => void) | undefined;
   let failures = 0;
+  // A NOTIFY means a row was written for the relay itself: the next pass takes rows of any age.
+  let notified = false;
+
+  // Ids sent on commit, marked published together a few milliseconds later.
+  let toMark: string[] = [];
+  let markTimer: NodeJS.Timeout | undefined;
+  let marking: Promise<void> = Promise.resolve();
+  const markNow = (): Promise<void> => {
+    clearTimeout(markTimer);
+    markTimer = undefined;
+    const ids = toMark;
+    toMark = [];
+    if (ids.length === 0) return marking;
+    marking = marking
+      .then(() => db.updateTable('outbox').set({ published_at: new Date() }).where('id', 'in', ids).execute())
+      .then(
+        () => undefined,
+        // Unmarked rows are sent again by the poll once their grace has passed: duplicates the inbox absorbs.
+        (error: unknown) => logger?.warn({ err: (error as Error).message, rows: ids.length }, 'outbox: marking failed'),
+      );
+    return marking;
+  };
+  const markLater = (ids: string[]) => {
+    toMark.push(...ids);
+    if (toMark.length >= batchSize) void markNow();
+    else markTimer ??= setTimeout(() => void markNow(), markEveryMs);
+  };
 
   async function loop(): Promise<void> {
     while (!stopped) {
       let again = false;
       try {
-        const result = await publishPass(db, bus, batchSize);
+        const minAge = notified ? 0 : graceMs;
+        notified = false;
+        const result = await publishPass(db, bus, batchSize, minAge);
         if (result.published > 0) options.onPublished?.(result.published);
         if (result.failed > 0) {
           failures++;
@@ -248,6 +339,7 @@ export function startOutboxRelay<DB extends MessagingTables>(options: OutboxRela
   const listening = listenForOutbox(
     options.connectionString,
     () => {
+      notified = true;
       if (failures === 0) wake?.();
     },
     () => stopped,
@@ -256,6 +348,25 @@ export function startOutboxRelay<DB extends MessagingTables>(options: OutboxRela
   const running = loop();
 
   return {
+    async sendCommitted(rows) {
+      let pending = rows;
+      for (let attempt = 0; pending.length > 0 && !stopped && !sendingStopped; attempt++) {
+        if (attempt > 0) await new Promise((r) => setTimeout(r, retryDelay(attempt, 100)));
+        const { sent, failed, unsent } = await sendInOrder(bus, pending);
+        if (sent.length > 0) {
+          markLater(sent);
+          options.onPublished?.(sent.length);
+        }
+        if (failed.length > 0)
+          logger?.warn({ failed: failed.length, err: failed[0]?.error }, 'outbox: send on commit failed; retrying');
+        pending = unsent;
+      }
+    },
+
+    stopSending() {
+      sendingStopped = true;
+    },
+
     async flushOnce() {
       return (await publishPass(db, bus, batchSize)).published;
     },
@@ -266,6 +377,7 @@ export function startOutboxRelay<DB extends MessagingTables>(options: OutboxRela
       stopped = true;
       wake?.();
       await running;
+      await markNow();
       const deadline = Date.now() + timeoutMs;
       while (Date.now() < deadline) {
         const result = await publishPass(db, bus, batchSize).catch(() => ({ published: 0, full: false, failed: 1 }));

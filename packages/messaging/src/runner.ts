@@ -3,7 +3,8 @@
  * outgoing messages in one transaction → commit → ack. A handler that throws rolls back and
  * the message is negatively acknowledged (redelivered later); the consumer keeps running.
  * With `maxBatch` > 1, what has arrived for one key is handled in one transaction (one inbox
- * statement, one commit), and acknowledged after the commit.
+ * statement, one commit), and acknowledged after the commit. A message of a type the consumer has
+ * no handler for is acknowledged at once: no transaction, no inbox row (it has no effect to repeat).
  */
 import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
@@ -11,7 +12,7 @@ import type { IncomingMessage, MessageBus, SubscribeOptions, Subscription } from
 import { pulsarTopic, type CodecRegistry } from './codec.js';
 import { causedBy, fromProperties, newFlowEnvelope, toProperties, type Envelope } from './envelope.js';
 import { claimAll } from './inbox.js';
-import { enqueue } from './outbox.js';
+import { enqueue, type CommittedRow, type OutboxRelay } from './outbox.js';
 import type { MessagingTables } from './schema.js';
 import { defined } from '@beacon/domain';
 
@@ -83,6 +84,11 @@ export interface RunHandlersOptions<DB extends MessagingTables, Types extends ob
    * then tolerate running after another message's handler in the same transaction.
    */
   maxBatch?: number;
+  /**
+   * Sends what a transaction wrote to the outbox as soon as it commits (and before the message is
+   * acknowledged), instead of waking the relay. Without it, the relay sends everything.
+   */
+  relay?: Pick<OutboxRelay, 'sendCommitted'>;
   /** Observes each handled message (for metrics). */
   onHandled?: (messageType: string, outcome: 'handled' | 'duplicate' | 'ignored' | 'failed', seconds: number) => void;
 }
@@ -94,15 +100,15 @@ async function writeToOutbox<DB extends MessagingTables>(
   key: string,
   value: unknown,
   tenant: string | undefined,
+  written?: CommittedRow[],
 ): Promise<void> {
   const topic = codecs.topicOf(envelope.messageType);
   const payload = codecs.encode(envelope.messageType, value);
-  await enqueue(trx as unknown as Transaction<MessagingTables>, {
-    topic: pulsarTopic(topic.name, tenant),
-    key,
-    payload,
-    properties: toProperties(envelope),
-  });
+  await enqueue(
+    trx as unknown as Transaction<MessagingTables>,
+    { topic: pulsarTopic(topic.name, tenant), key, payload, properties: toProperties(envelope) },
+    written,
+  );
 }
 
 /** What became of one message. */
@@ -141,17 +147,21 @@ export function decoder<DB, Types extends object>(deps: {
   };
 }
 
-/** Step: `emit` for a handler: a message caused by `cause`, written to the outbox in `trx`. */
+/**
+ * Step: `emit` for a handler: a message caused by `cause`, written to the outbox in `trx` (and to
+ * `written`, when the caller sends it on commit).
+ */
 export function emitter<DB extends MessagingTables>(
   trx: Transaction<DB>,
   deps: { codecs: CodecRegistry; service: string; tenant?: string },
   cause: Envelope,
+  written?: CommittedRow[],
 ): HandlerContext<DB>['emit'] {
   return async (messageType, key, value, options) => {
     const schemaVersion = deps.codecs.topicOf(messageType).version;
     const flow = { messageId: cause.messageId, correlationId: options?.correlationId ?? cause.correlationId };
     const outgoing = causedBy(flow, { messageType, schemaVersion, producer: deps.service });
-    await writeToOutbox(trx, deps.codecs, outgoing, key, value, deps.tenant);
+    await writeToOutbox(trx, deps.codecs, outgoing, key, value, deps.tenant, written);
     return outgoing;
   };
 }
@@ -159,14 +169,17 @@ export function emitter<DB extends MessagingTables>(
 /**
  * Step: the inbox and the handlers in one transaction. Messages the inbox has seen (or that come
  * twice in this batch) are duplicates; the others run their handler with what `prepare` returned.
+ * What the handlers wrote to the outbox goes to `relay` once the transaction has committed.
  */
 export async function inTransaction<DB extends MessagingTables>(
   db: Kysely<DB>,
   subscription: string,
   deliveries: Delivery<DB>[],
-  run: (trx: Transaction<DB>, d: Delivery<DB>) => Promise<Outcome>,
+  run: (trx: Transaction<DB>, d: Delivery<DB>, written?: CommittedRow[]) => Promise<Outcome>,
+  relay?: Pick<OutboxRelay, 'sendCommitted'>,
 ): Promise<Outcome[]> {
-  return db.transaction().execute(async (trx) => {
+  const written: CommittedRow[] | undefined = relay ? [] : undefined;
+  const outcomes = await db.transaction().execute(async (trx) => {
     const fresh = await claimAll(
       trx as unknown as Transaction<MessagingTables>,
       subscription,
@@ -174,9 +187,12 @@ export async function inTransaction<DB extends MessagingTables>(
     );
     const outcomes: Outcome[] = [];
     // A message delivered twice within one batch is applied once: its id leaves the set when used.
-    for (const d of deliveries) outcomes.push(fresh.delete(d.envelope.messageId) ? await run(trx, d) : 'duplicate');
+    for (const d of deliveries)
+      outcomes.push(fresh.delete(d.envelope.messageId) ? await run(trx, d, written) : 'duplicate');
     return outcomes;
   });
+  if (relay && written && written.length > 0) await relay.sendCommitted(written);
+  return outcomes;
 }
 
 type Reported = Pick<Delivery<unknown>, 'incoming' | 'envelope' | 'log'>;
@@ -218,9 +234,9 @@ export async function runHandlers<DB extends MessagingTables, Types extends obje
 
   const run =
     (prepared: unknown) =>
-    async (trx: Transaction<DB>, d: Delivery<DB>): Promise<Outcome> => {
+    async (trx: Transaction<DB>, d: Delivery<DB>, written?: CommittedRow[]): Promise<Outcome> => {
       if (!d.handler) return 'ignored';
-      const emit = emitter(trx, options, d.envelope);
+      const emit = emitter(trx, options, d.envelope, written);
       await d.handler({
         trx,
         message: d.value,
@@ -247,9 +263,11 @@ export async function runHandlers<DB extends MessagingTables, Types extends obje
       options.onHandled?.(incoming.properties['message-type'] ?? 'unknown', 'failed', 0);
       throw error;
     }
+    // A type this consumer does not handle has no effect to make once: acknowledged without a transaction.
+    if (!d.handler) return report.done(d, 'ignored', elapsed(started));
     try {
-      const prepared = d.handler?.prepare ? await d.handler.prepare(d.value, d.envelope) : undefined;
-      const [outcome] = await inTransaction(db, subscriptionName, [d], run(prepared));
+      const prepared = d.handler.prepare ? await d.handler.prepare(d.value, d.envelope) : undefined;
+      const [outcome] = await inTransaction(db, subscriptionName, [d], run(prepared), options.relay);
       report.done(d, defined(outcome, 'the outcome'), elapsed(started));
     } catch (error) {
       report.failed(d, error, elapsed(started));
@@ -280,10 +298,14 @@ export async function runHandlers<DB extends MessagingTables, Types extends obje
     // A handler that calls the outside world first (prepare) keeps its own transaction per message.
     if (decoded.some((d) => d.handler?.prepare)) return oneByOne(messages);
     const started = process.hrtime.bigint();
+    // Types without a handler have no effect: only the others take part in the transaction.
+    const handled = decoded.filter((d) => d.handler);
     try {
-      const outcomes = await inTransaction(db, subscriptionName, decoded, run(undefined));
+      const outcomes =
+        handled.length > 0 ? await inTransaction(db, subscriptionName, handled, run(undefined), options.relay) : [];
       const seconds = elapsed(started);
-      decoded.forEach((d, i) => report.done(d, defined(outcomes[i], `the outcome of message ${i}`), seconds));
+      handled.forEach((d, i) => report.done(d, defined(outcomes[i], `the outcome of message ${i}`), seconds));
+      for (const d of decoded) if (!d.handler) report.done(d, 'ignored', seconds);
       return decoded.map(() => true);
     } catch (error) {
       logger.warn(

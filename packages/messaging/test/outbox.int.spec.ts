@@ -5,7 +5,7 @@ import type { MessageBus } from '../src/bus.js';
 import type { MessagingTables } from '../src/schema.js';
 import { createMemoryBus } from '../src/drivers/memory.js';
 import { createWebSocketBus } from '../src/drivers/websocket.js';
-import { enqueue, startOutboxRelay, type OutboxRelay } from '../src/outbox.js';
+import { enqueue, startOutboxRelay, type CommittedRow, type OutboxRelay } from '../src/outbox.js';
 import { BROKER_URL, testTopic, waitFor } from './helpers.js';
 import { freshDatabase } from './pg.js';
 import { recording } from './recording-bus.js';
@@ -173,5 +173,112 @@ describe('transactional outbox on real PostgreSQL', () => {
     await relay.stop();
     await memory.close();
     await db.destroy();
+  });
+
+  describe('sent on commit by the consumer that wrote them', () => {
+    const unpublished = (db: Kysely<MessagingTables> | Awaited<ReturnType<typeof freshDatabase>>['db']) =>
+      (db as unknown as Kysely<MessagingTables>)
+        .selectFrom('outbox')
+        .select('id')
+        .where('published_at', 'is', null)
+        .execute();
+
+    it('go out in order per key without a NOTIFY or a poll, are marked published, and the poll does not send them again', async () => {
+      const { db, url, memory, published } = await relayBench('beacon_outbox_on_commit_test');
+      const relay = startOutboxRelay({
+        db,
+        connectionString: url,
+        bus: published.bus,
+        pollIntervalMs: 20,
+        graceMs: 500,
+      });
+      const topic = 'persistent://beacon/test/on-commit';
+      const written: CommittedRow[] = [];
+      await db.transaction().execute(async (trx) => {
+        for (let i = 0; i < 6; i++) await enqueue(trx, row(topic, `k${i % 2}`, i), written);
+      });
+      expect(written).toHaveLength(6);
+      await relay.sendCommitted(written);
+      // Resolved only once the broker had every one.
+      expect(published.published.map((m) => m.properties.n).sort()).toEqual(['0', '1', '2', '3', '4', '5']);
+      for (const key of ['k0', 'k1'])
+        expect(published.published.filter((m) => m.key === key).map((m) => Number(m.properties.n))).toEqual(
+          key === 'k0' ? [0, 2, 4] : [1, 3, 5],
+        );
+      await waitFor(async () => (await unpublished(db)).length === 0, 5000, 'the rows to be marked published');
+      // Long past the grace period, the poll (every 20 ms) has sent nothing of its own.
+      await new Promise((r) => setTimeout(r, 800));
+      expect(published.published).toHaveLength(6);
+      await relay.stop();
+      await memory.close();
+      await db.destroy();
+    });
+
+    it('rows their writer never sent (it died after the commit) go out by the poll once the grace period has passed', async () => {
+      const { db, url, memory, published } = await relayBench('beacon_outbox_orphan_test');
+      const relay = startOutboxRelay({
+        db,
+        connectionString: url,
+        bus: published.bus,
+        pollIntervalMs: 50,
+        graceMs: 300,
+      });
+      const written: CommittedRow[] = [];
+      const committed = Date.now();
+      await db.transaction().execute(async (trx) => {
+        for (let i = 0; i < 3; i++) await enqueue(trx, row('persistent://beacon/test/orphan', 'k', i), written);
+      });
+      // No NOTIFY was sent, and no sendCommitted follows: the relay alone must find them.
+      await waitFor(() => published.published.length === 3, 10000, 'the poll to send the orphaned rows');
+      expect(Date.now() - committed).toBeGreaterThanOrEqual(300);
+      expect(published.published.map((m) => m.properties.n)).toEqual(['0', '1', '2']);
+      await relay.stop();
+      expect(await unpublished(db)).toEqual([]);
+      await memory.close();
+      await db.destroy();
+    });
+
+    it('with the broker away, the send waits and retries in order; once stopped it returns and the relay sends the rest', async () => {
+      const { db, url, memory, published } = await relayBench('beacon_outbox_on_commit_retry_test');
+      // A grace far beyond the test: only sendCommitted can send these while the relay runs.
+      const relay = startOutboxRelay({
+        db,
+        connectionString: url,
+        bus: published.bus,
+        pollIntervalMs: 20,
+        graceMs: 60_000,
+      });
+      const written: CommittedRow[] = [];
+      await db.transaction().execute(async (trx) => {
+        for (let i = 0; i < 4; i++)
+          await enqueue(trx, row('persistent://beacon/test/on-commit-retry', 'k', i), written);
+      });
+      published.fail(true);
+      let returned = false;
+      const sending = relay.sendCommitted(written).then(() => (returned = true));
+      await new Promise((r) => setTimeout(r, 500));
+      expect(returned).toBe(false);
+      expect(published.published).toEqual([]);
+      published.fail(false);
+      await sending;
+      expect(published.published.map((m) => m.properties.n)).toEqual(['0', '1', '2', '3']);
+
+      // Shutdown: a send that cannot get through gives up when told to; stop() then sends it, any age.
+      const more: CommittedRow[] = [];
+      await db
+        .transaction()
+        .execute(async (trx) => enqueue(trx, row('persistent://beacon/test/on-commit-retry', 'k', 4), more));
+      published.fail(true);
+      const stuck = relay.sendCommitted(more);
+      await new Promise((r) => setTimeout(r, 200));
+      relay.stopSending();
+      await stuck;
+      published.fail(false);
+      await relay.stop();
+      expect(published.published.map((m) => m.properties.n)).toEqual(['0', '1', '2', '3', '4']);
+      expect(await unpublished(db)).toEqual([]);
+      await memory.close();
+      await db.destroy();
+    });
   });
 });

@@ -107,6 +107,19 @@ describe('handler runner on real PostgreSQL and the real broker', () => {
     await close();
   });
 
+  it.each([1, 20])(
+    'a type it has no handler for is acknowledged without a transaction: no inbox row (maxBatch %i)',
+    async (maxBatch) => {
+      const { db } = await freshDatabase(`beacon_runner_ignored_${maxBatch}_test`);
+      const { topic, bus, outcomes, close } = await startRunner(db, `ignored-${maxBatch}`, {}, { maxBatch });
+      for (let i = 0; i < 3; i++) await bus.publish(command(topic, 'thing-1'));
+      await waitFor(() => outcomes.length === 3, 15000, 'three outcomes');
+      expect(outcomes).toEqual(['ignored', 'ignored', 'ignored']);
+      expect(await db.selectFrom('inbox').selectAll().execute()).toEqual([]);
+      await close();
+    },
+  );
+
   it('a handler that throws rolls back, is redelivered, and succeeds once later', async () => {
     const { db } = await freshDatabase('beacon_runner_retry_test');
     let attempts = 0;

@@ -203,6 +203,7 @@ async function wire<DB extends MessagingTables>(
         service: definition.name,
         logger,
         tenant: config.tenant,
+        relay,
         handlers: sub.handlers,
         envelopeOnly: sub.envelopeOnly,
         maxBatch: Math.min(sub.maxBatch ?? maxBatchOf(sub.topic) ?? config.consumerMaxBatch, config.consumerMaxBatch),
@@ -224,6 +225,8 @@ async function wire<DB extends MessagingTables>(
   shutdown.onShutdown('consumers (finish in-flight)', async () => {
     await Promise.all(subscriptions.map((s) => s.close()));
   });
+  // Runs first (closers run last-registered first): in-flight work stops waiting on the broker.
+  shutdown.onShutdown('outbox sends on commit', async () => relay.stopSending());
 
   if (definition.start) shutdown.onShutdown('service extras', await definition.start(ctx));
 
