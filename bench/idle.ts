@@ -2,12 +2,13 @@
  * Idle latency, hop by hop: conversions sent one at a time to a quiet fleet, each waited for until
  * the BFF has seen its CommissionApproved, then split into the hops its timeline records.
  *
- *   npx tsx bench/idle.ts [--count 40] [--built dist]
+ *   npx tsx bench/idle.ts [--count 40] [--built dist] [--profile DIR]
  *
  * A hop's time runs from the moment one service wrote its fact (the envelope's occurred-at, taken
  * inside the producing transaction) to the moment the next one wrote its own: the producer's
  * commit, the outbox relay's wake-up and send, the broker, the consumer's delivery and its
- * transaction. Starts its own fleet on ports 18600/19600.
+ * transaction. Starts its own fleet on ports 18600/19600. `--profile DIR` writes each service's
+ * CPU profile there (node --cpu-prof) when the fleet stops.
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
@@ -33,7 +34,10 @@ const HOPS = [
 
 async function main(): Promise<void> {
   const built = process.argv.includes('--built') ? arg('built', 'dist') : undefined;
-  const fleet = await startFleet({ bffPort: 18600, opsPortBase: 19600, quiet: true, built });
+  const profile = process.argv.includes('--profile') ? arg('profile', '.fleet/profiles') : undefined;
+  if (profile && !built) throw new Error('--profile needs --built: the profile is taken of the bundles');
+  const nodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : undefined;
+  const fleet = await startFleet({ bffPort: 18600, opsPortBase: 19600, quiet: true, built, nodeArgs });
   const bff = new pg.Pool({ connectionString: `${PG}/beacon_bff`, max: 2 });
   try {
     const run = randomUUID().slice(0, 6);
@@ -111,7 +115,9 @@ async function main(): Promise<void> {
     for (const [i, service] of services.entries()) {
       const text = await (await fetch(`http://127.0.0.1:${19600 + i}/metrics`)).text();
       const sums = new Map<string, { sum: number; count: number }>();
-      for (const m of text.matchAll(/^beacon_handler_seconds_(sum|count)\{[^}]*type="([^"]+)"[^}]*\} ([0-9.e+-]+)$/gm)) {
+      for (const m of text.matchAll(
+        /^beacon_handler_seconds_(sum|count)\{[^}]*type="([^"]+)"[^}]*\} ([0-9.e+-]+)$/gm,
+      )) {
         const [, which, type, value] = m;
         const entry = sums.get(type ?? '') ?? { sum: 0, count: 0 };
         entry[which as 'sum' | 'count'] = Number(value);

@@ -90,6 +90,8 @@ export interface FleetOptions {
   built?: string;
   /** More environment for every service (a test's own limits, say). */
   env?: Record<string, string>;
+  /** Flags for node itself, with `built` (node refuses some in NODE_OPTIONS, --cpu-prof among them). */
+  nodeArgs?: string[];
 }
 
 export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
@@ -110,7 +112,7 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
     const [command, args, files] = options.built
       ? [
           process.execPath,
-          ['--enable-source-maps', join(options.built, `${service.name}.mjs`)],
+          ['--enable-source-maps', ...(options.nodeArgs ?? []), join(options.built, `${service.name}.mjs`)],
           builtEnv(options.built),
         ]
       : [join(root, 'node_modules/.bin/tsx'), [join(root, `services/${service.name}/src/main.ts`)], {}];
