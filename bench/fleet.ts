@@ -199,7 +199,12 @@ async function naiveBaseline(): Promise<autocannon.Result> {
   try {
     let n = 0;
     const warm = { url: 'http://127.0.0.1:18600/events', connections: CONNECTIONS, duration: 3 };
-    await autocannon({ ...warm, method: 'POST', body: JSON.stringify(eventBody('c-0', 0)) });
+    await autocannon({
+      ...warm,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(eventBody('c-0', 0)),
+    });
     return await autocannon({
       url: 'http://127.0.0.1:18600/events',
       connections: CONNECTIONS,

@@ -49,6 +49,13 @@ export type Handler<DB, M = unknown, Types extends object = MessageTypeMap> = ((
   ctx: HandlerContext<DB, M, Types>,
 ) => Promise<void>) & {
   prepare?: (message: M, envelope: Envelope) => Promise<unknown>;
+  /**
+   * A hot key's messages, handled together: a run of consecutive messages of this type in one
+   * transaction (one key's batch) is given at once, so its writes can be aggregated (one lock, one
+   * multi-row insert). Each item keeps its own envelope and `emit`. Must have the effect of calling
+   * the handler on each item in turn.
+   */
+  many?: (items: Array<HandlerContext<DB, M, Types>>) => Promise<void>;
 };
 
 /** One handler per message type, each taking that type's own message (checked by the compiler). */
@@ -177,6 +184,7 @@ export async function inTransaction<DB extends MessagingTables>(
   deliveries: Delivery<DB>[],
   run: (trx: Transaction<DB>, d: Delivery<DB>, written?: CommittedRow[]) => Promise<Outcome>,
   relay?: Pick<OutboxRelay, 'sendCommitted'>,
+  runMany?: (trx: Transaction<DB>, ds: Delivery<DB>[], written?: CommittedRow[]) => Promise<void>,
 ): Promise<Outcome[]> {
   const written: CommittedRow[] | undefined = relay ? [] : undefined;
   const outcomes = await db.transaction().execute(async (trx) => {
@@ -187,8 +195,24 @@ export async function inTransaction<DB extends MessagingTables>(
     );
     const outcomes: Outcome[] = [];
     // A message delivered twice within one batch is applied once: its id leaves the set when used.
-    for (const d of deliveries)
-      outcomes.push(fresh.delete(d.envelope.messageId) ? await run(trx, d, written) : 'duplicate');
+    const isFresh = deliveries.map((d) => fresh.delete(d.envelope.messageId));
+    for (let i = 0; i < deliveries.length;) {
+      const d = deliveries[i] as Delivery<DB>;
+      if (!isFresh[i]) {
+        outcomes.push('duplicate');
+        i++;
+        continue;
+      }
+      // A run of fresh messages of one type whose handler takes many goes to it at once.
+      let end = i + 1;
+      if (runMany && d.handler?.many)
+        while (end < deliveries.length && isFresh[end] && deliveries[end]?.handler === d.handler) end++;
+      if (end - i > 1 && runMany) {
+        await runMany(trx, deliveries.slice(i, end), written);
+        for (let k = i; k < end; k++) outcomes.push('handled');
+      } else outcomes.push(await run(trx, d, written));
+      i = end;
+    }
     return outcomes;
   });
   if (relay && written && written.length > 0) await relay.sendCommitted(written);
@@ -249,6 +273,20 @@ export async function runHandlers<DB extends MessagingTables, Types extends obje
       return 'handled';
     };
 
+  const runMany = async (trx: Transaction<DB>, ds: Delivery<DB>[], written?: CommittedRow[]): Promise<void> => {
+    const many = defined(ds[0]?.handler?.many, 'a handler of many');
+    await many(
+      ds.map((d) => ({
+        trx,
+        message: d.value,
+        envelope: d.envelope,
+        log: d.log,
+        payload: d.incoming.payload,
+        emit: emitter(trx, options, d.envelope, written),
+      })),
+    );
+  };
+
   /** One message, one transaction. Throws when the message must be redelivered. */
   async function handleOne(incoming: IncomingMessage): Promise<void> {
     const started = process.hrtime.bigint();
@@ -302,7 +340,9 @@ export async function runHandlers<DB extends MessagingTables, Types extends obje
     const handled = decoded.filter((d) => d.handler);
     try {
       const outcomes =
-        handled.length > 0 ? await inTransaction(db, subscriptionName, handled, run(undefined), options.relay) : [];
+        handled.length > 0
+          ? await inTransaction(db, subscriptionName, handled, run(undefined), options.relay, runMany)
+          : [];
       const seconds = elapsed(started);
       handled.forEach((d, i) => report.done(d, defined(outcomes[i], `the outcome of message ${i}`), seconds));
       for (const d of decoded) if (!d.handler) report.done(d, 'ignored', seconds);

@@ -74,6 +74,6 @@ export function handlersOf<H extends object>(service: { subscriptions(ctx: never
   return Object.assign({}, ...service.subscriptions({} as never).map((s) => s.handlers)) as H;
 }
 
-export { deliver, type Emitted } from './handlers.js';
+export { deliver, deliverMany, type Emitted } from './handlers.js';
 export { freshServiceDatabase, recreateDatabase, TEST_PG_URL } from './database.js';
 export { campaignCreated, recordedEvent, USD } from './fixtures.js';

@@ -96,6 +96,49 @@ const approved: MessageHandler<Database, CommissionApproved> = async (ctx) => {
   });
 };
 
+/**
+ * A hot influencer's approvals, many at once: one lock per ledger (in a fixed order, so two
+ * transactions never wait on each other crosswise), one multi-row insert, then one
+ * LedgerEntryRecorded per credit that was new — the effect of `approved` on each in turn.
+ */
+approved.many = async (items) => {
+  const first = items[0];
+  if (!first) return;
+  const ledgers = [...new Set(items.map((i) => `${i.message.influencerId}/${i.message.amount.currency}`))].sort();
+  for (const ledger of ledgers) await sql`SELECT pg_advisory_xact_lock(hashtext(${ledger}))`.execute(first.trx);
+  const rows = items.map((i) => ({
+    id: randomUUID(),
+    influencer_id: i.message.influencerId,
+    currency: i.message.amount.currency,
+    kind: 'commission_credit' as const,
+    amount_minor: i.message.amount.amountMinor,
+    reference: i.message.commissionId,
+    available_at: new Date(creditAvailableAt(i.envelope.occurredAt, i.message.holdingPeriodDays)),
+  }));
+  const inserted = new Set(
+    (
+      await first.trx
+        .insertInto('ledger_entries')
+        .values(rows)
+        .onConflict((oc) => oc.columns(['kind', 'reference']).doNothing())
+        .returning('id')
+        .execute()
+    ).map((r) => r.id),
+  );
+  for (const [n, item] of items.entries()) {
+    const row = rows[n];
+    if (!row || !inserted.has(row.id)) continue;
+    await item.emit('payment.LedgerEntryRecorded', row.influencer_id, {
+      entryId: row.id,
+      influencerId: row.influencer_id,
+      kind: row.kind,
+      amount: { amountMinor: row.amount_minor, currency: row.currency },
+      reference: row.reference,
+      availableAt: row.available_at.toISOString(),
+    });
+  }
+};
+
 const reversed: MessageHandler<Database, CommissionReversed> = async (ctx) => {
   const c = ctx.message;
   await lockLedger(ctx, c.influencerId, c.amount.currency);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
-import { deliver, freshServiceDatabase, USD } from '@beacon/testing';
+import { deliver, deliverMany, freshServiceDatabase, USD } from '@beacon/testing';
 import type { Database } from '../src/db.js';
 import { migrations } from '../src/migrations.js';
 import { simulatedProvider } from '../src/provider.js';
@@ -191,5 +191,56 @@ describe('payments on real PostgreSQL', () => {
     expect(emitted.map((e) => e.type)).toContain('payment.PayoutCompleted');
     const below = await runPayout(payout(id, 0, 'me@example.com', { amountMinor: 0n, currency: 'JPY' }));
     expect(below.find((e) => e.type === 'payment.PayoutRejected')?.value).toMatchObject({ reason: 'BELOW_MINIMUM' });
+  });
+});
+
+describe('a hot influencer: approvals handled many at once', () => {
+  const approval = (influencerId: string, n: number) => ({
+    commissionId: `hot-${influencerId}-${n}`,
+    campaignId: 'camp',
+    influencerId,
+    sourceEventId: `e-${n}`,
+    requested: USD(100 + n),
+    amount: USD(100 + n),
+    holdingPeriodDays: 0,
+  });
+  const entries = (influencerId: string) =>
+    db
+      .selectFrom('ledger_entries')
+      .select(['kind', 'reference', 'amount_minor', 'currency'])
+      .where('influencer_id', '=', influencerId)
+      .orderBy('reference')
+      .execute();
+
+  it('book what one at a time would: one credit per commission, a redelivered commission once, one event per new credit', async () => {
+    const run = randomUUID().slice(0, 6);
+    const [a, b] = [`hot-a-${run}`, `hot-b-${run}`];
+    // Two influencers interleaved, and commission 2 of a arriving twice (a redelivery under a new message id).
+    const batch = [approval(a, 1), approval(b, 1), approval(a, 2), approval(a, 2), approval(b, 2), approval(a, 3)];
+    const handler = defined(handlers['commission.CommissionApproved'], 'the approval handler');
+    expect(handler.many).toBeDefined();
+    const emitted = await deliverMany(db, handlers, 'commission.CommissionApproved', batch);
+    // The same again, one at a time, for two other influencers: the reference the batch must equal.
+    const [c, d] = [`hot-c-${run}`, `hot-d-${run}`];
+    const rename = (m: ReturnType<typeof approval>, to: string, from: string) =>
+      m.influencerId === from ? { ...m, influencerId: to, commissionId: m.commissionId.replace(from, to) } : m;
+    const oneByOne = [];
+    for (const m of batch)
+      oneByOne.push(...(await deliver(db, handlers, 'commission.CommissionApproved', rename(rename(m, c, a), d, b))));
+    const strip = (rows: Awaited<ReturnType<typeof entries>>, from: string) =>
+      rows.map((r) => ({ ...r, reference: r.reference.replace(from, 'X') }));
+    expect(strip(await entries(a), a)).toEqual(strip(await entries(c), c));
+    expect(strip(await entries(b), b)).toEqual(strip(await entries(d), d));
+    expect(await entries(a)).toHaveLength(3);
+    expect(emitted.map((e) => e.type)).toEqual(oneByOne.map((e) => e.type));
+    expect(emitted).toHaveLength(5);
+    expect(emitted.map((e) => (e.value as { reference: string }).reference)).toEqual([
+      `hot-${a}-1`,
+      `hot-${b}-1`,
+      `hot-${a}-2`,
+      `hot-${b}-2`,
+      `hot-${a}-3`,
+    ]);
+    expect(await available(a)).toBe(101 + 102 + 103);
   });
 });
