@@ -23,7 +23,7 @@ import pg from 'pg';
 import { mintDevToken } from '@beacon/bff-service/dev-token';
 import { pulsarAuthHeaders } from '@beacon/messaging';
 import { startFleet } from '../scripts/fleet.js';
-import { actAsAdmin } from '../scripts/lib/secrets.js';
+import { actAsAdmin, pulsarTokenFile } from '../scripts/lib/secrets.js';
 import { Client, percentile } from '../scripts/lib/client.js';
 import { measureWebSocketDriver } from './lib/websocket-driver.js';
 import { defined } from '@beacon/domain';
@@ -253,6 +253,11 @@ function pulsarPerf(extra: string[]): { rate: number; p99: number } {
     join(PULSAR_HOME, 'bin/pulsar-perf'),
     [
       'produce',
+      // The broker takes only authenticated clients: pulsar-perf comes in as the admin role.
+      '--auth-plugin',
+      'org.apache.pulsar.client.impl.auth.AuthenticationToken',
+      '--auth-params',
+      `file://${pulsarTokenFile('admin')}`,
       '-s',
       '1024',
       '-time',
