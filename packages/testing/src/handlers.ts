@@ -67,17 +67,18 @@ export async function deliverMany<DB extends MessagingTables, Types extends obje
   handlers: HandlerMap<DB, Types>,
   messageType: T,
   messages: Array<Types[T]>,
+  options: { correlationIds?: string[] } = {},
 ): Promise<Emitted[]> {
   const emitted: Emitted[] = [];
   const handler = defined<Handler<DB, Types[T], Types>>(handlers[messageType], `a handler for ${messageType}`);
   await db.transaction().execute(async (trx) => {
-    const contexts = messages.map((message) => {
+    const contexts = messages.map((message, i) => {
       const messageId = randomUUID();
       const envelope = {
         messageId,
         messageType,
         schemaVersion: 'test',
-        correlationId: randomUUID(),
+        correlationId: options.correlationIds?.[i] ?? randomUUID(),
         causationId: '',
         occurredAt: new Date().toISOString(),
         producer: 'test',

@@ -172,18 +172,75 @@ export async function observeEvent(trx: Transaction<Database>, envelope: Envelop
     .executeTakeFirst();
   // A send that timed out may still have been stored: its real outcome replaces BROKER_UNAVAILABLE.
   if (!op || (op.status !== 'pending' && op.reason !== BROKER_UNAVAILABLE)) return;
-  const outcome = OUTCOMES[op.command_type];
-  const status = outcome?.completed.includes(envelope.messageType)
-    ? 'completed'
-    : outcome?.failed.includes(envelope.messageType)
-      ? 'failed'
-      : undefined;
+  const status = settles(op.command_type, envelope.messageType);
   if (!status) return;
   await trx
     .updateTable('operations')
     .set({ status, reason: status === 'failed' ? (reason ?? null) : null, completed_at: new Date() })
     .where('correlation_id', '=', envelope.correlationId)
     .execute();
+}
+
+/** The status an event gives a pending operation of `commandType`, if it settles it. */
+function settles(commandType: string, messageType: string): 'completed' | 'failed' | undefined {
+  const outcome = OUTCOMES[commandType];
+  if (outcome?.completed.includes(messageType)) return 'completed';
+  if (outcome?.failed.includes(messageType)) return 'failed';
+  return undefined;
+}
+
+/**
+ * `observeEvent` for many events at once (a hot key's batch), with its effect: every step in one
+ * insert, the operations they belong to in one read, and each settled operation updated. Within the
+ * batch, as one at a time, the first event that settles an operation decides it.
+ */
+export async function observeEvents(
+  trx: Transaction<Database>,
+  events: Array<{ envelope: Envelope; reason?: string }>,
+): Promise<void> {
+  if (events.length === 0) return;
+  await trx
+    .insertInto('operation_steps')
+    .values(
+      events.map(({ envelope }) => ({
+        message_id: envelope.messageId,
+        correlation_id: envelope.correlationId,
+        causation_id: envelope.causationId,
+        kind: 'event',
+        type: envelope.messageType,
+        service: envelope.producer,
+        occurred_at: envelope.occurredAt,
+      })),
+    )
+    .onConflict((oc) => oc.column('message_id').doNothing())
+    .execute();
+  const ops = await trx
+    .selectFrom('operations')
+    .select(['correlation_id', 'command_type', 'status', 'reason'])
+    .where('correlation_id', 'in', [...new Set(events.map((e) => e.envelope.correlationId))])
+    .execute();
+  const open = new Map(
+    ops
+      .filter((op) => op.status === 'pending' || op.reason === BROKER_UNAVAILABLE)
+      .map((op) => [op.correlation_id, op]),
+  );
+  const settled: Array<{ correlationId: string; status: 'completed' | 'failed'; reason: string | null }> = [];
+  for (const { envelope, reason } of events) {
+    const op = open.get(envelope.correlationId);
+    const status = op && settles(op.command_type, envelope.messageType);
+    if (!status) continue;
+    open.delete(envelope.correlationId);
+    settled.push({
+      correlationId: envelope.correlationId,
+      status,
+      reason: status === 'failed' ? (reason ?? null) : null,
+    });
+  }
+  if (settled.length === 0) return;
+  await sql`UPDATE operations o SET status = s.status, reason = s.reason, completed_at = ${new Date()}
+    FROM unnest(${settled.map((s) => s.correlationId)}::text[], ${settled.map((s) => s.status)}::text[], ${settled.map((s) => s.reason)}::text[])
+      AS s(correlation_id, status, reason)
+    WHERE o.correlation_id = s.correlation_id`.execute(trx);
 }
 
 export interface Step {

@@ -4,7 +4,7 @@ import { toJsonText } from '@beacon/money';
 import type { MessageContext, MessageHandler, MessageHandlers, MessageType, MessageTypes } from '@beacon/contracts';
 import { MESSAGE_TOPICS } from '@beacon/contracts';
 import type { Database } from './db.js';
-import { observeEvent } from './operations.js';
+import { observeEvent, observeEvents } from './operations.js';
 import { projectTrackingBatch } from './tracking-projection.js';
 
 type Projection<T extends keyof MessageTypes> = (ctx: MessageContext<Database, MessageTypes[T]>) => Promise<void>;
@@ -236,6 +236,92 @@ const projections: { [T in keyof MessageTypes]?: Projection<T> } = {
     payoutChanged(trx, p.payoutId, { status: 'failed', reason: p.reason }),
 };
 
+type Many<T extends keyof MessageTypes> = (items: Array<MessageContext<Database, MessageTypes[T]>>) => Promise<void>;
+
+const dayOf = (at: string) => (Number.isNaN(Date.parse(at)) ? new Date() : new Date(at)).toISOString().slice(0, 10);
+
+/** The last item per key, in the order of their last appearance: what a run of overwrites leaves. */
+function lastBy<T>(items: T[], key: (item: T) => string): T[] {
+  const last = new Map<string, T>();
+  for (const item of items) {
+    last.delete(key(item));
+    last.set(key(item), item);
+  }
+  return [...last.values()];
+}
+
+/**
+ * A hot key's events, projected many at once with the effect of one at a time: multi-row inserts,
+ * one update per row touched, counters summed per (campaign, influencer, day) row.
+ */
+const manyProjections: { [T in keyof MessageTypes]?: Many<T> } = {
+  'commission.CommissionCalculated': async (items) => {
+    const trx = items[0]?.trx;
+    if (!trx) return;
+    await trx
+      .insertInto('rm_commissions')
+      .values(
+        items.map(({ message: c, envelope }) => ({
+          id: c.commissionId,
+          campaign_id: c.campaignId,
+          influencer_id: c.influencerId,
+          source_event_id: c.sourceEventId,
+          amount_minor: c.amount.amountMinor,
+          currency: c.amount.currency,
+          status: 'pending',
+          reason: null,
+          created_at: new Date(envelope.occurredAt),
+        })),
+      )
+      .onConflict((oc) => oc.column('id').doNothing())
+      .execute();
+  },
+  'commission.CommissionApproved': async (items) => {
+    const trx = items[0]?.trx;
+    if (!trx) return;
+    const latest = lastBy(items, (i) => i.message.commissionId);
+    await sql`UPDATE rm_commissions c SET status = 'approved', amount_minor = t.amount
+      FROM unnest(${latest.map((i) => i.message.commissionId)}::text[], ${latest.map((i) => i.message.amount.amountMinor.toString())}::bigint[]) AS t(id, amount)
+      WHERE c.id = t.id`.execute(trx);
+    const sums = new Map<string, { campaignId: string; influencerId: string; day: string; amount: bigint }>();
+    for (const { message: c, envelope } of items) {
+      const day = dayOf(envelope.occurredAt);
+      const k = `${c.campaignId}\u0000${c.influencerId}\u0000${day}`;
+      const row = sums.get(k) ?? { campaignId: c.campaignId, influencerId: c.influencerId, day, amount: 0n };
+      row.amount += c.amount.amountMinor;
+      sums.set(k, row);
+    }
+    const rows = [...sums.values()];
+    await sql`INSERT INTO rm_stats (campaign_id, influencer_id, day, commissions_minor)
+      SELECT * FROM unnest(${rows.map((r) => r.campaignId)}::text[], ${rows.map((r) => r.influencerId)}::text[], ${rows.map((r) => r.day)}::text[], ${rows.map((r) => r.amount.toString())}::numeric[])
+      ON CONFLICT (campaign_id, influencer_id, day) DO UPDATE SET commissions_minor = rm_stats.commissions_minor + EXCLUDED.commissions_minor`.execute(
+      trx,
+    );
+  },
+  'campaign.BudgetReserved': async (items) => {
+    // Each sets the campaign's spent budget as the campaign service counts it: the last one stands.
+    for (const ctx of lastBy(items, (i) => i.message.campaignId)) await spent(ctx);
+  },
+  'payment.LedgerEntryRecorded': async (items) => {
+    const trx = items[0]?.trx;
+    if (!trx) return;
+    await trx
+      .insertInto('rm_ledger')
+      .values(
+        items.map(({ message: e }) => ({
+          entry_id: e.entryId,
+          influencer_id: e.influencerId,
+          currency: e.amount.currency,
+          kind: e.kind,
+          amount_minor: e.amount.amountMinor,
+          available_at: new Date(e.availableAt),
+        })),
+      )
+      .onConflict((oc) => oc.column('entry_id').doNothing())
+      .execute();
+  },
+};
+
 /** Tracking batches are not steps of their own: a tracking flow's timeline is read back from the read model. */
 const DERIVED_STEPS = new Set(['tracking.TrackingEventsRecorded']);
 
@@ -246,12 +332,28 @@ export function projectionHandlers(topic: string): MessageHandlers<Database> {
     if (schema !== topic) continue;
     // Looked up by the same type the runner routed by: the message is this projection's own.
     const project = projections[type] as MessageHandler<Database, unknown> | undefined;
-    handlers[type] = async (ctx) => {
+    const reasonOf = (message: unknown) => {
+      const reason = (message as { reason?: unknown }).reason;
+      return typeof reason === 'string' ? reason : undefined;
+    };
+    const handler: MessageHandler<Database, unknown> = async (ctx) => {
       if (project) await project(ctx);
       if (DERIVED_STEPS.has(type)) return;
-      const reason = (ctx.message as { reason?: unknown }).reason;
-      await observeEvent(ctx.trx, ctx.envelope, typeof reason === 'string' ? reason : undefined);
+      await observeEvent(ctx.trx, ctx.envelope, reasonOf(ctx.message));
     };
+    const projectMany = manyProjections[type] as Many<MessageType> | undefined;
+    handler.many = async (items) => {
+      const first = items[0];
+      if (!first) return;
+      if (projectMany) await projectMany(items as Parameters<Many<MessageType>>[0]);
+      else if (project) for (const ctx of items) await project(ctx);
+      if (DERIVED_STEPS.has(type)) return;
+      await observeEvents(
+        first.trx,
+        items.map((ctx) => ({ envelope: ctx.envelope, reason: reasonOf(ctx.message) })),
+      );
+    };
+    handlers[type] = handler;
   }
   return handlers;
 }

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { CampaignCreated, MessageHandlers } from '@beacon/contracts';
-import { deliver, freshServiceDatabase, campaignCreated } from '@beacon/testing';
+import { deliver, deliverMany, freshServiceDatabase, campaignCreated } from '@beacon/testing';
 import type { Database } from '../src/db.js';
 import { migrations } from '../src/migrations.js';
 import { projectionHandlers } from '../src/projections.js';
@@ -169,5 +169,104 @@ describe('the payout and ledger read models', () => {
     });
     const payout = await db.selectFrom('rm_payouts').selectAll().where('id', '=', payoutId).executeTakeFirstOrThrow();
     expect(payout).toMatchObject({ status: 'rejected', reason: 'INSUFFICIENT_FUNDS', amount_minor: 99_000n });
+  });
+});
+
+describe('a hot key: events projected many at once', () => {
+  /** One campaign's commission flow for `n` conversions: calculated, reserved, approved, credited. */
+  const flow = (campaignId: string, n: number) => {
+    const commissions = Array.from({ length: n }, (_, i) => commissionOf(campaignId, `hot-${i}`));
+    return {
+      calculated: commissions.map((c) => ({ ...c, eventType: 'conversion' as const, amount: USD(1_000n) })),
+      reserved: commissions.map((c, i) => ({
+        campaignId,
+        commissionId: c.commissionId,
+        requested: USD(1_000n),
+        reserved: USD(700n),
+        spent: USD(700n * BigInt(i + 1)),
+        remaining: USD(10_000n - 700n * BigInt(i + 1)),
+      })),
+      approved: commissions.map((c) => ({ ...c, requested: USD(1_000n), amount: USD(700n), holdingPeriodDays: 0 })),
+      credited: commissions.map((c) => ({
+        entryId: randomUUID(),
+        influencerId: `inf-${campaignId}`,
+        kind: 'commission_credit' as const,
+        amount: USD(700n),
+        reference: c.commissionId,
+        availableAt: new Date().toISOString(),
+      })),
+    };
+  };
+  const readModels = async (campaignId: string) => ({
+    commissions: (
+      await db
+        .selectFrom('rm_commissions')
+        .select(['status', 'amount_minor', 'source_event_id'])
+        .where('campaign_id', '=', campaignId)
+        .orderBy('source_event_id')
+        .execute()
+    ).map((c) => ({ ...c })),
+    stats: await db
+      .selectFrom('rm_stats')
+      .select(['influencer_id', 'commissions_minor'])
+      .where('campaign_id', '=', campaignId)
+      .execute(),
+    spent: (
+      await db.selectFrom('rm_campaigns').select('spent_minor').where('id', '=', campaignId).executeTakeFirstOrThrow()
+    ).spent_minor,
+    ledger: await db
+      .selectFrom('rm_ledger')
+      .select(['kind', 'amount_minor'])
+      .where('influencer_id', '=', `inf-${campaignId}`)
+      .execute(),
+  });
+
+  it('leave the read models as one at a time does', async () => {
+    const [many, one] = [await createdCampaign(), await createdCampaign()];
+    const a = flow(many, 5);
+    await deliverMany(db, handlers, 'commission.CommissionCalculated', a.calculated);
+    await deliverMany(db, handlers, 'campaign.BudgetReserved', a.reserved);
+    await deliverMany(db, handlers, 'commission.CommissionApproved', a.approved);
+    await deliverMany(db, handlers, 'payment.LedgerEntryRecorded', a.credited);
+    const b = flow(one, 5);
+    for (const m of b.calculated) await deliver(db, handlers, 'commission.CommissionCalculated', m);
+    for (const m of b.reserved) await deliver(db, handlers, 'campaign.BudgetReserved', m);
+    for (const m of b.approved) await deliver(db, handlers, 'commission.CommissionApproved', m);
+    for (const m of b.credited) await deliver(db, handlers, 'payment.LedgerEntryRecorded', m);
+    const [got, expected] = [await readModels(many), await readModels(one)];
+    expect(got).toEqual(expected);
+    expect(got.spent).toBe(3_500n);
+    expect(got.stats).toEqual([{ influencer_id: 'inf-1', commissions_minor: 3500n }]);
+    expect(got.commissions.every((c) => c.status === 'approved' && c.amount_minor === 700n)).toBe(true);
+    expect(got.ledger).toHaveLength(5);
+  });
+
+  it('settle each pending operation once, by the first event of the batch that settles it', async () => {
+    const [first, second] = [randomUUID(), randomUUID()];
+    for (const correlationId of [first, second])
+      await db
+        .insertInto('operations')
+        .values({
+          correlation_id: correlationId,
+          started_by: 'influencer:x',
+          command_type: 'payment.RequestPayout',
+          status: 'pending',
+        })
+        .execute();
+    const failed = (reason: string) => ({ payoutId: randomUUID(), influencerId: 'x', amount: USD(500n), reason });
+    await deliverMany(db, handlers, 'payment.PayoutFailed', [failed('FIRST'), failed('OTHER'), failed('LATER')], {
+      correlationIds: [first, second, first],
+    });
+    const ops = await db
+      .selectFrom('operations')
+      .select(['correlation_id', 'status', 'reason'])
+      .where('correlation_id', 'in', [first, second])
+      .execute();
+    expect(Object.fromEntries(ops.map((o) => [o.correlation_id, [o.status, o.reason]]))).toEqual({
+      [first]: ['failed', 'FIRST'],
+      [second]: ['failed', 'OTHER'],
+    });
+    const steps = await db.selectFrom('operation_steps').select('type').where('correlation_id', '=', first).execute();
+    expect(steps).toHaveLength(2);
   });
 });
