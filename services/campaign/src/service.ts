@@ -18,14 +18,14 @@ import type { EvidenceSubmitted, MessageContext, MessageHandler, MessageHandlers
 import { update, type Store } from '@beacon/messaging';
 
 /**
- * The campaign a command names, as a store for `update`: FOR UPDATE guards the budget across
+ * The campaign some commands name, as a store for `update`: FOR UPDATE guards the budget across
  * replicas. The campaign is one row; its reservations and its members are rows of their own, and
- * only those the command names are loaded and saved, so a campaign's thousandth commission or member
- * costs what its first did.
+ * only those the commands name are loaded and saved, so a campaign's thousandth commission or member
+ * costs what its first did. Many commands (a hot campaign's batch) load and save together.
  */
-function campaignStore(campaignId: string, command: Command): Store<Database, State> {
-  const commissionId = reservationNamedBy(command);
-  const named = membersNamedBy(command);
+function campaignStore(campaignId: string, commands: Command[]): Store<Database, State> {
+  const commissionIds = [...new Set(commands.map(reservationNamedBy).filter((id): id is string => id !== undefined))];
+  const named = [...new Set(commands.flatMap(membersNamedBy))];
   return {
     async load(trx) {
       const row = await trx
@@ -35,7 +35,7 @@ function campaignStore(campaignId: string, command: Command): Store<Database, St
         .forUpdate()
         .executeTakeFirst();
       if (!row) return null;
-      const reservation = commissionId ? await loadReservation(trx, campaignId, commissionId) : undefined;
+      const reservations = commissionIds.length ? await loadReservations(trx, campaignId, commissionIds) : {};
       const members = named.length
         ? await trx
             .selectFrom('members')
@@ -46,7 +46,7 @@ function campaignStore(campaignId: string, command: Command): Store<Database, St
         : [];
       return stateFromJson(
         row.state,
-        reservation && commissionId ? { [commissionId]: reservation } : {},
+        reservations,
         Object.fromEntries(members.map((m) => [m.influencer_id, m.status])),
       );
     },
@@ -57,9 +57,11 @@ function campaignStore(campaignId: string, command: Command): Store<Database, St
         .values({ id: next.id, brand_id: next.brandId, state: stateToJson(next), updated_at: new Date() })
         .onConflict((oc) => oc.column('id').doUpdateSet({ state: stateToJson(next), updated_at: new Date() }))
         .execute();
-      const changed = commissionId ? next.reservations[commissionId] : undefined;
-      if (commissionId && changed && changed !== before?.reservations[commissionId])
-        await saveReservation(trx, next.id, commissionId, changed);
+      const changed = commissionIds.flatMap((id) => {
+        const r = next.reservations[id];
+        return r && r !== before?.reservations[id] ? [{ commissionId: id, reservation: r }] : [];
+      });
+      if (changed.length > 0) await saveReservations(trx, next.id, changed);
       const members = Object.entries(next.influencers).filter(([id, status]) => before?.influencers[id] !== status);
       if (members.length > 0)
         await trx
@@ -73,19 +75,58 @@ function campaignStore(campaignId: string, command: Command): Store<Database, St
   };
 }
 
-/** A handler that decides one command on the campaign it names (`decide`, then `evolve` by its events). */
+/**
+ * A handler that decides one command on the campaign it names (`decide`, then `evolve` by its
+ * events); and, for a hot key's batch, many: per campaign one load and one save, each command
+ * decided on the state the one before it left, each item emitting its own events in turn.
+ */
 function handle<M extends { campaignId: string }>(commandOf: (message: M) => Command): MessageHandler<Database, M> {
-  return async (ctx: MessageContext<Database, M>): Promise<void> => {
+  const one: MessageHandler<Database, M> = async (ctx: MessageContext<Database, M>): Promise<void> => {
     const campaignId = ctx.message.campaignId;
     const command = commandOf(ctx.message);
-    const events = await update(ctx, campaignStore(campaignId, command), campaignId, (state) => {
+    const events = await update(ctx, campaignStore(campaignId, [command]), campaignId, (state) => {
       const decided = decide(command, state);
       return { state: decided.reduce(evolve, state), events: decided };
     });
-    for (const event of events)
-      if (event.type === 'campaign.EvidenceSubmitted') await keepEvidence(ctx.trx, event.data);
-    if (events.length > 0) ctx.log.info({ campaignId, emitted: events.map((e) => e.type) }, 'decided');
+    await afterDecided(ctx, campaignId, events);
   };
+  one.many = async (items) => {
+    const byCampaign = new Map<string, Array<MessageContext<Database, M>>>();
+    for (const item of items) {
+      const group = byCampaign.get(item.message.campaignId);
+      if (group) group.push(item);
+      else byCampaign.set(item.message.campaignId, [item]);
+    }
+    for (const [campaignId, group] of byCampaign) {
+      const first = group[0];
+      if (!first) continue;
+      const commands = group.map((item) => commandOf(item.message));
+      const store = campaignStore(campaignId, commands);
+      const before = await store.load(first.trx);
+      let state = before;
+      const decisions = commands.map((command) => {
+        const decided = decide(command, state);
+        state = decided.reduce(evolve, state);
+        return decided;
+      });
+      if (state !== before) await store.save(first.trx, state, before);
+      for (const [n, item] of group.entries()) {
+        const events = decisions[n] ?? [];
+        for (const event of events) await item.emit(event.type, campaignId, event.data);
+        await afterDecided(item, campaignId, events);
+      }
+    }
+  };
+  return one;
+}
+
+async function afterDecided<M>(
+  ctx: MessageContext<Database, M>,
+  campaignId: string,
+  events: Array<ReturnType<typeof decide>[number]>,
+): Promise<void> {
+  for (const event of events) if (event.type === 'campaign.EvidenceSubmitted') await keepEvidence(ctx.trx, event.data);
+  if (events.length > 0) ctx.log.info({ campaignId, emitted: events.map((e) => e.type) }, 'decided');
 }
 
 async function keepEvidence(trx: Transaction<Database>, e: EvidenceSubmitted): Promise<void> {
@@ -103,31 +144,43 @@ async function keepEvidence(trx: Transaction<Database>, e: EvidenceSubmitted): P
     .execute();
 }
 
-async function loadReservation(
+async function loadReservations(
   trx: Transaction<Database>,
   campaignId: string,
-  commissionId: string,
-): Promise<Reservation | undefined> {
-  const row = await trx
+  commissionIds: string[],
+): Promise<Record<string, Reservation>> {
+  const rows = await trx
     .selectFrom('reservations')
-    .select(['amount_minor', 'released'])
+    .select(['commission_id', 'amount_minor', 'released'])
     .where('campaign_id', '=', campaignId)
-    .where('commission_id', '=', commissionId)
-    .executeTakeFirst();
-  return row ? { amount: row.amount_minor, released: row.released } : undefined;
+    .where('commission_id', 'in', commissionIds)
+    .execute();
+  return Object.fromEntries(
+    rows.map((row) => [row.commission_id, { amount: row.amount_minor, released: row.released }]),
+  );
 }
 
-async function saveReservation(
+async function saveReservations(
   trx: Transaction<Database>,
   campaignId: string,
-  commissionId: string,
-  r: Reservation,
+  changed: Array<{ commissionId: string; reservation: Reservation }>,
 ): Promise<void> {
-  const values = { amount_minor: r.amount.toString(), released: r.released };
   await trx
     .insertInto('reservations')
-    .values({ campaign_id: campaignId, commission_id: commissionId, ...values })
-    .onConflict((oc) => oc.columns(['campaign_id', 'commission_id']).doUpdateSet(values))
+    .values(
+      changed.map(({ commissionId, reservation: r }) => ({
+        campaign_id: campaignId,
+        commission_id: commissionId,
+        amount_minor: r.amount.toString(),
+        released: r.released,
+      })),
+    )
+    .onConflict((oc) =>
+      oc.columns(['campaign_id', 'commission_id']).doUpdateSet((eb) => ({
+        amount_minor: eb.ref('excluded.amount_minor'),
+        released: eb.ref('excluded.released'),
+      })),
+    )
     .execute();
 }
 

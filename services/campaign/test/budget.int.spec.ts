@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { deliver, freshServiceDatabase, USD } from '@beacon/testing';
+import { deliver, deliverMany, freshServiceDatabase, USD } from '@beacon/testing';
 import type { Database } from '../src/db.js';
 import { migrations } from '../src/migrations.js';
 import { stateFromJson } from '../src/campaign.js';
@@ -75,5 +75,40 @@ describe('budget ledger on real PostgreSQL', () => {
     expect(results.flat().filter((e) => e.type === 'campaign.BudgetReservationRejected')).toHaveLength(1);
     const row = await db.selectFrom('campaigns').select('state').where('id', '=', campaignId).executeTakeFirstOrThrow();
     expect(stateFromJson(row.state)).toMatchObject({ spent: 2500n, status: 'budget_exhausted' });
+  });
+});
+
+describe('a hot campaign: reservations decided many at once', () => {
+  const reservations = (campaignId: string) =>
+    db
+      .selectFrom('reservations')
+      .select(['commission_id', 'amount_minor', 'released'])
+      .where('campaign_id', '=', campaignId)
+      .orderBy('commission_id')
+      .execute();
+
+  it('reserve what one at a time would: in order until the budget runs out, then partially, then refused; a repeat once', async () => {
+    // A budget of 3,500 against 1,000 each: three whole, one of 500, then refusals; k-2 comes twice.
+    const ids = ['k-1', 'k-2', 'k-2', 'k-3', 'k-4', 'k-5'];
+    const [many, one] = [await campaignWithBudget(3500), await campaignWithBudget(3500)];
+    const emittedMany = await deliverMany(
+      db,
+      handlers,
+      'commission.CommissionCalculated',
+      ids.map((id) => calculated(many, id, 1000)),
+    );
+    const emittedOne = [];
+    for (const id of ids)
+      emittedOne.push(...(await deliver(db, handlers, 'commission.CommissionCalculated', calculated(one, id, 1000))));
+    const shape = (e: { type: string; value: unknown }) => {
+      const v = e.value as { commissionId: string; reserved?: unknown; reason?: string; spent?: unknown };
+      return [e.type, v.commissionId, v.reserved ?? v.reason ?? null, v.spent ?? null];
+    };
+    expect(emittedMany.map(shape)).toEqual(emittedOne.map(shape));
+    const strip = (rows: Awaited<ReturnType<typeof reservations>>) => rows.map((r) => ({ ...r }));
+    expect(strip(await reservations(many))).toEqual(strip(await reservations(one)));
+    const campaign = await db.selectFrom('campaigns').select('state').where('id', '=', many).executeTakeFirstOrThrow();
+    expect(stateFromJson(campaign.state)?.spent).toBe(3500n);
+    expect(emittedMany.filter((e) => e.type === 'campaign.BudgetReserved')).toHaveLength(4);
   });
 });
