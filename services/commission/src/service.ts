@@ -21,7 +21,7 @@ import { migrations } from './migrations.js';
 import { candidatesOf, decideCommissions, decisionKey, impressionKey, type CampaignTerms } from './rules.js';
 import { defined } from '@beacon/domain';
 import { update, type Store } from '@beacon/messaging';
-import { advance, type Commission, type CommissionStatus } from './saga.js';
+import { advance, type Commission, type CommissionStatus, type SagaStep } from './saga.js';
 
 type Ctx<M> = MessageContext<Database, M>;
 
@@ -47,8 +47,71 @@ async function termsOfAll(ctx: Ctx<unknown>, campaignIds: string[]): Promise<Map
   );
 }
 
-async function termsOf(ctx: Ctx<unknown>, campaignId: string): Promise<CampaignTerms | undefined> {
-  return (await termsOfAll(ctx, [campaignId])).get(campaignId);
+/** A row of the commissions table, as selectAll reads it. */
+interface CommissionRow {
+  id: string;
+  campaign_id: string;
+  influencer_id: string | null;
+  source_event_id: string;
+  currency: string;
+  amount_minor: bigint | null;
+  requested_minor: bigint | null;
+  status: string;
+  reason: string | null;
+  reverse_pending: boolean;
+}
+
+const commissionOf = (row: CommissionRow): Commission => ({
+  id: row.id,
+  campaignId: row.campaign_id,
+  influencerId: row.influencer_id,
+  sourceEventId: row.source_event_id,
+  currency: row.currency,
+  amountMinor: row.amount_minor,
+  requestedMinor: row.requested_minor,
+  status: row.status as CommissionStatus,
+  reason: row.reason,
+  reversePending: row.reverse_pending,
+});
+
+/**
+ * A saga step for a hot campaign's batch, many at once, with the effect of one at a time: the
+ * commissions named in one read (locked, in id order), each step decided on what the one before it
+ * left, the changed ones saved in one statement, each item emitting its own events in turn.
+ */
+async function advanceMany<M extends { commissionId: string; campaignId: string }>(
+  items: Array<Ctx<M>>,
+  stepOf: (message: M, terms: Map<string, CampaignTerms>) => SagaStep,
+): Promise<void> {
+  const first = items[0];
+  if (!first) return;
+  const terms = await termsOfAll(first, [...new Set(items.map((i) => i.message.campaignId))]);
+  const rows = await first.trx
+    .selectFrom('commissions')
+    .selectAll()
+    .where('id', 'in', [...new Set(items.map((i) => i.message.commissionId))])
+    .orderBy('id')
+    .forUpdate()
+    .execute();
+  const state = new Map(rows.map((row) => [row.id, commissionOf(row)]));
+  const changed = new Set<string>();
+  const decisions = items.map((item) => {
+    const before = state.get(item.message.commissionId);
+    const decision = advance(before, stepOf(item.message, terms));
+    if (decision.state && decision.state !== before) {
+      state.set(decision.state.id, decision.state);
+      changed.add(decision.state.id);
+    }
+    return decision.events;
+  });
+  const saved = [...changed].map((id) => defined(state.get(id), 'a changed commission'));
+  if (saved.length > 0)
+    await sql`UPDATE commissions c SET status = t.status, amount_minor = t.amount_minor, reason = t.reason, reverse_pending = t.reverse_pending
+      FROM unnest(${saved.map((c) => c.id)}::text[], ${saved.map((c) => c.status)}::text[], ${saved.map((c) => c.amountMinor?.toString() ?? null)}::bigint[],
+        ${saved.map((c) => c.reason)}::text[], ${saved.map((c) => c.reversePending)}::boolean[]) AS t(id, status, amount_minor, reason, reverse_pending)
+      WHERE c.id = t.id`.execute(first.trx);
+  for (const [n, item] of items.entries())
+    for (const event of decisions[n] ?? []) await item.emit(event.type, item.message.campaignId, event.data);
 }
 
 /** A commission, as the saga's store: locked for this transaction, found by its id or by the event it was for. */
@@ -65,20 +128,7 @@ function commissionStore(
       )
         .forUpdate()
         .executeTakeFirst();
-      return (
-        row && {
-          id: row.id,
-          campaignId: row.campaign_id,
-          influencerId: row.influencer_id,
-          sourceEventId: row.source_event_id,
-          currency: row.currency,
-          amountMinor: row.amount_minor,
-          requestedMinor: row.requested_minor,
-          status: row.status as CommissionStatus,
-          reason: row.reason,
-          reversePending: row.reverse_pending,
-        }
-      );
+      return row && commissionOf(row);
     },
     async save(trx, c) {
       if (!c) return;
@@ -218,21 +268,31 @@ const recordedBatch: MessageHandler<Database, TrackingEventsRecorded> = (ctx) =>
 const recordedOne: MessageHandler<Database, TrackingEventRecorded> = (ctx) =>
   decideBatch(ctx, [{ correlationId: ctx.envelope.correlationId, event: ctx.message }]);
 
+// A commission's campaign is known when it is calculated; its holding period travels with the approval.
+const reservedStep = (r: BudgetReserved, terms: Map<string, CampaignTerms>): SagaStep => ({
+  type: 'BudgetReserved',
+  requested: r.requested,
+  reserved: r.reserved,
+  holdingPeriodDays: terms.get(r.campaignId)?.holdingPeriodDays ?? 0,
+});
+
 const budgetReserved: MessageHandler<Database, BudgetReserved> = async (ctx) => {
   const r = ctx.message;
-  // A commission's campaign is known when it is calculated; its holding period travels with the approval.
-  const holdingPeriodDays = (await termsOf(ctx, r.campaignId))?.holdingPeriodDays ?? 0;
-  await update(ctx, commissionStore({ id: r.commissionId }), r.campaignId, (c) =>
-    advance(c, { type: 'BudgetReserved', requested: r.requested, reserved: r.reserved, holdingPeriodDays }),
-  );
+  const terms = await termsOfAll(ctx, [r.campaignId]);
+  await update(ctx, commissionStore({ id: r.commissionId }), r.campaignId, (c) => advance(c, reservedStep(r, terms)));
 };
+budgetReserved.many = (items) => advanceMany(items, reservedStep);
+
+const rejectedStep = (r: BudgetReservationRejected): SagaStep => ({
+  type: 'BudgetReservationRejected',
+  reason: r.reason,
+});
 
 const budgetRejected: MessageHandler<Database, BudgetReservationRejected> = async (ctx) => {
   const r = ctx.message;
-  await update(ctx, commissionStore({ id: r.commissionId }), r.campaignId, (c) =>
-    advance(c, { type: 'BudgetReservationRejected', reason: r.reason }),
-  );
+  await update(ctx, commissionStore({ id: r.commissionId }), r.campaignId, (c) => advance(c, rejectedStep(r)));
 };
+budgetRejected.many = (items) => advanceMany(items, rejectedStep);
 
 const campaignCreated: MessageHandler<Database, CampaignCreated> = async ({ trx, message: c }) => {
   await trx

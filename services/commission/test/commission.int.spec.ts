@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { deliver, freshServiceDatabase, recordedEvent, USD, handlersOf, campaignCreated } from '@beacon/testing';
+import {
+  deliver,
+  deliverMany,
+  freshServiceDatabase,
+  recordedEvent,
+  USD,
+  handlersOf,
+  campaignCreated,
+} from '@beacon/testing';
 import type { TrackingEventRecorded, MessageHandlers } from '@beacon/contracts';
 import type { Database } from '../src/db.js';
 import { migrations } from '../src/migrations.js';
@@ -67,5 +75,65 @@ describe('commissions on real PostgreSQL', () => {
       (await db.selectFrom('commissions').select('status').where('id', '=', commissionId).executeTakeFirstOrThrow())
         .status,
     ).toBe('reversed');
+  });
+});
+
+describe('a hot campaign: budget answers handled many at once', () => {
+  /** Three calculated commissions, the second with a refund that came before the budget answered. */
+  async function pending() {
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const e = conversion();
+      const calc = await deliver(db, handlers, 'tracking.TrackingEventRecorded', e);
+      ids.push((defined(calc[0], 'a calculation').value as { commissionId: string }).commissionId);
+      if (i === 1)
+        await deliver(
+          db,
+          handlers,
+          'tracking.TrackingEventRecorded',
+          conversion({ type: 'refund', value: USD(2500), refundedEventId: e.eventId }),
+        );
+    }
+    return ids;
+  }
+  const reserved = (commissionId: string) => ({
+    campaignId,
+    commissionId,
+    requested: USD(250),
+    reserved: USD(200),
+    spent: USD(200),
+    remaining: USD(800),
+  });
+  const statuses = (ids: string[]) =>
+    Promise.all(
+      ids.map((id) =>
+        db
+          .selectFrom('commissions')
+          .select(['status', 'amount_minor', 'reverse_pending'])
+          .where('id', '=', id)
+          .executeTakeFirstOrThrow(),
+      ),
+    );
+
+  it('approve, reverse what was refunded, and ignore a repeat, as one at a time does', async () => {
+    const [many, one] = [await pending(), await pending()];
+    // The first commission's answer comes twice (a republish under a new message id).
+    const order = (ids: string[]) => [ids[0], ids[1], ids[0], ids[2]].map((id) => reserved(defined(id, 'an id')));
+    const gotMany = await deliverMany(db, handlers, 'campaign.BudgetReserved', order(many));
+    const gotOne = [];
+    for (const m of order(one)) gotOne.push(...(await deliver(db, handlers, 'campaign.BudgetReserved', m)));
+    const shape = (e: { type: string; value: unknown }, ids: string[]) => [
+      e.type,
+      ids.indexOf((e.value as { commissionId: string }).commissionId),
+      (e.value as { amount?: unknown }).amount,
+    ];
+    expect(gotMany.map((e) => shape(e, many))).toEqual(gotOne.map((e) => shape(e, one)));
+    expect(gotMany.map((e) => e.type)).toEqual([
+      'commission.CommissionApproved',
+      'commission.CommissionApproved',
+      'commission.CommissionReversed',
+      'commission.CommissionApproved',
+    ]);
+    expect(await statuses(many)).toEqual(await statuses(one));
   });
 });
