@@ -550,6 +550,11 @@ async function main(): Promise<void> {
       say(
         `  ${accepted}/${convResult.requests.total} conversions accepted (${(accepted / convSeconds).toFixed(0)}/s)${impResult ? `, ${impressionsAccepted} impressions (${(impressionsAccepted / convSeconds).toFixed(0)}/s)` : ''}; approved ${approvals.length}; p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms; fleet CPU ${perConversion.toFixed(2)} ms per conversion${impResult ? `, ${perEvent.toFixed(2)} ms per event` : ''}`,
       );
+      say(
+        `  CPU-ms per conversion by process: ${Object.entries(perUnit(measured.cpu, accepted))
+          .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+          .join(', ')}`,
+      );
       return {
         label,
         accepted,
