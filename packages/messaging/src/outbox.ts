@@ -4,7 +4,7 @@
  *
  * - On commit (the common case): the consumer that wrote the rows sends them itself as soon as its
  *   transaction has committed, in order per key, and awaits the broker before it takes the key's next
- *   batch; their ids are marked published a few milliseconds later, many in one statement. No
+ *   batch; their rows are deleted (marked sent) a few milliseconds later, many in one statement. No
  *   NOTIFY, no wake-up, no re-read of what the process already holds.
  * - The relay (the fallback): rows nobody sent — a process that died between commit and send, a
  *   send still failing, a row written outside a consumer (a script, a scheduled job) — are found by
@@ -12,6 +12,11 @@
  *   sent in one statement. It wakes on LISTEN/NOTIFY for rows written outside a consumer; the rows a
  *   consumer sends on commit are left alone for a grace period, so the two paths rarely both send one.
  *   A transaction-scoped advisory lock lets only one relay of a database poll at a time.
+ *
+ * A sent row is deleted, not marked: the table holds only what is still to send, so it stays small,
+ * autovacuum (which a small table's few dead rows trigger) keeps the poll's index walk short, and
+ * nothing is pruned later. (Marking rows published kept a day of live rows, so autovacuum's 20%
+ * threshold came rarely, and every poll walked the dead index entries of every row sent since.)
  *
  * A row sent twice (a crash before marking, the grace period passed during a slow send) carries the
  * same message-id both times, and the consumers' inbox absorbs the second.
@@ -73,7 +78,7 @@ export interface OutboxRelayOptions<DB extends MessagingTables = MessagingTables
   batchSize?: number;
   /** Rows younger than this are left to the consumer that wrote them, unless a NOTIFY says otherwise (default 2 s). */
   graceMs?: number;
-  /** Sent ids are marked published at most this long after their send (default 10 ms). */
+  /** Rows sent on commit are deleted (marked sent) at most this long after their send (default 10 ms). */
   markEveryMs?: number;
   onPublished?: (count: number) => void;
 }
@@ -161,7 +166,7 @@ const toCommitted = (row: Row): CommittedRow => ({
 
 /**
  * One pass of the relay, under the database's relay lock: the oldest unpublished rows (at least
- * `minAgeMs` old), sent at once, and the rows before each key's first failure marked published in
+ * `minAgeMs` old), sent at once, and the rows before each key's first failure deleted (marked sent) in
  * one statement.
  */
 async function publishPass(
@@ -184,7 +189,7 @@ async function publishPass(
 
     const { sent, failed } = await sendInOrder(bus, rows.map(toCommitted));
     if (sent.length > 0) {
-      await trx.updateTable('outbox').set({ published_at: new Date() }).where('id', 'in', sent).execute();
+      await trx.deleteFrom('outbox').where('id', 'in', sent).execute();
     }
     for (const f of failed) {
       await trx
@@ -294,7 +299,7 @@ export function startOutboxRelay<DB extends MessagingTables>(options: OutboxRela
     toMark = [];
     if (ids.length === 0) return marking;
     marking = marking
-      .then(() => db.updateTable('outbox').set({ published_at: new Date() }).where('id', 'in', ids).execute())
+      .then(() => db.deleteFrom('outbox').where('id', 'in', ids).execute())
       .then(
         () => undefined,
         // Unmarked rows are sent again by the poll once their grace has passed: duplicates the inbox absorbs.

@@ -1,5 +1,6 @@
 /**
- * Bounded tables. A published outbox row is needed only until it is published; an inbox claim only
+ * Bounded tables. An outbox row is deleted once sent (outbox.ts); rows marked published by earlier
+ * releases are pruned past the window below. An inbox claim is needed only
  * as long as the same message could arrive again. Redeliveries come from a lost ack or a relay that
  * died before marking its rows: both within minutes, so the windows below are far longer than any
  * redelivery. Unpublished outbox rows are never pruned, however old.

@@ -109,6 +109,10 @@ describe('transactional outbox on real PostgreSQL', () => {
   async function relayWithOneFailure(name: string, failsAlsoLaterSends: boolean) {
     const { db, url, memory, published: inner } = await relayBench(name);
     let failedPass = false;
+    // With every later send failing too, the resend waits until the test has looked at the failed row
+    // (once sent, a row is gone from the outbox).
+    let release: () => void = () => undefined;
+    const looked = new Promise<void>((resolve) => (release = resolve));
     const flaky = {
       ...inner.bus,
       async publish(message: Parameters<typeof inner.bus.publish>[0]) {
@@ -118,6 +122,7 @@ describe('transactional outbox on real PostgreSQL', () => {
           if (n === 5 || !failsAlsoLaterSends) failedPass = true;
           throw new Error('injected: send timed out');
         }
+        if (failsAlsoLaterSends && n >= 2) await looked;
         return inner.bus.publish(message);
       },
     };
@@ -126,21 +131,25 @@ describe('transactional outbox on real PostgreSQL', () => {
       for (let i = 0; i < 6; i++) await enqueue(trx, row(topic, 'same-key', i));
     });
     const relay = startOutboxRelay({ db, connectionString: url, bus: flaky, pollIntervalMs: 20 });
-    return { db, memory, inner, relay };
+    return { db, memory, inner, relay, release };
   }
 
   it('resends a key from its first failed message, in order, when the broker fails that send and those after it', async () => {
-    const { db, memory, inner, relay } = await relayWithOneFailure('beacon_outbox_retry_order_test', true);
+    const { db, memory, inner, relay, release } = await relayWithOneFailure('beacon_outbox_retry_order_test', true);
+    const failedRow = () =>
+      db
+        .selectFrom('outbox')
+        .select(['attempts', 'last_error'])
+        .where('properties', '@>', JSON.stringify({ n: '2' }) as never)
+        .executeTakeFirst();
+    await waitFor(async () => (await failedRow())?.attempts === 1, 20000, 'the failure recorded on its row');
+    expect((await failedRow())?.last_error).toContain('send timed out');
+    release();
     await waitFor(() => inner.published.length >= 6, 20000, 'all six');
     await relay.stop();
     expect(inner.published.map((m) => m.properties.n)).toEqual(['0', '1', '2', '3', '4', '5']);
-    const failed = await db
-      .selectFrom('outbox')
-      .select(['attempts', 'last_error'])
-      .where('properties', '@>', JSON.stringify({ n: '2' }) as never)
-      .executeTakeFirst();
-    expect(failed?.attempts).toBe(1);
-    expect(failed?.last_error).toContain('send timed out');
+    // Sent rows leave the outbox.
+    expect(await db.selectFrom('outbox').select('id').execute()).toEqual([]);
     await memory.close();
     await db.destroy();
   });
