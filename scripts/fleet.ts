@@ -3,6 +3,7 @@
  * the five databases, the five services; prints the BFF URL and development tokens.
  *
  *   npm run fleet            stays up until Ctrl-C, then stops everything cleanly
+ *   npm run fleet -- --replicas 2   the same with two replicas of every service, the BFF included
  *   npm run demo             brings the fleet up, replays the demo scenario, stops, exits with its result
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
@@ -27,12 +28,17 @@ const SERVICES = [
 export type ServiceName = 'campaign' | 'tracking' | 'commission' | 'payment' | 'bff';
 
 export interface Fleet {
+  /** The first BFF replica's URL. */
   baseUrl: string;
+  /** Every BFF replica's URL (a load balancer would spread clients over them). */
+  baseUrls: string[];
+  /** Each replica's ops URL (/metrics, /readyz) of a service, replica 0 first. */
+  opsUrls(service: ServiceName): string[];
   stop(): Promise<void>;
-  /** kill -9 one service (fault tests): no shutdown, no flush, in-flight work lost mid-transaction. */
-  kill(service: ServiceName): Promise<void>;
-  /** Starts a killed service again and waits until it is ready. */
-  restart(service: ServiceName): Promise<void>;
+  /** kill -9 one replica of a service (fault tests): no shutdown, no flush, in-flight work lost mid-transaction. */
+  kill(service: ServiceName, replica?: number): Promise<void>;
+  /** Starts a killed replica again and waits until it is ready. */
+  restart(service: ServiceName, replica?: number): Promise<void>;
 }
 
 /** Every process below `pid` (tsx starts the service as a child node process). */
@@ -92,23 +98,32 @@ export interface FleetOptions {
   env?: Record<string, string>;
   /** Flags for node itself, with `built` (node refuses some in NODE_OPTIONS, --cpu-prof among them). */
   nodeArgs?: string[];
+  /**
+   * Processes per service, the BFF included (default 1). Replica r listens on the BFF port + r and
+   * on ops ports base + 5 r + 0…4, so two replicas stay inside a fleet's block of ten ports.
+   */
+  replicas?: number;
 }
 
 export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
   const bffPort = options.bffPort ?? Number(process.env.BFF_PORT ?? 8000);
   // Ops ports are base + 0 (bff) … base + 4 (payment); another base lets a second fleet run beside the first.
-  const opsPort = (service: { ops: number }) => service.ops - 9100 + (options.opsPortBase ?? 9100);
+  const replicas = options.replicas ?? 1;
+  const opsPort = (service: { ops: number }, replica = 0) =>
+    service.ops - 9100 + (options.opsPortBase ?? 9100) + 5 * replica;
+  const bffPortOf = (replica: number) => bffPort + replica;
   const logDir = options.logDir ?? join(root, '.fleet', 'logs');
   const say = (line: string) => !options.quiet && console.log(line);
   execFileSync(join(root, 'scripts/pulsar.sh'), ['start'], { stdio: options.quiet ? 'ignore' : 'inherit' });
   await provision();
   mkdirSync(logDir, { recursive: true });
   const children = new Map<string, ChildProcess>();
-  const logFile = (name: string) => join(logDir, `${name}.log`);
-  const spawnService = (service: (typeof SERVICES)[number]) => {
+  const logFile = (name: string, replica = 0) => join(logDir, replica === 0 ? `${name}.log` : `${name}-${replica}.log`);
+  const childKey = (name: string, replica: number) => `${name}#${replica}`;
+  const spawnService = (service: (typeof SERVICES)[number], replica = 0) => {
     // The service writes its log file itself: piped through this process, a busy runner (a load
     // generator in the same process) would fill the pipe and stall the service's synchronous log writes.
-    const log = openSync(logFile(service.name), 'a');
+    const log = openSync(logFile(service.name, replica), 'a');
     const [command, args, files] = options.built
       ? [
           process.execPath,
@@ -125,21 +140,23 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
         ...serviceSecretsEnv(service.name),
         ...options.env,
         ...files,
-        OPS_PORT: String(opsPort(service)),
-        BFF_PORT: String(bffPort),
+        OPS_PORT: String(opsPort(service, replica)),
+        BFF_PORT: String(bffPortOf(replica)),
       },
       stdio: ['ignore', log, log],
     });
     closeSync(log);
-    children.set(service.name, child);
+    children.set(childKey(service.name, replica), child);
     return child;
   };
-  const ready = async (service: (typeof SERVICES)[number]) => {
-    const child = defined(children.get(service.name), `the ${service.name} process`);
-    const log = logFile(service.name);
-    await waitReady(`http://127.0.0.1:${opsPort(service)}/readyz`, child, service.name, log);
-    if (service.name === 'bff') await waitReady(`http://127.0.0.1:${bffPort}/readyz`, child, 'bff http', log);
+  const ready = async (service: (typeof SERVICES)[number], replica = 0) => {
+    const child = defined(children.get(childKey(service.name, replica)), `the ${service.name} process`);
+    const log = logFile(service.name, replica);
+    await waitReady(`http://127.0.0.1:${opsPort(service, replica)}/readyz`, child, service.name, log);
+    if (service.name === 'bff')
+      await waitReady(`http://127.0.0.1:${bffPortOf(replica)}/readyz`, child, 'bff http', log);
   };
+  const replicaList = Array.from({ length: replicas }, (_, r) => r);
   const exited = (child: ChildProcess, signal: NodeJS.Signals) =>
     new Promise<void>((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) return resolve();
@@ -155,11 +172,12 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
     );
   };
   try {
-    for (const service of SERVICES) spawnService(service);
-    for (const service of SERVICES) {
-      await ready(service);
-      say(`  ✓ ${service.name} ready (ops port ${opsPort(service)})`);
-    }
+    for (const service of SERVICES) for (const r of replicaList) spawnService(service, r);
+    for (const service of SERVICES)
+      for (const r of replicaList) {
+        await ready(service, r);
+        say(`  ✓ ${service.name}${replicas > 1 ? ` replica ${r}` : ''} ready (ops port ${opsPort(service, r)})`);
+      }
   } catch (error) {
     await stop();
     throw error;
@@ -172,24 +190,30 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
     );
   return {
     baseUrl: `http://localhost:${bffPort}`,
+    baseUrls: replicaList.map((r) => `http://localhost:${bffPortOf(r)}`),
+    opsUrls: (name) => replicaList.map((r) => `http://127.0.0.1:${opsPort(definition(name), r)}`),
     stop,
-    kill: async (name) => {
+    kill: async (name, replica = 0) => {
       // tsx runs the service in a child node process: kill the whole process group would be cleaner,
       // but the service is what must die without a chance to clean up.
-      const child = defined(children.get(name), `the ${name} process`);
+      const child = defined(children.get(childKey(name, replica)), `the ${name} process`);
       for (const pid of child.pid ? descendants(child.pid) : []) process.kill(pid, 'SIGKILL');
       await exited(child, 'SIGKILL');
     },
-    restart: async (name) => {
-      spawnService(definition(name));
-      await ready(definition(name));
+    restart: async (name, replica = 0) => {
+      spawnService(definition(name), replica);
+      await ready(definition(name), replica);
     },
   };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const demo = process.argv.includes('--demo');
-  const fleet = await startFleet();
+  const replicasAt = process.argv.indexOf('--replicas');
+  const replicas = replicasAt > 0 ? Number(process.argv[replicasAt + 1]) : 1;
+  if (!Number.isInteger(replicas) || replicas < 1 || replicas > 2)
+    throw new Error('--replicas takes 1 or 2 (two replicas fit in a fleet’s block of ports)');
+  const fleet = await startFleet({ replicas });
   let stopping = false;
   const shutdown = async (code: number) => {
     if (stopping) return;

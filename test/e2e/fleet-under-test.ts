@@ -10,7 +10,14 @@ export async function fleetUnderTest(ports: { bffPort: number; opsPortBase: numb
     const notHere = async () => {
       throw new Error('kill and restart need a fleet this test started (unset E2E_BFF_URL)');
     };
-    return { baseUrl: given, stop: async () => undefined, kill: notHere, restart: notHere };
+    return {
+      baseUrl: given,
+      baseUrls: [given],
+      opsUrls: () => [],
+      stop: async () => undefined,
+      kill: notHere,
+      restart: notHere,
+    };
   }
   return startFleet({ ...ports, quiet: true });
 }
