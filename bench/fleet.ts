@@ -39,6 +39,10 @@ const SECONDS = arg('seconds', 20);
 /** `--only conversions` (or `ingest`): measure that alone, print it, and leave RESULTS.md as it is. */
 const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 const CONNECTIONS = arg('connections', 50);
+/** `--replicas 2`: two of every service, the BFF included (load spread over both BFFs). */
+const REPLICAS = arg('replicas', 1);
+/** Every BFF replica's URL, once the fleet is up. */
+let BFF_URLS: string[] = [];
 /** Seconds of unmeasured load per kind before the first measurement. */
 const WARMUP = arg('warmup', 15);
 const PG = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
@@ -286,6 +290,54 @@ function lagsOf(points: Array<{ t: number; accepted: number; persisted: number }
   });
 }
 
+/** What the bench reads of a load run: merged over the BFF replicas it was spread across. */
+interface Load {
+  requests: { average: number; total: number };
+  latency: { p99: number };
+  '2xx': number;
+}
+
+/**
+ * Load spread over every BFF replica, as a load balancer would: one autocannon per replica with its
+ * share of the connections and of the rate. With more than one, p99 is the worst replica's.
+ */
+async function spread(
+  options: autocannon.Options,
+  urls: string[],
+  onResponse?: (status: number) => void,
+): Promise<Load> {
+  const results = await Promise.all(
+    urls.map(
+      (base) =>
+        new Promise<autocannon.Result>((resolve, reject) => {
+          const url = new URL(String(options.url));
+          const target = new URL(base);
+          url.host = target.host;
+          const share = (n: number | undefined) =>
+            n === undefined ? undefined : Math.max(1, Math.round(n / urls.length));
+          const instance = autocannon(
+            {
+              ...options,
+              url: url.toString(),
+              connections: share(options.connections),
+              overallRate: share(options.overallRate),
+            },
+            (error, result) => (error ? reject(error) : resolve(result)),
+          );
+          if (onResponse) instance.on('response', (_client: unknown, status: number) => onResponse(status));
+        }),
+    ),
+  );
+  return {
+    requests: {
+      average: results.reduce((sum, r) => sum + r.requests.average, 0),
+      total: results.reduce((sum, r) => sum + r.requests.total, 0),
+    },
+    latency: { p99: Math.max(...results.map((r) => r.latency.p99)) },
+    '2xx': results.reduce((sum, r) => sum + r['2xx'], 0),
+  };
+}
+
 /** Runs load against the BFF while sampling accepted and persisted counts every 250 ms; waits for the backlog to drain. */
 async function ingest(
   name: string,
@@ -302,14 +354,9 @@ async function ingest(
     const acceptedThen = accepted;
     void persistedNow().then((p) => points.push({ t, accepted: acceptedThen, persisted: p - base }));
   }, 250);
-  let finish: (result: autocannon.Result) => void = () => undefined;
-  let fail: (error: Error) => void = () => undefined;
-  const done = new Promise<autocannon.Result>((resolve, reject) => ((finish = resolve), (fail = reject)));
-  const instance = autocannon(options, (error, result) => (error ? fail(error) : finish(result)));
-  instance.on('response', (_client: unknown, status: number) => {
+  const result = await spread(options, BFF_URLS, (status) => {
     if (status === 202) accepted += eventsPerRequest;
   });
-  const result = await done;
   const loadSeconds = (performance.now() - started) / 1000;
   const drainDeadline = performance.now() + 180_000;
   let persisted = (await persistedNow()) - base;
@@ -380,8 +427,11 @@ async function main(): Promise<void> {
   // The image runs esbuild bundles, so the bench measures those (`--tsx`: the sources through tsx, as `npm run fleet` does).
   const built = process.argv.includes('--tsx') ? undefined : join(root, 'dist');
   if (built) execFileSync(join(root, 'node_modules/.bin/tsx'), [join(root, 'scripts/build.ts')], { stdio: 'ignore' });
-  say(`starting the fleet (${built ? 'bundles' : 'tsx'})…`);
-  const fleet = await startFleet({ bffPort: 18500, opsPortBase: 19500, quiet: true, built });
+  say(
+    `starting the fleet (${built ? 'bundles' : 'tsx'}, ${REPLICAS} replica${REPLICAS > 1 ? 's' : ''} of every service)…`,
+  );
+  const fleet = await startFleet({ bffPort: 18500, opsPortBase: 19500, quiet: true, built, replicas: REPLICAS });
+  BFF_URLS = fleet.baseUrls;
   try {
     const run = randomUUID().slice(0, 6);
     const brandId = `bench-brand-${run}`;
@@ -431,9 +481,10 @@ async function main(): Promise<void> {
     });
     // Warm-up, not measured: the JIT of every process (the broker's above all), pools, sockets.
     say(`warming the fleet up (${WARMUP} s of single events and batches, then until every event is persisted)…`);
-    await autocannon(posting('/api/v1/tracking/events', CONNECTIONS, nextEvent, WARMUP));
-    await autocannon(
+    await spread(posting('/api/v1/tracking/events', CONNECTIONS, nextEvent, WARMUP), BFF_URLS);
+    await spread(
       posting('/api/v1/tracking/events:batch', 4, () => ({ events: Array.from({ length: 500 }, nextEvent) }), WARMUP),
+      BFF_URLS,
     );
     const warmDeadline = performance.now() + 300_000;
     while ((await trackingBacklog()) > 0 && performance.now() < warmDeadline)
@@ -481,46 +532,52 @@ async function main(): Promise<void> {
         'content-type': 'application/json',
         authorization: `Bearer ${await mintDevToken({ sub: convSub, roles: ['ingest'], brand: brandId })}`,
       };
-      const conversions = autocannon({
-        url: `${fleet.baseUrl}/api/v1/tracking/events`,
-        connections: 20,
-        duration: convSeconds,
-        overallRate: 200,
-        requests: [
-          {
-            method: 'POST',
-            headers: convHeaders,
-            setupRequest: (req) => ({
-              ...req,
-              body: JSON.stringify({
-                type: 'conversion',
-                campaignId: convCampaign,
-                influencerId,
-                visitorId: `b-${n}`,
-                value: { amount: '10.00', currency: 'USD' },
-                orderId: `o-${run}-${n++}`,
-              }),
-            }),
-          },
-        ],
-      });
-      const impressions = withImpressions
-        ? autocannon({
-            url: `${fleet.baseUrl}/api/v1/tracking/events`,
-            connections: CONNECTIONS,
-            duration: convSeconds,
-            overallRate: 2000,
-            requests: [
-              {
-                method: 'POST',
-                headers,
-                setupRequest: (req) => ({
-                  ...req,
-                  body: JSON.stringify(eventBody(defined(campaigns[1 + (n % 49)], 'a campaign'), n++)),
+      const conversions = spread(
+        {
+          url: `${fleet.baseUrl}/api/v1/tracking/events`,
+          connections: 20,
+          duration: convSeconds,
+          overallRate: 200,
+          requests: [
+            {
+              method: 'POST',
+              headers: convHeaders,
+              setupRequest: (req) => ({
+                ...req,
+                body: JSON.stringify({
+                  type: 'conversion',
+                  campaignId: convCampaign,
+                  influencerId,
+                  visitorId: `b-${n}`,
+                  value: { amount: '10.00', currency: 'USD' },
+                  orderId: `o-${run}-${n++}`,
                 }),
-              },
-            ],
-          })
+              }),
+            },
+          ],
+        },
+        BFF_URLS,
+      );
+      const impressions = withImpressions
+        ? spread(
+            {
+              url: `${fleet.baseUrl}/api/v1/tracking/events`,
+              connections: CONNECTIONS,
+              duration: convSeconds,
+              overallRate: 2000,
+              requests: [
+                {
+                  method: 'POST',
+                  headers,
+                  setupRequest: (req) => ({
+                    ...req,
+                    body: JSON.stringify(eventBody(defined(campaigns[1 + (n % 49)], 'a campaign'), n++)),
+                  }),
+                },
+              ],
+            },
+            BFF_URLS,
+          )
         : undefined;
       // From the operation's claim (the lingered batch that carried the conversion) to the approval reaching the BFF.
       // An operation belongs to its caller's principal: roles and sub (services/bff/src/auth.ts principalOf).
@@ -701,13 +758,14 @@ function writeResults(commit: string, cpu: Record<string, Record<string, number>
   ];
   console.log(`\n${table.join('\n')}\n\nCPU-ms per unit of work, per process:\n${cpuTable.join('\n')}`);
   // The sections after the first run's (A/B comparisons, written by hand) are kept.
-  const resultsFile = join(root, 'bench/RESULTS.md');
+  // A run on two replicas has a file of its own; RESULTS.md sets the two side by side.
+  const resultsFile = join(root, REPLICAS > 1 ? `bench/RESULTS-${REPLICAS}-replicas.md` : 'bench/RESULTS.md');
   const earlier = existsSync(resultsFile) ? readFileSync(resultsFile, 'utf8') : '';
   const kept = earlier.includes('\n## ') ? earlier.slice(earlier.indexOf('\n## ')) : '';
   const text = `# Fleet benchmark results
 
 Date: ${new Date().toISOString()} · commit \`${commit}\` · machine: ${machine} · ${SECONDS} s per measurement, ${CONNECTIONS} connections, ${WARMUP} s of warm-up per kind first.
-Produced by \`pnpm bench:fleet -- --seconds ${SECONDS}\`. Every limit was measured in this same run. CPU is read from \`/proc/<pid>/stat\`
+Produced by \`pnpm bench:fleet -- --seconds ${SECONDS}${REPLICAS > 1 ? ` --replicas ${REPLICAS}` : ''}\`, ${REPLICAS} replica${REPLICAS > 1 ? 's' : ''} of every service. Every limit was measured in this same run. CPU is read from \`/proc/<pid>/stat\`
 (user + system) for every process of the fleet, the broker and PostgreSQL, over each measurement including its drain.
 
 ${table.join('\n')}
@@ -719,7 +777,7 @@ ${cpuTable.join('\n')}
 ![throughput and persisted events over time](throughput.svg)
 ${kept}`;
   writeFileSync(resultsFile, text);
-  writeFileSync(join(root, 'bench/throughput.svg'), chart());
+  if (REPLICAS === 1) writeFileSync(join(root, 'bench/throughput.svg'), chart());
   console.log('\nwrote bench/RESULTS.md and bench/throughput.svg');
 }
 
