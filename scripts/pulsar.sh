@@ -165,11 +165,14 @@ start() {
   local conf
   conf=$(write_config)
   local t0=$SECONDS
+  # The JIT's C2 compiler was the broker's busiest thread: 37% of its CPU over a fresh broker's first
+  # minutes of bench load. C1 alone (TieredStopAtLevel=1) compiles far less and cheaper: the same run
+  # cost the broker 47 s of CPU instead of 68 s (bench/RESULTS.md, "broker JVM"). Set PULSAR_GC to choose.
   log "starting standalone (log: $LOG_FILE)"
   (
     cd "$PULSAR_HOME_DIR"
     PULSAR_MEM=${PULSAR_MEM:-"-Xms256m -Xmx1g -XX:MaxDirectMemorySize=512m"} \
-    PULSAR_GC=${PULSAR_GC:-"-XX:+UseG1GC -XX:+PerfDisableSharedMem"} \
+    PULSAR_GC=${PULSAR_GC:-"-XX:+UseG1GC -XX:+PerfDisableSharedMem -XX:TieredStopAtLevel=1"} \
     PULSAR_GC_LOG=" " \
     PULSAR_LOG_DIR="$RUN_DIR/logs" \
     PULSAR_STANDALONE_CONF="$conf" \

@@ -20,6 +20,8 @@ if ! pg_isready -q -h "${PGHOST:-127.0.0.1}" -p "${PGPORT:-5432}"; then
   fi
 fi
 scripts/pulsar.sh start
+# The Node .nvmrc names (npm test, the fleet and the bench run on it through scripts/node.sh).
+scripts/node.sh --install
 
 # The console's browser tests drive Debian's chromium (Playwright's own download cannot be reached here).
 if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
