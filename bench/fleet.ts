@@ -778,7 +778,7 @@ ${cpuTable.join('\n')}
 ${kept}`;
   writeFileSync(resultsFile, text);
   if (REPLICAS === 1) writeFileSync(join(root, 'bench/throughput.svg'), chart());
-  console.log('\nwrote bench/RESULTS.md and bench/throughput.svg');
+  console.log(`\nwrote ${resultsFile}${REPLICAS === 1 ? ' and bench/throughput.svg' : ''}`);
 }
 
 /** Cumulative accepted and persisted events per second of each ingest run: the gap between the lines is the lag. */
