@@ -1,4 +1,4 @@
-import type { CampaignCreated, TrackingEventRecorded } from '@beacon/contracts';
+import type { CampaignCreated, RecordTrackingEvent, TrackingEventRecorded } from '@beacon/contracts';
 
 /** A valid, attributed impression as tracking records it; `over` sets what a test is about. */
 export const recordedEvent = (over: Partial<TrackingEventRecorded> = {}): TrackingEventRecorded => ({
@@ -39,5 +39,28 @@ export const campaignCreated = (over: Partial<CampaignCreated> = {}): CampaignCr
   holdingPeriodDays: 0,
   invitedInfluencerIds: [],
   status: 'active',
+  ...over,
+});
+
+/** A tracking event as the BFF sends it to tracking (an anonymous impression); `over` sets what a test is about. */
+export const recordCommand = (over: Partial<RecordTrackingEvent> = {}): RecordTrackingEvent => ({
+  eventId: 'e-1',
+  clientEventId: true,
+  type: 'impression',
+  campaignId: 'c-1',
+  influencerId: null,
+  clickId: null,
+  visitorId: 'v-1',
+  userId: null,
+  occurredAt: '2026-03-01T10:00:00.000Z',
+  value: null,
+  orderId: null,
+  name: null,
+  properties: '{}',
+  userAgent: null,
+  ip: null,
+  referrer: null,
+  receivedAt: '2026-03-01T10:00:01.000Z',
+  writerBrandId: null,
   ...over,
 });

@@ -76,4 +76,4 @@ export function handlersOf<H extends object>(service: { subscriptions(ctx: never
 
 export { deliver, deliverMany, type Emitted } from './handlers.js';
 export { freshServiceDatabase, recreateDatabase, TEST_PG_URL } from './database.js';
-export { campaignCreated, recordedEvent, USD } from './fixtures.js';
+export { campaignCreated, recordCommand, recordedEvent, USD } from './fixtures.js';

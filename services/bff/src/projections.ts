@@ -71,6 +71,27 @@ async function recordCommission(
   ).execute();
 }
 
+/** Ledger entries as payment recorded them, in one insert (a redelivered entry is already there). */
+async function recordLedger(
+  trx: MessageContext<Database>['trx'],
+  entries: Array<MessageTypes['payment.LedgerEntryRecorded']>,
+): Promise<void> {
+  await trx
+    .insertInto('rm_ledger')
+    .values(
+      entries.map((e) => ({
+        entry_id: e.entryId,
+        influencer_id: e.influencerId,
+        currency: e.amount.currency,
+        kind: e.kind,
+        amount_minor: e.amount.amountMinor,
+        available_at: new Date(e.availableAt),
+      })),
+    )
+    .onConflict((oc) => oc.column('entry_id').doNothing())
+    .execute();
+}
+
 /** A payout as its first event tells it (requested, or rejected at once); later events update it. */
 async function insertPayout(
   trx: MessageContext<Database>['trx'],
@@ -201,20 +222,7 @@ const projections: { [T in keyof MessageTypes]?: Projection<T> } = {
   'commission.CommissionRejected': ({ trx, message: c, envelope }) =>
     recordCommission(trx, { ...c, status: 'rejected', reason: c.reason }, envelope.occurredAt),
   'commission.CommissionReversed': (ctx) => countCommission(ctx, { status: 'reversed' }, -1n),
-  'payment.LedgerEntryRecorded': async ({ trx, message: e }) => {
-    await trx
-      .insertInto('rm_ledger')
-      .values({
-        entry_id: e.entryId,
-        influencer_id: e.influencerId,
-        currency: e.amount.currency,
-        kind: e.kind,
-        amount_minor: e.amount.amountMinor,
-        available_at: new Date(e.availableAt),
-      })
-      .onConflict((oc) => oc.column('entry_id').doNothing())
-      .execute();
-  },
+  'payment.LedgerEntryRecorded': ({ trx, message: e }) => recordLedger(trx, [e]),
   'payment.PayoutRequested': ({ trx, message: p, envelope }) =>
     insertPayout(trx, { ...p, status: 'requested', reason: null }, envelope.occurredAt),
   'payment.PayoutRejected': ({ trx, message: p, envelope }) =>
@@ -304,21 +312,11 @@ const manyProjections: { [T in keyof MessageTypes]?: Many<T> } = {
   },
   'payment.LedgerEntryRecorded': async (items) => {
     const trx = items[0]?.trx;
-    if (!trx) return;
-    await trx
-      .insertInto('rm_ledger')
-      .values(
-        items.map(({ message: e }) => ({
-          entry_id: e.entryId,
-          influencer_id: e.influencerId,
-          currency: e.amount.currency,
-          kind: e.kind,
-          amount_minor: e.amount.amountMinor,
-          available_at: new Date(e.availableAt),
-        })),
-      )
-      .onConflict((oc) => oc.column('entry_id').doNothing())
-      .execute();
+    if (trx)
+      await recordLedger(
+        trx,
+        items.map((i) => i.message),
+      );
   },
 };
 

@@ -1,30 +1,22 @@
 import type { Kysely } from 'kysely';
 import { codecs, type RecordTrackingEvent } from '@beacon/contracts';
 import { createMemoryBus, type MessageBus } from '@beacon/messaging';
+import { recordCommand } from '@beacon/testing';
 import type { Database } from '../src/db.js';
 import { RetryLater } from '../src/problems.js';
 import { createTrackingBatcher, DEFAULT_BATCH_LIMITS } from '../src/tracking-batches.js';
 
-const impression = (i: number): RecordTrackingEvent => ({
-  eventId: `e-${i}`,
-  clientEventId: false,
-  type: 'impression',
-  campaignId: `c-${i % 7}`,
-  influencerId: 'inf-1',
-  clickId: null,
-  visitorId: `v-${i}`,
-  userId: null,
-  occurredAt: '2026-12-01T10:00:00.000Z',
-  value: null,
-  orderId: null,
-  name: null,
-  properties: '{}',
-  userAgent: null,
-  ip: null,
-  referrer: null,
-  receivedAt: '2026-12-01T10:00:00.000Z',
-  writerBrandId: 'b-1',
-});
+const impression = (i: number): RecordTrackingEvent =>
+  recordCommand({
+    eventId: `e-${i}`,
+    clientEventId: false,
+    campaignId: `c-${i % 7}`,
+    influencerId: 'inf-1',
+    visitorId: `v-${i}`,
+    occurredAt: '2026-12-01T10:00:00.000Z',
+    receivedAt: '2026-12-01T10:00:00.000Z',
+    writerBrandId: 'b-1',
+  });
 
 /** A broker that holds every publish until the test lets them through: a slow broker, not a fake one. */
 function slowBroker(): { bus: MessageBus; release: () => void } {

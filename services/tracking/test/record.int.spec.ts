@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { deliver, freshServiceDatabase, handlersOf, campaignCreated } from '@beacon/testing';
+import { deliver, freshServiceDatabase, handlersOf, campaignCreated, recordCommand } from '@beacon/testing';
 import type { RecordTrackingEvent, MessageHandlers } from '@beacon/contracts';
 import type { Database } from '../src/db.js';
 import { migrations } from '../src/migrations.js';
@@ -21,27 +21,8 @@ afterAll(() => db.destroy());
 const createCampaign = (id: string, brandId: string) =>
   deliver(db, handlers, 'campaign.CampaignCreated', campaignCreated({ campaignId: id, brandId, commissionRules: [] }));
 
-const event = (over: Partial<RecordTrackingEvent>): RecordTrackingEvent => ({
-  eventId: randomUUID(),
-  clientEventId: true,
-  type: 'impression',
-  campaignId,
-  influencerId: null,
-  clickId: null,
-  visitorId: 'v-1',
-  userId: null,
-  occurredAt: '2026-03-01T10:00:00.000Z',
-  value: null,
-  orderId: null,
-  name: null,
-  properties: '{}',
-  userAgent: null,
-  ip: null,
-  referrer: null,
-  receivedAt: '2026-03-01T10:00:01.000Z',
-  writerBrandId: null,
-  ...over,
-});
+const event = (over: Partial<RecordTrackingEvent>): RecordTrackingEvent =>
+  recordCommand({ eventId: randomUUID(), campaignId, ...over });
 type Batch = {
   recorded: Array<{ correlationId: string; event: Record<string, unknown> }>;
   ignored: Array<{ correlationId: string; event: Record<string, unknown> }>;
