@@ -77,14 +77,16 @@ function ticksOf(pids: number[]): number {
   return total;
 }
 
+/** Processes whose command line matches `pattern` (none, when nothing does). */
+function pids(pattern: string): number[] {
+  try {
+    return execFileSync('pgrep', ['-f', pattern], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
 function fleetProcesses(): Record<string, number[]> {
-  const pids = (pattern: string) => {
-    try {
-      return execFileSync('pgrep', ['-f', pattern], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
-    } catch {
-      return [];
-    }
-  };
   const processes: Record<string, number[]> = {};
   for (const s of ['bff', 'campaign', 'tracking', 'commission', 'payment'])
     processes[s] = [...pids(`services/${s}/src/main.ts`), ...pids(`dist/${s}.mjs`)];
@@ -180,13 +182,6 @@ const eventBody = (campaignId: string, n: number) => ({
 
 /** The naive server's processes (tsx and the node it starts) and PostgreSQL's. */
 function naiveProcesses(): Record<string, number[]> {
-  const pids = (pattern: string) => {
-    try {
-      return execFileSync('pgrep', ['-f', pattern], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
-    } catch {
-      return [];
-    }
-  };
   return { naive: pids('bench/naive-server.ts'), postgres: pids('postgres:') };
 }
 
