@@ -6,9 +6,10 @@
  *
  * <topic> is the original topic (e.g. persistent://beacon/commission/events); the DLQ is
  * `<topic>-<subscription>-DLQ` (e.g. subscription commission-service). Messages keep their key and
- * properties, so consumers' inboxes still recognise anything they had already processed.
+ * properties, so consumers' inboxes still recognise anything they had already processed; a pack
+ * (several messages of one key) is re-driven whole, and its items that had taken effect are skipped.
  */
-import { createWebSocketBus, defaultDeadLetterTopic } from '@beacon/messaging';
+import { createWebSocketBus, defaultDeadLetterTopic, unpack } from '@beacon/messaging';
 import { actAsAdmin } from './lib/secrets.js';
 
 // Re-driving writes to any service's topic: only the admin role may.
@@ -46,11 +47,18 @@ if (command === 'list') {
   // Receives what is still waiting for a redrive and hands it back unacknowledged (a long nack delay).
   const seen = new Map<string, string>();
   const sub = await bus.subscribe(options, async (m) => {
-    const p = m.properties;
-    seen.set(
-      m.brokerMessageId,
-      `- ${p['message-type'] ?? '?'}  key=${m.key ?? ''}  message-id=${p['message-id'] ?? '?'}  correlation-id=${p['correlation-id'] ?? '?'}  published ${m.publishTime}`,
-    );
+    const line = (p: Record<string, string>) =>
+      `- ${p['message-type'] ?? '?'}  key=${m.key ?? ''}  message-id=${p['message-id'] ?? '?'}  correlation-id=${p['correlation-id'] ?? '?'}  published ${m.publishTime}`;
+    // A pack is listed item by item: each is a message of its own to the consumers' inboxes.
+    let items: string[];
+    try {
+      items = unpack(m).map((item, i, all) =>
+        all.length > 1 ? `${line(item.properties)}  (pack item ${i + 1}/${all.length})` : line(item.properties),
+      );
+    } catch (error) {
+      items = [`${line(m.properties)}  (an unreadable pack: ${(error as Error).message})`];
+    }
+    seen.set(m.brokerMessageId, items.join('\n'));
     throw new Error('listing only: leave it in the dead-letter topic');
   });
   await quiet(() => seen.size);

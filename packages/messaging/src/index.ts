@@ -10,3 +10,4 @@ export * from './retention.js';
 export * from './update.js';
 export * from './auth.js';
 export * from './isolate.js';
+export * from './pack.js';

@@ -27,6 +27,7 @@ import type { Logger } from 'pino';
 import type { MessageBus, OutgoingMessage } from './bus.js';
 import { Header } from './envelope.js';
 import type { MessagingTables } from './schema.js';
+import { chunkForPacks, pack, type PackLimits } from './pack.js';
 
 export const OUTBOX_CHANNEL = 'beacon_outbox';
 /** Arbitrary constant: each service has its own database, so one lock id per database is enough. */
@@ -81,6 +82,8 @@ export interface OutboxRelayOptions<DB extends MessagingTables = MessagingTables
   /** Rows sent on commit are deleted (marked sent) at most this long after their send (default 10 ms). */
   markEveryMs?: number;
   onPublished?: (count: number) => void;
+  /** Consecutive rows of one topic and key go as packs within these limits (default: one message each). */
+  pack?: PackLimits;
 }
 
 export interface OutboxStats {
@@ -124,13 +127,15 @@ interface PassResult {
 
 /**
  * Sends rows (oldest first) all at once, in order per key: one producer socket per topic keeps the
- * order, and the acknowledgements are awaited together. Per key, only the rows before its first
- * failure count as sent; the failed row and every later row of its key must go again, in order
- * (any of those the broker did store are duplicates the consumers' inbox absorbs).
+ * order, and the acknowledgements are awaited together. A key's consecutive rows go as packs (see
+ * pack.ts) within `limits`. Per key, only the rows before its first failed send count as sent; the
+ * rows of that send and every later row of its key must go again, in order (any of those the broker
+ * did store are duplicates the consumers' inbox absorbs).
  */
 async function sendInOrder(
   bus: MessageBus,
   rows: CommittedRow[],
+  limits: PackLimits,
 ): Promise<{ sent: string[]; failed: Array<{ id: string; error: string }>; unsent: CommittedRow[] }> {
   const byKey = new Map<string, CommittedRow[]>();
   for (const row of rows) {
@@ -144,15 +149,16 @@ async function sendInOrder(
   const unsent: CommittedRow[] = [];
   await Promise.all(
     [...byKey.values()].map(async (group) => {
-      const outcomes = await Promise.allSettled(group.map((row) => bus.publish(row.message)));
+      const chunks = chunkForPacks(group, (row) => row.message, limits);
+      const outcomes = await Promise.allSettled(chunks.map((chunk) => bus.publish(pack(chunk.map((r) => r.message)))));
       const firstFailure = outcomes.findIndex((o) => o.status === 'rejected');
-      const cut = firstFailure < 0 ? group.length : firstFailure;
-      for (const row of group.slice(0, cut)) sent.push(row.id);
+      const cut = firstFailure < 0 ? chunks.length : firstFailure;
+      for (const chunk of chunks.slice(0, cut)) for (const row of chunk) sent.push(row.id);
       const failure = outcomes[firstFailure];
       if (failure?.status === 'rejected') {
-        const row = group[firstFailure] as CommittedRow;
-        failed.push({ id: row.id, error: (failure.reason as Error).message });
-        unsent.push(...group.slice(cut));
+        const error = (failure.reason as Error).message;
+        for (const row of chunks[firstFailure] ?? []) failed.push({ id: row.id, error });
+        unsent.push(...chunks.slice(cut).flat());
       }
     }),
   );
@@ -173,6 +179,7 @@ async function publishPass(
   db: Kysely<MessagingTables>,
   bus: MessageBus,
   batchSize: number,
+  limits: PackLimits,
   minAgeMs = 0,
 ): Promise<PassResult> {
   return db.transaction().execute(async (trx) => {
@@ -187,15 +194,19 @@ async function publishPass(
     const rows = (await query.orderBy('id').limit(batchSize).execute()) as Row[];
     if (rows.length === 0) return { published: 0, full: false, failed: 0 };
 
-    const { sent, failed } = await sendInOrder(bus, rows.map(toCommitted));
+    const { sent, failed } = await sendInOrder(bus, rows.map(toCommitted), limits);
     if (sent.length > 0) {
       await trx.deleteFrom('outbox').where('id', 'in', sent).execute();
     }
-    for (const f of failed) {
+    if (failed.length > 0) {
       await trx
         .updateTable('outbox')
-        .set((eb) => ({ attempts: eb('attempts', '+', 1), last_error: f.error }))
-        .where('id', '=', f.id)
+        .set((eb) => ({ attempts: eb('attempts', '+', 1), last_error: failed[0]?.error ?? null }))
+        .where(
+          'id',
+          'in',
+          failed.map((f) => f.id),
+        )
         .execute();
     }
     return { published: sent.length, full: rows.length === batchSize, failed: failed.length };
@@ -281,6 +292,7 @@ export function startOutboxRelay<DB extends MessagingTables>(options: OutboxRela
   const batchSize = options.batchSize ?? 200;
   const graceMs = options.graceMs ?? 2000;
   const markEveryMs = options.markEveryMs ?? 10;
+  const limits = options.pack ?? { maxMessages: 1, maxBytes: Number.MAX_SAFE_INTEGER };
   let stopped = false;
   let sendingStopped = false;
   let wake: (() => void) | undefined;
@@ -319,7 +331,7 @@ export function startOutboxRelay<DB extends MessagingTables>(options: OutboxRela
       try {
         const minAge = notified ? 0 : graceMs;
         notified = false;
-        const result = await publishPass(db, bus, batchSize, minAge);
+        const result = await publishPass(db, bus, batchSize, limits, minAge);
         if (result.published > 0) options.onPublished?.(result.published);
         if (result.failed > 0) {
           failures++;
@@ -357,7 +369,7 @@ export function startOutboxRelay<DB extends MessagingTables>(options: OutboxRela
       let pending = rows;
       for (let attempt = 0; pending.length > 0 && !stopped && !sendingStopped; attempt++) {
         if (attempt > 0) await new Promise((r) => setTimeout(r, retryDelay(attempt, 100)));
-        const { sent, failed, unsent } = await sendInOrder(bus, pending);
+        const { sent, failed, unsent } = await sendInOrder(bus, pending, limits);
         if (sent.length > 0) {
           markLater(sent);
           options.onPublished?.(sent.length);
@@ -373,7 +385,7 @@ export function startOutboxRelay<DB extends MessagingTables>(options: OutboxRela
     },
 
     async flushOnce() {
-      return (await publishPass(db, bus, batchSize)).published;
+      return (await publishPass(db, bus, batchSize, limits)).published;
     },
 
     stats: () => outboxStats(db),
@@ -385,7 +397,11 @@ export function startOutboxRelay<DB extends MessagingTables>(options: OutboxRela
       await markNow();
       const deadline = Date.now() + timeoutMs;
       while (Date.now() < deadline) {
-        const result = await publishPass(db, bus, batchSize).catch(() => ({ published: 0, full: false, failed: 1 }));
+        const result = await publishPass(db, bus, batchSize, limits).catch(() => ({
+          published: 0,
+          full: false,
+          failed: 1,
+        }));
         if (!result.full || result.failed > 0) break;
       }
       await listening.end();

@@ -5,6 +5,8 @@
  * With `maxBatch` > 1, what has arrived for one key is handled in one transaction (one inbox
  * statement, one commit), and acknowledged after the commit. A message of a type the consumer has
  * no handler for is acknowledged at once: no transaction, no inbox row (it has no effect to repeat).
+ * A pack (pack.ts) is opened first: its items are handled as messages of their own, and the pack is
+ * acknowledged once every item was.
  */
 import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
@@ -14,6 +16,7 @@ import { causedBy, fromProperties, newFlowEnvelope, toProperties, type Envelope 
 import { claimAll } from './inbox.js';
 import { enqueue, type CommittedRow, type OutboxRelay } from './outbox.js';
 import type { MessagingTables } from './schema.js';
+import { unpack } from './pack.js';
 import { defined } from '@beacon/domain';
 
 /** Message type names → their payload types (@beacon/contracts' MessageTypes); loose by default. */
@@ -356,9 +359,45 @@ export async function runHandlers<DB extends MessagingTables, Types extends obje
     }
   }
 
+  /** A delivery's messages (a pack's items, or itself); undefined when it is a pack that cannot be read. */
+  function opened(incoming: IncomingMessage): IncomingMessage[] | undefined {
+    try {
+      return unpack(incoming);
+    } catch (error) {
+      logger.error(
+        { err: (error as Error).message, topic: incoming.topic, brokerMessageId: incoming.brokerMessageId },
+        'unreadable pack',
+      );
+      options.onHandled?.('unknown', 'failed', 0);
+      return undefined;
+    }
+  }
+
+  /** A key's deliveries, packs opened and handled as one batch; a pack is acknowledged when all its items were. */
+  async function handleDeliveries(deliveries: IncomingMessage[]): Promise<boolean[]> {
+    const contents = deliveries.map(opened);
+    const verdicts = await handleBatch(contents.flatMap((items) => items ?? []));
+    let at = 0;
+    return contents.map((items) => {
+      if (!items) return false;
+      const mine = verdicts.slice(at, (at += items.length));
+      return mine.every(Boolean);
+    });
+  }
+
+  /** One delivery: a message in its own transaction, or a pack's items (one transaction each at maxBatch 1). */
+  async function handleDelivery(incoming: IncomingMessage): Promise<void> {
+    const items = opened(incoming);
+    if (!items) throw new Error('unreadable pack');
+    if (items.length === 1) return handleOne(items[0] as IncomingMessage);
+    const verdicts = maxBatch > 1 ? await handleBatch(items) : await oneByOne(items);
+    if (!verdicts.every(Boolean)) throw new Error('some items of a pack failed: the pack is redelivered');
+  }
+
   const subscribeOptions = { ...options.subscription, subscription: subscriptionName };
-  if (maxBatch > 1 && bus.subscribeBatches) return bus.subscribeBatches({ ...subscribeOptions, maxBatch }, handleBatch);
-  return bus.subscribe(subscribeOptions, handleOne);
+  if (maxBatch > 1 && bus.subscribeBatches)
+    return bus.subscribeBatches({ ...subscribeOptions, maxBatch }, handleDeliveries);
+  return bus.subscribe(subscribeOptions, handleDelivery);
 }
 
 /** Starts a flow from outside a handler (a script, a scheduled job): a new envelope into the outbox. */

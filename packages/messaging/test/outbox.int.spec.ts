@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
-import type { MessageBus } from '../src/bus.js';
+import type { MessageBus, OutgoingMessage } from '../src/bus.js';
 import type { MessagingTables } from '../src/schema.js';
 import { createMemoryBus } from '../src/drivers/memory.js';
 import { createWebSocketBus } from '../src/drivers/websocket.js';
+import { PACK_PROPERTY, unpack } from '../src/pack.js';
 import { enqueue, startOutboxRelay, type CommittedRow, type OutboxRelay } from '../src/outbox.js';
 import { BROKER_URL, testTopic, waitFor } from './helpers.js';
 import { freshDatabase } from './pg.js';
@@ -218,6 +219,47 @@ describe('transactional outbox on real PostgreSQL', () => {
       // Long past the grace period, the poll (every 20 ms) has sent nothing of its own.
       await new Promise((r) => setTimeout(r, 800));
       expect(published.published).toHaveLength(6);
+      await relay.stop();
+      await memory.close();
+      await db.destroy();
+    });
+
+    it("with packing on, a key's rows go as packs in order (a lone row as itself), on commit and by the poll", async () => {
+      const { db, url, memory, published } = await relayBench('beacon_outbox_packs_test');
+      const relay = startOutboxRelay({
+        db,
+        connectionString: url,
+        bus: published.bus,
+        pollIntervalMs: 50,
+        graceMs: 300,
+        pack: { maxMessages: 4, maxBytes: 1_000_000 },
+      });
+      const topic = 'persistent://beacon/test/packs';
+      const written: CommittedRow[] = [];
+      await db.transaction().execute(async (trx) => {
+        for (let i = 0; i < 10; i++) await enqueue(trx, row(topic, i < 9 ? 'hot' : 'cold', i), written);
+      });
+      await relay.sendCommitted(written);
+      const opened = (m: OutgoingMessage) =>
+        unpack({ ...m, brokerMessageId: 'b', redeliveryCount: 0, publishTime: '' });
+      // Nine rows of the hot key in packs of 4, 4 and 1; the cold key's one row alone, not packed.
+      expect(published.published.map((m) => [m.key, opened(m).length, m.properties[PACK_PROPERTY] ?? 'plain'])).toEqual(
+        expect.arrayContaining([
+          ['hot', 4, '4'],
+          ['hot', 4, '4'],
+          ['hot', 1, 'plain'],
+          ['cold', 1, 'plain'],
+        ]),
+      );
+      expect(published.published).toHaveLength(4);
+      const hot = published.published.filter((m) => m.key === 'hot').flatMap(opened);
+      expect(hot.map((m) => Number(m.properties.n))).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+      // Rows nobody sent on commit are packed by the poll as well.
+      await db.transaction().execute(async (trx) => {
+        for (let i = 0; i < 3; i++) await enqueue(trx, row(topic, 'orphan', i), []);
+      });
+      await waitFor(() => published.published.length === 5, 10000, 'the poll to send the orphaned rows as one pack');
+      expect(opened(defined(published.published[4], 'the pack')).map((m) => m.properties.n)).toEqual(['0', '1', '2']);
       await relay.stop();
       await memory.close();
       await db.destroy();

@@ -5,6 +5,7 @@ import { createWebSocketBus } from '../src/drivers/websocket.js';
 import { newFlowEnvelope, toProperties } from '../src/envelope.js';
 import { sql, type Kysely } from 'kysely';
 import { claim } from '../src/inbox.js';
+import { pack } from '../src/pack.js';
 import { runHandlers, type HandlerMap } from '../src/runner.js';
 import { BROKER_URL, waitFor } from './helpers.js';
 import { freshDatabase, type TestDatabase } from './pg.js';
@@ -116,6 +117,38 @@ describe('handler runner on real PostgreSQL and the real broker', () => {
       await waitFor(() => outcomes.length === 3, 15000, 'three outcomes');
       expect(outcomes).toEqual(['ignored', 'ignored', 'ignored']);
       expect(await db.selectFrom('inbox').selectAll().execute()).toEqual([]);
+      await close();
+    },
+  );
+
+  it.each([1, 20])(
+    'a pack is opened: each item takes effect once, and a failing item brings the pack back without repeating the others (maxBatch %i)',
+    async (maxBatch) => {
+      const { db } = await freshDatabase(`beacon_runner_pack_${maxBatch}_test`);
+      // At maxBatch > 1, c fails in the shared transaction and again alone: only then is the pack negatively acknowledged.
+      const failuresOfC = maxBatch > 1 ? 2 : 1;
+      let attemptsOfC = 0;
+      const { topic, bus, outcomes, close } = await startRunner(
+        db,
+        `pack-${maxBatch}`,
+        {
+          'test.DoThing': async ({ trx, message }) => {
+            const { id } = message as { id: string };
+            if (id === 'c' && ++attemptsOfC <= failuresOfC) throw new Error('c fails on its first delivery');
+            await trx.insertInto('effects').values({ id, note: 'done' }).execute();
+          },
+        },
+        { maxBatch, nackRedeliveryDelayMs: 200 },
+      );
+      const items = ['a', 'b', 'c'].map((id) => ({ ...command(topic, id), key: 'one-key' }));
+      await bus.publish(pack(items));
+      await waitFor(() => outcomes.filter((o) => o === 'handled').length === 3, 15000, 'every item handled');
+      // The pack came back for c: a and b were recognised, not applied again.
+      expect(outcomes.filter((o) => o === 'duplicate')).toHaveLength(2);
+      expect(outcomes.filter((o) => o === 'failed')).toHaveLength(1);
+      const effects = await db.selectFrom('effects').select('id').orderBy('id').execute();
+      expect(effects.map((e) => e.id)).toEqual(['a', 'b', 'c']);
+      expect(await db.selectFrom('inbox').selectAll().execute()).toHaveLength(3);
       await close();
     },
   );

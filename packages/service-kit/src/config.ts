@@ -16,6 +16,8 @@ const BaseEnv = z.object({
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   /** messages of one key handled in one transaction, at most (what has arrived since the last batch) */
   CONSUMER_MAX_BATCH: z.coerce.number().int().min(1).max(1000).default(50),
+  /** messages of one topic and key sent in one Pulsar message (a pack), at most; 1 sends each alone */
+  OUTBOX_PACK_MAX: z.coerce.number().int().min(1).max(1000).default(100),
 });
 
 export interface ServiceConfig {
@@ -31,6 +33,7 @@ export interface ServiceConfig {
   opsPort: number;
   dbPoolSize: number;
   consumerMaxBatch: number;
+  outboxPackMax: number;
 }
 
 /** `<SERVICE>_DATABASE_URL` wins; otherwise beacon_<service> on the local server. */
@@ -66,5 +69,6 @@ export function loadConfig(
     opsPort: e.OPS_PORT ?? defaultOpsPort,
     dbPoolSize: e.DB_POOL_SIZE,
     consumerMaxBatch: e.CONSUMER_MAX_BATCH,
+    outboxPackMax: e.OUTBOX_PACK_MAX,
   };
 }

@@ -13,6 +13,7 @@ import {
   pulsarTopic,
   runHandlers,
   startOutboxRelay,
+  DEFAULT_PACK_LIMITS,
   type CodecRegistry,
   type MessageBus,
   type MessagingTables,
@@ -161,6 +162,7 @@ async function wire<DB extends MessagingTables>(
     bus,
     logger,
     onPublished: (count) => metrics.published.inc({ source: 'outbox' }, count),
+    pack: { ...DEFAULT_PACK_LIMITS, maxMessages: config.outboxPackMax },
   });
   shutdown.onShutdown('outbox relay (flush)', () => relay.stop());
   const statsTimer = setInterval(() => {
