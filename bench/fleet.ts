@@ -22,6 +22,7 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import { mintDevToken } from '@beacon/bff-service/dev-token';
 import { pulsarAuthHeaders } from '@beacon/messaging';
+import { FLEET_ACCESS } from '@beacon/contracts';
 import { startFleet } from '../scripts/fleet.js';
 import { actAsAdmin, pulsarTokenFile } from '../scripts/lib/secrets.js';
 import { Client, percentile } from '../scripts/lib/client.js';
@@ -171,6 +172,27 @@ async function trackingBacklog(): Promise<number> {
       if (name.endsWith('-service')) backlog += sub.msgBacklog ?? 0;
   }
   return backlog;
+}
+
+/**
+ * Messages the broker took in and sent out on the fleet's business and tracking topics since it
+ * started (Pulsar's `msgInCounter` and `msgOutCounter`): a pack counts as one message.
+ */
+async function brokerMessageCounts(): Promise<{ produced: number; delivered: number }> {
+  const tenant = process.env.PULSAR_TENANT ?? 'beacon';
+  const topics = [...new Set(Object.values(FLEET_ACCESS).flatMap((a) => a.produces))];
+  let produced = 0;
+  let delivered = 0;
+  for (const topic of topics) {
+    const response = await fetch(`http://127.0.0.1:8080/admin/v2/persistent/${tenant}/${topic}/stats`, {
+      headers: pulsarAuthHeaders(),
+    });
+    if (!response.ok) continue;
+    const stats = (await response.json()) as { msgInCounter?: number; msgOutCounter?: number };
+    produced += stats.msgInCounter ?? 0;
+    delivered += stats.msgOutCounter ?? 0;
+  }
+  return { produced, delivered };
 }
 
 const eventBody = (campaignId: string, n: number) => ({
@@ -582,6 +604,7 @@ async function main(): Promise<void> {
       const approvalsNow = async () =>
         (await sql('beacon_bff', latencyQuery, [`ingest:${convSub}`])).rows.map((r) => Number(r.ms));
       // CPU counts until every accepted conversion is approved: the work the load caused, not just its first part.
+      const countsBefore = await brokerMessageCounts();
       const measured = await withCpu(async () => {
         const [convResult, impResult] = await Promise.all([conversions, impressions]);
         const deadline = performance.now() + 180_000;
@@ -593,7 +616,11 @@ async function main(): Promise<void> {
         return { convResult, impResult, approvals };
       });
       const { convResult, impResult, approvals } = measured.result;
+      const countsAfter = await brokerMessageCounts();
       const accepted = convResult['2xx'];
+      const messagesPer = (n: number) => n / Math.max(1, accepted + (impResult?.['2xx'] ?? 0));
+      const producedPer = messagesPer(countsAfter.produced - countsBefore.produced);
+      const deliveredPer = messagesPer(countsAfter.delivered - countsBefore.delivered);
       const impressionsAccepted = impResult?.['2xx'] ?? 0;
       const p50 = percentile(approvals, 50);
       const p99 = percentile(approvals, 99);
@@ -607,8 +634,13 @@ async function main(): Promise<void> {
           .map(([k, v]) => `${k} ${v.toFixed(2)}`)
           .join(', ')}`,
       );
+      say(
+        `  broker messages per ${impResult ? 'event' : 'conversion'}: ${producedPer.toFixed(2)} produced, ${deliveredPer.toFixed(2)} delivered`,
+      );
       return {
         label,
+        producedPer,
+        deliveredPer,
         accepted,
         approved: approvals.length,
         impressionsAccepted,
@@ -710,6 +742,12 @@ async function main(): Promise<void> {
         value: `${hotBeside.perEvent.toFixed(2)} ms (${hotBeside.perConversion.toFixed(2)} ms per conversion, impressions included)`,
         limit: 'naive CPU per request',
         ratio: hotBeside.perEvent / naiveCpu,
+      },
+      {
+        measurement: 'broker messages per conversion (conversions alone; produced + delivered, a pack is one)',
+        value: `${(hotAlone.producedPer + hotAlone.deliveredPer).toFixed(2)} (${hotAlone.producedPer.toFixed(2)} produced, ${hotAlone.deliveredPer.toFixed(2)} delivered)`,
+        limit: 'one message per fact: 6 produced + 15 delivered',
+        ratio: (hotAlone.producedPer + hotAlone.deliveredPer) / 21,
       },
     );
     rows.push({
