@@ -17,7 +17,7 @@ import { afterKey, keyCursor } from './paging.js';
 const WINDOW_CHART_DAYS = 7;
 
 /** What the route sums: every figure column of the stats rollup. */
-type Sums = Omit<Database['rm_stats'], 'campaign_id' | 'influencer_id' | 'day'>;
+type Sums = Omit<Database['rm_figures'], 'campaign_id' | 'influencer_id' | 'day'>;
 
 const SUMS = sql`coalesce(sum(impressions), 0) AS impressions, coalesce(sum(clicks), 0) AS clicks,
   coalesce(sum(conversions), 0) AS conversions, coalesce(sum(invalid_events), 0) AS invalid_events,
@@ -58,10 +58,10 @@ export function campaignStatsRoute(
     const limit = query.influencersLimit;
     const select = <T>(q: RawBuilder<T>) => q.execute(db).then((r) => r.rows);
     const [[totals], byDay, influencers] = await Promise.all([
-      select(sql<Sums>`SELECT ${SUMS} FROM rm_stats WHERE ${days}`),
-      select(sql<Sums & { day: string }>`SELECT day, ${SUMS} FROM rm_stats WHERE ${days} GROUP BY day ORDER BY day`),
+      select(sql<Sums>`SELECT ${SUMS} FROM rm_figures WHERE ${days}`),
+      select(sql<Sums & { day: string }>`SELECT day, ${SUMS} FROM rm_figures WHERE ${days} GROUP BY day ORDER BY day`),
       // Keyset over the primary key (campaign, influencer, day): only the page's influencers are read.
-      select(sql<Sums & { influencer_id: string }>`SELECT influencer_id, ${SUMS} FROM rm_stats
+      select(sql<Sums & { influencer_id: string }>`SELECT influencer_id, ${SUMS} FROM rm_figures
         WHERE ${days} ${after === undefined ? sql`` : sql`AND influencer_id > ${after}`}
         GROUP BY influencer_id ORDER BY influencer_id LIMIT ${limit + 1}`),
     ]);

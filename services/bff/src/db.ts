@@ -73,6 +73,26 @@ export interface Database extends MessagingTables {
     conversions: bigint;
     invalid_events: bigint;
     revenue_minor: bigint;
+    /** Counted here before migration 026; commission figures are in rm_commission_stats since. */
+    commissions_minor: bigint;
+  };
+  /** Commissions approved (less reversals) per (campaign, influencer, day). */
+  rm_commission_stats: {
+    campaign_id: string;
+    influencer_id: string;
+    day: string;
+    commissions_minor: bigint;
+  };
+  /** A view: the rows of rm_stats and rm_commission_stats together, to be summed. */
+  rm_figures: {
+    campaign_id: string;
+    influencer_id: string;
+    day: string;
+    impressions: bigint;
+    clicks: bigint;
+    conversions: bigint;
+    invalid_events: bigint;
+    revenue_minor: bigint;
     commissions_minor: bigint;
   };
   rm_campaign_windows: {

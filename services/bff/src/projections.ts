@@ -18,8 +18,9 @@ async function addStats(
   by: bigint,
 ) {
   const day = (Number.isNaN(Date.parse(at)) ? new Date() : new Date(at)).toISOString().slice(0, 10);
-  await sql`INSERT INTO rm_stats (campaign_id, influencer_id, day, ${sql.ref(column)}) VALUES (${campaignId}, ${influencerId ?? ''}, ${day}, ${by})
-    ON CONFLICT (campaign_id, influencer_id, day) DO UPDATE SET ${sql.ref(column)} = rm_stats.${sql.ref(column)} + ${by}`.execute(
+  await sql`INSERT INTO rm_commission_stats (campaign_id, influencer_id, day, ${sql.ref(column)})
+    VALUES (${campaignId}, ${influencerId ?? ''}, ${day}, ${by})
+    ON CONFLICT (campaign_id, influencer_id, day) DO UPDATE SET ${sql.ref(column)} = rm_commission_stats.${sql.ref(column)} + ${by}`.execute(
     ctx.trx,
   );
 }
@@ -300,9 +301,9 @@ const manyProjections: { [T in keyof MessageTypes]?: Many<T> } = {
       sums.set(k, row);
     }
     const rows = [...sums.values()];
-    await sql`INSERT INTO rm_stats (campaign_id, influencer_id, day, commissions_minor)
+    await sql`INSERT INTO rm_commission_stats (campaign_id, influencer_id, day, commissions_minor)
       SELECT * FROM unnest(${rows.map((r) => r.campaignId)}::text[], ${rows.map((r) => r.influencerId)}::text[], ${rows.map((r) => r.day)}::text[], ${rows.map((r) => r.amount.toString())}::numeric[])
-      ON CONFLICT (campaign_id, influencer_id, day) DO UPDATE SET commissions_minor = rm_stats.commissions_minor + EXCLUDED.commissions_minor`.execute(
+      ON CONFLICT (campaign_id, influencer_id, day) DO UPDATE SET commissions_minor = rm_commission_stats.commissions_minor + EXCLUDED.commissions_minor`.execute(
       trx,
     );
   },

@@ -96,7 +96,7 @@ describe('the commission read model', () => {
     await deliver(db, handlers, 'commission.CommissionApproved', approved, { messageId });
     await deliver(db, handlers, 'commission.CommissionApproved', approved, { messageId });
     const stats = await db
-      .selectFrom('rm_stats')
+      .selectFrom('rm_figures')
       .select((eb) => eb.fn.sum<bigint>('commissions_minor').as('commissions'))
       .where('campaign_id', '=', campaignId)
       .executeTakeFirstOrThrow();
@@ -207,7 +207,7 @@ describe('a hot key: events projected many at once', () => {
         .execute()
     ).map((c) => ({ ...c })),
     stats: await db
-      .selectFrom('rm_stats')
+      .selectFrom('rm_commission_stats')
       .select(['influencer_id', 'commissions_minor'])
       .where('campaign_id', '=', campaignId)
       .execute(),
