@@ -597,7 +597,7 @@ async function main(): Promise<void> {
           )
         : undefined;
       // From the operation's claim (the lingered batch that carried the conversion) to the approval reaching the BFF.
-      // An operation belongs to its caller's principal: roles and sub (services/bff/src/auth.ts principalOf).
+      // An operation belongs to its caller's principal: roles and sub (services/bff/src/http/jwt.ts principalOf).
       const latencyQuery = `SELECT extract(epoch FROM (a.seen_at - o.created_at)) * 1000 AS ms FROM operations o
         JOIN operation_steps a ON a.correlation_id = o.correlation_id AND a.type = 'commission.CommissionApproved'
         WHERE o.started_by = $1`;
