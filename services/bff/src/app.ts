@@ -5,25 +5,25 @@ import { pinoHttp } from 'pino-http';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Histogram } from 'prom-client';
-import type { Caller } from './auth.js';
-import { campaignRoutes } from './campaigns.js';
-import { consoleRoutes } from './console.js';
-import { deadLetterRoutes, type DeadLetterCount } from './dead-letters.js';
-import type { Publisher } from './commands.js';
+import type { Caller } from './http/jwt.js';
+import { campaignRoutes } from './campaigns/routes.js';
+import { consoleRoutes } from './http/console.js';
+import { deadLetterRoutes, type DeadLetterCount } from './dead-letters/dead-letters.js';
+import type { Publisher } from './command-gateway.js';
 import type { Database } from './db.js';
-import { boundedBody, noStore, securityHeaders, storableUrl } from './guards.js';
-import { endpoints } from './contract.js';
-import { mount } from './endpoint.js';
-import { authenticate } from './authentication.js';
-import { correlation } from './correlation.js';
-import { notFound, problemHandler } from './problems.js';
-import { idempotency } from './idempotency.js';
-import type { VisitorCookies } from './links.js';
-import { operationRoutes } from './operations.js';
-import { docsPage, DOCS_CSP, openApiDocument, redocBundlePath } from './openapi.js';
-import { paymentRoutes } from './payments.js';
-import { linkRoute, trackingRoutes } from './tracking.js';
-import type { TrackingBatcher } from './tracking-batches.js';
+import { boundedBody, noStore, securityHeaders, storableUrl } from './http/request-guards.js';
+import { healthEndpoints } from './http/contract.js';
+import { mount } from './http/endpoint.js';
+import { authenticate } from './http/authenticate.js';
+import { correlation } from './http/correlation.js';
+import { notFound, problemHandler } from './http/problems.js';
+import { idempotency } from './http/idempotency.js';
+import type { VisitorCookies } from './tracking/links.js';
+import { operationRoutes } from './operations/operations.js';
+import { docsPage, DOCS_CSP, openApiDocument, redocBundlePath } from './http/openapi.js';
+import { paymentRoutes } from './payments/routes.js';
+import { linkRoute, trackingRoutes } from './tracking/routes.js';
+import type { TrackingBatcher } from './tracking/batches.js';
 
 export interface AppDeps {
   db: Kysely<Database>;
@@ -98,10 +98,10 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(boundedBody);
 
   const ops = Router();
-  mount(ops, endpoints.health, async () => ({ status: 'ok' as const }), '');
+  mount(ops, healthEndpoints.health, async () => ({ status: 'ok' as const }), '');
   mount(
     ops,
-    endpoints.readiness,
+    healthEndpoints.readiness,
     async (_input, _req, res) => {
       const result = await deps.readiness();
       res.status(result.ready ? 200 : 503);

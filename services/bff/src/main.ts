@@ -1,5 +1,5 @@
 import { startService } from '@beacon/service-kit';
-import { ConfigError } from './auth.js';
+import { ConfigError } from './http/jwt.js';
 import { bffService } from './service.js';
 
 let service;

@@ -4,8 +4,8 @@ import { toJsonText } from '@beacon/money';
 import type { MessageContext, MessageHandler, MessageHandlers, MessageType, MessageTypes } from '@beacon/contracts';
 import { MESSAGE_TOPICS } from '@beacon/contracts';
 import type { Database } from './db.js';
-import { observeEvent, observeEvents } from './operations.js';
-import { projectTrackingBatch } from './tracking-projection.js';
+import { observeEvent, observeEvents } from './operations/operations.js';
+import { projectTrackingBatch } from './tracking/projection.js';
 
 type Projection<T extends keyof MessageTypes> = (ctx: MessageContext<Database, MessageTypes[T]>) => Promise<void>;
 

@@ -3,16 +3,16 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { checkReadiness, connect, type ServiceDefinition } from '@beacon/service-kit';
 import { createApp } from './app.js';
-import { authConfigFromEnv, createVerifier, isDevelopment, linkSecretFromEnv } from './auth.js';
-import { createPublisher } from './commands.js';
-import { batchLimitsFromEnv, createTrackingBatcher } from './tracking-batches.js';
-import { visitorCookies } from './links.js';
+import { authConfigFromEnv, createVerifier, isDevelopment, linkSecretFromEnv } from './http/jwt.js';
+import { createPublisher } from './command-gateway.js';
+import { batchLimitsFromEnv, createTrackingBatcher } from './tracking/batches.js';
+import { visitorCookies } from './tracking/links.js';
 import type { Database } from './db.js';
-import { deadLetterCounts, deadLetterSubscriptions, pruneDeadLetters } from './dead-letters.js';
-import { pruneIdempotencyKeys } from './idempotency.js';
-import { callerRateLimit, limitsFromEnv, linkClickLimit, pruneRateLimits } from './limits.js';
+import { deadLetterCounts, deadLetterSubscriptions, pruneDeadLetters } from './dead-letters/dead-letters.js';
+import { pruneIdempotencyKeys } from './http/idempotency.js';
+import { callerRateLimit, limitsFromEnv, linkClickLimit, pruneRateLimits } from './http/rate-limits.js';
 import { migrations } from './migrations.js';
-import { pruneOperations } from './operations.js';
+import { pruneOperations } from './operations/operations.js';
 import { projectionHandlers } from './projections.js';
 
 export const EVENT_TOPICS = [

@@ -3,8 +3,8 @@ import { codecs, type RecordTrackingEvent } from '@beacon/contracts';
 import { createMemoryBus, type MessageBus } from '@beacon/messaging';
 import { recordCommand } from '@beacon/testing';
 import type { Database } from '../src/db.js';
-import { RetryLater } from '../src/problems.js';
-import { createTrackingBatcher, DEFAULT_BATCH_LIMITS } from '../src/tracking-batches.js';
+import { RetryLater } from '../src/http/problems.js';
+import { createTrackingBatcher, DEFAULT_BATCH_LIMITS } from '../src/tracking/batches.js';
 
 const impression = (i: number): RecordTrackingEvent =>
   recordCommand({

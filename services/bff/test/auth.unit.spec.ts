@@ -1,8 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { createVerifier } from '../src/auth.js';
-import { mintDevToken } from '../src/dev-token.js';
+import { createVerifier } from '../src/http/jwt.js';
+import { mintDevToken } from '../src/http/dev-token.js';
 
 const hs = { secret: 'unit-secret', issuer: 'beacon', audience: 'beacon-bff', algorithms: ['HS256'] };
 

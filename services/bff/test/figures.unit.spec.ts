@@ -1,5 +1,5 @@
 import { recordedEvent } from '@beacon/testing';
-import { figuresOf } from '../src/tracking-projection.js';
+import { figuresOf } from '../src/tracking/projection.js';
 
 const event = recordedEvent;
 const zero = { impressions: 0n, clicks: 0n, conversions: 0n, invalid_events: 0n, revenue_minor: 0n };

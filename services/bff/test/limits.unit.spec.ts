@@ -1,5 +1,5 @@
 import { RateLimiterMemory } from 'rate-limiter-flexible';
-import { DEFAULT_LIMITS, limitsFromEnv, sharedBudget } from '../src/limits.js';
+import { DEFAULT_LIMITS, limitsFromEnv, sharedBudget } from '../src/http/rate-limits.js';
 
 describe('limits from the environment', () => {
   it('keeps the documented defaults and takes each override', () => {

@@ -1,4 +1,4 @@
-import { signLink, verifyLink, visitorCookies } from '../src/links.js';
+import { signLink, verifyLink, visitorCookies } from '../src/tracking/links.js';
 import { trustedProxies } from '../src/service.js';
 
 describe('visitor cookies', () => {

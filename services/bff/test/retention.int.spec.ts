@@ -2,9 +2,9 @@
 import { sql, type Kysely } from 'kysely';
 import { freshServiceDatabase } from '@beacon/testing';
 import type { Database } from '../src/db.js';
-import { pruneIdempotencyKeys } from '../src/idempotency.js';
+import { pruneIdempotencyKeys } from '../src/http/idempotency.js';
 import { migrations } from '../src/migrations.js';
-import { pruneOperations } from '../src/operations.js';
+import { pruneOperations } from '../src/operations/operations.js';
 
 let db: Kysely<Database>;
 beforeAll(async () => {

@@ -1,4 +1,5 @@
-import { CreateCampaignBody, TrackingEventBody } from '../src/schemas.js';
+import { CreateCampaignBody } from '../src/campaigns/contract.js';
+import { TrackingEventBody } from '../src/tracking/contract.js';
 
 describe('request validation', () => {
   it('turns money strings into minor units and refuses rule amounts in another currency', () => {

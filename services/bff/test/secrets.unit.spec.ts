@@ -1,4 +1,4 @@
-import { authConfigFromEnv, ConfigError, DEV_SECRET, linkSecretFromEnv } from '../src/auth.js';
+import { authConfigFromEnv, ConfigError, DEV_SECRET, linkSecretFromEnv } from '../src/http/jwt.js';
 import { bffService } from '../src/service.js';
 
 const strong = 'a-production-secret-of-at-least-32-bytes';

@@ -8,8 +8,8 @@ import { activityWindowOf } from '@beacon/domain';
 import type { IgnoredItem, RecordedItem, TrackingEventRecorded, MessageContext } from '@beacon/contracts';
 import { textArrayLiteral } from '@beacon/service-kit';
 import { applyIsolated } from '@beacon/messaging';
-import type { Database } from './db.js';
-import { failOperation, settleTrackingItems } from './operations.js';
+import type { Database } from '../db.js';
+import { failOperation, settleTrackingItems } from '../operations/operations.js';
 
 export type StatColumn = 'impressions' | 'clicks' | 'conversions' | 'invalid_events' | 'revenue_minor';
 const STAT_COLUMNS: StatColumn[] = ['impressions', 'clicks', 'conversions', 'invalid_events', 'revenue_minor'];

@@ -1,6 +1,6 @@
 /** What the caller's roles allow. */
 import type { Request } from 'express';
-import type { Role } from './auth.js';
+import type { Role } from './jwt.js';
 import { forbidden } from './problems.js';
 
 export function requireRole(req: Request, ...roles: Role[]): void {

@@ -8,12 +8,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { Router } from 'express';
 import { z } from 'zod';
-import { ROLES } from './auth.js';
+import { ROLES } from './jwt.js';
 import { mintDevToken } from './dev-token.js';
 import { notFound, Problem } from './problems.js';
 import { parse } from './validation.js';
 
-const BUILT_CONSOLE = join(dirname(fileURLToPath(import.meta.url)), '../../../apps/console/dist');
+const BUILT_CONSOLE = join(dirname(fileURLToPath(import.meta.url)), '../../../../apps/console/dist');
 
 /** The console's scripts and styles are its own files; charts set inline styles. Nothing else is allowed. */
 const CONSOLE_CSP =

@@ -19,8 +19,8 @@ import {
   RateLimiterRes,
   type RateLimiterAbstract,
 } from 'rate-limiter-flexible';
-import { ConfigError, principalOf, ROLES, type Role } from './auth.js';
-import type { Database } from './db.js';
+import { ConfigError, principalOf, ROLES, type Role } from './jwt.js';
+import type { Database } from '../db.js';
 import { RetryLater } from './problems.js';
 
 export const RATE_LIMITS_TABLE = 'rate_limits';

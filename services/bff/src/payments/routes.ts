@@ -4,14 +4,14 @@ import type { Kysely, Selectable } from 'kysely';
 import type { z } from 'zod';
 import { balanceAt, type EntryKind } from '@beacon/domain';
 import { toApi } from '@beacon/money';
-import { acceptCommand, type Publisher } from './commands.js';
-import { stableId } from './idempotency.js';
-import type { Database } from './db.js';
-import { endpoints, type CommissionView, type PayoutView } from './contract.js';
-import { mount } from './endpoint.js';
-import { fetchPage, pageParams } from './paging.js';
-import { notFound } from './problems.js';
-import { has } from './roles.js';
+import { acceptCommand, type Publisher } from '../command-gateway.js';
+import { stableId } from '../http/idempotency.js';
+import type { Database } from '../db.js';
+import { paymentEndpoints, type CommissionView, type PayoutView } from './contract.js';
+import { mount } from '../http/endpoint.js';
+import { fetchPage, pageParams } from '../http/paging.js';
+import { notFound } from '../http/problems.js';
+import { has } from '../http/require-role.js';
 
 type Row<T extends keyof Database> = Selectable<Database[T]>;
 
@@ -46,7 +46,7 @@ function payoutView(p: Row<'rm_payouts'>): PayoutAnswer {
 export function paymentRoutes(db: Kysely<Database>, publisher: Publisher): Router {
   const router = Router();
 
-  mount(router, endpoints.listCommissions, async ({ query }, req) => {
+  mount(router, paymentEndpoints.listCommissions, async ({ query }, req) => {
     const { limit, after } = pageParams(query);
     let q = db.selectFrom('rm_commissions').selectAll().where('seq', '>', after);
     if (!has(req, 'admin')) {
@@ -84,7 +84,7 @@ export function paymentRoutes(db: Kysely<Database>, publisher: Publisher): Route
     return fetchPage(q, limit, commissionView);
   });
 
-  mount(router, endpoints.balance, async (_input, req) => {
+  mount(router, paymentEndpoints.balance, async (_input, req) => {
     const me = req.caller.sub;
     const now = new Date();
     // Summed by PostgreSQL per currency, kind and whether the holding period is over: a handful of rows
@@ -124,7 +124,7 @@ export function paymentRoutes(db: Kysely<Database>, publisher: Publisher): Route
     };
   });
 
-  mount(router, endpoints.requestPayout, async ({ body }, req, res) => {
+  mount(router, paymentEndpoints.requestPayout, async ({ body }, req, res) => {
     const payoutId = stableId(req, 'payout');
     const me = req.caller.sub;
     const value = {
@@ -137,14 +137,14 @@ export function paymentRoutes(db: Kysely<Database>, publisher: Publisher): Route
     return acceptCommand(publisher, req, res, { type: 'payment.RequestPayout', key: me, value, id: payoutId });
   });
 
-  mount(router, endpoints.listPayouts, async ({ query }, req) => {
+  mount(router, paymentEndpoints.listPayouts, async ({ query }, req) => {
     const { limit, after } = pageParams(query);
     let q = db.selectFrom('rm_payouts').selectAll().where('seq', '>', after);
     if (!has(req, 'admin')) q = q.where('influencer_id', '=', req.caller.sub);
     return fetchPage(q, limit, payoutView);
   });
 
-  mount(router, endpoints.getPayout, async ({ params }, req) => {
+  mount(router, paymentEndpoints.getPayout, async ({ params }, req) => {
     const p = await db.selectFrom('rm_payouts').selectAll().where('id', '=', params.id).executeTakeFirst();
     if (!p || (!has(req, 'admin') && p.influencer_id !== req.caller.sub)) throw notFound('payout');
     return payoutView(p);

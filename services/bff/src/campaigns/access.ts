@@ -1,10 +1,10 @@
 /** Who may see or act on a campaign, from the BFF's read model; 404 where existence must not leak. */
 import type { Request } from 'express';
 import type { Kysely } from 'kysely';
-import type { CampaignRow } from './campaigns.js';
-import type { Database } from './db.js';
-import { forbidden, notFound } from './problems.js';
-import { has } from './roles.js';
+import type { CampaignRow } from './routes.js';
+import type { Database } from '../db.js';
+import { forbidden, notFound } from '../http/problems.js';
+import { has } from '../http/require-role.js';
 
 export function campaignAccess(db: Kysely<Database>) {
   async function load(id: string) {

@@ -3,16 +3,16 @@ import { Router, type Request } from 'express';
 import type { Kysely } from 'kysely';
 import { reviveAmounts, toApi } from '@beacon/money';
 import type { CommissionRule } from '@beacon/contracts';
-import type { Publisher } from './commands.js';
-import { campaignCommandRoutes } from './campaign-commands.js';
-import type { Database } from './db.js';
+import type { Publisher } from '../command-gateway.js';
+import { campaignCommandRoutes } from './commands.js';
+import type { Database } from '../db.js';
 import type { z } from 'zod';
-import { endpoints, type CampaignView } from './contract.js';
-import { mount } from './endpoint.js';
-import { afterKey, keyCursor, page, pageParams } from './paging.js';
-import { has } from './roles.js';
-import { campaignAccess } from './campaign-access.js';
-import { campaignStatsRoute } from './campaign-stats.js';
+import { campaignEndpoints, type CampaignView } from './contract.js';
+import { mount } from '../http/endpoint.js';
+import { afterKey, keyCursor, page, pageParams } from '../http/paging.js';
+import { has } from '../http/require-role.js';
+import { campaignAccess } from './access.js';
+import { campaignStatsRoute } from './stats.js';
 import { defined } from '@beacon/domain';
 
 export type CampaignRow = Database['rm_campaigns'] extends infer T
@@ -111,7 +111,7 @@ export function campaignRoutes(db: Kysely<Database>, publisher: Publisher, linkS
   const { visible, owned } = access;
   campaignCommandRoutes(router, publisher, access, linkSecret);
 
-  mount(router, endpoints.listCampaigns, async ({ query }, req) => {
+  mount(router, campaignEndpoints.listCampaigns, async ({ query }, req) => {
     const { limit, after } = pageParams(query);
     let q = db.selectFrom('rm_campaigns').selectAll().where('seq', '>', after);
     if (!has(req, 'admin')) {
@@ -149,14 +149,14 @@ export function campaignRoutes(db: Kysely<Database>, publisher: Publisher, linkS
     });
   });
 
-  mount(router, endpoints.getCampaign, async ({ params }, req) => {
+  mount(router, campaignEndpoints.getCampaign, async ({ params }, req) => {
     const c = await visible(req, params.id);
     const viewer = viewerOf(req, c);
     if (viewer.owner) return campaignView(c, viewer, await membersPage(db, c.id, undefined, MEMBERS_IN_VIEW));
     return campaignView(c, viewer, { rows: await membershipsOf(db, [c.id], viewer.influencerId) });
   });
 
-  mount(router, endpoints.listCampaignInfluencers, async ({ params, query }, req) => {
+  mount(router, campaignEndpoints.listCampaignInfluencers, async ({ params, query }, req) => {
     const c = await visible(req, params.id);
     const viewer = viewerOf(req, c);
     if (viewer.owner) {

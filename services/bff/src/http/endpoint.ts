@@ -6,7 +6,7 @@
 import type { NextFunction, Request, Response, Router } from 'express';
 import type { z } from 'zod';
 import type { Endpoint } from './contract.js';
-import { requireRole } from './roles.js';
+import { requireRole } from './require-role.js';
 import { parse } from './validation.js';
 
 type Parsed<S> = S extends z.ZodTypeAny ? z.output<S> : undefined;

@@ -4,11 +4,11 @@ import type { Kysely } from 'kysely';
 import { topicOfMessage, type MessageType, type MessageTypes } from '@beacon/contracts';
 import { newFlowEnvelope, toProperties, type CodecRegistry, type Envelope, type MessageBus } from '@beacon/messaging';
 import type { z } from 'zod';
-import type { Accepted } from './contract.js';
+import type { Accepted } from './http/contract.js';
 import type { Database } from './db.js';
-import { Problem } from './problems.js';
-import { BROKER_UNAVAILABLE, claimOperation, failOperation, recordStep } from './operations.js';
-import { NO_CALLER, principalOf, type Caller } from './auth.js';
+import { Problem } from './http/problems.js';
+import { BROKER_UNAVAILABLE, claimOperation, failOperation, recordStep } from './operations/operations.js';
+import { NO_CALLER, principalOf, type Caller } from './http/jwt.js';
 
 /** Who sends a command and under which correlation id; claiming the operation may replace the id. */
 export interface CommandSource {

@@ -9,9 +9,9 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import { sql, type Kysely } from 'kysely';
 import { deleteInBatches } from '@beacon/messaging';
-import type { Database } from './db.js';
+import type { Database } from '../db.js';
 import { Problem } from './problems.js';
-import { principalOf } from './auth.js';
+import { principalOf } from './jwt.js';
 
 /** A reservation older than this is taken to belong to a crashed process and may be taken over. */
 const STALE_RESERVATION_SECONDS = 60;

@@ -1,6 +1,6 @@
 /** Development tokens (HS256 with JWT_SECRET), as `npm run token` prints. Not used by the running BFF. */
 import { SignJWT } from 'jose';
-import { DEV_SECRET, type Role } from './auth.js';
+import { DEV_SECRET, type Role } from './jwt.js';
 
 export interface DevTokenInput {
   sub: string;

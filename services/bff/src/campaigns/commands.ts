@@ -3,19 +3,19 @@
  * one command to the campaign service and answers 202 with the operation to follow.
  */
 import type { Router } from 'express';
-import { acceptCommand, type Publisher } from './commands.js';
-import type { campaignAccess } from './campaign-access.js';
-import { endpoints } from './contract.js';
-import { mount } from './endpoint.js';
-import { stableId } from './idempotency.js';
-import { signLink } from './links.js';
+import { acceptCommand, type Publisher } from '../command-gateway.js';
+import type { campaignAccess } from './access.js';
+import { campaignEndpoints } from './contract.js';
+import { mount } from '../http/endpoint.js';
+import { stableId } from '../http/idempotency.js';
+import { signLink } from '../tracking/links.js';
 
 type Access = ReturnType<typeof campaignAccess>;
 
 export function campaignCommandRoutes(router: Router, publisher: Publisher, access: Access, linkSecret: string): void {
   const { visible, owned, acceptedInfluencer } = access;
 
-  mount(router, endpoints.createCampaign, async ({ body }, req, res) => {
+  mount(router, campaignEndpoints.createCampaign, async ({ body }, req, res) => {
     const campaignId = body.id ?? stableId(req, 'campaign');
     const commissionRules = body.commissionRules.map((r) => ({
       event: r.event,
@@ -30,9 +30,9 @@ export function campaignCommandRoutes(router: Router, publisher: Publisher, acce
   });
 
   const statusActions = [
-    [endpoints.pauseCampaign, 'pause'],
-    [endpoints.resumeCampaign, 'resume'],
-    [endpoints.completeCampaign, 'complete'],
+    [campaignEndpoints.pauseCampaign, 'pause'],
+    [campaignEndpoints.resumeCampaign, 'resume'],
+    [campaignEndpoints.completeCampaign, 'complete'],
   ] as const;
   for (const [e, action] of statusActions) {
     mount(router, e, async ({ params }, req, res) => {
@@ -42,19 +42,19 @@ export function campaignCommandRoutes(router: Router, publisher: Publisher, acce
     });
   }
 
-  mount(router, endpoints.inviteInfluencers, async ({ params, body }, req, res) => {
+  mount(router, campaignEndpoints.inviteInfluencers, async ({ params, body }, req, res) => {
     const c = await owned(req, params.id);
     const value = { campaignId: c.id, requestedBy: req.caller.sub, influencerIds: body.influencerIds };
     return acceptCommand(publisher, req, res, { type: 'campaign.InviteInfluencers', key: c.id, value });
   });
 
-  mount(router, endpoints.acceptCampaign, async ({ params, body }, req, res) => {
+  mount(router, campaignEndpoints.acceptCampaign, async ({ params, body }, req, res) => {
     const c = await visible(req, params.id);
     const value = { campaignId: c.id, influencerId: req.caller.sub, acceptedTerms: body.acceptedTerms };
     return acceptCommand(publisher, req, res, { type: 'campaign.AcceptCampaign', key: c.id, value });
   });
 
-  mount(router, endpoints.submitEvidence, async ({ params, body }, req, res) => {
+  mount(router, campaignEndpoints.submitEvidence, async ({ params, body }, req, res) => {
     const c = await acceptedInfluencer(req, params.id);
     const evidenceId = stableId(req, 'evidence');
     const evidence = { type: body.type, url: body.url, description: body.description ?? null };
@@ -62,7 +62,7 @@ export function campaignCommandRoutes(router: Router, publisher: Publisher, acce
     return acceptCommand(publisher, req, res, { type: 'campaign.SubmitEvidence', key: c.id, value, id: evidenceId });
   });
 
-  mount(router, endpoints.createLink, async ({ params }, req) => {
+  mount(router, campaignEndpoints.createLink, async ({ params }, req) => {
     const c = await acceptedInfluencer(req, params.id);
     const token = signLink(linkSecret, c.id, req.caller.sub);
     return { token, url: `/c/${token}` };

@@ -6,20 +6,25 @@ import type { z } from 'zod';
 import { ACTIVITY_WINDOW_MS, activityWindowOf } from '@beacon/domain';
 import { toApi } from '@beacon/money';
 import type { RecordTrackingEvent } from '@beacon/contracts';
-import { accepted, followOperation } from './commands.js';
-import type { Database } from './db.js';
-import { endpoints, type TrackingEventView } from './contract.js';
-import { mount } from './endpoint.js';
-import { fetchPage, pageParams } from './paging.js';
-import { forbidden, notFound, zodProblem } from './problems.js';
-import { has } from './roles.js';
-import { stableId } from './idempotency.js';
-import { claimTrackingOperations } from './operations.js';
-import type { TrackingBatcher } from './tracking-batches.js';
+import { accepted, followOperation } from '../command-gateway.js';
+import type { Database } from '../db.js';
+import {
+  linkEndpoints,
+  trackingEndpoints,
+  TrackingEventBody,
+  type TrackingEventInput,
+  type TrackingEventView,
+} from './contract.js';
+import { mount } from '../http/endpoint.js';
+import { fetchPage, pageParams } from '../http/paging.js';
+import { forbidden, notFound, zodProblem } from '../http/problems.js';
+import { has } from '../http/require-role.js';
+import { stableId } from '../http/idempotency.js';
+import { claimTrackingOperations } from '../operations/operations.js';
+import type { TrackingBatcher } from './batches.js';
 import { isbot } from 'isbot';
 import { anonymousVisitor, verifyLink, type VisitorCookies } from './links.js';
-import { TrackingEventBody, type TrackingEventInput } from './schemas.js';
-import { principalOf } from './auth.js';
+import { principalOf } from '../http/jwt.js';
 
 function eventView(e: Selectable<Database['rm_tracking_events']>): z.input<typeof TrackingEventView> {
   const value =
@@ -136,7 +141,7 @@ export function trackingRoutes(db: Kysely<Database>, batcher: TrackingBatcher): 
   const router = Router();
   const owners = new CampaignOwners(db);
 
-  mount(router, endpoints.recordEvent, async ({ body }, req, res) => {
+  mount(router, trackingEndpoints.recordEvent, async ({ body }, req, res) => {
     const writer = writerBrandOf(req);
     if ((await foreignCampaigns(owners, writer, [body.campaignId])).size > 0) throw notFound('campaign');
     const command = toCommand(body, stableId(req, 'event'), new Date().toISOString(), writer);
@@ -144,7 +149,7 @@ export function trackingRoutes(db: Kysely<Database>, batcher: TrackingBatcher): 
     return accepted(req, res, command.eventId);
   });
 
-  mount(router, endpoints.recordEvents, async ({ body: { events } }, req, res) => {
+  mount(router, trackingEndpoints.recordEvents, async ({ body: { events } }, req, res) => {
     const writer = writerBrandOf(req);
     const receivedAt = new Date().toISOString();
     const parsed = events.map((raw) => TrackingEventBody.safeParse(raw));
@@ -172,7 +177,7 @@ export function trackingRoutes(db: Kysely<Database>, batcher: TrackingBatcher): 
     return { accepted: commands.length, rejected, correlationId: req.correlationId, operation };
   });
 
-  mount(router, endpoints.listEvents, async ({ query }, req) => {
+  mount(router, trackingEndpoints.listEvents, async ({ query }, req) => {
     const { limit, after } = pageParams(query);
     let q = db.selectFrom('rm_tracking_events').selectAll().where('seq', '>', after);
     if (!has(req, 'admin')) q = q.where('brand_id', '=', req.caller.sub);
@@ -186,7 +191,7 @@ export function trackingRoutes(db: Kysely<Database>, batcher: TrackingBatcher): 
   });
 
   /** A visitor's 4-hour windows, counting only the caller's own events (admin: everyone's). */
-  mount(router, endpoints.visitorActivity, async ({ query }, req) => {
+  mount(router, trackingEndpoints.visitorActivity, async ({ query }, req) => {
     let q = db
       .selectFrom('rm_activity')
       .select(['window_start', 'type'])
@@ -232,7 +237,7 @@ export function linkRoute(
   const router = Router();
   mount(
     router,
-    endpoints.followLink,
+    linkEndpoints.followLink,
     async ({ params }, req, res) => {
       const link = verifyLink(linkSecret, params.token);
       if (!link) throw notFound('link');

@@ -7,11 +7,11 @@ import type { Request, Router } from 'express';
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { activityWindowOf } from '@beacon/domain';
 import { toApi } from '@beacon/money';
-import type { CampaignRow } from './campaigns.js';
-import { endpoints } from './contract.js';
-import type { Database } from './db.js';
-import { mount } from './endpoint.js';
-import { afterKey, keyCursor } from './paging.js';
+import type { CampaignRow } from './routes.js';
+import { campaignEndpoints } from './contract.js';
+import type { Database } from '../db.js';
+import { mount } from '../http/endpoint.js';
+import { afterKey, keyCursor } from '../http/paging.js';
 
 /** The stats' 4-hour chart covers this many days unless the request names a range. */
 const WINDOW_CHART_DAYS = 7;
@@ -44,7 +44,7 @@ export function campaignStatsRoute(
   db: Kysely<Database>,
   owned: (req: Request, id: string) => Promise<CampaignRow>,
 ): void {
-  mount(router, endpoints.campaignStats, async ({ params, query }, req) => {
+  mount(router, campaignEndpoints.campaignStats, async ({ params, query }, req) => {
     const c = await owned(req, params.id);
     const days = sql.join(
       [

@@ -1,6 +1,6 @@
 /** The Bearer token on every /api/v1 request, verified; the caller it names is `req.caller`. */
 import type { RequestHandler } from 'express';
-import { AuthError, type Caller } from './auth.js';
+import { AuthError, type Caller } from './jwt.js';
 import { Problem } from './problems.js';
 
 export function authenticate(verify: (token: string) => Promise<Caller>): RequestHandler {

@@ -1,7 +1,7 @@
 /** Correlation ids: a request's own X-Correlation-ID when it is well formed, a fresh one otherwise. */
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
-import type { Caller } from './auth.js';
+import type { Caller } from './jwt.js';
 
 // What the correlation and authentication middleware add to every express request.
 declare module 'express-serve-static-core' {

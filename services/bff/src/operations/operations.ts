@@ -11,12 +11,12 @@ import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { deleteInBatches, type Envelope } from '@beacon/messaging';
-import type { Database } from './db.js';
-import { endpoints } from './contract.js';
-import { mount } from './endpoint.js';
-import { notFound } from './problems.js';
-import { has } from './roles.js';
-import { principalOf } from './auth.js';
+import type { Database } from '../db.js';
+import { operationEndpoints } from './contract.js';
+import { mount } from '../http/endpoint.js';
+import { notFound } from '../http/problems.js';
+import { has } from '../http/require-role.js';
+import { principalOf } from '../http/jwt.js';
 
 export const BROKER_UNAVAILABLE = 'BROKER_UNAVAILABLE';
 
@@ -303,7 +303,7 @@ async function trackingSteps(db: Kysely<Database>, correlationId: string, starte
 /** GET /operations/{correlationId}: the caller's own flows (admin: any). */
 export function operationRoutes(db: Kysely<Database>): Router {
   const router = Router();
-  mount(router, endpoints.getOperation, async ({ params }, req) => {
+  mount(router, operationEndpoints.getOperation, async ({ params }, req) => {
     const id = params.correlationId;
     const op = await db.selectFrom('operations').selectAll().where('correlation_id', '=', id).executeTakeFirst();
     if (!op || (!has(req, 'admin') && op.started_by !== principalOf(req.caller))) throw notFound('operation');

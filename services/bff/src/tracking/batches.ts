@@ -20,10 +20,10 @@ import { topicOfMessage, type RecordTrackingEvent, type TrackingEventItem } from
 import { trackingShardOf } from '@beacon/domain';
 import { newFlowEnvelope, toProperties, type CodecRegistry, type MessageBus } from '@beacon/messaging';
 import type { Kysely } from 'kysely';
-import { startedByOf, type CommandSource } from './commands.js';
-import type { Database } from './db.js';
-import { Problem, RetryLater } from './problems.js';
-import { BROKER_UNAVAILABLE, claimTrackingOperations, failOperation } from './operations.js';
+import { startedByOf, type CommandSource } from '../command-gateway.js';
+import type { Database } from '../db.js';
+import { Problem, RetryLater } from '../http/problems.js';
+import { BROKER_UNAVAILABLE, claimTrackingOperations, failOperation } from '../operations/operations.js';
 import { defined } from '@beacon/domain';
 
 export interface TrackingBatchLimits {

@@ -5,7 +5,8 @@
 import { createRequire } from 'node:module';
 import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { endpoints, ProblemView, type Endpoint } from './contract.js';
+import { endpoints } from '../contract.js';
+import { ProblemView, type Endpoint } from './contract.js';
 
 const problem = (description: string) => ({
   description,

@@ -19,10 +19,10 @@ import { Router } from 'express';
 import type { Kysely } from 'kysely';
 import type { Envelope } from '@beacon/messaging';
 import type { SubscriptionDefinition } from '@beacon/service-kit';
-import type { Database } from './db.js';
-import { endpoints } from './contract.js';
-import { mount } from './endpoint.js';
-import { failOperation } from './operations.js';
+import type { Database } from '../db.js';
+import { deadLetterEndpoints } from './contract.js';
+import { mount } from '../http/endpoint.js';
+import { failOperation } from '../operations/operations.js';
 
 /**
  * A tracking batch carries the flows of many requests: they all fail with it. Its payload is read
@@ -119,7 +119,7 @@ export async function deadLetterCounts(db: Kysely<Database>): Promise<DeadLetter
 /** GET /admin/dead-letters: admin only. Re-driving stays a deliberate act: `npm run dlq -- redrive`. */
 export function deadLetterRoutes(counts: () => Promise<DeadLetterCount[]>): Router {
   const router = Router();
-  mount(router, endpoints.deadLetters, async () => ({ topics: await counts() }));
+  mount(router, deadLetterEndpoints.deadLetters, async () => ({ topics: await counts() }));
   return router;
 }
 

@@ -1,0 +1,268 @@
+/** The campaigns slice's contract: its routes, the bodies they parse and the views they answer. */
+import { z } from 'zod';
+import { commissionRuleProblem } from '@beacon/domain';
+import {
+  accepted,
+  endpoint,
+  httpUrl,
+  id,
+  list,
+  Money,
+  MoneyInput,
+  nullableString,
+  ownerOrAdmin,
+  page,
+  Paging,
+  Range,
+  text,
+  type Endpoint,
+} from '../http/contract.js';
+
+// ---------------------------------------------------------------------------------------------
+// Bodies and queries.
+
+const PercentRate = z.string().max(20);
+
+const Rule = z
+  .discriminatedUnion('type', [
+    z.object({ event: z.literal('conversion'), type: z.literal('percent'), rate: PercentRate }).strict(),
+    z.object({ event: z.enum(['conversion', 'click']), type: z.literal('fixed'), amount: MoneyInput }).strict(),
+    z.object({ event: z.literal('impression'), type: z.literal('per_mille'), amount: MoneyInput }).strict(),
+  ])
+  .openapi('CommissionRule');
+
+export const CreateCampaignBody = z
+  .object({
+    id: z.string().uuid().optional(),
+    name: text(1, 200).pipe(z.string().trim().min(1)),
+    landingUrl: httpUrl,
+    budget: MoneyInput,
+    commissionRules: z.array(Rule).min(1).max(10),
+    visibility: z.enum(['open', 'invite_only']).default('open'),
+    attributionWindowDays: z.number().int().min(1).max(365).default(30),
+    holdingPeriodDays: z.number().int().min(0).max(365).default(0),
+    influencerIds: z.array(id).max(1000).default([]),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    // The campaign service's own rule check (@beacon/domain), run here too so a bad rule is a 400.
+    c.commissionRules.forEach((r, i) => {
+      const rule = {
+        event: r.event,
+        type: r.type,
+        rate: 'rate' in r ? r.rate : null,
+        amount: 'amount' in r ? r.amount : null,
+      };
+      const problem = commissionRuleProblem(rule, c.budget.currency);
+      const field = problem?.startsWith('CURRENCY_MISMATCH')
+        ? ['amount', 'currency']
+        : r.type === 'percent'
+          ? ['rate']
+          : [];
+      const path = ['commissionRules', i, ...field];
+      if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, path, message: problem });
+    });
+  })
+  .openapi('CreateCampaign');
+
+export const InvitationsBody = z.object({ influencerIds: z.array(id).min(1).max(1000) }).strict();
+export const AcceptBody = z
+  .object({ acceptedTerms: z.literal(true, { errorMap: () => ({ message: 'the terms must be accepted (true)' }) }) })
+  .strict();
+export const EvidenceBody = z
+  .object({ type: z.enum(['photo', 'video', 'post', 'story']), url: httpUrl, description: text(0, 2000).optional() })
+  .strict();
+
+/** A campaign's stats: a time range, and a page of its influencers (limit 1–500, default 50). */
+export const StatsQuery = Range.extend({
+  influencersLimit: z.coerce.number().int().min(1).max(500).default(50),
+  influencersCursor: z.string().max(2000).optional(),
+});
+
+const IdParams = z.object({ id: text(1, 128).openapi({ description: 'the campaign id' }) });
+
+/** Members page by influencer id: their cursor is longer than a seq's. */
+export const MembersQuery = Paging.extend({
+  cursor: z.string().max(400).optional().openapi({ description: 'nextCursor of the previous page' }),
+});
+
+// ---------------------------------------------------------------------------------------------
+// Views.
+
+const RuleView = z
+  .object({
+    event: z.enum(['impression', 'click', 'conversion']),
+    type: z.enum(['percent', 'fixed', 'per_mille']),
+    rate: z.string().optional(),
+    amount: Money.optional(),
+  })
+  .openapi('CommissionRuleView');
+
+const Member = z
+  .object({ influencerId: z.string(), status: z.enum(['invited', 'accepted']) })
+  .openapi('CampaignMember');
+
+export const CampaignView = z
+  .object({
+    id: z.string(),
+    brandId: z.string(),
+    name: z.string(),
+    landingUrl: z.string(),
+    status: z.enum(['active', 'paused', 'completed', 'budget_exhausted']),
+    budget: Money,
+    spent: Money.optional().openapi({ description: 'the owner brand and admin only' }),
+    remaining: Money.optional().openapi({ description: 'the owner brand and admin only' }),
+    commissionRules: z.array(RuleView),
+    visibility: z.enum(['open', 'invite_only']),
+    attributionWindowDays: z.number().int(),
+    holdingPeriodDays: z.number().int(),
+    influencers: z.array(Member).optional().openapi({
+      description:
+        'one campaign: its first 100 members for the owner brand and admin (the rest: GET …/influencers), an influencer its own membership only; lists: an influencer its own membership, owners none',
+    }),
+    influencersNextCursor: z
+      .string()
+      .nullable()
+      .optional()
+      .openapi({ description: 'one campaign, owner: the cursor of the next members in GET …/influencers' }),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi('Campaign');
+
+const Figures = z.object({
+  impressions: z.number().int(),
+  clicks: z.number().int(),
+  conversions: z.number().int(),
+  invalidEvents: z.number().int(),
+  revenue: Money,
+  commissions: Money,
+  clickThroughRate: z.number(),
+  conversionRate: z.number(),
+});
+
+export const StatsView = Figures.extend({
+  byInfluencer: z
+    .array(Figures.extend({ influencerId: nullableString }))
+    .openapi({ description: 'a page of influencers (`influencersLimit`, `influencersCursor`), by influencer id' }),
+  byInfluencerNextCursor: z.string().nullable(),
+  byDay: z.array(Figures.extend({ day: z.string().openapi({ example: '2026-01-01' }) })),
+  byWindow: z.array(
+    z.object({
+      windowStart: z.string(),
+      impressions: z.number().int(),
+      clicks: z.number().int(),
+      conversions: z.number().int(),
+      revenue: Money,
+    }),
+  ),
+}).openapi('Stats');
+
+export const LinkView = z.object({ token: z.string(), url: z.string() }).openapi('TrackingLink');
+
+// ---------------------------------------------------------------------------------------------
+// Routes.
+
+const campaignAction = (action: string, summary: string) =>
+  endpoint({
+    method: 'post',
+    path: `/api/v1/campaigns/{id}/${action}`,
+    summary,
+    roles: ownerOrAdmin,
+    scope: 'the owner brand (others get 404), admin',
+    params: IdParams,
+    ok: accepted('the command is on its way'),
+  });
+
+export const campaignEndpoints = {
+  createCampaign: endpoint({
+    method: 'post',
+    path: '/api/v1/campaigns',
+    summary: 'Create a campaign',
+    roles: ownerOrAdmin,
+    scope: 'the token’s `sub` becomes the brand',
+    body: CreateCampaignBody,
+    ok: accepted('`id` is the campaign id'),
+  }),
+  listCampaigns: list(
+    {
+      path: '/api/v1/campaigns',
+      summary: 'Campaigns the caller may see',
+      roles: ['brand', 'influencer', 'admin'],
+      scope: 'brand: its own; influencer: open ones and those it is invited to or accepted; admin: all',
+      query: Paging,
+    },
+    { what: 'campaigns', page: page(CampaignView, 'CampaignPage') },
+  ),
+  getCampaign: endpoint({
+    method: 'get',
+    path: '/api/v1/campaigns/{id}',
+    summary: 'A campaign',
+    roles: ['brand', 'influencer', 'admin'],
+    scope: 'the owner brand, influencers who may see it, admin; others get 404',
+    params: IdParams,
+    ok: { status: 200, description: 'the campaign', schema: CampaignView },
+  }),
+  listCampaignInfluencers: endpoint({
+    method: 'get',
+    path: '/api/v1/campaigns/{id}/influencers',
+    summary: 'The members of a campaign (at most 10,000), by influencer id',
+    roles: ['brand', 'influencer', 'admin'],
+    scope: 'the owner brand and admin: every member; an influencer who may see the campaign: its own membership',
+    params: IdParams,
+    query: MembersQuery,
+    ok: { status: 200, description: 'a page of members', schema: page(Member, 'MemberPage') },
+  }),
+  pauseCampaign: campaignAction('pause', 'Pause an active campaign'),
+  resumeCampaign: campaignAction('resume', 'Resume a paused campaign'),
+  completeCampaign: campaignAction('complete', 'Complete a campaign (final)'),
+  inviteInfluencers: endpoint({
+    method: 'post',
+    path: '/api/v1/campaigns/{id}/invitations',
+    summary: 'Invite influencers',
+    roles: ownerOrAdmin,
+    scope: 'the owner brand (others get 404), admin',
+    params: IdParams,
+    body: InvitationsBody,
+    ok: accepted('the invitations are on their way'),
+  }),
+  acceptCampaign: endpoint({
+    method: 'post',
+    path: '/api/v1/campaigns/{id}/accept',
+    summary: 'Accept a campaign’s terms',
+    roles: ['influencer'],
+    scope: 'open campaigns, and invite-only ones the influencer is invited to (others get 404)',
+    params: IdParams,
+    body: AcceptBody,
+    ok: accepted('the acceptance is on its way'),
+  }),
+  submitEvidence: endpoint({
+    method: 'post',
+    path: '/api/v1/campaigns/{id}/evidence',
+    summary: 'Submit evidence of the promotion',
+    roles: ['influencer'],
+    scope: 'influencers who accepted the campaign',
+    params: IdParams,
+    body: EvidenceBody,
+    ok: accepted('`id` is the evidence id'),
+  }),
+  createLink: endpoint({
+    method: 'post',
+    path: '/api/v1/campaigns/{id}/links',
+    summary: 'A signed tracking link',
+    roles: ['influencer'],
+    scope: 'influencers who accepted the campaign',
+    params: IdParams,
+    ok: { status: 201, description: 'the link; `url` is relative to the BFF', schema: LinkView },
+  }),
+  campaignStats: endpoint({
+    method: 'get',
+    path: '/api/v1/campaigns/{id}/stats',
+    summary: 'Statistics: totals, per influencer, per day and per 4-hour window',
+    roles: ownerOrAdmin,
+    scope: 'the owner brand (others get 404), admin',
+    params: IdParams,
+    query: StatsQuery,
+    ok: { status: 200, description: 'the figures', schema: StatsView },
+  }),
+} satisfies Record<string, Endpoint>;
