@@ -184,7 +184,13 @@ describe('the console in a browser', () => {
       .locator('.pill', { hasText: 'approved' })
       .first()
       .waitFor();
-    expect(await page.locator('.budget span').first().textContent()).toContain('5.25 / 500.00 USD');
+    // The spent budget comes from campaign events, the commissions from commission events: two
+    // subscriptions of the BFF, each in order but not with each other, so the budget may show a moment later.
+    await refreshUntil(
+      page,
+      async () => (await page.locator('.budget span').first().textContent())?.includes('5.25 / 500.00 USD') === true,
+      'both reservations in the spent budget',
+    );
     await shot(page, '07-brand-campaign-chart');
   }, 90_000);
 

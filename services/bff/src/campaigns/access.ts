@@ -1,16 +1,48 @@
-/** Who may see or act on a campaign, from the BFF's read model; 404 where existence must not leak. */
+/**
+ * Who may see or act on a campaign, from the BFF's read model: one campaign (404 where existence must
+ * not leak) and lists alike.
+ */
 import type { Request } from 'express';
-import type { Kysely } from 'kysely';
-import type { CampaignRow } from './routes.js';
+import type { Kysely, Selectable, SelectQueryBuilder } from 'kysely';
 import type { Database } from '../db.js';
 import { forbidden, notFound } from '../http/problems.js';
 import { has } from '../http/require-role.js';
 
+export type CampaignRow = Selectable<Database['rm_campaigns']>;
+
+/** Who reads a campaign: its owner (or admin) sees everything; anyone else is an influencer who sees the terms. */
+export type Viewer = { owner: true } | { owner: false; influencerId: string };
+
+export const viewerOf = (req: Request, c: CampaignRow): Viewer =>
+  has(req, 'admin') || (has(req, 'brand') && c.brand_id === req.caller.sub)
+    ? { owner: true }
+    : { owner: false, influencerId: req.caller.sub };
+
+/**
+ * A list of campaigns as the caller may see it: a brand its own; an influencer the open ones and those
+ * it is invited to or accepted (a caller with both roles, both); admin all.
+ */
+export function scopeCampaignList<O>(
+  db: Kysely<Database>,
+  req: Request,
+  q: SelectQueryBuilder<Database, 'rm_campaigns', O>,
+): SelectQueryBuilder<Database, 'rm_campaigns', O> {
+  if (has(req, 'admin')) return q;
+  const me = req.caller.sub;
+  if (has(req, 'brand') && !has(req, 'influencer')) return q.where('brand_id', '=', me);
+  const invited = db.selectFrom('rm_campaign_influencers').select('campaign_id').where('influencer_id', '=', me);
+  return q.where((eb) =>
+    eb.or([
+      eb('visibility', '=', 'open'),
+      eb('id', 'in', invited),
+      ...(has(req, 'brand') ? [eb('brand_id', '=', me)] : []),
+    ]),
+  );
+}
+
 export function campaignAccess(db: Kysely<Database>) {
   async function load(id: string) {
-    return db.selectFrom('rm_campaigns').selectAll().where('id', '=', id).executeTakeFirst() as Promise<
-      CampaignRow | undefined
-    >;
+    return db.selectFrom('rm_campaigns').selectAll().where('id', '=', id).executeTakeFirst();
   }
   async function membership(campaignId: string, influencerId: string) {
     return (

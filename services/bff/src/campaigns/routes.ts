@@ -1,5 +1,5 @@
-/** Campaign routes: the commands (campaign-commands.ts), the reads from the BFF's read models, the stats. */
-import { Router, type Request } from 'express';
+/** Campaign routes: the commands (commands.ts), the reads from the BFF's read models, the stats (stats.ts). */
+import { Router } from 'express';
 import type { Kysely } from 'kysely';
 import { reviveAmounts, toApi } from '@beacon/money';
 import type { CommissionRule } from '@beacon/contracts';
@@ -10,14 +10,9 @@ import type { z } from 'zod';
 import { campaignEndpoints, type CampaignView } from './contract.js';
 import { mount } from '../http/endpoint.js';
 import { afterKey, keyCursor, page, pageParams } from '../http/paging.js';
-import { has } from '../http/require-role.js';
-import { campaignAccess } from './access.js';
+import { campaignAccess, scopeCampaignList, viewerOf, type CampaignRow, type Viewer } from './access.js';
 import { campaignStatsRoute } from './stats.js';
 import { defined } from '@beacon/domain';
-
-export type CampaignRow = Database['rm_campaigns'] extends infer T
-  ? { [K in keyof T]: T[K] extends import('kysely').ColumnType<infer S, unknown, unknown> ? S : T[K] }
-  : never;
 
 function ruleToApi(rule: CommissionRule) {
   if (rule.type === 'percent') return { event: rule.event, type: rule.type, rate: rule.rate ?? undefined };
@@ -25,14 +20,6 @@ function ruleToApi(rule: CommissionRule) {
 }
 
 type CampaignAnswer = z.input<typeof CampaignView>;
-
-/** Who reads a campaign: its owner (or admin) sees everything; anyone else is an influencer who sees the terms. */
-export type Viewer = { owner: true } | { owner: false; influencerId: string };
-
-export const viewerOf = (req: Request, c: CampaignRow): Viewer =>
-  has(req, 'admin') || (has(req, 'brand') && c.brand_id === req.caller.sub)
-    ? { owner: true }
-    : { owner: false, influencerId: req.caller.sub };
 
 type MemberRow = { influencer_id: string; status: string };
 type MemberAnswer = NonNullable<CampaignAnswer['influencers']>[number];
@@ -113,25 +100,10 @@ export function campaignRoutes(db: Kysely<Database>, publisher: Publisher, linkS
 
   mount(router, campaignEndpoints.listCampaigns, async ({ query }, req) => {
     const { limit, after } = pageParams(query);
-    let q = db.selectFrom('rm_campaigns').selectAll().where('seq', '>', after);
-    if (!has(req, 'admin')) {
-      const me = req.caller.sub;
-      if (has(req, 'brand') && !has(req, 'influencer')) q = q.where('brand_id', '=', me);
-      else {
-        const invited = db.selectFrom('rm_campaign_influencers').select('campaign_id').where('influencer_id', '=', me);
-        q = q.where((eb) =>
-          eb.or([
-            eb('visibility', '=', 'open'),
-            eb('id', 'in', invited),
-            ...(has(req, 'brand') ? [eb('brand_id', '=', me)] : []),
-          ]),
-        );
-      }
-    }
-    const rows = (await q
+    const rows = await scopeCampaignList(db, req, db.selectFrom('rm_campaigns').selectAll().where('seq', '>', after))
       .orderBy('seq')
       .limit(limit + 1)
-      .execute()) as CampaignRow[];
+      .execute();
     // Lists carry no member lists: an influencer sees its own membership of each, an owner none.
     const mine = new Map(
       (

@@ -7,7 +7,7 @@ import type { Request, Router } from 'express';
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { activityWindowOf } from '@beacon/domain';
 import { toApi } from '@beacon/money';
-import type { CampaignRow } from './routes.js';
+import type { CampaignRow } from './access.js';
 import { campaignEndpoints } from './contract.js';
 import type { Database } from '../db.js';
 import { mount } from '../http/endpoint.js';

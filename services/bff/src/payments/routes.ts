@@ -10,8 +10,7 @@ import type { Database } from '../db.js';
 import { paymentEndpoints, type CommissionView, type PayoutView } from './contract.js';
 import { mount } from '../http/endpoint.js';
 import { fetchPage, pageParams } from '../http/paging.js';
-import { notFound } from '../http/problems.js';
-import { has } from '../http/require-role.js';
+import { scopeCommissionList, scopePayoutList, visiblePayout } from './access.js';
 
 type Row<T extends keyof Database> = Selectable<Database[T]>;
 
@@ -48,36 +47,7 @@ export function paymentRoutes(db: Kysely<Database>, publisher: Publisher): Route
 
   mount(router, paymentEndpoints.listCommissions, async ({ query }, req) => {
     const { limit, after } = pageParams(query);
-    let q = db.selectFrom('rm_commissions').selectAll().where('seq', '>', after);
-    if (!has(req, 'admin')) {
-      const me = req.caller.sub;
-      // An influencer sees its own commissions, a brand its campaigns' (a caller with both roles, both).
-      q = q.where((eb) =>
-        eb.or([
-          // Only of campaigns it accepted: any brand can name any influencer in an event, and the
-          // NOT_PARTICIPATING rejection that follows is the brand's record, not the influencer's.
-          ...(has(req, 'influencer')
-            ? [
-                eb.and([
-                  eb('influencer_id', '=', me),
-                  eb(
-                    'campaign_id',
-                    'in',
-                    db
-                      .selectFrom('rm_campaign_influencers')
-                      .select('campaign_id')
-                      .where('influencer_id', '=', me)
-                      .where('status', '=', 'accepted'),
-                  ),
-                ]),
-              ]
-            : []),
-          ...(has(req, 'brand')
-            ? [eb('campaign_id', 'in', db.selectFrom('rm_campaigns').select('id').where('brand_id', '=', me))]
-            : []),
-        ]),
-      );
-    }
+    let q = scopeCommissionList(db, req, db.selectFrom('rm_commissions').selectAll().where('seq', '>', after));
     if (query.campaignId) q = q.where('campaign_id', '=', query.campaignId);
     if (query.influencerId) q = q.where('influencer_id', '=', query.influencerId);
     if (query.status) q = q.where('status', '=', query.status);
@@ -139,15 +109,15 @@ export function paymentRoutes(db: Kysely<Database>, publisher: Publisher): Route
 
   mount(router, paymentEndpoints.listPayouts, async ({ query }, req) => {
     const { limit, after } = pageParams(query);
-    let q = db.selectFrom('rm_payouts').selectAll().where('seq', '>', after);
-    if (!has(req, 'admin')) q = q.where('influencer_id', '=', req.caller.sub);
-    return fetchPage(q, limit, payoutView);
+    return fetchPage(
+      scopePayoutList(req, db.selectFrom('rm_payouts').selectAll().where('seq', '>', after)),
+      limit,
+      payoutView,
+    );
   });
 
   mount(router, paymentEndpoints.getPayout, async ({ params }, req) => {
-    const p = await db.selectFrom('rm_payouts').selectAll().where('id', '=', params.id).executeTakeFirst();
-    if (!p || (!has(req, 'admin') && p.influencer_id !== req.caller.sub)) throw notFound('payout');
-    return payoutView(p);
+    return payoutView(await visiblePayout(db, req, params.id));
   });
 
   return router;

@@ -10,6 +10,7 @@ import { textArrayLiteral } from '@beacon/service-kit';
 import { applyIsolated } from '@beacon/messaging';
 import type { Database } from '../db.js';
 import { failOperation, settleTrackingItems } from '../operations/operations.js';
+import type { Projections } from '../projection-kit.js';
 
 export type StatColumn = 'impressions' | 'clicks' | 'conversions' | 'invalid_events' | 'revenue_minor';
 const STAT_COLUMNS: StatColumn[] = ['impressions', 'clicks', 'conversions', 'invalid_events', 'revenue_minor'];
@@ -242,3 +243,12 @@ async function applyBatch(ctx: Ctx, recorded: RecordedItem[], ignored: IgnoredIt
     counts.set(correlationId, (counts.get(correlationId) ?? 0) + 1);
   await settleTrackingItems(ctx.trx, counts);
 }
+
+export const trackingProjections: Projections = {
+  'tracking.TrackingEventsRecorded': (ctx) => projectTrackingBatch(ctx, ctx.message.recorded, ctx.message.ignored),
+  // Single-event messages of earlier releases: projected as batches of one.
+  'tracking.TrackingEventRecorded': (ctx) =>
+    projectTrackingBatch(ctx, [{ correlationId: ctx.envelope.correlationId, event: ctx.message }], []),
+  'tracking.TrackingEventIgnored': (ctx) =>
+    projectTrackingBatch(ctx, [], [{ correlationId: ctx.envelope.correlationId, event: ctx.message }]),
+};

@@ -1,6 +1,6 @@
 /** Tracking routes: single and batch ingestion, event pages, activity windows, and the public link redirect. */
 import { createHash, randomUUID } from 'node:crypto';
-import { Router, type Request } from 'express';
+import { Router } from 'express';
 import type { Kysely, Selectable } from 'kysely';
 import type { z } from 'zod';
 import { ACTIVITY_WINDOW_MS, activityWindowOf } from '@beacon/domain';
@@ -17,10 +17,10 @@ import {
 } from './contract.js';
 import { mount } from '../http/endpoint.js';
 import { fetchPage, pageParams } from '../http/paging.js';
-import { forbidden, notFound, zodProblem } from '../http/problems.js';
-import { has } from '../http/require-role.js';
+import { notFound, zodProblem } from '../http/problems.js';
 import { stableId } from '../http/idempotency.js';
 import { claimTrackingOperations } from '../operations/operations.js';
+import { CampaignOwners, foreignCampaigns, readerBrandOf, writerBrandOf } from './access.js';
 import type { TrackingBatcher } from './batches.js';
 import { isbot } from 'isbot';
 import { anonymousVisitor, verifyLink, type VisitorCookies } from './links.js';
@@ -76,67 +76,6 @@ function toCommand(
   };
 }
 
-/**
- * The brand whose campaigns the caller may write events to: a brand its own, an ingest client its
- * token's `brand` claim; null for admin, who writes anywhere.
- */
-function writerBrandOf(req: Request): string | null {
-  if (has(req, 'admin')) return null;
-  if (has(req, 'brand')) return req.caller.sub;
-  if (has(req, 'ingest')) {
-    if (!req.caller.brand) throw forbidden('this ingest token has no brand claim: it may not write to any campaign');
-    return req.caller.brand;
-  }
-  throw forbidden('needs one of the roles: ingest, brand, admin');
-}
-
-/**
- * Campaign ids (of those given) the writer may not write to, as far as the BFF knows. A campaign it
- * does not know yet passes; the tracking service, which knows every owner, stores such an event
- * invalid (NOT_OWNER or UNKNOWN_CAMPAIGN), visible to its sender only.
- */
-async function foreignCampaigns(
-  owners: CampaignOwners,
-  writer: string | null,
-  campaignIds: string[],
-): Promise<Set<string>> {
-  if (writer === null || campaignIds.length === 0) return new Set();
-  const known = await owners.of([...new Set(campaignIds)]);
-  return new Set(campaignIds.filter((id) => known.has(id) && known.get(id) !== writer));
-}
-
-/**
- * Campaign owners as the read model knows them, remembered: a campaign's owner never changes, so a
- * known owner needs no second lookup. Unknown campaigns are looked up again each time (they may
- * appear any moment). Bounded: the memory is dropped when it holds `max` campaigns.
- */
-export class CampaignOwners {
-  private readonly known = new Map<string, string>();
-  constructor(
-    private readonly db: Kysely<Database>,
-    private readonly max = 100_000,
-  ) {}
-
-  async of(ids: string[]): Promise<Map<string, string>> {
-    const missing = ids.filter((id) => !this.known.has(id));
-    if (missing.length > 0) {
-      const rows = await this.db
-        .selectFrom('rm_campaigns')
-        .select(['id', 'brand_id'])
-        .where('id', 'in', missing)
-        .execute();
-      if (this.known.size + rows.length > this.max) this.known.clear();
-      for (const r of rows) this.known.set(r.id, r.brand_id);
-    }
-    return new Map(
-      ids.flatMap((id) => {
-        const owner = this.known.get(id);
-        return owner === undefined ? [] : [[id, owner] as const];
-      }),
-    );
-  }
-}
-
 export function trackingRoutes(db: Kysely<Database>, batcher: TrackingBatcher): Router {
   const router = Router();
   const owners = new CampaignOwners(db);
@@ -180,7 +119,8 @@ export function trackingRoutes(db: Kysely<Database>, batcher: TrackingBatcher): 
   mount(router, trackingEndpoints.listEvents, async ({ query }, req) => {
     const { limit, after } = pageParams(query);
     let q = db.selectFrom('rm_tracking_events').selectAll().where('seq', '>', after);
-    if (!has(req, 'admin')) q = q.where('brand_id', '=', req.caller.sub);
+    const reader = readerBrandOf(req);
+    if (reader !== null) q = q.where('brand_id', '=', reader);
     if (query.campaignId) q = q.where('campaign_id', '=', query.campaignId);
     if (query.influencerId) q = q.where('influencer_id', '=', query.influencerId);
     if (query.visitorId) q = q.where('visitor_id', '=', query.visitorId);
@@ -197,7 +137,8 @@ export function trackingRoutes(db: Kysely<Database>, batcher: TrackingBatcher): 
       .select(['window_start', 'type'])
       .select((eb) => eb.fn.sum<number>('count').as('count'))
       .where('subject', '=', query.visitorId);
-    if (!has(req, 'admin')) q = q.where('brand_id', '=', req.caller.sub);
+    const reader = readerBrandOf(req);
+    if (reader !== null) q = q.where('brand_id', '=', reader);
     if (query.from) q = q.where('window_start', '>=', activityWindowOf(query.from).start);
     if (query.to) q = q.where('window_start', '<=', query.to);
     const rows = await q.groupBy(['window_start', 'type']).orderBy('window_start').execute();
