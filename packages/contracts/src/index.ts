@@ -119,3 +119,4 @@ export type MessageHandler<DB, M> = Handler<DB, M, MessageTypes>;
 export type MessageHandlers<DB> = HandlerMap<DB, MessageTypes>;
 /** What a handler of Beacon's messages is given; `emit` is checked against the contracts. */
 export type MessageContext<DB, M = unknown> = HandlerContext<DB, M, MessageTypes>;
+export * from './outcomes.js';

@@ -19,7 +19,7 @@ import { correlation } from './http/correlation.js';
 import { notFound, problemHandler } from './http/problems.js';
 import { idempotency } from './http/idempotency.js';
 import type { VisitorCookies } from './tracking/links.js';
-import { operationRoutes } from './operations/operations.js';
+import { operationRoutes } from './operations/routes.js';
 import { docsPage, DOCS_CSP, openApiDocument, redocBundlePath } from './http/openapi.js';
 import { paymentRoutes } from './payments/routes.js';
 import { linkRoute, trackingRoutes } from './tracking/routes.js';

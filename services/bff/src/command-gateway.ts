@@ -7,7 +7,8 @@ import type { z } from 'zod';
 import type { Accepted } from './http/contract.js';
 import type { Database } from './db.js';
 import { Problem } from './http/problems.js';
-import { BROKER_UNAVAILABLE, claimOperation, failOperation, recordStep } from './operations/operations.js';
+import { BROKER_UNAVAILABLE, claimOperation, failOperation } from './operations/claims.js';
+import { recordStep } from './operations/steps.js';
 import { NO_CALLER, principalOf, type Caller } from './http/jwt.js';
 
 /** Who sends a command and under which correlation id; claiming the operation may replace the id. */

@@ -94,7 +94,7 @@ export const migrations: Record<string, Migration> = {
     },
   },
   '022_rate_limits': {
-    // rate-limiter-flexible's counters (limits.ts), shared by BFF replicas. `expire` is float8, not the
+    // rate-limiter-flexible's counters (http/rate-limits.ts), shared by BFF replicas. `expire` is float8, not the
     // library's int8: this process reads int8 as bigint, which the library cannot do arithmetic with.
     async up(db: Kysely<unknown>) {
       await sql`CREATE TABLE rate_limits (key varchar(255) PRIMARY KEY, points integer NOT NULL DEFAULT 0, expire double precision)`.execute(
@@ -104,7 +104,7 @@ export const migrations: Record<string, Migration> = {
     },
   },
   '023_campaign_windows': {
-    // The stats' 4-hour chart, kept up to date as events arrive (tracking-projection.ts) instead of being
+    // The stats' 4-hour chart, kept up to date as events arrive (tracking/projection.ts) instead of being
     // counted from rm_tracking_events on every read; filled once here from the events already stored.
     async up(db: Kysely<unknown>) {
       await sql`CREATE TABLE rm_campaign_windows (campaign_id text NOT NULL, window_start text NOT NULL,

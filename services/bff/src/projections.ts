@@ -7,7 +7,7 @@ import type { MessageHandler, MessageHandlers, MessageType } from '@beacon/contr
 import { MESSAGE_TOPICS } from '@beacon/contracts';
 import { campaignManyProjections, campaignProjections } from './campaigns/projection.js';
 import type { Database } from './db.js';
-import { observeEvent, observeEvents } from './operations/operations.js';
+import { observeEvent, observeEvents } from './operations/settle.js';
 import { paymentManyProjections, paymentProjections } from './payments/projection.js';
 import type { ManyProjection, ManyProjections, Projections } from './projection-kit.js';
 import { trackingProjections } from './tracking/projection.js';

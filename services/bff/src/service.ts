@@ -12,7 +12,7 @@ import { deadLetterCounts, deadLetterSubscriptions, pruneDeadLetters } from './d
 import { pruneIdempotencyKeys } from './http/idempotency.js';
 import { callerRateLimit, limitsFromEnv, linkClickLimit, pruneRateLimits } from './http/rate-limits.js';
 import { migrations } from './migrations.js';
-import { pruneOperations } from './operations/operations.js';
+import { pruneOperations } from './operations/prune.js';
 import { projectionHandlers } from './projections.js';
 
 export const EVENT_TOPICS = [

@@ -1,4 +1,4 @@
-import { causalOrder } from '../src/operations/operations.js';
+import { causalOrder } from '../src/operations/timeline.js';
 
 describe('operation timelines', () => {
   it('puts parents before children and siblings by time', () => {

@@ -4,7 +4,7 @@ import { freshServiceDatabase } from '@beacon/testing';
 import type { Database } from '../src/db.js';
 import { pruneIdempotencyKeys } from '../src/http/idempotency.js';
 import { migrations } from '../src/migrations.js';
-import { pruneOperations } from '../src/operations/operations.js';
+import { pruneOperations } from '../src/operations/prune.js';
 
 let db: Kysely<Database>;
 beforeAll(async () => {

@@ -22,7 +22,7 @@ import type { SubscriptionDefinition } from '@beacon/service-kit';
 import type { Database } from '../db.js';
 import { deadLetterEndpoints } from './contract.js';
 import { mount } from '../http/endpoint.js';
-import { failOperation } from '../operations/operations.js';
+import { failOperation } from '../operations/claims.js';
 
 /**
  * A tracking batch carries the flows of many requests: they all fail with it. Its payload is read

@@ -1,5 +1,5 @@
 /**
- * The OpenAPI 3.1 document, generated from the contract (contract.ts) with zod-to-openapi, and the
+ * The OpenAPI 3.1 document, generated from the contract (../contract.ts, the slices' entries) with zod-to-openapi, and the
  * /docs page: Redoc's standalone bundle, served from this process (no CDN is needed or reachable).
  */
 import { createRequire } from 'node:module';

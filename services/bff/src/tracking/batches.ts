@@ -23,7 +23,7 @@ import type { Kysely } from 'kysely';
 import { startedByOf, type CommandSource } from '../command-gateway.js';
 import type { Database } from '../db.js';
 import { Problem, RetryLater } from '../http/problems.js';
-import { BROKER_UNAVAILABLE, claimTrackingOperations, failOperation } from '../operations/operations.js';
+import { BROKER_UNAVAILABLE, claimTrackingOperations, failOperation } from '../operations/claims.js';
 import { defined } from '@beacon/domain';
 
 export interface TrackingBatchLimits {

@@ -9,7 +9,8 @@ import type { IgnoredItem, RecordedItem, TrackingEventRecorded, MessageContext }
 import { textArrayLiteral } from '@beacon/service-kit';
 import { applyIsolated } from '@beacon/messaging';
 import type { Database } from '../db.js';
-import { failOperation, settleTrackingItems } from '../operations/operations.js';
+import { failOperation } from '../operations/claims.js';
+import { settleTrackingItems } from '../operations/settle.js';
 import type { Projections } from '../projection-kit.js';
 
 export type StatColumn = 'impressions' | 'clicks' | 'conversions' | 'invalid_events' | 'revenue_minor';

@@ -19,7 +19,7 @@ import { mount } from '../http/endpoint.js';
 import { fetchPage, pageParams } from '../http/paging.js';
 import { notFound, zodProblem } from '../http/problems.js';
 import { stableId } from '../http/idempotency.js';
-import { claimTrackingOperations } from '../operations/operations.js';
+import { claimTrackingOperations } from '../operations/claims.js';
 import { CampaignOwners, foreignCampaigns, readerBrandOf, writerBrandOf } from './access.js';
 import type { TrackingBatcher } from './batches.js';
 import { isbot } from 'isbot';

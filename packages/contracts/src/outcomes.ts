@@ -1,0 +1,30 @@
+/**
+ * Which event settles which command: for each command type, the events that complete it and those
+ * that fail it. The BFF settles a flow's operation by it; it sits beside the schemas because it is
+ * part of what a command means.
+ */
+export const OUTCOMES: Readonly<Record<string, { completed: string[]; failed: string[] }>> = {
+  'campaign.CreateCampaign': { completed: ['campaign.CampaignCreated'], failed: ['campaign.CampaignRejected'] },
+  'campaign.ChangeCampaignStatus': {
+    completed: ['campaign.CampaignStatusChanged'],
+    failed: ['campaign.CampaignCommandRejected'],
+  },
+  'campaign.InviteInfluencers': {
+    completed: ['campaign.InfluencersInvited'],
+    failed: ['campaign.CampaignCommandRejected'],
+  },
+  'campaign.SubmitEvidence': {
+    completed: ['campaign.EvidenceSubmitted'],
+    failed: ['campaign.CampaignCommandRejected'],
+  },
+  'campaign.AcceptCampaign': { completed: ['campaign.InfluencerAccepted'], failed: ['campaign.AcceptanceRejected'] },
+  // Flows of earlier releases, one tracking event per message.
+  'tracking.RecordTrackingEvent': {
+    completed: ['tracking.TrackingEventRecorded', 'tracking.TrackingEventIgnored'],
+    failed: [],
+  },
+  'payment.RequestPayout': {
+    completed: ['payment.PayoutCompleted'],
+    failed: ['payment.PayoutRejected', 'payment.PayoutFailed'],
+  },
+};
