@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CodecRegistry, loadTopicSchemas, pulsarAuthHeaders, pulsarTopic, type AvroSchema } from '@beacon/messaging';
 import type { Handler, HandlerContext, HandlerMap } from '@beacon/messaging';
-import { MESSAGE_TOPICS, type MessageType, type MessageTypes } from './generated.js';
+import type { MessageTypes } from './generated.js';
 
 export * from './generated.js';
 export * from './columns.js';
@@ -19,15 +19,6 @@ let registry: CodecRegistry | undefined;
 export function codecs(): CodecRegistry {
   registry ??= new CodecRegistry(loadTopicSchemas(schemasDir));
   return registry;
-}
-
-/** `campaign/events` → `persistent://beacon/campaign/events` (tenant from PULSAR_TENANT). */
-export function topicFor(schemaName: string, tenant?: string): string {
-  return pulsarTopic(schemaName, tenant);
-}
-
-export function topicOfMessage(messageType: MessageType, tenant?: string): string {
-  return pulsarTopic(MESSAGE_TOPICS[messageType], tenant);
 }
 
 /** The schema registry answered with an error status; 4xx will not get better by asking again. */

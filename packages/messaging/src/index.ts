@@ -11,3 +11,4 @@ export * from './update.js';
 export * from './auth.js';
 export * from './isolate.js';
 export * from './pack.js';
+export * from './message.js';

@@ -11,8 +11,9 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { IncomingMessage, MessageBus, SubscribeOptions, Subscription } from './bus.js';
-import { pulsarTopic, type CodecRegistry } from './codec.js';
-import { causedBy, fromProperties, newFlowEnvelope, toProperties, type Envelope } from './envelope.js';
+import type { CodecRegistry } from './codec.js';
+import { fromProperties, type Envelope } from './envelope.js';
+import { buildMessage } from './message.js';
 import { claimAll } from './inbox.js';
 import { enqueue, type CommittedRow, type OutboxRelay } from './outbox.js';
 import type { MessagingTables } from './schema.js';
@@ -103,24 +104,6 @@ export interface RunHandlersOptions<DB extends MessagingTables, Types extends ob
   onHandled?: (messageType: string, outcome: 'handled' | 'duplicate' | 'ignored' | 'failed', seconds: number) => void;
 }
 
-async function writeToOutbox<DB extends MessagingTables>(
-  trx: Transaction<DB>,
-  codecs: CodecRegistry,
-  envelope: Envelope,
-  key: string,
-  value: unknown,
-  tenant: string | undefined,
-  written?: CommittedRow[],
-): Promise<void> {
-  const topic = codecs.topicOf(envelope.messageType);
-  const payload = codecs.encode(envelope.messageType, value);
-  await enqueue(
-    trx as unknown as Transaction<MessagingTables>,
-    { topic: pulsarTopic(topic.name, tenant), key, payload, properties: toProperties(envelope) },
-    written,
-  );
-}
-
 /** What became of one message. */
 export type Outcome = 'handled' | 'duplicate' | 'ignored';
 
@@ -168,11 +151,16 @@ export function emitter<DB extends MessagingTables>(
   written?: CommittedRow[],
 ): HandlerContext<DB>['emit'] {
   return async (messageType, key, value, options) => {
-    const schemaVersion = deps.codecs.topicOf(messageType).version;
-    const flow = { messageId: cause.messageId, correlationId: options?.correlationId ?? cause.correlationId };
-    const outgoing = causedBy(flow, { messageType, schemaVersion, producer: deps.service });
-    await writeToOutbox(trx, deps.codecs, outgoing, key, value, deps.tenant, written);
-    return outgoing;
+    const { envelope, message } = buildMessage(deps.codecs, {
+      messageType,
+      key,
+      value,
+      producer: deps.service,
+      cause: { messageId: cause.messageId, correlationId: options?.correlationId ?? cause.correlationId },
+      tenant: deps.tenant,
+    });
+    await enqueue(trx as unknown as Transaction<MessagingTables>, message, written);
+    return envelope;
   };
 }
 
@@ -413,13 +401,14 @@ export async function sendInTransaction<DB extends MessagingTables>(
     tenant?: string;
   },
 ): Promise<Envelope> {
-  const schemaVersion = input.codecs.topicOf(input.messageType).version;
-  const envelope = newFlowEnvelope({
+  const { envelope, message } = buildMessage(input.codecs, {
     messageType: input.messageType,
-    schemaVersion,
+    key: input.key,
+    value: input.value,
     producer: input.producer,
     correlationId: input.correlationId,
+    tenant: input.tenant,
   });
-  await writeToOutbox(trx, input.codecs, envelope, input.key, input.value, input.tenant);
+  await enqueue(trx as unknown as Transaction<MessagingTables>, message);
   return envelope;
 }

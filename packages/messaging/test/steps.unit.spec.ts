@@ -3,6 +3,7 @@ import pino from 'pino';
 import type { IncomingMessage } from '../src/bus.js';
 import { CodecRegistry, parseTopicSchema } from '../src/codec.js';
 import { newFlowEnvelope, toProperties } from '../src/envelope.js';
+import { buildMessage } from '../src/message.js';
 import { decoder, reporter, type Handler, type Outcome } from '../src/runner.js';
 
 const codecs = new CodecRegistry([
@@ -75,5 +76,38 @@ describe('reporting what became of a message', () => {
       ['test.Ping', 'ignored'],
       ['test.Ping', 'failed'],
     ]);
+  });
+});
+
+describe('building a message', () => {
+  it('a flow’s first message: its own correlation id (or a new one), no causation, the topic of its type', () => {
+    const { envelope, message } = buildMessage(codecs, {
+      messageType: 'test.Ping',
+      key: 'p-1',
+      value: { id: 'p-1' },
+      producer: 'bff',
+      correlationId: 'flow-1',
+      tenant: 'acme',
+    });
+    expect(envelope).toMatchObject({ correlationId: 'flow-1', causationId: '', producer: 'bff' });
+    expect(message.topic).toBe('persistent://acme/test/steps');
+    expect(message.properties).toEqual(toProperties(envelope));
+    expect(codecs.decode('test.Ping', envelope.schemaVersion, message.payload).value).toEqual({ id: 'p-1' });
+    expect(
+      buildMessage(codecs, { messageType: 'test.Ping', key: 'k', value: { id: 'x' }, producer: 'bff' }).envelope
+        .correlationId,
+    ).not.toBe('');
+  });
+
+  it('a caused message joins its cause’s flow and names it', () => {
+    const { envelope } = buildMessage(codecs, {
+      messageType: 'test.Ping',
+      key: 'p-1',
+      value: { id: 'p-1' },
+      producer: 'tracking',
+      cause: { messageId: 'cause-1', correlationId: 'flow-1' },
+    });
+    expect(envelope).toMatchObject({ correlationId: 'flow-1', causationId: 'cause-1', producer: 'tracking' });
+    expect(envelope.messageId).not.toBe('cause-1');
   });
 });

@@ -1,8 +1,14 @@
 /** Commands leave the BFF straight for Pulsar: the broker's ack is the durability point (architecture.md). */
 import type { Request, Response } from 'express';
 import type { Kysely } from 'kysely';
-import { topicOfMessage, type MessageType, type MessageTypes } from '@beacon/contracts';
-import { newFlowEnvelope, toProperties, type CodecRegistry, type Envelope, type MessageBus } from '@beacon/messaging';
+import type { MessageType, MessageTypes } from '@beacon/contracts';
+import {
+  buildMessage,
+  type CodecRegistry,
+  type Envelope,
+  type MessageBus,
+  type OutgoingMessage,
+} from '@beacon/messaging';
 import type { z } from 'zod';
 import type { Accepted } from './http/contract.js';
 import type { Database } from './db.js';
@@ -46,23 +52,14 @@ export function createPublisher(deps: {
   tenant?: string;
   onError?: (error: unknown) => void;
 }): Publisher {
-  const prepare = (correlationId: string, messageType: MessageType, key: string, value: unknown) => {
-    const schemaVersion = deps.codecs.topicOf(messageType).version;
-    const envelope = newFlowEnvelope({ messageType, schemaVersion, producer: 'bff', correlationId });
-    const message = {
-      topic: topicOfMessage(messageType, deps.tenant),
-      key,
-      payload: deps.codecs.encode(messageType, value),
-      properties: toProperties(envelope),
-    };
-    return { envelope, message };
-  };
+  const prepare = (correlationId: string, messageType: MessageType, key: string, value: unknown) =>
+    buildMessage(deps.codecs, { messageType, key, value, producer: 'bff', correlationId, tenant: deps.tenant });
   const claim = async (source: CommandSource, messageType: MessageType) => {
     const flow = { correlationId: source.correlationId, startedBy: startedByOf(source) };
     await claimOperation(deps.db, flow, messageType);
     source.correlationId = flow.correlationId;
   };
-  const publishAll = async (correlationId: string, messages: Array<ReturnType<typeof prepare>['message']>) => {
+  const publishAll = async (correlationId: string, messages: OutgoingMessage[]) => {
     try {
       // Issued in order on one producer connection, so the broker stores them in this order per key.
       await Promise.all(messages.map((m) => deps.bus.publish(m)));

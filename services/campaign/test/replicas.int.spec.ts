@@ -5,8 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
-import { codecs, topicOfMessage } from '@beacon/contracts';
-import { createWebSocketBus, newFlowEnvelope, pulsarAuthHeaders, toProperties } from '@beacon/messaging';
+import { codecs } from '@beacon/contracts';
+import { buildMessage, createWebSocketBus, pulsarAuthHeaders } from '@beacon/messaging';
 import { startService, type RunningService } from '@beacon/service-kit';
 import { eventually, USD } from '@beacon/testing';
 import { stateFromJson } from '../src/campaign.js';
@@ -71,17 +71,8 @@ it('two replicas share the work without overspending or doubling any reservation
     key: string,
     value: unknown,
   ) => {
-    const envelope = newFlowEnvelope({
-      messageType,
-      schemaVersion: codecs().topicOf(messageType).version,
-      producer: 'test',
-    });
-    return bus.publish({
-      topic: topicOfMessage(messageType, tenant),
-      key,
-      payload: codecs().encode(messageType, value),
-      properties: toProperties(envelope),
-    });
+    const { message } = buildMessage(codecs(), { messageType, key, value, producer: 'test', tenant });
+    return bus.publish(message);
   };
   const campaigns = Array.from({ length: 8 }, () => randomUUID());
   await Promise.all(

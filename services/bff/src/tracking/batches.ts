@@ -16,9 +16,9 @@
  * event. A correlation id the BFF made itself cannot be taken, so its claim runs beside the send;
  * a batch holding a client's own id is claimed first (the id may have to change).
  */
-import { topicOfMessage, type RecordTrackingEvent, type TrackingEventItem } from '@beacon/contracts';
+import type { RecordTrackingEvent, TrackingEventItem } from '@beacon/contracts';
 import { trackingShardOf } from '@beacon/domain';
-import { newFlowEnvelope, toProperties, type CodecRegistry, type MessageBus } from '@beacon/messaging';
+import { buildMessage, type CodecRegistry, type MessageBus } from '@beacon/messaging';
 import type { Kysely } from 'kysely';
 import { startedByOf, type CommandSource } from '../command-gateway.js';
 import type { Database } from '../db.js';
@@ -141,8 +141,6 @@ export function createTrackingBatcher(deps: {
 }): TrackingBatcher {
   const limits = deps.limits ?? DEFAULT_BATCH_LIMITS;
   const messageType = 'tracking.RecordTrackingEvents';
-  const topic = topicOfMessage(messageType, deps.tenant);
-  const schemaVersion = deps.codecs.topicOf(messageType).version;
   const shards = new Map<string, Shard>();
   const inFlight = new Set<Promise<void>>();
   const queued = { events: 0, bytes: 0 };
@@ -186,13 +184,14 @@ export function createTrackingBatcher(deps: {
         correlationId: e.waiting.source.correlationId,
         event: e.event,
       }));
-      const envelope = newFlowEnvelope({ messageType, schemaVersion, producer: 'bff' });
-      const stored = deps.bus.publish({
-        topic,
+      const { message } = buildMessage(deps.codecs, {
+        messageType,
         key,
-        payload: deps.codecs.encode(messageType, { items }),
-        properties: toProperties(envelope),
+        value: { items },
+        producer: 'bff',
+        tenant: deps.tenant,
       });
+      const stored = deps.bus.publish(message);
       handOver();
       const [published, claimed] = await Promise.allSettled([stored, claim(unclaimed.filter((w) => !w.ownId))]);
       if (published.status === 'rejected') throw published.reason;
