@@ -26,6 +26,20 @@ async function relayBench(database: string) {
   return { db, url, memory, published: recording(memory) };
 }
 
+type RelayTuning = Omit<Parameters<typeof startOutboxRelay>[0], 'db' | 'connectionString' | 'bus'>;
+
+/** A relay on a fresh bench; `close` stops it and ends the bench. */
+async function benchRelay(database: string, tuning: RelayTuning) {
+  const bench = await relayBench(database);
+  const relay = startOutboxRelay({ db: bench.db, connectionString: bench.url, bus: bench.published.bus, ...tuning });
+  const close = async () => {
+    await relay.stop();
+    await bench.memory.close();
+    await bench.db.destroy();
+  };
+  return { ...bench, relay, close };
+}
+
 describe('transactional outbox on real PostgreSQL', () => {
   it('a relay that dies after the broker stored its messages but before marking them loses nothing: the next one sends them again, for the inbox to absorb', async () => {
     const { db, url } = await freshDatabase('beacon_outbox_crash_test');
@@ -194,11 +208,7 @@ describe('transactional outbox on real PostgreSQL', () => {
         .execute();
 
     it('go out in order per key without a NOTIFY or a poll, are marked published, and the poll does not send them again', async () => {
-      const { db, url, memory, published } = await relayBench('beacon_outbox_on_commit_test');
-      const relay = startOutboxRelay({
-        db,
-        connectionString: url,
-        bus: published.bus,
+      const { db, published, relay, close } = await benchRelay('beacon_outbox_on_commit_test', {
         pollIntervalMs: 20,
         graceMs: 500,
       });
@@ -219,17 +229,11 @@ describe('transactional outbox on real PostgreSQL', () => {
       // Long past the grace period, the poll (every 20 ms) has sent nothing of its own.
       await new Promise((r) => setTimeout(r, 800));
       expect(published.published).toHaveLength(6);
-      await relay.stop();
-      await memory.close();
-      await db.destroy();
+      await close();
     });
 
     it("with packing on, a key's rows go as packs in order (a lone row as itself), on commit and by the poll", async () => {
-      const { db, url, memory, published } = await relayBench('beacon_outbox_packs_test');
-      const relay = startOutboxRelay({
-        db,
-        connectionString: url,
-        bus: published.bus,
+      const { db, published, relay, close } = await benchRelay('beacon_outbox_packs_test', {
         pollIntervalMs: 50,
         graceMs: 300,
         pack: { maxMessages: 4, maxBytes: 1_000_000 },
@@ -260,17 +264,11 @@ describe('transactional outbox on real PostgreSQL', () => {
       });
       await waitFor(() => published.published.length === 5, 10000, 'the poll to send the orphaned rows as one pack');
       expect(opened(defined(published.published[4], 'the pack')).map((m) => m.properties.n)).toEqual(['0', '1', '2']);
-      await relay.stop();
-      await memory.close();
-      await db.destroy();
+      await close();
     });
 
     it('rows their writer never sent (it died after the commit) go out by the poll once the grace period has passed', async () => {
-      const { db, url, memory, published } = await relayBench('beacon_outbox_orphan_test');
-      const relay = startOutboxRelay({
-        db,
-        connectionString: url,
-        bus: published.bus,
+      const { db, published, relay, close } = await benchRelay('beacon_outbox_orphan_test', {
         pollIntervalMs: 50,
         graceMs: 300,
       });
@@ -285,8 +283,7 @@ describe('transactional outbox on real PostgreSQL', () => {
       expect(published.published.map((m) => m.properties.n)).toEqual(['0', '1', '2']);
       await relay.stop();
       expect(await unpublished(db)).toEqual([]);
-      await memory.close();
-      await db.destroy();
+      await close();
     });
 
     it('with the broker away, the send waits and retries in order; once stopped it returns and the relay sends the rest', async () => {

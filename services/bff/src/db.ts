@@ -4,6 +4,19 @@ import type { TrackingEventColumns } from '@beacon/contracts';
 
 type Json<T> = ColumnType<T, string, string>;
 
+/** The figures of one (campaign, influencer, day). */
+interface StatsRow {
+  campaign_id: string;
+  influencer_id: string;
+  day: string;
+  impressions: bigint;
+  clicks: bigint;
+  conversions: bigint;
+  invalid_events: bigint;
+  revenue_minor: bigint;
+  commissions_minor: bigint;
+}
+
 export interface Database extends MessagingTables {
   rm_campaigns: {
     seq: Generated<bigint>;
@@ -64,18 +77,8 @@ export interface Database extends MessagingTables {
     recorded_at: string;
     seen_at: Generated<Date>;
   };
-  rm_stats: {
-    campaign_id: string;
-    influencer_id: string;
-    day: string;
-    impressions: bigint;
-    clicks: bigint;
-    conversions: bigint;
-    invalid_events: bigint;
-    revenue_minor: bigint;
-    /** Counted here before migration 026; commission figures are in rm_commission_stats since. */
-    commissions_minor: bigint;
-  };
+  /** Commission figures were counted here (commissions_minor) before migration 026; in rm_commission_stats since. */
+  rm_stats: StatsRow;
   /** Commissions approved (less reversals) per (campaign, influencer, day). */
   rm_commission_stats: {
     campaign_id: string;
@@ -84,17 +87,7 @@ export interface Database extends MessagingTables {
     commissions_minor: bigint;
   };
   /** A view: the rows of rm_stats and rm_commission_stats together, to be summed. */
-  rm_figures: {
-    campaign_id: string;
-    influencer_id: string;
-    day: string;
-    impressions: bigint;
-    clicks: bigint;
-    conversions: bigint;
-    invalid_events: bigint;
-    revenue_minor: bigint;
-    commissions_minor: bigint;
-  };
+  rm_figures: StatsRow;
   rm_campaign_windows: {
     campaign_id: string;
     window_start: string;
