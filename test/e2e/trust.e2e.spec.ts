@@ -647,7 +647,7 @@ describe('every 202 settles', () => {
   it('an operation whose command was dead-lettered fails with the reason instead of staying pending', async () => {
     const admin = await Client.as(base, `admin-${randomUUID()}`, 'admin');
     const envelope = newFlowEnvelope({
-      messageType: 'tracking.RecordTrackingEvent',
+      messageType: 'tracking.RecordTrackingEvents',
       schemaVersion: 'no-such-version',
       producer: 'bff',
       correlationId: `poison-${randomUUID()}`,
@@ -658,7 +658,7 @@ describe('every 202 settles', () => {
     });
     await bff.connect();
     await bff.query(
-      `INSERT INTO operations (correlation_id, started_by, command_type, status) VALUES ($1, 'brand-poison', 'tracking.RecordTrackingEvent', 'pending')`,
+      `INSERT INTO operations (correlation_id, started_by, command_type, status) VALUES ($1, 'brand-poison', 'tracking.RecordTrackingEvents', 'pending')`,
       [envelope.correlationId],
     );
     await bff.end();
@@ -669,7 +669,7 @@ describe('every 202 settles', () => {
     });
     try {
       await bus.publish({
-        topic: pulsarTopic('tracking/commands'),
+        topic: pulsarTopic('tracking/command-batches'),
         key: 'poison',
         payload: Buffer.from('not avro'),
         properties: toProperties(envelope),
@@ -681,7 +681,7 @@ describe('every 202 settles', () => {
       );
       expect(failed).toMatchObject({
         status: 'failed',
-        reason: 'DEAD_LETTERED: tracking could not handle tracking.RecordTrackingEvent',
+        reason: 'DEAD_LETTERED: tracking could not handle tracking.RecordTrackingEvents',
       });
     } finally {
       await bus.close();

@@ -18,17 +18,17 @@ export interface TopicAccess {
 export const FLEET_ACCESS: Record<FleetService, TopicAccess> = {
   // The BFF is the command gateway: it produces to other contexts' command topics, and nothing else.
   bff: {
-    produces: ['campaign/commands', 'tracking/commands', 'tracking/command-batches', 'payment/commands'],
-    consumes: ['campaign/events', 'tracking/event-batches', 'tracking/events', 'commission/events', 'payment/events'],
+    produces: ['campaign/commands', 'tracking/command-batches', 'payment/commands'],
+    consumes: ['campaign/events', 'tracking/event-batches', 'commission/events', 'payment/events'],
   },
   campaign: { produces: ['campaign/events'], consumes: ['campaign/commands', 'commission/events'] },
   tracking: {
-    produces: ['tracking/events', 'tracking/event-batches'],
-    consumes: ['tracking/command-batches', 'tracking/commands', 'campaign/events'],
+    produces: ['tracking/event-batches'],
+    consumes: ['tracking/command-batches', 'campaign/events'],
   },
   commission: {
     produces: ['commission/events'],
-    consumes: ['tracking/event-batches', 'tracking/events', 'campaign/events', 'payment/events'],
+    consumes: ['tracking/event-batches', 'campaign/events', 'payment/events'],
   },
   payment: { produces: ['payment/events'], consumes: ['payment/commands', 'commission/events', 'payment/events'] },
 };

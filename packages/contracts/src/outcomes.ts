@@ -18,11 +18,6 @@ export const OUTCOMES: Readonly<Record<string, { completed: string[]; failed: st
     failed: ['campaign.CampaignCommandRejected'],
   },
   'campaign.AcceptCampaign': { completed: ['campaign.InfluencerAccepted'], failed: ['campaign.AcceptanceRejected'] },
-  // Flows of earlier releases, one tracking event per message.
-  'tracking.RecordTrackingEvent': {
-    completed: ['tracking.TrackingEventRecorded', 'tracking.TrackingEventIgnored'],
-    failed: [],
-  },
   'payment.RequestPayout': {
     completed: ['payment.PayoutCompleted'],
     failed: ['payment.PayoutRejected', 'payment.PayoutFailed'],

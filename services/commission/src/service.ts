@@ -264,10 +264,6 @@ export async function decideBatch(
 
 const recordedBatch: MessageHandler<Database, TrackingEventsRecorded> = (ctx) => decideBatch(ctx, ctx.message.recorded);
 
-/** The single-event message of earlier releases: still taken, as a batch of one. */
-const recordedOne: MessageHandler<Database, TrackingEventRecorded> = (ctx) =>
-  decideBatch(ctx, [{ correlationId: ctx.envelope.correlationId, event: ctx.message }]);
-
 // A commission's campaign is known when it is calculated; its holding period travels with the approval.
 const reservedStep = (r: BudgetReserved, terms: Map<string, CampaignTerms>): SagaStep => ({
   type: 'BudgetReserved',
@@ -336,7 +332,6 @@ export const commissionService: ServiceDefinition<Database> = {
   migrations,
   subscriptions: () => [
     { topic: 'tracking/event-batches', handlers: { 'tracking.TrackingEventsRecorded': recordedBatch } },
-    { topic: 'tracking/events', handlers: { 'tracking.TrackingEventRecorded': recordedOne } },
     {
       topic: 'campaign/events',
       handlers: {

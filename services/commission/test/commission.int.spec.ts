@@ -38,13 +38,23 @@ const conversion = (over: Partial<TrackingEventRecorded> = {}): TrackingEventRec
     ...over,
   });
 
+/** A tracking batch recording one event, as tracking emits it. */
+const recorded = (e: TrackingEventRecorded, options: { messageId?: string } = {}) =>
+  deliver(
+    db,
+    handlers,
+    'tracking.TrackingEventsRecorded',
+    { recorded: [{ correlationId: 'flow', event: e }], ignored: [] },
+    options,
+  );
+
 describe('commissions on real PostgreSQL', () => {
   it('makes one commission when the same tracking event arrives twice (redelivered or republished)', async () => {
     const e = conversion();
     const messageId = randomUUID();
-    const first = await deliver(db, handlers, 'tracking.TrackingEventRecorded', e, { messageId });
-    await deliver(db, handlers, 'tracking.TrackingEventRecorded', e, { messageId });
-    expect(await deliver(db, handlers, 'tracking.TrackingEventRecorded', e)).toEqual([]);
+    const first = await recorded(e, { messageId });
+    await recorded(e, { messageId });
+    expect(await recorded(e)).toEqual([]);
     expect(first.map((x) => x.type)).toEqual(['commission.CommissionCalculated']);
     expect((first[0]?.value as { amount: unknown }).amount).toEqual(USD(250));
     expect(
@@ -54,14 +64,9 @@ describe('commissions on real PostgreSQL', () => {
 
   it('reverses a refund that arrives before the budget answered, right after approval', async () => {
     const e = conversion();
-    const calc = await deliver(db, handlers, 'tracking.TrackingEventRecorded', e);
+    const calc = await recorded(e);
     const commissionId = (defined(calc[0], 'a calculation').value as { commissionId: string }).commissionId;
-    await deliver(
-      db,
-      handlers,
-      'tracking.TrackingEventRecorded',
-      conversion({ type: 'refund', value: USD(2500), refundedEventId: e.eventId }),
-    );
+    await recorded(conversion({ type: 'refund', value: USD(2500), refundedEventId: e.eventId }));
     const approval = await deliver(db, handlers, 'campaign.BudgetReserved', {
       campaignId,
       commissionId,
@@ -84,15 +89,9 @@ describe('a hot campaign: budget answers handled many at once', () => {
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
       const e = conversion();
-      const calc = await deliver(db, handlers, 'tracking.TrackingEventRecorded', e);
+      const calc = await recorded(e);
       ids.push((defined(calc[0], 'a calculation').value as { commissionId: string }).commissionId);
-      if (i === 1)
-        await deliver(
-          db,
-          handlers,
-          'tracking.TrackingEventRecorded',
-          conversion({ type: 'refund', value: USD(2500), refundedEventId: e.eventId }),
-        );
+      if (i === 1) await recorded(conversion({ type: 'refund', value: USD(2500), refundedEventId: e.eventId }));
     }
     return ids;
   }

@@ -234,10 +234,6 @@ const recordEvents: MessageHandler<Database, RecordTrackingEvents> = (ctx) =>
     },
   );
 
-/** The single-event command of earlier releases: still taken, as a batch of one. */
-const recordOne: MessageHandler<Database, RecordTrackingEvent> = (ctx) =>
-  recordBatch(ctx, [{ correlationId: ctx.envelope.correlationId, event: ctx.message }]);
-
 const campaignCreated: MessageHandler<Database, CampaignCreated> = async ({ trx, message: c }) => {
   await trx
     .insertInto('campaigns')
@@ -263,7 +259,6 @@ export const trackingService: ServiceDefinition<Database> = {
   migrations,
   subscriptions: () => [
     { topic: 'tracking/command-batches', handlers: { 'tracking.RecordTrackingEvents': recordEvents } },
-    { topic: 'tracking/commands', handlers: { 'tracking.RecordTrackingEvent': recordOne } },
     {
       topic: 'campaign/events',
       handlers: { 'campaign.CampaignCreated': campaignCreated, 'campaign.CampaignStatusChanged': statusChanged },

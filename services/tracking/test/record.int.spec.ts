@@ -63,12 +63,6 @@ describe('recording tracking events on real PostgreSQL', () => {
     ).toHaveLength(2);
   });
 
-  it("takes a single-event command of an earlier release as a batch of one, in the message's own flow", async () => {
-    const e = event({});
-    const emitted = await deliver(db, handlers, 'tracking.RecordTrackingEvent', e);
-    expect(batchOf(emitted).recorded.map((r) => r.event.eventId)).toEqual([e.eventId]);
-  });
-
   it('within one batch, a click attributes the conversion after it and an order converted then refunded nets out', async () => {
     const visitorId = `v-${randomUUID()}`;
     const orderId = `o-${randomUUID()}`;

@@ -247,9 +247,4 @@ async function applyBatch(ctx: Ctx, recorded: RecordedItem[], ignored: IgnoredIt
 
 export const trackingProjections: Projections = {
   'tracking.TrackingEventsRecorded': (ctx) => projectTrackingBatch(ctx, ctx.message.recorded, ctx.message.ignored),
-  // Single-event messages of earlier releases: projected as batches of one.
-  'tracking.TrackingEventRecorded': (ctx) =>
-    projectTrackingBatch(ctx, [{ correlationId: ctx.envelope.correlationId, event: ctx.message }], []),
-  'tracking.TrackingEventIgnored': (ctx) =>
-    projectTrackingBatch(ctx, [], [{ correlationId: ctx.envelope.correlationId, event: ctx.message }]),
 };
