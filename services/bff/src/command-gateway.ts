@@ -17,9 +17,9 @@ import { BROKER_UNAVAILABLE, claimOperation, failOperation } from './operations/
 import { recordStep } from './operations/steps.js';
 import { NO_CALLER, principalOf, type Caller } from './http/jwt.js';
 
-/** Who sends a command and under which correlation id; claiming the operation may replace the id. */
+/** Who sends a command and the correlation id it asks for; the flow claimed may have another (claims.ts). */
 export interface CommandSource {
-  correlationId: string;
+  readonly correlationId: string;
   /** Absent for a flow no caller started (a public link's click): its operation belongs to no one. */
   caller?: Caller;
 }
@@ -28,7 +28,10 @@ export interface CommandSource {
 export const startedByOf = (source: CommandSource): string => (source.caller ? principalOf(source.caller) : NO_CALLER);
 
 export interface Publisher {
-  /** Claims the operation for the caller, records the command as its first step, publishes it. */
+  /**
+   * Claims the operation for the caller, records the command as its first step, publishes it. The
+   * envelope names the flow claimed: its correlation id is the one to answer with.
+   */
   send<T extends MessageType>(
     source: CommandSource,
     messageType: T,
@@ -54,11 +57,6 @@ export function createPublisher(deps: {
 }): Publisher {
   const prepare = (correlationId: string, messageType: MessageType, key: string, value: unknown) =>
     buildMessage(deps.codecs, { messageType, key, value, producer: 'bff', correlationId, tenant: deps.tenant });
-  const claim = async (source: CommandSource, messageType: MessageType) => {
-    const flow = { correlationId: source.correlationId, startedBy: startedByOf(source) };
-    await claimOperation(deps.db, flow, messageType);
-    source.correlationId = flow.correlationId;
-  };
   const publishAll = async (correlationId: string, messages: OutgoingMessage[]) => {
     try {
       // Issued in order on one producer connection, so the broker stores them in this order per key.
@@ -66,32 +64,33 @@ export function createPublisher(deps: {
     } catch (error) {
       deps.onError?.(error);
       await failOperation(deps.db, correlationId, BROKER_UNAVAILABLE);
-      throw unavailable();
+      throw unavailable().inFlow(correlationId);
     }
   };
   return {
     async send(source, messageType, key, value) {
-      await claim(source, messageType);
-      const { envelope, message } = prepare(source.correlationId, messageType, key, value);
+      const flow = { correlationId: source.correlationId, startedBy: startedByOf(source) };
+      const correlationId = await claimOperation(deps.db, flow, messageType);
+      const { envelope, message } = prepare(correlationId, messageType, key, value);
       await recordStep(deps.db, envelope, 'command');
-      await publishAll(source.correlationId, [message]);
+      await publishAll(correlationId, [message]);
       return envelope;
     },
   };
 }
 
-/** Points the client at the request's operation (Location, X-Correlation-ID); returns its path. */
-export function followOperation(req: Request, res: Response): string {
-  const operation = `/api/v1/operations/${req.correlationId}`;
+/** Points the client at the flow's operation (Location, X-Correlation-ID); returns its path. */
+export function followOperation(res: Response, correlationId: string): string {
+  const operation = `/api/v1/operations/${correlationId}`;
   res.setHeader('Location', operation);
-  res.setHeader('X-Correlation-ID', req.correlationId);
+  res.setHeader('X-Correlation-ID', correlationId);
   return operation;
 }
 
 /** A command's answer: 202 with the operation to follow (Location); the body names the entity. */
-export function accepted(req: Request, res: Response, id: string): z.input<typeof Accepted> {
-  const operation = followOperation(req, res);
-  return { id, correlationId: req.correlationId, status: 'accepted', operation };
+export function accepted(res: Response, correlationId: string, id: string): z.input<typeof Accepted> {
+  const operation = followOperation(res, correlationId);
+  return { id, correlationId, status: 'accepted', operation };
 }
 
 /** Sends one command for the request and answers 202 naming `id` (the command's key unless said). */
@@ -101,6 +100,6 @@ export async function acceptCommand<T extends MessageType>(
   res: Response,
   command: { type: T; key: string; value: MessageTypes[T]; id?: string },
 ): Promise<z.input<typeof Accepted>> {
-  await publisher.send(req, command.type, command.key, command.value);
-  return accepted(req, res, command.id ?? command.key);
+  const envelope = await publisher.send(req, command.type, command.key, command.value);
+  return accepted(res, envelope.correlationId, command.id ?? command.key);
 }

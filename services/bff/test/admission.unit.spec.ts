@@ -47,7 +47,7 @@ describe('admission control: the tracking queue is bounded', () => {
     expect(refused).toBe(1);
     release();
     await Promise.all([first, second]);
-    await expect(batcher.submit(source(4), batch(101, 100), { claimed: true })).resolves.toBeUndefined();
+    await expect(batcher.submit(source(4), batch(101, 100), { claimed: true })).resolves.toBe('flow-4');
   });
 
   it('bounds the queued bytes too', async () => {

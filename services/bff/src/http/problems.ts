@@ -10,8 +10,15 @@ export class Problem extends Error {
     readonly title: string,
     readonly detail?: string,
     readonly errors?: Array<{ path: string; message: string }>,
+    /** The flow it belongs to, when the request's flow took another id than the request's (claims.ts). */
+    readonly correlationId?: string,
   ) {
     super(detail ?? title);
+  }
+
+  /** The same problem, reported under the flow `correlationId`. */
+  inFlow(correlationId: string): Problem {
+    return Object.assign(Object.create(Object.getPrototypeOf(this) as object) as Problem, this, { correlationId });
   }
 }
 
@@ -67,7 +74,8 @@ export const problemHandler =
         'request failed',
       );
     }
-    res.setHeader('X-Correlation-ID', req.correlationId ?? randomUUID());
+    const correlationId = problem.correlationId ?? req.correlationId ?? randomUUID();
+    res.setHeader('X-Correlation-ID', correlationId);
     if (problem instanceof RetryLater) res.setHeader('Retry-After', String(Math.max(1, problem.retryAfterSeconds)));
     res
       .status(problem.status)
@@ -77,7 +85,7 @@ export const problemHandler =
         title: problem.title,
         status: problem.status,
         detail: problem.detail,
-        correlationId: req.correlationId,
+        correlationId,
         ...(problem.errors ? { errors: problem.errors } : {}),
       });
   };

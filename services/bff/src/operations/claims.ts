@@ -11,23 +11,24 @@ import type { Executor } from './steps.js';
 
 export const BROKER_UNAVAILABLE = 'BROKER_UNAVAILABLE';
 
-/** A request's flow: its correlation id (which claiming may replace) and who started it. */
+/** A request's flow: the correlation id it asks for (claiming may give it another) and who started it. */
 export interface Flow {
-  correlationId: string;
-  startedBy: string;
+  readonly correlationId: string;
+  readonly startedBy: string;
 }
 
 /**
- * Claims the flow's correlation id for its caller, atomically. An id that already names another
- * caller's operation is replaced by a fresh one (flow.correlationId changes), so nobody can read,
- * shadow or settle someone else's flow. The caller's own id is reused (a retry, a multi-step flow).
+ * Claims the flow's correlation id for its caller, atomically, and returns the id claimed. An id that
+ * already names another caller's operation is replaced by a fresh one, so nobody can read, shadow or
+ * settle someone else's flow. The caller's own id is reused (a retry, a multi-step flow).
  */
-export async function claimOperation(db: Executor, flow: Flow, commandType: string): Promise<void> {
+export async function claimOperation(db: Executor, flow: Flow, commandType: string): Promise<string> {
+  let correlationId = flow.correlationId;
   for (;;) {
     const claimed = await db
       .insertInto('operations')
       .values({
-        correlation_id: flow.correlationId,
+        correlation_id: correlationId,
         started_by: flow.startedBy,
         command_type: commandType,
         status: 'pending',
@@ -37,14 +38,14 @@ export async function claimOperation(db: Executor, flow: Flow, commandType: stri
       .onConflict((oc) => oc.column('correlation_id').doNothing())
       .returning('started_by')
       .executeTakeFirst();
-    if (claimed) return;
+    if (claimed) return correlationId;
     const owner = await db
       .selectFrom('operations')
       .select('started_by')
-      .where('correlation_id', '=', flow.correlationId)
+      .where('correlation_id', '=', correlationId)
       .executeTakeFirst();
-    if (owner?.started_by === flow.startedBy) return;
-    flow.correlationId = randomUUID();
+    if (owner?.started_by === flow.startedBy) return correlationId;
+    correlationId = randomUUID();
   }
 }
 
@@ -52,11 +53,17 @@ export async function claimOperation(db: Executor, flow: Flow, commandType: stri
 export const TRACKING_COMMAND = 'tracking.RecordTrackingEvents';
 
 /**
- * Claims tracking flows in bulk, with the number of items each now waits for. Same rules as
- * claimOperation: a caller's own id is reused (its count grows), another caller's id is replaced.
+ * Claims tracking flows in bulk, with the number of items each now waits for, and returns the id
+ * claimed for each flow, in order. Same rules as claimOperation: a caller's own id is reused (its
+ * count grows), another caller's id is replaced.
  */
-export async function claimTrackingOperations(db: Executor, flows: Array<Flow & { expected: number }>): Promise<void> {
-  let unclaimed = flows;
+export async function claimTrackingOperations(
+  db: Executor,
+  requested: Array<Flow & { expected: number }>,
+): Promise<string[]> {
+  // Working copies: the ids being claimed change here, never the caller's flows.
+  const all = requested.map((flow) => ({ ...flow }));
+  let unclaimed = all;
   while (unclaimed.length > 0) {
     const rows = new Map<string, { startedBy: string; expected: number }>();
     for (const flow of unclaimed) {
@@ -80,6 +87,7 @@ export async function claimTrackingOperations(db: Executor, flows: Array<Flow & 
     unclaimed = unclaimed.filter((flow) => !ok.has(flow.correlationId));
     for (const flow of unclaimed) flow.correlationId = randomUUID();
   }
+  return all.map((flow) => flow.correlationId);
 }
 
 /** A command that never reached the broker: its operation fails instead of waiting forever. */

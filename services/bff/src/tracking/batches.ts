@@ -69,6 +69,8 @@ export function batchLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): Tracki
 /** One request waiting for its events' batches. */
 interface Waiting {
   source: CommandSource;
+  /** its flow's correlation id: the source's, or the one its claim took instead */
+  correlationId: string;
   /** the correlation id came from the client: it may name someone else's operation */
   ownId: boolean;
   /** its operation is not claimed yet: the batch that holds its (single) event claims it */
@@ -76,7 +78,7 @@ interface Waiting {
   /** batches still to be acknowledged */
   outstanding: number;
   failed: boolean;
-  resolve: () => void;
+  resolve: (correlationId: string) => void;
   reject: (error: unknown) => void;
 }
 
@@ -114,15 +116,16 @@ const unavailable = () =>
 
 export interface TrackingBatcher {
   /**
-   * Sends the events (all of one request) and resolves once the broker holds them all. With
-   * `claimed: false` the request's operation is claimed in bulk with the batch (single events);
-   * source.correlationId may then change if `ownId` says the client chose it.
+   * Sends the events (all of one request) and resolves, with the flow's correlation id, once the
+   * broker holds them all. With `claimed: false` the request's operation is claimed in bulk with the
+   * batch (single events); the flow may then take another id than the source's if `ownId` says the
+   * client chose it.
    */
   submit(
     source: CommandSource,
     events: RecordTrackingEvent[],
     options: { claimed: boolean; ownId?: boolean },
-  ): Promise<void>;
+  ): Promise<string>;
   /** Sends what is waiting now. */
   flush(): Promise<void>;
 }
@@ -149,21 +152,21 @@ export function createTrackingBatcher(deps: {
     if (waiting.failed) return;
     if (error !== undefined) {
       waiting.failed = true;
-      waiting.reject(error);
-    } else if (--waiting.outstanding === 0) waiting.resolve();
+      waiting.reject(error instanceof Problem ? error.inFlow(waiting.correlationId) : error);
+    } else if (--waiting.outstanding === 0) waiting.resolve(waiting.correlationId);
   };
 
-  /** Claims the operations of these requests in one statement; their correlation ids may change. */
+  /** Claims the operations of these requests in one statement; their flows may take other ids. */
   const claim = async (waiters: Waiting[]): Promise<void> => {
     if (waiters.length === 0) return;
     const flows = waiters.map((w) => ({
-      correlationId: w.source.correlationId,
+      correlationId: w.correlationId,
       startedBy: startedByOf(w.source),
       expected: 1,
     }));
-    await claimTrackingOperations(deps.db, flows);
+    const claimed = await claimTrackingOperations(deps.db, flows);
     waiters.forEach((w, i) => {
-      w.source.correlationId = defined(flows[i], 'a claimed flow').correlationId;
+      w.correlationId = defined(claimed[i], 'a claimed flow');
       w.unclaimed = false;
     });
   };
@@ -181,7 +184,7 @@ export function createTrackingBatcher(deps: {
       await previous;
       await claim(unclaimed.filter((w) => w.ownId));
       const items: TrackingEventItem[] = batch.entries.map((e) => ({
-        correlationId: e.waiting.source.correlationId,
+        correlationId: e.waiting.correlationId,
         event: e.event,
       }));
       const { message } = buildMessage(deps.codecs, {
@@ -227,7 +230,7 @@ export function createTrackingBatcher(deps: {
           },
           async (error: unknown) => {
             deps.onError?.(error);
-            const flows = [...new Set([...sent.waiters].map((w) => w.source.correlationId))];
+            const flows = [...new Set([...sent.waiters].map((w) => w.correlationId))];
             await failOperation(deps.db, flows, BROKER_UNAVAILABLE).catch(() => undefined);
             sent.waiters.forEach((w) => settle(w, error instanceof Problem ? error : unavailable()));
           },
@@ -266,7 +269,7 @@ export function createTrackingBatcher(deps: {
 
   return {
     submit(source, events, options) {
-      if (events.length === 0) return Promise.resolve();
+      if (events.length === 0) return Promise.resolve(source.correlationId);
       const sizes = events.map(estimatedBytes);
       const bytes = sizes.reduce((a, b) => a + b, 0);
       if (queued.events + events.length > limits.maxQueuedEvents || queued.bytes + bytes > limits.maxQueuedBytes) {
@@ -277,9 +280,10 @@ export function createTrackingBatcher(deps: {
       }
       queued.events += events.length;
       queued.bytes += bytes;
-      return new Promise<void>((resolve, reject) => {
+      return new Promise<string>((resolve, reject) => {
         const waiting: Waiting = {
           source,
+          correlationId: source.correlationId,
           ownId: options.ownId ?? true,
           unclaimed: !options.claimed,
           outstanding: 0,

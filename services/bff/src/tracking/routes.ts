@@ -3,7 +3,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import type { Kysely, Selectable } from 'kysely';
 import type { z } from 'zod';
-import { ACTIVITY_WINDOW_MS, activityWindowOf } from '@beacon/domain';
+import { ACTIVITY_WINDOW_MS, activityWindowOf, defined } from '@beacon/domain';
 import { toApi } from '@beacon/money';
 import type { RecordTrackingEvent } from '@beacon/contracts';
 import { accepted, followOperation } from '../command-gateway.js';
@@ -84,8 +84,8 @@ export function trackingRoutes(db: Kysely<Database>, batcher: TrackingBatcher): 
     const writer = writerBrandOf(req);
     if ((await foreignCampaigns(owners, writer, [body.campaignId])).size > 0) throw notFound('campaign');
     const command = toCommand(body, stableId(req, 'event'), new Date().toISOString(), writer);
-    await batcher.submit(req, [command], { claimed: false, ownId: req.clientCorrelationId });
-    return accepted(req, res, command.eventId);
+    const correlationId = await batcher.submit(req, [command], { claimed: false, ownId: req.clientCorrelationId });
+    return accepted(res, correlationId, command.eventId);
   });
 
   mount(router, trackingEndpoints.recordEvents, async ({ body: { events } }, req, res) => {
@@ -106,14 +106,14 @@ export function trackingRoutes(db: Kysely<Database>, batcher: TrackingBatcher): 
       else commands.push(toCommand(result.data, stableId(req, `event:${index}`), receivedAt, writer));
     });
     // One correlation id and one operation for the whole request; events keep their order per campaign.
+    let correlationId = req.correlationId;
     if (commands.length > 0) {
-      const flow = { correlationId: req.correlationId, startedBy: principalOf(req.caller), expected: commands.length };
-      await claimTrackingOperations(db, [flow]);
-      req.correlationId = flow.correlationId;
-      await batcher.submit(req, commands, { claimed: true });
+      const flow = { correlationId, startedBy: principalOf(req.caller), expected: commands.length };
+      correlationId = defined((await claimTrackingOperations(db, [flow]))[0], 'the claimed flow');
+      await batcher.submit({ correlationId, caller: req.caller }, commands, { claimed: true });
     }
-    const operation = followOperation(req, res);
-    return { accepted: commands.length, rejected, correlationId: req.correlationId, operation };
+    const operation = followOperation(res, correlationId);
+    return { accepted: commands.length, rejected, correlationId, operation };
   });
 
   mount(router, trackingEndpoints.listEvents, async ({ query }, req) => {
@@ -211,9 +211,8 @@ export function linkRoute(
       const clickId = randomUUID();
       const now = new Date().toISOString();
       // An anonymous visitor's flow: always a fresh correlation id, never one the client names.
-      const source = { correlationId: randomUUID() };
-      await batcher.submit(
-        source,
+      const correlationId = await batcher.submit(
+        { correlationId: randomUUID() },
         [
           {
             eventId: randomUUID(),
@@ -238,8 +237,7 @@ export function linkRoute(
         ],
         { claimed: false, ownId: false },
       );
-      req.correlationId = source.correlationId;
-      res.setHeader('X-Correlation-ID', source.correlationId);
+      res.setHeader('X-Correlation-ID', correlationId);
       const target = new URL(campaign.landing_url);
       target.searchParams.set('click_id', clickId);
       res.cookie(VISITOR_COOKIE, visitors.sign(visitorId), {
