@@ -1,79 +1,14 @@
-/** Campaign service: campaign commands and the budget half of the commission saga. */
+/**
+ * Campaign service: campaign commands and the budget half of the commission saga. The rules are the
+ * decider's (campaign.ts), the SQL the store's (store.ts); here are the subscriptions and their handlers.
+ */
 import type { ServiceDefinition } from '@beacon/service-kit';
-import type { Transaction } from 'kysely';
-import {
-  decide,
-  evolve,
-  membersNamedBy,
-  reservationNamedBy,
-  stateFromJson,
-  stateToJson,
-  type Command,
-  type Reservation,
-  type State,
-} from './campaign.js';
+import { decide, evolve, type Command } from './campaign.js';
 import type { Database } from './db.js';
 import { migrations } from './migrations.js';
-import type { EvidenceSubmitted, MessageContext, MessageHandler, MessageHandlers } from '@beacon/contracts';
-import { update, type Store } from '@beacon/messaging';
-
-/**
- * The campaign some commands name, as a store for `update`: FOR UPDATE guards the budget across
- * replicas. The campaign is one row; its reservations and its members are rows of their own, and
- * only those the commands name are loaded and saved, so a campaign's thousandth commission or member
- * costs what its first did. Many commands (a hot campaign's batch) load and save together.
- */
-function campaignStore(campaignId: string, commands: Command[]): Store<Database, State> {
-  const commissionIds = [...new Set(commands.map(reservationNamedBy).filter((id): id is string => id !== undefined))];
-  const named = [...new Set(commands.flatMap(membersNamedBy))];
-  return {
-    async load(trx) {
-      const row = await trx
-        .selectFrom('campaigns')
-        .select('state')
-        .where('id', '=', campaignId)
-        .forUpdate()
-        .executeTakeFirst();
-      if (!row) return null;
-      const reservations = commissionIds.length ? await loadReservations(trx, campaignId, commissionIds) : {};
-      const members = named.length
-        ? await trx
-            .selectFrom('members')
-            .select(['influencer_id', 'status'])
-            .where('campaign_id', '=', campaignId)
-            .where('influencer_id', 'in', named)
-            .execute()
-        : [];
-      return stateFromJson(
-        row.state,
-        reservations,
-        Object.fromEntries(members.map((m) => [m.influencer_id, m.status])),
-      );
-    },
-    async save(trx, next, before) {
-      if (!next) return;
-      await trx
-        .insertInto('campaigns')
-        .values({ id: next.id, brand_id: next.brandId, state: stateToJson(next), updated_at: new Date() })
-        .onConflict((oc) => oc.column('id').doUpdateSet({ state: stateToJson(next), updated_at: new Date() }))
-        .execute();
-      const changed = commissionIds.flatMap((id) => {
-        const r = next.reservations[id];
-        return r && r !== before?.reservations[id] ? [{ commissionId: id, reservation: r }] : [];
-      });
-      if (changed.length > 0) await saveReservations(trx, next.id, changed);
-      const members = Object.entries(next.influencers).filter(([id, status]) => before?.influencers[id] !== status);
-      if (members.length > 0)
-        await trx
-          .insertInto('members')
-          .values(members.map(([id, status]) => ({ campaign_id: next.id, influencer_id: id, status })))
-          .onConflict((oc) =>
-            oc.columns(['campaign_id', 'influencer_id']).doUpdateSet((eb) => ({ status: eb.ref('excluded.status') })),
-          )
-          .execute();
-    },
-  };
-}
+import { campaignStore, keepEvidence } from './store.js';
+import type { MessageContext, MessageHandler, MessageHandlers } from '@beacon/contracts';
+import { update } from '@beacon/messaging';
 
 /**
  * A handler that decides one command on the campaign it names (`decide`, then `evolve` by its
@@ -127,61 +62,6 @@ async function afterDecided<M>(
 ): Promise<void> {
   for (const event of events) if (event.type === 'campaign.EvidenceSubmitted') await keepEvidence(ctx.trx, event.data);
   if (events.length > 0) ctx.log.info({ campaignId, emitted: events.map((e) => e.type) }, 'decided');
-}
-
-async function keepEvidence(trx: Transaction<Database>, e: EvidenceSubmitted): Promise<void> {
-  await trx
-    .insertInto('evidence')
-    .values({
-      id: e.evidenceId,
-      campaign_id: e.campaignId,
-      influencer_id: e.influencerId,
-      type: e.type,
-      url: e.url,
-      description: e.description,
-    })
-    .onConflict((oc) => oc.column('id').doNothing())
-    .execute();
-}
-
-async function loadReservations(
-  trx: Transaction<Database>,
-  campaignId: string,
-  commissionIds: string[],
-): Promise<Record<string, Reservation>> {
-  const rows = await trx
-    .selectFrom('reservations')
-    .select(['commission_id', 'amount_minor', 'released'])
-    .where('campaign_id', '=', campaignId)
-    .where('commission_id', 'in', commissionIds)
-    .execute();
-  return Object.fromEntries(
-    rows.map((row) => [row.commission_id, { amount: row.amount_minor, released: row.released }]),
-  );
-}
-
-async function saveReservations(
-  trx: Transaction<Database>,
-  campaignId: string,
-  changed: Array<{ commissionId: string; reservation: Reservation }>,
-): Promise<void> {
-  await trx
-    .insertInto('reservations')
-    .values(
-      changed.map(({ commissionId, reservation: r }) => ({
-        campaign_id: campaignId,
-        commission_id: commissionId,
-        amount_minor: r.amount.toString(),
-        released: r.released,
-      })),
-    )
-    .onConflict((oc) =>
-      oc.columns(['campaign_id', 'commission_id']).doUpdateSet((eb) => ({
-        amount_minor: eb.ref('excluded.amount_minor'),
-        released: eb.ref('excluded.released'),
-      })),
-    )
-    .execute();
 }
 
 const commandHandlers: MessageHandlers<Database> = {
