@@ -1,0 +1,200 @@
+/**
+ * The commission service's SQL: the campaign-terms replica, commissions (locked, saved, inserted, and
+ * as the saga's store), impression counts, and which events already have a commission.
+ */
+import { sql, type Insertable } from 'kysely';
+import type {
+  CampaignCreated,
+  CampaignStatusChanged,
+  CommissionRule,
+  InfluencerAccepted,
+  MessageContext,
+  PayoutCompleted,
+} from '@beacon/contracts';
+import { reviveAmounts, toJsonText } from '@beacon/money';
+import type { Store } from '@beacon/messaging';
+import type { Database } from './db.js';
+import { decisionKey, impressionKey, type CampaignTerms } from './rules.js';
+import type { Commission, CommissionStatus } from './saga.js';
+
+export type Trx = MessageContext<Database>['trx'];
+
+/** The terms of these campaigns, in one query. */
+export async function termsOfAll(trx: Trx, campaignIds: string[]): Promise<Map<string, CampaignTerms>> {
+  const rows =
+    campaignIds.length === 0
+      ? []
+      : await trx.selectFrom('campaign_terms').selectAll().where('id', 'in', campaignIds).execute();
+  return new Map(
+    rows.map((t) => [
+      t.id,
+      {
+        id: t.id,
+        brandId: t.brand_id,
+        currency: t.currency,
+        status: t.status,
+        holdingPeriodDays: t.holding_period_days,
+        rules: reviveAmounts<CommissionRule[]>(t.rules),
+        accepted: t.accepted,
+      },
+    ]),
+  );
+}
+
+/** A row of the commissions table, as selectAll reads it. */
+interface CommissionRow {
+  id: string;
+  campaign_id: string;
+  influencer_id: string | null;
+  source_event_id: string;
+  currency: string;
+  amount_minor: bigint | null;
+  requested_minor: bigint | null;
+  status: string;
+  reason: string | null;
+  reverse_pending: boolean;
+}
+
+export const commissionOf = (row: CommissionRow): Commission => ({
+  id: row.id,
+  campaignId: row.campaign_id,
+  influencerId: row.influencer_id,
+  sourceEventId: row.source_event_id,
+  currency: row.currency,
+  amountMinor: row.amount_minor,
+  requestedMinor: row.requested_minor,
+  status: row.status as CommissionStatus,
+  reason: row.reason,
+  reversePending: row.reverse_pending,
+});
+
+/** These commissions, locked for this transaction in id order (so concurrent batches never deadlock). */
+export async function lockCommissions(trx: Trx, ids: string[]): Promise<Map<string, Commission>> {
+  const rows = await trx
+    .selectFrom('commissions')
+    .selectAll()
+    .where('id', 'in', ids)
+    .orderBy('id')
+    .forUpdate()
+    .execute();
+  return new Map(rows.map((row) => [row.id, commissionOf(row)]));
+}
+
+/** Changed commissions saved in one statement. */
+export async function saveCommissions(trx: Trx, saved: Commission[]): Promise<void> {
+  if (saved.length === 0) return;
+  await sql`UPDATE commissions c SET status = t.status, amount_minor = t.amount_minor, reason = t.reason, reverse_pending = t.reverse_pending
+      FROM unnest(${saved.map((c) => c.id)}::text[], ${saved.map((c) => c.status)}::text[], ${saved.map((c) => c.amountMinor?.toString() ?? null)}::bigint[],
+        ${saved.map((c) => c.reason)}::text[], ${saved.map((c) => c.reversePending)}::boolean[]) AS t(id, status, amount_minor, reason, reverse_pending)
+      WHERE c.id = t.id`.execute(trx);
+}
+
+/** A commission, as the saga's store: locked for this transaction, found by its id or by the event it was for. */
+export function commissionStore(
+  by: { id: string } | { campaignId: string; sourceEventId: string },
+): Store<Database, Commission | undefined> {
+  return {
+    async load(trx) {
+      const query = trx.selectFrom('commissions').selectAll();
+      const row = await (
+        'id' in by
+          ? query.where('id', '=', by.id)
+          : query.where('campaign_id', '=', by.campaignId).where('source_event_id', '=', by.sourceEventId)
+      )
+        .forUpdate()
+        .executeTakeFirst();
+      return row && commissionOf(row);
+    },
+    async save(trx, c) {
+      if (!c) return;
+      await trx
+        .updateTable('commissions')
+        .set({ status: c.status, amount_minor: c.amountMinor, reason: c.reason, reverse_pending: c.reversePending })
+        .where('id', '=', c.id)
+        .execute();
+    },
+  };
+}
+
+/** The rows a set-based lookup finds for these keys; no statement at all for none. */
+async function rowsFor<K, R>(keys: K[], lookup: (keys: K[]) => Promise<{ rows: R[] }>): Promise<R[]> {
+  return keys.length === 0 ? [] : (await lookup(keys)).rows;
+}
+
+/** The impression counts of these (campaign, influencer) keys, locked: one statement, none for no keys. */
+export async function impressionCountsOf(trx: Trx, counted: string[]): Promise<Map<string, bigint>> {
+  type Count = { campaign_id: string; influencer_id: string; count: bigint };
+  const before = await rowsFor(counted, (keys) =>
+    sql<Count>`SELECT campaign_id, influencer_id, count FROM impression_counts
+    WHERE (campaign_id, influencer_id) IN (SELECT * FROM unnest(${keys.map((k) => k.split('\u0000')[0])}::text[], ${keys.map((k) => k.split('\u0000')[1])}::text[]))
+    ORDER BY campaign_id, influencer_id FOR UPDATE`.execute(trx),
+  );
+  return new Map(before.map((b) => [impressionKey(b.campaign_id, b.influencer_id), b.count]));
+}
+
+/** Which of these (campaign, event) pairs already have a commission decided: one statement, none for none. */
+export async function decidedOf(
+  trx: Trx,
+  lookups: Array<{ campaignId: string; eventId: string }>,
+): Promise<Set<string>> {
+  const decided = await rowsFor(lookups, (keys) =>
+    sql<{ campaign_id: string; source_event_id: string }>`SELECT c.campaign_id, c.source_event_id FROM commissions c
+    JOIN unnest(${keys.map((l) => l.campaignId)}::text[], ${keys.map((l) => l.eventId)}::text[]) AS k(campaign_id, source_event_id)
+    USING (campaign_id, source_event_id)`.execute(trx),
+  );
+  return new Set(decided.map((d) => decisionKey(d.campaign_id, d.source_event_id)));
+}
+
+/** Impressions counted per (campaign, influencer), added in one upsert in key order. */
+export async function addImpressions(trx: Trx, impressionsAdded: Map<string, bigint>): Promise<void> {
+  if (impressionsAdded.size === 0) return;
+  const added = [...impressionsAdded].sort(([a], [b]) => (a < b ? -1 : 1));
+  await sql`INSERT INTO impression_counts (campaign_id, influencer_id, count)
+    SELECT * FROM unnest(${added.map(([k]) => k.split('\u0000')[0])}::text[], ${added.map(([k]) => k.split('\u0000')[1])}::text[], ${added.map(([, n]) => n.toString())}::bigint[])
+    ON CONFLICT (campaign_id, influencer_id) DO UPDATE SET count = impression_counts.count + EXCLUDED.count`.execute(
+    trx,
+  );
+}
+
+/** New commissions in one insert. */
+export async function insertCommissions(trx: Trx, rows: Insertable<Database['commissions']>[]): Promise<void> {
+  if (rows.length > 0) await trx.insertInto('commissions').values(rows).execute();
+}
+
+/** A campaign's terms as commission needs them: owner, currency, status, holding period, rules, who accepted. */
+export async function keepTerms(trx: Trx, c: CampaignCreated): Promise<void> {
+  await trx
+    .insertInto('campaign_terms')
+    .values({
+      id: c.campaignId,
+      brand_id: c.brandId,
+      currency: c.budget.currency,
+      status: c.status,
+      holding_period_days: c.holdingPeriodDays,
+      rules: toJsonText(c.commissionRules),
+      accepted: [],
+    })
+    .onConflict((oc) => oc.column('id').doNothing())
+    .execute();
+}
+
+export async function keepTermsStatus(trx: Trx, c: CampaignStatusChanged): Promise<void> {
+  await trx.updateTable('campaign_terms').set({ status: c.to }).where('id', '=', c.campaignId).execute();
+}
+
+export async function keepAccepted(trx: Trx, a: InfluencerAccepted): Promise<void> {
+  await sql`UPDATE campaign_terms SET accepted = array_append(accepted, ${a.influencerId}) WHERE id = ${a.campaignId} AND NOT (${a.influencerId} = ANY(accepted))`.execute(
+    trx,
+  );
+}
+
+/** The approved commissions a completed payout settled become paid. */
+export async function markPaid(trx: Trx, p: PayoutCompleted): Promise<void> {
+  if (p.commissionIds.length === 0) return;
+  await trx
+    .updateTable('commissions')
+    .set({ status: 'paid' })
+    .where('id', 'in', p.commissionIds)
+    .where('status', '=', 'approved')
+    .execute();
+}
