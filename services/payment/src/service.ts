@@ -1,6 +1,9 @@
-/** Payment service: the influencer ledger per currency, payouts through the provider port. */
+/**
+ * Payment service: the influencer ledger per currency, payouts through the provider port. The rules
+ * are the deciders' (payout.ts, ledger.ts, @beacon/domain's ledger), the SQL the store's (store.ts).
+ */
 import { randomUUID } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { balanceAt, creditAvailableAt, type Entry } from '@beacon/domain';
 import { thresholdIn } from '@beacon/money';
 import type {
@@ -15,17 +18,26 @@ import type {
 import type { ServiceDefinition } from '@beacon/service-kit';
 import type { Database } from './db.js';
 import { payoutProblem, type PaymentProvider, type PayoutRequest, type PayoutResult } from './ledger.js';
-import { advancePayout, type LedgerFacts, type Payout, type PayoutStatus } from './payout.js';
+import { advancePayout, type Payout } from './payout.js';
+import {
+  entriesOf,
+  insertEntries,
+  insertPayout,
+  ledgerFacts,
+  ledgerOf,
+  lockLedgers,
+  lockPayout,
+  markSettled,
+  payoutExists,
+  payoutOwner,
+  readPayout,
+  savePayout,
+} from './store.js';
 import { update, type Store } from '@beacon/messaging';
 import { simulatedProvider } from './provider.js';
 import { migrations } from './migrations.js';
 
 type Ctx = MessageContext<Database, unknown>;
-
-/** Serialises every change to one influencer's ledger in one currency, across replicas. */
-async function lockLedger(ctx: Ctx, influencerId: string, currency: string): Promise<void> {
-  await sql`SELECT pg_advisory_xact_lock(hashtext(${`${influencerId}/${currency}`}))`.execute(ctx.trx);
-}
 
 async function book(
   ctx: Ctx,
@@ -39,21 +51,16 @@ async function book(
   },
 ): Promise<boolean> {
   const id = randomUUID();
-  const inserted = await ctx.trx
-    .insertInto('ledger_entries')
-    .values({
-      id,
-      influencer_id: e.influencerId,
-      currency: e.currency,
-      kind: e.kind,
-      amount_minor: e.amountMinor,
-      reference: e.reference,
-      available_at: e.availableAt,
-    })
-    .onConflict((oc) => oc.columns(['kind', 'reference']).doNothing())
-    .returning('id')
-    .executeTakeFirst();
-  if (!inserted) return false;
+  const row = {
+    id,
+    influencer_id: e.influencerId,
+    currency: e.currency,
+    kind: e.kind,
+    amount_minor: e.amountMinor,
+    reference: e.reference,
+    available_at: e.availableAt,
+  };
+  if ((await insertEntries(ctx.trx, [row])).size === 0) return false;
   await ctx.emit('payment.LedgerEntryRecorded', e.influencerId, {
     entryId: id,
     influencerId: e.influencerId,
@@ -84,7 +91,7 @@ const debit = (
 
 const approved: MessageHandler<Database, CommissionApproved> = async (ctx) => {
   const c = ctx.message;
-  await lockLedger(ctx, c.influencerId, c.amount.currency);
+  await lockLedgers(ctx.trx, [ledgerOf(c.influencerId, c.amount.currency)]);
   const availableAt = new Date(creditAvailableAt(ctx.envelope.occurredAt, c.holdingPeriodDays));
   await book(ctx, {
     influencerId: c.influencerId,
@@ -104,8 +111,10 @@ const approved: MessageHandler<Database, CommissionApproved> = async (ctx) => {
 approved.many = async (items) => {
   const first = items[0];
   if (!first) return;
-  const ledgers = [...new Set(items.map((i) => `${i.message.influencerId}/${i.message.amount.currency}`))].sort();
-  for (const ledger of ledgers) await sql`SELECT pg_advisory_xact_lock(hashtext(${ledger}))`.execute(first.trx);
+  await lockLedgers(
+    first.trx,
+    items.map((i) => ledgerOf(i.message.influencerId, i.message.amount.currency)),
+  );
   const rows = items.map((i) => ({
     id: randomUUID(),
     influencer_id: i.message.influencerId,
@@ -115,16 +124,7 @@ approved.many = async (items) => {
     reference: i.message.commissionId,
     available_at: new Date(creditAvailableAt(i.envelope.occurredAt, i.message.holdingPeriodDays)),
   }));
-  const inserted = new Set(
-    (
-      await first.trx
-        .insertInto('ledger_entries')
-        .values(rows)
-        .onConflict((oc) => oc.columns(['kind', 'reference']).doNothing())
-        .returning('id')
-        .execute()
-    ).map((r) => r.id),
-  );
+  const inserted = await insertEntries(first.trx, rows);
   for (const [n, item] of items.entries()) {
     const row = rows[n];
     if (!row || !inserted.has(row.id)) continue;
@@ -141,7 +141,7 @@ approved.many = async (items) => {
 
 const reversed: MessageHandler<Database, CommissionReversed> = async (ctx) => {
   const c = ctx.message;
-  await lockLedger(ctx, c.influencerId, c.amount.currency);
+  await lockLedgers(ctx.trx, [ledgerOf(c.influencerId, c.amount.currency)]);
   // A clawback: the balance may go negative and is settled from future earnings.
   await debit(ctx, 'reversal_debit', c.influencerId, c.amount, c.commissionId);
 };
@@ -158,40 +158,23 @@ function requestPayout(minimum: string): MessageHandler<Database, RequestPayout>
         amount: p.amount,
         reason,
       });
-    if (await ctx.trx.selectFrom('payouts').select('id').where('id', '=', p.payoutId).executeTakeFirst())
-      return void (await reject('DUPLICATE_PAYOUT'));
-    await lockLedger(ctx, p.influencerId, p.amount.currency);
-    const entries = await ctx.trx
-      .selectFrom('ledger_entries')
-      .select(['kind', 'amount_minor', 'available_at'])
-      .where('influencer_id', '=', p.influencerId)
-      .where('currency', '=', p.amount.currency)
-      .execute();
-    const balance = balanceAt(
-      entries.map((e) => ({
-        kind: e.kind as Entry['kind'],
-        amountMinor: e.amount_minor,
-        availableAt: e.available_at.toISOString(),
-      })),
-      [],
-      new Date(ctx.envelope.occurredAt),
-    );
+    if (await payoutExists(ctx.trx, p.payoutId)) return void (await reject('DUPLICATE_PAYOUT'));
+    await lockLedgers(ctx.trx, [ledgerOf(p.influencerId, p.amount.currency)]);
+    const entries = await entriesOf(ctx.trx, p.influencerId, p.amount.currency);
+    const balance = balanceAt(entries, [], new Date(ctx.envelope.occurredAt));
     const problem = payoutProblem(p.amount.amountMinor, balance.available, minimumIn(p.amount.currency));
     const status = problem ? 'rejected' : 'requested';
-    await ctx.trx
-      .insertInto('payouts')
-      .values({
-        id: p.payoutId,
-        influencer_id: p.influencerId,
-        currency: p.amount.currency,
-        amount_minor: p.amount.amountMinor,
-        method: p.method,
-        destination: p.destination,
-        status,
-        reason: problem ?? null,
-        completed_at: null,
-      })
-      .execute();
+    await insertPayout(ctx.trx, {
+      id: p.payoutId,
+      influencer_id: p.influencerId,
+      currency: p.amount.currency,
+      amount_minor: p.amount.amountMinor,
+      method: p.method,
+      destination: p.destination,
+      status,
+      reason: problem ?? null,
+      completed_at: null,
+    });
     if (problem) return void (await reject(problem));
     await debit(ctx, 'payout_reserve', p.influencerId, p.amount, p.payoutId);
     await ctx.emit('payment.PayoutRequested', p.influencerId, {
@@ -211,26 +194,11 @@ function requestPayout(minimum: string): MessageHandler<Database, RequestPayout>
 function payoutStore(ctx: Ctx, payoutId: string): Store<Database, Payout | undefined> {
   return {
     async load(trx) {
-      const row = await trx.selectFrom('payouts').selectAll().where('id', '=', payoutId).forUpdate().executeTakeFirst();
-      return (
-        row && {
-          id: row.id,
-          influencerId: row.influencer_id,
-          amountMinor: row.amount_minor,
-          currency: row.currency,
-          status: row.status as PayoutStatus,
-          reason: row.reason,
-          completedAt: row.completed_at?.toISOString() ?? null,
-        }
-      );
+      return lockPayout(trx, payoutId);
     },
     async save(trx, p, before) {
       if (!p) return;
-      await trx
-        .updateTable('payouts')
-        .set({ status: p.status, reason: p.reason, completed_at: p.completedAt ? new Date(p.completedAt) : null })
-        .where('id', '=', p.id)
-        .execute();
+      await savePayout(trx, p);
       if (p.status === 'failed' && before?.status !== 'failed') {
         const returned = { influencerId: p.influencerId, currency: p.currency, amountMinor: p.amountMinor };
         const at = new Date(ctx.envelope.occurredAt);
@@ -256,24 +224,20 @@ function settlePayout(provider: PaymentProvider, db: Kysely<Database>): MessageH
     const result = ctx.prepared as PayoutResult | undefined;
     if (!result) return;
     // Whose ledger, in which currency: fixed when the payout was requested, so read without a lock.
-    const owner = await ctx.trx
-      .selectFrom('payouts')
-      .select(['influencer_id', 'currency'])
-      .where('id', '=', ctx.message.payoutId)
-      .executeTakeFirstOrThrow();
-    await lockLedger(ctx, owner.influencer_id, owner.currency);
-    const ledger = await ledgerFacts(ctx, owner.influencer_id, owner.currency);
+    const owner = await payoutOwner(ctx.trx, ctx.message.payoutId);
+    await lockLedgers(ctx.trx, [ledgerOf(owner.influencer_id, owner.currency)]);
+    const ledger = await ledgerFacts(ctx.trx, owner.influencer_id, owner.currency);
     const at = ctx.envelope.occurredAt;
     const events = await update(ctx, payoutStore(ctx, ctx.message.payoutId), owner.influencer_id, (payout) =>
       advancePayout(payout, { type: 'ProviderAnswered', result, at, ledger }),
     );
     for (const event of events) {
-      if (event.type === 'payment.PayoutCompleted') await markSettled(ctx, event.data.commissionIds);
+      if (event.type === 'payment.PayoutCompleted') await markSettled(ctx.trx, event.data.commissionIds);
     }
   };
   settle.prepare = async (message): Promise<PayoutResult | undefined> => {
     // Only a payout whose intent is recorded (and not yet settled) is sent to the provider.
-    const payout = await db.selectFrom('payouts').selectAll().where('id', '=', message.payoutId).executeTakeFirst();
+    const payout = await readPayout(db, message.payoutId);
     if (!payout || payout.status !== 'processing') return undefined;
     return provider.pay({
       payoutId: payout.id,
@@ -284,48 +248,6 @@ function settlePayout(provider: PaymentProvider, db: Kysely<Database>): MessageH
     });
   };
   return settle;
-}
-
-/** What a payout's settlement needs from the influencer's ledger in one currency (read under its lock). */
-async function ledgerFacts(ctx: Ctx, influencerId: string, currency: string): Promise<LedgerFacts> {
-  const paid = await ctx.trx
-    .selectFrom('payouts')
-    .select((eb) => eb.fn.sum<bigint>('amount_minor').as('total'))
-    .where('influencer_id', '=', influencerId)
-    .where('currency', '=', currency)
-    .where('status', '=', 'completed')
-    .executeTakeFirst();
-  const credits = await ctx.trx
-    .selectFrom('ledger_entries')
-    .select(['reference', 'amount_minor', 'settled'])
-    .where('influencer_id', '=', influencerId)
-    .where('currency', '=', currency)
-    .where('kind', '=', 'commission_credit')
-    .where(
-      'reference',
-      'not in',
-      ctx.trx.selectFrom('ledger_entries').select('reference').where('kind', '=', 'reversal_debit'),
-    )
-    .orderBy('created_at')
-    .execute();
-  return {
-    unsettledCredits: credits
-      .filter((c) => !c.settled)
-      .map((c) => ({ commissionId: c.reference, amountMinor: c.amount_minor })),
-    paidBefore: BigInt(paid?.total ?? 0n),
-    alreadySettled: credits.filter((c) => c.settled).reduce((s, c) => s + c.amount_minor, 0n),
-  };
-}
-
-/** Marks the commission credits a completed payout covers as settled. */
-async function markSettled(ctx: Ctx, commissionIds: string[]): Promise<void> {
-  if (commissionIds.length === 0) return;
-  await ctx.trx
-    .updateTable('ledger_entries')
-    .set({ settled: true })
-    .where('kind', '=', 'commission_credit')
-    .where('reference', 'in', commissionIds)
-    .execute();
 }
 
 export function paymentService(
