@@ -24,9 +24,8 @@ async function outboxRow(ageHours: number, published: boolean): Promise<string> 
 
 async function inboxRow(ageDays: number): Promise<string> {
   const messageId = randomUUID();
-  await sql`INSERT INTO inbox (subscription, message_id, message_type, processed_at) VALUES ('s', ${messageId}, 't', now() - make_interval(days => ${ageDays}))`.execute(
-    db,
-  );
+  await sql`INSERT INTO inbox (subscription, message_id, message_type, processed_at) VALUES ('s', ${messageId}, 't',
+    now() - make_interval(days => ${ageDays}))`.execute(db);
   return messageId;
 }
 

@@ -8,29 +8,41 @@ export const migrations: Record<string, Migration> = {
   '001_read_models': {
     async up(db: Kysely<unknown>) {
       const statements = [
-        sql`CREATE TABLE rm_campaigns (seq bigserial UNIQUE, id text PRIMARY KEY, brand_id text NOT NULL, name text NOT NULL, landing_url text NOT NULL,
-          status text NOT NULL, budget_minor bigint NOT NULL, currency text NOT NULL, spent_minor bigint NOT NULL DEFAULT 0, rules jsonb NOT NULL,
+        sql`CREATE TABLE rm_campaigns (seq bigserial UNIQUE, id text PRIMARY KEY, brand_id text NOT NULL,
+          name text NOT NULL, landing_url text NOT NULL,
+          status text NOT NULL, budget_minor bigint NOT NULL, currency text NOT NULL,
+            spent_minor bigint NOT NULL DEFAULT 0, rules jsonb NOT NULL,
           visibility text NOT NULL, attribution_window_days int NOT NULL, holding_period_days int NOT NULL,
           created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL)`,
-        sql`CREATE TABLE rm_campaign_influencers (campaign_id text NOT NULL, influencer_id text NOT NULL, status text NOT NULL, PRIMARY KEY (campaign_id, influencer_id))`,
-        sql`CREATE TABLE rm_tracking_events (seq bigserial UNIQUE, event_id text PRIMARY KEY, campaign_id text NOT NULL, brand_id text, type text NOT NULL,
+        sql`CREATE TABLE rm_campaign_influencers (campaign_id text NOT NULL, influencer_id text NOT NULL,
+          status text NOT NULL, PRIMARY KEY (campaign_id, influencer_id))`,
+        sql`CREATE TABLE rm_tracking_events (seq bigserial UNIQUE, event_id text PRIMARY KEY,
+          campaign_id text NOT NULL, brand_id text, type text NOT NULL,
           influencer_id text, attribution text NOT NULL, click_id text, visitor_id text NOT NULL, user_id text, occurred_at text NOT NULL,
-          value_minor bigint, currency text, order_id text, name text, valid boolean NOT NULL, reasons text[] NOT NULL, duplicate boolean NOT NULL)`,
+          value_minor bigint, currency text, order_id text, name text, valid boolean NOT NULL,
+            reasons text[] NOT NULL, duplicate boolean NOT NULL)`,
         sql`CREATE INDEX rm_events_campaign ON rm_tracking_events (campaign_id, seq)`,
-        sql`CREATE TABLE rm_stats (campaign_id text NOT NULL, influencer_id text NOT NULL, day text NOT NULL, impressions bigint NOT NULL DEFAULT 0,
+        sql`CREATE TABLE rm_stats (campaign_id text NOT NULL, influencer_id text NOT NULL, day text NOT NULL,
+          impressions bigint NOT NULL DEFAULT 0,
           clicks bigint NOT NULL DEFAULT 0, conversions bigint NOT NULL DEFAULT 0, invalid_events bigint NOT NULL DEFAULT 0,
-          revenue_minor bigint NOT NULL DEFAULT 0, commissions_minor bigint NOT NULL DEFAULT 0, PRIMARY KEY (campaign_id, influencer_id, day))`,
+          revenue_minor bigint NOT NULL DEFAULT 0, commissions_minor bigint NOT NULL DEFAULT 0,
+            PRIMARY KEY (campaign_id, influencer_id, day))`,
         sql`CREATE TABLE rm_activity (subject text NOT NULL, window_start text NOT NULL, type text NOT NULL, count bigint NOT NULL,
           PRIMARY KEY (subject, window_start, type))`,
-        sql`CREATE TABLE rm_commissions (seq bigserial UNIQUE, id text PRIMARY KEY, campaign_id text NOT NULL, influencer_id text, source_event_id text NOT NULL,
+        sql`CREATE TABLE rm_commissions (seq bigserial UNIQUE, id text PRIMARY KEY, campaign_id text NOT NULL,
+          influencer_id text, source_event_id text NOT NULL,
           amount_minor bigint, currency text NOT NULL, status text NOT NULL, reason text, created_at timestamptz NOT NULL)`,
         sql`CREATE TABLE rm_ledger (entry_id text PRIMARY KEY, influencer_id text NOT NULL, currency text NOT NULL, kind text NOT NULL,
           amount_minor bigint NOT NULL, available_at timestamptz NOT NULL)`,
-        sql`CREATE TABLE rm_payouts (seq bigserial UNIQUE, id text PRIMARY KEY, influencer_id text NOT NULL, amount_minor bigint NOT NULL, currency text NOT NULL,
-          method text NOT NULL, destination text NOT NULL, status text NOT NULL, reason text, created_at timestamptz NOT NULL, completed_at timestamptz)`,
-        sql`CREATE TABLE operations (correlation_id text PRIMARY KEY, started_by text NOT NULL, command_type text NOT NULL, status text NOT NULL,
+        sql`CREATE TABLE rm_payouts (seq bigserial UNIQUE, id text PRIMARY KEY, influencer_id text NOT NULL,
+          amount_minor bigint NOT NULL, currency text NOT NULL,
+          method text NOT NULL, destination text NOT NULL, status text NOT NULL, reason text,
+            created_at timestamptz NOT NULL, completed_at timestamptz)`,
+        sql`CREATE TABLE operations (correlation_id text PRIMARY KEY, started_by text NOT NULL,
+          command_type text NOT NULL, status text NOT NULL,
           reason text, created_at timestamptz NOT NULL DEFAULT clock_timestamp(), completed_at timestamptz)`,
-        sql`CREATE TABLE operation_steps (message_id text PRIMARY KEY, correlation_id text NOT NULL, causation_id text NOT NULL, kind text NOT NULL,
+        sql`CREATE TABLE operation_steps (message_id text PRIMARY KEY, correlation_id text NOT NULL,
+          causation_id text NOT NULL, kind text NOT NULL,
           type text NOT NULL, service text NOT NULL, occurred_at text NOT NULL, seen_at timestamptz NOT NULL DEFAULT clock_timestamp())`,
         sql`CREATE INDEX operation_steps_by_flow ON operation_steps (correlation_id)`,
         sql`CREATE TABLE idempotency_keys (caller text NOT NULL, key text NOT NULL, request_hash text NOT NULL, status int NOT NULL,
@@ -43,7 +55,8 @@ export const migrations: Record<string, Migration> = {
     async up(db: Kysely<unknown>) {
       const statements = [
         // Idempotency keys are reserved before the request runs (state in_progress), then filled in.
-        sql`ALTER TABLE idempotency_keys ADD COLUMN state text NOT NULL DEFAULT 'done', ALTER COLUMN status DROP NOT NULL, ALTER COLUMN body DROP NOT NULL`,
+        sql`ALTER TABLE idempotency_keys ADD COLUMN state text NOT NULL DEFAULT 'done',
+          ALTER COLUMN status DROP NOT NULL, ALTER COLUMN body DROP NOT NULL`,
         // Events are identified within a campaign and a tenant, never globally ('' = admin only).
         sql`UPDATE rm_tracking_events SET brand_id = '' WHERE brand_id IS NULL`,
         sql`ALTER TABLE rm_tracking_events ALTER COLUMN brand_id SET NOT NULL, ALTER COLUMN brand_id SET DEFAULT ''`,
@@ -72,10 +85,13 @@ export const migrations: Record<string, Migration> = {
       const statements = [
         sql`ALTER TABLE operations ADD COLUMN expected int NOT NULL DEFAULT 0, ADD COLUMN settled int NOT NULL DEFAULT 0`,
         // A tracking flow's timeline is read back from here: which batches carried and recorded each item.
-        sql`ALTER TABLE rm_tracking_events ADD COLUMN correlation_id text, ADD COLUMN command_message_id text, ADD COLUMN recorded_message_id text, ADD COLUMN recorded_at text`,
+        sql`ALTER TABLE rm_tracking_events ADD COLUMN correlation_id text, ADD COLUMN command_message_id text,
+          ADD COLUMN recorded_message_id text, ADD COLUMN recorded_at text`,
         sql`CREATE INDEX rm_events_by_flow ON rm_tracking_events (correlation_id)`,
-        sql`CREATE TABLE rm_ignored_events (correlation_id text NOT NULL, campaign_id text NOT NULL, event_id text NOT NULL, reason text NOT NULL,
-          command_message_id text NOT NULL, recorded_message_id text NOT NULL, recorded_at text NOT NULL, seen_at timestamptz NOT NULL DEFAULT clock_timestamp())`,
+        sql`CREATE TABLE rm_ignored_events (correlation_id text NOT NULL, campaign_id text NOT NULL,
+          event_id text NOT NULL, reason text NOT NULL,
+          command_message_id text NOT NULL, recorded_message_id text NOT NULL, recorded_at text NOT NULL,
+            seen_at timestamptz NOT NULL DEFAULT clock_timestamp())`,
         sql`CREATE INDEX rm_ignored_by_flow ON rm_ignored_events (correlation_id)`,
         sql`CREATE INDEX rm_ignored_seen_at ON rm_ignored_events (seen_at)`,
       ];
@@ -97,9 +113,8 @@ export const migrations: Record<string, Migration> = {
     // rate-limiter-flexible's counters (http/rate-limits.ts), shared by BFF replicas. `expire` is float8, not the
     // library's int8: this process reads int8 as bigint, which the library cannot do arithmetic with.
     async up(db: Kysely<unknown>) {
-      await sql`CREATE TABLE rate_limits (key varchar(255) PRIMARY KEY, points integer NOT NULL DEFAULT 0, expire double precision)`.execute(
-        db,
-      );
+      await sql`CREATE TABLE rate_limits (key varchar(255) PRIMARY KEY, points integer NOT NULL DEFAULT 0,
+        expire double precision)`.execute(db);
       await sql`CREATE INDEX rate_limits_expire ON rate_limits (expire)`.execute(db);
     },
   },
@@ -111,7 +126,8 @@ export const migrations: Record<string, Migration> = {
         impressions bigint NOT NULL DEFAULT 0, clicks bigint NOT NULL DEFAULT 0, conversions bigint NOT NULL DEFAULT 0,
         revenue_minor bigint NOT NULL DEFAULT 0, PRIMARY KEY (campaign_id, window_start))`.execute(db);
       await sql`INSERT INTO rm_campaign_windows (campaign_id, window_start, impressions, clicks, conversions, revenue_minor)
-        SELECT e.campaign_id, to_char(to_timestamp(floor(extract(epoch FROM e.occurred_at::timestamptz) / 14400) * 14400) AT TIME ZONE 'UTC',
+        SELECT e.campaign_id,
+          to_char(to_timestamp(floor(extract(epoch FROM e.occurred_at::timestamptz) / 14400) * 14400) AT TIME ZONE 'UTC',
                  'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
           count(*) FILTER (WHERE e.type = 'impression'), count(*) FILTER (WHERE e.type = 'click'),
           count(*) FILTER (WHERE e.type = 'conversion'),

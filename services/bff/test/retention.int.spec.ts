@@ -24,12 +24,12 @@ it('forgets idempotency keys after their 24 h and operations after 7 days, and k
     ['old-flow', 8],
     ['recent-flow', 1],
   ] as const) {
-    await sql`INSERT INTO operations (correlation_id, started_by, command_type, status, created_at) VALUES (${id}, 'c', 't', 'completed', now() - make_interval(days => ${days}))`.execute(
-      db,
-    );
+    await sql`INSERT INTO operations (correlation_id, started_by, command_type, status, created_at) VALUES (${id},
+      'c', 't', 'completed', now() - make_interval(days => ${days}))`.execute(db);
     await sql`INSERT INTO operation_steps (message_id, correlation_id, causation_id, kind, type, service, occurred_at, seen_at)
       VALUES (${`${id}-m`}, ${id}, '', 'command', 't', 'bff', '', now() - make_interval(days => ${days}))`.execute(db);
-    await sql`INSERT INTO rm_ignored_events (correlation_id, campaign_id, event_id, reason, command_message_id, recorded_message_id, recorded_at, seen_at)
+    await sql`INSERT INTO rm_ignored_events (correlation_id, campaign_id, event_id, reason, command_message_id,
+      recorded_message_id, recorded_at, seen_at)
       VALUES (${id}, 'c-1', ${`${id}-e`}, 'DUPLICATE_EVENT_ID', 'm1', 'm2', '', now() - make_interval(days => ${days}))`.execute(
       db,
     );

@@ -9,7 +9,8 @@ export const migrations: Record<string, Migration> = {
       await sql`CREATE TABLE campaign_terms (id text PRIMARY KEY, brand_id text NOT NULL, currency text NOT NULL, status text NOT NULL,
         holding_period_days int NOT NULL, rules jsonb NOT NULL, accepted text[] NOT NULL DEFAULT '{}')`.execute(db);
       // One commission (or rejection) per source tracking event.
-      await sql`CREATE TABLE commissions (id text PRIMARY KEY, campaign_id text NOT NULL, influencer_id text, source_event_id text NOT NULL UNIQUE,
+      await sql`CREATE TABLE commissions (id text PRIMARY KEY, campaign_id text NOT NULL, influencer_id text,
+        source_event_id text NOT NULL UNIQUE,
         event_type text NOT NULL, amount_minor bigint, requested_minor bigint, currency text NOT NULL, status text NOT NULL, reason text,
         reverse_pending boolean NOT NULL DEFAULT false, created_at timestamptz NOT NULL DEFAULT now())`.execute(db);
       await sql`CREATE TABLE impression_counts (campaign_id text NOT NULL, influencer_id text NOT NULL, count bigint NOT NULL,

@@ -83,9 +83,12 @@ export async function lockCommissions(trx: Trx, ids: string[]): Promise<Map<stri
 /** Changed commissions saved in one statement. */
 export async function saveCommissions(trx: Trx, saved: Commission[]): Promise<void> {
   if (saved.length === 0) return;
-  await sql`UPDATE commissions c SET status = t.status, amount_minor = t.amount_minor, reason = t.reason, reverse_pending = t.reverse_pending
-      FROM unnest(${saved.map((c) => c.id)}::text[], ${saved.map((c) => c.status)}::text[], ${saved.map((c) => c.amountMinor?.toString() ?? null)}::bigint[],
-        ${saved.map((c) => c.reason)}::text[], ${saved.map((c) => c.reversePending)}::boolean[]) AS t(id, status, amount_minor, reason, reverse_pending)
+  await sql`UPDATE commissions c SET status = t.status, amount_minor = t.amount_minor, reason = t.reason,
+    reverse_pending = t.reverse_pending
+      FROM unnest(${saved.map((c) => c.id)}::text[], ${saved.map((c) => c.status)}::text[],
+        ${saved.map((c) => c.amountMinor?.toString() ?? null)}::bigint[],
+        ${saved.map((c) => c.reason)}::text[], ${saved.map((c) => c.reversePending)}::boolean[]) AS t(id, status,
+          amount_minor, reason, reverse_pending)
       WHERE c.id = t.id`.execute(trx);
 }
 
@@ -126,7 +129,8 @@ export async function impressionCountsOf(trx: Trx, counted: string[]): Promise<M
   type Count = { campaign_id: string; influencer_id: string; count: bigint };
   const before = await rowsFor(counted, (keys) =>
     sql<Count>`SELECT campaign_id, influencer_id, count FROM impression_counts
-    WHERE (campaign_id, influencer_id) IN (SELECT * FROM unnest(${keys.map((k) => k.split('\u0000')[0])}::text[], ${keys.map((k) => k.split('\u0000')[1])}::text[]))
+    WHERE (campaign_id, influencer_id) IN (SELECT * FROM unnest(${keys.map((k) => k.split('\u0000')[0])}::text[],
+      ${keys.map((k) => k.split('\u0000')[1])}::text[]))
     ORDER BY campaign_id, influencer_id FOR UPDATE`.execute(trx),
   );
   return new Map(before.map((b) => [impressionKey(b.campaign_id, b.influencer_id), b.count]));
@@ -150,7 +154,8 @@ export async function addImpressions(trx: Trx, impressionsAdded: Map<string, big
   if (impressionsAdded.size === 0) return;
   const added = [...impressionsAdded].sort(([a], [b]) => (a < b ? -1 : 1));
   await sql`INSERT INTO impression_counts (campaign_id, influencer_id, count)
-    SELECT * FROM unnest(${added.map(([k]) => k.split('\u0000')[0])}::text[], ${added.map(([k]) => k.split('\u0000')[1])}::text[], ${added.map(([, n]) => n.toString())}::bigint[])
+    SELECT * FROM unnest(${added.map(([k]) => k.split('\u0000')[0])}::text[],
+      ${added.map(([k]) => k.split('\u0000')[1])}::text[], ${added.map(([, n]) => n.toString())}::bigint[])
     ON CONFLICT (campaign_id, influencer_id) DO UPDATE SET count = impression_counts.count + EXCLUDED.count`.execute(
     trx,
   );
@@ -183,9 +188,8 @@ export async function keepTermsStatus(trx: Trx, c: CampaignStatusChanged): Promi
 }
 
 export async function keepAccepted(trx: Trx, a: InfluencerAccepted): Promise<void> {
-  await sql`UPDATE campaign_terms SET accepted = array_append(accepted, ${a.influencerId}) WHERE id = ${a.campaignId} AND NOT (${a.influencerId} = ANY(accepted))`.execute(
-    trx,
-  );
+  await sql`UPDATE campaign_terms SET accepted = array_append(accepted,
+    ${a.influencerId}) WHERE id = ${a.campaignId} AND NOT (${a.influencerId} = ANY(accepted))`.execute(trx);
 }
 
 /** The approved commissions a completed payout settled become paid. */

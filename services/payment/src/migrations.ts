@@ -8,10 +8,12 @@ export const migrations: Record<string, Migration> = {
     async up(db: Kysely<unknown>) {
       // (kind, reference) unique: a redelivered approval or reversal never books twice.
       await sql`CREATE TABLE ledger_entries (id text PRIMARY KEY, influencer_id text NOT NULL, currency text NOT NULL, kind text NOT NULL,
-        amount_minor bigint NOT NULL, reference text NOT NULL, available_at timestamptz NOT NULL, created_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+        amount_minor bigint NOT NULL, reference text NOT NULL, available_at timestamptz NOT NULL,
+          created_at timestamptz NOT NULL DEFAULT clock_timestamp(),
         settled boolean NOT NULL DEFAULT false, UNIQUE (kind, reference))`.execute(db);
       await sql`CREATE INDEX ledger_by_owner ON ledger_entries (influencer_id, currency)`.execute(db);
-      await sql`CREATE TABLE payouts (id text PRIMARY KEY, influencer_id text NOT NULL, currency text NOT NULL, amount_minor bigint NOT NULL,
+      await sql`CREATE TABLE payouts (id text PRIMARY KEY, influencer_id text NOT NULL, currency text NOT NULL,
+        amount_minor bigint NOT NULL,
         method text NOT NULL, destination text NOT NULL, status text NOT NULL, reason text, created_at timestamptz NOT NULL DEFAULT now(),
         completed_at timestamptz)`.execute(db);
     },

@@ -146,9 +146,8 @@ describe('payments on real PostgreSQL', () => {
         RETURN NEW;
       END $$ LANGUAGE plpgsql`.execute(db);
     await sql`DROP TRIGGER IF EXISTS fail_commit_once ON payouts`.execute(db);
-    await sql`CREATE CONSTRAINT TRIGGER fail_commit_once AFTER UPDATE ON payouts DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION fail_commit_once()`.execute(
-      db,
-    );
+    await sql`CREATE CONSTRAINT TRIGGER fail_commit_once AFTER UPDATE
+      ON payouts DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION fail_commit_once()`.execute(db);
     const messageId = randomUUID();
     const [callsBefore, madeBefore] = [providerCalls, provider.paymentsMade()];
     await expect(deliver(db, handlers, 'payment.PayoutProcessing', processing, { messageId })).rejects.toThrow(

@@ -24,7 +24,8 @@ export const migrations: Record<string, Migration> = {
         visitor_id text NOT NULL, occurred_at text NOT NULL)`.execute(db);
       await sql`CREATE INDEX clicks_by_visitor ON clicks (campaign_id, visitor_id, occurred_at)`.execute(db);
       await sql`CREATE TABLE rollups (campaign_id text NOT NULL, influencer_id text NOT NULL, day text NOT NULL, name text NOT NULL,
-        count bigint NOT NULL, valid bigint NOT NULL, invalid bigint NOT NULL, revenue_minor bigint NOT NULL, refunded_minor bigint NOT NULL,
+        count bigint NOT NULL, valid bigint NOT NULL, invalid bigint NOT NULL, revenue_minor bigint NOT NULL,
+          refunded_minor bigint NOT NULL,
         PRIMARY KEY (campaign_id, influencer_id, day, name))`.execute(db);
       await sql`CREATE TABLE activity_windows (subject text NOT NULL, window_start text NOT NULL, window_end text NOT NULL,
         events int NOT NULL, by_type jsonb NOT NULL, PRIMARY KEY (subject, window_start))`.execute(db);

@@ -27,7 +27,8 @@ export async function seenOf(trx: Trx, keys: Array<[string, string, string]>): P
     campaign_id: string;
     event_id: string;
   }>`SELECT e.tenant, e.campaign_id, e.event_id FROM tracking_events e
-    JOIN unnest(${keys.map((k) => k[0])}::text[], ${keys.map((k) => k[1])}::text[], ${keys.map((k) => k[2])}::text[]) AS k(tenant, campaign_id, event_id)
+    JOIN unnest(${keys.map((k) => k[0])}::text[], ${keys.map((k) => k[1])}::text[],
+      ${keys.map((k) => k[2])}::text[]) AS k(tenant, campaign_id, event_id)
     USING (tenant, campaign_id, event_id)`.execute(trx);
   return new Set(rows.rows.map((r) => seenKey(r.tenant, r.campaign_id, r.event_id)));
 }
@@ -107,20 +108,27 @@ export async function storedFacts(
 export async function storeEvents(trx: Trx, rows: BatchRow[]): Promise<void> {
   if (rows.length === 0) return;
   const col = <T>(f: (r: BatchRow) => T) => rows.map(f);
-  await sql`INSERT INTO tracking_events (tenant, event_id, type, campaign_id, influencer_id, attribution, click_id, visitor_id, user_id, occurred_at,
-      value_minor, currency, order_id, name, properties, user_agent, ip, referrer, valid, reasons, duplicate, refunded_event_id, received_at)
+  await sql`INSERT INTO tracking_events (tenant, event_id, type, campaign_id, influencer_id, attribution, click_id,
+    visitor_id, user_id, occurred_at,
+      value_minor, currency, order_id, name, properties, user_agent, ip, referrer, valid, reasons, duplicate,
+        refunded_event_id, received_at)
     SELECT tenant, event_id, type, campaign_id, influencer_id, attribution, click_id, visitor_id, user_id, occurred_at,
-      value_minor, currency, order_id, name, properties::jsonb, user_agent, ip, referrer, valid, reasons::text[], duplicate, refunded_event_id, received_at
+      value_minor, currency, order_id, name, properties::jsonb, user_agent, ip, referrer, valid, reasons::text[],
+        duplicate, refunded_event_id, received_at
     FROM unnest(${col((r) => r.recording.tenant)}::text[], ${col((r) => r.event.eventId)}::text[], ${col((r) => r.event.type)}::text[],
-      ${col((r) => r.event.campaignId)}::text[], ${col((r) => r.recording.recorded.influencerId)}::text[], ${col((r) => r.recording.recorded.attribution)}::text[],
+      ${col((r) => r.event.campaignId)}::text[], ${col((r) => r.recording.recorded.influencerId)}::text[],
+        ${col((r) => r.recording.recorded.attribution)}::text[],
       ${col((r) => r.recording.recorded.clickId)}::text[], ${col((r) => r.event.visitorId)}::text[], ${col((r) => r.event.userId)}::text[],
       ${col((r) => r.event.occurredAt)}::text[], ${col((r) => r.recording.recorded.value?.amountMinor.toString() ?? null)}::bigint[],
-      ${col((r) => r.recording.recorded.value?.currency ?? null)}::text[], ${col((r) => r.event.orderId)}::text[], ${col((r) => r.event.name)}::text[],
-      ${col((r) => (r.recording.properties === null ? null : JSON.stringify(r.recording.properties)))}::text[], ${col((r) => r.event.userAgent)}::text[],
+      ${col((r) => r.recording.recorded.value?.currency ?? null)}::text[], ${col((r) => r.event.orderId)}::text[],
+        ${col((r) => r.event.name)}::text[],
+      ${col((r) => (r.recording.properties === null ? null : JSON.stringify(r.recording.properties)))}::text[],
+        ${col((r) => r.event.userAgent)}::text[],
       ${col((r) => r.event.ip)}::text[], ${col((r) => r.event.referrer)}::text[], ${col((r) => r.recording.valid)}::bool[],
       ${col((r) => textArrayLiteral(r.recording.reasons))}::text[], ${col((r) => r.recording.duplicate)}::bool[],
       ${col((r) => r.recording.recorded.refundedEventId)}::text[], ${col((r) => r.event.receivedAt)}::text[])
-    AS t(tenant, event_id, type, campaign_id, influencer_id, attribution, click_id, visitor_id, user_id, occurred_at, value_minor, currency, order_id,
+    AS t(tenant, event_id, type, campaign_id, influencer_id, attribution, click_id, visitor_id, user_id, occurred_at,
+      value_minor, currency, order_id,
       name, properties, user_agent, ip, referrer, valid, reasons, duplicate, refunded_event_id, received_at)`.execute(
     trx,
   );

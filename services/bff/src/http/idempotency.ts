@@ -69,9 +69,11 @@ async function reserve(db: Kysely<Database>, caller: string, key: string, hash: 
     INSERT INTO idempotency_keys (caller, key, request_hash, state, status, body, location, created_at)
     VALUES (${caller}, ${key}, ${hash}, 'in_progress', NULL, NULL, NULL, clock_timestamp())
     ON CONFLICT (caller, key) DO UPDATE
-      SET request_hash = EXCLUDED.request_hash, state = 'in_progress', status = NULL, body = NULL, location = NULL, created_at = clock_timestamp()
+      SET request_hash = EXCLUDED.request_hash, state = 'in_progress', status = NULL, body = NULL, location = NULL,
+        created_at = clock_timestamp()
       WHERE idempotency_keys.created_at < clock_timestamp() - make_interval(hours => ${IDEMPOTENCY_RETENTION_HOURS})
-         OR (idempotency_keys.state = 'in_progress' AND idempotency_keys.created_at < clock_timestamp() - make_interval(secs => ${STALE_RESERVATION_SECONDS}))
+         OR (idempotency_keys.state = 'in_progress'
+           AND idempotency_keys.created_at < clock_timestamp() - make_interval(secs => ${STALE_RESERVATION_SECONDS}))
     RETURNING key`.execute(db);
   return won.rows.length === 1;
 }

@@ -78,7 +78,8 @@ export async function claimTrackingOperations(
     const claimed = await sql<{
       correlation_id: string;
     }>`INSERT INTO operations (correlation_id, started_by, command_type, status, expected)
-      SELECT id, started_by, ${TRACKING_COMMAND}, 'pending', expected FROM unnest(${ids}::text[], ${flows.map((f) => f.startedBy)}::text[], ${flows.map((f) => f.expected)}::int[]) AS t(id, started_by, expected)
+      SELECT id, started_by, ${TRACKING_COMMAND}, 'pending', expected FROM unnest(${ids}::text[],
+        ${flows.map((f) => f.startedBy)}::text[], ${flows.map((f) => f.expected)}::int[]) AS t(id, started_by, expected)
       ON CONFLICT (correlation_id) DO UPDATE SET expected = operations.expected + EXCLUDED.expected,
         status = CASE WHEN operations.command_type = ${TRACKING_COMMAND} THEN 'pending' ELSE operations.status END,
         reason = CASE WHEN operations.command_type = ${TRACKING_COMMAND} THEN NULL ELSE operations.reason END

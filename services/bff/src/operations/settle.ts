@@ -16,9 +16,12 @@ export async function settleTrackingItems(trx: Transaction<Database>, counts: Ma
   const sorted = [...counts].sort(([a], [b]) => a.localeCompare(b));
   const ids = sorted.map(([id]) => id);
   await sql`UPDATE operations o SET settled = o.settled + t.n,
-      status = CASE WHEN o.command_type = ${TRACKING_COMMAND} AND o.settled + t.n >= o.expected AND (o.status = 'pending' OR o.reason = ${BROKER_UNAVAILABLE}) THEN 'completed' ELSE o.status END,
-      reason = CASE WHEN o.command_type = ${TRACKING_COMMAND} AND o.settled + t.n >= o.expected AND o.reason = ${BROKER_UNAVAILABLE} THEN NULL ELSE o.reason END,
-      completed_at = CASE WHEN o.command_type = ${TRACKING_COMMAND} AND o.settled + t.n >= o.expected THEN clock_timestamp() ELSE o.completed_at END
+      status = CASE WHEN o.command_type = ${TRACKING_COMMAND} AND o.settled + t.n >= o.expected
+        AND (o.status = 'pending' OR o.reason = ${BROKER_UNAVAILABLE}) THEN 'completed' ELSE o.status END,
+      reason = CASE WHEN o.command_type = ${TRACKING_COMMAND} AND o.settled + t.n >= o.expected
+        AND o.reason = ${BROKER_UNAVAILABLE} THEN NULL ELSE o.reason END,
+      completed_at = CASE WHEN o.command_type = ${TRACKING_COMMAND} AND o.settled + t.n >= o.expected
+        THEN clock_timestamp() ELSE o.completed_at END
     FROM unnest(${ids}::text[], ${sorted.map(([, n]) => n)}::int[]) AS t(id, n) WHERE o.correlation_id = t.id`.execute(
     trx,
   );
@@ -100,7 +103,8 @@ export async function observeEvents(
   }
   if (settled.length === 0) return;
   await sql`UPDATE operations o SET status = s.status, reason = s.reason, completed_at = ${new Date()}
-    FROM unnest(${settled.map((s) => s.correlationId)}::text[], ${settled.map((s) => s.status)}::text[], ${settled.map((s) => s.reason)}::text[])
+    FROM unnest(${settled.map((s) => s.correlationId)}::text[], ${settled.map((s) => s.status)}::text[],
+      ${settled.map((s) => s.reason)}::text[])
       AS s(correlation_id, status, reason)
     WHERE o.correlation_id = s.correlation_id`.execute(trx);
 }

@@ -40,7 +40,8 @@ export async function trackingSteps(db: Kysely<Database>, correlationId: string,
   const batches = await sql<{ command_message_id: string; recorded_message_id: string; recorded_at: string }>`
     SELECT command_message_id, recorded_message_id, min(recorded_at) AS recorded_at FROM (
       SELECT command_message_id, recorded_message_id, recorded_at FROM rm_tracking_events WHERE correlation_id = ${correlationId}
-      UNION ALL SELECT command_message_id, recorded_message_id, recorded_at FROM rm_ignored_events WHERE correlation_id = ${correlationId}) b
+      UNION ALL SELECT command_message_id, recorded_message_id,
+        recorded_at FROM rm_ignored_events WHERE correlation_id = ${correlationId}) b
     GROUP BY command_message_id, recorded_message_id`.execute(db);
   const steps = new Map<string, Step>();
   for (const b of batches.rows) {

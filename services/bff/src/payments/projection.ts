@@ -18,9 +18,8 @@ async function addStats(
   const day = dayOf(at);
   await sql`INSERT INTO rm_commission_stats (campaign_id, influencer_id, day, ${sql.ref(column)})
     VALUES (${campaignId}, ${influencerId ?? ''}, ${day}, ${by})
-    ON CONFLICT (campaign_id, influencer_id, day) DO UPDATE SET ${sql.ref(column)} = rm_commission_stats.${sql.ref(column)} + ${by}`.execute(
-    ctx.trx,
-  );
+    ON CONFLICT (campaign_id, influencer_id,
+      day) DO UPDATE SET ${sql.ref(column)} = rm_commission_stats.${sql.ref(column)} + ${by}`.execute(ctx.trx);
 }
 
 /** An approval counts the commission's amount in the stats; a reversal takes it back out. */
@@ -197,7 +196,8 @@ export const paymentManyProjections: ManyProjections = {
     if (!trx) return;
     const latest = lastBy(items, (i) => i.message.commissionId);
     await sql`UPDATE rm_commissions c SET status = 'approved', amount_minor = t.amount
-      FROM unnest(${latest.map((i) => i.message.commissionId)}::text[], ${latest.map((i) => i.message.amount.amountMinor.toString())}::bigint[]) AS t(id, amount)
+      FROM unnest(${latest.map((i) => i.message.commissionId)}::text[],
+        ${latest.map((i) => i.message.amount.amountMinor.toString())}::bigint[]) AS t(id, amount)
       WHERE c.id = t.id`.execute(trx);
     const sums = new Map<string, { campaignId: string; influencerId: string; day: string; amount: bigint }>();
     for (const { message: c, envelope } of items) {
@@ -209,8 +209,10 @@ export const paymentManyProjections: ManyProjections = {
     }
     const rows = [...sums.values()];
     await sql`INSERT INTO rm_commission_stats (campaign_id, influencer_id, day, commissions_minor)
-      SELECT * FROM unnest(${rows.map((r) => r.campaignId)}::text[], ${rows.map((r) => r.influencerId)}::text[], ${rows.map((r) => r.day)}::text[], ${rows.map((r) => r.amount.toString())}::numeric[])
-      ON CONFLICT (campaign_id, influencer_id, day) DO UPDATE SET commissions_minor = rm_commission_stats.commissions_minor + EXCLUDED.commissions_minor`.execute(
+      SELECT * FROM unnest(${rows.map((r) => r.campaignId)}::text[], ${rows.map((r) => r.influencerId)}::text[],
+        ${rows.map((r) => r.day)}::text[], ${rows.map((r) => r.amount.toString())}::numeric[])
+      ON CONFLICT (campaign_id, influencer_id,
+        day) DO UPDATE SET commissions_minor = rm_commission_stats.commissions_minor + EXCLUDED.commissions_minor`.execute(
       trx,
     );
   },

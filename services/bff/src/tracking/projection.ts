@@ -122,8 +122,10 @@ async function addFigures(ctx: Ctx, figures: Figures): Promise<void> {
     const column = (c: StatColumn) => stats.map(([, row]) => row[c].toString());
     await sql`INSERT INTO rm_stats (campaign_id, influencer_id, day, impressions, clicks, conversions, invalid_events, revenue_minor)
       SELECT * FROM unnest(${parts.map((p) => p[0])}::text[], ${parts.map((p) => p[1])}::text[], ${parts.map((p) => p[2])}::text[],
-        ${column('impressions')}::bigint[], ${column('clicks')}::bigint[], ${column('conversions')}::bigint[], ${column('invalid_events')}::bigint[], ${column('revenue_minor')}::numeric[])
-      ON CONFLICT (campaign_id, influencer_id, day) DO UPDATE SET ${sql.join(STAT_COLUMNS.map((c) => sql`${sql.ref(c)} = rm_stats.${sql.ref(c)} + EXCLUDED.${sql.ref(c)}`))}`.execute(
+        ${column('impressions')}::bigint[], ${column('clicks')}::bigint[], ${column('conversions')}::bigint[],
+          ${column('invalid_events')}::bigint[], ${column('revenue_minor')}::numeric[])
+      ON CONFLICT (campaign_id, influencer_id,
+        day) DO UPDATE SET ${sql.join(STAT_COLUMNS.map((c) => sql`${sql.ref(c)} = rm_stats.${sql.ref(c)} + EXCLUDED.${sql.ref(c)}`))}`.execute(
       ctx.trx,
     );
   }
@@ -142,7 +144,8 @@ async function addFigures(ctx: Ctx, figures: Figures): Promise<void> {
   if (activity.length > 0) {
     const parts = activity.map(([key]) => key.split('\u0000'));
     await sql`INSERT INTO rm_activity (brand_id, subject, window_start, type, count)
-      SELECT * FROM unnest(${parts.map((p) => p[0])}::text[], ${parts.map((p) => p[1])}::text[], ${parts.map((p) => p[2])}::text[], ${parts.map((p) => p[3])}::text[],
+      SELECT * FROM unnest(${parts.map((p) => p[0])}::text[], ${parts.map((p) => p[1])}::text[],
+        ${parts.map((p) => p[2])}::text[], ${parts.map((p) => p[3])}::text[],
         ${activity.map(([, n]) => n.toString())}::bigint[])
       ON CONFLICT (brand_id, subject, window_start, type) DO UPDATE SET count = rm_activity.count + EXCLUDED.count`.execute(
       ctx.trx,
@@ -202,17 +205,24 @@ async function applyBatch(ctx: Ctx, recorded: RecordedItem[], ignored: IgnoredIt
       brand_id: string;
       event_id: string;
     }>`INSERT INTO rm_tracking_events (event_id, campaign_id, brand_id, type,
-        influencer_id, attribution, click_id, visitor_id, user_id, occurred_at, value_minor, currency, order_id, name, valid, reasons, duplicate,
+        influencer_id, attribution, click_id, visitor_id, user_id, occurred_at, value_minor, currency, order_id, name,
+          valid, reasons, duplicate,
         correlation_id, command_message_id, recorded_message_id, recorded_at)
-      SELECT event_id, campaign_id, brand_id, type, influencer_id, attribution, click_id, visitor_id, user_id, occurred_at, value_minor, currency, order_id, name,
+      SELECT event_id, campaign_id, brand_id, type, influencer_id, attribution, click_id, visitor_id, user_id,
+        occurred_at, value_minor, currency, order_id, name,
         valid, reasons::text[], duplicate, correlation_id, ${envelope.causationId}, ${envelope.messageId}, ${envelope.occurredAt}
-      FROM unnest(${col((e) => e.eventId)}::text[], ${col((e) => e.campaignId)}::text[], ${col((e) => e.brandId ?? '')}::text[], ${col((e) => e.type)}::text[],
-        ${col((e) => e.influencerId)}::text[], ${col((e) => e.attribution)}::text[], ${col((e) => e.clickId)}::text[], ${col((e) => e.visitorId)}::text[],
-        ${col((e) => e.userId)}::text[], ${col((e) => e.occurredAt)}::text[], ${col((e) => e.value?.amountMinor.toString() ?? null)}::bigint[],
-        ${col((e) => e.value?.currency ?? null)}::text[], ${col((e) => e.orderId)}::text[], ${col((e) => e.name)}::text[], ${col((e) => e.valid)}::bool[],
+      FROM unnest(${col((e) => e.eventId)}::text[], ${col((e) => e.campaignId)}::text[],
+        ${col((e) => e.brandId ?? '')}::text[], ${col((e) => e.type)}::text[],
+        ${col((e) => e.influencerId)}::text[], ${col((e) => e.attribution)}::text[], ${col((e) => e.clickId)}::text[],
+          ${col((e) => e.visitorId)}::text[],
+        ${col((e) => e.userId)}::text[], ${col((e) => e.occurredAt)}::text[],
+          ${col((e) => e.value?.amountMinor.toString() ?? null)}::bigint[],
+        ${col((e) => e.value?.currency ?? null)}::text[], ${col((e) => e.orderId)}::text[],
+          ${col((e) => e.name)}::text[], ${col((e) => e.valid)}::bool[],
         ${col((e) => textArrayLiteral(e.reasons))}::text[], ${col((e) => e.duplicate)}::bool[],
         ${col((_, item) => item.correlationId)}::text[])
-      AS t(event_id, campaign_id, brand_id, type, influencer_id, attribution, click_id, visitor_id, user_id, occurred_at, value_minor, currency, order_id, name,
+      AS t(event_id, campaign_id, brand_id, type, influencer_id, attribution, click_id, visitor_id, user_id,
+        occurred_at, value_minor, currency, order_id, name,
         valid, reasons, duplicate, correlation_id)
       ON CONFLICT (campaign_id, brand_id, event_id) DO NOTHING RETURNING campaign_id, brand_id, event_id`.execute(
       ctx.trx,
