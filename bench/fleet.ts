@@ -248,7 +248,8 @@ async function rawPostgres(): Promise<number> {
     'beacon_bench',
     `DROP TABLE IF EXISTS raw_events; CREATE TABLE raw_events (event_id text PRIMARY KEY, type text NOT NULL, campaign_id text NOT NULL,
     visitor_id text NOT NULL, occurred_at text NOT NULL, properties jsonb, valid boolean NOT NULL, reasons text[] NOT NULL);
-    CREATE INDEX raw_by_campaign ON raw_events (campaign_id, occurred_at); CREATE INDEX raw_by_visitor ON raw_events (visitor_id, occurred_at)`,
+    CREATE INDEX raw_by_campaign ON raw_events (campaign_id, occurred_at); CREATE INDEX raw_by_visitor ON ` +
+      `raw_events (visitor_id, occurred_at)`,
   );
   const client = new pg.Client({ connectionString: `${PG}/beacon_bench` });
   await client.connect();
@@ -413,11 +414,12 @@ async function measureLimits(): Promise<void> {
   limits.naive = naive.result;
   limits.naiveCpuMsPerRequest = fleetMsPer(naive.cpu, naive.result['2xx']);
   say(
-    `  ${limits.naive.requests.average.toFixed(0)} req/s, p99 ${limits.naive.latency.p99} ms; CPU ${limits.naiveCpuMsPerRequest.toFixed(2)} ms per request (${Object.entries(
-      perUnit(naive.cpu, naive.result['2xx']),
-    )
-      .map(([k, v]) => `${k} ${v.toFixed(2)}`)
-      .join(', ')})`,
+    `  ${limits.naive.requests.average.toFixed(0)} req/s, p99 ${limits.naive.latency.p99} ms; ` +
+      `CPU ${limits.naiveCpuMsPerRequest.toFixed(2)} ms per request (${Object.entries(
+        perUnit(naive.cpu, naive.result['2xx']),
+      )
+        .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+        .join(', ')})`,
   );
   say('limit: raw PostgreSQL (1,000-row INSERT … unnest)…');
   limits.rawPg = await rawPostgres();
@@ -426,7 +428,8 @@ async function measureLimits(): Promise<void> {
   limits.perfPlain = pulsarPerf(['-db', '-r', '1000000']);
   limits.perfBatched = pulsarPerf(['-r', '20000']);
   say(
-    `  ${limits.perfPlain.rate.toFixed(0)} msg/s p99 ${limits.perfPlain.p99} ms; batched ${limits.perfBatched.rate.toFixed(0)} msg/s p99 ${limits.perfBatched.p99} ms`,
+    `  ${limits.perfPlain.rate.toFixed(0)} msg/s p99 ${limits.perfPlain.p99} ms; ` +
+      `batched ${limits.perfBatched.rate.toFixed(0)} msg/s p99 ${limits.perfBatched.p99} ms`,
   );
   say('limit: websocket driver (400 B and 32 KB)…');
   limits.driverSmall = await measureWebSocketDriver({ messages: 5000, size: 400, window: 100 });
@@ -513,7 +516,10 @@ async function main(): Promise<void> {
         ingest('single-event ingest', posting('/api/v1/tracking/events', CONNECTIONS, nextEvent), 1, persistedEndToEnd),
       );
       say(
-        `  ${single.result.result.requests.average.toFixed(0)} req/s, p99 ${single.result.result.latency.p99} ms; persisted ${single.result.persisted}/${single.result.accepted} in ${single.result.totalSeconds.toFixed(1)} s, lag p99 ${single.result.lagP99.toFixed(2)} s; fleet CPU ${fleetMsPer(single.cpu, single.result.persisted).toFixed(2)} ms per event`,
+        `  ${single.result.result.requests.average.toFixed(0)} req/s, p99 ${single.result.result.latency.p99} ` +
+          `ms; persisted ${single.result.persisted}/${single.result.accepted} ` +
+          `in ${single.result.totalSeconds.toFixed(1)} s, lag p99 ${single.result.lagP99.toFixed(2)} s; fleet ` +
+          `CPU ${fleetMsPer(single.cpu, single.result.persisted).toFixed(2)} ms per event`,
       );
 
       say('Beacon: batch ingest, 500 events per request…');
@@ -523,7 +529,9 @@ async function main(): Promise<void> {
       );
       const batchPersistedRate = batch.result.persisted / batch.result.totalSeconds;
       say(
-        `  accepted ${batch.result.accepted}, persisted ${batch.result.persisted} in ${batch.result.totalSeconds.toFixed(1)} s → ${batchPersistedRate.toFixed(0)} events/s, lag p99 ${batch.result.lagP99.toFixed(2)} s; fleet CPU ${fleetMsPer(batch.cpu, batch.result.persisted).toFixed(3)} ms per event`,
+        `  accepted ${batch.result.accepted}, persisted ${batch.result.persisted} ` +
+          `in ${batch.result.totalSeconds.toFixed(1)} s → ${batchPersistedRate.toFixed(0)} events/s, lag ` +
+          `p99 ${batch.result.lagP99.toFixed(2)} s; fleet CPU ${fleetMsPer(batch.cpu, batch.result.persisted).toFixed(3)} ms per event`,
       );
       return { single, batch, batchPersistedRate };
     };
@@ -627,7 +635,13 @@ async function main(): Promise<void> {
       const perConversion = fleetMsPer(measured.cpu, accepted);
       const perEvent = fleetMsPer(measured.cpu, accepted + impressionsAccepted);
       say(
-        `  ${accepted}/${convResult.requests.total} conversions accepted (${(accepted / convSeconds).toFixed(0)}/s)${impResult ? `, ${impressionsAccepted} impressions (${(impressionsAccepted / convSeconds).toFixed(0)}/s)` : ''}; approved ${approvals.length}; p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms; fleet CPU ${perConversion.toFixed(2)} ms per conversion${impResult ? `, ${perEvent.toFixed(2)} ms per event` : ''}`,
+        `  ${accepted}/${convResult.requests.total} conversions accepted (${(accepted / convSeconds).toFixed(0)}/s)` +
+          (impResult
+            ? `, ${impressionsAccepted} impressions (${(impressionsAccepted / convSeconds).toFixed(0)}/s)`
+            : '') +
+          `; approved ${approvals.length}; p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms; ` +
+          `fleet CPU ${perConversion.toFixed(2)} ms per conversion` +
+          (impResult ? `, ${perEvent.toFixed(2)} ms per event` : ''),
       );
       say(
         `  CPU-ms per conversion by process: ${Object.entries(perUnit(measured.cpu, accepted))
@@ -635,7 +649,8 @@ async function main(): Promise<void> {
           .join(', ')}`,
       );
       say(
-        `  broker messages per ${impResult ? 'event' : 'conversion'}: ${producedPer.toFixed(2)} produced, ${deliveredPer.toFixed(2)} delivered`,
+        `  broker messages per ${impResult ? 'event' : 'conversion'}: ${producedPer.toFixed(2)} ` +
+          `produced, ${deliveredPer.toFixed(2)} delivered`,
       );
       return {
         label,
@@ -679,7 +694,9 @@ async function main(): Promise<void> {
       },
       {
         measurement: 'websocket driver, 32 KB, end to end',
-        value: `${limits.driverLarge.endToEndPerSecond.toFixed(0)} msg/s (${((limits.driverLarge.endToEndPerSecond * 32) / 1024).toFixed(1)} MB/s)`,
+        value:
+          `${limits.driverLarge.endToEndPerSecond.toFixed(0)} msg/s ` +
+          `(${((limits.driverLarge.endToEndPerSecond * 32) / 1024).toFixed(1)} MB/s)`,
       },
       {
         measurement: 'Beacon single-event POST /tracking/events (accepted)',
@@ -690,21 +707,27 @@ async function main(): Promise<void> {
       },
       {
         measurement: 'Beacon single-event, persisted end to end (tracking, BFF read model and stats)',
-        value: `${singlePersisted.toFixed(0)} events/s, lag p99 ${single.result.lagP99.toFixed(2)} s (drained ${single.result.drainSeconds.toFixed(1)} s after the load)`,
+        value:
+          `${singlePersisted.toFixed(0)} events/s, lag p99 ${single.result.lagP99.toFixed(2)} s ` +
+          `(drained ${single.result.drainSeconds.toFixed(1)} s after the load)`,
         limit: 'naive baseline req/s',
         ratio: singlePersisted / limits.naive.requests.average,
         target: 'same rate, flat lag',
       },
       {
         measurement: 'Beacon batch ingest (500/request), persisted end to end',
-        value: `${batchPersistedRate.toFixed(0)} events/s, lag p99 ${batch.result.lagP99.toFixed(2)} s (accepted ${(batch.result.accepted / batch.result.loadSeconds).toFixed(0)}/s)`,
+        value:
+          `${batchPersistedRate.toFixed(0)} events/s, lag p99 ${batch.result.lagP99.toFixed(2)} s ` +
+          `(accepted ${(batch.result.accepted / batch.result.loadSeconds).toFixed(0)}/s)`,
         limit: 'raw PostgreSQL rows/s',
         ratio: batchPersistedRate / limits.rawPg,
         target: '≥ 20,000 events/s, lag p99 < 2 s',
       },
       ...[hotAlone, hotBeside].map((h) => ({
         measurement: `Beacon conversion → CommissionApproved (BFF), 200/s for one influencer on one campaign, ${h.label}`,
-        value: `p50 ${h.p50.toFixed(0)} ms, p99 ${h.p99.toFixed(0)} ms (${h.approved} approved of ${h.accepted} accepted, ${(h.accepted / convSeconds).toFixed(0)}/s)`,
+        value:
+          `p50 ${h.p50.toFixed(0)} ms, p99 ${h.p99.toFixed(0)} ms (${h.approved} approved of ${h.accepted} ` +
+          `accepted, ${(h.accepted / convSeconds).toFixed(0)}/s)`,
         limit: '100 ms target',
         ratio: h.p99 / 100,
         target: 'p99 < 100 ms',
@@ -745,7 +768,9 @@ async function main(): Promise<void> {
       },
       {
         measurement: 'broker messages per conversion (conversions alone; produced + delivered, a pack is one)',
-        value: `${(hotAlone.producedPer + hotAlone.deliveredPer).toFixed(2)} (${hotAlone.producedPer.toFixed(2)} produced, ${hotAlone.deliveredPer.toFixed(2)} delivered)`,
+        value:
+          `${(hotAlone.producedPer + hotAlone.deliveredPer).toFixed(2)} ` +
+          `(${hotAlone.producedPer.toFixed(2)} produced, ${hotAlone.deliveredPer.toFixed(2)} delivered)`,
         limit: 'one message per fact: 6 produced + 15 delivered',
         ratio: (hotAlone.producedPer + hotAlone.deliveredPer) / 21,
       },
@@ -777,7 +802,8 @@ function writeResults(commit: string, cpu: Record<string, Record<string, number>
     '|---|---|---|---|---|',
     ...rows.map(
       (r) =>
-        `| ${r.measurement} | ${r.value} | ${r.limit ?? '(limit)'} | ${r.ratio === undefined ? '' : `${r.ratio.toFixed(3)}×`} | ${r.target ?? ''} |`,
+        `| ${r.measurement} | ${r.value} | ${r.limit ?? '(limit)'} ` +
+        `| ${r.ratio === undefined ? '' : `${r.ratio.toFixed(3)}×`} | ${r.target ?? ''} |`,
     ),
   ];
   const processes = Object.keys(Object.values(cpu)[0] ?? {});
@@ -795,10 +821,14 @@ function writeResults(commit: string, cpu: Record<string, Record<string, number>
   const resultsFile = join(root, REPLICAS > 1 ? `bench/RESULTS-${REPLICAS}-replicas.md` : 'bench/RESULTS.md');
   const earlier = existsSync(resultsFile) ? readFileSync(resultsFile, 'utf8') : '';
   const kept = earlier.includes('\n## ') ? earlier.slice(earlier.indexOf('\n## ')) : '';
-  const text = `# Fleet benchmark results
+  const text =
+    `# Fleet benchmark results
 
-Date: ${new Date().toISOString()} · commit \`${commit}\` · machine: ${machine} · ${SECONDS} s per measurement, ${CONNECTIONS} connections, ${WARMUP} s of warm-up per kind first.
-Produced by \`pnpm bench:fleet -- --seconds ${SECONDS}${REPLICAS > 1 ? ` --replicas ${REPLICAS}` : ''}\`, ${REPLICAS} replica${REPLICAS > 1 ? 's' : ''} of every service. Every limit was measured in this same run. CPU is read from \`/proc/<pid>/stat\`
+Date: ${new Date().toISOString()} · commit \`${commit}\` · machine: ${machine} · ${SECONDS} s per ` +
+    `measurement, ${CONNECTIONS} connections, ${WARMUP} s of warm-up per kind first.
+Produced by \`pnpm bench:fleet -- ` +
+    `--seconds ${SECONDS}${REPLICAS > 1 ? ` --replicas ${REPLICAS}` : ''}\`, ${REPLICAS} ` +
+    `replica${REPLICAS > 1 ? 's' : ''} of every service. Every limit was measured in this same run. CPU is read from \`/proc/<pid>/stat\`
 (user + system) for every process of the fleet, the broker and PostgreSQL, over each measurement including its drain.
 
 ${table.join('\n')}
@@ -825,12 +855,18 @@ function chart(): string {
     const x = (t: number) => pad + (t / maxT) * (width - 2 * pad);
     const y = (v: number) => height - pad - (v / maxY) * (height - 2 * pad);
     const line = (key: 'accepted' | 'persisted', color: string) =>
-      `<polyline fill="none" stroke="${color}" stroke-width="2" points="${s.points.map((p) => `${x(p.t).toFixed(1)},${y(p[key]).toFixed(1)}`).join(' ')}"/>`;
-    return `<g transform="translate(0 ${i * height})"><text x="${pad}" y="20" font-size="14">${s.name}: events accepted (blue) and persisted (orange), cumulative; max ${maxY} at ${maxT.toFixed(0)} s</text>
-<line x1="${pad}" y1="${height - pad}" x2="${width - pad}" y2="${height - pad}" stroke="#999"/><line x1="${pad}" y1="${pad}" x2="${pad}" y2="${height - pad}" stroke="#999"/>
+      `<polyline fill="none" stroke="${color}" stroke-width="2" ` +
+      `points="${s.points.map((p) => `${x(p.t).toFixed(1)},${y(p[key]).toFixed(1)}`).join(' ')}"/>`;
+    const title = `${s.name}: events accepted (blue) and persisted (orange), cumulative; max ${maxY} at ${maxT.toFixed(0)} s`;
+    const axes =
+      `<line x1="${pad}" y1="${height - pad}" x2="${width - pad}" y2="${height - pad}" stroke="#999"/>` +
+      `<line x1="${pad}" y1="${pad}" x2="${pad}" y2="${height - pad}" stroke="#999"/>`;
+    return `<g transform="translate(0 ${i * height})"><text x="${pad}" y="20" font-size="14">${title}</text>
+${axes}
 ${line('accepted', '#2b6cb0')}${line('persisted', '#dd6b20')}</g>`;
   });
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height * Math.max(1, series.length)}" font-family="sans-serif">${panels.join('\n')}</svg>\n`;
+  const size = `width="${width}" height="${height * Math.max(1, series.length)}"`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" ${size} font-family="sans-serif">${panels.join('\n')}</svg>\n`;
 }
 
 await main();

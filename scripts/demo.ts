@@ -87,7 +87,8 @@ export async function demo(baseUrl: string, log: (line: string) => void = consol
     const result = { id: accepted.id, operation, ms: performance.now() - acceptedAt };
     latencies.push(result.ms);
     log(
-      `\n▶ ${title}  [${result.operation.status}${result.operation.reason ? `: ${result.operation.reason}` : ''}, ${result.ms.toFixed(0)} ms]`,
+      `\n▶ ${title}  [${result.operation.status}${result.operation.reason ? `: ${result.operation.reason}` : ''}, ` +
+        `${result.ms.toFixed(0)} ms]`,
     );
     for (const s of result.operation.steps) log(`    ${s.kind.padEnd(7)} ${s.type.padEnd(34)} ${s.service}`);
     if (result.operation.status !== expect)
@@ -236,7 +237,8 @@ export async function demo(baseUrl: string, log: (line: string) => void = consol
     (await commissionsOf(campaignId))
       .map(
         (x) =>
-          `${x.influencerId === ids.inf1 ? 'inf1' : x.influencerId === ids.inf2 ? 'inf2' : 'inf3'} ${x.amount?.amount ?? '-'} ${x.status}${x.reason ? ` ${x.reason}` : ''}`,
+          `${x.influencerId === ids.inf1 ? 'inf1' : x.influencerId === ids.inf2 ? 'inf2' : 'inf3'} ` +
+          `${x.amount?.amount ?? '-'} ${x.status}${x.reason ? ` ${x.reason}` : ''}`,
       )
       .sort();
   await show('Summer commissions', () => amounts(A));
@@ -287,7 +289,8 @@ export async function demo(baseUrl: string, log: (line: string) => void = consol
 
   const wallMs = performance.now() - started;
   log(
-    `\n${latencies.length} flows: 202 → operation settled p50 ${percentile(latencies, 50).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms, max ${Math.max(...latencies).toFixed(0)} ms`,
+    `\n${latencies.length} flows: 202 → operation settled p50 ${percentile(latencies, 50).toFixed(0)} ms, ` +
+      `p99 ${percentile(latencies, 99).toFixed(0)} ms, max ${Math.max(...latencies).toFixed(0)} ms`,
   );
   log(`demo wall time ${(wallMs / 1000).toFixed(1)} s`);
   log(failures.length === 0 ? 'EVERY FLOW ENDED AS THE STORY SAYS' : `FLOWS THAT DID NOT: ${failures.join('; ')}`);

@@ -48,7 +48,8 @@ if (command === 'list') {
   const seen = new Map<string, string>();
   const sub = await bus.subscribe(options, async (m) => {
     const line = (p: Record<string, string>) =>
-      `- ${p['message-type'] ?? '?'}  key=${m.key ?? ''}  message-id=${p['message-id'] ?? '?'}  correlation-id=${p['correlation-id'] ?? '?'}  published ${m.publishTime}`;
+      `- ${p['message-type'] ?? '?'}  key=${m.key ?? ''}  message-id=${p['message-id'] ?? '?'}  ` +
+      `correlation-id=${p['correlation-id'] ?? '?'}  published ${m.publishTime}`;
     // A pack is listed item by item: each is a message of its own to the consumers' inboxes.
     let items: string[];
     try {

@@ -233,7 +233,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     await shutdown(ok ? 0 : 1);
   } else {
     console.log(
-      `\nBFF: ${fleet.baseUrl}  (docs: ${fleet.baseUrl}/docs)\nconsole: ${fleet.baseUrl}/app/  (development sign-in: pick a role and an id)\n\ndevelopment tokens:`,
+      `\nBFF: ${fleet.baseUrl}  (docs: ${fleet.baseUrl}/docs)\n` +
+        `console: ${fleet.baseUrl}/app/  (development sign-in: pick a role and an id)\n\ndevelopment tokens:`,
     );
     for (const [sub, roles, brand] of [
       ['admin-1', ['admin']],

@@ -20,7 +20,8 @@ function option(name: string): string | undefined {
 const file = process.argv.slice(2).find((a, i, all) => !a.startsWith('--') && !all[i - 1]?.startsWith('--'));
 if (!file) {
   console.error(
-    'usage: npm run replay -- <events.jsonl> [--rate <events per second>] [--campaign <id>] [--url <bff url>] [--token <jwt> | --brand <brand id, default brand-1>]',
+    'usage: npm run replay -- <events.jsonl> [--rate <events per second>] [--campaign <id>] [--url <bff url>] ' +
+      '[--token <jwt> | --brand <brand id, default brand-1>]',
   );
   process.exit(2);
 }
@@ -69,7 +70,8 @@ for await (const line of createInterface({ input: createReadStream(file) })) {
 }
 const seconds = (Date.now() - started) / 1000;
 console.log(
-  `sent ${sent} events in ${seconds.toFixed(1)} s (${(sent / Math.max(seconds, 0.001)).toFixed(1)}/s): ${accepted} accepted, ${refused.length} refused`,
+  `sent ${sent} events in ${seconds.toFixed(1)} s (${(sent / Math.max(seconds, 0.001)).toFixed(1)}/s): ` +
+    `${accepted} accepted, ${refused.length} refused`,
 );
 for (const r of refused.slice(0, 20)) console.log(`  ${r}`);
 process.exit(refused.length > 0 && accepted === 0 ? 1 : 0);

@@ -26,7 +26,8 @@ const problems = [
 ];
 if (!sub || roles.length === 0 || problems.length > 0) {
   console.error(
-    `usage: npm run token -- --role <${ROLES.join('|')}> --sub <id> [--brand <brand id>] [--expires 12h]${problems.map((p) => `\n${p}`).join('')}`,
+    `usage: npm run token -- --role <${ROLES.join('|')}> --sub <id> [--brand <brand id>] [--expires 12h]` +
+      problems.map((p) => `\n${p}`).join(''),
   );
   process.exit(2);
 }

@@ -11,7 +11,8 @@ export default async function globalSetup(): Promise<void> {
   const probe = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
   await probe.connect().catch((error: Error) => {
     throw new Error(
-      `PostgreSQL does not answer (${error.message}); start it with: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`,
+      `PostgreSQL does not answer (${error.message}); start it with: ` +
+        'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start',
     );
   });
   await probe.end();

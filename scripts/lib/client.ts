@@ -1,4 +1,7 @@
-/** A raw HTTP client for the end-to-end tests, which must also send what the typed client (@beacon/api-client) cannot express: bad bodies, bad tokens, other tenants' ids. */
+/**
+ * A raw HTTP client for the end-to-end tests, which must also send what the typed client
+ * (@beacon/api-client) cannot express: bad bodies, bad tokens, other tenants' ids.
+ */
 import type { Role } from '@beacon/bff-service/auth';
 import { mintDevToken } from '@beacon/bff-service/dev-token';
 import type { Schemas } from '@beacon/api-client';
@@ -105,7 +108,8 @@ export class Client {
       if (last.status === 200 && check(last.body)) return last.body;
       if (Date.now() > deadline)
         throw new Error(
-          `GET ${path} did not reach the expected state in ${timeoutMs} ms; last: ${last.status} ${JSON.stringify(last.body).slice(0, 800)}`,
+          `GET ${path} did not reach the expected state in ${timeoutMs} ms; ` +
+            `last: ${last.status} ${JSON.stringify(last.body).slice(0, 800)}`,
         );
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -399,7 +399,9 @@ function seg(value: unknown): string {
     return [...s]
       .map((ch) =>
         /^[\uD800-\uDFFF]$/.test(ch)
-          ? `%${((ch.charCodeAt(0) >> 12) | 0xe0).toString(16)}%${(((ch.charCodeAt(0) >> 6) & 0x3f) | 0x80).toString(16)}%${((ch.charCodeAt(0) & 0x3f) | 0x80).toString(16)}`
+          ? [(ch.charCodeAt(0) >> 12) | 0xe0, ((ch.charCodeAt(0) >> 6) & 0x3f) | 0x80, (ch.charCodeAt(0) & 0x3f) | 0x80]
+              .map((byte) => `%${byte.toString(16)}`)
+              .join('')
           : encodeURIComponent(ch),
       )
       .join('');
@@ -469,7 +471,8 @@ describe('every BFF route under random and adversarial input', () => {
           throw new Error(
             `${name} ${request.method} ${request.path} → ${reply.status} ${JSON.stringify(reply.body).slice(0, 300)}`,
           );
-        const route = `${request.method} ${request.path.replace(/\?.*$/, '').replace(/\/(campaigns|payouts|operations|c)\/[^/]+/, '/$1/:x')} ${reply.status}`;
+        const path = request.path.replace(/\?.*$/, '').replace(/\/(campaigns|payouts|operations|c)\/[^/]+/, '/$1/:x');
+        const route = `${request.method} ${path} ${reply.status}`;
         seen.set(route, (seen.get(route) ?? 0) + 1);
         // A 202 starts a flow, except a batch that accepted none of its events.
         const answer = reply.body as Partial<Schemas['BatchAccepted']> & Partial<Schemas['Accepted']>;

@@ -59,7 +59,7 @@ const conversion = (campaignId: string, influencerId: string, extra: Item = {}) 
 });
 
 describe('tenants are walled off', () => {
-  it("a brand, or an ingest key of another brand, cannot write events to a campaign it does not own; the owner's ingest key and admin can", async () => {
+  it("a brand, or another brand's ingest key, cannot write to a campaign it does not own; the owner's key and admin can", async () => {
     const a = await brandWithCampaign();
     const intruder = await Client.as(base, `brand-${randomUUID()}`, 'brand');
     const foreignIngest = await Client.ingestFor(base, `brand-${randomUUID()}`);
@@ -85,7 +85,7 @@ describe('tenants are walled off', () => {
     expect(stats).toMatchObject({ conversions: 2, invalidEvents: 0, commissions: USD('20.00') });
   }, 120_000);
 
-  it("an event for a campaign the BFF does not know yet is kept for its sender only, counted nowhere, and does not swallow the owner's event id", async () => {
+  it("an event for a campaign the BFF does not know yet is kept for its sender only, counted nowhere, owner's id kept free", async () => {
     const campaignId = randomUUID();
     const eventId = `shared-${randomUUID()}`;
     const intruderId = `brand-${randomUUID()}`;
@@ -189,7 +189,7 @@ describe('tenants are walled off', () => {
     expect(mine.steps.map((s) => s.type)).toEqual(['campaign.ChangeCampaignStatus', 'campaign.CampaignStatusChanged']);
   }, 120_000);
 
-  it('identity is (role, sub): an influencer sharing a brand\'s sub, or a token whose sub is "public", reads no one else\'s operation', async () => {
+  it('identity is (role, sub): an influencer sharing a brand\'s sub, or a sub "public", reads no one else\'s operation', async () => {
     const a = await brandWithCampaign([{ event: 'click', type: 'fixed', amount: USD('0.25') }]);
     const paused = await a.brand.command(`/api/v1/campaigns/${a.campaignId}/pause`, {});
     const sameSub = await Client.as(base, a.brandId, 'influencer');
@@ -310,7 +310,7 @@ describe('tracking links', () => {
 });
 
 describe('one tenant cannot stall the others', () => {
-  it("two conversions at the largest allowed value on one brand's campaign neither overflow its revenue nor hold up another brand's event in the same batch", async () => {
+  it("two conversions at the largest value on one campaign neither overflow its revenue nor hold up another brand's event", async () => {
     // Two campaigns on one tracking shard, so their events travel in one batch message.
     const idOnShard = (shard: string) => {
       for (;;) {
@@ -658,7 +658,8 @@ describe('every 202 settles', () => {
     });
     await bff.connect();
     await bff.query(
-      `INSERT INTO operations (correlation_id, started_by, command_type, status) VALUES ($1, 'brand-poison', 'tracking.RecordTrackingEvents', 'pending')`,
+      `INSERT INTO operations (correlation_id, started_by, command_type, status)
+        VALUES ($1, 'brand-poison', 'tracking.RecordTrackingEvents', 'pending')`,
       [envelope.correlationId],
     );
     await bff.end();

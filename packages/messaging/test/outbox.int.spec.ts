@@ -41,7 +41,7 @@ async function benchRelay(database: string, tuning: RelayTuning) {
 }
 
 describe('transactional outbox on real PostgreSQL', () => {
-  it('a relay that dies after the broker stored its messages but before marking them loses nothing: the next one sends them again, for the inbox to absorb', async () => {
+  it('a relay that dies after the broker stored its messages, before marking them, loses nothing: the next sends them again', async () => {
     const { db, url } = await freshDatabase('beacon_outbox_crash_test');
     const topic = testTopic('outbox-crash');
     const inner = createWebSocketBus({ serviceUrl: BROKER_URL });

@@ -190,7 +190,7 @@ describe('handler runner on real PostgreSQL and the real broker', () => {
     await db.destroy();
   });
 
-  it('messages of one key share a transaction when they queue up, and a poison one among them is retried alone while the rest take effect once', async () => {
+  it('a key’s queued messages share a transaction; a poison one among them is retried alone, the rest take effect once', async () => {
     const { db } = await freshDatabase('beacon_runner_batch_test');
     const transactionOf = new Map<string, string>();
     let poisonAttempts = 0;

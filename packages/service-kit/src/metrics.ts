@@ -39,7 +39,9 @@ export function createMetrics(service: string) {
     }),
     refused: new Counter({
       name: 'beacon_http_refused_total',
-      help: 'Requests refused to protect the fleet: over a rate limit (429), a full tracking queue (503), a click over its link or IP limit (recorded nothing)',
+      help:
+        'Requests refused to protect the fleet: over a rate limit (429), a full tracking queue (503), ' +
+        'a click over its link or IP limit (recorded nothing)',
       labelNames: ['reason'],
       registers: [registry],
     }),

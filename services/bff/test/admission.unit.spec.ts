@@ -27,7 +27,7 @@ function slowBroker(): { bus: MessageBus; release: () => void } {
 }
 
 describe('admission control: the tracking queue is bounded', () => {
-  it('refuses a request that would pass the queued-event bound with 503 and Retry-After, and takes it again once the broker caught up', async () => {
+  it('refuses a request past the queued-event bound with 503 and Retry-After, and takes it once the broker caught up', async () => {
     const { bus, release } = slowBroker();
     let refused = 0;
     const batcher = createTrackingBatcher({

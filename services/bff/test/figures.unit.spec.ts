@@ -6,7 +6,7 @@ const zero = { impressions: 0n, clicks: 0n, conversions: 0n, invalid_events: 0n,
 const USD = (amountMinor: bigint) => ({ amountMinor, currency: 'USD' });
 
 describe('the figures a batch of recorded events adds (the BFF is their one owner)', () => {
-  it('given impressions, a duplicate click, a conversion and its refund, when summed, then one row per campaign, influencer and day', () => {
+  it('given impressions, a duplicate click, a conversion and its refund, then one row per campaign, influencer and day', () => {
     const figures = figuresOf(
       [
         event(),
@@ -36,7 +36,7 @@ describe('the figures a batch of recorded events adds (the BFF is their one owne
     );
   });
 
-  it("given conversions in the campaign's currency and in another, then only the first add revenue (CURRENCY_MISMATCH earns nothing and sums nothing)", () => {
+  it("given conversions in the campaign's currency and in another, then only the first add revenue (CURRENCY_MISMATCH)", () => {
     const figures = figuresOf(
       [
         event({ type: 'conversion', value: USD(5000n) }),

@@ -143,7 +143,7 @@ describe('a batch of recorded events, decided in order', () => {
     expect(out).toMatchObject({ decisions: [], refunds: [refund] });
   });
 
-  it('given 998 impressions counted before, then only the 1,000th of the next three, and valid clicks and conversions, need an earlier-decision lookup', () => {
+  it('given 998 impressions before, only the 1,000th of the next three, and valid clicks and conversions, need a lookup', () => {
     const click = {
       correlationId: 'c',
       event: event({ eventId: 'click-1', type: 'click', value: null, campaignId: 'c-1' }),

@@ -42,7 +42,7 @@ const send = async (...events: RecordTrackingEvent[]) =>
 const record = async (e: RecordTrackingEvent) => (await send(e)).recorded[0]?.event;
 
 describe('recording tracking events on real PostgreSQL', () => {
-  it('stores a repeated eventId once, whether it repeats in a later batch or in the same one, and reports it ignored in its flow', async () => {
+  it('stores a repeated eventId once, repeated in a later batch or in the same one, and reports it ignored in its flow', async () => {
     const e = event({});
     await send(e);
     const again = await send(e);

@@ -173,7 +173,7 @@ describe('a batch, decided in order', () => {
     event: event({ eventId: `e-${++n}`, ...over }),
   });
 
-  it('given an event id stored before and one repeated within the batch, when decided, then both repeats are ignored in their own flows', () => {
+  it('given an event id stored before and one repeated within the batch, then both repeats are ignored in their flows', () => {
     const stored = item({ type: 'impression', value: null, orderId: null }, 'flow-a');
     const twice = item({ type: 'impression', value: null, orderId: null }, 'flow-b');
     const d = decideBatch(
@@ -194,7 +194,7 @@ describe('a batch, decided in order', () => {
     ]);
   });
 
-  it('given a click and then a conversion of the same visitor in one batch, then the conversion is attributed to the click by last click and by click id', () => {
+  it('given a click, then a conversion of the same visitor in one batch, then it is attributed by last click and click id', () => {
     const click = item({ ...aClick, influencerId: 'inf-9', clickId: 'k-1', occurredAt: '2026-01-31T11:00:00Z' });
     const byVisitor = item({ type: 'conversion', orderId: 'o-a' });
     const byClickId = item({ type: 'conversion', orderId: 'o-b', visitorId: 'someone-else', clickId: 'k-1' });
@@ -206,7 +206,7 @@ describe('a batch, decided in order', () => {
     ]);
   });
 
-  it('given the same order converted twice and refunded twice in one batch, then one earning conversion, one duplicate, one refund and ALREADY_REFUNDED', () => {
+  it('given an order converted and refunded twice in one batch, then one earning, one duplicate, one refund, ALREADY_REFUNDED', () => {
     const d = decideBatch(
       [
         item({ orderId: 'o-1', influencerId: 'inf-1' }),

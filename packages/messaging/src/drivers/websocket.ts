@@ -393,7 +393,8 @@ export function createWebSocketBus(options: WebSocketBusOptions): MessageBus {
       );
     }
     if (subscribeOptions.consumerName) params.set('consumerName', subscribeOptions.consumerName);
-    const url = `${wsBase}/ws/v2/consumer/${topicPath(subscribeOptions.topic)}/${encodeURIComponent(subscribeOptions.subscription)}?${params}`;
+    const subscriptionPath = encodeURIComponent(subscribeOptions.subscription);
+    const url = `${wsBase}/ws/v2/consumer/${topicPath(subscribeOptions.topic)}/${subscriptionPath}?${params}`;
     const subscription = new WebSocketSubscription(
       url,
       headers,

@@ -116,10 +116,14 @@ export const CampaignView = z
     visibility: z.enum(['open', 'invite_only']),
     attributionWindowDays: z.number().int(),
     holdingPeriodDays: z.number().int(),
-    influencers: z.array(Member).optional().openapi({
-      description:
-        'one campaign: its first 100 members for the owner brand and admin (the rest: GET …/influencers), an influencer its own membership only; lists: an influencer its own membership, owners none',
-    }),
+    influencers: z
+      .array(Member)
+      .optional()
+      .openapi({
+        description:
+          'one campaign: its first 100 members for the owner brand and admin (the rest: GET …/influencers), ' +
+          'an influencer its own membership only; lists: an influencer its own membership, owners none',
+      }),
     influencersNextCursor: z
       .string()
       .nullable()

@@ -17,7 +17,8 @@ const BUILT_CONSOLE = join(dirname(fileURLToPath(import.meta.url)), '../../../..
 
 /** The console's scripts and styles are its own files; charts set inline styles. Nothing else is allowed. */
 const CONSOLE_CSP =
-  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+  "connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 const DevTokenRequest = z
   .object({

@@ -35,7 +35,8 @@ export function stableId(req: Request, purpose: string): string {
   const hex = createHash('sha256')
     .update(`${principalOf(req.caller)}\n${req.idempotencyKey}\n${purpose}`)
     .digest('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${((parseInt(hex.charAt(16), 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+  const variant = ((parseInt(hex.charAt(16), 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 const KEY = /^[\x21-\x7e]{1,255}$/;

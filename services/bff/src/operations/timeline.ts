@@ -35,7 +35,10 @@ export function causalOrder(steps: Step[]): Step[] {
   return ordered;
 }
 
-/** A tracking flow's batch messages, read back from the read model: which command batch carried its items, which event batch recorded them. */
+/**
+ * A tracking flow's batch messages, read back from the read model: which command batch carried its
+ * items, which event batch recorded them.
+ */
 export async function trackingSteps(db: Kysely<Database>, correlationId: string, startedAt: Date): Promise<Step[]> {
   const batches = await sql<{ command_message_id: string; recorded_message_id: string; recorded_at: string }>`
     SELECT command_message_id, recorded_message_id, min(recorded_at) AS recorded_at FROM (

@@ -185,7 +185,8 @@ export const linkEndpoints = {
     method: 'get',
     path: '/c/{token}',
     summary:
-      'Follow a tracking link: records a click and redirects with `click_id`; HEAD and known bots or link previews redirect without recording',
+      'Follow a tracking link: records a click and redirects with `click_id`; ' +
+      'HEAD and known bots or link previews redirect without recording',
     roles: 'public',
     params: z.object({ token: z.string().max(2000) }),
     ok: { status: 302, description: 'to the landing URL, with `click_id` added' },

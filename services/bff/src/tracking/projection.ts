@@ -120,14 +120,14 @@ async function addFigures(ctx: Ctx, figures: Figures): Promise<void> {
   if (stats.length > 0) {
     const parts = stats.map(([key]) => key.split('\u0000'));
     const column = (c: StatColumn) => stats.map(([, row]) => row[c].toString());
+    const added = sql.join(
+      STAT_COLUMNS.map((c) => sql`${sql.ref(c)} = rm_stats.${sql.ref(c)} + EXCLUDED.${sql.ref(c)}`),
+    );
     await sql`INSERT INTO rm_stats (campaign_id, influencer_id, day, impressions, clicks, conversions, invalid_events, revenue_minor)
       SELECT * FROM unnest(${parts.map((p) => p[0])}::text[], ${parts.map((p) => p[1])}::text[], ${parts.map((p) => p[2])}::text[],
         ${column('impressions')}::bigint[], ${column('clicks')}::bigint[], ${column('conversions')}::bigint[],
           ${column('invalid_events')}::bigint[], ${column('revenue_minor')}::numeric[])
-      ON CONFLICT (campaign_id, influencer_id,
-        day) DO UPDATE SET ${sql.join(STAT_COLUMNS.map((c) => sql`${sql.ref(c)} = rm_stats.${sql.ref(c)} + EXCLUDED.${sql.ref(c)}`))}`.execute(
-      ctx.trx,
-    );
+      ON CONFLICT (campaign_id, influencer_id, day) DO UPDATE SET ${added}`.execute(ctx.trx);
   }
   const windows = [...figures.windows].sort(([a], [b]) => (a < b ? -1 : 1));
   if (windows.length > 0) {
