@@ -1,11 +1,7 @@
-import { useEffect, useState } from 'react';
-import type { Api, Operation, Step } from './api';
-import { messageOf } from './hooks';
+import type { Api, Operation, Step } from '../api';
+import { useOperation } from '../hooks';
 
 const SERVICES = ['bff', 'campaign', 'tracking', 'commission', 'payment'];
-const POLL_MS = 400;
-/** After the command's own outcome, later consequences (a ledger entry, a budget release) keep arriving for a while. */
-const FOLLOW_MS = 8000;
 
 function depthOf(steps: Step[]): Map<string, number> {
   const byId = new Map(steps.map((s) => [s.messageId, s]));
@@ -23,34 +19,19 @@ function depthOf(steps: Step[]): Map<string, number> {
 }
 
 /** One flow, live: every message of the correlation id, which service sent it, and when. */
-export function Timeline({ api, correlationId, title }: { api: Api; correlationId: string; title?: string }) {
-  const [op, setOp] = useState<Operation>();
-  const [error, setError] = useState<string>();
-  const [following, setFollowing] = useState(true);
-
-  useEffect(() => {
-    let stopped = false;
-    let settledAt: number | undefined;
-    const startedAt = Date.now();
-    const tick = async () => {
-      try {
-        const next = await api.operation(correlationId);
-        if (stopped) return;
-        setOp(next);
-        setError(undefined);
-        if (next.status !== 'pending') settledAt ??= Date.now();
-      } catch (e) {
-        if (!stopped) setError(messageOf(e));
-      }
-      const done = (settledAt !== undefined && Date.now() - settledAt > FOLLOW_MS) || Date.now() - startedAt > 120_000;
-      if (done) setFollowing(false);
-      else if (!stopped) setTimeout(tick, POLL_MS);
-    };
-    void tick();
-    return () => {
-      stopped = true;
-    };
-  }, [api, correlationId]);
+export function Timeline({
+  api,
+  correlationId,
+  title,
+  onSettled,
+}: {
+  api: Api;
+  correlationId: string;
+  title?: string;
+  /** called once when the operation settles: where a page reloads what the command changed */
+  onSettled?: (op: Operation) => void;
+}) {
+  const { op, error, following } = useOperation(api, correlationId, onSettled);
 
   const steps = op?.steps ?? [];
   const t0 = steps.length ? Math.min(...steps.map((s) => Date.parse(s.occurredAt))) : 0;

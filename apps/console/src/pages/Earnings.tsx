@@ -1,9 +1,9 @@
 import { useState, type FormEvent } from 'react';
-import { formatMoney, type Api, type Session } from './api';
-import { CommissionTable, type Started } from './Campaigns';
-import { messageOf, useLoad } from './hooks';
-import { Timeline } from './Timeline';
-import { Empty, ErrorNote, MoneyFields, Choice, Table, Pill } from './ui';
+import { formatMoney, type Api, type Session } from '../api';
+import { CommissionTable } from '../components/CommissionTable';
+import { Timeline } from '../components/Timeline';
+import { Empty, ErrorNote, MoneyFields, Choice, Table, Pill } from '../components/ui';
+import { messageOf, useLoad, type Started } from '../hooks';
 
 type Method = 'paypal' | 'bank_transfer';
 const METHODS: Array<[Method, string]> = [
@@ -27,11 +27,6 @@ export function Earnings({ api, session }: { api: Api; session: Session }) {
     try {
       const accepted = await api.requestPayout({ amount: { amount, currency }, method, destination });
       setStarted({ correlationId: accepted.correlationId, title: 'Paying out' });
-      for (const wait of [1500, 4000, 9000])
-        setTimeout(() => {
-          balance.reload();
-          payouts.reload();
-        }, wait);
     } catch (err) {
       setError(messageOf(err));
     }
@@ -91,7 +86,16 @@ export function Earnings({ api, session }: { api: Api; session: Session }) {
         <button type="submit">Request payout</button>
       </form>
       {started && (
-        <Timeline key={started.correlationId} api={api} correlationId={started.correlationId} title={started.title} />
+        <Timeline
+          key={started.correlationId}
+          api={api}
+          correlationId={started.correlationId}
+          title={started.title}
+          onSettled={() => {
+            balance.reload();
+            payouts.reload();
+          }}
+        />
       )}
       <h3>Payouts</h3>
       <ErrorNote error={payouts.error} />

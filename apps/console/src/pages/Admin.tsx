@@ -1,6 +1,6 @@
-import type { Api } from './api';
-import { useLoad } from './hooks';
-import { Empty, ErrorNote, Loading, Table } from './ui';
+import type { Api } from '../api';
+import { Empty, ErrorNote, Loading, Table } from '../components/ui';
+import { useLoad } from '../hooks';
 
 /** Admin: the fleet's dead-letter topics and how many messages each holds. */
 export function Admin({ api }: { api: Api }) {

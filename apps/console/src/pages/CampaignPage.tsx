@@ -1,0 +1,159 @@
+import { useState } from 'react';
+import { formatMoney, type Api, type Session } from '../api';
+import { BudgetBar } from '../components/BudgetBar';
+import { CommissionTable } from '../components/CommissionTable';
+import { StatsCharts } from '../components/StatsCharts';
+import { Timeline } from '../components/Timeline';
+import { Empty, ErrorNote, Loading, Pill } from '../components/ui';
+import { messageOf, useLoad, type Started } from '../hooks';
+
+export function CampaignPage({ api, session, id }: { api: Api; session: Session; id: string }) {
+  const campaign = useLoad(() => api.campaign(id), [api, id]);
+  const c = campaign.data;
+  const owner =
+    !!c && (session.roles.includes('admin') || (session.roles.includes('brand') && c.brandId === session.sub));
+  const [version, setVersion] = useState(0);
+  const stats = useLoad(async () => (owner ? api.stats(id) : undefined), [api, id, owner, version]);
+  const refresh = () => {
+    campaign.reload();
+    setVersion((v) => v + 1);
+  };
+  const [started, setStarted] = useState<Started>();
+  const [error, setError] = useState<string>();
+  const [invitees, setInvitees] = useState('');
+  const [link, setLink] = useState<string>();
+  const [copied, setCopied] = useState(false);
+  const me = c?.influencers?.find((i) => i.influencerId === session.sub)?.status;
+
+  const run = async (title: string, send: () => Promise<{ correlationId: string }>) => {
+    setError(undefined);
+    try {
+      const accepted = await send();
+      setStarted({ correlationId: accepted.correlationId, title });
+    } catch (e) {
+      setError(messageOf(e));
+    }
+  };
+  const makeLink = async () => {
+    setError(undefined);
+    try {
+      const made = await api.createLink(id);
+      setLink(new URL(made.url, window.location.origin).toString());
+      setCopied(false);
+    } catch (e) {
+      setError(messageOf(e));
+    }
+  };
+  const copy = async () => {
+    if (!link) return;
+    await navigator.clipboard.writeText(link).catch(() => undefined);
+    setCopied(true);
+  };
+
+  if (campaign.loading && !c) return <Loading what="the campaign" />;
+  if (!c) return <ErrorNote error={campaign.error ?? 'Campaign not found'} />;
+  return (
+    <section>
+      <div className="heading">
+        <div>
+          <h2>{c.name}</h2>
+          <p className="muted">
+            {c.landingUrl} · brand {c.brandId} · holding {c.holdingPeriodDays} d
+          </p>
+        </div>
+        <span className={`pill ${c.status}`} data-testid="campaign-status">
+          {c.status.replace('_', ' ')}
+        </span>
+      </div>
+      <BudgetBar c={c} />
+      <p className="muted">
+        Rules:{' '}
+        {c.commissionRules
+          .map((r) => `${r.event} ${r.type} ${r.rate ? `${r.rate}%` : formatMoney(r.amount)}`)
+          .join(' · ')}
+      </p>
+      <div className="actions">
+        {owner && c.status === 'active' && (
+          <button onClick={() => run('Pausing', () => api.changeStatus(id, 'pause'))}>Pause</button>
+        )}
+        {owner && c.status === 'paused' && (
+          <button onClick={() => run('Resuming', () => api.changeStatus(id, 'resume'))}>Resume</button>
+        )}
+        {owner && c.status !== 'completed' && (
+          <button className="ghost" onClick={() => run('Completing', () => api.changeStatus(id, 'complete'))}>
+            Complete
+          </button>
+        )}
+        {session.roles.includes('influencer') && !me && c.status === 'active' && (
+          <button onClick={() => run('Accepting the campaign', () => api.accept(id))}>Accept the terms and join</button>
+        )}
+        {session.roles.includes('influencer') && me === 'invited' && (
+          <button onClick={() => run('Accepting the invitation', () => api.accept(id))}>Accept the invitation</button>
+        )}
+        {me === 'accepted' && <button onClick={makeLink}>Make a tracking link</button>}
+      </div>
+      {link && (
+        <div className="link">
+          <code data-testid="tracking-link">{link}</code>
+          <button onClick={copy}>{copied ? 'Copied' : 'Copy'}</button>
+        </div>
+      )}
+      <ErrorNote error={error} />
+      {started && (
+        <Timeline
+          key={started.correlationId}
+          api={api}
+          correlationId={started.correlationId}
+          title={started.title}
+          onSettled={refresh}
+        />
+      )}
+      {owner && (
+        <>
+          <h3>Influencers</h3>
+          {(c.influencers ?? []).length === 0 ? (
+            <Empty>
+              Nobody has joined yet. Invite influencers by id below
+              {c.visibility === 'open' ? ', or let them find this open campaign' : ''}.
+            </Empty>
+          ) : (
+            <ul className="plain">
+              {(c.influencers ?? []).map((i) => (
+                <li key={i.influencerId}>
+                  {i.influencerId} <Pill status={i.status} />
+                </li>
+              ))}
+              {c.influencersNextCursor && <li>… and more (the first 100 are shown)</li>}
+            </ul>
+          )}
+          <form
+            className="row"
+            onSubmit={(e) => {
+              e.preventDefault();
+              void run('Inviting', () => api.invite(id, invitees.split(/[\s,]+/).filter(Boolean)));
+            }}
+          >
+            <input
+              aria-label="influencer ids to invite"
+              value={invitees}
+              onChange={(e) => setInvitees(e.target.value)}
+              placeholder="influencer ids, comma separated"
+            />
+            <button type="submit" disabled={!invitees.trim()}>
+              Invite
+            </button>
+          </form>
+          <div className="heading">
+            <h3>Performance</h3>
+            <button className="ghost" onClick={refresh}>
+              Refresh
+            </button>
+          </div>
+          <ErrorNote error={stats.error} />
+          {stats.data && <StatsCharts stats={stats.data} />}
+          <CommissionTable api={api} campaignId={id} version={version} />
+        </>
+      )}
+    </section>
+  );
+}
