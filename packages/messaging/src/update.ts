@@ -17,6 +17,34 @@ export interface Decision<S, E> {
   events: E[];
 }
 
+/**
+ * The one shape of a decider: a command decided on the aggregate's state, answering the state after
+ * it and the events that say what happened. Pure; `update` runs it on a store.
+ */
+export interface Decider<S, C, E> {
+  initialState: () => S;
+  decide: (command: C, state: S) => Decision<S, E>;
+}
+
+/**
+ * An event-sourced decider (its `decide` answers events, `evolve` folds each into the state) in the
+ * one shape. Its `evolve` stays, so a spec can rebuild a state from past events.
+ */
+export function evolving<S, C, E>(decider: {
+  initialState: () => S;
+  decide: (command: C, state: S) => E[];
+  evolve: (state: S, event: E) => S;
+}): Decider<S, C, E> & { evolve: (state: S, event: E) => S } {
+  return {
+    initialState: decider.initialState,
+    evolve: decider.evolve,
+    decide(command, state) {
+      const events = decider.decide(command, state);
+      return { state: events.reduce(decider.evolve, state), events };
+    },
+  };
+}
+
 /** A decision that changes nothing and tells nobody (a redelivery, a step the aggregate is past). */
 export const unchanged = <S, E>(state: S): Decision<S, E> => ({ state, events: [] });
 

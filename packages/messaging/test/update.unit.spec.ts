@@ -3,7 +3,7 @@ import type { Transaction } from 'kysely';
 import pino from 'pino';
 import { newFlowEnvelope } from '../src/envelope.js';
 import type { HandlerContext } from '../src/runner.js';
-import { update, type Store } from '../src/update.js';
+import { evolving, update, type Store } from '../src/update.js';
 
 type Types = { 'test.Counted': { total: number } };
 type Counter = { total: number };
@@ -57,5 +57,31 @@ describe('deciding on one aggregate', () => {
     await update(ctx, store, 'counter-1', (state) => ({ state, events: [] }));
     expect(saved).toEqual([]);
     expect(emitted).toEqual([]);
+  });
+});
+
+describe('an event-sourced decider in the one shape', () => {
+  const counter = evolving<number, number, { by: number }>({
+    initialState: () => 0,
+    decide: (add, _total) => (add === 0 ? [] : [{ by: add }, { by: add }]),
+    evolve: (total, e) => total + e.by,
+  });
+
+  it('folds the events it decided into the state it answers', () => {
+    expect(counter.decide(2, 1)).toEqual({ state: 5, events: [{ by: 2 }, { by: 2 }] });
+  });
+
+  it('answers the very state it was given when it decides nothing, so update writes nothing', async () => {
+    type Counted = { type: 'test.Counted'; data: { total: number } };
+    const tally = evolving<Counter, number, Counted>({
+      initialState: () => ({ total: 0 }),
+      decide: (add) => (add === 0 ? [] : [{ type: 'test.Counted', data: { total: add } }]),
+      evolve: (state, e) => ({ total: state.total + e.data.total }),
+    });
+    const { store, ctx, saved } = recording({ total: 7 });
+    await update(ctx, store, 'counter-1', (state) => tally.decide(0, state));
+    expect(saved).toEqual([]);
+    await update(ctx, store, 'counter-1', (state) => tally.decide(3, state));
+    expect(saved).toEqual([{ next: { total: 10 }, before: { total: 7 } }]);
   });
 });

@@ -1,32 +1,44 @@
 /**
- * given/when/then for deciders (Emmett style): state is rebuilt from past events with `evolve`,
- * then a command is decided. Specs read like the business rules they check.
+ * given/when/then for every decider of the one shape (`Decider` in @beacon/messaging), Emmett
+ * style: given a state (or, for an event-sourced decider, the past events `evolve` folds into one),
+ * when a command, then the events it emits and the state it leaves, or nothing at all. Specs read like
+ * the business rules they check.
  */
 import { isDeepStrictEqual } from 'node:util';
+import type { Decider } from '@beacon/messaging';
 
-export interface Decider<State, Command, Event> {
-  initialState: () => State;
-  decide: (command: Command, state: State) => Event[];
-  evolve: (state: State, event: Event) => State;
-}
-
-export function deciderSpec<State, Command, Event>(decider: Decider<State, Command, Event>) {
-  return {
-    given(events: Event[]) {
-      const state = events.reduce(decider.evolve, decider.initialState());
+export function deciderSpec<State, Command, Event>(
+  decider: Decider<State, Command, Event> & { evolve?: (state: State, event: Event) => State },
+) {
+  const from = (state: State) => ({
+    when(command: Command) {
+      const run = () => decider.decide(command, state);
       return {
-        when(command: Command) {
-          const run = () => decider.decide(command, state);
-          return {
-            then(expected: Event[]): void {
-              expect(run()).toEqual(expected);
-            },
-            thenThrows(message: string | RegExp): void {
-              expect(run).toThrow(message);
-            },
-          };
+        /** These events, in order; and, when given, this state after them. */
+        then(expected: Event[], after?: State): void {
+          const decision = run();
+          expect(decision.events).toEqual(expected);
+          if (after !== undefined) expect(decision.state).toEqual(after);
+        },
+        /** No event, and the very state it was given (so `update` writes nothing). */
+        thenNothingHappened(): void {
+          const decision = run();
+          expect(decision.events).toEqual([]);
+          expect(decision.state).toBe(state);
+        },
+        thenThrows(message: string | RegExp): void {
+          expect(run).toThrow(message);
         },
       };
+    },
+  });
+  return {
+    given: (state: State) => from(state),
+    givenNothing: () => from(decider.initialState()),
+    givenEvents(events: Event[]) {
+      const evolve = decider.evolve;
+      if (!evolve) throw new Error('givenEvents needs an event-sourced decider (one with evolve)');
+      return from(events.reduce(evolve, decider.initialState()));
     },
   };
 }

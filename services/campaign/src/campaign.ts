@@ -4,6 +4,7 @@
  */
 import { commissionRuleProblem, MAX_CAMPAIGN_MEMBERS, textProblem, unreachable } from '@beacon/domain';
 import { isSupportedCurrency, reviveAmounts, toJsonText, type Money } from '@beacon/money';
+import { evolving } from '@beacon/messaging';
 import type {
   AcceptCampaign,
   CampaignCreated,
@@ -358,7 +359,8 @@ export function evolve(state: State, event: Event): State {
   }
 }
 
-export const campaignDecider = { initialState: (): State => null, decide, evolve };
+/** The campaign decider in the one shape (`evolving`: its events, folded by `evolve`). */
+export const campaignDecider = evolving<State, Command, Event>({ initialState: (): State => null, decide, evolve });
 
 /** The stored form of a campaign (jsonb) without its reservations and members: amounts as decimal strings, read back as bigints. */
 export const stateToJson = ({ reservations: _reservations, influencers: _members, ...campaign }: Campaign): string =>

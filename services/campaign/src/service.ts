@@ -3,7 +3,7 @@
  * decider's (campaign.ts), the SQL the store's (store.ts); here are the subscriptions and their handlers.
  */
 import type { ServiceDefinition } from '@beacon/service-kit';
-import { decide, evolve, type Command } from './campaign.js';
+import { campaignDecider, type Command, type Event } from './campaign.js';
 import type { Database } from './db.js';
 import { migrations } from './migrations.js';
 import { campaignStore, keepEvidence } from './store.js';
@@ -11,18 +11,17 @@ import type { MessageContext, MessageHandler, MessageHandlers } from '@beacon/co
 import { update } from '@beacon/messaging';
 
 /**
- * A handler that decides one command on the campaign it names (`decide`, then `evolve` by its
- * events); and, for a hot key's batch, many: per campaign one load and one save, each command
- * decided on the state the one before it left, each item emitting its own events in turn.
+ * A handler that decides one command on the campaign it names (`campaignDecider`); and, for a hot
+ * key's batch, many: per campaign one load and one save, each command decided on the state the one
+ * before it left, each item emitting its own events in turn.
  */
 function handle<M extends { campaignId: string }>(commandOf: (message: M) => Command): MessageHandler<Database, M> {
   const one: MessageHandler<Database, M> = async (ctx: MessageContext<Database, M>): Promise<void> => {
     const campaignId = ctx.message.campaignId;
     const command = commandOf(ctx.message);
-    const events = await update(ctx, campaignStore(campaignId, [command]), campaignId, (state) => {
-      const decided = decide(command, state);
-      return { state: decided.reduce(evolve, state), events: decided };
-    });
+    const events = await update(ctx, campaignStore(campaignId, [command]), campaignId, (state) =>
+      campaignDecider.decide(command, state),
+    );
     await afterDecided(ctx, campaignId, events);
   };
   one.many = async (items) => {
@@ -40,9 +39,9 @@ function handle<M extends { campaignId: string }>(commandOf: (message: M) => Com
       const before = await store.load(first.trx);
       let state = before;
       const decisions = commands.map((command) => {
-        const decided = decide(command, state);
-        state = decided.reduce(evolve, state);
-        return decided;
+        const decision = campaignDecider.decide(command, state);
+        state = decision.state;
+        return decision.events;
       });
       if (state !== before) await store.save(first.trx, state, before);
       for (const [n, item] of group.entries()) {
@@ -55,11 +54,7 @@ function handle<M extends { campaignId: string }>(commandOf: (message: M) => Com
   return one;
 }
 
-async function afterDecided<M>(
-  ctx: MessageContext<Database, M>,
-  campaignId: string,
-  events: Array<ReturnType<typeof decide>[number]>,
-): Promise<void> {
+async function afterDecided<M>(ctx: MessageContext<Database, M>, campaignId: string, events: Event[]): Promise<void> {
   for (const event of events) if (event.type === 'campaign.EvidenceSubmitted') await keepEvidence(ctx.trx, event.data);
   if (events.length > 0) ctx.log.info({ campaignId, emitted: events.map((e) => e.type) }, 'decided');
 }

@@ -63,11 +63,11 @@ const spec = deciderSpec(campaignDecider);
 
 describe('creating a campaign', () => {
   it('creates an active campaign', () =>
-    spec.given([]).when({ type: 'campaign.CreateCampaign', data: create() }).then([created()]));
+    spec.givenEvents([]).when({ type: 'campaign.CreateCampaign', data: create() }).then([created()]));
 
   it('refuses a second campaign with the same id', () =>
     spec
-      .given([created()])
+      .givenEvents([created()])
       .when({ type: 'campaign.CreateCampaign', data: create() })
       .then([
         {
@@ -87,7 +87,7 @@ describe('creating a campaign', () => {
         }),
       },
       null,
-    );
+    ).events;
     expect(events[0]?.type).toBe('campaign.CampaignRejected');
     expect((events[0]?.data as { reason: string }).reason).toMatch(/^CURRENCY_MISMATCH/);
   });
@@ -95,7 +95,7 @@ describe('creating a campaign', () => {
   it('refuses a percent rate above 100 and a name the database cannot store, rather than failing', () => {
     const reason = (over: Parameters<typeof create>[0]) =>
       (
-        campaignDecider.decide({ type: 'campaign.CreateCampaign', data: create(over) }, null)[0]?.data as {
+        campaignDecider.decide({ type: 'campaign.CreateCampaign', data: create(over) }, null).events[0]?.data as {
           reason: string;
         }
       ).reason;
@@ -113,7 +113,7 @@ describe('creating a campaign', () => {
         data: create({ commissionRules: [{ event: 'click', type: 'percent', rate: '5', amount: null }] }),
       },
       null,
-    );
+    ).events;
     expect((events[0]?.data as { reason: string }).reason).toMatch(/^INVALID_RULE/);
   });
 });
@@ -135,7 +135,7 @@ describe('a campaign’s status', () => {
 
   it('a campaign whose budget ran out can still be paused, and resumed it is exhausted again', () => {
     spec
-      .given(exhausted())
+      .givenEvents(exhausted())
       .when(change('pause'))
       .then([
         {
@@ -144,7 +144,7 @@ describe('a campaign’s status', () => {
         },
       ]);
     spec
-      .given([
+      .givenEvents([
         ...exhausted(),
         {
           type: 'campaign.CampaignStatusChanged',
@@ -162,7 +162,7 @@ describe('a campaign’s status', () => {
 
   it('a campaign whose budget ran out can be completed', () =>
     spec
-      .given(exhausted())
+      .givenEvents(exhausted())
       .when(change('complete'))
       .then([
         {
@@ -173,7 +173,7 @@ describe('a campaign’s status', () => {
 
   it('a brand cannot accept its own campaign (it would pay itself from its own budget)', () =>
     spec
-      .given([created()])
+      .givenEvents([created()])
       .when({
         type: 'campaign.AcceptCampaign',
         data: { campaignId: 'c-1', influencerId: 'brand-1', acceptedTerms: true },
@@ -187,7 +187,7 @@ describe('a campaign’s status', () => {
 
   it('an active campaign can be paused by its brand', () =>
     spec
-      .given([created()])
+      .givenEvents([created()])
       .when({
         type: 'campaign.ChangeCampaignStatus',
         data: { campaignId: 'c-1', requestedBy: 'brand-1', action: 'pause' },
@@ -201,7 +201,7 @@ describe('a campaign’s status', () => {
 
   it('never reopens a completed campaign', () =>
     spec
-      .given([
+      .givenEvents([
         created(),
         {
           type: 'campaign.CampaignStatusChanged',
@@ -230,25 +230,25 @@ describe('an influencer joining a campaign', () => {
 
   it('accepts an influencer on an open campaign who accepted the terms', () =>
     spec
-      .given([created()])
+      .givenEvents([created()])
       .when(acceptsTerms(true))
       .then([accepted('inf-1')]));
 
   it('is refused without accepting the terms', () =>
     spec
-      .given([created()])
+      .givenEvents([created()])
       .when(acceptsTerms(false))
       .then([acceptanceRejected('TERMS_NOT_ACCEPTED')]));
 
   it('requires an invitation on invite-only campaigns', () =>
     spec
-      .given([created({ visibility: 'invite_only', influencerIds: ['inf-2'] })])
+      .givenEvents([created({ visibility: 'invite_only', influencerIds: ['inf-2'] })])
       .when(acceptsTerms(true))
       .then([acceptanceRejected('NOT_INVITED')]));
 
   it('lets only accepted influencers submit evidence', () =>
     spec
-      .given([created()])
+      .givenEvents([created()])
       .when({
         type: 'campaign.SubmitEvidence',
         data: {
@@ -275,7 +275,7 @@ describe('members of a campaign are bounded', () => {
     const events = campaignDecider.decide(
       { type: 'campaign.CreateCampaign', data: create({ influencerIds: [...full, 'one-more'] }) },
       null,
-    );
+    ).events;
     expect(events).toEqual([
       {
         type: 'campaign.CampaignRejected',
@@ -287,7 +287,7 @@ describe('members of a campaign are bounded', () => {
   it('refuses to invite past the cap, refuses a newcomer on a full open campaign, and still lets a member accept', () => {
     const given = [created({ influencerIds: full })];
     spec
-      .given(given)
+      .givenEvents(given)
       .when({
         type: 'campaign.InviteInfluencers',
         data: { campaignId: 'c-1', requestedBy: 'brand-1', influencerIds: ['x'] },
@@ -299,7 +299,7 @@ describe('members of a campaign are bounded', () => {
         },
       ]);
     spec
-      .given(given)
+      .givenEvents(given)
       .when({
         type: 'campaign.AcceptCampaign',
         data: { campaignId: 'c-1', influencerId: 'newcomer', acceptedTerms: true },
@@ -311,7 +311,7 @@ describe('members of a campaign are bounded', () => {
         },
       ]);
     spec
-      .given(given)
+      .givenEvents(given)
       .when({
         type: 'campaign.AcceptCampaign',
         data: { campaignId: 'c-1', influencerId: 'inf-7', acceptedTerms: true },
@@ -335,7 +335,7 @@ describe('the budget of a campaign', () => {
     const history: Event[] = [created(), accepted('inf-1')];
     for (let i = 1; i <= 9; i++) history.push(reserved(`k${i}`, 1000, 1000, i * 1000));
     spec
-      .given(history)
+      .givenEvents(history)
       .when(calc('k10', 1000))
       .then([
         reserved('k10', 1000, 1000, 10000),
@@ -349,7 +349,7 @@ describe('the budget of a campaign', () => {
       data: { campaignId: 'c-1', from: 'active', to: 'budget_exhausted', reason: 'budget_spent' },
     });
     spec
-      .given(history)
+      .givenEvents(history)
       .when(calc('k11', 1000))
       .then([
         {
@@ -361,7 +361,7 @@ describe('the budget of a campaign', () => {
 
   it('caps the last commission to what remains', () =>
     spec
-      .given([
+      .givenEvents([
         created({ budget: USD(2500) }),
         reserved('k1', 1000, 1000, 1000, 2500),
         reserved('k2', 1000, 1000, 2000, 2500),
@@ -377,13 +377,13 @@ describe('the budget of a campaign', () => {
 
   it('answers a repeated reservation request once', () =>
     spec
-      .given([created(), reserved('k1', 1000, 1000, 1000)])
+      .givenEvents([created(), reserved('k1', 1000, 1000, 1000)])
       .when(calc('k1', 1000))
       .then([]));
 
   it('releases a reversed commission and reactivates an exhausted campaign', () =>
     spec
-      .given([
+      .givenEvents([
         created({ budget: USD(1000) }),
         reserved('k1', 1000, 1000, 1000, 1000),
         {
@@ -415,7 +415,7 @@ describe('the budget of a campaign', () => {
       type: 'campaign.BudgetReleased' as const,
       data: { campaignId: 'c-1', commissionId: 'k1', released: USD(0), spent: USD(0), remaining: USD(10000) },
     };
-    spec.given([created()]).when(reversed).then([releasedNothing]);
-    spec.given([created(), releasedNothing]).when(calc('k1', 1000)).then([]);
+    spec.givenEvents([created()]).when(reversed).then([releasedNothing]);
+    spec.givenEvents([created(), releasedNothing]).when(calc('k1', 1000)).then([]);
   });
 });

@@ -5,7 +5,7 @@
  */
 import type { Money } from '@beacon/money';
 import type { MessageTypes, RejectionReason } from '@beacon/contracts';
-import { unchanged, type Decision } from '@beacon/messaging';
+import { unchanged, type Decider, type Decision } from '@beacon/messaging';
 import { defined, unreachable } from '@beacon/domain';
 
 export type CommissionStatus = 'pending' | 'approved' | 'rejected' | 'reversed' | 'paid';
@@ -122,3 +122,9 @@ export function advance(c: Commission | undefined, step: SagaStep): Decision<Com
       return unreachable(step, 'a commission');
   }
 }
+
+/** The saga in the one decider shape: a step decided on the commission it names (none yet: undefined). */
+export const sagaDecider: Decider<Commission | undefined, SagaStep, SagaEvent> = {
+  initialState: () => undefined,
+  decide: (step, commission) => advance(commission, step),
+};

@@ -21,7 +21,7 @@ import { migrations } from './migrations.js';
 import { candidatesOf, decideCommissions, impressionKey, type CampaignTerms } from './rules.js';
 import { defined } from '@beacon/domain';
 import { update } from '@beacon/messaging';
-import { advance, type SagaStep } from './saga.js';
+import { sagaDecider, type SagaStep } from './saga.js';
 import {
   addImpressions,
   commissionStore,
@@ -55,7 +55,7 @@ async function advanceMany<M extends { commissionId: string; campaignId: string 
   const changed = new Set<string>();
   const decisions = items.map((item) => {
     const before = state.get(item.message.commissionId);
-    const decision = advance(before, stepOf(item.message, terms));
+    const decision = sagaDecider.decide(stepOf(item.message, terms), before);
     if (decision.state && decision.state !== before) {
       state.set(decision.state.id, decision.state);
       changed.add(decision.state.id);
@@ -74,7 +74,7 @@ async function refund(ctx: Ctx<unknown>, e: TrackingEventRecorded, correlationId
     campaignId: e.campaignId,
     sourceEventId: defined(e.refundedEventId, 'the refunded event id'),
   });
-  await update(ctx, store, e.campaignId, (c) => advance(c, { type: 'Refunded', refundEventId: e.eventId }), {
+  await update(ctx, store, e.campaignId, (c) => sagaDecider.decide({ type: 'Refunded', refundEventId: e.eventId }, c), {
     correlationId,
   });
 }
@@ -181,7 +181,9 @@ const reservedStep = (r: BudgetReserved, terms: Map<string, CampaignTerms>): Sag
 const budgetReserved: MessageHandler<Database, BudgetReserved> = async (ctx) => {
   const r = ctx.message;
   const terms = await termsOfAll(ctx.trx, [r.campaignId]);
-  await update(ctx, commissionStore({ id: r.commissionId }), r.campaignId, (c) => advance(c, reservedStep(r, terms)));
+  await update(ctx, commissionStore({ id: r.commissionId }), r.campaignId, (c) =>
+    sagaDecider.decide(reservedStep(r, terms), c),
+  );
 };
 budgetReserved.many = (items) => advanceMany(items, reservedStep);
 
@@ -192,7 +194,9 @@ const rejectedStep = (r: BudgetReservationRejected): SagaStep => ({
 
 const budgetRejected: MessageHandler<Database, BudgetReservationRejected> = async (ctx) => {
   const r = ctx.message;
-  await update(ctx, commissionStore({ id: r.commissionId }), r.campaignId, (c) => advance(c, rejectedStep(r)));
+  await update(ctx, commissionStore({ id: r.commissionId }), r.campaignId, (c) =>
+    sagaDecider.decide(rejectedStep(r), c),
+  );
 };
 budgetRejected.many = (items) => advanceMany(items, rejectedStep);
 

@@ -1,5 +1,7 @@
-import { USD } from '@beacon/testing';
-import { advance, type Commission, type SagaStep } from '../src/saga.js';
+import { deciderSpec, USD } from '@beacon/testing';
+import { sagaDecider, type Commission, type SagaStep } from '../src/saga.js';
+
+const spec = deciderSpec(sagaDecider);
 
 const calculated: Commission = {
   id: 'com-1',
@@ -23,81 +25,99 @@ const reservedCapped: SagaStep = {
 const refunded: SagaStep = { type: 'Refunded', refundEventId: 'refund-1' };
 
 describe('a calculated commission waits for the budget, and a refund undoes it', () => {
+  const approvedEvent = {
+    type: 'commission.CommissionApproved' as const,
+    data: {
+      commissionId: 'com-1',
+      campaignId: 'cmp-1',
+      influencerId: 'inf-1',
+      sourceEventId: 'order-1',
+      requested: USD(500n),
+      amount: USD(300n),
+      holdingPeriodDays: 14,
+    },
+  };
+  const reversedEvent = (refundEventId: string, amountMinor: bigint) => ({
+    type: 'commission.CommissionReversed' as const,
+    data: {
+      commissionId: 'com-1',
+      campaignId: 'cmp-1',
+      influencerId: 'inf-1',
+      refundEventId,
+      amount: USD(amountMinor),
+    },
+  });
+
   it('is approved for what the budget reserved, capped, with the campaign’s holding period', () => {
-    const { state, events } = advance(calculated, reservedCapped);
-    expect(state).toEqual({ ...calculated, status: 'approved', amountMinor: 300n });
-    expect(events).toEqual([
-      {
-        type: 'commission.CommissionApproved',
-        data: {
-          commissionId: 'com-1',
-          campaignId: 'cmp-1',
-          influencerId: 'inf-1',
-          sourceEventId: 'order-1',
-          requested: USD(500n),
-          amount: USD(300n),
-          holdingPeriodDays: 14,
-        },
-      },
-    ]);
+    spec
+      .given(calculated)
+      .when(reservedCapped)
+      .then([approvedEvent], { ...calculated, status: 'approved', amountMinor: 300n });
   });
 
   it('is rejected as budget exhausted, for what it asked, when the budget says no', () => {
-    const { state, events } = advance(calculated, { type: 'BudgetReservationRejected', reason: 'BUDGET_EXHAUSTED' });
-    expect(state).toMatchObject({ status: 'rejected', reason: 'BUDGET_EXHAUSTED' });
-    expect(events.map((e) => e.data)).toEqual([
-      expect.objectContaining({ reason: 'BUDGET_EXHAUSTED', amount: USD(500n) }),
-    ]);
+    spec
+      .given(calculated)
+      .when({ type: 'BudgetReservationRejected', reason: 'BUDGET_EXHAUSTED' })
+      .then(
+        [
+          {
+            type: 'commission.CommissionRejected',
+            data: {
+              commissionId: 'com-1',
+              campaignId: 'cmp-1',
+              influencerId: 'inf-1',
+              sourceEventId: 'order-1',
+              reason: 'BUDGET_EXHAUSTED',
+              amount: USD(500n),
+            },
+          },
+        ],
+        { ...calculated, status: 'rejected', reason: 'BUDGET_EXHAUSTED' },
+      );
   });
 
-  it('names the budget’s reasons in the commission’s words: a currency mismatch stays one, an unknown campaign is not active', () => {
-    const reasonFor = (reason: string) =>
-      advance(calculated, { type: 'BudgetReservationRejected', reason }).state?.reason;
-    expect(reasonFor('CURRENCY_MISMATCH')).toBe('CURRENCY_MISMATCH');
-    expect(reasonFor('UNKNOWN_CAMPAIGN')).toBe('CAMPAIGN_NOT_ACTIVE');
+  it('names the budget’s reasons in its own words: a currency mismatch stays one, an unknown campaign is not active', () => {
+    for (const [budget, commission] of [
+      ['CURRENCY_MISMATCH', 'CURRENCY_MISMATCH'],
+      ['UNKNOWN_CAMPAIGN', 'CAMPAIGN_NOT_ACTIVE'],
+    ] as const)
+      expect(sagaDecider.decide({ type: 'BudgetReservationRejected', reason: budget }, calculated).state?.reason).toBe(
+        commission,
+      );
   });
 
   it('a refund before approval reverses nothing yet, and the approval that follows reverses at once', () => {
-    const marked = advance(calculated, refunded);
-    expect(marked.events).toEqual([]);
-    expect(marked.state).toEqual({ ...calculated, reversePending: true });
-    const { state, events } = advance(marked.state, reservedCapped);
-    expect(state).toMatchObject({ status: 'reversed', reversePending: false, amountMinor: 300n });
-    expect(events.map((e) => e.type)).toEqual(['commission.CommissionApproved', 'commission.CommissionReversed']);
-    expect(events[1]?.data).toMatchObject({ refundEventId: 'refund-before-approval', amount: USD(300n) });
+    const marked = { ...calculated, reversePending: true };
+    spec.given(calculated).when(refunded).then([], marked);
+    spec
+      .given(marked)
+      .when(reservedCapped)
+      .then([approvedEvent, reversedEvent('refund-before-approval', 300n)], {
+        ...calculated,
+        status: 'reversed',
+        reversePending: false,
+        amountMinor: 300n,
+      });
   });
 
   it('a refund after approval, or after payout, reverses the approved amount', () => {
-    for (const status of ['approved', 'paid'] as const) {
-      const { state, events } = advance({ ...calculated, status, amountMinor: 300n }, refunded);
-      expect(state?.status).toBe('reversed');
-      expect(events).toEqual([
-        {
-          type: 'commission.CommissionReversed',
-          data: {
-            commissionId: 'com-1',
-            campaignId: 'cmp-1',
-            influencerId: 'inf-1',
-            refundEventId: 'refund-1',
-            amount: USD(300n),
-          },
-        },
-      ]);
-    }
+    for (const status of ['approved', 'paid'] as const)
+      spec
+        .given({ ...calculated, status, amountMinor: 300n })
+        .when(refunded)
+        .then([reversedEvent('refund-1', 300n)], { ...calculated, status: 'reversed', amountMinor: 300n });
   });
 
-  it('a second answer from the budget, a refund of a rejected or reversed commission, or an unknown commission change nothing', () => {
-    const approved = advance(calculated, reservedCapped).state;
+  it('a second answer from the budget, a refund of a rejected or reversed commission, or an unknown one: nothing', () => {
+    const approved = { ...calculated, status: 'approved' as const, amountMinor: 300n };
     for (const [c, step] of [
       [approved, reservedCapped],
       [approved, { type: 'BudgetReservationRejected', reason: 'BUDGET_EXHAUSTED' }],
       [{ ...calculated, status: 'rejected' }, refunded],
       [{ ...calculated, status: 'reversed' }, refunded],
       [undefined, reservedCapped],
-    ] as Array<[Commission | undefined, SagaStep]>) {
-      const decision = advance(c, step);
-      expect(decision.state).toBe(c);
-      expect(decision.events).toEqual([]);
-    }
+    ] as Array<[Commission | undefined, SagaStep]>)
+      spec.given(c).when(step).thenNothingHappened();
   });
 });

@@ -4,7 +4,7 @@
  * credits it covers — or fails it. A step the payout is past changes nothing (redeliveries).
  */
 import type { MessageTypes } from '@beacon/contracts';
-import { unchanged, type Decision } from '@beacon/messaging';
+import { unchanged, type Decider, type Decision } from '@beacon/messaging';
 import { unreachable } from '@beacon/domain';
 import { settle, type PayoutResult } from './ledger.js';
 
@@ -72,3 +72,9 @@ export function advancePayout(p: Payout | undefined, step: PayoutStep): Decision
       return unreachable(step, 'a payout');
   }
 }
+
+/** A payout's lifecycle in the one decider shape: a step decided on the payout (none yet: undefined). */
+export const payoutDecider: Decider<Payout | undefined, PayoutStep, PayoutEvent> = {
+  initialState: () => undefined,
+  decide: (step, payout) => advancePayout(payout, step),
+};

@@ -18,7 +18,7 @@ import type {
 import type { ServiceDefinition } from '@beacon/service-kit';
 import type { Database } from './db.js';
 import { payoutProblem, type PaymentProvider, type PayoutRequest, type PayoutResult } from './ledger.js';
-import { advancePayout, type Payout } from './payout.js';
+import { payoutDecider, type Payout } from './payout.js';
 import {
   entriesOf,
   insertEntries,
@@ -211,7 +211,9 @@ function payoutStore(ctx: Ctx, payoutId: string): Store<Database, Payout | undef
 /** Step 1, on our own PayoutRequested: record the intent (processing) before any money moves. */
 const startPayout: MessageHandler<Database, PayoutRequested> = async (ctx) => {
   const p = ctx.message;
-  await update(ctx, payoutStore(ctx, p.payoutId), p.influencerId, (payout) => advancePayout(payout, { type: 'Start' }));
+  await update(ctx, payoutStore(ctx, p.payoutId), p.influencerId, (payout) =>
+    payoutDecider.decide({ type: 'Start' }, payout),
+  );
 };
 
 /**
@@ -229,7 +231,7 @@ function settlePayout(provider: PaymentProvider, db: Kysely<Database>): MessageH
     const ledger = await ledgerFacts(ctx.trx, owner.influencer_id, owner.currency);
     const at = ctx.envelope.occurredAt;
     const events = await update(ctx, payoutStore(ctx, ctx.message.payoutId), owner.influencer_id, (payout) =>
-      advancePayout(payout, { type: 'ProviderAnswered', result, at, ledger }),
+      payoutDecider.decide({ type: 'ProviderAnswered', result, at, ledger }, payout),
     );
     for (const event of events) {
       if (event.type === 'payment.PayoutCompleted') await markSettled(ctx.trx, event.data.commissionIds);

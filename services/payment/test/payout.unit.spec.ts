@@ -1,4 +1,7 @@
-import { advancePayout, type LedgerFacts, type Payout, type PayoutStep } from '../src/payout.js';
+import { deciderSpec } from '@beacon/testing';
+import { payoutDecider, type LedgerFacts, type Payout, type PayoutStep } from '../src/payout.js';
+
+const spec = deciderSpec(payoutDecider);
 
 const requested: Payout = {
   id: 'pay-1',
@@ -31,48 +34,44 @@ const declined: PayoutStep = {
 
 describe('a payout records its intent before money moves, then settles what the provider answered', () => {
   it('a requested payout starts processing and says so', () => {
-    const { state, events } = advancePayout(requested, { type: 'Start' });
-    expect(state?.status).toBe('processing');
-    expect(events).toEqual([{ type: 'payment.PayoutProcessing', data: { payoutId: 'pay-1', influencerId: 'inf-1' } }]);
+    spec
+      .given(requested)
+      .when({ type: 'Start' })
+      .then([{ type: 'payment.PayoutProcessing', data: { payoutId: 'pay-1', influencerId: 'inf-1' } }], processing);
   });
 
   it('a paid payout completes and settles, oldest first, the whole credits it covers', () => {
-    const { state, events } = advancePayout(processing, paid);
-    expect(state).toEqual({ ...processing, status: 'completed', completedAt: at });
-    expect(events).toEqual([
-      {
-        type: 'payment.PayoutCompleted',
-        data: { ...told, commissionIds: ['c-old', 'c-mid'] },
-      },
-    ]);
+    spec
+      .given(processing)
+      .when(paid)
+      .then([{ type: 'payment.PayoutCompleted', data: { ...told, commissionIds: ['c-old', 'c-mid'] } }], {
+        ...processing,
+        status: 'completed',
+        completedAt: at,
+      });
   });
 
   it('what earlier payouts paid beyond the credits they settled counts toward the next credit', () => {
-    const { events } = advancePayout(processing, {
-      ...paid,
-      ledger: { ...ledger, paidBefore: 500n, alreadySettled: 200n },
-    });
     // room: 500 + 1000 paid − 200 settled = 1300 = 600 + 400 + 300
-    expect(events[0]?.type === 'payment.PayoutCompleted' && events[0].data.commissionIds).toEqual([
-      'c-old',
-      'c-mid',
-      'c-new',
-    ]);
+    spec
+      .given(processing)
+      .when({ ...paid, ledger: { ...ledger, paidBefore: 500n, alreadySettled: 200n } })
+      .then([{ type: 'payment.PayoutCompleted', data: { ...told, commissionIds: ['c-old', 'c-mid', 'c-new'] } }]);
   });
 
   it('a declined payout fails with the provider’s reason and settles nothing', () => {
-    const { state, events } = advancePayout(processing, declined);
-    expect(state).toMatchObject({ status: 'failed', reason: 'PROVIDER_DECLINED', completedAt: null });
-    expect(events).toEqual([
-      {
-        type: 'payment.PayoutFailed',
-        data: { ...told, reason: 'PROVIDER_DECLINED' },
-      },
-    ]);
+    spec
+      .given(processing)
+      .when(declined)
+      .then([{ type: 'payment.PayoutFailed', data: { ...told, reason: 'PROVIDER_DECLINED' } }], {
+        ...processing,
+        status: 'failed',
+        reason: 'PROVIDER_DECLINED',
+      });
   });
 
   it('a redelivered step, or one for a payout that is past it or unknown, changes nothing', () => {
-    const completed = advancePayout(processing, paid).state;
+    const completed: Payout = { ...processing, status: 'completed', completedAt: at };
     for (const [p, step] of [
       [processing, { type: 'Start' }],
       [completed, { type: 'Start' }],
@@ -81,10 +80,7 @@ describe('a payout records its intent before money moves, then settles what the 
       [requested, paid],
       [{ ...requested, status: 'rejected' }, { type: 'Start' }],
       [undefined, paid],
-    ] as Array<[Payout | undefined, PayoutStep]>) {
-      const decision = advancePayout(p, step);
-      expect(decision.state).toBe(p);
-      expect(decision.events).toEqual([]);
-    }
+    ] as Array<[Payout | undefined, PayoutStep]>)
+      spec.given(p).when(step).thenNothingHappened();
   });
 });
