@@ -396,6 +396,10 @@ describe('what a campaign shows, and who may earn from it', () => {
     expect(seenByOther).not.toHaveProperty('remaining');
     const seenByMember = (await a.influencer.get<Schemas['Campaign']>(`/api/v1/campaigns/${a.campaignId}`)).body;
     expect(seenByMember.influencers).toEqual([{ influencerId: a.influencerId, status: 'accepted' }]);
+    // What each may do comes from the API: the owner runs the campaign, a stranger may join, a member make links.
+    expect(owner.allowedActions).toEqual(['pause', 'complete', 'invite', 'viewStats']);
+    expect(seenByOther.allowedActions).toEqual(['accept']);
+    expect(seenByMember.allowedActions).toEqual(['createLink']);
     // every open campaign is listed: page until this one (a shared database holds many)
     let mine: Schemas['Campaign'] | undefined;
     for (let cursor: string | null = ''; cursor !== null && !mine;) {
@@ -410,6 +414,7 @@ describe('what a campaign shows, and who may earn from it', () => {
     expect(mine).toBeDefined();
     expect(mine).not.toHaveProperty('spent');
     expect(mine?.influencers).toEqual([]);
+    expect(mine?.allowedActions).toEqual(['accept']);
     // an owner's list carries no member lists; its members are paged
     const ownList = page((await a.brand.get<{ items: Schemas['Campaign'][] }>('/api/v1/campaigns')).body);
     expect(ownList.find((c) => c.id === a.campaignId)).not.toHaveProperty('influencers');

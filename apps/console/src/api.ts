@@ -15,6 +15,7 @@ export interface Session {
 export type Money = Schemas['MoneyView'];
 export type Accepted = Schemas['Accepted'];
 export type Campaign = Schemas['Campaign'];
+export type CampaignAction = Campaign['allowedActions'][number];
 export type CampaignStatus = Campaign['status'];
 export type CommissionRule = Schemas['CommissionRule'];
 export type NewCampaignRequest = Schemas['CreateCampaign'];

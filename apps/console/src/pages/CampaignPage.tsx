@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { formatMoney, type Api, type Session } from '../api';
+import { formatMoney, type Api, type CampaignAction, type Session } from '../api';
 import { BudgetBar } from '../components/BudgetBar';
 import { CommissionTable } from '../components/CommissionTable';
 import { StatsCharts } from '../components/StatsCharts';
@@ -10,8 +10,9 @@ import { messageOf, useLoad, type Started } from '../hooks';
 export function CampaignPage({ api, session, id }: { api: Api; session: Session; id: string }) {
   const campaign = useLoad(() => api.campaign(id), [api, id]);
   const c = campaign.data;
-  const owner =
-    !!c && (session.roles.includes('admin') || (session.roles.includes('brand') && c.brandId === session.sub));
+  // What the caller may do comes from the API (allowedActions): the console never works out ownership itself.
+  const may = (action: CampaignAction) => c?.allowedActions.includes(action) ?? false;
+  const owner = may('viewStats');
   const [version, setVersion] = useState(0);
   const stats = useLoad(async () => (owner ? api.stats(id) : undefined), [api, id, owner, version]);
   const refresh = () => {
@@ -73,24 +74,20 @@ export function CampaignPage({ api, session, id }: { api: Api; session: Session;
           .join(' · ')}
       </p>
       <div className="actions">
-        {owner && c.status === 'active' && (
-          <button onClick={() => run('Pausing', () => api.changeStatus(id, 'pause'))}>Pause</button>
-        )}
-        {owner && c.status === 'paused' && (
-          <button onClick={() => run('Resuming', () => api.changeStatus(id, 'resume'))}>Resume</button>
-        )}
-        {owner && c.status !== 'completed' && (
+        {may('pause') && <button onClick={() => run('Pausing', () => api.changeStatus(id, 'pause'))}>Pause</button>}
+        {may('resume') && <button onClick={() => run('Resuming', () => api.changeStatus(id, 'resume'))}>Resume</button>}
+        {may('complete') && (
           <button className="ghost" onClick={() => run('Completing', () => api.changeStatus(id, 'complete'))}>
             Complete
           </button>
         )}
-        {session.roles.includes('influencer') && !me && c.status === 'active' && (
+        {may('accept') && me !== 'invited' && (
           <button onClick={() => run('Accepting the campaign', () => api.accept(id))}>Accept the terms and join</button>
         )}
-        {session.roles.includes('influencer') && me === 'invited' && (
+        {may('accept') && me === 'invited' && (
           <button onClick={() => run('Accepting the invitation', () => api.accept(id))}>Accept the invitation</button>
         )}
-        {me === 'accepted' && <button onClick={makeLink}>Make a tracking link</button>}
+        {may('createLink') && <button onClick={makeLink}>Make a tracking link</button>}
       </div>
       {link && (
         <div className="link">
@@ -126,23 +123,25 @@ export function CampaignPage({ api, session, id }: { api: Api; session: Session;
               {c.influencersNextCursor && <li>… and more (the first 100 are shown)</li>}
             </ul>
           )}
-          <form
-            className="row"
-            onSubmit={(e) => {
-              e.preventDefault();
-              void run('Inviting', () => api.invite(id, invitees.split(/[\s,]+/).filter(Boolean)));
-            }}
-          >
-            <input
-              aria-label="influencer ids to invite"
-              value={invitees}
-              onChange={(e) => setInvitees(e.target.value)}
-              placeholder="influencer ids, comma separated"
-            />
-            <button type="submit" disabled={!invitees.trim()}>
-              Invite
-            </button>
-          </form>
+          {may('invite') && (
+            <form
+              className="row"
+              onSubmit={(e) => {
+                e.preventDefault();
+                void run('Inviting', () => api.invite(id, invitees.split(/[\s,]+/).filter(Boolean)));
+              }}
+            >
+              <input
+                aria-label="influencer ids to invite"
+                value={invitees}
+                onChange={(e) => setInvitees(e.target.value)}
+                placeholder="influencer ids, comma separated"
+              />
+              <button type="submit" disabled={!invitees.trim()}>
+                Invite
+              </button>
+            </form>
+          )}
           <div className="heading">
             <h3>Performance</h3>
             <button className="ghost" onClick={refresh}>

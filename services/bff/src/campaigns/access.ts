@@ -7,6 +7,7 @@ import type { Kysely, Selectable, SelectQueryBuilder } from 'kysely';
 import type { Database } from '../db.js';
 import { forbidden, notFound } from '../http/problems.js';
 import { has } from '../http/require-role.js';
+import type { CampaignAction } from './contract.js';
 
 export type CampaignRow = Selectable<Database['rm_campaigns']>;
 
@@ -17,6 +18,27 @@ export const viewerOf = (req: Request, c: CampaignRow): Viewer =>
   has(req, 'admin') || (has(req, 'brand') && c.brand_id === req.caller.sub)
     ? { owner: true }
     : { owner: false, influencerId: req.caller.sub };
+
+/**
+ * What the caller may do with a campaign now: its owner (or admin) pause an active one, resume a paused
+ * one, complete or invite to one not completed, and read its stats; an influencer accept an invitation,
+ * or join an active campaign it may see; a member that accepted make tracking links. The commands
+ * check the same again: this is what a client offers, not what guards.
+ */
+export function allowedActionsOf(req: Request, c: CampaignRow, membership: string | undefined): CampaignAction[] {
+  const actions: CampaignAction[] = [];
+  if (viewerOf(req, c).owner) {
+    if (c.status === 'active') actions.push('pause');
+    if (c.status === 'paused') actions.push('resume');
+    if (c.status !== 'completed') actions.push('complete', 'invite');
+    actions.push('viewStats');
+  }
+  if (has(req, 'influencer')) {
+    if (membership === 'invited' || (membership === undefined && c.status === 'active')) actions.push('accept');
+    if (membership === 'accepted') actions.push('createLink');
+  }
+  return actions;
+}
 
 /**
  * A list of campaigns as the caller may see it: a brand its own; an influencer the open ones and those

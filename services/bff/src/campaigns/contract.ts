@@ -89,6 +89,10 @@ export const MembersQuery = Paging.extend({
 // ---------------------------------------------------------------------------------------------
 // Views.
 
+/** What a caller may do with a campaign (`allowedActions`), decided in access.ts. */
+export const CAMPAIGN_ACTIONS = ['pause', 'resume', 'complete', 'invite', 'accept', 'createLink', 'viewStats'] as const;
+export type CampaignAction = (typeof CAMPAIGN_ACTIONS)[number];
+
 const RuleView = z
   .object({
     event: z.enum(['impression', 'click', 'conversion']),
@@ -129,6 +133,11 @@ export const CampaignView = z
       .nullable()
       .optional()
       .openapi({ description: 'one campaign, owner: the cursor of the next members in GET …/influencers' }),
+    allowedActions: z.array(z.enum(CAMPAIGN_ACTIONS)).openapi({
+      description:
+        'what the caller may do with this campaign now, by its roles, ownership, membership and the campaign’s status ' +
+        '(the commands still check it); clients show these and nothing else',
+    }),
     createdAt: z.string(),
     updatedAt: z.string(),
   })

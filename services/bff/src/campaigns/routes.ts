@@ -7,10 +7,18 @@ import type { Publisher } from '../command-gateway.js';
 import { campaignCommandRoutes } from './commands.js';
 import type { Database } from '../db.js';
 import type { z } from 'zod';
-import { campaignEndpoints, type CampaignView } from './contract.js';
+import { campaignEndpoints, type CampaignAction, type CampaignView } from './contract.js';
 import { mount } from '../http/endpoint.js';
 import { afterKey, keyCursor, page, pageParams } from '../http/paging.js';
-import { campaignAccess, scopeCampaignList, viewerOf, type CampaignRow, type Viewer } from './access.js';
+import {
+  allowedActionsOf,
+  campaignAccess,
+  scopeCampaignList,
+  viewerOf,
+  type CampaignRow,
+  type Viewer,
+} from './access.js';
+import { has } from '../http/require-role.js';
 import { campaignStatsRoute } from './stats.js';
 import { defined } from '@beacon/domain';
 
@@ -65,6 +73,7 @@ const membershipsOf = (db: Kysely<Database>, campaignIds: string[], influencerId
 export function campaignView(
   c: CampaignRow,
   viewer: Viewer,
+  allowedActions: CampaignAction[],
   members?: { rows: MemberRow[]; nextCursor?: string | null },
 ): CampaignAnswer {
   const money = (amountMinor: bigint) => toApi({ amountMinor, currency: c.currency });
@@ -86,6 +95,7 @@ export function campaignView(
     holdingPeriodDays: c.holding_period_days,
     ...(members ? { influencers: members.rows.map(memberView) } : {}),
     ...(members?.nextCursor !== undefined ? { influencersNextCursor: members.nextCursor } : {}),
+    allowedActions,
     createdAt: c.created_at.toISOString(),
     updatedAt: c.updated_at.toISOString(),
   };
@@ -117,15 +127,18 @@ export function campaignRoutes(db: Kysely<Database>, publisher: Publisher, linkS
     return page(rows, limit, (c) => {
       const viewer = viewerOf(req, c);
       const own = mine.get(c.id);
-      return campaignView(c, viewer, viewer.owner ? undefined : { rows: own ? [own] : [] });
+      const actions = allowedActionsOf(req, c, own?.status);
+      return campaignView(c, viewer, actions, viewer.owner ? undefined : { rows: own ? [own] : [] });
     });
   });
 
   mount(router, campaignEndpoints.getCampaign, async ({ params }, req) => {
     const c = await visible(req, params.id);
     const viewer = viewerOf(req, c);
-    if (viewer.owner) return campaignView(c, viewer, await membersPage(db, c.id, undefined, MEMBERS_IN_VIEW));
-    return campaignView(c, viewer, { rows: await membershipsOf(db, [c.id], viewer.influencerId) });
+    const own = has(req, 'influencer') ? await membershipsOf(db, [c.id], req.caller.sub) : [];
+    const actions = allowedActionsOf(req, c, own[0]?.status);
+    if (viewer.owner) return campaignView(c, viewer, actions, await membersPage(db, c.id, undefined, MEMBERS_IN_VIEW));
+    return campaignView(c, viewer, actions, { rows: own });
   });
 
   mount(router, campaignEndpoints.listCampaignInfluencers, async ({ params, query }, req) => {
