@@ -774,6 +774,8 @@ export interface components {
                 type: string;
                 service: string;
                 occurredAt: string;
+                /** @description how many causes above it in this flow: 0 for the first */
+                depth: number;
             }[];
         };
         DeadLetters: {

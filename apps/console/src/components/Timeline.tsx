@@ -1,22 +1,7 @@
-import type { Api, Operation, Step } from '../api';
+import type { Api, Operation } from '../api';
 import { useOperation } from '../hooks';
 
 const SERVICES = ['bff', 'campaign', 'tracking', 'commission', 'payment'];
-
-function depthOf(steps: Step[]): Map<string, number> {
-  const byId = new Map(steps.map((s) => [s.messageId, s]));
-  const depth = new Map<string, number>();
-  const walk = (s: Step): number => {
-    const known = depth.get(s.messageId);
-    if (known !== undefined) return known;
-    const parent = byId.get(s.causationId);
-    const d = parent && parent !== s ? walk(parent) + 1 : 0;
-    depth.set(s.messageId, d);
-    return d;
-  };
-  steps.forEach(walk);
-  return depth;
-}
 
 /** One flow, live: every message of the correlation id, which service sent it, and when. */
 export function Timeline({
@@ -36,7 +21,6 @@ export function Timeline({
   const steps = op?.steps ?? [];
   const t0 = steps.length ? Math.min(...steps.map((s) => Date.parse(s.occurredAt))) : 0;
   const span = Math.max(1, ...steps.map((s) => Date.parse(s.occurredAt) - t0));
-  const depth = depthOf(steps);
   return (
     <section className="timeline" aria-label="operation timeline" data-status={op?.status ?? 'loading'}>
       <header>
@@ -53,11 +37,7 @@ export function Timeline({
         {steps.map((s) => {
           const offset = Date.parse(s.occurredAt) - t0;
           return (
-            <li
-              key={s.messageId}
-              className={`step ${s.kind}`}
-              style={{ marginLeft: `${(depth.get(s.messageId) ?? 0) * 14}px` }}
-            >
+            <li key={s.messageId} className={`step ${s.kind}`} style={{ marginLeft: `${s.depth * 14}px` }}>
               <span className={`service s-${SERVICES.includes(s.service) ? s.service : 'other'}`}>{s.service}</span>
               <span className="type">{s.type.replace(/^\w+\./, '')}</span>
               <span className="kind">{s.kind}</span>

@@ -15,6 +15,7 @@ export const OperationView = z
         type: z.string(),
         service: z.string(),
         occurredAt: z.string(),
+        depth: z.number().int().openapi({ description: 'how many causes above it in this flow: 0 for the first' }),
       }),
     ),
   })

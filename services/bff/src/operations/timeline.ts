@@ -16,22 +16,25 @@ export interface Step {
   occurredAt: string;
 }
 
-/** Parents before children (a depth-first walk from the roots); siblings by time. */
-export function causalOrder(steps: Step[]): Step[] {
+/** Parents before children (a depth-first walk from the roots), siblings by time, each with its depth in the flow. */
+export function causalOrder(steps: Step[]): Array<Step & { depth: number }> {
   const byParent = new Map<string, Step[]>();
   const ids = new Set(steps.map((s) => s.messageId));
   for (const s of steps) {
-    const parent = ids.has(s.causationId) ? s.causationId : '';
+    const parent = ids.has(s.causationId) && s.causationId !== s.messageId ? s.causationId : '';
     byParent.set(parent, [...(byParent.get(parent) ?? []), s]);
   }
-  const ordered: Step[] = [];
-  const walk = (parent: string) => {
+  const ordered: Array<Step & { depth: number }> = [];
+  const seen = new Set<string>();
+  const walk = (parent: string, depth: number) => {
     for (const s of (byParent.get(parent) ?? []).sort((a, b) => a.occurredAt.localeCompare(b.occurredAt))) {
-      ordered.push(s);
-      walk(s.messageId);
+      if (seen.has(s.messageId)) continue;
+      seen.add(s.messageId);
+      ordered.push({ ...s, depth });
+      walk(s.messageId, depth + 1);
     }
   };
-  walk('');
+  walk('', 0);
   return ordered;
 }
 
