@@ -4,3 +4,4 @@ export * from './shard.js';
 export * from './ledger.js';
 export * from './defined.js';
 export * from './rules.js';
+export * from './tuples.js';

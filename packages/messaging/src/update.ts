@@ -6,9 +6,12 @@
 import type { Transaction } from 'kysely';
 import type { HandlerContext, MessageTypeMap } from './runner.js';
 
-/** One message a decision emits: its type and its payload, as the contracts type them. */
+/**
+ * One message a decision emits: its type and its payload, as the contracts type them. A batch
+ * decider names, per event, the key and the flow (correlation id) of the item that caused it.
+ */
 export type Emission<Types extends object = MessageTypeMap> = {
-  [T in keyof Types & string]: { type: T; data: Types[T] };
+  [T in keyof Types & string]: { type: T; data: Types[T]; key?: string; correlationId?: string };
 }[keyof Types & string];
 
 /** What a decider answers: the state after the command, and the events that say what happened. */
@@ -19,7 +22,8 @@ export interface Decision<S, E> {
 
 /**
  * The one shape of a decider: a command decided on the aggregate's state, answering the state after
- * it and the events that say what happened. Pure; `update` runs it on a store.
+ * it and the events that say what happened. Pure; `update` runs it on a store. The batch form is the
+ * same shape: the command is a batch's items, the state the facts its store loaded for them.
  */
 export interface Decider<S, C, E> {
   initialState: () => S;
@@ -48,7 +52,10 @@ export function evolving<S, C, E>(decider: {
 /** A decision that changes nothing and tells nobody (a redelivery, a step the aggregate is past). */
 export const unchanged = <S, E>(state: S): Decision<S, E> => ({ state, events: [] });
 
-/** Where an aggregate lives: `load` locks it for the transaction; `save` writes what changed. */
+/**
+ * Where an aggregate lives: `load` locks it for the transaction; `save` writes what changed. A
+ * batch's store is made for its items, and loads the facts about them in a few set-based statements.
+ */
 export interface Store<DB, S> {
   load(trx: Transaction<DB>): Promise<S>;
   save(trx: Transaction<DB>, next: S, before: S): Promise<void>;
@@ -56,8 +63,9 @@ export interface Store<DB, S> {
 
 /**
  * Loads the aggregate, decides, saves the new state when it changed (by identity: a decider returns
- * the state it was given when nothing changes) and emits the events, keyed by `key` (in the flow
- * `correlationId` names, when a batch item brought the command). Returns the events.
+ * the state it was given when nothing changes) and emits the events, keyed by `key` (or the event's
+ * own) in the flow `correlationId` names (or the event's own, when a batch item caused it).
+ * Returns the events.
  */
 export async function update<DB, Types extends object, S, E extends Emission<Types>>(
   ctx: HandlerContext<DB, unknown, Types>,
@@ -69,6 +77,7 @@ export async function update<DB, Types extends object, S, E extends Emission<Typ
   const before = await store.load(ctx.trx);
   const { state, events } = decide(before);
   if (state !== before) await store.save(ctx.trx, state, before);
-  for (const event of events) await ctx.emit(event.type, key, event.data, flow);
+  for (const event of events)
+    await ctx.emit(event.type, event.key ?? key, event.data, event.correlationId ? event : flow);
   return events;
 }

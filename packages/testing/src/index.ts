@@ -1,8 +1,9 @@
 /**
  * given/when/then for every decider of the one shape (`Decider` in @beacon/messaging), Emmett
  * style: given a state (or, for an event-sourced decider, the past events `evolve` folds into one),
- * when a command, then the events it emits and the state it leaves, or nothing at all. Specs read like
- * the business rules they check.
+ * when a command, then the events it emits and the state it leaves, or nothing at all. A batch
+ * decider is given its facts, as built by hand or as its store loads them (`givenFacts`, async).
+ * Specs read like the business rules they check.
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { Decider } from '@beacon/messaging';
@@ -10,28 +11,35 @@ import type { Decider } from '@beacon/messaging';
 export function deciderSpec<State, Command, Event>(
   decider: Decider<State, Command, Event> & { evolve?: (state: State, event: Event) => State },
 ) {
-  const from = (state: State) => ({
-    when(command: Command) {
-      const run = () => decider.decide(command, state);
-      return {
-        /** These events, in order; and, when given, this state after them. */
-        then(expected: Event[], after?: State): void {
-          const decision = run();
-          expect(decision.events).toEqual(expected);
-          if (after !== undefined) expect(decision.state).toEqual(after);
-        },
-        /** No event, and the very state it was given (so `update` writes nothing). */
-        thenNothingHappened(): void {
-          const decision = run();
-          expect(decision.events).toEqual([]);
-          expect(decision.state).toBe(state);
-        },
-        thenThrows(message: string | RegExp): void {
-          expect(run).toThrow(message);
-        },
-      };
-    },
-  });
+  const checks = (state: State, command: Command) => {
+    const run = () => decider.decide(command, state);
+    return {
+      /** These events, in order; and, when given, this state after them. */
+      then(expected: Event[], after?: State): void {
+        const decision = run();
+        expect(decision.events).toEqual(expected);
+        if (after !== undefined) expect(decision.state).toEqual(after);
+      },
+      /** The events and the state after them, for checks that name only part of them. */
+      thenDecision(check: (events: Event[], state: State) => void): void {
+        const decision = run();
+        check(decision.events, decision.state);
+      },
+      /** No event, and the very state it was given (so `update` writes nothing). */
+      thenNothingHappened(): void {
+        const decision = run();
+        expect(decision.events).toEqual([]);
+        expect(decision.state).toBe(state);
+      },
+      thenThrows(message: string | RegExp): void {
+        expect(run).toThrow(message);
+      },
+    };
+  };
+  type Checks = ReturnType<typeof checks>;
+  /** The same checks, on a state a store loads (facts read from a real database): each answers a promise. */
+  type AsyncChecks = { [K in keyof Checks]: (...args: Parameters<Checks[K]>) => Promise<void> };
+  const from = (state: State) => ({ when: (command: Command) => checks(state, command) });
   return {
     given: (state: State) => from(state),
     givenNothing: () => from(decider.initialState()),
@@ -39,6 +47,25 @@ export function deciderSpec<State, Command, Event>(
       const evolve = decider.evolve;
       if (!evolve) throw new Error('givenEvents needs an event-sourced decider (one with evolve)');
       return from(events.reduce(evolve, decider.initialState()));
+    },
+    /** Facts loaded for the command (a batch's store, on a real database), then the same checks. */
+    givenFacts(load: (command: Command) => Promise<State>) {
+      return {
+        when(command: Command): AsyncChecks {
+          const later =
+            <K extends keyof Checks>(name: K) =>
+            async (...args: Parameters<Checks[K]>): Promise<void> => {
+              const check = checks(await load(command), command)[name] as (...a: Parameters<Checks[K]>) => void;
+              check(...args);
+            };
+          return {
+            then: later('then'),
+            thenDecision: later('thenDecision'),
+            thenNothingHappened: later('thenNothingHappened'),
+            thenThrows: later('thenThrows'),
+          };
+        },
+      };
     },
   };
 }

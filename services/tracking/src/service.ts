@@ -1,7 +1,7 @@
 /**
  * Tracking service: records every tracking event (valid or not) and attributes it. Events arrive in
- * batches; each batch is decided in memory (`decideBatch`, tracking.ts) on the facts the store reads
- * (store.ts), stored in one transaction, and what it recorded leaves as one message.
+ * batches; each batch is decided in memory (`trackingDecider`, tracking.ts) on the facts its store
+ * reads (store.ts), stored in one transaction, and what it recorded leaves as one message.
  */
 import { randomUUID } from 'node:crypto';
 import type {
@@ -14,54 +14,32 @@ import type {
 } from '@beacon/contracts';
 import { trackingShardOf } from '@beacon/domain';
 import type { ServiceDefinition } from '@beacon/service-kit';
-import { applyIsolated } from '@beacon/messaging';
+import { applyIsolated, update } from '@beacon/messaging';
 import type { Database } from './db.js';
 import { migrations } from './migrations.js';
-import { campaignsOf, keepCampaign, keepCampaignStatus, seenOf, storedFacts, storeEvents } from './store.js';
-import { decideBatch, storable, tenantOf, type BatchFacts } from './tracking.js';
+import { batchStore, keepCampaign, keepCampaignStatus } from './store.js';
+import { cleanItem, trackingDecider } from './tracking.js';
 import { defined } from '@beacon/domain';
 
-/** Records a batch: facts in a few statements, the decision in memory, the rows in one, one message out. */
+/** Records a batch: its facts in a few statements, the decision in memory, the rows in one, one message out. */
 export async function recordBatch(ctx: MessageContext<Database>, items: TrackingEventItem[]): Promise<void> {
   if (items.length === 0) return;
-  const reasonsOf = new Map<number, string[]>();
-  const cleaned = items.map((item, index) => {
-    const { event, reasons } = storable(item.event);
-    if (reasons.length > 0) reasonsOf.set(index, reasons);
-    return { correlationId: item.correlationId, event };
-  });
-  const campaigns = await campaignsOf(ctx.trx, [...new Set(cleaned.map((i) => i.event.campaignId))]);
-  const seen = await seenOf(
-    ctx.trx,
-    cleaned.map((i) => [tenantOf(i.event, campaigns.get(i.event.campaignId)), i.event.campaignId, i.event.eventId]),
-  );
-  const facts: BatchFacts = { campaigns, seen, stored: new Map() };
-  for (const [index, { event }] of cleaned.entries()) {
-    const campaign = campaigns.get(event.campaignId);
-    const owned = campaign !== undefined && tenantOf(event, campaign) === campaign.brandId;
-    if (owned && event.type !== 'impression' && event.type !== 'custom')
-      facts.stored.set(index, await storedFacts(ctx.trx, event));
-  }
-  const decision = decideBatch(cleaned, facts, randomUUID, reasonsOf);
-  await storeEvents(ctx.trx, decision.rows);
-  await ctx.emit(
-    'tracking.TrackingEventsRecorded',
-    trackingShardOf(defined(items[0], 'a batch item').event.campaignId),
-    {
-      recorded: decision.recorded,
-      ignored: decision.ignored,
-    },
-  );
+  const batch = items.map(cleanItem);
+  const shard = trackingShardOf(defined(items[0], 'a batch item').event.campaignId);
+  const [event] = await update(ctx, batchStore(batch), shard, (facts) => decider.decide(batch, facts));
+  const { recorded, ignored } = defined(event, 'the batch event').data;
   ctx.log.info(
     {
       items: items.length,
-      recorded: decision.recorded.length,
-      ignored: decision.ignored.length,
-      invalid: decision.rows.filter((r) => !r.recording.valid).length,
+      recorded: recorded.length,
+      ignored: ignored.length,
+      invalid: recorded.filter((r) => !r.event.valid).length,
     },
     'tracking batch recorded',
   );
 }
+
+const decider = trackingDecider(randomUUID);
 
 /**
  * A batch carries many tenants' events: one that cannot be stored is reported ignored with the reason

@@ -1,12 +1,27 @@
 /**
- * The tracking service's SQL: the campaign replica, which of a batch's events are stored already, what
- * the database knows about one click, conversion or refund, and a decided batch's rows.
+ * The tracking service's SQL: the campaign replica, and a batch's store: the facts about its items
+ * (events stored already, their orders, click ids and earlier clicks) in a few set-based statements,
+ * and the rows it decided in one.
  */
 import { sql } from 'kysely';
-import type { CampaignCreated, CampaignStatusChanged, MessageContext, RecordTrackingEvent } from '@beacon/contracts';
+import type { CampaignCreated, CampaignStatusChanged, MessageContext } from '@beacon/contracts';
 import { textArrayLiteral } from '@beacon/service-kit';
+import { column, TupleMap, TupleSet } from '@beacon/domain';
+import type { Store } from '@beacon/messaging';
 import type { Database } from './db.js';
-import { seenKey, type BatchRow, type CampaignReplica, type RecordingFacts } from './tracking.js';
+import {
+  needsLookups,
+  tenantOf,
+  type BatchFacts,
+  type BatchItem,
+  type BatchRow,
+  type CampaignReplica,
+  type RecordingFacts,
+  type StoredClick,
+  type TrackingState,
+} from './tracking.js';
+
+type ConversionOfOrder = NonNullable<RecordingFacts['conversionOfOrder']>;
 
 export type Trx = MessageContext<Database>['trx'];
 
@@ -20,89 +35,149 @@ export async function campaignsOf(trx: Trx, ids: string[]): Promise<Map<string, 
   );
 }
 
-/** Which of the batch's (tenant, campaign, event id) triples are stored already: one statement. */
-export async function seenOf(trx: Trx, keys: Array<[string, string, string]>): Promise<Set<string>> {
-  const rows = await sql<{
-    tenant: string;
-    campaign_id: string;
-    event_id: string;
-  }>`SELECT e.tenant, e.campaign_id, e.event_id FROM tracking_events e
-    JOIN unnest(${keys.map((k) => k[0])}::text[], ${keys.map((k) => k[1])}::text[],
-      ${keys.map((k) => k[2])}::text[]) AS k(tenant, campaign_id, event_id)
-    USING (tenant, campaign_id, event_id)`.execute(trx);
-  return new Set(rows.rows.map((r) => seenKey(r.tenant, r.campaign_id, r.event_id)));
+/** Which of these (tenant, campaign, event id) triples are stored already: one statement. */
+export async function seenOf(
+  trx: Trx,
+  keys: Array<[string, string, string]>,
+): Promise<TupleSet<[string, string, string]>> {
+  if (keys.length === 0) return new TupleSet();
+  const rows = await sql<{ tenant: string; campaign_id: string; event_id: string }>`
+    SELECT e.tenant, e.campaign_id, e.event_id
+    FROM tracking_events e
+    JOIN unnest(${column(keys, 0)}::text[], ${column(keys, 1)}::text[], ${column(keys, 2)}::text[])
+      AS k(tenant, campaign_id, event_id) USING (tenant, campaign_id, event_id)`.execute(trx);
+  return new TupleSet(rows.rows.map((r) => [r.tenant, r.campaign_id, r.event_id]));
 }
 
-/** What the database holds about one click, conversion or refund: its order, its click id, earlier clicks. */
-export async function storedFacts(
+/** The earning conversions and the valid refunds of these (campaign, order) pairs: one statement. */
+async function ordersOf(
   trx: Trx,
-  e: RecordTrackingEvent,
-): Promise<Omit<RecordingFacts, 'campaign' | 'seen'>> {
-  const facts: Omit<RecordingFacts, 'campaign' | 'seen'> = { orderRefunded: false };
-  if (e.orderId) {
-    const conversion = await trx
-      .selectFrom('tracking_events')
-      .select(['event_id', 'influencer_id', 'value_minor', 'currency'])
-      .where('campaign_id', '=', e.campaignId)
-      .where('order_id', '=', e.orderId)
-      .where('type', '=', 'conversion')
-      .where('valid', '=', true)
-      .where('duplicate', '=', false)
-      .executeTakeFirst();
-    if (conversion)
-      facts.conversionOfOrder = {
-        eventId: conversion.event_id,
-        influencerId: conversion.influencer_id,
-        valueMinor: conversion.value_minor,
-        currency: conversion.currency,
-      };
-    if (e.type === 'refund') {
-      facts.orderRefunded =
-        (await trx
-          .selectFrom('tracking_events')
-          .select('event_id')
-          .where('campaign_id', '=', e.campaignId)
-          .where('order_id', '=', e.orderId)
-          .where('type', '=', 'refund')
-          .where('valid', '=', true)
-          .executeTakeFirst()) !== undefined;
-    }
-  }
-  if (e.clickId && e.type !== 'click') {
-    facts.clickInfluencer = (
-      await trx
-        .selectFrom('clicks')
-        .select('influencer_id')
-        .where('campaign_id', '=', e.campaignId)
-        .where('click_id', '=', e.clickId)
-        .executeTakeFirst()
-    )?.influencer_id;
-  }
-  if (e.type === 'conversion') {
-    const last = await trx
-      .selectFrom('clicks')
-      .select(['influencer_id', 'occurred_at'])
-      .where('campaign_id', '=', e.campaignId)
-      .where('visitor_id', '=', e.visitorId)
-      .where('occurred_at', '<=', e.occurredAt)
-      .orderBy('occurred_at', 'desc')
-      .limit(1)
-      .executeTakeFirst();
-    if (last) facts.lastClick = { influencerId: last.influencer_id, occurredAt: last.occurred_at };
-  }
-  if (e.type === 'click') {
-    let q = trx
-      .selectFrom('clicks')
-      .select('occurred_at')
-      .where('campaign_id', '=', e.campaignId)
-      .where('visitor_id', '=', e.visitorId)
-      .where('occurred_at', '<=', e.occurredAt);
-    q = e.influencerId ? q.where('influencer_id', '=', e.influencerId) : q.where('influencer_id', 'is', null);
-    const previous = await q.orderBy('occurred_at', 'desc').limit(1).executeTakeFirst();
-    if (previous) facts.previousClickOnLink = { occurredAt: previous.occurred_at };
+  orders: Array<[string, string]>,
+): Promise<Pick<BatchFacts, 'conversions' | 'refunded'>> {
+  const facts = {
+    conversions: new TupleMap<[string, string], ConversionOfOrder>(),
+    refunded: new TupleSet<[string, string]>(),
+  };
+  if (orders.length === 0) return facts;
+  const rows = await sql<{
+    campaign_id: string;
+    order_id: string;
+    type: string;
+    event_id: string;
+    influencer_id: string | null;
+    value_minor: bigint | null;
+    currency: string | null;
+  }>`
+    WITH k AS (SELECT * FROM unnest(${column(orders, 0)}::text[], ${column(orders, 1)}::text[]) AS k(campaign_id, order_id))
+    SELECT e.campaign_id, e.order_id, e.type, e.event_id, e.influencer_id, e.value_minor, e.currency
+    FROM tracking_events e JOIN k USING (campaign_id, order_id)
+    WHERE e.type = 'conversion' AND e.valid AND NOT e.duplicate
+    UNION ALL
+    SELECT e.campaign_id, e.order_id, e.type, e.event_id, e.influencer_id, e.value_minor, e.currency
+    FROM tracking_events e JOIN k USING (campaign_id, order_id)
+    WHERE e.type = 'refund' AND e.valid`.execute(trx);
+  for (const r of rows.rows) {
+    const order: [string, string] = [r.campaign_id, r.order_id];
+    if (r.type === 'refund') facts.refunded.add(order);
+    else
+      facts.conversions.set(order, {
+        eventId: r.event_id,
+        influencerId: r.influencer_id,
+        valueMinor: r.value_minor,
+        currency: r.currency,
+      });
   }
   return facts;
 }
+
+/** The influencer of each of these (campaign, click id) pairs that is a known click: one statement. */
+async function clickInfluencersOf(
+  trx: Trx,
+  clicks: Array<[string, string]>,
+): Promise<TupleMap<[string, string], string | null>> {
+  if (clicks.length === 0) return new TupleMap();
+  const rows = await sql<{ campaign_id: string; click_id: string; influencer_id: string | null }>`
+    SELECT c.campaign_id, c.click_id, c.influencer_id
+    FROM clicks c
+    JOIN unnest(${column(clicks, 0)}::text[], ${column(clicks, 1)}::text[]) AS k(campaign_id, click_id)
+      USING (campaign_id, click_id)`.execute(trx);
+  return new TupleMap(rows.rows.map((r) => [[r.campaign_id, r.click_id], r.influencer_id]));
+}
+
+/** A visitor's latest click to look up: on any link (`anyLink`), or on one influencer's link. */
+interface ClickProbe {
+  index: number;
+  campaignId: string;
+  visitorId: string;
+  at: string;
+  anyLink: boolean;
+  influencerId: string | null;
+}
+
+/** Each probe's latest stored click at or before its time, by probe index: one statement (an index scan each). */
+async function earlierClicksOf(trx: Trx, probes: ClickProbe[]): Promise<Map<number, StoredClick>> {
+  if (probes.length === 0) return new Map();
+  const col = <T>(f: (p: ClickProbe) => T) => probes.map(f);
+  const rows = await sql<{ index: number; influencer_id: string | null; occurred_at: string }>`
+    SELECT p.index, c.influencer_id, c.occurred_at
+    FROM unnest(${col((p) => p.index)}::int[], ${col((p) => p.campaignId)}::text[], ${col((p) => p.visitorId)}::text[],
+      ${col((p) => p.at)}::text[], ${col((p) => p.anyLink)}::bool[], ${col((p) => p.influencerId)}::text[])
+      AS p(index, campaign_id, visitor_id, at, any_link, influencer_id)
+    CROSS JOIN LATERAL (
+      SELECT c.influencer_id, c.occurred_at
+      FROM clicks c
+      WHERE c.campaign_id = p.campaign_id AND c.visitor_id = p.visitor_id AND c.occurred_at <= p.at
+        AND (p.any_link OR c.influencer_id IS NOT DISTINCT FROM p.influencer_id)
+      ORDER BY c.occurred_at DESC
+      LIMIT 1
+    ) c`.execute(trx);
+  return new Map(rows.rows.map((r) => [r.index, { influencerId: r.influencer_id, occurredAt: r.occurred_at }]));
+}
+
+/** Everything the decider needs to know about a batch's items, in at most five statements whatever its size. */
+export async function factsOf(trx: Trx, items: BatchItem[]): Promise<BatchFacts> {
+  const campaigns = await campaignsOf(trx, [...new Set(items.map((i) => i.event.campaignId))]);
+  const seen = await seenOf(
+    trx,
+    items.map(({ event: e }) => [tenantOf(e, campaigns.get(e.campaignId)), e.campaignId, e.eventId]),
+  );
+  const looked = items
+    .map((item, index) => ({ e: item.event, index }))
+    .filter((i) => needsLookups(items[i.index] as BatchItem, campaigns));
+  const orders = new TupleSet<[string, string]>(
+    looked.flatMap(({ e }) => (e.orderId ? [[e.campaignId, e.orderId]] : [])),
+  );
+  const clicks = new TupleSet<[string, string]>(
+    looked.flatMap(({ e }) => (e.clickId && e.type !== 'click' ? [[e.campaignId, e.clickId]] : [])),
+  );
+  const probes = looked.flatMap(({ e, index }): ClickProbe[] =>
+    e.type === 'conversion' || e.type === 'click'
+      ? [
+          {
+            index,
+            campaignId: e.campaignId,
+            visitorId: e.visitorId,
+            at: e.occurredAt,
+            anyLink: e.type === 'conversion',
+            influencerId: e.influencerId ?? null,
+          },
+        ]
+      : [],
+  );
+  return {
+    campaigns,
+    seen,
+    ...(await ordersOf(trx, orders.keys())),
+    clickInfluencers: await clickInfluencersOf(trx, clicks.keys()),
+    earlierClicks: await earlierClicksOf(trx, probes),
+  };
+}
+
+/** A batch's store: the facts about its items, and the rows it decided. */
+export const batchStore = (items: BatchItem[]): Store<Database, TrackingState> => ({
+  load: async (trx) => ({ facts: await factsOf(trx, items), rows: [] }),
+  save: (trx, next) => storeEvents(trx, next.rows),
+});
 
 /** Every row of the batch in one INSERT … SELECT FROM unnest(…): one statement whatever the batch size. */
 export async function storeEvents(trx: Trx, rows: BatchRow[]): Promise<void> {

@@ -1,18 +1,20 @@
 /**
  * Tracking rules as pure functions: whose event it is, validity, deduplication, attribution and
- * repeated clicks, for one event (`decideRecording`) and for a batch (`decideBatch`). The handler
+ * repeated clicks, for one event (`decideRecording`) and for a batch (`trackingDecider`). The store
  * gathers the facts (replica, earlier clicks, conversions and refunds) and stores whatever the
  * decider says; nothing here does I/O, and nothing here throws on bad data: it becomes a reason.
  * Figures (stats, activity windows) are not kept here: the BFF, which serves them, is their one owner.
  */
 import type {
+  MessageTypes,
   IgnoredItem,
   RecordTrackingEvent,
   RecordedItem,
   TrackingEventItem,
   TrackingEventRecorded,
 } from '@beacon/contracts';
-import { jsonProblem, occurrenceProblem, storableText, textProblem } from '@beacon/domain';
+import { jsonProblem, occurrenceProblem, storableText, textProblem, TupleMap, TupleSet } from '@beacon/domain';
+import type { Decider, Emission } from '@beacon/messaging';
 
 export interface CampaignReplica {
   id: string;
@@ -236,20 +238,64 @@ export function decideRecording(
   };
 }
 
-/** What the handler looked up for a whole batch before deciding it. */
-export interface BatchFacts {
-  campaigns: Map<string, CampaignReplica>;
-  /** `seenKey(tenant, campaignId, eventId)` of events already stored */
-  seen: Set<string>;
-  /**
-   * Per item (by index), what the database holds about its order, click id and earlier clicks;
-   * looked up only for clicks, conversions and refunds written by the campaign's owner.
-   */
-  stored: Map<number, Omit<RecordingFacts, 'campaign' | 'seen'>>;
+/** A batch's item as the decider takes it: storable (see `cleanItem`), with the text reasons found. */
+export interface BatchItem extends TrackingEventItem {
+  reasons: string[];
 }
 
-export const seenKey = (tenant: string, campaignId: string, eventId: string): string =>
-  `${tenant}\u0000${campaignId}\u0000${eventId}`;
+export const cleanItem = (item: TrackingEventItem): BatchItem => {
+  const { event, reasons } = storable(item.event);
+  return { correlationId: item.correlationId, event, reasons };
+};
+
+export interface StoredClick {
+  influencerId: string | null;
+  occurredAt: string;
+}
+
+type OrderConversion = NonNullable<RecordingFacts['conversionOfOrder']>;
+
+/**
+ * What the store knows about a batch's items, all within each item's campaign and tenant; the
+ * lookups of orders, click ids and earlier clicks are made only for the items the campaign's owner wrote.
+ */
+export interface BatchFacts {
+  campaigns: Map<string, CampaignReplica>;
+  /** (tenant, campaign, event id) of events stored already */
+  seen: TupleSet<[string, string, string]>;
+  /** (campaign, order) → the order's earning conversion */
+  conversions: TupleMap<[string, string], OrderConversion>;
+  /** (campaign, order) of orders with a valid refund */
+  refunded: TupleSet<[string, string]>;
+  /** (campaign, click id) → the click's influencer */
+  clickInfluencers: TupleMap<[string, string], string | null>;
+  /**
+   * By item index, the visitor's latest stored click at or before the item: for a conversion on any
+   * link (last click), for a click on the same influencer's link (repeated clicks).
+   */
+  earlierClicks: Map<number, StoredClick>;
+}
+
+export const noFacts = (): BatchFacts => ({
+  campaigns: new Map(),
+  seen: new TupleSet(),
+  conversions: new TupleMap(),
+  refunded: new TupleSet(),
+  clickInfluencers: new TupleMap(),
+  earlierClicks: new Map(),
+});
+
+/** The item needs the stored facts of its order, click id and earlier clicks (its campaign's owner wrote it). */
+export const needsLookups = (item: TrackingEventItem, campaigns: Map<string, CampaignReplica>): boolean => {
+  const e = item.event;
+  const campaign = campaigns.get(e.campaignId);
+  return (
+    campaign !== undefined &&
+    tenantOf(e, campaign) === campaign.brandId &&
+    e.type !== 'impression' &&
+    e.type !== 'custom'
+  );
+};
 
 /** One stored row per recorded event, with the decision that made it. */
 export interface BatchRow {
@@ -257,16 +303,13 @@ export interface BatchRow {
   recording: Recording;
 }
 
-export interface BatchDecision {
+/** A batch decided: the facts as the batch left them, and the rows to store. */
+export interface TrackingState {
+  facts: BatchFacts;
   rows: BatchRow[];
-  recorded: RecordedItem[];
-  ignored: IgnoredItem[];
 }
 
-interface StoredClick {
-  influencerId: string | null;
-  occurredAt: string;
-}
+export type TrackingEvent = Emission<Pick<MessageTypes, 'tracking.TrackingEventsRecorded'>>;
 
 /** Latest click at or before `at`, among those given (optionally on one influencer's link). */
 function latestClick(
@@ -286,82 +329,85 @@ const later = <T extends { occurredAt: string }>(a: T | undefined, b: T | undefi
   !a ? b : !b ? a : a.occurredAt >= b.occurredAt ? a : b;
 
 /**
- * Decides a batch in order: each event sees what the database held before the batch, plus every
- * event of the batch before it (an event id repeated, a click then its conversion, an order
- * converted then refunded). Items must already be storable (see `storable`); `reasonsOf` holds the
- * text reasons `storable` found, by index, and `newId` makes click ids for clicks that came without one.
+ * Decides a batch in order: each event sees what the store held before the batch, plus every event
+ * of the batch before it (an event id repeated, a click then its conversion, an order converted then
+ * refunded). `newId` makes click ids for clicks that came without one. The one event says what was
+ * recorded and what was ignored, each in its item's flow.
  */
-export function decideBatch(
-  items: TrackingEventItem[],
-  facts: BatchFacts,
-  newId: () => string,
-  reasonsOf: Map<number, string[]> = new Map(),
-): BatchDecision {
-  const seen = new Set<string>();
-  const conversions = new Map<string, NonNullable<RecordingFacts['conversionOfOrder']>>();
-  const refunds = new Set<string>();
-  const clickInfluencers = new Map<string, string | null>();
-  const clicksByVisitor = new Map<string, StoredClick[]>();
-  const decision: BatchDecision = { rows: [], recorded: [], ignored: [] };
+export function trackingDecider(newId: () => string): Decider<TrackingState, BatchItem[], TrackingEvent> {
+  return {
+    initialState: () => ({ facts: noFacts(), rows: [] }),
+    decide(items, state) {
+      const facts: BatchFacts = {
+        ...state.facts,
+        seen: state.facts.seen.copy(),
+        conversions: state.facts.conversions.copy(),
+        refunded: state.facts.refunded.copy(),
+        clickInfluencers: state.facts.clickInfluencers.copy(),
+      };
+      const clicksByVisitor = new TupleMap<[string, string], StoredClick[]>();
+      const rows: BatchRow[] = [];
+      const recorded: RecordedItem[] = [];
+      const ignored: IgnoredItem[] = [];
 
-  items.forEach((item, index) => {
-    const e = item.event;
-    const campaign = facts.campaigns.get(e.campaignId);
-    const tenant = tenantOf(e, campaign);
-    const key = seenKey(tenant, e.campaignId, e.eventId);
-    if (facts.seen.has(key) || seen.has(key)) {
-      decision.ignored.push({
-        correlationId: item.correlationId,
-        event: { eventId: e.eventId, campaignId: e.campaignId, reason: 'DUPLICATE_EVENT_ID' },
-      });
-      return;
-    }
-    seen.add(key);
-    const stored = facts.stored.get(index);
-    const owned = campaign !== undefined && tenant === campaign.brandId;
-    const order = `${e.campaignId}\u0000${e.orderId ?? ''}`;
-    const visitor = `${e.campaignId}\u0000${e.visitorId}`;
-    const inBatch = clicksByVisitor.get(visitor);
-    const recordingFacts: RecordingFacts = owned
-      ? {
-          campaign,
-          seen: false,
-          conversionOfOrder: stored?.conversionOfOrder ?? (e.orderId ? conversions.get(order) : undefined),
-          orderRefunded: (stored?.orderRefunded ?? false) || (e.orderId !== null && refunds.has(order)),
-          clickInfluencer:
-            e.clickId && e.type !== 'click'
-              ? stored?.clickInfluencer !== undefined
-                ? stored.clickInfluencer
-                : clickInfluencers.get(`${e.campaignId}\u0000${e.clickId}`)
-              : undefined,
-          lastClick: e.type === 'conversion' ? later(stored?.lastClick, latestClick(inBatch, e.occurredAt)) : undefined,
-          previousClickOnLink:
-            e.type === 'click'
-              ? later(stored?.previousClickOnLink, latestClick(inBatch, e.occurredAt, e.influencerId ?? null))
-              : undefined,
+      items.forEach((item, index) => {
+        const e = item.event;
+        const campaign = facts.campaigns.get(e.campaignId);
+        const tenant = tenantOf(e, campaign);
+        if (facts.seen.has([tenant, e.campaignId, e.eventId])) {
+          ignored.push({
+            correlationId: item.correlationId,
+            event: { eventId: e.eventId, campaignId: e.campaignId, reason: 'DUPLICATE_EVENT_ID' },
+          });
+          return;
         }
-      : { campaign, seen: false, orderRefunded: false };
-    const recording = decideRecording(e, recordingFacts, newId(), reasonsOf.get(index) ?? []);
-    const out = recording.recorded;
-    if (owned && recording.valid && !recording.duplicate && e.orderId) {
-      if (e.type === 'conversion')
-        conversions.set(order, {
-          eventId: e.eventId,
-          influencerId: out.influencerId,
-          valueMinor: out.value?.amountMinor ?? null,
-          currency: out.value?.currency ?? null,
-        });
-      if (e.type === 'refund') refunds.add(order);
-    }
-    if (recording.click) {
-      clickInfluencers.set(`${e.campaignId}\u0000${recording.click.clickId}`, recording.click.influencerId);
-      clicksByVisitor.set(visitor, [
-        ...(inBatch ?? []),
-        { influencerId: recording.click.influencerId, occurredAt: e.occurredAt },
-      ]);
-    }
-    decision.rows.push({ event: e, recording });
-    decision.recorded.push({ correlationId: item.correlationId, event: out });
-  });
-  return decision;
+        facts.seen.add([tenant, e.campaignId, e.eventId]);
+        const owned = campaign !== undefined && tenant === campaign.brandId;
+        const order: [string, string] = [e.campaignId, e.orderId ?? ''];
+        const visitor: [string, string] = [e.campaignId, e.visitorId];
+        const inBatch = clicksByVisitor.get(visitor);
+        const stored = facts.earlierClicks.get(index);
+        const recordingFacts: RecordingFacts = owned
+          ? {
+              campaign,
+              seen: false,
+              conversionOfOrder: e.orderId ? facts.conversions.get(order) : undefined,
+              orderRefunded: e.orderId !== null && facts.refunded.has(order),
+              clickInfluencer:
+                e.clickId && e.type !== 'click' ? facts.clickInfluencers.get([e.campaignId, e.clickId]) : undefined,
+              lastClick: e.type === 'conversion' ? later(stored, latestClick(inBatch, e.occurredAt)) : undefined,
+              previousClickOnLink:
+                e.type === 'click'
+                  ? later(stored, latestClick(inBatch, e.occurredAt, e.influencerId ?? null))
+                  : undefined,
+            }
+          : { campaign, seen: false, orderRefunded: false };
+        const recording = decideRecording(e, recordingFacts, newId(), item.reasons);
+        const out = recording.recorded;
+        if (owned && recording.valid && !recording.duplicate && e.orderId) {
+          if (e.type === 'conversion')
+            facts.conversions.set(order, {
+              eventId: e.eventId,
+              influencerId: out.influencerId,
+              valueMinor: out.value?.amountMinor ?? null,
+              currency: out.value?.currency ?? null,
+            });
+          if (e.type === 'refund') facts.refunded.add(order);
+        }
+        if (recording.click) {
+          const click: [string, string] = [e.campaignId, recording.click.clickId];
+          // A click id stored before keeps its influencer (the store keeps the first).
+          if (!facts.clickInfluencers.has(click)) facts.clickInfluencers.set(click, recording.click.influencerId);
+          clicksByVisitor.set(visitor, [
+            ...(inBatch ?? []),
+            { influencerId: recording.click.influencerId, occurredAt: e.occurredAt },
+          ]);
+        }
+        rows.push({ event: e, recording });
+        recorded.push({ correlationId: item.correlationId, event: out });
+      });
+      const event: TrackingEvent = { type: 'tracking.TrackingEventsRecorded', data: { recorded, ignored } };
+      return { state: { facts, rows }, events: [event] };
+    },
+  };
 }

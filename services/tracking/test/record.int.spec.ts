@@ -1,10 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { deliver, freshServiceDatabase, handlersOf, campaignCreated, recordCommand } from '@beacon/testing';
+import {
+  deliver,
+  deciderSpec,
+  freshServiceDatabase,
+  handlersOf,
+  campaignCreated,
+  recordCommand,
+} from '@beacon/testing';
 import type { RecordTrackingEvent, MessageHandlers } from '@beacon/contracts';
 import type { Database } from '../src/db.js';
 import { migrations } from '../src/migrations.js';
 import { trackingService } from '../src/service.js';
+import { batchStore } from '../src/store.js';
+import { trackingDecider, type BatchItem } from '../src/tracking.js';
 import { defined } from '@beacon/domain';
 
 const handlers: MessageHandlers<Database> = handlersOf(trackingService);
@@ -202,5 +211,62 @@ describe('recording tracking events on real PostgreSQL', () => {
     const far = await record(event({ occurredAt: '+275760-09-13T00:00:00.000Z' }));
     expect(nul).toMatchObject({ valid: false, reasons: ['MALFORMED_PROPERTIES', 'INVALID_TEXT'], visitorId: 'vnul' });
     expect(far).toMatchObject({ valid: false, reasons: ['OCCURRED_AT_OUT_OF_WINDOW'] });
+  });
+});
+
+describe("a batch's store: the facts it loads in a few statements, checked through the decider", () => {
+  const spec = deciderSpec(trackingDecider(() => randomUUID()));
+  const loaded = (batch: BatchItem[]) => db.transaction().execute((trx) => batchStore(batch).load(trx));
+  const item = (e: RecordTrackingEvent): BatchItem => ({ correlationId: 'flow-s', event: e, reasons: [] });
+
+  it('finds the stored click of a visitor, the order it converted and refunded, and a click by its id', async () => {
+    const visitorId = `v-${randomUUID()}`;
+    const orderId = `o-${randomUUID()}`;
+    const clickId = `k-${randomUUID()}`;
+    const value = { amountMinor: 2500n, currency: 'USD' };
+    await send(
+      event({ type: 'click', influencerId: 'inf-s', visitorId, clickId, occurredAt: '2026-03-01T09:00:00.000Z' }),
+    );
+    await send(event({ type: 'conversion', orderId, visitorId, value, occurredAt: '2026-03-01T09:05:00.000Z' }));
+    await send(event({ type: 'refund', orderId, value: null, visitorId, occurredAt: '2026-03-01T09:06:00.000Z' }));
+    const later = event({
+      type: 'conversion',
+      orderId: `o-${randomUUID()}`,
+      visitorId,
+      value,
+      occurredAt: '2026-03-01T09:30:00.000Z',
+    });
+    const byClick = event({ type: 'conversion', orderId: `o-${randomUUID()}`, visitorId: 'nobody', clickId, value });
+    const again = event({ type: 'refund', orderId, value: null, visitorId });
+    await spec
+      .givenFacts(loaded)
+      .when([item(later), item(byClick), item(again)])
+      .thenDecision((events, state) => {
+        expect(state.facts.earlierClicks.get(0)).toEqual({
+          influencerId: 'inf-s',
+          occurredAt: '2026-03-01T09:00:00.000Z',
+        });
+        expect(state.facts.conversions.get([campaignId, orderId])).toMatchObject({ influencerId: 'inf-s' });
+        expect(state.facts.refunded.has([campaignId, orderId])).toBe(true);
+        expect(
+          events[0]?.data.recorded.map((r) => [r.event.influencerId, r.event.attribution, r.event.reasons]),
+        ).toEqual([
+          ['inf-s', 'last_click', []],
+          ['inf-s', 'click_id', []],
+          ['inf-s', 'explicit', ['ALREADY_REFUNDED']],
+        ]);
+      });
+  });
+
+  it("looks nothing up for another brand's write: its facts stay empty", async () => {
+    const orderId = `o-${randomUUID()}`;
+    await send(event({ type: 'conversion', orderId, value: { amountMinor: 100n, currency: 'USD' } }));
+    const intruder = item(event({ type: 'refund', orderId, value: null, writerBrandId: 'b-other' }));
+    const facts = await loaded([intruder]);
+    expect(facts.facts.conversions.size).toBe(0);
+    await spec
+      .givenFacts(loaded)
+      .when([intruder])
+      .thenDecision((events) => expect(events[0]?.data.recorded[0]?.event).toMatchObject({ valid: false }));
   });
 });

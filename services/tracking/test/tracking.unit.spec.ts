@@ -1,15 +1,21 @@
 import type { RecordTrackingEvent } from '@beacon/contracts';
+import { TupleMap, TupleSet } from '@beacon/domain';
+import { deciderSpec } from '@beacon/testing';
 import {
   attribute,
-  decideBatch,
+  cleanItem,
   decideRecording,
+  noFacts,
   parseProperties,
-  seenKey,
   storable,
   tenantOf,
+  trackingDecider,
   validate,
   type BatchFacts,
+  type BatchItem,
   type RecordingFacts,
+  type TrackingEvent,
+  type TrackingState,
 } from '../src/tracking.js';
 
 const campaign = { id: 'c-1', brandId: 'b-1', currency: 'USD', attributionWindowDays: 30 };
@@ -160,103 +166,122 @@ describe('attribution: explicit → click id → last click within the window �
 });
 
 describe('a batch, decided in order', () => {
-  const facts = (over: Partial<BatchFacts> = {}): BatchFacts => ({
-    campaigns: new Map([['c-1', campaign]]),
-    seen: new Set(),
-    stored: new Map(),
-    ...over,
+  const facts = (over: Partial<BatchFacts> = {}): TrackingState => ({
+    facts: { ...noFacts(), campaigns: new Map([['c-1', campaign]]), ...over },
+    rows: [],
   });
   let n = 0;
   const ids = () => `new-${++n}`;
-  const item = (over: Partial<RecordTrackingEvent>, correlationId = 'flow-1') => ({
+  const spec = deciderSpec(trackingDecider(ids));
+  const item = (over: Partial<RecordTrackingEvent>, correlationId = 'flow-1'): BatchItem => ({
     correlationId,
     event: event({ eventId: `e-${++n}`, ...over }),
+    reasons: [],
   });
+  /** The one event's recorded items. */
+  const recordedOf = (events: TrackingEvent[]) => events[0]?.data.recorded ?? [];
 
   it('given an event id stored before and one repeated within the batch, then both repeats are ignored in their flows', () => {
     const stored = item({ type: 'impression', value: null, orderId: null }, 'flow-a');
     const twice = item({ type: 'impression', value: null, orderId: null }, 'flow-b');
-    const d = decideBatch(
-      [stored, twice, { ...twice, correlationId: 'flow-c' }],
-      facts({ seen: new Set([seenKey('b-1', 'c-1', stored.event.eventId)]) }),
-      ids,
-    );
-    expect(d.rows.map((r) => r.event.eventId)).toEqual([twice.event.eventId]);
-    expect(d.ignored).toEqual([
-      {
-        correlationId: 'flow-a',
-        event: { eventId: stored.event.eventId, campaignId: 'c-1', reason: 'DUPLICATE_EVENT_ID' },
-      },
-      {
-        correlationId: 'flow-c',
-        event: { eventId: twice.event.eventId, campaignId: 'c-1', reason: 'DUPLICATE_EVENT_ID' },
-      },
-    ]);
+    spec
+      .given(facts({ seen: new TupleSet([['b-1', 'c-1', stored.event.eventId]]) }))
+      .when([stored, twice, { ...twice, correlationId: 'flow-c' }])
+      .thenDecision((events, state) => {
+        expect(state.rows.map((r) => r.event.eventId)).toEqual([twice.event.eventId]);
+        expect(events[0]?.data.ignored).toEqual([
+          {
+            correlationId: 'flow-a',
+            event: { eventId: stored.event.eventId, campaignId: 'c-1', reason: 'DUPLICATE_EVENT_ID' },
+          },
+          {
+            correlationId: 'flow-c',
+            event: { eventId: twice.event.eventId, campaignId: 'c-1', reason: 'DUPLICATE_EVENT_ID' },
+          },
+        ]);
+      });
   });
 
   it('given a click, then a conversion of the same visitor in one batch, then it is attributed by last click and click id', () => {
     const click = item({ ...aClick, influencerId: 'inf-9', clickId: 'k-1', occurredAt: '2026-01-31T11:00:00Z' });
     const byVisitor = item({ type: 'conversion', orderId: 'o-a' });
     const byClickId = item({ type: 'conversion', orderId: 'o-b', visitorId: 'someone-else', clickId: 'k-1' });
-    const d = decideBatch([click, byVisitor, byClickId], facts(), ids);
-    expect(d.recorded.map((r) => [r.event.influencerId, r.event.attribution])).toEqual([
-      ['inf-9', 'explicit'],
-      ['inf-9', 'last_click'],
-      ['inf-9', 'click_id'],
-    ]);
+    spec
+      .given(facts())
+      .when([click, byVisitor, byClickId])
+      .thenDecision((events, state) => {
+        expect(recordedOf(events).map((r) => [r.event.influencerId, r.event.attribution])).toEqual([
+          ['inf-9', 'explicit'],
+          ['inf-9', 'last_click'],
+          ['inf-9', 'click_id'],
+        ]);
+        expect(state.facts.clickInfluencers.get(['c-1', 'k-1'])).toBe('inf-9');
+      });
+  });
+
+  it('given a click the store holds for the visitor, then a conversion is attributed to it by last click', () => {
+    const conversion = item({ type: 'conversion', orderId: 'o-s' });
+    spec
+      .given(facts({ earlierClicks: new Map([[0, { influencerId: 'inf-4', occurredAt: '2026-01-30T10:00:00Z' }]]) }))
+      .when([conversion])
+      .thenDecision((events) =>
+        expect(recordedOf(events)[0]?.event).toMatchObject({ influencerId: 'inf-4', attribution: 'last_click' }),
+      );
   });
 
   it('given an order converted and refunded twice in one batch, then one earning, one duplicate, one refund, ALREADY_REFUNDED', () => {
-    const d = decideBatch(
-      [
+    spec
+      .given(facts())
+      .when([
         item({ orderId: 'o-1', influencerId: 'inf-1' }),
         item({ orderId: 'o-1' }),
         item({ type: 'refund', value: null }),
         item({ type: 'refund', value: null }),
-      ],
-      facts(),
-      ids,
-    );
-    expect(d.recorded.map((r) => [r.event.type, r.event.valid, r.event.duplicate, r.event.reasons])).toEqual([
-      ['conversion', true, false, []],
-      ['conversion', true, true, []],
-      ['refund', true, false, []],
-      ['refund', false, false, ['ALREADY_REFUNDED']],
-    ]);
-    expect(d.recorded[2]?.event).toMatchObject({
-      refundedEventId: d.recorded[0]?.event.eventId,
-      influencerId: 'inf-1',
-      value: { amountMinor: 10000n, currency: 'USD' },
-    });
+      ])
+      .thenDecision((events, state) => {
+        const recorded = recordedOf(events);
+        expect(recorded.map((r) => [r.event.type, r.event.valid, r.event.duplicate, r.event.reasons])).toEqual([
+          ['conversion', true, false, []],
+          ['conversion', true, true, []],
+          ['refund', true, false, []],
+          ['refund', false, false, ['ALREADY_REFUNDED']],
+        ]);
+        expect(recorded[2]?.event).toMatchObject({
+          refundedEventId: recorded[0]?.event.eventId,
+          influencerId: 'inf-1',
+          value: { amountMinor: 10000n, currency: 'USD' },
+        });
+        expect(state.facts.refunded.has(['c-1', 'o-1'])).toBe(true);
+      });
   });
 
-  it("given a conversion the database already holds for the order, then the batch's conversion of it is the duplicate", () => {
-    const d = decideBatch(
-      [item({ orderId: 'o-1' })],
-      facts({ stored: new Map([[0, { orderRefunded: false, conversionOfOrder: order }]]) }),
-      ids,
-    );
-    expect(d.recorded[0]?.event).toMatchObject({ valid: true, duplicate: true });
+  it("given a conversion the store already holds for the order, then the batch's conversion of it is the duplicate", () => {
+    spec
+      .given(facts({ conversions: new TupleMap([[['c-1', 'o-1'], order]]) }))
+      .when([item({ orderId: 'o-1' })])
+      .thenDecision((events) => expect(recordedOf(events)[0]?.event).toMatchObject({ valid: true, duplicate: true }));
   });
 
   it("given another brand's write in the batch, then it is NOT_OWNER and teaches the owner's events nothing", () => {
     const intruderClick = item({ ...aClick, influencerId: 'inf-x', clickId: 'k-x', writerBrandId: 'b-2' });
     const conversion = item({ type: 'conversion', orderId: 'o-z', clickId: 'k-x', writerBrandId: 'b-1' });
-    const d = decideBatch([intruderClick, conversion], facts(), ids);
-    expect(d.recorded[0]?.event).toMatchObject({ valid: false, reasons: ['NOT_OWNER'], brandId: 'b-2' });
-    expect(d.recorded[1]?.event).toMatchObject({ valid: true, influencerId: null, attribution: 'none' });
+    spec
+      .given(facts())
+      .when([intruderClick, conversion])
+      .thenDecision((events) => {
+        const recorded = recordedOf(events);
+        expect(recorded[0]?.event).toMatchObject({ valid: false, reasons: ['NOT_OWNER'], brandId: 'b-2' });
+        expect(recorded[1]?.event).toMatchObject({ valid: true, influencerId: null, attribution: 'none' });
+      });
   });
 
   it('given text the database cannot store, then the reason found by storable is kept for that item only', () => {
-    const d = decideBatch(
-      [
+    spec
+      .given(facts())
+      .when([
         item({ type: 'impression', value: null, orderId: null }),
-        item({ type: 'impression', value: null, orderId: null }),
-      ],
-      facts(),
-      ids,
-      new Map([[1, ['INVALID_TEXT']]]),
-    );
-    expect(d.recorded.map((r) => r.event.reasons)).toEqual([[], ['INVALID_TEXT']]);
+        cleanItem(item({ type: 'impression', value: null, orderId: null, visitorId: 'v\u0000x' })),
+      ])
+      .thenDecision((events) => expect(recordedOf(events).map((r) => r.event.reasons)).toEqual([[], ['INVALID_TEXT']]));
   });
 });
