@@ -5,6 +5,7 @@
  */
 import type { Transaction } from 'kysely';
 import type { HandlerContext, MessageTypeMap } from './runner.js';
+import { defined } from '@beacon/domain';
 
 /**
  * One message a decision emits: its type and its payload, as the contracts type them. A batch
@@ -63,14 +64,14 @@ export interface Store<DB, S> {
 
 /**
  * Loads the aggregate, decides, saves the new state when it changed (by identity: a decider returns
- * the state it was given when nothing changes) and emits the events, keyed by `key` (or the event's
- * own) in the flow `correlationId` names (or the event's own, when a batch item caused it).
- * Returns the events.
+ * the state it was given when nothing changes) and emits the events. Each is keyed by `key`, or by its
+ * own (a batch whose events all name their own passes none), in the flow `correlationId` names, or
+ * in its own when a batch's item caused it. Returns the events.
  */
 export async function update<DB, Types extends object, S, E extends Emission<Types>>(
   ctx: HandlerContext<DB, unknown, Types>,
   store: Store<DB, S>,
-  key: string,
+  key: string | undefined,
   decide: (state: S) => Decision<S, E>,
   flow?: { correlationId?: string },
 ): Promise<E[]> {
@@ -78,6 +79,6 @@ export async function update<DB, Types extends object, S, E extends Emission<Typ
   const { state, events } = decide(before);
   if (state !== before) await store.save(ctx.trx, state, before);
   for (const event of events)
-    await ctx.emit(event.type, event.key ?? key, event.data, event.correlationId ? event : flow);
+    await ctx.emit(event.type, defined(event.key ?? key, 'a key'), event.data, event.correlationId ? event : flow);
   return events;
 }

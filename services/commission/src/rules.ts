@@ -4,8 +4,9 @@
  * each time an influencer's count reaches a multiple of 1,000.
  */
 import { percentOf, type Money } from '@beacon/money';
-import type { CommissionRule, RejectionReason, TrackingEventRecorded } from '@beacon/contracts';
-import { defined } from '@beacon/domain';
+import type { CommissionRule, MessageTypes, RejectionReason, TrackingEventRecorded } from '@beacon/contracts';
+import { defined, TupleMap, TupleSet } from '@beacon/domain';
+import type { Decider, Emission } from '@beacon/messaging';
 
 export interface CampaignTerms {
   id: string;
@@ -47,43 +48,51 @@ export function decideCommission(
   return { kind: 'calculate', amount };
 }
 
-/** What the handler looked up before deciding a batch of recorded tracking events. */
+/** What a batch's store looked up before deciding its recorded tracking events. */
 export interface CommissionFacts {
   terms: Map<string, CampaignTerms>;
-  /** `decisionKey(campaignId, sourceEventId)` of events that already have a commission or a rejection */
-  decided: Set<string>;
-  /** impressions counted per `impressionKey(campaignId, influencerId)` before this batch */
-  impressionsBefore: Map<string, bigint>;
+  /** (campaign, source event id) of events that already have a commission or a rejection */
+  decided: TupleSet<[string, string]>;
+  /** impressions counted per (campaign, influencer) before this batch */
+  impressions: TupleMap<[string, string], bigint>;
 }
 
-export const decisionKey = (campaignId: string, eventId: string): string => `${campaignId}\u0000${eventId}`;
-export const impressionKey = (campaignId: string, influencerId: string): string => `${campaignId}\u0000${influencerId}`;
-
-export interface CommissionDecision {
-  correlationId: string;
-  event: TrackingEventRecorded;
-  decision: Exclude<Decision, { kind: 'none' }>;
+/** A commission or a rejection as a batch decides it, before it is stored. */
+export interface NewCommission {
+  id: string;
+  campaignId: string;
+  influencerId: string | null;
+  sourceEventId: string;
+  eventType: string;
+  currency: string;
+  amountMinor: bigint | null;
+  status: 'pending' | 'rejected';
+  reason: RejectionReason | null;
 }
 
-export interface BatchCommissions {
-  decisions: CommissionDecision[];
-  /** impressions this batch adds, per impressionKey */
-  impressionsAdded: Map<string, bigint>;
-  /** valid refunds, in order: each reverses (or marks for reversal) its conversion's commission */
-  refunds: Array<{ correlationId: string; event: TrackingEventRecorded }>;
+/** A batch decided: the facts as it left them, and what it adds (impressions counted, commissions). */
+export interface CommissionBatch {
+  facts: CommissionFacts;
+  impressionsAdded: TupleMap<[string, string], bigint>;
+  commissions: NewCommission[];
 }
+
+export type CommissionEvent = Emission<
+  Pick<MessageTypes, 'commission.CommissionCalculated' | 'commission.CommissionRejected'>
+>;
 
 type Item = { correlationId: string; event: TrackingEventRecorded };
+type Recorded = Pick<Item, 'event'>;
 
 /** Each item's impression count once it is counted (0 for anything not counted), and what the batch adds per influencer. */
 function countImpressions(
-  items: Item[],
-  before: Map<string, bigint>,
-): { countAt: bigint[]; added: Map<string, bigint> } {
-  const added = new Map<string, bigint>();
+  items: Recorded[],
+  before: TupleMap<[string, string], bigint>,
+): { countAt: bigint[]; added: TupleMap<[string, string], bigint> } {
+  const added = new TupleMap<[string, string], bigint>();
   const countAt = items.map(({ event: e }) => {
     if (e.type !== 'impression' || !e.valid || !e.influencerId) return 0n;
-    const k = impressionKey(e.campaignId, e.influencerId);
+    const k: [string, string] = [e.campaignId, e.influencerId];
     const n = (added.get(k) ?? 0n) + 1n;
     added.set(k, n);
     return (before.get(k) ?? 0n) + n;
@@ -91,46 +100,102 @@ function countImpressions(
   return { countAt, added };
 }
 
+/** The (campaign, influencer) pairs whose impression counts a batch moves. */
+export const countedOf = (items: Recorded[]): Array<[string, string]> =>
+  new TupleSet<[string, string]>(
+    items.flatMap(({ event: e }) =>
+      e.type === 'impression' && e.valid && e.influencerId ? [[e.campaignId, e.influencerId]] : [],
+    ),
+  ).keys();
+
 /**
- * The source events of a batch that may earn or be rejected, so the handler looks up earlier
+ * The source events of a batch that may earn or be rejected, so the store looks up earlier
  * decisions for these only: valid clicks and conversions, and the impressions that reach a multiple
  * of 1,000. The other impressions of a batch (nearly all of them) need no lookup.
  */
 export function candidatesOf(
-  items: Item[],
-  impressionsBefore: Map<string, bigint>,
-): Array<{ campaignId: string; eventId: string }> {
+  items: Recorded[],
+  impressionsBefore: TupleMap<[string, string], bigint>,
+): Array<[string, string]> {
   const { countAt } = countImpressions(items, impressionsBefore);
-  return items.flatMap(({ event: e }, i) => {
+  return items.flatMap(({ event: e }, i): Array<[string, string]> => {
     const earns =
       e.type === 'impression'
         ? (countAt[i] ?? 0n) > 0n && (countAt[i] ?? 0n) % 1000n === 0n
         : e.valid && (e.type === 'click' || e.type === 'conversion');
-    return earns ? [{ campaignId: e.campaignId, eventId: e.eventId }] : [];
+    return earns ? [[e.campaignId, e.eventId]] : [];
   });
 }
+
+/** The valid refunds of a batch, in order: each reverses (or marks for reversal) its conversion's commission. */
+export const refundsOf = (items: Item[]): Item[] =>
+  items.filter(({ event: e }) => e.type === 'refund' && e.valid && e.refundedEventId !== null);
 
 /**
  * Decides a batch in order: one decision per source event (an event seen before, or earlier in the
  * batch, gets none), and every impression counted, so that the one reaching each multiple of 1,000
- * earns. Refunds are handed back: reversing needs the stored commission.
+ * earns. Each commission's event is keyed by its campaign, in the flow of the item that earned it.
+ * Refunds are not decided here: reversing needs the stored commission (`refundsOf`, the saga).
  */
-export function decideCommissions(items: Item[], facts: CommissionFacts): BatchCommissions {
-  const { countAt, added } = countImpressions(items, facts.impressionsBefore);
-  const out: BatchCommissions = { decisions: [], impressionsAdded: added, refunds: [] };
-  const decided = new Set<string>();
-  items.forEach((item, i) => {
-    const e = item.event;
-    if (e.type === 'refund') {
-      if (e.valid && e.refundedEventId) out.refunds.push(item);
-      return;
-    }
-    const key = decisionKey(e.campaignId, e.eventId);
-    if (facts.decided.has(key) || decided.has(key)) return;
-    decided.add(key);
-    const decision = decideCommission(e, facts.terms.get(e.campaignId), countAt[i] ?? 0n);
-    if (decision.kind === 'none') return;
-    out.decisions.push({ correlationId: item.correlationId, event: e, decision });
-  });
-  return out;
+export function commissionDecider(newId: () => string): Decider<CommissionBatch, Item[], CommissionEvent> {
+  return {
+    initialState: () => ({
+      facts: { terms: new Map(), decided: new TupleSet(), impressions: new TupleMap() },
+      impressionsAdded: new TupleMap(),
+      commissions: [],
+    }),
+    decide(items, state) {
+      const { countAt, added } = countImpressions(items, state.facts.impressions);
+      const decided = state.facts.decided.copy();
+      const impressions = state.facts.impressions.copy();
+      for (const [k, n] of added.entries()) impressions.set(k, (impressions.get(k) ?? 0n) + n);
+      const commissions: NewCommission[] = [];
+      const events: CommissionEvent[] = [];
+      items.forEach((item, i) => {
+        const e = item.event;
+        if (e.type === 'refund' || decided.has([e.campaignId, e.eventId])) return;
+        decided.add([e.campaignId, e.eventId]);
+        const terms = state.facts.terms.get(e.campaignId);
+        const decision = decideCommission(e, terms, countAt[i] ?? 0n);
+        if (decision.kind === 'none') return;
+        const commission: NewCommission = {
+          id: newId(),
+          campaignId: e.campaignId,
+          influencerId: e.influencerId,
+          sourceEventId: e.eventId,
+          eventType: e.type,
+          currency:
+            decision.kind === 'calculate' ? decision.amount.currency : (e.value?.currency ?? terms?.currency ?? 'USD'),
+          amountMinor: decision.kind === 'calculate' ? decision.amount.amountMinor : null,
+          status: decision.kind === 'calculate' ? 'pending' : 'rejected',
+          reason: decision.kind === 'reject' ? decision.reason : null,
+        };
+        commissions.push(commission);
+        const flow = { key: e.campaignId, correlationId: item.correlationId };
+        const named = { commissionId: commission.id, campaignId: e.campaignId, sourceEventId: e.eventId };
+        events.push(
+          decision.kind === 'reject'
+            ? {
+                type: 'commission.CommissionRejected',
+                data: { ...named, influencerId: e.influencerId, reason: decision.reason, amount: null },
+                ...flow,
+              }
+            : {
+                type: 'commission.CommissionCalculated',
+                data: {
+                  ...named,
+                  influencerId: defined(e.influencerId, 'the attributed influencer'),
+                  eventType: e.type,
+                  amount: decision.amount,
+                },
+                ...flow,
+              },
+        );
+      });
+      return {
+        state: { facts: { ...state.facts, decided, impressions }, impressionsAdded: added, commissions },
+        events,
+      };
+    },
+  };
 }

@@ -18,16 +18,13 @@ import type {
 import type { ServiceDefinition } from '@beacon/service-kit';
 import type { Database } from './db.js';
 import { migrations } from './migrations.js';
-import { candidatesOf, decideCommissions, impressionKey, type CampaignTerms } from './rules.js';
+import { commissionDecider, refundsOf, type CampaignTerms } from './rules.js';
 import { defined } from '@beacon/domain';
 import { update } from '@beacon/messaging';
 import { sagaDecider, type SagaStep } from './saga.js';
 import {
-  addImpressions,
+  batchStore,
   commissionStore,
-  decidedOf,
-  impressionCountsOf,
-  insertCommissions,
   keepAccepted,
   keepTerms,
   keepTermsStatus,
@@ -81,92 +78,18 @@ async function refund(ctx: Ctx<unknown>, e: TrackingEventRecorded, correlationId
 
 /**
  * Decides commissions for a batch of recorded tracking events: the facts in a few set-based
- * statements, the decisions in memory (`decideCommissions`), the commissions in one insert, and one
- * event per commission, in the flow of the request that brought its tracking event.
+ * statements, the decisions in memory (`commissionDecider`), the commissions in one insert, and one
+ * event per commission, in the flow of the request that brought its tracking event; then refunds.
  */
 export async function decideBatch(
   ctx: Ctx<unknown>,
   items: Array<{ correlationId: string; event: TrackingEventRecorded }>,
 ): Promise<void> {
-  const candidates = items.filter((i) => i.event.type !== 'refund');
-  const campaignIds = [...new Set(items.map((i) => i.event.campaignId))];
-  const terms = await termsOfAll(ctx.trx, campaignIds);
-  const counted = [
-    ...new Set(
-      candidates
-        .filter((i) => i.event.type === 'impression' && i.event.valid)
-        .flatMap(({ event: e }) => (e.influencerId ? [impressionKey(e.campaignId, e.influencerId)] : [])),
-    ),
-  ].sort();
-  const before = await impressionCountsOf(ctx.trx, counted);
-  const impressionsBefore = before;
-  // Earlier decisions matter only for the events that can earn: clicks, conversions, each 1,000th impression.
-  const lookups = candidatesOf(items, impressionsBefore);
-  const decided = await decidedOf(ctx.trx, lookups);
-  const batch = decideCommissions(items, {
-    terms,
-    decided,
-    impressionsBefore,
-  });
-  await addImpressions(ctx.trx, batch.impressionsAdded);
-  const rows = batch.decisions.map((d) => {
-    const e = d.event;
-    const currency =
-      d.decision.kind === 'calculate'
-        ? d.decision.amount.currency
-        : (e.value?.currency ?? terms.get(e.campaignId)?.currency ?? 'USD');
-    const amount = d.decision.kind === 'calculate' ? d.decision.amount.amountMinor : null;
-    return {
-      id: randomUUID(),
-      campaign_id: e.campaignId,
-      influencer_id: e.influencerId,
-      source_event_id: e.eventId,
-      event_type: e.type,
-      currency,
-      reverse_pending: false,
-      amount_minor: amount,
-      requested_minor: amount,
-      status: d.decision.kind === 'calculate' ? 'pending' : 'rejected',
-      reason: d.decision.kind === 'reject' ? d.decision.reason : null,
-    };
-  });
-  await insertCommissions(ctx.trx, rows);
-  for (const [i, d] of batch.decisions.entries()) {
-    const e = d.event;
-    const id = defined(rows[i], 'the commission row').id;
-    const flow = { correlationId: d.correlationId };
-    if (d.decision.kind === 'reject') {
-      await ctx.emit(
-        'commission.CommissionRejected',
-        e.campaignId,
-        {
-          commissionId: id,
-          campaignId: e.campaignId,
-          influencerId: e.influencerId,
-          sourceEventId: e.eventId,
-          reason: d.decision.reason,
-          amount: null,
-        },
-        flow,
-      );
-    } else {
-      await ctx.emit(
-        'commission.CommissionCalculated',
-        e.campaignId,
-        {
-          commissionId: id,
-          campaignId: e.campaignId,
-          influencerId: defined(e.influencerId, 'the attributed influencer'),
-          sourceEventId: e.eventId,
-          eventType: e.type,
-          amount: d.decision.amount,
-        },
-        flow,
-      );
-    }
-  }
-  for (const r of batch.refunds) await refund(ctx, r.event, r.correlationId);
+  await update(ctx, batchStore(items), undefined, (facts) => decider.decide(items, facts));
+  for (const r of refundsOf(items)) await refund(ctx, r.event, r.correlationId);
 }
+
+const decider = commissionDecider(randomUUID);
 
 const recordedBatch: MessageHandler<Database, TrackingEventsRecorded> = (ctx) => decideBatch(ctx, ctx.message.recorded);
 

@@ -2,7 +2,7 @@
  * The commission service's SQL: the campaign-terms replica, commissions (locked, saved, inserted, and
  * as the saga's store), impression counts, and which events already have a commission.
  */
-import { sql, type Insertable } from 'kysely';
+import { sql } from 'kysely';
 import type {
   CampaignCreated,
   CampaignStatusChanged,
@@ -10,11 +10,13 @@ import type {
   InfluencerAccepted,
   MessageContext,
   PayoutCompleted,
+  TrackingEventRecorded,
 } from '@beacon/contracts';
+import { column, TupleMap, TupleSet } from '@beacon/domain';
 import { reviveAmounts, toJsonText } from '@beacon/money';
 import type { Store } from '@beacon/messaging';
 import type { Database } from './db.js';
-import { decisionKey, impressionKey, type CampaignTerms } from './rules.js';
+import { candidatesOf, countedOf, type CampaignTerms, type CommissionBatch, type NewCommission } from './rules.js';
 import type { Commission, CommissionStatus } from './saga.js';
 
 export type Trx = MessageContext<Database>['trx'];
@@ -124,47 +126,87 @@ async function rowsFor<K, R>(keys: K[], lookup: (keys: K[]) => Promise<{ rows: R
   return keys.length === 0 ? [] : (await lookup(keys)).rows;
 }
 
-/** The impression counts of these (campaign, influencer) keys, locked: one statement, none for no keys. */
-export async function impressionCountsOf(trx: Trx, counted: string[]): Promise<Map<string, bigint>> {
+/** The impression counts of these (campaign, influencer) pairs, locked: one statement, none for no pairs. */
+export async function impressionCountsOf(
+  trx: Trx,
+  counted: Array<[string, string]>,
+): Promise<TupleMap<[string, string], bigint>> {
   type Count = { campaign_id: string; influencer_id: string; count: bigint };
   const before = await rowsFor(counted, (keys) =>
-    sql<Count>`SELECT campaign_id, influencer_id, count FROM impression_counts
-    WHERE (campaign_id, influencer_id) IN (SELECT * FROM unnest(${keys.map((k) => k.split('\u0000')[0])}::text[],
-      ${keys.map((k) => k.split('\u0000')[1])}::text[]))
-    ORDER BY campaign_id, influencer_id FOR UPDATE`.execute(trx),
+    sql<Count>`
+      SELECT campaign_id, influencer_id, count
+      FROM impression_counts
+      WHERE (campaign_id, influencer_id) IN (SELECT * FROM unnest(${column(keys, 0)}::text[], ${column(keys, 1)}::text[]))
+      ORDER BY campaign_id, influencer_id
+      FOR UPDATE`.execute(trx),
   );
-  return new Map(before.map((b) => [impressionKey(b.campaign_id, b.influencer_id), b.count]));
+  return new TupleMap(before.map((b) => [[b.campaign_id, b.influencer_id], b.count]));
 }
 
 /** Which of these (campaign, event) pairs already have a commission decided: one statement, none for none. */
-export async function decidedOf(
-  trx: Trx,
-  lookups: Array<{ campaignId: string; eventId: string }>,
-): Promise<Set<string>> {
+export async function decidedOf(trx: Trx, lookups: Array<[string, string]>): Promise<TupleSet<[string, string]>> {
   const decided = await rowsFor(lookups, (keys) =>
-    sql<{ campaign_id: string; source_event_id: string }>`SELECT c.campaign_id, c.source_event_id FROM commissions c
-    JOIN unnest(${keys.map((l) => l.campaignId)}::text[], ${keys.map((l) => l.eventId)}::text[]) AS k(campaign_id, source_event_id)
-    USING (campaign_id, source_event_id)`.execute(trx),
+    sql<{ campaign_id: string; source_event_id: string }>`
+      SELECT c.campaign_id, c.source_event_id
+      FROM commissions c
+      JOIN unnest(${column(keys, 0)}::text[], ${column(keys, 1)}::text[]) AS k(campaign_id, source_event_id)
+        USING (campaign_id, source_event_id)`.execute(trx),
   );
-  return new Set(decided.map((d) => decisionKey(d.campaign_id, d.source_event_id)));
+  return new TupleSet(decided.map((d) => [d.campaign_id, d.source_event_id]));
 }
 
 /** Impressions counted per (campaign, influencer), added in one upsert in key order. */
-export async function addImpressions(trx: Trx, impressionsAdded: Map<string, bigint>): Promise<void> {
+export async function addImpressions(trx: Trx, impressionsAdded: TupleMap<[string, string], bigint>): Promise<void> {
   if (impressionsAdded.size === 0) return;
-  const added = [...impressionsAdded].sort(([a], [b]) => (a < b ? -1 : 1));
-  await sql`INSERT INTO impression_counts (campaign_id, influencer_id, count)
-    SELECT * FROM unnest(${added.map(([k]) => k.split('\u0000')[0])}::text[],
-      ${added.map(([k]) => k.split('\u0000')[1])}::text[], ${added.map(([, n]) => n.toString())}::bigint[])
+  const added = impressionsAdded.sorted();
+  const keys = added.map(([k]) => k);
+  await sql`
+    INSERT INTO impression_counts (campaign_id, influencer_id, count)
+    SELECT * FROM unnest(${column(keys, 0)}::text[], ${column(keys, 1)}::text[], ${added.map(([, n]) => n.toString())}::bigint[])
     ON CONFLICT (campaign_id, influencer_id) DO UPDATE SET count = impression_counts.count + EXCLUDED.count`.execute(
     trx,
   );
 }
 
 /** New commissions in one insert. */
-export async function insertCommissions(trx: Trx, rows: Insertable<Database['commissions']>[]): Promise<void> {
-  if (rows.length > 0) await trx.insertInto('commissions').values(rows).execute();
+export async function insertCommissions(trx: Trx, commissions: NewCommission[]): Promise<void> {
+  if (commissions.length === 0) return;
+  await trx
+    .insertInto('commissions')
+    .values(
+      commissions.map((c) => ({
+        id: c.id,
+        campaign_id: c.campaignId,
+        influencer_id: c.influencerId,
+        source_event_id: c.sourceEventId,
+        event_type: c.eventType,
+        currency: c.currency,
+        reverse_pending: false,
+        amount_minor: c.amountMinor,
+        requested_minor: c.amountMinor,
+        status: c.status,
+        reason: c.reason,
+      })),
+    )
+    .execute();
 }
+
+/**
+ * A batch of recorded tracking events' store: the terms of its campaigns, its impression counts
+ * (locked) and which of the events that may earn were decided before; then what the batch added.
+ */
+export const batchStore = (items: Array<{ event: TrackingEventRecorded }>): Store<Database, CommissionBatch> => ({
+  async load(trx) {
+    const terms = await termsOfAll(trx, [...new Set(items.map((i) => i.event.campaignId))]);
+    const impressions = await impressionCountsOf(trx, countedOf(items));
+    const decided = await decidedOf(trx, candidatesOf(items, impressions));
+    return { facts: { terms, decided, impressions }, impressionsAdded: new TupleMap(), commissions: [] };
+  },
+  async save(trx, next) {
+    await addImpressions(trx, next.impressionsAdded);
+    await insertCommissions(trx, next.commissions);
+  },
+});
 
 /** A campaign's terms as commission needs them: owner, currency, status, holding period, rules, who accepted. */
 export async function keepTerms(trx: Trx, c: CampaignCreated): Promise<void> {

@@ -1,12 +1,13 @@
-import { recordedEvent, USD } from '@beacon/testing';
+import { deciderSpec, recordedEvent, USD } from '@beacon/testing';
 import type { TrackingEventRecorded } from '@beacon/contracts';
+import { TupleMap, TupleSet } from '@beacon/domain';
 import {
   candidatesOf,
+  commissionDecider,
   decideCommission,
-  decideCommissions,
-  decisionKey,
-  impressionKey,
+  refundsOf,
   type CampaignTerms,
+  type CommissionBatch,
   type CommissionFacts,
 } from '../src/rules.js';
 
@@ -92,11 +93,12 @@ describe('rejections, each with its reason', () => {
 });
 
 describe('a batch of recorded events, decided in order', () => {
-  const facts = (over: Partial<CommissionFacts> = {}): CommissionFacts => ({
-    terms: new Map([['c-1', terms()]]),
-    decided: new Set(),
-    impressionsBefore: new Map(),
-    ...over,
+  let n = 0;
+  const spec = deciderSpec(commissionDecider(() => `com-${++n}`));
+  const facts = (over: Partial<CommissionFacts> = {}): CommissionBatch => ({
+    facts: { terms: new Map([['c-1', terms()]]), decided: new TupleSet(), impressions: new TupleMap(), ...over },
+    impressionsAdded: new TupleMap(),
+    commissions: [],
   });
   const impression = (i: number) => ({
     correlationId: `flow-${i}`,
@@ -111,14 +113,30 @@ describe('a batch of recorded events, decided in order', () => {
   });
 
   it('given 998 impressions counted before, when 3 more arrive, then the second of them (the 1,000th) earns, in its own flow', () => {
-    const out = decideCommissions(
-      [impression(1), impression(2), impression(3)],
-      facts({ impressionsBefore: new Map([[impressionKey('c-1', 'inf-1'), 998n]]) }),
-    );
-    expect(out.decisions.map((d) => [d.correlationId, d.decision])).toEqual([
-      ['flow-2', { kind: 'calculate', amount: USD(200) }],
-    ]);
-    expect(out.impressionsAdded).toEqual(new Map([[impressionKey('c-1', 'inf-1'), 3n]]));
+    n = 0;
+    spec
+      .given(facts({ impressions: new TupleMap([[['c-1', 'inf-1'], 998n]]) }))
+      .when([impression(1), impression(2), impression(3)])
+      .thenDecision((events, state) => {
+        expect(events).toEqual([
+          {
+            type: 'commission.CommissionCalculated',
+            key: 'c-1',
+            correlationId: 'flow-2',
+            data: {
+              commissionId: 'com-1',
+              campaignId: 'c-1',
+              influencerId: 'inf-1',
+              sourceEventId: 'imp-2',
+              eventType: 'impression',
+              amount: USD(200),
+            },
+          },
+        ]);
+        expect(state.impressionsAdded).toEqual(new TupleMap([[['c-1', 'inf-1'], 3n]]));
+        expect(state.facts.impressions.get(['c-1', 'inf-1'])).toBe(1001n);
+        expect(state.commissions).toMatchObject([{ id: 'com-1', status: 'pending', amountMinor: 200n }]);
+      });
   });
 
   it('given a source event decided before, or twice in the batch, then it is decided once', () => {
@@ -127,20 +145,45 @@ describe('a batch of recorded events, decided in order', () => {
       event: event({ eventId: 'conv-1', campaignId: 'c-1', influencerId: 'inf-1' }),
     };
     const again = { correlationId: 'f', event: event({ eventId: 'conv-2', campaignId: 'c-1', influencerId: 'inf-1' }) };
-    const out = decideCommissions(
-      [conversion, again, again],
-      facts({ decided: new Set([decisionKey('c-1', 'conv-1')]) }),
-    );
-    expect(out.decisions.map((d) => d.event.eventId)).toEqual(['conv-2']);
+    spec
+      .given(facts({ decided: new TupleSet([['c-1', 'conv-1']]) }))
+      .when([conversion, again, again])
+      .thenDecision((events) => expect(events.map((e) => e.data.sourceEventId)).toEqual(['conv-2']));
   });
 
-  it('given a refund, then it is handed back for reversal, not decided', () => {
+  it('given an event its influencer does not take part in, then a rejection with its reason, stored and told', () => {
+    spec
+      .given(facts())
+      .when([
+        { correlationId: 'g', event: event({ eventId: 'conv-9', campaignId: 'c-1', influencerId: 'inf-stranger' }) },
+      ])
+      .thenDecision((events, state) => {
+        expect(events).toMatchObject([
+          {
+            type: 'commission.CommissionRejected',
+            correlationId: 'g',
+            data: { reason: 'NOT_PARTICIPATING', amount: null },
+          },
+        ]);
+        expect(state.commissions).toMatchObject([
+          { status: 'rejected', reason: 'NOT_PARTICIPATING', amountMinor: null },
+        ]);
+      });
+  });
+
+  it('given a refund, then it is handed to the saga, not decided here', () => {
     const refund = {
       correlationId: 'r',
       event: event({ type: 'refund', campaignId: 'c-1', refundedEventId: 'conv-1' }),
     };
-    const out = decideCommissions([refund], facts());
-    expect(out).toMatchObject({ decisions: [], refunds: [refund] });
+    spec
+      .given(facts())
+      .when([refund])
+      .thenDecision((events, state) => {
+        expect(events).toEqual([]);
+        expect(state.commissions).toEqual([]);
+      });
+    expect(refundsOf([refund, { ...refund, event: { ...refund.event, valid: false } }])).toEqual([refund]);
   });
 
   it('given 998 impressions before, only the 1,000th of the next three, and valid clicks and conversions, need a lookup', () => {
@@ -151,11 +194,11 @@ describe('a batch of recorded events, decided in order', () => {
     const invalid = { correlationId: 'c', event: event({ eventId: 'bad-1', valid: false, campaignId: 'c-1' }) };
     const lookups = candidatesOf(
       [impression(1), click, impression(2), invalid, impression(3)],
-      new Map([[impressionKey('c-1', 'inf-1'), 998n]]),
+      new TupleMap([[['c-1', 'inf-1'], 998n]]),
     );
     expect(lookups).toEqual([
-      { campaignId: 'c-1', eventId: 'click-1' },
-      { campaignId: 'c-1', eventId: 'imp-2' },
+      ['c-1', 'click-1'],
+      ['c-1', 'imp-2'],
     ]);
   });
 });
