@@ -46,6 +46,10 @@ export class TupleMap<K extends Key, V> {
     return this.entries().map(([k]) => k);
   }
 
+  values(): V[] {
+    return this.entries().map(([, v]) => v);
+  }
+
   /** The entries sorted by key, part by part: the order concurrent writers lock rows in. */
   sorted(): Array<[K, V]> {
     return this.entries().sort(([a], [b]) => compareTuples(a, b));

@@ -28,6 +28,7 @@ import type { MessageBus, OutgoingMessage } from './bus.js';
 import { Header } from './envelope.js';
 import type { MessagingTables } from './schema.js';
 import { chunkForPacks, pack, type PackLimits } from './pack.js';
+import { TupleMap } from '@beacon/domain';
 
 export const OUTBOX_CHANNEL = 'beacon_outbox';
 /** Arbitrary constant: each service has its own database, so one lock id per database is enough. */
@@ -137,9 +138,9 @@ async function sendInOrder(
   rows: CommittedRow[],
   limits: PackLimits,
 ): Promise<{ sent: string[]; failed: Array<{ id: string; error: string }>; unsent: CommittedRow[] }> {
-  const byKey = new Map<string, CommittedRow[]>();
+  const byKey = new TupleMap<[string, string], CommittedRow[]>();
   for (const row of rows) {
-    const k = `${row.message.topic}\u0000${row.message.key}`;
+    const k: [string, string] = [row.message.topic, row.message.key];
     const group = byKey.get(k);
     if (group) group.push(row);
     else byKey.set(k, [row]);
@@ -148,7 +149,7 @@ async function sendInOrder(
   const failed: Array<{ id: string; error: string }> = [];
   const unsent: CommittedRow[] = [];
   await Promise.all(
-    [...byKey.values()].map(async (group) => {
+    byKey.values().map(async (group) => {
       const chunks = chunkForPacks(group, (row) => row.message, limits);
       const outcomes = await Promise.allSettled(chunks.map((chunk) => bus.publish(pack(chunk.map((r) => r.message)))));
       const firstFailure = outcomes.findIndex((o) => o.status === 'rejected');

@@ -3,6 +3,7 @@
  * the ledger (rm_ledger) and payouts (rm_payouts) — fed by commission and payment events.
  */
 import { sql } from 'kysely';
+import { column, TupleMap } from '@beacon/domain';
 import type { MessageContext, MessageTypes } from '@beacon/contracts';
 import type { Database } from '../db.js';
 import { dayOf, lastBy, type ManyProjections, type Projections } from '../projection-kit.js';
@@ -199,18 +200,16 @@ export const paymentManyProjections: ManyProjections = {
       FROM unnest(${latest.map((i) => i.message.commissionId)}::text[],
         ${latest.map((i) => i.message.amount.amountMinor.toString())}::bigint[]) AS t(id, amount)
       WHERE c.id = t.id`.execute(trx);
-    const sums = new Map<string, { campaignId: string; influencerId: string; day: string; amount: bigint }>();
+    const sums = new TupleMap<[string, string, string], bigint>();
     for (const { message: c, envelope } of items) {
-      const day = dayOf(envelope.occurredAt);
-      const k = `${c.campaignId}\u0000${c.influencerId}\u0000${day}`;
-      const row = sums.get(k) ?? { campaignId: c.campaignId, influencerId: c.influencerId, day, amount: 0n };
-      row.amount += c.amount.amountMinor;
-      sums.set(k, row);
+      const k: [string, string, string] = [c.campaignId, c.influencerId, dayOf(envelope.occurredAt)];
+      sums.set(k, (sums.get(k) ?? 0n) + c.amount.amountMinor);
     }
-    const rows = [...sums.values()];
+    const rows = sums.sorted();
+    const keys = rows.map(([k]) => k);
     await sql`INSERT INTO rm_commission_stats (campaign_id, influencer_id, day, commissions_minor)
-      SELECT * FROM unnest(${rows.map((r) => r.campaignId)}::text[], ${rows.map((r) => r.influencerId)}::text[],
-        ${rows.map((r) => r.day)}::text[], ${rows.map((r) => r.amount.toString())}::numeric[])
+      SELECT * FROM unnest(${column(keys, 0)}::text[], ${column(keys, 1)}::text[],
+        ${column(keys, 2)}::text[], ${rows.map(([, amount]) => amount.toString())}::numeric[])
       ON CONFLICT (campaign_id, influencer_id,
         day) DO UPDATE SET commissions_minor = rm_commission_stats.commissions_minor + EXCLUDED.commissions_minor`.execute(
       trx,

@@ -4,7 +4,7 @@
  * handful of set-based statements whatever its size; its figures are summed in memory first.
  */
 import { sql } from 'kysely';
-import { activityWindowOf } from '@beacon/domain';
+import { activityWindowOf, TupleMap, TupleSet } from '@beacon/domain';
 import type { IgnoredItem, RecordedItem, TrackingEventRecorded, MessageContext } from '@beacon/contracts';
 import { textArrayLiteral } from '@beacon/service-kit';
 import { applyIsolated } from '@beacon/messaging';
@@ -17,12 +17,12 @@ export type StatColumn = 'impressions' | 'clicks' | 'conversions' | 'invalid_eve
 const STAT_COLUMNS: StatColumn[] = ['impressions', 'clicks', 'conversions', 'invalid_events', 'revenue_minor'];
 
 export interface Figures {
-  /** per `campaign\0influencer\0day`: what the events add to each column */
-  stats: Map<string, Record<StatColumn, bigint>>;
-  /** per `brand\0subject\0windowStart\0type`: events in that window */
-  activity: Map<string, bigint>;
-  /** the stats' 4-hour chart: per campaign and window */
-  windows: Map<string, WindowRow>;
+  /** per (campaign, influencer or '', day): what the events add to each column */
+  stats: TupleMap<[string, string, string], Record<StatColumn, bigint>>;
+  /** per (brand or '', subject, window start, type): events in that window */
+  activity: TupleMap<[string, string, string, string], bigint>;
+  /** the stats' 4-hour chart: per (campaign, window start) */
+  windows: TupleMap<[string, string], WindowRow>;
 }
 
 export interface WindowRow {
@@ -47,7 +47,7 @@ export function figuresOf(
   recordedAt: string,
   currencies: ReadonlyMap<string, string> = new Map(),
 ): Figures {
-  const figures: Figures = { stats: new Map(), activity: new Map(), windows: new Map() };
+  const figures: Figures = { stats: new TupleMap(), activity: new TupleMap(), windows: new TupleMap() };
   // Events of a batch mostly share their hour: parse each hour once (a UTC 'Z' time; others are parsed each time).
   const windows = new Map<string, string>();
   const windowStart = (at: string) => {
@@ -60,7 +60,7 @@ export function figuresOf(
   };
   const add = (e: TrackingEventRecorded, column: StatColumn, by: bigint) => {
     const day = (timeBelieved(e) ? e.occurredAt : recordedAt).slice(0, 10);
-    const key = `${e.campaignId}\u0000${e.influencerId ?? ''}\u0000${day}`;
+    const key: [string, string, string] = [e.campaignId, e.influencerId ?? '', day];
     const row = figures.stats.get(key) ?? {
       impressions: 0n,
       clicks: 0n,
@@ -74,14 +74,19 @@ export function figuresOf(
   const revenueOf = (e: TrackingEventRecorded) =>
     e.value && e.value.currency === currencies.get(e.campaignId) ? e.value.amountMinor : 0n;
   const addToWindow = (e: TrackingEventRecorded, column: keyof WindowRow, by: bigint) => {
-    const key = `${e.campaignId}\u0000${windowStart(e.occurredAt)}`;
+    const key: [string, string] = [e.campaignId, windowStart(e.occurredAt)];
     const row = figures.windows.get(key) ?? { impressions: 0n, clicks: 0n, conversions: 0n, revenue_minor: 0n };
     row[column] += by;
     figures.windows.set(key, row);
   };
   for (const e of events) {
     if (timeBelieved(e)) {
-      const key = `${e.brandId ?? ''}\u0000${e.userId ?? e.visitorId}\u0000${windowStart(e.occurredAt)}\u0000${e.type}`;
+      const key: [string, string, string, string] = [
+        e.brandId ?? '',
+        e.userId ?? e.visitorId,
+        windowStart(e.occurredAt),
+        e.type,
+      ];
       figures.activity.set(key, (figures.activity.get(key) ?? 0n) + 1n);
       if (e.valid && !e.duplicate) {
         if (e.type === 'impression') addToWindow(e, 'impressions', 1n);
@@ -116,9 +121,9 @@ async function currenciesOf(ctx: Ctx, events: TrackingEventRecorded[]): Promise<
 
 /** Upserts the figures; rows in key order, so concurrent batches lock them in the same order and never deadlock. */
 async function addFigures(ctx: Ctx, figures: Figures): Promise<void> {
-  const stats = [...figures.stats].sort(([a], [b]) => (a < b ? -1 : 1));
+  const stats = figures.stats.sorted();
   if (stats.length > 0) {
-    const parts = stats.map(([key]) => key.split('\u0000'));
+    const parts = stats.map(([key]) => key);
     const column = (c: StatColumn) => stats.map(([, row]) => row[c].toString());
     const added = sql.join(
       STAT_COLUMNS.map((c) => sql`${sql.ref(c)} = rm_stats.${sql.ref(c)} + EXCLUDED.${sql.ref(c)}`),
@@ -129,9 +134,9 @@ async function addFigures(ctx: Ctx, figures: Figures): Promise<void> {
           ${column('invalid_events')}::bigint[], ${column('revenue_minor')}::numeric[])
       ON CONFLICT (campaign_id, influencer_id, day) DO UPDATE SET ${added}`.execute(ctx.trx);
   }
-  const windows = [...figures.windows].sort(([a], [b]) => (a < b ? -1 : 1));
+  const windows = figures.windows.sorted();
   if (windows.length > 0) {
-    const parts = windows.map(([key]) => key.split('\u0000'));
+    const parts = windows.map(([key]) => key);
     const column = (c: keyof WindowRow) => windows.map(([, row]) => row[c].toString());
     await sql`INSERT INTO rm_campaign_windows (campaign_id, window_start, impressions, clicks, conversions, revenue_minor)
       SELECT * FROM unnest(${parts.map((p) => p[0])}::text[], ${parts.map((p) => p[1])}::text[], ${column('impressions')}::bigint[],
@@ -140,9 +145,9 @@ async function addFigures(ctx: Ctx, figures: Figures): Promise<void> {
         clicks = rm_campaign_windows.clicks + EXCLUDED.clicks, conversions = rm_campaign_windows.conversions + EXCLUDED.conversions,
         revenue_minor = rm_campaign_windows.revenue_minor + EXCLUDED.revenue_minor`.execute(ctx.trx);
   }
-  const activity = [...figures.activity].sort(([a], [b]) => (a < b ? -1 : 1));
+  const activity = figures.activity.sorted();
   if (activity.length > 0) {
-    const parts = activity.map(([key]) => key.split('\u0000'));
+    const parts = activity.map(([key]) => key);
     await sql`INSERT INTO rm_activity (brand_id, subject, window_start, type, count)
       SELECT * FROM unnest(${parts.map((p) => p[0])}::text[], ${parts.map((p) => p[1])}::text[],
         ${parts.map((p) => p[2])}::text[], ${parts.map((p) => p[3])}::text[],
@@ -227,10 +232,10 @@ async function applyBatch(ctx: Ctx, recorded: RecordedItem[], ignored: IgnoredIt
       ON CONFLICT (campaign_id, brand_id, event_id) DO NOTHING RETURNING campaign_id, brand_id, event_id`.execute(
       ctx.trx,
     );
-    const isNew = new Set(inserted.rows.map((r) => `${r.campaign_id}\u0000${r.brand_id}\u0000${r.event_id}`));
-    const fresh = recorded
-      .map((i) => i.event)
-      .filter((e) => isNew.delete(`${e.campaignId}\u0000${e.brandId ?? ''}\u0000${e.eventId}`));
+    const isNew = new TupleSet(
+      inserted.rows.map((r) => [r.campaign_id, r.brand_id, r.event_id] as [string, string, string]),
+    );
+    const fresh = recorded.map((i) => i.event).filter((e) => isNew.delete([e.campaignId, e.brandId ?? '', e.eventId]));
     await addFigures(ctx, figuresOf(fresh, envelope.occurredAt, await currenciesOf(ctx, fresh)));
   }
   if (ignored.length > 0) {
