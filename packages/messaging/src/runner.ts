@@ -68,6 +68,28 @@ export type HandlerMap<DB, Types extends object = MessageTypeMap> = {
 };
 
 /**
+ * A batch message's item as a delivery of its own: its envelope names the item's flow (its
+ * correlation id; the batch message stays the cause), its logger says so, and what it emits joins
+ * that flow. Handlers take an item's context wherever they act for one item (a refund, a poisoned
+ * item), so no flow is passed by hand.
+ */
+export function itemContext<DB, Types extends object, I extends { correlationId: string }>(
+  ctx: HandlerContext<DB, unknown, Types>,
+  item: I,
+): HandlerContext<DB, I, Types> {
+  const flow = { correlationId: item.correlationId };
+  return {
+    trx: ctx.trx,
+    message: item,
+    envelope: { ...ctx.envelope, ...flow },
+    // pino writes the key again; JSON readers (jq, the log tooling) take the last, the item's flow.
+    log: ctx.log.child(flow),
+    emit: (messageType, key, value, options) => ctx.emit(messageType, key, value, { ...flow, ...options }),
+    payload: ctx.payload,
+  };
+}
+
+/**
  * The runner routes by the message-type property and decodes with that type's schema, so the value
  * a handler receives is its own type: this is the one place that knowledge is taken on trust.
  */

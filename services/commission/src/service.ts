@@ -10,7 +10,7 @@ import type {
   CampaignStatusChanged,
   InfluencerAccepted,
   PayoutCompleted,
-  TrackingEventRecorded,
+  RecordedItem,
   TrackingEventsRecorded,
   MessageHandler,
   MessageContext,
@@ -20,7 +20,7 @@ import type { Database } from './db.js';
 import { migrations } from './migrations.js';
 import { commissionDecider, refundsOf, type CampaignTerms } from './rules.js';
 import { defined } from '@beacon/domain';
-import { update } from '@beacon/messaging';
+import { itemContext, update } from '@beacon/messaging';
 import { sagaDecider, type SagaStep } from './saga.js';
 import {
   batchStore,
@@ -66,14 +66,13 @@ async function advanceMany<M extends { commissionId: string; campaignId: string 
 }
 
 /** A valid refund reverses its conversion's commission, or marks it for reversal while the budget has not answered. */
-async function refund(ctx: Ctx<unknown>, e: TrackingEventRecorded, correlationId: string): Promise<void> {
+async function refund(ctx: Ctx<RecordedItem>): Promise<void> {
+  const e = ctx.message.event;
   const store = commissionStore({
     campaignId: e.campaignId,
     sourceEventId: defined(e.refundedEventId, 'the refunded event id'),
   });
-  await update(ctx, store, e.campaignId, (c) => sagaDecider.decide({ type: 'Refunded', refundEventId: e.eventId }, c), {
-    correlationId,
-  });
+  await update(ctx, store, e.campaignId, (c) => sagaDecider.decide({ type: 'Refunded', refundEventId: e.eventId }, c));
 }
 
 /**
@@ -81,12 +80,9 @@ async function refund(ctx: Ctx<unknown>, e: TrackingEventRecorded, correlationId
  * statements, the decisions in memory (`commissionDecider`), the commissions in one insert, and one
  * event per commission, in the flow of the request that brought its tracking event; then refunds.
  */
-export async function decideBatch(
-  ctx: Ctx<unknown>,
-  items: Array<{ correlationId: string; event: TrackingEventRecorded }>,
-): Promise<void> {
+export async function decideBatch(ctx: Ctx<unknown>, items: RecordedItem[]): Promise<void> {
   await update(ctx, batchStore(items), undefined, (facts) => decider.decide(items, facts));
-  for (const r of refundsOf(items)) await refund(ctx, r.event, r.correlationId);
+  for (const r of refundsOf(items)) await refund(itemContext(ctx, r));
 }
 
 const decider = commissionDecider(randomUUID);

@@ -14,7 +14,7 @@ import type {
 } from '@beacon/contracts';
 import { trackingShardOf } from '@beacon/domain';
 import type { ServiceDefinition } from '@beacon/service-kit';
-import { applyIsolated, update } from '@beacon/messaging';
+import { applyIsolated, itemContext, update } from '@beacon/messaging';
 import type { Database } from './db.js';
 import { migrations } from './migrations.js';
 import { batchStore, keepCampaign, keepCampaignStatus } from './store.js';
@@ -50,26 +50,29 @@ const recordEvents: MessageHandler<Database, RecordTrackingEvents> = (ctx) =>
     ctx.trx,
     ctx.message.items,
     (some) => recordBatch(ctx, some),
-    async ({ correlationId, event }, error) => {
-      ctx.log.error(
-        { eventId: event.eventId, campaignId: event.campaignId, err: error.message },
-        'an event could not be stored',
-      );
-      await ctx.emit('tracking.TrackingEventsRecorded', trackingShardOf(event.campaignId), {
-        recorded: [],
-        ignored: [
-          {
-            correlationId,
-            event: {
-              eventId: event.eventId,
-              campaignId: event.campaignId,
-              reason: `UNSTORABLE: ${error.message}`.slice(0, 500),
-            },
-          },
-        ],
-      });
-    },
+    (item, error) => reportUnstorable(itemContext(ctx, item), error),
   );
+
+async function reportUnstorable(ctx: MessageContext<Database, TrackingEventItem>, error: Error): Promise<void> {
+  const { event } = ctx.message;
+  ctx.log.error(
+    { eventId: event.eventId, campaignId: event.campaignId, err: error.message },
+    'an event could not be stored',
+  );
+  await ctx.emit('tracking.TrackingEventsRecorded', trackingShardOf(event.campaignId), {
+    recorded: [],
+    ignored: [
+      {
+        correlationId: ctx.message.correlationId,
+        event: {
+          eventId: event.eventId,
+          campaignId: event.campaignId,
+          reason: `UNSTORABLE: ${error.message}`.slice(0, 500),
+        },
+      },
+    ],
+  });
+}
 
 const campaignCreated: MessageHandler<Database, CampaignCreated> = ({ trx, message }) => keepCampaign(trx, message);
 const statusChanged: MessageHandler<Database, CampaignStatusChanged> = ({ trx, message }) =>

@@ -7,7 +7,7 @@ import { sql } from 'kysely';
 import { activityWindowOf, TupleMap, TupleSet } from '@beacon/domain';
 import type { IgnoredItem, RecordedItem, TrackingEventRecorded, MessageContext } from '@beacon/contracts';
 import { textArrayLiteral } from '@beacon/service-kit';
-import { applyIsolated } from '@beacon/messaging';
+import { applyIsolated, itemContext } from '@beacon/messaging';
 import type { Database } from '../db.js';
 import { failOperation } from '../operations/claims.js';
 import { settleTrackingItems } from '../operations/settle.js';
@@ -173,12 +173,12 @@ export async function projectTrackingBatch(ctx: Ctx, recorded: RecordedItem[], i
     ctx.trx,
     items,
     (some) => applyBatch(ctx, recordedOf(some), ignoredOf(some)),
-    (item, error) => keepUnapplied(ctx, item, error),
+    (item, error) => keepUnapplied(itemContext(ctx, 'recorded' in item ? item.recorded : item.ignored), error),
   );
 }
 
-async function keepUnapplied(ctx: Ctx, item: BatchItem, error: Error): Promise<void> {
-  const { correlationId, event } = 'recorded' in item ? item.recorded : item.ignored;
+async function keepUnapplied(ctx: MessageContext<Database, RecordedItem | IgnoredItem>, error: Error): Promise<void> {
+  const { correlationId, event } = ctx.message;
   const reason = `UNAPPLIED: ${error.message}`.slice(0, 500);
   ctx.log.error(
     { eventId: event.eventId, campaignId: event.campaignId, err: error.message },
