@@ -6,7 +6,8 @@
  * statement, one commit), and acknowledged after the commit. A message of a type the consumer has
  * no handler for is acknowledged at once: no transaction, no inbox row (it has no effect to repeat).
  * A pack (pack.ts) is opened first: its items are handled as messages of their own, and the pack is
- * acknowledged once every item was.
+ * acknowledged once every item was. Each concern is a step of one shape (`Middleware`), and
+ * `runHandlers` composes them: a new concern is one more step in its list.
  */
 import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
@@ -136,7 +137,24 @@ export interface Delivery<DB> {
   value: unknown;
   log: Logger;
   handler: Handler<DB> | undefined;
+  /** what the handler's `prepare` returned, once the preparing step has run it */
+  prepared?: unknown;
 }
+
+/** What one message's pass through the steps came to; a failure means it must be redelivered. */
+export type Verdict = Outcome | { failed: unknown };
+
+/**
+ * The one shape of a runner step, as Watermill composes its middleware: given the step below it, a
+ * step takes deliveries (one, or a run of one key's) and answers each one's verdict, in order. A step
+ * that throws fails them all; the step above decides what that means.
+ */
+export type Step<DB> = (deliveries: Delivery<DB>[]) => Promise<Verdict[]>;
+export type Middleware<DB> = (next: Step<DB>) => Step<DB>;
+
+/** The steps, outermost first, around the last one: a new concern is one more middleware in the list. */
+export const compose = <DB>(middleware: Array<Middleware<DB>>, last: Step<DB>): Step<DB> =>
+  middleware.reduceRight<Step<DB>>((next, m) => m(next), last);
 
 /** Step: the envelope from the properties, the payload with the codec its message type names (unless envelope-only). */
 export function decoder<DB, Types extends object>(deps: {
@@ -255,10 +273,82 @@ export function reporter(onHandled: RunHandlersOptions<MessagingTables>['onHandl
 
 const elapsed = (started: bigint) => Number(process.hrtime.bigint() - started) / 1e9;
 
+/** Middleware: a run that fails is handled again one message at a time, so only the failing message is redelivered. */
+export const retryingAlone =
+  <DB>(log: Logger, subscription: string): Middleware<DB> =>
+  (next) =>
+  async (ds) => {
+    if (ds.length === 1) return next(ds);
+    try {
+      return await next(ds);
+    } catch (error) {
+      log.warn(
+        { err: (error as Error).message, subscription, messages: ds.length },
+        'batch failed; handling its messages one at a time',
+      );
+      const verdicts: Verdict[] = [];
+      for (const d of ds) verdicts.push(...(await next([d])));
+      return verdicts;
+    }
+  };
+
 /**
- * The consumer of one subscription, composed of the steps above: decode → (prepare) → inbox and
- * handlers in one transaction → commit → ack, per message or per batch of one key. A batch that fails
- * is handled again one message at a time, so only the failing message is redelivered.
+ * Middleware: a log line and a metric per message, for what became of it. A message alone that fails
+ * is reported and answered failed; a failed run is left to `retryingAlone`, which reports each message.
+ */
+export const reporting =
+  <DB>(report: ReturnType<typeof reporter>): Middleware<DB> =>
+  (next) =>
+  async (ds) => {
+    const started = process.hrtime.bigint();
+    try {
+      const verdicts = await next(ds);
+      const seconds = elapsed(started);
+      ds.forEach((d, i) => {
+        const verdict = verdicts[i];
+        if (typeof verdict === 'string') report.done(d, verdict, seconds);
+      });
+      return verdicts;
+    } catch (error) {
+      if (ds.length > 1) throw error;
+      report.failed(defined(ds[0], 'the delivery'), error, elapsed(started));
+      return [{ failed: error }];
+    }
+  };
+
+/** Middleware: a type this consumer does not handle has no effect to make once: ignored, with no transaction. */
+export const ignoringUnhandled =
+  <DB>(): Middleware<DB> =>
+  (next) =>
+  async (ds) => {
+    const handled = ds.filter((d) => d.handler);
+    const verdicts = handled.length > 0 ? await next(handled) : [];
+    let at = 0;
+    return ds.map((d) => (d.handler ? defined(verdicts[at++], 'a verdict') : 'ignored'));
+  };
+
+/**
+ * Middleware: a handler that calls the outside world first (`prepare`) runs it before its
+ * transaction, and keeps a transaction of its own per message.
+ */
+export const preparing =
+  <DB>(): Middleware<DB> =>
+  (next) =>
+  async (ds) => {
+    if (!ds.some((d) => d.handler?.prepare)) return next(ds);
+    const verdicts: Verdict[] = [];
+    for (const d of ds) {
+      const prepared = d.handler?.prepare ? await d.handler.prepare(d.value, d.envelope) : undefined;
+      verdicts.push(...(await next([{ ...d, prepared }])));
+    }
+    return verdicts;
+  };
+
+/**
+ * The consumer of one subscription: decode, then the steps (retry alone → report → skip unhandled
+ * types → prepare → inbox and handlers in one transaction, acknowledged after the commit), per
+ * message or per run of one key. Packs (pack.ts) are opened first and acknowledged when all their
+ * items were.
  */
 export async function runHandlers<DB extends MessagingTables, Types extends object = MessageTypeMap>(
   options: RunHandlersOptions<DB, Types>,
@@ -267,106 +357,60 @@ export async function runHandlers<DB extends MessagingTables, Types extends obje
   const subscriptionName = options.subscription.name;
   const maxBatch = options.maxBatch ?? 1;
   const decode = decoder(options);
-  const report = reporter(options.onHandled);
 
-  const run =
-    (prepared: unknown) =>
-    async (trx: Transaction<DB>, d: Delivery<DB>, written?: CommittedRow[]): Promise<Outcome> => {
-      if (!d.handler) return 'ignored';
-      const emit = emitter(trx, options, d.envelope, written);
-      await d.handler({
-        trx,
-        message: d.value,
-        envelope: d.envelope,
-        log: d.log,
-        prepared,
-        payload: d.incoming.payload,
-        emit,
-      });
-      return 'handled';
-    };
-
-  const runMany = async (trx: Transaction<DB>, ds: Delivery<DB>[], written?: CommittedRow[]): Promise<void> => {
-    const many = defined(ds[0]?.handler?.many, 'a handler of many');
-    await many(
-      ds.map((d) => ({
-        trx,
-        message: d.value,
-        envelope: d.envelope,
-        log: d.log,
-        payload: d.incoming.payload,
-        emit: emitter(trx, options, d.envelope, written),
-      })),
-    );
+  const context = (trx: Transaction<DB>, d: Delivery<DB>, written?: CommittedRow[]): HandlerContext<DB> => ({
+    trx,
+    message: d.value,
+    envelope: d.envelope,
+    log: d.log,
+    prepared: d.prepared,
+    payload: d.incoming.payload,
+    emit: emitter(trx, options, d.envelope, written),
+  });
+  const run = async (trx: Transaction<DB>, d: Delivery<DB>, written?: CommittedRow[]): Promise<Outcome> => {
+    await defined(d.handler, 'a handler')(context(trx, d, written));
+    return 'handled';
   };
+  const runMany = (trx: Transaction<DB>, ds: Delivery<DB>[], written?: CommittedRow[]): Promise<void> =>
+    defined(ds[0]?.handler?.many, 'a handler of many')(ds.map((d) => context(trx, d, written)));
 
-  /** One message, one transaction. Throws when the message must be redelivered. */
-  async function handleOne(incoming: IncomingMessage): Promise<void> {
-    const started = process.hrtime.bigint();
-    let d: Delivery<DB>;
+  const steps = compose<DB>(
+    [retryingAlone(logger, subscriptionName), reporting(reporter(options.onHandled)), ignoringUnhandled(), preparing()],
+    (ds) => inTransaction(db, subscriptionName, ds, run, options.relay, runMany),
+  );
+
+  /** The message decoded; undefined (reported) when it cannot be, so it is redelivered and in time dead-lettered. */
+  function decoded(incoming: IncomingMessage): Delivery<DB> | undefined {
     try {
-      d = decode(incoming);
+      return decode(incoming);
     } catch (error) {
       logger.error(
         { err: (error as Error).message, topic: incoming.topic, brokerMessageId: incoming.brokerMessageId },
         'undecodable message',
       );
       options.onHandled?.(incoming.properties['message-type'] ?? 'unknown', 'failed', 0);
-      throw error;
-    }
-    // A type this consumer does not handle has no effect to make once: acknowledged without a transaction.
-    if (!d.handler) return report.done(d, 'ignored', elapsed(started));
-    try {
-      const prepared = d.handler.prepare ? await d.handler.prepare(d.value, d.envelope) : undefined;
-      const [outcome] = await inTransaction(db, subscriptionName, [d], run(prepared), options.relay);
-      report.done(d, defined(outcome, 'the outcome'), elapsed(started));
-    } catch (error) {
-      report.failed(d, error, elapsed(started));
-      throw error;
+      return undefined;
     }
   }
 
-  async function oneByOne(messages: IncomingMessage[]): Promise<boolean[]> {
+  /** Messages of one key, through the steps together (one at a time at maxBatch 1): whether each took effect. */
+  async function handle(messages: IncomingMessage[], together: boolean): Promise<boolean[]> {
+    const ds = messages.map(decoded);
     const verdicts: boolean[] = [];
-    for (const m of messages)
-      verdicts.push(
-        await handleOne(m).then(
-          () => true,
-          () => false,
-        ),
-      );
+    // Undecodable messages fail alone; the runs between them go through the steps.
+    for (let i = 0; i < ds.length;) {
+      if (!ds[i]) {
+        verdicts.push(false);
+        i++;
+        continue;
+      }
+      let end = i + 1;
+      if (together) while (end < ds.length && ds[end]) end++;
+      const run = ds.slice(i, end) as Delivery<DB>[];
+      for (const v of await steps(run)) verdicts.push(typeof v === 'string');
+      i = end;
+    }
     return verdicts;
-  }
-
-  async function handleBatch(messages: IncomingMessage[]): Promise<boolean[]> {
-    if (messages.length === 1) return oneByOne(messages);
-    let decoded: Delivery<DB>[];
-    try {
-      decoded = messages.map(decode);
-    } catch {
-      return oneByOne(messages);
-    }
-    // A handler that calls the outside world first (prepare) keeps its own transaction per message.
-    if (decoded.some((d) => d.handler?.prepare)) return oneByOne(messages);
-    const started = process.hrtime.bigint();
-    // Types without a handler have no effect: only the others take part in the transaction.
-    const handled = decoded.filter((d) => d.handler);
-    try {
-      const outcomes =
-        handled.length > 0
-          ? await inTransaction(db, subscriptionName, handled, run(undefined), options.relay, runMany)
-          : [];
-      const seconds = elapsed(started);
-      handled.forEach((d, i) => report.done(d, defined(outcomes[i], `the outcome of message ${i}`), seconds));
-      for (const d of decoded) if (!d.handler) report.done(d, 'ignored', seconds);
-      return decoded.map(() => true);
-    } catch (error) {
-      logger.warn(
-        { err: (error as Error).message, subscription: subscriptionName, messages: messages.length },
-        'batch failed; handling its messages one at a time',
-      );
-      return oneByOne(messages);
-    }
   }
 
   /** A delivery's messages (a pack's items, or itself); undefined when it is a pack that cannot be read. */
@@ -383,10 +427,13 @@ export async function runHandlers<DB extends MessagingTables, Types extends obje
     }
   }
 
-  /** A key's deliveries, packs opened and handled as one batch; a pack is acknowledged when all its items were. */
+  /** A key's deliveries, packs opened and handled as one run; a pack is acknowledged when all its items were. */
   async function handleDeliveries(deliveries: IncomingMessage[]): Promise<boolean[]> {
     const contents = deliveries.map(opened);
-    const verdicts = await handleBatch(contents.flatMap((items) => items ?? []));
+    const verdicts = await handle(
+      contents.flatMap((items) => items ?? []),
+      true,
+    );
     let at = 0;
     return contents.map((items) => {
       if (!items) return false;
@@ -399,9 +446,9 @@ export async function runHandlers<DB extends MessagingTables, Types extends obje
   async function handleDelivery(incoming: IncomingMessage): Promise<void> {
     const items = opened(incoming);
     if (!items) throw new Error('unreadable pack');
-    if (items.length === 1) return handleOne(items[0] as IncomingMessage);
-    const verdicts = maxBatch > 1 ? await handleBatch(items) : await oneByOne(items);
-    if (!verdicts.every(Boolean)) throw new Error('some items of a pack failed: the pack is redelivered');
+    const verdicts = await handle(items, maxBatch > 1);
+    if (!verdicts.every(Boolean))
+      throw new Error(items.length > 1 ? 'some items of a pack failed: the pack is redelivered' : 'the message failed');
   }
 
   const subscribeOptions = { ...options.subscription, subscription: subscriptionName };

@@ -1,10 +1,21 @@
-/** The runner's steps, each on its own: decoding a delivery, and reporting what became of it. */
+/** The runner's steps, each on its own: decoding a delivery, reporting what became of it, and the middleware they compose into. */
 import pino from 'pino';
 import type { IncomingMessage } from '../src/bus.js';
 import { CodecRegistry, parseTopicSchema } from '../src/codec.js';
 import { newFlowEnvelope, toProperties } from '../src/envelope.js';
 import { buildMessage } from '../src/message.js';
-import { decoder, reporter, type Handler, type Outcome } from '../src/runner.js';
+import {
+  compose,
+  decoder,
+  ignoringUnhandled,
+  preparing,
+  reporter,
+  reporting,
+  retryingAlone,
+  type Handler,
+  type Middleware,
+  type Outcome,
+} from '../src/runner.js';
 
 const codecs = new CodecRegistry([
   parseTopicSchema(
@@ -109,5 +120,73 @@ describe('building a message', () => {
     });
     expect(envelope).toMatchObject({ correlationId: 'flow-1', causationId: 'cause-1', producer: 'tracking' });
     expect(envelope.messageId).not.toBe('cause-1');
+  });
+});
+
+describe('the runner as composed steps', () => {
+  const ping: Handler<unknown> = async () => undefined;
+  const decode = decoder({ codecs, logger, service: 'test', handlers: { 'test.Ping': ping } });
+  const decodeNone = decoder({ codecs, logger, service: 'test', handlers: {} });
+
+  it('runs the middleware outermost first, each around the one below it', async () => {
+    const order: string[] = [];
+    const tagged =
+      (name: string): Middleware<unknown> =>
+      (next) =>
+      async (ds) => {
+        order.push(`${name} in`);
+        const verdicts = await next(ds);
+        order.push(`${name} out`);
+        return verdicts;
+      };
+    const steps = compose([tagged('a'), tagged('b')], async (ds) => {
+      order.push('last');
+      return ds.map(() => 'handled' as const);
+    });
+    expect(await steps([decode(delivery())])).toEqual(['handled']);
+    expect(order).toEqual(['a in', 'b in', 'last', 'b out', 'a out']);
+  });
+
+  it('skips types without a handler, passing on only the others, and keeps the verdicts in order', async () => {
+    const passed: number[] = [];
+    const steps = compose([ignoringUnhandled()], async (ds) => {
+      passed.push(ds.length);
+      return ds.map(() => 'handled' as const);
+    });
+    expect(await steps([decodeNone(delivery()), decode(delivery()), decodeNone(delivery())])).toEqual([
+      'ignored',
+      'handled',
+      'ignored',
+    ]);
+    expect(passed).toEqual([1]);
+  });
+
+  it('handles a failed run again one message at a time, and reports only the one that fails alone', async () => {
+    const seen: Array<[string, string]> = [];
+    const bad = decode(delivery());
+    const steps = compose(
+      [retryingAlone(logger, 'test'), reporting(reporter((type, outcome) => seen.push([type, outcome])))],
+      async (ds) => {
+        if (ds.includes(bad)) throw new Error('bad data');
+        return ds.map(() => 'handled' as const);
+      },
+    );
+    const verdicts = await steps([decode(delivery()), bad, decode(delivery())]);
+    expect(verdicts.map((v) => (typeof v === 'string' ? v : 'failed'))).toEqual(['handled', 'failed', 'handled']);
+    expect(seen.map(([, outcome]) => outcome)).toEqual(['handled', 'failed', 'handled']);
+  });
+
+  it('runs prepare before the step below, one message at a time, and hands on what it returned', async () => {
+    const prepared: Handler<unknown> = Object.assign(async () => undefined, {
+      prepare: async (message: unknown) => `prepared ${(message as { id: string }).id}`,
+    });
+    const runs: unknown[][] = [];
+    const steps = compose([preparing()], async (ds) => {
+      runs.push(ds.map((d) => d.prepared));
+      return ds.map(() => 'handled' as const);
+    });
+    const withPrepare = decoder({ codecs, logger, service: 'test', handlers: { 'test.Ping': prepared } });
+    await steps([withPrepare(delivery()), withPrepare(delivery())]);
+    expect(runs).toEqual([['prepared p-1'], ['prepared p-1']]);
   });
 });
