@@ -1,5 +1,5 @@
 import type { Api, Operation } from '../api';
-import { useOperation } from '../hooks';
+import { useOperation, type Started } from '../hooks';
 
 const SERVICES = ['bff', 'campaign', 'tracking', 'commission', 'payment'];
 
@@ -51,5 +51,27 @@ export function Timeline({
         {steps.length === 0 && <li className="muted">Waiting for the first message…</li>}
       </ol>
     </section>
+  );
+}
+
+/** The timeline of the command a page last started, if any: a new command starts a new timeline. */
+export function StartedTimeline({
+  api,
+  started,
+  onSettled,
+}: {
+  api: Api;
+  started: Started;
+  onSettled?: (op: Operation) => void;
+}) {
+  if (!started) return null;
+  return (
+    <Timeline
+      key={started.correlationId}
+      api={api}
+      correlationId={started.correlationId}
+      title={started.title}
+      onSettled={onSettled}
+    />
   );
 }

@@ -3,7 +3,7 @@ import { formatMoney, type Api, type CampaignAction, type Session } from '../api
 import { BudgetBar } from '../components/BudgetBar';
 import { CommissionTable } from '../components/CommissionTable';
 import { StatsCharts } from '../components/StatsCharts';
-import { Timeline } from '../components/Timeline';
+import { StartedTimeline } from '../components/Timeline';
 import { Empty, ErrorNote, Loading, Pill } from '../components/ui';
 import { messageOf, useLoad, type Started } from '../hooks';
 
@@ -96,15 +96,7 @@ export function CampaignPage({ api, session, id }: { api: Api; session: Session;
         </div>
       )}
       <ErrorNote error={error} />
-      {started && (
-        <Timeline
-          key={started.correlationId}
-          api={api}
-          correlationId={started.correlationId}
-          title={started.title}
-          onSettled={refresh}
-        />
-      )}
+      <StartedTimeline api={api} started={started} onSettled={refresh} />
       {owner && (
         <>
           <h3>Influencers</h3>

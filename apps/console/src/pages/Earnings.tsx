@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { formatMoney, type Api, type Session } from '../api';
 import { CommissionTable } from '../components/CommissionTable';
-import { Timeline } from '../components/Timeline';
+import { StartedTimeline } from '../components/Timeline';
 import { Empty, ErrorNote, MoneyFields, Choice, Table, Pill } from '../components/ui';
 import { messageOf, useLoad, type Started } from '../hooks';
 
@@ -85,18 +85,14 @@ export function Earnings({ api, session }: { api: Api; session: Session }) {
         <ErrorNote error={error} />
         <button type="submit">Request payout</button>
       </form>
-      {started && (
-        <Timeline
-          key={started.correlationId}
-          api={api}
-          correlationId={started.correlationId}
-          title={started.title}
-          onSettled={() => {
-            balance.reload();
-            payouts.reload();
-          }}
-        />
-      )}
+      <StartedTimeline
+        api={api}
+        started={started}
+        onSettled={() => {
+          balance.reload();
+          payouts.reload();
+        }}
+      />
       <h3>Payouts</h3>
       <ErrorNote error={payouts.error} />
       {payouts.data && payouts.data.items.length === 0 ? (
