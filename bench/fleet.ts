@@ -162,7 +162,7 @@ async function sql(database: string, text: string, values: unknown[] = []): Prom
 async function trackingBacklog(): Promise<number> {
   const tenant = process.env.PULSAR_TENANT ?? 'beacon';
   let backlog = 0;
-  for (const topic of ['command-batches', 'event-batches']) {
+  for (const topic of ['command-batches', 'event-batches', 'command-batches-v2', 'event-batches-v2']) {
     const response = await fetch(`http://127.0.0.1:8080/admin/v2/persistent/${tenant}/tracking/${topic}/stats`, {
       headers: pulsarAuthHeaders(),
     });

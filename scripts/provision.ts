@@ -56,7 +56,15 @@ async function provisionPulsar(adminUrl: string, tenant: string, token: string):
   };
   const clusters = (await (await call('GET', 'clusters')).json()) as string[];
   await call('PUT', `tenants/${tenant}`, { allowedClusters: clusters }, [409]);
-  for (const service of FLEET_SERVICES) await call('PUT', `namespaces/${tenant}/${service}`, undefined, [409]);
+  for (const service of FLEET_SERVICES) {
+    await call('PUT', `namespaces/${tenant}/${service}`, undefined, [409]);
+    // A topic carries several message types as branches of one payload union, and a new type is a new
+    // branch: readers of the new schema read all data written before (the broker checks every earlier
+    // version), while old readers cannot read the new type's messages, which is why consumers deploy first.
+    // The broker's default (FULL) refuses a new branch; `pnpm schemas:check` still checks both ways
+    // for the types both versions know (avsc's resolvers).
+    await call('PUT', `namespaces/${tenant}/${service}/schemaCompatibilityStrategy`, 'BACKWARD_TRANSITIVE');
+  }
   const grants = topicGrants();
   for (const [topic, roles] of grants) {
     const path = `persistent/${tenant}/${topic}`;

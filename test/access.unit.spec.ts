@@ -31,6 +31,6 @@ describe('the broker grants (FLEET_ACCESS) and the services agree', () => {
     for (const service of FLEET_SERVICES.filter((s) => s !== 'bff')) {
       for (const topic of FLEET_ACCESS[service].produces) expect(topic.startsWith(`${service}/`)).toBe(true);
     }
-    for (const topic of FLEET_ACCESS.bff.produces) expect(topic).toMatch(/\/command(s|-batches)$/);
+    for (const topic of FLEET_ACCESS.bff.produces) expect(topic).toMatch(/\/([a-z]+-)?command(s|-batches)(-v\d+)?$/);
   });
 });

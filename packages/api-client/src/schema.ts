@@ -224,6 +224,86 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/campaigns/{id}/coupons": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A coupon code for an influencer who accepted the campaign
+         * @description Roles: brand, admin. Scope: the owner brand (others get 404), admin; codes are unique per brand ignoring case (CODE_TAKEN).
+         */
+        post: operations["createCoupon"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/campaigns/{id}/coupons/{code}/deactivate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stop a coupon code attributing
+         * @description Roles: brand, admin. Scope: the owner brand (others get 404), admin.
+         */
+        post: operations["deactivateCoupon"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/coupons": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Coupon codes
+         * @description Roles: brand, influencer, admin. Scope: brand: its codes; influencer: its own codes; admin: all.
+         */
+        get: operations["listCoupons"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Customers and their sales
+         * @description Roles: brand, influencer, admin. Scope: brand: its customers (items are CustomerView); admin: all; influencer: per campaign, the counts and earnings of its own customers (items are CustomerSummaryView), never a customer id.
+         */
+        get: operations["listCustomers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tracking/events": {
         parameters: {
             query?: never;
@@ -506,12 +586,16 @@ export interface components {
             /** @enum {string} */
             type: "percent";
             rate: string;
+            /** @description months after the binding; 0: the first sale only; absent: every sale */
+            customerDurationMonths?: number;
         } | {
             /** @enum {string} */
-            event: "conversion" | "click";
+            event: "conversion" | "click" | "lead";
             /** @enum {string} */
             type: "fixed";
             amount: components["schemas"]["Money"];
+            /** @description months after the binding; 0: the first sale only; absent: every sale */
+            customerDurationMonths?: number;
         } | {
             /** @enum {string} */
             event: "impression";
@@ -533,6 +617,11 @@ export interface components {
             visibility?: "open" | "invite_only";
             /** @default 30 */
             attributionWindowDays?: number;
+            /**
+             * @default last_click
+             * @enum {string}
+             */
+            attributionModel?: "last_click" | "first_click";
             /** @default 0 */
             holdingPeriodDays?: number;
             /** @default [] */
@@ -549,11 +638,12 @@ export interface components {
         };
         CommissionRuleView: {
             /** @enum {string} */
-            event: "impression" | "click" | "conversion";
+            event: "impression" | "click" | "conversion" | "lead";
             /** @enum {string} */
             type: "percent" | "fixed" | "per_mille";
             rate?: string;
             amount?: components["schemas"]["MoneyView"];
+            customerDurationMonths?: number;
         };
         CampaignMember: {
             influencerId: string;
@@ -574,6 +664,8 @@ export interface components {
             /** @enum {string} */
             visibility: "open" | "invite_only";
             attributionWindowDays: number;
+            /** @enum {string} */
+            attributionModel: "last_click" | "first_click";
             holdingPeriodDays: number;
             /** @description one campaign: its first 100 members for the owner brand and admin (the rest: GET …/influencers), an influencer its own membership only; lists: an influencer its own membership, owners none */
             influencers?: components["schemas"]["CampaignMember"][];
@@ -605,6 +697,11 @@ export interface components {
             commissions: components["schemas"]["MoneyView"];
             clickThroughRate: number;
             conversionRate: number;
+            leads: number;
+            /** @description customers bound, by their first attributed lead or sale */
+            customers: number;
+            /** @description of the leads, the share whose customer went on to buy */
+            leadToSaleRate: number;
             /** @description a page of influencers (`influencersLimit`, `influencersCursor`), by influencer id */
             byInfluencer: {
                 impressions: number;
@@ -615,6 +712,11 @@ export interface components {
                 commissions: components["schemas"]["MoneyView"];
                 clickThroughRate: number;
                 conversionRate: number;
+                leads: number;
+                /** @description customers bound, by their first attributed lead or sale */
+                customers: number;
+                /** @description of the leads, the share whose customer went on to buy */
+                leadToSaleRate: number;
                 influencerId: string | null;
             }[];
             byInfluencerNextCursor: string | null;
@@ -627,6 +729,11 @@ export interface components {
                 commissions: components["schemas"]["MoneyView"];
                 clickThroughRate: number;
                 conversionRate: number;
+                leads: number;
+                /** @description customers bound, by their first attributed lead or sale */
+                customers: number;
+                /** @description of the leads, the share whose customer went on to buy */
+                leadToSaleRate: number;
                 /** @example 2026-01-01 */
                 day: string;
             }[];
@@ -638,10 +745,44 @@ export interface components {
                 revenue: components["schemas"]["MoneyView"];
             }[];
         };
+        CouponView: {
+            code: string;
+            campaignId: string;
+            influencerId: string;
+            /** @enum {string} */
+            status: "active" | "deactivated";
+            createdAt: string;
+        };
+        CouponPage: {
+            items: components["schemas"]["CouponView"][];
+            nextCursor: string | null;
+        };
+        CustomerView: {
+            customerId: string;
+            campaignId: string;
+            influencerId: string;
+            /** @description the step that bound the customer */
+            attribution: string;
+            boundAt: string;
+            sales: number;
+            revenue: components["schemas"]["MoneyView"];
+        };
+        CustomerSummaryView: {
+            campaignId: string;
+            influencerId: string;
+            customers: number;
+            sales: number;
+            revenue: components["schemas"]["MoneyView"];
+            earnings: components["schemas"]["MoneyView"] & unknown;
+        };
+        CustomerPage: {
+            items: (components["schemas"]["CustomerView"] | components["schemas"]["CustomerSummaryView"])[];
+            nextCursor: string | null;
+        };
         TrackingEvent: {
             eventId?: string;
             /** @enum {string} */
-            type: "impression" | "click" | "conversion" | "refund" | "custom";
+            type: "impression" | "click" | "conversion" | "refund" | "custom" | "lead";
             campaignId: string;
             influencerId?: string;
             clickId?: string;
@@ -650,6 +791,8 @@ export interface components {
             occurredAt?: string;
             value?: components["schemas"]["Money"];
             orderId?: string;
+            customerId?: string;
+            couponCode?: string;
             name?: string;
             properties?: unknown;
             userAgent?: string;
@@ -688,9 +831,12 @@ export interface components {
                 currency: string;
             } | null;
             orderId: string | null;
+            customerId: string | null;
+            couponCode: string | null;
             name: string | null;
             valid: boolean;
             reasons: string[];
+            notes: string[];
             duplicate: boolean;
         };
         TrackingEventPage: {
@@ -725,6 +871,8 @@ export interface components {
             /** @enum {string} */
             status: "pending" | "approved" | "rejected" | "reversed" | "paid";
             reason?: string;
+            /** @description the step that attributed the source event: explicit, coupon, customer, click_id, … */
+            attribution?: string;
             createdAt: string;
         };
         CommissionPage: {
@@ -1993,6 +2141,383 @@ export interface operations {
             };
         };
     };
+    createCoupon: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+                "X-Correlation-ID"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    code: string;
+                    influencerId: string;
+                };
+            };
+        };
+        responses: {
+            /** @description `id` is the code */
+            202: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    Location: components["headers"]["OperationLocation"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Accepted"];
+                };
+            };
+            /** @description The request is not valid: `errors` lists each problem with its path */
+            400: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, or a token that does not verify */
+            401: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token’s roles do not allow this */
+            403: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or one the caller may not see */
+            404: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used with another request, or its first request is still running */
+            409: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over 1 MiB */
+            413: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller is over its rate limit; `Retry-After` says when to try again */
+            429: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The broker did not take the command; retry with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deactivateCoupon: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+                "X-Correlation-ID"?: string;
+            };
+            path: {
+                id: string;
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `id` is the code */
+            202: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    Location: components["headers"]["OperationLocation"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Accepted"];
+                };
+            };
+            /** @description The request is not valid: `errors` lists each problem with its path */
+            400: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, or a token that does not verify */
+            401: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token’s roles do not allow this */
+            403: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or one the caller may not see */
+            404: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used with another request, or its first request is still running */
+            409: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over 1 MiB */
+            413: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller is over its rate limit; `Retry-After` says when to try again */
+            429: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The broker did not take the command; retry with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listCoupons: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+                campaignId?: string;
+            };
+            header?: {
+                "X-Correlation-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description a page of codes */
+            200: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CouponPage"];
+                };
+            };
+            /** @description The request is not valid: `errors` lists each problem with its path */
+            400: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, or a token that does not verify */
+            401: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token’s roles do not allow this */
+            403: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or one the caller may not see */
+            404: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller is over its rate limit; `Retry-After` says when to try again */
+            429: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listCustomers: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+                campaignId?: string;
+                influencerId?: string;
+            };
+            header?: {
+                "X-Correlation-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description a page of customers, or an influencer’s summaries (nextCursor null) */
+            200: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerPage"];
+                };
+            };
+            /** @description The request is not valid: `errors` lists each problem with its path */
+            400: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, or a token that does not verify */
+            401: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token’s roles do not allow this */
+            403: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or one the caller may not see */
+            404: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller is over its rate limit; `Retry-After` says when to try again */
+            429: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listEvents: {
         parameters: {
             query?: {
@@ -2003,7 +2528,7 @@ export interface operations {
                 campaignId?: string;
                 influencerId?: string;
                 visitorId?: string;
-                type?: "impression" | "click" | "conversion" | "refund" | "custom";
+                type?: "impression" | "click" | "conversion" | "refund" | "custom" | "lead";
             };
             header?: {
                 "X-Correlation-ID"?: string;

@@ -18,17 +18,28 @@ export interface TopicAccess {
 export const FLEET_ACCESS: Record<FleetService, TopicAccess> = {
   // The BFF is the command gateway: it produces to other contexts' command topics, and nothing else.
   bff: {
-    produces: ['campaign/commands', 'tracking/command-batches', 'payment/commands'],
-    consumes: ['campaign/events', 'tracking/event-batches', 'commission/events', 'payment/events'],
+    produces: ['campaign/commands', 'campaign/coupon-commands', 'tracking/command-batches-v2', 'payment/commands'],
+    consumes: [
+      'campaign/events',
+      'campaign/coupon-events',
+      'tracking/event-batches',
+      'tracking/event-batches-v2',
+      'commission/events',
+      'payment/events',
+    ],
   },
-  campaign: { produces: ['campaign/events'], consumes: ['campaign/commands', 'commission/events'] },
+  campaign: {
+    produces: ['campaign/events', 'campaign/coupon-events'],
+    consumes: ['campaign/commands', 'campaign/coupon-commands', 'commission/events'],
+  },
+  // The v1 batch topics are read until they are retired (scripts/retire-topics.ts): nothing writes them any more.
   tracking: {
-    produces: ['tracking/event-batches'],
-    consumes: ['tracking/command-batches', 'campaign/events'],
+    produces: ['tracking/event-batches-v2'],
+    consumes: ['tracking/command-batches', 'tracking/command-batches-v2', 'campaign/events', 'campaign/coupon-events'],
   },
   commission: {
     produces: ['commission/events'],
-    consumes: ['tracking/event-batches', 'campaign/events', 'payment/events'],
+    consumes: ['tracking/event-batches', 'tracking/event-batches-v2', 'campaign/events', 'payment/events'],
   },
   payment: { produces: ['payment/events'], consumes: ['payment/commands', 'commission/events', 'payment/events'] },
 };

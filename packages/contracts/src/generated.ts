@@ -9,6 +9,10 @@ export interface CreateCampaign {
   commissionRules: Array<CommissionRule>;
   visibility: Visibility;
   attributionWindowDays: number;
+  /** the click model within the attribution window */
+  attributionModel: AttributionModel;
+  /** the lead/fixed rule: a fixed amount per lead, once per customer (a field of its own: RuleEvent cannot gain a symbol old readers would refuse) */
+  leadCommission: null | Money;
   holdingPeriodDays: number;
   influencerIds: Array<string>;
 }
@@ -26,6 +30,8 @@ export interface CommissionRule {
   rate: null | string;
   /** fixed and per_mille rules */
   amount: null | Money;
+  /** conversion rules: how long a customer earns for its influencer (null: always; 0: its first sale only; N: sales within N months of the binding) */
+  customerDurationMonths: null | number;
 }
 
 export type RuleEvent = 'impression' | 'click' | 'conversion';
@@ -33,6 +39,8 @@ export type RuleEvent = 'impression' | 'click' | 'conversion';
 export type RuleType = 'percent' | 'fixed' | 'per_mille';
 
 export type Visibility = 'open' | 'invite_only';
+
+export type AttributionModel = 'last_click' | 'first_click';
 
 /** pause, resume or complete, asked by the owner brand or an admin */
 export interface ChangeCampaignStatus {
@@ -66,6 +74,50 @@ export interface SubmitEvidence {
 
 export type EvidenceType = 'photo' | 'video' | 'post' | 'story';
 
+/** A coupon code for an influencer who accepted the campaign. */
+export interface CreateCoupon {
+  campaignId: string;
+  /** the campaign's owner */
+  brandId: string;
+  /** as the brand wrote it; unique per brand ignoring case */
+  code: string;
+  influencerId: string;
+}
+
+/** The code no longer attributes. */
+export interface DeactivateCoupon {
+  campaignId: string;
+  /** the campaign's owner */
+  brandId: string;
+  /** as the brand wrote it; unique per brand ignoring case */
+  code: string;
+}
+
+export interface CouponCreated {
+  campaignId: string;
+  /** the campaign's owner */
+  brandId: string;
+  /** as the brand wrote it; unique per brand ignoring case */
+  code: string;
+  influencerId: string;
+}
+
+export interface CouponDeactivated {
+  campaignId: string;
+  /** the campaign's owner */
+  brandId: string;
+  /** as the brand wrote it; unique per brand ignoring case */
+  code: string;
+}
+
+/** A coupon command refused, with its reason. */
+export interface CouponRejected {
+  campaignId: string;
+  code: string;
+  /** CODE_TAKEN, INVALID_CODE, NOT_OWNER, UNKNOWN_CAMPAIGN, NOT_PARTICIPATING, UNKNOWN_COUPON, CAMPAIGN_COMPLETED */
+  reason: string;
+}
+
 export interface CampaignCreated {
   campaignId: string;
   brandId: string;
@@ -75,6 +127,10 @@ export interface CampaignCreated {
   commissionRules: Array<CommissionRule>;
   visibility: Visibility;
   attributionWindowDays: number;
+  /** the click model within the attribution window */
+  attributionModel: AttributionModel;
+  /** the lead/fixed rule: a fixed amount per lead, once per customer (a field of its own: RuleEvent cannot gain a symbol old readers would refuse) */
+  leadCommission: null | Money;
   holdingPeriodDays: number;
   invitedInfluencerIds: Array<string>;
   status: CampaignStatus;
@@ -160,6 +216,8 @@ export interface CommissionCalculated {
   sourceEventId: string;
   eventType: string;
   amount: Money;
+  /** the step that attributed the source event (explicit, coupon, customer, click_id, first_click, last_click) */
+  attribution: null | string;
 }
 
 export interface CommissionApproved {
@@ -180,6 +238,10 @@ export interface CommissionRejected {
   sourceEventId: string;
   reason: RejectionReason;
   amount: null | Money;
+  /** the step that attributed the source event (explicit, coupon, customer, click_id, first_click, last_click) */
+  attribution: null | string;
+  /** a reason newer than RejectionReason's symbols (CUSTOMER_DURATION_ENDED), which `reason` then approximates (NO_RULE: no rule pays it) */
+  reasonDetail: null | string;
 }
 
 export type RejectionReason = 'NOT_PARTICIPATING' | 'CAMPAIGN_NOT_ACTIVE' | 'CURRENCY_MISMATCH' | 'DUPLICATE' | 'NO_RULE' | 'UNATTRIBUTED' | 'BUDGET_EXHAUSTED';
@@ -251,6 +313,49 @@ export interface PayoutFailed {
   reason: string;
 }
 
+/** Events to record, in the order they were received; leads, customer ids and coupon codes. */
+export interface RecordTrackingEventsV2 {
+  items: Array<TrackingEventItemV2>;
+}
+
+export interface TrackingEventItemV2 {
+  /** the flow of the request that brought this event */
+  correlationId: string;
+  event: RecordTrackingEventV2;
+}
+
+export interface RecordTrackingEventV2 {
+  /** client-supplied or BFF-made; deduplicated */
+  eventId: string;
+  /** true when the client supplied eventId */
+  clientEventId: boolean;
+  type: TrackingEventTypeV2;
+  campaignId: string;
+  influencerId: null | string;
+  clickId: null | string;
+  visitorId: string;
+  userId: null | string;
+  /** ISO-8601 UTC */
+  occurredAt: string;
+  value: null | Money;
+  orderId: null | string;
+  /** the brand's own id of the customer (leads: required; conversions: optional) */
+  customerId: null | string;
+  /** a coupon code the customer used */
+  couponCode: null | string;
+  name: null | string;
+  /** JSON object text: free properties */
+  properties: string;
+  userAgent: null | string;
+  ip: null | string;
+  referrer: null | string;
+  receivedAt: string;
+  /** the brand the sender writes for (a brand, or an ingest token's brand claim); null for admin and the BFF's own link clicks, which may write to any campaign */
+  writerBrandId: null | string;
+}
+
+export type TrackingEventTypeV2 = 'impression' | 'click' | 'conversion' | 'refund' | 'custom' | 'lead';
+
 /** Events to record, in the order they were received. */
 export interface RecordTrackingEvents {
   items: Array<TrackingEventItem>;
@@ -289,6 +394,81 @@ export interface RecordTrackingEvent {
 }
 
 export type TrackingEventType = 'impression' | 'click' | 'conversion' | 'refund' | 'custom';
+
+/** What one command batch recorded, in order, and what it ignored as already recorded; with leads, customers and coupons. */
+export interface TrackingEventsRecordedV2 {
+  recorded: Array<RecordedItemV2>;
+  ignored: Array<IgnoredItem>;
+}
+
+export interface RecordedItemV2 {
+  correlationId: string;
+  event: TrackingEventRecordedV2;
+}
+
+/** stored (valid, invalid or duplicate); key = campaign id */
+export interface TrackingEventRecordedV2 {
+  eventId: string;
+  type: TrackingEventTypeV2;
+  campaignId: string;
+  /** the attributed influencer, when any */
+  influencerId: null | string;
+  attribution: AttributionV2;
+  clickId: null | string;
+  visitorId: string;
+  userId: null | string;
+  occurredAt: string;
+  value: null | Money;
+  orderId: null | string;
+  /** the brand's own id of the customer (leads: required; conversions: optional) */
+  customerId: null | string;
+  /** a coupon code the customer used */
+  couponCode: null | string;
+  /** the event's customer, once bound (leads and conversions with customerId) */
+  customer: null | CustomerFacts;
+  name: null | string;
+  properties: string;
+  valid: boolean;
+  reasons: Array<string>;
+  /** a second conversion of the same (campaign, order id) */
+  duplicate: boolean;
+  /** refunds: the conversion they refund */
+  refundedEventId: null | string;
+  /** the tenant the event belongs to: the campaign's owner, or for an event refused as NOT_OWNER or UNKNOWN_CAMPAIGN the brand that sent it (null: admin only) */
+  brandId: null | string;
+  /** what did not attribute, without making the event invalid (UNKNOWN_COUPON) */
+  notes: Array<string>;
+}
+
+export type AttributionV2 = 'explicit' | 'coupon' | 'customer' | 'click_id' | 'first_click' | 'last_click' | 'none';
+
+export interface CustomerFacts {
+  /** the influencer the customer is bound to */
+  influencerId: string;
+  /** the campaign it was bound in */
+  campaignId: string;
+  /** occurredAt of the event that bound it */
+  boundAt: string;
+  boundBy: BoundBy;
+  /** this event bound the customer */
+  binds: boolean;
+  /** conversions: which sale of the customer this is (1 = the first); 0 otherwise */
+  saleNumber: number;
+}
+
+export type BoundBy = 'lead' | 'conversion';
+
+export interface IgnoredItem {
+  correlationId: string;
+  event: TrackingEventIgnored;
+}
+
+/** not stored again: a client eventId already recorded */
+export interface TrackingEventIgnored {
+  eventId: string;
+  campaignId: string;
+  reason: string;
+}
 
 /** What one command batch recorded, in order, and what it ignored as already recorded. */
 export interface TrackingEventsRecorded {
@@ -329,18 +509,6 @@ export interface TrackingEventRecorded {
 
 export type Attribution = 'explicit' | 'click_id' | 'last_click' | 'none';
 
-export interface IgnoredItem {
-  correlationId: string;
-  event: TrackingEventIgnored;
-}
-
-/** not stored again: a client eventId already recorded */
-export interface TrackingEventIgnored {
-  eventId: string;
-  campaignId: string;
-  reason: string;
-}
-
 /** Every message type, by its `message-type` header. */
 export interface MessageTypes {
   'campaign.CreateCampaign': CreateCampaign;
@@ -348,6 +516,11 @@ export interface MessageTypes {
   'campaign.InviteInfluencers': InviteInfluencers;
   'campaign.AcceptCampaign': AcceptCampaign;
   'campaign.SubmitEvidence': SubmitEvidence;
+  'campaign.CreateCoupon': CreateCoupon;
+  'campaign.DeactivateCoupon': DeactivateCoupon;
+  'campaign.CouponCreated': CouponCreated;
+  'campaign.CouponDeactivated': CouponDeactivated;
+  'campaign.CouponRejected': CouponRejected;
   'campaign.CampaignCreated': CampaignCreated;
   'campaign.CampaignRejected': CampaignRejected;
   'campaign.CampaignStatusChanged': CampaignStatusChanged;
@@ -370,8 +543,10 @@ export interface MessageTypes {
   'payment.PayoutProcessing': PayoutProcessing;
   'payment.PayoutCompleted': PayoutCompleted;
   'payment.PayoutFailed': PayoutFailed;
+  'tracking.RecordTrackingEventsV2': RecordTrackingEventsV2;
   'tracking.RecordTrackingEvents': RecordTrackingEvents;
   'tracking.RecordTrackingEvent': RecordTrackingEvent;
+  'tracking.TrackingEventsRecordedV2': TrackingEventsRecordedV2;
   'tracking.TrackingEventsRecorded': TrackingEventsRecorded;
   'tracking.TrackingEventRecorded': TrackingEventRecorded;
   'tracking.TrackingEventIgnored': TrackingEventIgnored;
@@ -386,6 +561,11 @@ export const MESSAGE_TOPICS = {
   'campaign.InviteInfluencers': 'campaign/commands',
   'campaign.AcceptCampaign': 'campaign/commands',
   'campaign.SubmitEvidence': 'campaign/commands',
+  'campaign.CreateCoupon': 'campaign/coupon-commands',
+  'campaign.DeactivateCoupon': 'campaign/coupon-commands',
+  'campaign.CouponCreated': 'campaign/coupon-events',
+  'campaign.CouponDeactivated': 'campaign/coupon-events',
+  'campaign.CouponRejected': 'campaign/coupon-events',
   'campaign.CampaignCreated': 'campaign/events',
   'campaign.CampaignRejected': 'campaign/events',
   'campaign.CampaignStatusChanged': 'campaign/events',
@@ -408,8 +588,10 @@ export const MESSAGE_TOPICS = {
   'payment.PayoutProcessing': 'payment/events',
   'payment.PayoutCompleted': 'payment/events',
   'payment.PayoutFailed': 'payment/events',
+  'tracking.RecordTrackingEventsV2': 'tracking/command-batches-v2',
   'tracking.RecordTrackingEvents': 'tracking/command-batches',
   'tracking.RecordTrackingEvent': 'tracking/commands',
+  'tracking.TrackingEventsRecordedV2': 'tracking/event-batches-v2',
   'tracking.TrackingEventsRecorded': 'tracking/event-batches',
   'tracking.TrackingEventRecorded': 'tracking/events',
   'tracking.TrackingEventIgnored': 'tracking/events',

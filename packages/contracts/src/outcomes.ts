@@ -5,6 +5,8 @@
  */
 export const OUTCOMES: Readonly<Record<string, { completed: string[]; failed: string[] }>> = {
   'campaign.CreateCampaign': { completed: ['campaign.CampaignCreated'], failed: ['campaign.CampaignRejected'] },
+  'campaign.CreateCoupon': { completed: ['campaign.CouponCreated'], failed: ['campaign.CouponRejected'] },
+  'campaign.DeactivateCoupon': { completed: ['campaign.CouponDeactivated'], failed: ['campaign.CouponRejected'] },
   'campaign.ChangeCampaignStatus': {
     completed: ['campaign.CampaignStatusChanged'],
     failed: ['campaign.CampaignCommandRejected'],

@@ -5,3 +5,4 @@ export * from './ledger.js';
 export * from './defined.js';
 export * from './rules.js';
 export * from './tuples.js';
+export * from './funnel.js';

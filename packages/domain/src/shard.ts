@@ -21,5 +21,5 @@ export const TRACKING_BATCHES_PER_TRANSACTION = 8;
 
 /** How many messages of one key a consumer of `topic` handles in one transaction: a cap for the batch topics, else none. */
 export function maxBatchOf(topic: string): number | undefined {
-  return topic.endsWith('-batches') ? TRACKING_BATCHES_PER_TRANSACTION : undefined;
+  return /-batches(-v\d+)?$/.test(topic) ? TRACKING_BATCHES_PER_TRANSACTION : undefined;
 }

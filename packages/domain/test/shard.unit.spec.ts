@@ -10,6 +10,7 @@ describe('tracking traffic in shards and batches', () => {
   it('caps the batch topics at a few batches per transaction and leaves other topics to the service', () => {
     expect(maxBatchOf('tracking/command-batches')).toBe(TRACKING_BATCHES_PER_TRANSACTION);
     expect(maxBatchOf('tracking/event-batches')).toBe(TRACKING_BATCHES_PER_TRANSACTION);
+    expect(maxBatchOf('tracking/command-batches-v2')).toBe(TRACKING_BATCHES_PER_TRANSACTION);
     expect(maxBatchOf('tracking/events')).toBeUndefined();
     expect(maxBatchOf('campaign/commands')).toBeUndefined();
   });

@@ -1,4 +1,8 @@
-import type { CampaignCreated, RecordTrackingEvent, TrackingEventRecorded } from '@beacon/contracts';
+import type {
+  CampaignCreated,
+  RecordTrackingEventV2 as RecordTrackingEvent,
+  TrackingEventRecordedV2 as TrackingEventRecorded,
+} from '@beacon/contracts';
 
 /** A valid, attributed impression as tracking records it; `over` sets what a test is about. */
 export const recordedEvent = (over: Partial<TrackingEventRecorded> = {}): TrackingEventRecorded => ({
@@ -13,6 +17,9 @@ export const recordedEvent = (over: Partial<TrackingEventRecorded> = {}): Tracki
   occurredAt: '2026-03-01T05:00:00.000Z',
   value: null,
   orderId: null,
+  customerId: null,
+  couponCode: null,
+  customer: null,
   name: null,
   properties: '{}',
   valid: true,
@@ -20,6 +27,7 @@ export const recordedEvent = (over: Partial<TrackingEventRecorded> = {}): Tracki
   duplicate: false,
   refundedEventId: null,
   brandId: 'b-1',
+  notes: [],
   ...over,
 });
 
@@ -33,9 +41,11 @@ export const campaignCreated = (over: Partial<CampaignCreated> = {}): CampaignCr
   name: 'Summer',
   landingUrl: 'https://shop.example/summer',
   budget: USD(10_000),
-  commissionRules: [{ event: 'conversion', type: 'percent', rate: '10', amount: null }],
+  commissionRules: [{ event: 'conversion', type: 'percent', rate: '10', amount: null, customerDurationMonths: null }],
   visibility: 'open',
   attributionWindowDays: 30,
+  attributionModel: 'last_click',
+  leadCommission: null,
   holdingPeriodDays: 0,
   invitedInfluencerIds: [],
   status: 'active',
@@ -55,6 +65,8 @@ export const recordCommand = (over: Partial<RecordTrackingEvent> = {}): RecordTr
   occurredAt: '2026-03-01T10:00:00.000Z',
   value: null,
   orderId: null,
+  customerId: null,
+  couponCode: null,
   name: null,
   properties: '{}',
   userAgent: null,

@@ -7,6 +7,8 @@ import type { Logger } from 'pino';
 import type { Histogram } from 'prom-client';
 import type { Caller } from './http/jwt.js';
 import { campaignRoutes } from './campaigns/routes.js';
+import { campaignAccess } from './campaigns/access.js';
+import { funnelRoutes } from './funnel/routes.js';
 import { consoleRoutes } from './http/console.js';
 import { deadLetterRoutes, type DeadLetterCount } from './dead-letters/dead-letters.js';
 import type { Publisher } from './command-gateway.js';
@@ -134,6 +136,7 @@ export function createApp(deps: AppDeps): express.Express {
   if (deps.rateLimit) api.use(deps.rateLimit);
   api.use(idempotency(deps.db));
   api.use(campaignRoutes(deps.db, deps.publisher, deps.linkSecret));
+  api.use(funnelRoutes(deps.db, deps.publisher, campaignAccess(deps.db)));
   api.use(trackingRoutes(deps.db, deps.batcher));
   api.use(paymentRoutes(deps.db, deps.publisher));
   api.use(operationRoutes(deps.db));

@@ -15,6 +15,12 @@ interface StatsRow {
   invalid_events: bigint;
   revenue_minor: bigint;
   commissions_minor: bigint;
+  /** leads that were not duplicates */
+  leads: Generated<bigint>;
+  /** customers bound (by their first attributed lead or sale) */
+  customers: Generated<bigint>;
+  /** customers bound by a lead whose first sale came: the numerator of the lead-to-sale rate */
+  converted_leads: Generated<bigint>;
 }
 
 export interface Database extends MessagingTables {
@@ -31,6 +37,7 @@ export interface Database extends MessagingTables {
     rules: Json<unknown[]>;
     visibility: string;
     attribution_window_days: number;
+    attribution_model: Generated<string>;
     holding_period_days: number;
     created_at: Date;
     updated_at: Date;
@@ -40,6 +47,9 @@ export interface Database extends MessagingTables {
     seq: Generated<bigint>;
     brand_id: string;
     reasons: string[];
+    customer_id: string | null;
+    coupon_code: string | null;
+    notes: Generated<string[]>;
     correlation_id: string | null;
     command_message_id: string | null;
     recorded_message_id: string | null;
@@ -107,6 +117,29 @@ export interface Database extends MessagingTables {
     currency: string;
     status: string;
     reason: string | null;
+    /** the step that attributed the source event */
+    attribution: string | null;
+    created_at: Date;
+  };
+  /** A brand's customers: the influencer each is bound to, and its sales (revenue in the campaign's currency). */
+  rm_customers: {
+    brand_id: string;
+    customer_id: string;
+    campaign_id: string;
+    influencer_id: string;
+    attribution: string;
+    bound_at: string;
+    sales: bigint;
+    revenue_minor: bigint;
+  };
+  /** A brand's coupon codes (unique per brand ignoring case: `code_key` is the code in lower case). */
+  rm_coupons: {
+    brand_id: string;
+    code_key: string;
+    code: string;
+    campaign_id: string;
+    influencer_id: string;
+    active: boolean;
     created_at: Date;
   };
   rm_ledger: {

@@ -172,4 +172,47 @@ export const migrations: Record<string, Migration> = {
         FROM rm_commission_stats`.execute(db);
     },
   },
+  '027_funnel': {
+    // Leads, customers and coupon codes: the events' customer and code, the funnel's figures, the
+    // brands' customers and codes, and the step that attributed each commission. Additive.
+    async up(db: Kysely<unknown>) {
+      await sql`ALTER TABLE rm_tracking_events ADD COLUMN customer_id text, ADD COLUMN coupon_code text,
+        ADD COLUMN notes text[] NOT NULL DEFAULT '{}'`.execute(db);
+      await sql`ALTER TABLE rm_stats ADD COLUMN leads bigint NOT NULL DEFAULT 0, ADD COLUMN customers bigint NOT NULL DEFAULT 0,
+        ADD COLUMN converted_leads bigint NOT NULL DEFAULT 0`.execute(db);
+      await sql`CREATE OR REPLACE VIEW rm_figures AS
+        SELECT campaign_id, influencer_id, day, impressions, clicks, conversions, invalid_events, revenue_minor, commissions_minor,
+          leads, customers, converted_leads
+        FROM rm_stats
+        UNION ALL
+        SELECT campaign_id, influencer_id, day, 0, 0, 0, 0, 0, commissions_minor, 0, 0, 0
+        FROM rm_commission_stats`.execute(db);
+      await sql`ALTER TABLE rm_commissions ADD COLUMN attribution text`.execute(db);
+      await sql`ALTER TABLE rm_campaigns ADD COLUMN attribution_model text NOT NULL DEFAULT 'last_click'`.execute(db);
+      await sql`CREATE TABLE rm_customers (
+          brand_id text NOT NULL,
+          customer_id text NOT NULL,
+          campaign_id text NOT NULL,
+          influencer_id text NOT NULL,
+          attribution text NOT NULL,
+          bound_at text NOT NULL,
+          sales bigint NOT NULL DEFAULT 0,
+          revenue_minor numeric NOT NULL DEFAULT 0,
+          PRIMARY KEY (brand_id, customer_id)
+        )`.execute(db);
+      await sql`CREATE INDEX rm_customers_by_campaign ON rm_customers (campaign_id, influencer_id)`.execute(db);
+      await sql`CREATE TABLE rm_coupons (
+          brand_id text NOT NULL,
+          code_key text NOT NULL,
+          code text NOT NULL,
+          campaign_id text NOT NULL,
+          influencer_id text NOT NULL,
+          active boolean NOT NULL,
+          created_at timestamptz NOT NULL,
+          PRIMARY KEY (brand_id, code_key)
+        )`.execute(db);
+      await sql`CREATE INDEX rm_coupons_by_campaign ON rm_coupons (campaign_id)`.execute(db);
+      await sql`CREATE INDEX rm_coupons_by_influencer ON rm_coupons (influencer_id)`.execute(db);
+    },
+  },
 };

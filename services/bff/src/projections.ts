@@ -16,7 +16,7 @@ const projections: Projections = { ...campaignProjections, ...trackingProjection
 const manyProjections: ManyProjections = { ...campaignManyProjections, ...paymentManyProjections };
 
 /** Tracking batches are not steps of their own: a tracking flow's timeline is read back from the read model. */
-const DERIVED_STEPS = new Set(['tracking.TrackingEventsRecorded']);
+const DERIVED_STEPS = new Set(['tracking.TrackingEventsRecorded', 'tracking.TrackingEventsRecordedV2']);
 
 /** Every event of every context updates the timeline; those with a projection update a read model too. */
 export function projectionHandlers(topic: string): MessageHandlers<Database> {

@@ -15,7 +15,14 @@ import { migrations } from './migrations.js';
 import { pruneOperations } from './operations/prune.js';
 import { projectionHandlers } from './projections.js';
 
-export const EVENT_TOPICS = ['campaign/events', 'tracking/event-batches', 'commission/events', 'payment/events'];
+export const EVENT_TOPICS = [
+  'campaign/events',
+  'campaign/coupon-events',
+  'tracking/event-batches',
+  'tracking/event-batches-v2',
+  'commission/events',
+  'payment/events',
+];
 
 /** TRUST_PROXY: a comma-separated list of proxy addresses or subnets ("loopback", "10.0.0.0/8"); unset trusts none. */
 export function trustedProxies(value: string | undefined): false | string[] {

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { codecs, type RecordTrackingEvent } from '@beacon/contracts';
+import { codecs, type RecordTrackingEventV2 as RecordTrackingEvent } from '@beacon/contracts';
 import { createMemoryBus, type MessageBus } from '@beacon/messaging';
 import { recordCommand } from '@beacon/testing';
 import type { Database } from '../src/db.js';

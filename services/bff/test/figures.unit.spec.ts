@@ -2,7 +2,16 @@ import { recordedEvent } from '@beacon/testing';
 import { figuresOf } from '../src/tracking/projection.js';
 
 const event = recordedEvent;
-const zero = { impressions: 0n, clicks: 0n, conversions: 0n, invalid_events: 0n, revenue_minor: 0n };
+const zero = {
+  impressions: 0n,
+  clicks: 0n,
+  conversions: 0n,
+  invalid_events: 0n,
+  revenue_minor: 0n,
+  leads: 0n,
+  customers: 0n,
+  converted_leads: 0n,
+};
 const USD = (amountMinor: bigint) => ({ amountMinor, currency: 'USD' });
 
 describe('the figures a batch of recorded events adds (the BFF is their one owner)', () => {

@@ -70,6 +70,7 @@ describe('the commission read model', () => {
     await deliver(db, handlers, 'commission.CommissionCalculated', {
       ...commission,
       eventType: 'conversion',
+      attribution: null,
       amount: USD(1_000n),
     });
     const status = async () =>
@@ -177,7 +178,12 @@ describe('a hot key: events projected many at once', () => {
   const flow = (campaignId: string, n: number) => {
     const commissions = Array.from({ length: n }, (_, i) => commissionOf(campaignId, `hot-${i}`));
     return {
-      calculated: commissions.map((c) => ({ ...c, eventType: 'conversion' as const, amount: USD(1_000n) })),
+      calculated: commissions.map((c) => ({
+        ...c,
+        eventType: 'conversion' as const,
+        amount: USD(1_000n),
+        attribution: null,
+      })),
       reserved: commissions.map((c, i) => ({
         campaignId,
         commissionId: c.commissionId,

@@ -2,11 +2,19 @@
  * The campaign aggregate as a decider: decide(command, state) → events; evolve(state, event) → state.
  * Pure: no I/O. The budget ledger lives here too, so reservations and status move together.
  */
-import { commissionRuleProblem, MAX_CAMPAIGN_MEMBERS, textProblem, unreachable } from '@beacon/domain';
+import {
+  commissionRuleProblem,
+  COUPON_CODE,
+  couponKey,
+  MAX_CAMPAIGN_MEMBERS,
+  textProblem,
+  unreachable,
+} from '@beacon/domain';
 import { isSupportedCurrency, reviveAmounts, toJsonText, type Money } from '@beacon/money';
 import { evolving } from '@beacon/messaging';
 import type {
   AcceptCampaign,
+  AttributionModel,
   CampaignCreated,
   CampaignStatus,
   ChangeCampaignStatus,
@@ -14,6 +22,8 @@ import type {
   CommissionReversed,
   CommissionRule,
   CreateCampaign,
+  CreateCoupon,
+  DeactivateCoupon,
   InviteInfluencers,
   MessageTypes,
   SubmitEvidence,
@@ -28,8 +38,11 @@ export interface Campaign {
   /** Sum of current reservations, minor units. */
   spent: bigint;
   commissionRules: CommissionRule[];
+  /** the lead/fixed rule's amount, when the campaign pays for leads */
+  leadCommission: Money | null;
   visibility: 'open' | 'invite_only';
   attributionWindowDays: number;
+  attributionModel: AttributionModel;
   holdingPeriodDays: number;
   status: CampaignStatus;
   /**
@@ -43,6 +56,18 @@ export interface Campaign {
    * as rows beside it (see service.ts): a decision sees the ones its command names, not all of them.
    */
   reservations: Record<string, Reservation>;
+  /**
+   * The brand's coupons the commands name, by `couponKey`, whatever campaign of the brand holds them
+   * (codes are unique per brand): rows of their own, loaded like members.
+   */
+  coupons: Record<string, Coupon>;
+}
+
+export interface Coupon {
+  code: string;
+  campaignId: string;
+  influencerId: string;
+  active: boolean;
 }
 
 export interface Reservation {
@@ -59,6 +84,8 @@ export type Command =
   | { type: 'campaign.InviteInfluencers'; data: InviteInfluencers }
   | { type: 'campaign.AcceptCampaign'; data: AcceptCampaign }
   | { type: 'campaign.SubmitEvidence'; data: SubmitEvidence }
+  | { type: 'campaign.CreateCoupon'; data: CreateCoupon }
+  | { type: 'campaign.DeactivateCoupon'; data: DeactivateCoupon }
   | { type: 'commission.CommissionCalculated'; data: CommissionCalculated }
   | { type: 'commission.CommissionReversed'; data: CommissionReversed };
 
@@ -73,7 +100,10 @@ export type Event =
   | Msg<'campaign.EvidenceSubmitted'>
   | Msg<'campaign.BudgetReserved'>
   | Msg<'campaign.BudgetReservationRejected'>
-  | Msg<'campaign.BudgetReleased'>;
+  | Msg<'campaign.BudgetReleased'>
+  | Msg<'campaign.CouponCreated'>
+  | Msg<'campaign.CouponDeactivated'>
+  | Msg<'campaign.CouponRejected'>;
 
 const money = (amountMinor: bigint, currency: string): Money => ({ amountMinor, currency });
 
@@ -83,12 +113,18 @@ export function creationProblem(c: CreateCampaign): string | undefined {
     return 'INVALID_TEXT: text the database cannot store (NUL or a lone surrogate)';
   if (!isSupportedCurrency(c.budget.currency)) return `UNSUPPORTED_CURRENCY: ${c.budget.currency}`;
   if (c.budget.amountMinor <= 0n) return 'INVALID_BUDGET: the budget must be more than zero';
-  if (c.commissionRules.length === 0) return 'NO_RULES: a campaign needs at least one commission rule';
+  if (c.commissionRules.length === 0 && !c.leadCommission)
+    return 'NO_RULES: a campaign needs at least one commission rule';
   if (c.attributionWindowDays < 1) return 'INVALID_ATTRIBUTION_WINDOW';
   if (c.holdingPeriodDays < 0) return 'INVALID_HOLDING_PERIOD';
   if (new Set(c.influencerIds).size > MAX_CAMPAIGN_MEMBERS)
     return `TOO_MANY_MEMBERS: a campaign holds at most ${MAX_CAMPAIGN_MEMBERS}`;
-  return c.commissionRules.map((rule) => commissionRuleProblem(rule, c.budget.currency)).find(Boolean);
+  if (new Set(c.commissionRules.map((r) => r.event)).size < c.commissionRules.length)
+    return 'INVALID_RULE: one rule per event type';
+  const lead = c.leadCommission
+    ? [{ event: 'lead' as const, type: 'fixed' as const, rate: null, amount: c.leadCommission }]
+    : [];
+  return [...c.commissionRules, ...lead].map((rule) => commissionRuleProblem(rule, c.budget.currency)).find(Boolean);
 }
 
 // A campaign whose budget ran out can still be paused or completed; resumed, it is exhausted again
@@ -111,6 +147,10 @@ export function decide(command: Command, state: State): Event[] {
       return invite(command.data, state);
     case 'campaign.SubmitEvidence':
       return submitEvidence(command.data, state);
+    case 'campaign.CreateCoupon':
+      return createCoupon(command.data, state);
+    case 'campaign.DeactivateCoupon':
+      return deactivateCoupon(command.data, state);
     case 'commission.CommissionCalculated':
       return reserve(command.data, state);
     case 'commission.CommissionReversed':
@@ -146,13 +186,50 @@ function create(d: DataOf<'campaign.CreateCampaign'>, state: State): Event[] {
     landingUrl: d.landingUrl,
     budget: d.budget,
     commissionRules: d.commissionRules,
+    leadCommission: d.leadCommission,
     visibility: d.visibility,
     attributionWindowDays: d.attributionWindowDays,
+    attributionModel: d.attributionModel,
     holdingPeriodDays: d.holdingPeriodDays,
     invitedInfluencerIds: [...new Set(d.influencerIds)],
     status: 'active',
   };
   return [{ type: 'campaign.CampaignCreated', data: created }];
+}
+
+/**
+ * A coupon code for an influencer who accepted the campaign: the owner's, of a valid shape, and not
+ * taken by any of the brand's codes in any case (a retry of the same code is CODE_TAKEN too).
+ */
+function createCoupon(d: DataOf<'campaign.CreateCoupon'>, state: State): Event[] {
+  const reject = (reason: string): Event[] => [
+    { type: 'campaign.CouponRejected', data: { campaignId: d.campaignId, code: d.code, reason } },
+  ];
+  if (!state) return reject('UNKNOWN_CAMPAIGN');
+  if (d.brandId !== state.brandId) return reject('NOT_OWNER');
+  if (!COUPON_CODE.test(d.code)) return reject('INVALID_CODE: 4 to 32 letters, digits, _ or -');
+  if (state.status === 'completed') return reject('CAMPAIGN_COMPLETED');
+  if (state.influencers[d.influencerId] !== 'accepted') return reject('NOT_PARTICIPATING');
+  if (state.coupons[couponKey(d.code)]) return reject('CODE_TAKEN');
+  const { campaignId, brandId, code, influencerId } = d;
+  return [{ type: 'campaign.CouponCreated', data: { campaignId, brandId, code, influencerId } }];
+}
+
+/** A code of this campaign stops attributing; deactivating it again tells the same again. */
+function deactivateCoupon(d: DataOf<'campaign.DeactivateCoupon'>, state: State): Event[] {
+  const coupon = state?.coupons[couponKey(d.code)];
+  const reject = (reason: string): Event[] => [
+    { type: 'campaign.CouponRejected', data: { campaignId: d.campaignId, code: d.code, reason } },
+  ];
+  if (!state) return reject('UNKNOWN_CAMPAIGN');
+  if (d.brandId !== state.brandId) return reject('NOT_OWNER');
+  if (!coupon || coupon.campaignId !== state.id) return reject('UNKNOWN_COUPON');
+  return [
+    {
+      type: 'campaign.CouponDeactivated',
+      data: { campaignId: state.id, brandId: state.brandId, code: coupon.code },
+    },
+  ];
 }
 
 function accept(d: DataOf<'campaign.AcceptCampaign'>, state: State): Event[] {
@@ -303,13 +380,16 @@ export function evolve(state: State, event: Event): State {
       budget: d.budget,
       spent: 0n,
       commissionRules: d.commissionRules,
+      leadCommission: d.leadCommission,
       visibility: d.visibility,
       attributionWindowDays: d.attributionWindowDays,
+      attributionModel: d.attributionModel,
       holdingPeriodDays: d.holdingPeriodDays,
       status: d.status,
       influencers: Object.fromEntries(d.invitedInfluencerIds.map((id) => [id, 'invited' as const])),
       memberCount: new Set(d.invitedInfluencerIds).size,
       reservations: {},
+      coupons: {},
     };
   }
   if (!state) return state;
@@ -354,6 +434,19 @@ export function evolve(state: State, event: Event): State {
           [event.data.commissionId]: { amount: event.data.released.amountMinor, released: true },
         },
       };
+    case 'campaign.CouponCreated': {
+      const { code, campaignId, influencerId } = event.data;
+      return {
+        ...state,
+        coupons: { ...state.coupons, [couponKey(code)]: { code, campaignId, influencerId, active: true } },
+      };
+    }
+    case 'campaign.CouponDeactivated': {
+      const coupon = state.coupons[couponKey(event.data.code)];
+      return coupon
+        ? { ...state, coupons: { ...state.coupons, [couponKey(coupon.code)]: { ...coupon, active: false } } }
+        : state;
+    }
     default:
       return state;
   }
@@ -363,17 +456,47 @@ export function evolve(state: State, event: Event): State {
 export const campaignDecider = evolving<State, Command, Event>({ initialState: (): State => null, decide, evolve });
 
 /** The stored form of a campaign (jsonb) without its reservations and members: amounts as decimal strings, read back as bigints. */
-export const stateToJson = ({ reservations: _reservations, influencers: _members, ...campaign }: Campaign): string =>
-  toJsonText(campaign);
+export const stateToJson = ({
+  reservations: _reservations,
+  influencers: _members,
+  coupons: _coupons,
+  ...campaign
+}: Campaign): string => toJsonText(campaign);
+
+type Stored = Omit<Campaign, 'reservations' | 'influencers' | 'coupons'>;
+
+/** A stored campaign; one stored before the funnel's terms reads as it behaved: last click, no customer duration. */
 export const stateFromJson = (
   json: unknown,
   reservations: Record<string, Reservation> = {},
   influencers: Campaign['influencers'] = {},
-): Campaign => ({
-  ...reviveAmounts<Omit<Campaign, 'reservations' | 'influencers'>>(json, ['amountMinor', 'spent', 'amount']),
-  influencers,
-  reservations,
-});
+  coupons: Campaign['coupons'] = {},
+): Campaign => {
+  const stored = reviveAmounts<Stored>(json, ['amountMinor', 'spent', 'amount']);
+  return {
+    ...stored,
+    attributionModel: stored.attributionModel ?? 'last_click',
+    leadCommission: stored.leadCommission ?? null,
+    commissionRules: stored.commissionRules.map((r) => ({
+      ...r,
+      customerDurationMonths: r.customerDurationMonths ?? null,
+    })),
+    influencers,
+    reservations,
+    coupons,
+  };
+};
+
+/** The brand's coupon codes a command is about (by `couponKey`), whose holders the decision needs. */
+export function couponsNamedBy(command: Command): string[] {
+  switch (command.type) {
+    case 'campaign.CreateCoupon':
+    case 'campaign.DeactivateCoupon':
+      return [couponKey(command.data.code)];
+    default:
+      return [];
+  }
+}
 
 /** The influencers a command is about, whose membership the decision needs. */
 export function membersNamedBy(command: Command): string[] {
@@ -382,6 +505,7 @@ export function membersNamedBy(command: Command): string[] {
       return [...new Set(command.data.influencerIds)];
     case 'campaign.AcceptCampaign':
     case 'campaign.SubmitEvidence':
+    case 'campaign.CreateCoupon':
       return [command.data.influencerId];
     default:
       return [];

@@ -21,6 +21,15 @@ export interface Database extends MessagingTables {
     influencer_id: string;
     status: 'invited' | 'accepted';
   };
+  /** The brand's coupon codes, unique per brand ignoring case (`code_key` is the code in lower case). */
+  coupons: {
+    brand_id: string;
+    code_key: string;
+    code: string;
+    campaign_id: string;
+    influencer_id: string;
+    active: boolean;
+  };
   evidence: {
     id: string;
     campaign_id: string;

@@ -46,4 +46,18 @@ export const migrations: Record<string, Migration> = {
       );
     },
   },
+  '023_coupons': {
+    // A brand's coupon codes: one holder per code in any case, whichever of the brand's campaigns holds it.
+    async up(db: Kysely<unknown>) {
+      await sql`CREATE TABLE coupons (
+          brand_id text NOT NULL,
+          code_key text NOT NULL,
+          code text NOT NULL,
+          campaign_id text NOT NULL REFERENCES campaigns(id),
+          influencer_id text NOT NULL,
+          active boolean NOT NULL,
+          PRIMARY KEY (brand_id, code_key)
+        )`.execute(db);
+    },
+  },
 };

@@ -74,6 +74,13 @@ export const campaignService: ServiceDefinition<Database> = {
   subscriptions: () => [
     { topic: 'campaign/commands', handlers: commandHandlers },
     {
+      topic: 'campaign/coupon-commands',
+      handlers: {
+        'campaign.CreateCoupon': handle((data) => ({ type: 'campaign.CreateCoupon', data })),
+        'campaign.DeactivateCoupon': handle((data) => ({ type: 'campaign.DeactivateCoupon', data })),
+      },
+    },
+    {
       topic: 'commission/events',
       handlers: {
         'commission.CommissionCalculated': handle((data) => ({ type: 'commission.CommissionCalculated', data })),

@@ -3,6 +3,7 @@ import type { Transaction } from 'kysely';
 import type { EvidenceSubmitted } from '@beacon/contracts';
 import type { Store } from '@beacon/messaging';
 import {
+  couponsNamedBy,
   membersNamedBy,
   reservationNamedBy,
   stateFromJson,
@@ -22,11 +23,12 @@ import type { Database } from './db.js';
 export function campaignStore(campaignId: string, commands: Command[]): Store<Database, State> {
   const commissionIds = [...new Set(commands.map(reservationNamedBy).filter((id): id is string => id !== undefined))];
   const named = [...new Set(commands.flatMap(membersNamedBy))];
+  const codes = [...new Set(commands.flatMap(couponsNamedBy))];
   return {
     async load(trx) {
       const row = await trx
         .selectFrom('campaigns')
-        .select('state')
+        .select(['state', 'brand_id'])
         .where('id', '=', campaignId)
         .forUpdate()
         .executeTakeFirst();
@@ -40,10 +42,24 @@ export function campaignStore(campaignId: string, commands: Command[]): Store<Da
             .where('influencer_id', 'in', named)
             .execute()
         : [];
+      const coupons = codes.length
+        ? await trx
+            .selectFrom('coupons')
+            .select(['code_key', 'code', 'campaign_id', 'influencer_id', 'active'])
+            .where('brand_id', '=', row.brand_id)
+            .where('code_key', 'in', codes)
+            .execute()
+        : [];
       return stateFromJson(
         row.state,
         reservations,
         Object.fromEntries(members.map((m) => [m.influencer_id, m.status])),
+        Object.fromEntries(
+          coupons.map((c) => [
+            c.code_key,
+            { code: c.code, campaignId: c.campaign_id, influencerId: c.influencer_id, active: c.active },
+          ]),
+        ),
       );
     },
     async save(trx, next, before) {
@@ -67,6 +83,22 @@ export function campaignStore(campaignId: string, commands: Command[]): Store<Da
             oc.columns(['campaign_id', 'influencer_id']).doUpdateSet((eb) => ({ status: eb.ref('excluded.status') })),
           )
           .execute();
+      // A code is the brand's: the primary key (brand, code key) refuses a second holder even when two
+      // of the brand's campaigns create it at once (the loser's transaction fails and is redelivered).
+      const coupons = Object.entries(next.coupons).filter(([key, c]) => before?.coupons[key] !== c);
+      for (const [key, c] of coupons) {
+        const row = { campaign_id: c.campaignId, influencer_id: c.influencerId, active: c.active };
+        await trx
+          .insertInto('coupons')
+          .values({ brand_id: next.brandId, code_key: key, code: c.code, ...row })
+          .onConflict((oc) =>
+            oc
+              .columns(['brand_id', 'code_key'])
+              .doUpdateSet({ active: c.active })
+              .where('coupons.campaign_id', '=', c.campaignId),
+          )
+          .execute();
+      }
     },
   };
 }

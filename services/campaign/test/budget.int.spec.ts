@@ -25,7 +25,11 @@ async function campaignWithBudget(budgetMinor: number): Promise<string> {
     name: 'n',
     landingUrl: 'https://x.example',
     budget: USD(budgetMinor),
-    commissionRules: [{ event: 'conversion', type: 'fixed', rate: null, amount: USD(1000) }],
+    commissionRules: [
+      { event: 'conversion', type: 'fixed', rate: null, amount: USD(1000), customerDurationMonths: null },
+    ],
+    leadCommission: null,
+    attributionModel: 'last_click',
     visibility: 'open',
     attributionWindowDays: 30,
     holdingPeriodDays: 0,
@@ -40,6 +44,7 @@ const calculated = (campaignId: string, commissionId: string, amountMinor: numbe
   influencerId: 'inf',
   sourceEventId: randomUUID(),
   eventType: 'conversion',
+  attribution: null,
   amount: USD(amountMinor),
 });
 

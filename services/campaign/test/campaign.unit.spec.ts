@@ -1,5 +1,5 @@
 import { deciderSpec, USD } from '@beacon/testing';
-import type { CampaignCreated, CreateCampaign } from '@beacon/contracts';
+import type { CampaignCreated, CreateCampaign, CreateCoupon } from '@beacon/contracts';
 import { MAX_CAMPAIGN_MEMBERS } from '@beacon/domain';
 import { campaignDecider, type Event } from '../src/campaign.js';
 
@@ -9,9 +9,11 @@ const create = (over: Partial<CreateCampaign> = {}): CreateCampaign => ({
   name: 'Summer',
   landingUrl: 'https://shop.example/summer',
   budget: USD(10000),
-  commissionRules: [{ event: 'conversion', type: 'percent', rate: '10', amount: null }],
+  commissionRules: [{ event: 'conversion', type: 'percent', rate: '10', amount: null, customerDurationMonths: null }],
   visibility: 'open',
   attributionWindowDays: 30,
+  attributionModel: 'last_click',
+  leadCommission: null,
   holdingPeriodDays: 0,
   influencerIds: [],
   ...over,
@@ -25,8 +27,10 @@ const created = (over: Partial<CreateCampaign> = {}): Event => {
     landingUrl: c.landingUrl,
     budget: c.budget,
     commissionRules: c.commissionRules,
+    leadCommission: c.leadCommission,
     visibility: c.visibility,
     attributionWindowDays: c.attributionWindowDays,
+    attributionModel: c.attributionModel,
     holdingPeriodDays: c.holdingPeriodDays,
     invitedInfluencerIds: c.influencerIds,
     status: 'active',
@@ -45,6 +49,7 @@ const calc = (commissionId: string, amountMinor: number) => ({
     influencerId: 'inf-1',
     sourceEventId: `e-${commissionId}`,
     eventType: 'conversion',
+    attribution: null,
     amount: USD(amountMinor),
   },
 });
@@ -82,7 +87,13 @@ describe('creating a campaign', () => {
         type: 'campaign.CreateCampaign',
         data: create({
           commissionRules: [
-            { event: 'click', type: 'fixed', rate: null, amount: { amountMinor: 25n, currency: 'EUR' } },
+            {
+              event: 'click',
+              type: 'fixed',
+              rate: null,
+              amount: { amountMinor: 25n, currency: 'EUR' },
+              customerDurationMonths: null,
+            },
           ],
         }),
       },
@@ -99,9 +110,13 @@ describe('creating a campaign', () => {
           reason: string;
         }
       ).reason;
-    expect(reason({ commissionRules: [{ event: 'conversion', type: 'percent', rate: '150', amount: null }] })).toMatch(
-      /^INVALID_RULE: percent rate must be at most 100/,
-    );
+    expect(
+      reason({
+        commissionRules: [
+          { event: 'conversion', type: 'percent', rate: '150', amount: null, customerDurationMonths: null },
+        ],
+      }),
+    ).toMatch(/^INVALID_RULE: percent rate must be at most 100/);
     expect(reason({ name: 'Summer\u0000sale' })).toMatch(/^INVALID_TEXT/);
     expect(reason({ name: 'Summer \ud800' })).toMatch(/^INVALID_TEXT/);
   });
@@ -110,7 +125,9 @@ describe('creating a campaign', () => {
     const events = campaignDecider.decide(
       {
         type: 'campaign.CreateCampaign',
-        data: create({ commissionRules: [{ event: 'click', type: 'percent', rate: '5', amount: null }] }),
+        data: create({
+          commissionRules: [{ event: 'click', type: 'percent', rate: '5', amount: null, customerDurationMonths: null }],
+        }),
       },
       null,
     ).events;
@@ -417,5 +434,60 @@ describe('the budget of a campaign', () => {
     };
     spec.givenEvents([created()]).when(reversed).then([releasedNothing]);
     spec.givenEvents([created(), releasedNothing]).when(calc('k1', 1000)).then([]);
+  });
+});
+
+describe('coupon codes', () => {
+  const spec = deciderSpec(campaignDecider);
+  const coupon = (over: Partial<CreateCoupon> = {}): CreateCoupon => ({
+    campaignId: 'c-1',
+    brandId: 'brand-1',
+    code: 'MAYA10',
+    influencerId: 'inf-1',
+    ...over,
+  });
+  const rejectedWith = (reason: string, code = 'MAYA10'): Event[] => [
+    { type: 'campaign.CouponRejected', data: { campaignId: 'c-1', code, reason } },
+  ];
+  const taken = { code: 'maya10', campaignId: 'c-other', influencerId: 'inf-9', active: true };
+
+  it('given an accepted influencer, when the owner creates a code for it, then the code is created', () =>
+    spec
+      .givenEvents([created(), accepted('inf-1')])
+      .when({ type: 'campaign.CreateCoupon', data: coupon() })
+      .then([{ type: 'campaign.CouponCreated', data: coupon() }]));
+
+  it('given the brand holds the code in another case on another campaign, then CODE_TAKEN', () => {
+    const state = [created(), accepted('inf-1')].reduce(campaignDecider.evolve, campaignDecider.initialState());
+    spec
+      .given(state && { ...state, coupons: { maya10: taken } })
+      .when({ type: 'campaign.CreateCoupon', data: coupon() })
+      .then(rejectedWith('CODE_TAKEN'));
+  });
+
+  it('given an influencer who has not accepted, another brand, or a malformed code, then a rejection with its reason', () => {
+    const campaign = spec.givenEvents([created(), accepted('inf-1')]);
+    campaign
+      .when({ type: 'campaign.CreateCoupon', data: coupon({ influencerId: 'inf-2' }) })
+      .then(rejectedWith('NOT_PARTICIPATING'));
+    campaign
+      .when({ type: 'campaign.CreateCoupon', data: coupon({ brandId: 'brand-2' }) })
+      .then(rejectedWith('NOT_OWNER'));
+    campaign
+      .when({ type: 'campaign.CreateCoupon', data: coupon({ code: 'a b' }) })
+      .then(rejectedWith('INVALID_CODE: 4 to 32 letters, digits, _ or -', 'a b'));
+    spec.givenNothing().when({ type: 'campaign.CreateCoupon', data: coupon() }).then(rejectedWith('UNKNOWN_CAMPAIGN'));
+  });
+
+  it('given a code of the campaign, when deactivated, then it is; a code the campaign does not hold is UNKNOWN_COUPON', () => {
+    const deactivate = (code: string) => ({
+      type: 'campaign.DeactivateCoupon' as const,
+      data: { campaignId: 'c-1', brandId: 'brand-1', code },
+    });
+    spec
+      .givenEvents([created(), accepted('inf-1'), { type: 'campaign.CouponCreated', data: coupon() }])
+      .when(deactivate('maya10'))
+      .then([{ type: 'campaign.CouponDeactivated', data: { campaignId: 'c-1', brandId: 'brand-1', code: 'MAYA10' } }]);
+    spec.givenEvents([created()]).when(deactivate('NOPE1')).then(rejectedWith('UNKNOWN_COUPON', 'NOPE1'));
   });
 });

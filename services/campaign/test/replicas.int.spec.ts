@@ -83,7 +83,9 @@ it('two replicas share the work without overspending or doubling any reservation
         name: 'n',
         landingUrl: 'https://x.example',
         budget: USD(2500),
-        commissionRules: [{ event: 'conversion', type: 'fixed', rate: null, amount: USD(1000) }],
+        commissionRules: [
+          { event: 'conversion', type: 'fixed', rate: null, amount: USD(1000), customerDurationMonths: null },
+        ],
         visibility: 'open',
         attributionWindowDays: 30,
         holdingPeriodDays: 0,
@@ -111,6 +113,7 @@ it('two replicas share the work without overspending or doubling any reservation
         influencerId: 'inf',
         sourceEventId: randomUUID(),
         eventType: 'conversion',
+        attribution: null,
         amount: USD(1000),
       };
       sends.push(

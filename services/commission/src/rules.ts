@@ -4,8 +4,23 @@
  * each time an influencer's count reaches a multiple of 1,000.
  */
 import { percentOf, type Money } from '@beacon/money';
-import type { CommissionRule, MessageTypes, RejectionReason, TrackingEventRecorded } from '@beacon/contracts';
-import { defined, TupleMap, TupleSet } from '@beacon/domain';
+import type {
+  CommissionRule as MessageRule,
+  MessageTypes,
+  RejectionReason as MessageReason,
+  TrackingEventRecordedV2 as TrackingEventRecorded,
+} from '@beacon/contracts';
+
+/** A campaign's rule as commission keeps it: the message's rules, and the lead/fixed rule (leadCommission). */
+export type CommissionRule = Omit<MessageRule, 'event'> & { event: MessageRule['event'] | 'lead' };
+
+/** Why a commission is rejected: the message's reasons, and those newer than its symbols. */
+export type RejectionReason = MessageReason | 'CUSTOMER_DURATION_ENDED';
+
+/** What an older reader of CommissionRejected sees for a newer reason (the rule no longer pays it). */
+export const reasonForOlderReaders = (reason: RejectionReason): MessageReason =>
+  reason === 'CUSTOMER_DURATION_ENDED' ? 'NO_RULE' : reason;
+import { defined, TupleMap, TupleSet, withinCustomerDuration } from '@beacon/domain';
 import type { Decider, Emission } from '@beacon/messaging';
 
 export interface CampaignTerms {
@@ -39,6 +54,13 @@ export function decideCommission(
     return { kind: 'reject', reason: 'CURRENCY_MISMATCH' };
   const rule = terms.rules.find((r) => r.event === event.type);
   if (!rule) return { kind: 'reject', reason: 'NO_RULE' };
+  // A customer's sales earn for its influencer as long as the rule says (always, the first only, N months).
+  if (
+    event.type === 'conversion' &&
+    event.customer &&
+    !withinCustomerDuration(rule.customerDurationMonths ?? null, event.customer, event.occurredAt)
+  )
+    return { kind: 'reject', reason: 'CUSTOMER_DURATION_ENDED' };
   const amount =
     rule.type === 'percent'
       ? percentOf(defined(event.value, 'a conversion value'), defined(rule.rate, 'a percent rule rate'))
@@ -122,7 +144,7 @@ export function candidatesOf(
     const earns =
       e.type === 'impression'
         ? (countAt[i] ?? 0n) > 0n && (countAt[i] ?? 0n) % 1000n === 0n
-        : e.valid && (e.type === 'click' || e.type === 'conversion');
+        : e.valid && (e.type === 'click' || e.type === 'conversion' || e.type === 'lead');
     return earns ? [[e.campaignId, e.eventId]] : [];
   });
 }
@@ -172,12 +194,23 @@ export function commissionDecider(newId: () => string): Decider<CommissionBatch,
         };
         commissions.push(commission);
         const flow = { key: e.campaignId, correlationId: item.correlationId };
-        const named = { commissionId: commission.id, campaignId: e.campaignId, sourceEventId: e.eventId };
+        const named = {
+          commissionId: commission.id,
+          campaignId: e.campaignId,
+          sourceEventId: e.eventId,
+          attribution: e.influencerId ? e.attribution : null,
+        };
         events.push(
           decision.kind === 'reject'
             ? {
                 type: 'commission.CommissionRejected',
-                data: { ...named, influencerId: e.influencerId, reason: decision.reason, amount: null },
+                data: {
+                  ...named,
+                  influencerId: e.influencerId,
+                  reason: reasonForOlderReaders(decision.reason),
+                  reasonDetail: decision.reason === reasonForOlderReaders(decision.reason) ? null : decision.reason,
+                  amount: null,
+                },
                 ...flow,
               }
             : {

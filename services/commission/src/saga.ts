@@ -96,6 +96,9 @@ function rejected(c: Commission, budgetReason: string): Decision<Commission, Sag
           sourceEventId: c.sourceEventId,
           reason,
           amount: { amountMinor: c.requestedMinor ?? 0n, currency: c.currency },
+          // The read model keeps the attribution the first decision told.
+          attribution: null,
+          reasonDetail: null,
         },
       },
     ],

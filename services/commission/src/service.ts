@@ -10,11 +10,13 @@ import type {
   CampaignStatusChanged,
   InfluencerAccepted,
   PayoutCompleted,
-  RecordedItem,
+  RecordedItemV2 as RecordedItem,
   TrackingEventsRecorded,
+  TrackingEventsRecordedV2,
   MessageHandler,
   MessageContext,
 } from '@beacon/contracts';
+import { trackingEventsRecordedV2 } from '@beacon/contracts';
 import type { ServiceDefinition } from '@beacon/service-kit';
 import type { Database } from './db.js';
 import { migrations } from './migrations.js';
@@ -87,7 +89,11 @@ export async function decideBatch(ctx: Ctx<unknown>, items: RecordedItem[]): Pro
 
 const decider = commissionDecider(randomUUID);
 
-const recordedBatch: MessageHandler<Database, TrackingEventsRecorded> = (ctx) => decideBatch(ctx, ctx.message.recorded);
+const recordedBatch: MessageHandler<Database, TrackingEventsRecordedV2> = (ctx) =>
+  decideBatch(ctx, ctx.message.recorded);
+/** A batch of the version before customers and codes, read as the latest. */
+const recordedBatchV1: MessageHandler<Database, TrackingEventsRecorded> = (ctx) =>
+  decideBatch(ctx, trackingEventsRecordedV2(ctx.message).recorded);
 
 // A commission's campaign is known when it is calculated; its holding period travels with the approval.
 const reservedStep = (r: BudgetReserved, terms: Map<string, CampaignTerms>): SagaStep => ({
@@ -130,7 +136,9 @@ export const commissionService: ServiceDefinition<Database> = {
   defaultOpsPort: 9103,
   migrations,
   subscriptions: () => [
-    { topic: 'tracking/event-batches', handlers: { 'tracking.TrackingEventsRecorded': recordedBatch } },
+    // v1 until the topic is retired: what an earlier tracking recorded, read as the latest.
+    { topic: 'tracking/event-batches', handlers: { 'tracking.TrackingEventsRecorded': recordedBatchV1 } },
+    { topic: 'tracking/event-batches-v2', handlers: { 'tracking.TrackingEventsRecordedV2': recordedBatch } },
     {
       topic: 'campaign/events',
       handlers: {

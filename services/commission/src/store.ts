@@ -6,17 +6,23 @@ import { sql } from 'kysely';
 import type {
   CampaignCreated,
   CampaignStatusChanged,
-  CommissionRule,
   InfluencerAccepted,
   MessageContext,
   PayoutCompleted,
-  TrackingEventRecorded,
+  TrackingEventRecordedV2 as TrackingEventRecorded,
 } from '@beacon/contracts';
 import { column, TupleMap, TupleSet } from '@beacon/domain';
 import { reviveAmounts, toJsonText } from '@beacon/money';
 import type { Store } from '@beacon/messaging';
 import type { Database } from './db.js';
-import { candidatesOf, countedOf, type CampaignTerms, type CommissionBatch, type NewCommission } from './rules.js';
+import {
+  candidatesOf,
+  countedOf,
+  type CampaignTerms,
+  type CommissionBatch,
+  type CommissionRule,
+  type NewCommission,
+} from './rules.js';
 import type { Commission, CommissionStatus } from './saga.js';
 
 export type Trx = MessageContext<Database>['trx'];
@@ -36,7 +42,11 @@ export async function termsOfAll(trx: Trx, campaignIds: string[]): Promise<Map<s
         currency: t.currency,
         status: t.status,
         holdingPeriodDays: t.holding_period_days,
-        rules: reviveAmounts<CommissionRule[]>(t.rules),
+        // Rules kept before customer durations had none: every sale earns, as it did.
+        rules: reviveAmounts<CommissionRule[]>(t.rules).map((r) => ({
+          ...r,
+          customerDurationMonths: r.customerDurationMonths ?? null,
+        })),
         accepted: t.accepted,
       },
     ]),
@@ -208,6 +218,22 @@ export const batchStore = (items: Array<{ event: TrackingEventRecorded }>): Stor
   },
 });
 
+/** The campaign's rules as commission keeps them: its commission rules, and its lead/fixed rule when it has one. */
+const rulesOf = (c: CampaignCreated): CommissionRule[] => [
+  ...c.commissionRules,
+  ...(c.leadCommission
+    ? [
+        {
+          event: 'lead' as const,
+          type: 'fixed' as const,
+          rate: null,
+          amount: c.leadCommission,
+          customerDurationMonths: null,
+        },
+      ]
+    : []),
+];
+
 /** A campaign's terms as commission needs them: owner, currency, status, holding period, rules, who accepted. */
 export async function keepTerms(trx: Trx, c: CampaignCreated): Promise<void> {
   await trx
@@ -218,7 +244,7 @@ export async function keepTerms(trx: Trx, c: CampaignCreated): Promise<void> {
       currency: c.budget.currency,
       status: c.status,
       holding_period_days: c.holdingPeriodDays,
-      rules: toJsonText(c.commissionRules),
+      rules: toJsonText(rulesOf(c)),
       accepted: [],
     })
     .onConflict((oc) => oc.column('id').doNothing())

@@ -9,7 +9,7 @@ import {
   handlersOf,
   campaignCreated,
 } from '@beacon/testing';
-import type { TrackingEventRecorded, MessageHandlers } from '@beacon/contracts';
+import type { TrackingEventRecordedV2 as TrackingEventRecorded, MessageHandlers } from '@beacon/contracts';
 import type { Database } from '../src/db.js';
 import { migrations } from '../src/migrations.js';
 import { commissionService } from '../src/service.js';
@@ -43,7 +43,7 @@ const recorded = (e: TrackingEventRecorded, options: { messageId?: string } = {}
   deliver(
     db,
     handlers,
-    'tracking.TrackingEventsRecorded',
+    'tracking.TrackingEventsRecordedV2',
     { recorded: [{ correlationId: 'flow', event: e }], ignored: [] },
     options,
   );

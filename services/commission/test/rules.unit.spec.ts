@@ -1,5 +1,5 @@
 import { deciderSpec, recordedEvent, USD } from '@beacon/testing';
-import type { TrackingEventRecorded } from '@beacon/contracts';
+import type { TrackingEventRecordedV2 as TrackingEventRecorded } from '@beacon/contracts';
 import { TupleMap, TupleSet } from '@beacon/domain';
 import {
   candidatesOf,
@@ -19,9 +19,9 @@ const terms = (over: Partial<CampaignTerms> = {}): CampaignTerms => ({
   holdingPeriodDays: 0,
   accepted: ['inf-1'],
   rules: [
-    { event: 'conversion', type: 'percent', rate: '10', amount: null },
-    { event: 'click', type: 'fixed', rate: null, amount: USD(25) },
-    { event: 'impression', type: 'per_mille', rate: null, amount: USD(200) },
+    { event: 'conversion', type: 'percent', rate: '10', amount: null, customerDurationMonths: null },
+    { event: 'click', type: 'fixed', rate: null, amount: USD(25), customerDurationMonths: null },
+    { event: 'impression', type: 'per_mille', rate: null, amount: USD(200), customerDurationMonths: null },
   ],
   ...over,
 });
@@ -45,12 +45,16 @@ describe('given a campaign with conversion 10%, click 0.25 and 2.00 per mille', 
     expect(decideCommission(imp, terms(), 2000n)).toEqual({ kind: 'calculate', amount: USD(200) });
   });
   it('rounds percentages half to even: 12.5% of 0.25 → 0.03, 10% of 0.25 → 0.02', () => {
-    const rules12 = terms({ rules: [{ event: 'conversion', type: 'percent', rate: '12.5', amount: null }] });
+    const rules12 = terms({
+      rules: [{ event: 'conversion', type: 'percent', rate: '12.5', amount: null, customerDurationMonths: null }],
+    });
     expect(decideCommission(event({ value: USD(25) }), rules12, 0n)).toEqual({ kind: 'calculate', amount: USD(3) });
     expect(decideCommission(event({ value: USD(25) }), terms(), 0n)).toEqual({ kind: 'calculate', amount: USD(2) });
   });
   it('uses a fixed conversion amount when the rule is fixed', () => {
-    const fixed = terms({ rules: [{ event: 'conversion', type: 'fixed', rate: null, amount: USD(1200) }] });
+    const fixed = terms({
+      rules: [{ event: 'conversion', type: 'fixed', rate: null, amount: USD(1200), customerDurationMonths: null }],
+    });
     expect(decideCommission(event(), fixed, 0n)).toEqual({ kind: 'calculate', amount: USD(1200) });
   });
 });
@@ -75,7 +79,9 @@ describe('rejections, each with its reason', () => {
     expect(
       decideCommission(
         event({ type: 'click', value: null }),
-        terms({ rules: [{ event: 'conversion', type: 'percent', rate: '10', amount: null }] }),
+        terms({
+          rules: [{ event: 'conversion', type: 'percent', rate: '10', amount: null, customerDurationMonths: null }],
+        }),
         0n,
       ),
     ).toEqual(reject('NO_RULE')));
@@ -128,6 +134,7 @@ describe('a batch of recorded events, decided in order', () => {
               campaignId: 'c-1',
               influencerId: 'inf-1',
               sourceEventId: 'imp-2',
+              attribution: 'explicit',
               eventType: 'impression',
               amount: USD(200),
             },
@@ -200,5 +207,91 @@ describe('a batch of recorded events, decided in order', () => {
       ['c-1', 'click-1'],
       ['c-1', 'imp-2'],
     ]);
+  });
+});
+
+describe('leads and recurring commissions (domain.md: "Leads, customers and recurring commissions")', () => {
+  const withRules = (rules: CampaignTerms['rules']) => terms({ rules });
+  const lead = (over: Partial<TrackingEventRecorded> = {}) =>
+    event({ type: 'lead', value: null, orderId: null, customerId: 'cus-1', ...over });
+  const customer = (saleNumber: number, boundAt = '2026-01-01T00:00:00Z') => ({
+    influencerId: 'inf-1',
+    campaignId: 'c-1',
+    boundAt,
+    boundBy: 'lead' as const,
+    binds: false,
+    saleNumber,
+  });
+  const leadRule = {
+    event: 'lead' as const,
+    type: 'fixed' as const,
+    rate: null,
+    amount: USD(500),
+    customerDurationMonths: null,
+  };
+  const percent = (customerDurationMonths: number | null) => ({
+    event: 'conversion' as const,
+    type: 'percent' as const,
+    rate: '10',
+    amount: null,
+    customerDurationMonths,
+  });
+
+  it("given a lead/fixed rule, then a lead earns it; the customer's second lead (a duplicate) is rejected DUPLICATE", () => {
+    expect(decideCommission(lead(), withRules([leadRule]), 0n)).toEqual({ kind: 'calculate', amount: USD(500) });
+    expect(decideCommission(lead({ duplicate: true }), withRules([leadRule]), 0n)).toEqual({
+      kind: 'reject',
+      reason: 'DUPLICATE',
+    });
+    expect(decideCommission(lead(), withRules([percent(null)]), 0n)).toEqual({ kind: 'reject', reason: 'NO_RULE' });
+  });
+
+  it('given 2 months from a binding on 1 January, then sales to 28 February earn; 1 March is CUSTOMER_DURATION_ENDED', () => {
+    const rules = withRules([percent(2)]);
+    const sale = (at: string, n: number) => event({ occurredAt: at, customerId: 'cus-1', customer: customer(n) });
+    expect(decideCommission(sale('2026-01-15T00:00:00Z', 1), rules, 0n).kind).toBe('calculate');
+    expect(decideCommission(sale('2026-02-28T23:59:59Z', 2), rules, 0n).kind).toBe('calculate');
+    expect(decideCommission(sale('2026-03-01T00:00:00Z', 3), rules, 0n)).toEqual({
+      kind: 'reject',
+      reason: 'CUSTOMER_DURATION_ENDED',
+    });
+  });
+
+  it('given customerDurationMonths 0, then only the first sale earns; absent, every sale; a sale with no customer always does', () => {
+    const at = '2030-01-01T00:00:00Z';
+    expect(decideCommission(event({ customer: customer(1) }), withRules([percent(0)]), 0n).kind).toBe('calculate');
+    expect(decideCommission(event({ customer: customer(2) }), withRules([percent(0)]), 0n)).toMatchObject({
+      reason: 'CUSTOMER_DURATION_ENDED',
+    });
+    expect(
+      decideCommission(event({ occurredAt: at, customer: customer(9) }), withRules([percent(null)]), 0n).kind,
+    ).toBe('calculate');
+    expect(decideCommission(event({ occurredAt: at }), withRules([percent(1)]), 0n).kind).toBe('calculate');
+  });
+
+  it('tells a reason older readers lack as NO_RULE, with the reason itself beside it', () => {
+    const spec = deciderSpec(commissionDecider(() => 'com-x'));
+    spec
+      .given({
+        facts: {
+          terms: new Map([['c-1', withRules([percent(0)])]]),
+          decided: new TupleSet(),
+          impressions: new TupleMap(),
+        },
+        impressionsAdded: new TupleMap(),
+        commissions: [],
+      })
+      .when([
+        { correlationId: 'f', event: event({ eventId: 'renewal', customer: customer(2), attribution: 'customer' }) },
+      ])
+      .thenDecision((events, state) => {
+        expect(events).toMatchObject([
+          {
+            type: 'commission.CommissionRejected',
+            data: { reason: 'NO_RULE', reasonDetail: 'CUSTOMER_DURATION_ENDED', attribution: 'customer' },
+          },
+        ]);
+        expect(state.commissions).toMatchObject([{ status: 'rejected', reason: 'CUSTOMER_DURATION_ENDED' }]);
+      });
   });
 });

@@ -8,8 +8,30 @@ export interface Database extends MessagingTables {
     brand_id: string;
     currency: string;
     attribution_window_days: number;
+    attribution_model: Generated<string>;
     status: string;
     landing_url: string;
+  };
+  /** The brands' coupon codes (campaign/events), by brand and code in lower case. */
+  coupons: {
+    brand_id: string;
+    code_key: string;
+    code: string;
+    campaign_id: string;
+    influencer_id: string;
+    active: boolean;
+  };
+  /** A brand's customers (tenant, the brand's own id), each bound to one influencer by its first attributed lead or sale. */
+  customers: {
+    tenant: string;
+    customer_id: string;
+    influencer_id: string;
+    campaign_id: string;
+    bound_at: string;
+    bound_by: string;
+    attribution: string;
+    sales: number;
+    has_lead: boolean;
   };
   tracking_events: TrackingEventColumns & {
     tenant: string;
@@ -19,6 +41,8 @@ export interface Database extends MessagingTables {
     referrer: string | null;
     reasons: ColumnType<string[], string[], string[]>;
     refunded_event_id: string | null;
+    customer_id: string | null;
+    coupon_code: string | null;
     received_at: string;
     recorded_at: Generated<Date>;
   };

@@ -68,4 +68,32 @@ export const migrations: Record<string, Migration> = {
     },
   },
   '020_outbox_payload_uncompressed': outboxPayloadMigration,
+  '021_funnel': {
+    // Leads, customers and coupon codes: the campaign's click model, the brands' codes and customers.
+    async up(db: Kysely<unknown>) {
+      await sql`ALTER TABLE campaigns ADD COLUMN attribution_model text NOT NULL DEFAULT 'last_click'`.execute(db);
+      await sql`ALTER TABLE tracking_events ADD COLUMN customer_id text, ADD COLUMN coupon_code text`.execute(db);
+      await sql`CREATE TABLE coupons (
+          brand_id text NOT NULL,
+          code_key text NOT NULL,
+          code text NOT NULL,
+          campaign_id text NOT NULL,
+          influencer_id text NOT NULL,
+          active boolean NOT NULL,
+          PRIMARY KEY (brand_id, code_key)
+        )`.execute(db);
+      await sql`CREATE TABLE customers (
+          tenant text NOT NULL,
+          customer_id text NOT NULL,
+          influencer_id text NOT NULL,
+          campaign_id text NOT NULL,
+          bound_at text NOT NULL,
+          bound_by text NOT NULL,
+          attribution text NOT NULL,
+          sales integer NOT NULL,
+          has_lead boolean NOT NULL,
+          PRIMARY KEY (tenant, customer_id)
+        )`.execute(db);
+    },
+  },
 };

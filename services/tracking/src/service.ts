@@ -4,20 +4,24 @@
  * reads (store.ts), stored in one transaction, and what it recorded leaves as one message.
  */
 import { randomUUID } from 'node:crypto';
-import type {
-  CampaignCreated,
-  CampaignStatusChanged,
-  RecordTrackingEvents,
-  TrackingEventItem,
-  MessageHandler,
-  MessageContext,
+import {
+  recordTrackingEventsV2,
+  type CampaignCreated,
+  type CampaignStatusChanged,
+  type CouponCreated,
+  type CouponDeactivated,
+  type RecordTrackingEvents,
+  type RecordTrackingEventsV2,
+  type TrackingEventItemV2 as TrackingEventItem,
+  type MessageHandler,
+  type MessageContext,
 } from '@beacon/contracts';
 import { trackingShardOf } from '@beacon/domain';
 import type { ServiceDefinition } from '@beacon/service-kit';
 import { applyIsolated, itemContext, update } from '@beacon/messaging';
 import type { Database } from './db.js';
 import { migrations } from './migrations.js';
-import { batchStore, keepCampaign, keepCampaignStatus } from './store.js';
+import { batchStore, keepCampaign, keepCampaignStatus, keepCoupon, keepCouponDeactivated } from './store.js';
 import { cleanItem, trackingDecider } from './tracking.js';
 import { defined } from '@beacon/domain';
 
@@ -45,7 +49,7 @@ const decider = trackingDecider(randomUUID);
  * A batch carries many tenants' events: one that cannot be stored is reported ignored with the reason
  * (its flow settles, the BFF shows why) and never fails the others (applyIsolated).
  */
-const recordEvents: MessageHandler<Database, RecordTrackingEvents> = (ctx) =>
+const recordEvents: MessageHandler<Database, RecordTrackingEventsV2> = (ctx) =>
   applyIsolated(
     ctx.trx,
     ctx.message.items,
@@ -53,13 +57,17 @@ const recordEvents: MessageHandler<Database, RecordTrackingEvents> = (ctx) =>
     (item, error) => reportUnstorable(itemContext(ctx, item), error),
   );
 
+/** A batch of the version before customers and codes, read as the latest. */
+const recordEventsV1: MessageHandler<Database, RecordTrackingEvents> = (ctx) =>
+  recordEvents({ ...ctx, message: recordTrackingEventsV2(ctx.message) });
+
 async function reportUnstorable(ctx: MessageContext<Database, TrackingEventItem>, error: Error): Promise<void> {
   const { event } = ctx.message;
   ctx.log.error(
     { eventId: event.eventId, campaignId: event.campaignId, err: error.message },
     'an event could not be stored',
   );
-  await ctx.emit('tracking.TrackingEventsRecorded', trackingShardOf(event.campaignId), {
+  await ctx.emit('tracking.TrackingEventsRecordedV2', trackingShardOf(event.campaignId), {
     recorded: [],
     ignored: [
       {
@@ -75,6 +83,9 @@ async function reportUnstorable(ctx: MessageContext<Database, TrackingEventItem>
 }
 
 const campaignCreated: MessageHandler<Database, CampaignCreated> = ({ trx, message }) => keepCampaign(trx, message);
+const couponCreated: MessageHandler<Database, CouponCreated> = ({ trx, message }) => keepCoupon(trx, message);
+const couponDeactivated: MessageHandler<Database, CouponDeactivated> = ({ trx, message }) =>
+  keepCouponDeactivated(trx, message);
 const statusChanged: MessageHandler<Database, CampaignStatusChanged> = ({ trx, message }) =>
   keepCampaignStatus(trx, message);
 
@@ -83,10 +94,16 @@ export const trackingService: ServiceDefinition<Database> = {
   defaultOpsPort: 9102,
   migrations,
   subscriptions: () => [
-    { topic: 'tracking/command-batches', handlers: { 'tracking.RecordTrackingEvents': recordEvents } },
+    // v1 until the topic is retired: what an earlier BFF sent, read as the latest.
+    { topic: 'tracking/command-batches', handlers: { 'tracking.RecordTrackingEvents': recordEventsV1 } },
+    { topic: 'tracking/command-batches-v2', handlers: { 'tracking.RecordTrackingEventsV2': recordEvents } },
     {
       topic: 'campaign/events',
       handlers: { 'campaign.CampaignCreated': campaignCreated, 'campaign.CampaignStatusChanged': statusChanged },
+    },
+    {
+      topic: 'campaign/coupon-events',
+      handlers: { 'campaign.CouponCreated': couponCreated, 'campaign.CouponDeactivated': couponDeactivated },
     },
   ],
 };

@@ -4,14 +4,25 @@
  * and the rows it decided in one.
  */
 import { sql } from 'kysely';
-import type { CampaignCreated, CampaignStatusChanged, MessageContext } from '@beacon/contracts';
+import type {
+  CampaignCreated,
+  CampaignStatusChanged,
+  CouponCreated,
+  CouponDeactivated,
+  MessageContext,
+} from '@beacon/contracts';
 import { textArrayLiteral } from '@beacon/service-kit';
-import { column, TupleMap, TupleSet } from '@beacon/domain';
+import { column, couponKey, TupleMap, TupleSet } from '@beacon/domain';
 import type { Store } from '@beacon/messaging';
 import type { Database } from './db.js';
 import {
+  isFunnelEvent,
   needsLookups,
   tenantOf,
+  windowStartOf,
+  type Attribution,
+  type CouponReplica,
+  type Customer,
   type BatchFacts,
   type BatchItem,
   type BatchRow,
@@ -30,7 +41,13 @@ export async function campaignsOf(trx: Trx, ids: string[]): Promise<Map<string, 
   return new Map(
     rows.map((r) => [
       r.id,
-      { id: r.id, brandId: r.brand_id, currency: r.currency, attributionWindowDays: r.attribution_window_days },
+      {
+        id: r.id,
+        brandId: r.brand_id,
+        currency: r.currency,
+        attributionWindowDays: r.attribution_window_days,
+        attributionModel: r.attribution_model === 'first_click' ? 'first_click' : 'last_click',
+      },
     ]),
   );
 }
@@ -134,7 +151,111 @@ async function earlierClicksOf(trx: Trx, probes: ClickProbe[]): Promise<Map<numb
   return new Map(rows.rows.map((r) => [r.index, { influencerId: r.influencer_id, occurredAt: r.occurred_at }]));
 }
 
-/** Everything the decider needs to know about a batch's items, in at most five statements whatever its size. */
+/** A first_click campaign's lead or conversion: the visitor's first click in [from, at]. */
+interface FirstClickProbe {
+  index: number;
+  campaignId: string;
+  visitorId: string;
+  from: string;
+  at: string;
+}
+
+/** Each probe's first stored click in its window, by probe index: one statement (an index scan each). */
+async function firstClicksOf(trx: Trx, probes: FirstClickProbe[]): Promise<Map<number, StoredClick>> {
+  if (probes.length === 0) return new Map();
+  const col = <T>(f: (p: FirstClickProbe) => T) => probes.map(f);
+  const rows = await sql<{ index: number; influencer_id: string | null; occurred_at: string }>`
+    SELECT p.index, c.influencer_id, c.occurred_at
+    FROM unnest(${col((p) => p.index)}::int[], ${col((p) => p.campaignId)}::text[], ${col((p) => p.visitorId)}::text[],
+      ${col((p) => p.from)}::text[], ${col((p) => p.at)}::text[]) AS p(index, campaign_id, visitor_id, from_at, at)
+    CROSS JOIN LATERAL (
+      SELECT c.influencer_id, c.occurred_at
+      FROM clicks c
+      WHERE c.campaign_id = p.campaign_id AND c.visitor_id = p.visitor_id
+        AND c.occurred_at >= p.from_at AND c.occurred_at <= p.at
+      ORDER BY c.occurred_at ASC
+      LIMIT 1
+    ) c`.execute(trx);
+  return new Map(rows.rows.map((r) => [r.index, { influencerId: r.influencer_id, occurredAt: r.occurred_at }]));
+}
+
+/** These (tenant, coupon key) codes as the brands hold them: one statement. */
+async function couponsOf(trx: Trx, keys: Array<[string, string]>): Promise<TupleMap<[string, string], CouponReplica>> {
+  if (keys.length === 0) return new TupleMap();
+  const rows = await sql<{
+    brand_id: string;
+    code_key: string;
+    campaign_id: string;
+    influencer_id: string;
+    active: boolean;
+  }>`
+    SELECT c.brand_id, c.code_key, c.campaign_id, c.influencer_id, c.active
+    FROM coupons c
+    JOIN unnest(${column(keys, 0)}::text[], ${column(keys, 1)}::text[]) AS k(brand_id, code_key) USING (brand_id, code_key)`.execute(
+    trx,
+  );
+  return new TupleMap(
+    rows.rows.map((r) => [
+      [r.brand_id, r.code_key],
+      { campaignId: r.campaign_id, influencerId: r.influencer_id, active: r.active },
+    ]),
+  );
+}
+
+/** These (tenant, customer id) customers, locked for the batch (their sales count moves): one statement. */
+async function customersOf(trx: Trx, keys: Array<[string, string]>): Promise<TupleMap<[string, string], Customer>> {
+  if (keys.length === 0) return new TupleMap();
+  const sorted = new TupleMap(keys.map((k) => [k, true] as const)).sorted().map(([k]) => k);
+  const rows = await sql<{
+    tenant: string;
+    customer_id: string;
+    influencer_id: string;
+    campaign_id: string;
+    bound_at: string;
+    bound_by: string;
+    attribution: string;
+    sales: number;
+    has_lead: boolean;
+  }>`
+    SELECT c.*
+    FROM customers c
+    JOIN unnest(${column(sorted, 0)}::text[], ${column(sorted, 1)}::text[]) AS k(tenant, customer_id) USING (tenant, customer_id)
+    ORDER BY c.tenant, c.customer_id
+    FOR UPDATE OF c`.execute(trx);
+  return new TupleMap(
+    rows.rows.map((r) => [
+      [r.tenant, r.customer_id],
+      {
+        influencerId: r.influencer_id,
+        campaignId: r.campaign_id,
+        boundAt: r.bound_at,
+        boundBy: r.bound_by === 'lead' ? 'lead' : 'conversion',
+        attribution: r.attribution as Attribution,
+        sales: r.sales,
+        hasLead: r.has_lead,
+      },
+    ]),
+  );
+}
+
+/** The customers a batch bound or changed, in one upsert. */
+async function saveCustomers(trx: Trx, state: TrackingState): Promise<void> {
+  const changed = state.customersChanged.keys().flatMap((k): Array<[[string, string], Customer]> => {
+    const c = state.facts.customers.get(k);
+    return c ? [[k, c]] : [];
+  });
+  if (changed.length === 0) return;
+  const col = <T>(f: (c: Customer) => T) => changed.map(([, c]) => f(c));
+  const keys = changed.map(([k]) => k);
+  await sql`
+    INSERT INTO customers (tenant, customer_id, influencer_id, campaign_id, bound_at, bound_by, attribution, sales, has_lead)
+    SELECT * FROM unnest(${column(keys, 0)}::text[], ${column(keys, 1)}::text[], ${col((c) => c.influencerId)}::text[],
+      ${col((c) => c.campaignId)}::text[], ${col((c) => c.boundAt)}::text[], ${col((c) => c.boundBy)}::text[],
+      ${col((c) => c.attribution)}::text[], ${col((c) => c.sales)}::int[], ${col((c) => c.hasLead)}::bool[])
+    ON CONFLICT (tenant, customer_id) DO UPDATE SET sales = EXCLUDED.sales, has_lead = EXCLUDED.has_lead`.execute(trx);
+}
+
+/** Everything the decider needs to know about a batch's items, in at most eight statements whatever its size. */
 export async function factsOf(trx: Trx, items: BatchItem[]): Promise<BatchFacts> {
   const campaigns = await campaignsOf(trx, [...new Set(items.map((i) => i.event.campaignId))]);
   const seen = await seenOf(
@@ -151,18 +272,32 @@ export async function factsOf(trx: Trx, items: BatchItem[]): Promise<BatchFacts>
     looked.flatMap(({ e }) => (e.clickId && e.type !== 'click' ? [[e.campaignId, e.clickId]] : [])),
   );
   const probes = looked.flatMap(({ e, index }): ClickProbe[] =>
-    e.type === 'conversion' || e.type === 'click'
+    isFunnelEvent(e.type) || e.type === 'click'
       ? [
           {
             index,
             campaignId: e.campaignId,
             visitorId: e.visitorId,
             at: e.occurredAt,
-            anyLink: e.type === 'conversion',
+            anyLink: e.type !== 'click',
             influencerId: e.influencerId ?? null,
           },
         ]
       : [],
+  );
+  const funnel = looked.filter(({ e }) => isFunnelEvent(e.type));
+  const firstProbes = funnel.flatMap(({ e, index }): FirstClickProbe[] => {
+    const campaign = campaigns.get(e.campaignId);
+    if (campaign?.attributionModel !== 'first_click') return [];
+    const from = windowStartOf(e.occurredAt, campaign.attributionWindowDays);
+    return [{ index, campaignId: e.campaignId, visitorId: e.visitorId, from, at: e.occurredAt }];
+  });
+  const tenant = (e: BatchItem['event']) => tenantOf(e, campaigns.get(e.campaignId));
+  const codes = new TupleSet<[string, string]>(
+    funnel.flatMap(({ e }) => (e.couponCode ? [[tenant(e), couponKey(e.couponCode)]] : [])),
+  );
+  const customers = new TupleSet<[string, string]>(
+    funnel.flatMap(({ e }) => (e.customerId ? [[tenant(e), e.customerId]] : [])),
   );
   return {
     campaigns,
@@ -170,13 +305,19 @@ export async function factsOf(trx: Trx, items: BatchItem[]): Promise<BatchFacts>
     ...(await ordersOf(trx, orders.keys())),
     clickInfluencers: await clickInfluencersOf(trx, clicks.keys()),
     earlierClicks: await earlierClicksOf(trx, probes),
+    firstClicks: await firstClicksOf(trx, firstProbes),
+    coupons: await couponsOf(trx, codes.keys()),
+    customers: await customersOf(trx, customers.keys()),
   };
 }
 
 /** A batch's store: the facts about its items, and the rows it decided. */
 export const batchStore = (items: BatchItem[]): Store<Database, TrackingState> => ({
-  load: async (trx) => ({ facts: await factsOf(trx, items), rows: [] }),
-  save: (trx, next) => storeEvents(trx, next.rows),
+  load: async (trx) => ({ facts: await factsOf(trx, items), rows: [], customersChanged: new TupleSet() }),
+  async save(trx, next) {
+    await storeEvents(trx, next.rows);
+    await saveCustomers(trx, next);
+  },
 });
 
 /** Every row of the batch in one INSERT … SELECT FROM unnest(…): one statement whatever the batch size. */
@@ -186,10 +327,10 @@ export async function storeEvents(trx: Trx, rows: BatchRow[]): Promise<void> {
   await sql`INSERT INTO tracking_events (tenant, event_id, type, campaign_id, influencer_id, attribution, click_id,
     visitor_id, user_id, occurred_at,
       value_minor, currency, order_id, name, properties, user_agent, ip, referrer, valid, reasons, duplicate,
-        refunded_event_id, received_at)
+        refunded_event_id, received_at, customer_id, coupon_code)
     SELECT tenant, event_id, type, campaign_id, influencer_id, attribution, click_id, visitor_id, user_id, occurred_at,
       value_minor, currency, order_id, name, properties::jsonb, user_agent, ip, referrer, valid, reasons::text[],
-        duplicate, refunded_event_id, received_at
+        duplicate, refunded_event_id, received_at, customer_id, coupon_code
     FROM unnest(${col((r) => r.recording.tenant)}::text[], ${col((r) => r.event.eventId)}::text[], ${col((r) => r.event.type)}::text[],
       ${col((r) => r.event.campaignId)}::text[], ${col((r) => r.recording.recorded.influencerId)}::text[],
         ${col((r) => r.recording.recorded.attribution)}::text[],
@@ -201,12 +342,12 @@ export async function storeEvents(trx: Trx, rows: BatchRow[]): Promise<void> {
         ${col((r) => r.event.userAgent)}::text[],
       ${col((r) => r.event.ip)}::text[], ${col((r) => r.event.referrer)}::text[], ${col((r) => r.recording.valid)}::bool[],
       ${col((r) => textArrayLiteral(r.recording.reasons))}::text[], ${col((r) => r.recording.duplicate)}::bool[],
-      ${col((r) => r.recording.recorded.refundedEventId)}::text[], ${col((r) => r.event.receivedAt)}::text[])
+      ${col((r) => r.recording.recorded.refundedEventId)}::text[], ${col((r) => r.event.receivedAt)}::text[],
+      ${col((r) => r.event.customerId)}::text[], ${col((r) => r.event.couponCode)}::text[])
     AS t(tenant, event_id, type, campaign_id, influencer_id, attribution, click_id, visitor_id, user_id, occurred_at,
       value_minor, currency, order_id,
-      name, properties, user_agent, ip, referrer, valid, reasons, duplicate, refunded_event_id, received_at)`.execute(
-    trx,
-  );
+      name, properties, user_agent, ip, referrer, valid, reasons, duplicate, refunded_event_id, received_at,
+      customer_id, coupon_code)`.execute(trx);
   const clicks = rows.flatMap((r) => (r.recording.click ? [{ event: r.event, click: r.recording.click }] : []));
   if (clicks.length > 0) {
     await trx
@@ -234,6 +375,7 @@ export async function keepCampaign(trx: Trx, c: CampaignCreated): Promise<void> 
       brand_id: c.brandId,
       currency: c.budget.currency,
       attribution_window_days: c.attributionWindowDays,
+      attribution_model: c.attributionModel,
       status: c.status,
       landing_url: c.landingUrl,
     })
@@ -243,4 +385,29 @@ export async function keepCampaign(trx: Trx, c: CampaignCreated): Promise<void> 
 
 export async function keepCampaignStatus(trx: Trx, c: CampaignStatusChanged): Promise<void> {
   await trx.updateTable('campaigns').set({ status: c.to }).where('id', '=', c.campaignId).execute();
+}
+
+/** A brand's new code, as the campaign service created it. */
+export async function keepCoupon(trx: Trx, c: CouponCreated): Promise<void> {
+  await trx
+    .insertInto('coupons')
+    .values({
+      brand_id: c.brandId,
+      code_key: couponKey(c.code),
+      code: c.code,
+      campaign_id: c.campaignId,
+      influencer_id: c.influencerId,
+      active: true,
+    })
+    .onConflict((oc) => oc.columns(['brand_id', 'code_key']).doNothing())
+    .execute();
+}
+
+export async function keepCouponDeactivated(trx: Trx, c: CouponDeactivated): Promise<void> {
+  await trx
+    .updateTable('coupons')
+    .set({ active: false })
+    .where('brand_id', '=', c.brandId)
+    .where('code_key', '=', couponKey(c.code))
+    .execute();
 }

@@ -6,14 +6,28 @@
  * Figures (stats, activity windows) are not kept here: the BFF, which serves them, is their one owner.
  */
 import type {
+  AttributionModel,
+  AttributionV2,
+  BoundBy,
+  CustomerFacts,
   MessageTypes,
   IgnoredItem,
-  RecordTrackingEvent,
-  RecordedItem,
-  TrackingEventItem,
-  TrackingEventRecorded,
+  RecordTrackingEventV2 as RecordTrackingEvent,
+  RecordedItemV2 as RecordedItem,
+  TrackingEventItemV2 as TrackingEventItem,
+  TrackingEventRecordedV2 as TrackingEventRecorded,
 } from '@beacon/contracts';
-import { jsonProblem, occurrenceProblem, storableText, textProblem, TupleMap, TupleSet } from '@beacon/domain';
+import {
+  COUPON_CODE,
+  couponKey,
+  CUSTOMER_ID,
+  jsonProblem,
+  occurrenceProblem,
+  storableText,
+  textProblem,
+  TupleMap,
+  TupleSet,
+} from '@beacon/domain';
 import type { Decider, Emission } from '@beacon/messaging';
 
 export interface CampaignReplica {
@@ -21,9 +35,33 @@ export interface CampaignReplica {
   brandId: string;
   currency: string;
   attributionWindowDays: number;
+  attributionModel: AttributionModel;
 }
 
-export type Attribution = 'explicit' | 'click_id' | 'last_click' | 'none';
+export type Attribution = AttributionV2;
+
+/** A brand's coupon code as tracking keeps it (campaign/events). */
+export interface CouponReplica {
+  campaignId: string;
+  influencerId: string;
+  active: boolean;
+}
+
+/** A brand's customer, once an attributed lead or conversion bound it to an influencer and campaign. */
+export interface Customer {
+  influencerId: string;
+  campaignId: string;
+  boundAt: string;
+  boundBy: BoundBy;
+  attribution: Attribution;
+  /** its sales so far: valid conversions that are not duplicates */
+  sales: number;
+  /** a lead of it was recorded (a later lead is a duplicate: a lead earns once per customer) */
+  hasLead: boolean;
+}
+
+/** Lead and conversion: the funnel's events, attributed through codes, customers and clicks. */
+export const isFunnelEvent = (type: RecordTrackingEvent['type']): boolean => type === 'lead' || type === 'conversion';
 
 /** Repeated clicks by one visitor on one influencer's link within this time earn once; the rest are flagged. */
 export const CLICK_REPEAT_WINDOW_MS = 30 * 60_000;
@@ -59,6 +97,8 @@ export function storable(event: RecordTrackingEvent): { event: RecordTrackingEve
     userId: clean(event.userId),
     occurredAt: clean(event.occurredAt),
     orderId: clean(event.orderId),
+    customerId: clean(event.customerId),
+    couponCode: clean(event.couponCode),
     name: clean(event.name),
     userAgent: clean(event.userAgent),
     ip: clean(event.ip),
@@ -102,6 +142,12 @@ export interface RecordingFacts {
   lastClick?: { influencerId: string | null; occurredAt: string };
   /** clicks only: the visitor's latest earlier click on the same influencer's link in this campaign */
   previousClickOnLink?: { occurredAt: string };
+  /** first_click campaigns, leads and conversions: the visitor's first click within the attribution window */
+  firstClick?: { influencerId: string | null; occurredAt: string };
+  /** the event's coupon code, when the brand has it (any campaign, active or not) */
+  coupon?: CouponReplica;
+  /** the event's customer, when bound before it */
+  customer?: Customer;
 }
 
 /** Why an event is invalid; empty when valid. Invalid events are stored anyway. */
@@ -123,34 +169,63 @@ export function validate(event: RecordTrackingEvent, facts: RecordingFacts): str
     else if (facts.orderRefunded) reasons.push('ALREADY_REFUNDED');
   }
   if (event.type === 'custom' && !event.name) reasons.push('MISSING_NAME');
+  if (event.type === 'lead' && !event.customerId) reasons.push('MISSING_CUSTOMER_ID');
+  if (event.customerId !== null && !CUSTOMER_ID.test(event.customerId)) reasons.push('INVALID_CUSTOMER_ID');
   return reasons;
 }
 
+/** The coupon code attributes when the brand holds it, active, on the event's own campaign. */
+export function couponOf(
+  event: Pick<RecordTrackingEvent, 'couponCode' | 'campaignId'>,
+  coupon: CouponReplica | undefined,
+) {
+  if (event.couponCode === null) return { note: undefined };
+  if (!COUPON_CODE.test(event.couponCode) || !coupon || !coupon.active || coupon.campaignId !== event.campaignId)
+    return { note: 'UNKNOWN_COUPON' };
+  return { influencerId: coupon.influencerId, note: undefined };
+}
+
 export interface AttributionFacts {
+  /** the influencer of the event's coupon code, when it attributes */
+  couponInfluencer?: string;
+  /** the influencer the event's customer is bound to */
+  customerInfluencer?: string;
   clickInfluencer?: string | null;
   lastClick?: { influencerId: string | null; occurredAt: string };
+  firstClick?: { influencerId: string | null; occurredAt: string };
   /** refunds: the influencer of the refunded conversion */
   refundedInfluencer?: string | null;
 }
 
-/** First match wins: explicit → click id → last click within the window (conversions only) → none. */
+const withinWindow = (at: string, click: { occurredAt: string }, days: number) => {
+  const age = Date.parse(at) - Date.parse(click.occurredAt);
+  return age >= 0 && age <= days * 86_400_000;
+};
+
+/**
+ * First match wins: explicit → coupon code → the customer's binding → click id → the campaign's
+ * click model (first or last click within the window) → none. Codes, customers and the click model
+ * attribute leads and conversions only.
+ */
 export function attribute(
   event: Pick<RecordTrackingEvent, 'type' | 'influencerId' | 'occurredAt'>,
   facts: AttributionFacts,
   attributionWindowDays: number,
+  model: AttributionModel = 'last_click',
 ): { influencerId: string | null; attribution: Attribution } {
   if (event.type === 'refund') {
     return facts.refundedInfluencer
       ? { influencerId: facts.refundedInfluencer, attribution: 'explicit' }
       : { influencerId: null, attribution: 'none' };
   }
+  const funnel = isFunnelEvent(event.type);
   if (event.influencerId) return { influencerId: event.influencerId, attribution: 'explicit' };
+  if (funnel && facts.couponInfluencer) return { influencerId: facts.couponInfluencer, attribution: 'coupon' };
+  if (funnel && facts.customerInfluencer) return { influencerId: facts.customerInfluencer, attribution: 'customer' };
   if (facts.clickInfluencer) return { influencerId: facts.clickInfluencer, attribution: 'click_id' };
-  if (event.type === 'conversion' && facts.lastClick?.influencerId) {
-    const age = Date.parse(event.occurredAt) - Date.parse(facts.lastClick.occurredAt);
-    if (age >= 0 && age <= attributionWindowDays * 86_400_000)
-      return { influencerId: facts.lastClick.influencerId, attribution: 'last_click' };
-  }
+  const click = model === 'first_click' ? facts.firstClick : facts.lastClick;
+  if (funnel && click?.influencerId && withinWindow(event.occurredAt, click, attributionWindowDays))
+    return { influencerId: click.influencerId, attribution: model };
   return { influencerId: null, attribution: 'none' };
 }
 
@@ -171,6 +246,8 @@ export interface Recording {
   properties: Record<string, unknown> | null;
   /** a click to remember for attribution (valid clicks only) */
   click?: { clickId: string; influencerId: string | null };
+  /** the event's customer as it leaves it (bound by it, a sale added, a lead seen), to store */
+  customer?: { customerId: string; customer: Customer };
   recorded: TrackingEventRecorded;
 }
 
@@ -188,16 +265,25 @@ export function decideRecording(
   const tenant = tenantOf(event, campaign);
   const reasons = [...validate(event, facts), ...extraReasons];
   const valid = reasons.length === 0;
+  const funnel = isFunnelEvent(event.type);
   const repeatedClick = valid && event.type === 'click' && isRepeatedClick(event.occurredAt, facts.previousClickOnLink);
-  const duplicate = (valid && event.type === 'conversion' && facts.conversionOfOrder !== undefined) || repeatedClick;
+  // A lead earns once per customer: its customer's second lead is a duplicate, like an order's second conversion.
+  const repeatedLead = valid && event.type === 'lead' && facts.customer?.hasLead === true;
+  const duplicate =
+    (valid && event.type === 'conversion' && facts.conversionOfOrder !== undefined) || repeatedClick || repeatedLead;
+  const coupon = funnel ? couponOf(event, facts.coupon) : { note: undefined };
   const { influencerId, attribution } = attribute(
     event,
     {
+      couponInfluencer: coupon.influencerId,
+      customerInfluencer: facts.customer?.influencerId,
       clickInfluencer: facts.clickInfluencer,
       lastClick: facts.lastClick,
+      firstClick: facts.firstClick,
       refundedInfluencer: event.type === 'refund' ? (facts.conversionOfOrder?.influencerId ?? null) : undefined,
     },
     campaign?.attributionWindowDays ?? 30,
+    campaign?.attributionModel ?? 'last_click',
   );
   const clickId = event.type === 'click' ? (event.clickId ?? newClickId) : event.clickId;
   // Refunds carry the refunded conversion's value, so revenue can be netted.
@@ -208,6 +294,10 @@ export function decideRecording(
       : event.type === 'refund'
         ? null
         : event.value;
+  const customer =
+    funnel && valid && event.customerId
+      ? customerAfter(event, facts.customer, influencerId, attribution, duplicate)
+      : undefined;
   return {
     tenant,
     reasons,
@@ -215,6 +305,7 @@ export function decideRecording(
     duplicate,
     properties: parseProperties(event.properties).properties,
     click: event.type === 'click' && valid && !repeatedClick && clickId ? { clickId, influencerId } : undefined,
+    customer: customer && event.customerId ? { customerId: event.customerId, customer: customer.after } : undefined,
     recorded: {
       eventId: event.eventId,
       type: event.type,
@@ -227,6 +318,9 @@ export function decideRecording(
       occurredAt: event.occurredAt,
       value,
       orderId: event.orderId,
+      customerId: event.customerId,
+      couponCode: event.couponCode,
+      customer: customer?.facts ?? null,
       name: event.name,
       properties: event.properties,
       valid,
@@ -234,6 +328,52 @@ export function decideRecording(
       duplicate,
       refundedEventId: refunded?.eventId ?? null,
       brandId: tenant === '' ? null : tenant,
+      notes: coupon.note ? [coupon.note] : [],
+    },
+  };
+}
+
+/**
+ * A valid lead or conversion of a customer: the customer as it leaves it, and what the event says of
+ * it. The first attributed one binds the customer (one partner per customer: later ones keep the
+ * binding, whoever they are attributed to); a conversion that is not a duplicate is a sale; a lead
+ * marks that the customer had one. Unbound and unattributed, nothing is kept.
+ */
+function customerAfter(
+  event: RecordTrackingEvent,
+  before: Customer | undefined,
+  influencerId: string | null,
+  attribution: Attribution,
+  duplicate: boolean,
+): { after: Customer; facts: CustomerFacts } | undefined {
+  const binds = before === undefined && influencerId !== null;
+  const bound: Customer | undefined = binds
+    ? {
+        influencerId,
+        campaignId: event.campaignId,
+        boundAt: event.occurredAt,
+        boundBy: event.type === 'lead' ? 'lead' : 'conversion',
+        attribution,
+        sales: 0,
+        hasLead: false,
+      }
+    : before;
+  if (!bound) return undefined;
+  const sale = event.type === 'conversion' && !duplicate;
+  const after: Customer = {
+    ...bound,
+    sales: bound.sales + (sale ? 1 : 0),
+    hasLead: bound.hasLead || event.type === 'lead',
+  };
+  return {
+    after,
+    facts: {
+      influencerId: after.influencerId,
+      campaignId: after.campaignId,
+      boundAt: after.boundAt,
+      boundBy: after.boundBy,
+      binds,
+      saleNumber: sale ? after.sales : 0,
     },
   };
 }
@@ -274,6 +414,12 @@ export interface BatchFacts {
    * link (last click), for a click on the same influencer's link (repeated clicks).
    */
   earlierClicks: Map<number, StoredClick>;
+  /** By item index, for leads and conversions of first_click campaigns: the visitor's first stored click in the window */
+  firstClicks: Map<number, StoredClick>;
+  /** (tenant, coupon key) → the brand's code */
+  coupons: TupleMap<[string, string], CouponReplica>;
+  /** (tenant, customer id) → the bound customer */
+  customers: TupleMap<[string, string], Customer>;
 }
 
 export const noFacts = (): BatchFacts => ({
@@ -283,6 +429,9 @@ export const noFacts = (): BatchFacts => ({
   refunded: new TupleSet(),
   clickInfluencers: new TupleMap(),
   earlierClicks: new Map(),
+  firstClicks: new Map(),
+  coupons: new TupleMap(),
+  customers: new TupleMap(),
 });
 
 /** The item needs the stored facts of its order, click id and earlier clicks (its campaign's owner wrote it). */
@@ -303,13 +452,15 @@ export interface BatchRow {
   recording: Recording;
 }
 
-/** A batch decided: the facts as the batch left them, and the rows to store. */
+/** A batch decided: the facts as the batch left them, and the rows (and the customers they changed) to store. */
 export interface TrackingState {
   facts: BatchFacts;
   rows: BatchRow[];
+  /** (tenant, customer id) of the customers the batch bound or changed */
+  customersChanged: TupleSet<[string, string]>;
 }
 
-export type TrackingEvent = Emission<Pick<MessageTypes, 'tracking.TrackingEventsRecorded'>>;
+export type TrackingEvent = Emission<Pick<MessageTypes, 'tracking.TrackingEventsRecordedV2'>>;
 
 /** Latest click at or before `at`, among those given (optionally on one influencer's link). */
 function latestClick(
@@ -328,6 +479,25 @@ function latestClick(
 const later = <T extends { occurredAt: string }>(a: T | undefined, b: T | undefined): T | undefined =>
   !a ? b : !b ? a : a.occurredAt >= b.occurredAt ? a : b;
 
+const earlier = <T extends { occurredAt: string }>(a: T | undefined, b: T | undefined): T | undefined =>
+  !a ? b : !b ? a : a.occurredAt <= b.occurredAt ? a : b;
+
+/** The start of the attribution window of an event at `at`: the earliest click that may attribute it. */
+export const windowStartOf = (at: string, days: number): string => {
+  const start = Date.parse(at) - days * 86_400_000;
+  return Number.isNaN(start) ? at : new Date(start).toISOString();
+};
+
+/** Earliest click in [from, at], among those given. */
+function earliestClick(clicks: StoredClick[] | undefined, from: string, at: string): StoredClick | undefined {
+  let best: StoredClick | undefined;
+  for (const c of clicks ?? []) {
+    if (c.occurredAt > at || c.occurredAt < from) continue;
+    if (!best || c.occurredAt < best.occurredAt) best = c;
+  }
+  return best;
+}
+
 /**
  * Decides a batch in order: each event sees what the store held before the batch, plus every event
  * of the batch before it (an event id repeated, a click then its conversion, an order converted then
@@ -336,7 +506,7 @@ const later = <T extends { occurredAt: string }>(a: T | undefined, b: T | undefi
  */
 export function trackingDecider(newId: () => string): Decider<TrackingState, BatchItem[], TrackingEvent> {
   return {
-    initialState: () => ({ facts: noFacts(), rows: [] }),
+    initialState: () => ({ facts: noFacts(), rows: [], customersChanged: new TupleSet() }),
     decide(items, state) {
       const facts: BatchFacts = {
         ...state.facts,
@@ -344,7 +514,9 @@ export function trackingDecider(newId: () => string): Decider<TrackingState, Bat
         conversions: state.facts.conversions.copy(),
         refunded: state.facts.refunded.copy(),
         clickInfluencers: state.facts.clickInfluencers.copy(),
+        customers: state.facts.customers.copy(),
       };
+      const customersChanged = state.customersChanged.copy();
       const clicksByVisitor = new TupleMap<[string, string], StoredClick[]>();
       const rows: BatchRow[] = [];
       const recorded: RecordedItem[] = [];
@@ -367,6 +539,9 @@ export function trackingDecider(newId: () => string): Decider<TrackingState, Bat
         const visitor: [string, string] = [e.campaignId, e.visitorId];
         const inBatch = clicksByVisitor.get(visitor);
         const stored = facts.earlierClicks.get(index);
+        const funnel = isFunnelEvent(e.type);
+        const windowDays = campaign?.attributionWindowDays ?? 30;
+        const customerKey: [string, string] | undefined = e.customerId ? [tenant, e.customerId] : undefined;
         const recordingFacts: RecordingFacts = owned
           ? {
               campaign,
@@ -375,11 +550,20 @@ export function trackingDecider(newId: () => string): Decider<TrackingState, Bat
               orderRefunded: e.orderId !== null && facts.refunded.has(order),
               clickInfluencer:
                 e.clickId && e.type !== 'click' ? facts.clickInfluencers.get([e.campaignId, e.clickId]) : undefined,
-              lastClick: e.type === 'conversion' ? later(stored, latestClick(inBatch, e.occurredAt)) : undefined,
+              lastClick: funnel ? later(stored, latestClick(inBatch, e.occurredAt)) : undefined,
+              firstClick:
+                funnel && campaign?.attributionModel === 'first_click'
+                  ? earlier(
+                      facts.firstClicks.get(index),
+                      earliestClick(inBatch, windowStartOf(e.occurredAt, windowDays), e.occurredAt),
+                    )
+                  : undefined,
               previousClickOnLink:
                 e.type === 'click'
                   ? later(stored, latestClick(inBatch, e.occurredAt, e.influencerId ?? null))
                   : undefined,
+              coupon: e.couponCode ? facts.coupons.get([tenant, couponKey(e.couponCode)]) : undefined,
+              customer: customerKey ? facts.customers.get(customerKey) : undefined,
             }
           : { campaign, seen: false, orderRefunded: false };
         const recording = decideRecording(e, recordingFacts, newId(), item.reasons);
@@ -394,6 +578,10 @@ export function trackingDecider(newId: () => string): Decider<TrackingState, Bat
             });
           if (e.type === 'refund') facts.refunded.add(order);
         }
+        if (recording.customer) {
+          facts.customers.set([tenant, recording.customer.customerId], recording.customer.customer);
+          customersChanged.add([tenant, recording.customer.customerId]);
+        }
         if (recording.click) {
           const click: [string, string] = [e.campaignId, recording.click.clickId];
           // A click id stored before keeps its influencer (the store keeps the first).
@@ -406,8 +594,8 @@ export function trackingDecider(newId: () => string): Decider<TrackingState, Bat
         rows.push({ event: e, recording });
         recorded.push({ correlationId: item.correlationId, event: out });
       });
-      const event: TrackingEvent = { type: 'tracking.TrackingEventsRecorded', data: { recorded, ignored } };
-      return { state: { facts, rows }, events: [event] };
+      const event: TrackingEvent = { type: 'tracking.TrackingEventsRecordedV2', data: { recorded, ignored } };
+      return { state: { facts, rows, customersChanged }, events: [event] };
     },
   };
 }

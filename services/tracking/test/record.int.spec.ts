@@ -8,7 +8,7 @@ import {
   campaignCreated,
   recordCommand,
 } from '@beacon/testing';
-import type { RecordTrackingEvent, MessageHandlers } from '@beacon/contracts';
+import type { RecordTrackingEventV2 as RecordTrackingEvent, MessageHandlers } from '@beacon/contracts';
 import type { Database } from '../src/db.js';
 import { migrations } from '../src/migrations.js';
 import { trackingService } from '../src/service.js';
@@ -37,13 +37,13 @@ type Batch = {
   ignored: Array<{ correlationId: string; event: Record<string, unknown> }>;
 };
 const batchOf = (emitted: Array<{ type: string; value: unknown }>) => {
-  expect(emitted.map((e) => e.type)).toEqual(['tracking.TrackingEventsRecorded']);
+  expect(emitted.map((e) => e.type)).toEqual(['tracking.TrackingEventsRecordedV2']);
   return defined(emitted[0], 'the emitted batch').value as Batch;
 };
 /** Delivers one command batch holding the events (each in its own flow) and returns what it recorded and ignored. */
 const send = async (...events: RecordTrackingEvent[]) =>
   batchOf(
-    await deliver(db, handlers, 'tracking.RecordTrackingEvents', {
+    await deliver(db, handlers, 'tracking.RecordTrackingEventsV2', {
       items: events.map((event, i) => ({ correlationId: `flow-${i}`, event })),
     }),
   );

@@ -1,4 +1,4 @@
-import type { RecordTrackingEvent } from '@beacon/contracts';
+import type { RecordTrackingEventV2 as RecordTrackingEvent } from '@beacon/contracts';
 import { TupleMap, TupleSet } from '@beacon/domain';
 import { deciderSpec } from '@beacon/testing';
 import {
@@ -18,7 +18,13 @@ import {
   type TrackingState,
 } from '../src/tracking.js';
 
-const campaign = { id: 'c-1', brandId: 'b-1', currency: 'USD', attributionWindowDays: 30 };
+const campaign = {
+  id: 'c-1',
+  brandId: 'b-1',
+  currency: 'USD',
+  attributionWindowDays: 30,
+  attributionModel: 'last_click' as const,
+};
 const event = (over: Partial<RecordTrackingEvent> = {}): RecordTrackingEvent => ({
   eventId: 'e-1',
   clientEventId: false,
@@ -31,6 +37,8 @@ const event = (over: Partial<RecordTrackingEvent> = {}): RecordTrackingEvent => 
   occurredAt: '2026-01-31T12:00:00Z',
   value: { amountMinor: 10000n, currency: 'USD' },
   orderId: 'o-1',
+  customerId: null,
+  couponCode: null,
   name: null,
   properties: '{}',
   userAgent: null,
@@ -169,6 +177,7 @@ describe('a batch, decided in order', () => {
   const facts = (over: Partial<BatchFacts> = {}): TrackingState => ({
     facts: { ...noFacts(), campaigns: new Map([['c-1', campaign]]), ...over },
     rows: [],
+    customersChanged: new TupleSet(),
   });
   let n = 0;
   const ids = () => `new-${++n}`;
@@ -283,5 +292,164 @@ describe('a batch, decided in order', () => {
         cleanItem(item({ type: 'impression', value: null, orderId: null, visitorId: 'v\u0000x' })),
       ])
       .thenDecision((events) => expect(recordedOf(events).map((r) => r.event.reasons)).toEqual([[], ['INVALID_TEXT']]));
+  });
+});
+
+describe('leads, customers and coupon codes (domain.md: "Leads, customers …", "Coupon codes", "Attribution models")', () => {
+  let n = 0;
+  const spec = deciderSpec(trackingDecider(() => `k-${++n}`));
+  const state = (
+    over: Partial<BatchFacts> = {},
+    model: 'last_click' | 'first_click' = 'last_click',
+  ): TrackingState => ({
+    facts: { ...noFacts(), campaigns: new Map([['c-1', { ...campaign, attributionModel: model }]]), ...over },
+    rows: [],
+    customersChanged: new TupleSet(),
+  });
+  const item = (over: Partial<RecordTrackingEvent>): BatchItem => ({
+    correlationId: 'flow',
+    event: event({ eventId: `e-${++n}`, writerBrandId: 'b-1', ...over }),
+    reasons: [],
+  });
+  const lead = (over: Partial<RecordTrackingEvent> = {}) =>
+    item({ type: 'lead', value: null, orderId: null, customerId: 'cus-1', ...over });
+  const sale = (over: Partial<RecordTrackingEvent> = {}) => item({ type: 'conversion', orderId: `o-${++n}`, ...over });
+  const recorded = (events: TrackingEvent[]) => (events[0]?.data.recorded ?? []).map((r) => r.event);
+  const boundToA = {
+    influencerId: 'inf-a',
+    campaignId: 'c-1',
+    boundAt: '2026-01-01T00:00:00Z',
+    boundBy: 'lead' as const,
+    attribution: 'last_click' as const,
+    sales: 0,
+    hasLead: true,
+  };
+
+  it('given a click, when a lead of a new customer follows, then it is attributed by the click and binds the customer', () =>
+    spec
+      .given(state({ earlierClicks: new Map([[0, { influencerId: 'inf-a', occurredAt: '2026-01-30T00:00:00Z' }]]) }))
+      .when([lead()])
+      .thenDecision((events, after) => {
+        expect(recorded(events)[0]).toMatchObject({
+          influencerId: 'inf-a',
+          attribution: 'last_click',
+          customer: { influencerId: 'inf-a', boundBy: 'lead', binds: true, saleNumber: 0 },
+        });
+        expect(after.facts.customers.get(['b-1', 'cus-1'])).toMatchObject({ influencerId: 'inf-a', hasLead: true });
+        expect(after.customersChanged.keys()).toEqual([['b-1', 'cus-1']]);
+      }));
+
+  it('given a lead without a customer id, then it is stored invalid with MISSING_CUSTOMER_ID', () =>
+    spec
+      .given(state())
+      .when([lead({ customerId: null })])
+      .thenDecision((events) =>
+        expect(recorded(events)[0]).toMatchObject({ valid: false, reasons: ['MISSING_CUSTOMER_ID'] }),
+      ));
+
+  it("given a customer bound to A, when it buys after clicking B's link, then the sale is still A's, by its customer", () =>
+    spec
+      .given(
+        state({
+          customers: new TupleMap([[['b-1', 'cus-1'], boundToA]]),
+          clickInfluencers: new TupleMap([[['c-1', 'k-b'], 'inf-b']]),
+        }),
+      )
+      .when([sale({ customerId: 'cus-1', clickId: 'k-b' }), sale({ customerId: 'cus-1' })])
+      .thenDecision((events) =>
+        expect(recorded(events).map((e) => [e.influencerId, e.attribution, e.customer?.saleNumber])).toEqual([
+          ['inf-a', 'customer', 1],
+          ['inf-a', 'customer', 2],
+        ]),
+      ));
+
+  it('given a customer bound by a lead, then its second lead is a duplicate (a lead earns once per customer)', () =>
+    spec
+      .given(state({ customers: new TupleMap([[['b-1', 'cus-1'], boundToA]]) }))
+      .when([lead()])
+      .thenDecision((events) =>
+        expect(recorded(events)[0]).toMatchObject({ duplicate: true, attribution: 'customer' }),
+      ));
+
+  it("given an active code of the campaign, then a conversion with it and no click is the code's influencer's", () =>
+    spec
+      .given(
+        state({
+          coupons: new TupleMap([[['b-1', 'maya10'], { campaignId: 'c-1', influencerId: 'inf-m', active: true }]]),
+        }),
+      )
+      .when([sale({ couponCode: 'MAYA10' })])
+      .thenDecision((events) =>
+        expect(recorded(events)[0]).toMatchObject({ influencerId: 'inf-m', attribution: 'coupon', notes: [] }),
+      ));
+
+  it("given a deactivated code, an unknown one or another campaign's, then UNKNOWN_COUPON and attribution goes on to the click", () => {
+    const codes = new TupleMap<[string, string], { campaignId: string; influencerId: string; active: boolean }>([
+      [['b-1', 'old10'], { campaignId: 'c-1', influencerId: 'inf-m', active: false }],
+      [['b-1', 'else10'], { campaignId: 'c-2', influencerId: 'inf-m', active: true }],
+    ]);
+    const click = { influencerId: 'inf-c', occurredAt: '2026-01-30T00:00:00Z' };
+    spec
+      .given(
+        state({
+          coupons: codes,
+          earlierClicks: new Map([
+            [0, click],
+            [1, click],
+            [2, click],
+          ]),
+        }),
+      )
+      .when([sale({ couponCode: 'OLD10' }), sale({ couponCode: 'NOPE10' }), sale({ couponCode: 'ELSE10' })])
+      .thenDecision((events) =>
+        expect(recorded(events).map((e) => [e.influencerId, e.attribution, e.notes, e.valid])).toEqual([
+          ['inf-c', 'last_click', ['UNKNOWN_COUPON'], true],
+          ['inf-c', 'last_click', ['UNKNOWN_COUPON'], true],
+          ['inf-c', 'last_click', ['UNKNOWN_COUPON'], true],
+        ]),
+      );
+  });
+
+  it('given the same visitor history, then first_click credits the first click in the window and last_click the last', () => {
+    const history = {
+      earlierClicks: new Map([[0, { influencerId: 'inf-late', occurredAt: '2026-01-30T00:00:00Z' }]]),
+      firstClicks: new Map([[0, { influencerId: 'inf-early', occurredAt: '2026-01-10T00:00:00Z' }]]),
+    };
+    spec
+      .given(state(history, 'first_click'))
+      .when([sale()])
+      .thenDecision((events) =>
+        expect(recorded(events)[0]).toMatchObject({ influencerId: 'inf-early', attribution: 'first_click' }),
+      );
+    spec
+      .given(state(history, 'last_click'))
+      .when([sale()])
+      .thenDecision((events) =>
+        expect(recorded(events)[0]).toMatchObject({ influencerId: 'inf-late', attribution: 'last_click' }),
+      );
+  });
+
+  it('given two brands with the same customer id, then they stay two customers', () => {
+    const other = { ...campaign, id: 'c-2', brandId: 'b-2' };
+    const facts = state({
+      earlierClicks: new Map([
+        [0, { influencerId: 'inf-a', occurredAt: '2026-01-30T00:00:00Z' }],
+        [1, { influencerId: 'inf-b', occurredAt: '2026-01-30T00:00:00Z' }],
+      ]),
+    });
+    facts.facts.campaigns.set('c-2', other);
+    spec
+      .given(facts)
+      .when([lead(), lead({ campaignId: 'c-2', writerBrandId: 'b-2' })])
+      .thenDecision((events, after) => {
+        expect(recorded(events).map((e) => [e.brandId, e.customer?.influencerId, e.customer?.binds])).toEqual([
+          ['b-1', 'inf-a', true],
+          ['b-2', 'inf-b', true],
+        ]);
+        expect(after.facts.customers.keys()).toEqual([
+          ['b-1', 'cus-1'],
+          ['b-2', 'cus-1'],
+        ]);
+      });
   });
 });

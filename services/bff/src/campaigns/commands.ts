@@ -5,7 +5,7 @@
 import type { Router } from 'express';
 import { acceptCommand, type Publisher } from '../command-gateway.js';
 import type { campaignAccess } from './access.js';
-import { campaignEndpoints } from './contract.js';
+import { campaignEndpoints, ruleCommandOf } from './contract.js';
 import { mount } from '../http/endpoint.js';
 import { stableId } from '../http/idempotency.js';
 import { signLink } from '../tracking/links.js';
@@ -17,15 +17,16 @@ export function campaignCommandRoutes(router: Router, publisher: Publisher, acce
 
   mount(router, campaignEndpoints.createCampaign, async ({ body }, req, res) => {
     const campaignId = body.id ?? stableId(req, 'campaign');
-    const commissionRules = body.commissionRules.map((r) => ({
-      event: r.event,
-      type: r.type,
-      rate: 'rate' in r ? r.rate : null,
-      amount: 'amount' in r ? r.amount : null,
-    }));
-    const { name, landingUrl, budget, visibility, attributionWindowDays, holdingPeriodDays, influencerIds } = body;
-    const terms = { name, landingUrl, budget, visibility, attributionWindowDays, holdingPeriodDays, influencerIds };
-    const value = { campaignId, brandId: req.caller.sub, commissionRules, ...terms };
+    // The lead rule travels in a field of its own (leadCommission): old readers' RuleEvent has no `lead`.
+    const lead = body.commissionRules.find((r) => r.event === 'lead');
+    const commissionRules = body.commissionRules.flatMap((r) =>
+      r.event === 'lead' ? [] : [{ ...ruleCommandOf(r), event: r.event }],
+    );
+    const leadCommission = lead && 'amount' in lead ? lead.amount : null;
+    const { name, landingUrl, budget, visibility, attributionWindowDays, attributionModel } = body;
+    const { holdingPeriodDays, influencerIds } = body;
+    const terms = { name, landingUrl, budget, visibility, attributionWindowDays, attributionModel, holdingPeriodDays };
+    const value = { campaignId, brandId: req.caller.sub, commissionRules, leadCommission, ...terms, influencerIds };
     return acceptCommand(publisher, req, res, { type: 'campaign.CreateCampaign', key: campaignId, value });
   });
 

@@ -1,6 +1,6 @@
 /** The campaigns slice's contract: its routes, the bodies they parse and the views they answer. */
 import { z } from 'zod';
-import { commissionRuleProblem } from '@beacon/domain';
+import { commissionRuleProblem, MAX_CUSTOMER_DURATION_MONTHS } from '@beacon/domain';
 import {
   accepted,
   endpoint,
@@ -23,13 +23,45 @@ import {
 
 const PercentRate = z.string().max(20);
 
+/** Conversion rules: how long a customer keeps earning for its influencer (absent: always; 0: its first sale only). */
+const CustomerDuration = z
+  .number()
+  .int()
+  .min(0)
+  .max(MAX_CUSTOMER_DURATION_MONTHS)
+  .optional()
+  .openapi({ description: 'months after the binding; 0: the first sale only; absent: every sale' });
+
 const Rule = z
   .discriminatedUnion('type', [
-    z.object({ event: z.literal('conversion'), type: z.literal('percent'), rate: PercentRate }).strict(),
-    z.object({ event: z.enum(['conversion', 'click']), type: z.literal('fixed'), amount: MoneyInput }).strict(),
+    z
+      .object({
+        event: z.literal('conversion'),
+        type: z.literal('percent'),
+        rate: PercentRate,
+        customerDurationMonths: CustomerDuration,
+      })
+      .strict(),
+    z
+      .object({
+        event: z.enum(['conversion', 'click', 'lead']),
+        type: z.literal('fixed'),
+        amount: MoneyInput,
+        customerDurationMonths: CustomerDuration,
+      })
+      .strict(),
     z.object({ event: z.literal('impression'), type: z.literal('per_mille'), amount: MoneyInput }).strict(),
   ])
   .openapi('CommissionRule');
+
+/** A rule as the commands carry it: every field present, null where the rule has none. */
+export const ruleCommandOf = (r: z.infer<typeof Rule>) => ({
+  event: r.event,
+  type: r.type,
+  rate: 'rate' in r ? r.rate : null,
+  amount: 'amount' in r ? r.amount : null,
+  customerDurationMonths: ('customerDurationMonths' in r ? r.customerDurationMonths : undefined) ?? null,
+});
 
 export const CreateCampaignBody = z
   .object({
@@ -40,6 +72,7 @@ export const CreateCampaignBody = z
     commissionRules: z.array(Rule).min(1).max(10),
     visibility: z.enum(['open', 'invite_only']).default('open'),
     attributionWindowDays: z.number().int().min(1).max(365).default(30),
+    attributionModel: z.enum(['last_click', 'first_click']).default('last_click'),
     holdingPeriodDays: z.number().int().min(0).max(365).default(0),
     influencerIds: z.array(id).max(1000).default([]),
   })
@@ -47,18 +80,14 @@ export const CreateCampaignBody = z
   .superRefine((c, ctx) => {
     // The campaign service's own rule check (@beacon/domain), run here too so a bad rule is a 400.
     c.commissionRules.forEach((r, i) => {
-      const rule = {
-        event: r.event,
-        type: r.type,
-        rate: 'rate' in r ? r.rate : null,
-        amount: 'amount' in r ? r.amount : null,
-      };
-      const problem = commissionRuleProblem(rule, c.budget.currency);
+      const problem = commissionRuleProblem(ruleCommandOf(r), c.budget.currency);
       const field = problem?.startsWith('CURRENCY_MISMATCH')
         ? ['amount', 'currency']
-        : r.type === 'percent'
-          ? ['rate']
-          : [];
+        : problem?.includes('customerDurationMonths')
+          ? ['customerDurationMonths']
+          : r.type === 'percent'
+            ? ['rate']
+            : [];
       const path = ['commissionRules', i, ...field];
       if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, path, message: problem });
     });
@@ -95,10 +124,11 @@ export type CampaignAction = (typeof CAMPAIGN_ACTIONS)[number];
 
 const RuleView = z
   .object({
-    event: z.enum(['impression', 'click', 'conversion']),
+    event: z.enum(['impression', 'click', 'conversion', 'lead']),
     type: z.enum(['percent', 'fixed', 'per_mille']),
     rate: z.string().optional(),
     amount: Money.optional(),
+    customerDurationMonths: z.number().int().optional(),
   })
   .openapi('CommissionRuleView');
 
@@ -119,6 +149,7 @@ export const CampaignView = z
     commissionRules: z.array(RuleView),
     visibility: z.enum(['open', 'invite_only']),
     attributionWindowDays: z.number().int(),
+    attributionModel: z.enum(['last_click', 'first_click']),
     holdingPeriodDays: z.number().int(),
     influencers: z
       .array(Member)
@@ -152,6 +183,9 @@ const Figures = z.object({
   commissions: Money,
   clickThroughRate: z.number(),
   conversionRate: z.number(),
+  leads: z.number().int(),
+  customers: z.number().int().openapi({ description: 'customers bound, by their first attributed lead or sale' }),
+  leadToSaleRate: z.number().openapi({ description: 'of the leads, the share whose customer went on to buy' }),
 });
 
 export const StatsView = Figures.extend({

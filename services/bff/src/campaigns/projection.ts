@@ -1,6 +1,7 @@
 /** The campaigns read model (rm_campaigns, rm_campaign_influencers), fed by campaign events. */
 import { toJsonText } from '@beacon/money';
-import type { MessageContext } from '@beacon/contracts';
+import { couponKey } from '@beacon/domain';
+import type { CampaignCreated, MessageContext } from '@beacon/contracts';
 import type { Database } from '../db.js';
 import { lastBy, type ManyProjections, type Projections } from '../projection-kit.js';
 
@@ -33,29 +34,58 @@ async function invite(trx: MessageContext<Database>['trx'], campaignId: string, 
     .execute();
 }
 
+async function campaignCreated({ trx, message: c, envelope }: MessageContext<Database, CampaignCreated>) {
+  const at = new Date(envelope.occurredAt);
+  await trx
+    .insertInto('rm_campaigns')
+    .values({
+      id: c.campaignId,
+      brand_id: c.brandId,
+      name: c.name,
+      landing_url: c.landingUrl,
+      status: c.status,
+      budget_minor: c.budget.amountMinor,
+      currency: c.budget.currency,
+      rules: toJsonText([
+        ...c.commissionRules,
+        ...(c.leadCommission ? [{ event: 'lead', type: 'fixed', rate: null, amount: c.leadCommission }] : []),
+      ]),
+      visibility: c.visibility,
+      attribution_window_days: c.attributionWindowDays,
+      attribution_model: c.attributionModel,
+      holding_period_days: c.holdingPeriodDays,
+      created_at: at,
+      updated_at: at,
+    })
+    .onConflict((oc) => oc.column('id').doNothing())
+    .execute();
+  await invite(trx, c.campaignId, c.invitedInfluencerIds);
+}
+
 export const campaignProjections: Projections = {
-  'campaign.CampaignCreated': async ({ trx, message: c, envelope }) => {
-    const at = new Date(envelope.occurredAt);
+  'campaign.CampaignCreated': campaignCreated,
+  'campaign.CouponCreated': async ({ trx, message: c, envelope }) => {
     await trx
-      .insertInto('rm_campaigns')
+      .insertInto('rm_coupons')
       .values({
-        id: c.campaignId,
         brand_id: c.brandId,
-        name: c.name,
-        landing_url: c.landingUrl,
-        status: c.status,
-        budget_minor: c.budget.amountMinor,
-        currency: c.budget.currency,
-        rules: toJsonText(c.commissionRules),
-        visibility: c.visibility,
-        attribution_window_days: c.attributionWindowDays,
-        holding_period_days: c.holdingPeriodDays,
-        created_at: at,
-        updated_at: at,
+        code_key: couponKey(c.code),
+        code: c.code,
+        campaign_id: c.campaignId,
+        influencer_id: c.influencerId,
+        active: true,
+        created_at: new Date(envelope.occurredAt),
       })
-      .onConflict((oc) => oc.column('id').doNothing())
+      .onConflict((oc) => oc.columns(['brand_id', 'code_key']).doNothing())
       .execute();
-    await invite(trx, c.campaignId, c.invitedInfluencerIds);
+  },
+  'campaign.CouponDeactivated': async ({ trx, message: c }) => {
+    await trx
+      .updateTable('rm_coupons')
+      .set({ active: false })
+      .where('brand_id', '=', c.brandId)
+      .where('code_key', '=', couponKey(c.code))
+      .execute();
   },
   'campaign.CampaignStatusChanged': async ({ trx, message: c, envelope }) => {
     await trx

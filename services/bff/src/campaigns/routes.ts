@@ -2,7 +2,13 @@
 import { Router } from 'express';
 import type { Kysely } from 'kysely';
 import { reviveAmounts, toApi } from '@beacon/money';
-import type { CommissionRule } from '@beacon/contracts';
+import type { CommissionRule as MessageRule } from '@beacon/contracts';
+
+/** A rule as the read model keeps it: the campaign's rules and its lead rule, durations where kept. */
+type CommissionRule = Omit<MessageRule, 'event' | 'customerDurationMonths'> & {
+  event: MessageRule['event'] | 'lead';
+  customerDurationMonths?: number | null;
+};
 import type { Publisher } from '../command-gateway.js';
 import { campaignCommandRoutes } from './commands.js';
 import type { Database } from '../db.js';
@@ -22,9 +28,13 @@ import { has } from '../http/require-role.js';
 import { campaignStatsRoute } from './stats.js';
 import { defined } from '@beacon/domain';
 
+/** A stored rule as the API shows it (rules kept before customer durations have none). */
 function ruleToApi(rule: CommissionRule) {
-  if (rule.type === 'percent') return { event: rule.event, type: rule.type, rate: rule.rate ?? undefined };
-  return { event: rule.event, type: rule.type, amount: toApi(defined(rule.amount, `a ${rule.type} rule's amount`)) };
+  const duration = rule.customerDurationMonths ?? undefined;
+  const months = duration === undefined ? {} : { customerDurationMonths: duration };
+  if (rule.type === 'percent') return { event: rule.event, type: rule.type, rate: rule.rate ?? undefined, ...months };
+  const amount = toApi(defined(rule.amount, `a ${rule.type} rule's amount`));
+  return { event: rule.event, type: rule.type, amount, ...months };
 }
 
 type CampaignAnswer = z.input<typeof CampaignView>;
@@ -92,6 +102,7 @@ export function campaignView(
     commissionRules: reviveAmounts<CommissionRule[]>(c.rules).map(ruleToApi),
     visibility: c.visibility as CampaignAnswer['visibility'],
     attributionWindowDays: c.attribution_window_days,
+    attributionModel: c.attribution_model === 'first_click' ? 'first_click' : 'last_click',
     holdingPeriodDays: c.holding_period_days,
     ...(members ? { influencers: members.rows.map(memberView) } : {}),
     ...(members?.nextCursor !== undefined ? { influencersNextCursor: members.nextCursor } : {}),

@@ -21,9 +21,14 @@ type Sums = Omit<Database['rm_figures'], 'campaign_id' | 'influencer_id' | 'day'
 
 const SUMS = sql`coalesce(sum(impressions), 0) AS impressions, coalesce(sum(clicks), 0) AS clicks,
   coalesce(sum(conversions), 0) AS conversions, coalesce(sum(invalid_events), 0) AS invalid_events,
-  coalesce(sum(revenue_minor), 0) AS revenue_minor, coalesce(sum(commissions_minor), 0) AS commissions_minor`;
+  coalesce(sum(revenue_minor), 0) AS revenue_minor, coalesce(sum(commissions_minor), 0) AS commissions_minor,
+  coalesce(sum(leads), 0) AS leads, coalesce(sum(customers), 0) AS customers,
+  coalesce(sum(converted_leads), 0) AS converted_leads`;
 
-/** Counts as JSON numbers (exact far beyond any campaign), money as decimal strings, the two rates. */
+/**
+ * Counts as JSON numbers (exact far beyond any campaign), money as decimal strings, and the rates: the
+ * lead-to-sale rate is the share of leads whose customer made its first purchase.
+ */
 function figuresOf(s: Sums, currency: string) {
   const [impressions, clicks, conversions] = [Number(s.impressions), Number(s.clicks), Number(s.conversions)];
   return {
@@ -35,6 +40,9 @@ function figuresOf(s: Sums, currency: string) {
     commissions: toApi({ amountMinor: BigInt(s.commissions_minor), currency }),
     clickThroughRate: impressions ? clicks / impressions : 0,
     conversionRate: clicks ? conversions / clicks : 0,
+    leads: Number(s.leads),
+    customers: Number(s.customers),
+    leadToSaleRate: Number(s.leads) ? Number(s.converted_leads) / Number(s.leads) : 0,
   };
 }
 

@@ -63,6 +63,7 @@ export async function trackingSteps(db: Kysely<Database>, correlationId: string,
       messageId: b.recorded_message_id,
       causationId: b.command_message_id,
       kind: 'event',
+      // The step's name, whichever version of the batch carried it (V2 since customers and codes).
       type: 'tracking.TrackingEventsRecorded',
       service: 'tracking',
       occurredAt: b.recorded_at,

@@ -46,6 +46,10 @@ export const CommissionView = z
     amount: MaybeMoney,
     status: z.enum(['pending', 'approved', 'rejected', 'reversed', 'paid']),
     reason: z.string().optional(),
+    attribution: z
+      .string()
+      .optional()
+      .openapi({ description: 'the step that attributed the source event: explicit, coupon, customer, click_id, …' }),
     createdAt: z.string(),
   })
   .openapi('Commission');

@@ -49,6 +49,8 @@ async function recordCommission(
     amount: { amountMinor: bigint; currency: string } | null;
     status: 'pending' | 'rejected';
     reason: string | null;
+    /** the step that attributed the source event; null when the message does not say (the saga's rejections) */
+    attribution: string | null;
   },
   occurredAt: string,
 ): Promise<void> {
@@ -61,11 +63,18 @@ async function recordCommission(
     currency: c.amount?.currency ?? 'USD',
     status: c.status,
     reason: c.reason,
+    attribution: c.attribution,
     created_at: new Date(occurredAt),
   });
   await (
     c.status === 'rejected'
-      ? insert.onConflict((oc) => oc.column('id').doUpdateSet({ status: 'rejected', reason: c.reason }))
+      ? insert.onConflict((oc) =>
+          oc.column('id').doUpdateSet((eb) => ({
+            status: 'rejected',
+            reason: c.reason,
+            attribution: eb.fn.coalesce('rm_commissions.attribution', eb.val(c.attribution)),
+          })),
+        )
       : insert.onConflict((oc) => oc.column('id').doNothing())
   ).execute();
 }
@@ -141,8 +150,9 @@ export const paymentProjections: Projections = {
   'commission.CommissionApproved': (ctx) =>
     countCommission(ctx, { status: 'approved', amount_minor: ctx.message.amount.amountMinor }, 1n),
   // A rejection may arrive for a commission first calculated (the budget refused it): it wins.
+  // A reason newer than the message's symbols travels in reasonDetail; `reason` then approximates it.
   'commission.CommissionRejected': ({ trx, message: c, envelope }) =>
-    recordCommission(trx, { ...c, status: 'rejected', reason: c.reason }, envelope.occurredAt),
+    recordCommission(trx, { ...c, status: 'rejected', reason: c.reasonDetail ?? c.reason }, envelope.occurredAt),
   'commission.CommissionReversed': (ctx) => countCommission(ctx, { status: 'reversed' }, -1n),
   'payment.LedgerEntryRecorded': ({ trx, message: e }) => recordLedger(trx, [e]),
   'payment.PayoutRequested': ({ trx, message: p, envelope }) =>
@@ -186,6 +196,7 @@ export const paymentManyProjections: ManyProjections = {
           currency: c.amount.currency,
           status: 'pending',
           reason: null,
+          attribution: c.attribution,
           created_at: new Date(envelope.occurredAt),
         })),
       )

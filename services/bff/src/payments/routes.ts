@@ -23,6 +23,7 @@ function commissionView(c: Row<'rm_commissions'>): z.input<typeof CommissionView
     amount: c.amount_minor === null ? null : toApi({ amountMinor: c.amount_minor, currency: c.currency }),
     status: c.status as z.input<typeof CommissionView>['status'],
     ...(c.reason ? { reason: c.reason } : {}),
+    ...(c.attribution ? { attribution: c.attribution } : {}),
     createdAt: c.created_at.toISOString(),
   };
 }

@@ -16,7 +16,10 @@
  * event. A correlation id the BFF made itself cannot be taken, so its claim runs beside the send;
  * a batch holding a client's own id is claimed first (the id may have to change).
  */
-import type { RecordTrackingEvent, TrackingEventItem } from '@beacon/contracts';
+import type {
+  RecordTrackingEventV2 as RecordTrackingEvent,
+  TrackingEventItemV2 as TrackingEventItem,
+} from '@beacon/contracts';
 import { trackingShardOf } from '@beacon/domain';
 import { buildMessage, type CodecRegistry, type MessageBus } from '@beacon/messaging';
 import type { Kysely } from 'kysely';
@@ -143,7 +146,7 @@ export function createTrackingBatcher(deps: {
   onRefused?: () => void;
 }): TrackingBatcher {
   const limits = deps.limits ?? DEFAULT_BATCH_LIMITS;
-  const messageType = 'tracking.RecordTrackingEvents';
+  const messageType = 'tracking.RecordTrackingEventsV2';
   const shards = new Map<string, Shard>();
   const inFlight = new Set<Promise<void>>();
   const queued = { events: 0, bytes: 0 };

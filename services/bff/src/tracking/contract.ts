@@ -36,7 +36,7 @@ function propertiesProblem(value: unknown): string | undefined {
 export const TrackingEventBody = z
   .object({
     eventId: id.optional(),
-    type: z.enum(['impression', 'click', 'conversion', 'refund', 'custom']),
+    type: z.enum(['impression', 'click', 'conversion', 'refund', 'custom', 'lead']),
     campaignId: id,
     influencerId: id.optional(),
     clickId: id.optional(),
@@ -45,6 +45,9 @@ export const TrackingEventBody = z
     occurredAt: time.optional(),
     value: MoneyInput.optional(),
     orderId: id.optional(),
+    // The brand's own customer id (leads need one) and a coupon code: a malformed one is stored with its reason.
+    customerId: id.optional(),
+    couponCode: id.optional(),
     name: id.optional(),
     // Any JSON: a non-object is stored flagged MALFORMED_PROPERTIES (domain.md), not refused.
     properties: z.unknown().superRefine((value, ctx) => {
@@ -57,7 +60,7 @@ export const TrackingEventBody = z
   })
   .strict()
   .superRefine((e, ctx) => {
-    const need = (field: 'value' | 'orderId' | 'name') => {
+    const need = (field: 'value' | 'orderId' | 'name' | 'customerId') => {
       if (e[field] === undefined)
         ctx.addIssue({ code: z.ZodIssueCode.custom, path: [field], message: `required for ${e.type} events` });
     };
@@ -67,11 +70,12 @@ export const TrackingEventBody = z
     }
     if (e.type === 'refund') need('orderId');
     if (e.type === 'custom') need('name');
+    if (e.type === 'lead') need('customerId');
   })
   .openapi('TrackingEvent');
 export type TrackingEventInput = z.infer<typeof TrackingEventBody>;
 
-const TRACKING_TYPES = ['impression', 'click', 'conversion', 'refund', 'custom'] as const;
+const TRACKING_TYPES = ['impression', 'click', 'conversion', 'refund', 'custom', 'lead'] as const;
 export const EventsQuery = Range.merge(Paging).extend({
   campaignId: text(1, 128).optional(),
   influencerId: text(1, 128).optional(),
@@ -110,9 +114,13 @@ export const TrackingEventView = z
     occurredAt: z.string(),
     value: MaybeMoney,
     orderId: nullableString,
+    customerId: nullableString,
+    couponCode: nullableString,
     name: nullableString,
     valid: z.boolean(),
     reasons: z.array(z.string()),
+    /** what did not attribute, without making the event invalid (UNKNOWN_COUPON) */
+    notes: z.array(z.string()),
     duplicate: z.boolean(),
   })
   .openapi('TrackingEventView');

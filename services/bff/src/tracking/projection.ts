@@ -4,8 +4,14 @@
  * handful of set-based statements whatever its size; its figures are summed in memory first.
  */
 import { sql } from 'kysely';
-import { activityWindowOf, TupleMap, TupleSet } from '@beacon/domain';
-import type { IgnoredItem, RecordedItem, TrackingEventRecorded, MessageContext } from '@beacon/contracts';
+import { activityWindowOf, column, TupleMap, TupleSet } from '@beacon/domain';
+import {
+  trackingEventsRecordedV2,
+  type IgnoredItem,
+  type RecordedItemV2 as RecordedItem,
+  type TrackingEventRecordedV2 as TrackingEventRecorded,
+  type MessageContext,
+} from '@beacon/contracts';
 import { textArrayLiteral } from '@beacon/service-kit';
 import { applyIsolated, itemContext } from '@beacon/messaging';
 import type { Database } from '../db.js';
@@ -13,8 +19,35 @@ import { failOperation } from '../operations/claims.js';
 import { settleTrackingItems } from '../operations/settle.js';
 import type { Projections } from '../projection-kit.js';
 
-export type StatColumn = 'impressions' | 'clicks' | 'conversions' | 'invalid_events' | 'revenue_minor';
-const STAT_COLUMNS: StatColumn[] = ['impressions', 'clicks', 'conversions', 'invalid_events', 'revenue_minor'];
+export type StatColumn =
+  | 'impressions'
+  | 'clicks'
+  | 'conversions'
+  | 'invalid_events'
+  | 'revenue_minor'
+  | 'leads'
+  | 'customers'
+  | 'converted_leads';
+const STAT_COLUMNS: StatColumn[] = [
+  'impressions',
+  'clicks',
+  'conversions',
+  'invalid_events',
+  'revenue_minor',
+  'leads',
+  'customers',
+  'converted_leads',
+];
+const zeroStats = (): Record<StatColumn, bigint> => ({
+  impressions: 0n,
+  clicks: 0n,
+  conversions: 0n,
+  invalid_events: 0n,
+  revenue_minor: 0n,
+  leads: 0n,
+  customers: 0n,
+  converted_leads: 0n,
+});
 
 export interface Figures {
   /** per (campaign, influencer or '', day): what the events add to each column */
@@ -61,13 +94,7 @@ export function figuresOf(
   const add = (e: TrackingEventRecorded, column: StatColumn, by: bigint) => {
     const day = (timeBelieved(e) ? e.occurredAt : recordedAt).slice(0, 10);
     const key: [string, string, string] = [e.campaignId, e.influencerId ?? '', day];
-    const row = figures.stats.get(key) ?? {
-      impressions: 0n,
-      clicks: 0n,
-      conversions: 0n,
-      invalid_events: 0n,
-      revenue_minor: 0n,
-    };
+    const row = figures.stats.get(key) ?? zeroStats();
     row[column] += by;
     figures.stats.set(key, row);
   };
@@ -105,6 +132,9 @@ export function figuresOf(
       add(e, 'conversions', 1n);
       add(e, 'revenue_minor', revenueOf(e));
     } else if (e.type === 'refund') add(e, 'revenue_minor', -revenueOf(e));
+    else if (e.type === 'lead' && !e.duplicate) add(e, 'leads', 1n);
+    if (e.valid && e.customer?.binds) add(e, 'customers', 1n);
+    if (e.valid && e.customer?.boundBy === 'lead' && e.customer.saleNumber === 1) add(e, 'converted_leads', 1n);
   }
   return figures;
 }
@@ -128,10 +158,12 @@ async function addFigures(ctx: Ctx, figures: Figures): Promise<void> {
     const added = sql.join(
       STAT_COLUMNS.map((c) => sql`${sql.ref(c)} = rm_stats.${sql.ref(c)} + EXCLUDED.${sql.ref(c)}`),
     );
-    await sql`INSERT INTO rm_stats (campaign_id, influencer_id, day, impressions, clicks, conversions, invalid_events, revenue_minor)
+    await sql`INSERT INTO rm_stats (campaign_id, influencer_id, day, impressions, clicks, conversions, invalid_events, revenue_minor,
+        leads, customers, converted_leads)
       SELECT * FROM unnest(${parts.map((p) => p[0])}::text[], ${parts.map((p) => p[1])}::text[], ${parts.map((p) => p[2])}::text[],
         ${column('impressions')}::bigint[], ${column('clicks')}::bigint[], ${column('conversions')}::bigint[],
-          ${column('invalid_events')}::bigint[], ${column('revenue_minor')}::numeric[])
+          ${column('invalid_events')}::bigint[], ${column('revenue_minor')}::numeric[],
+        ${column('leads')}::bigint[], ${column('customers')}::bigint[], ${column('converted_leads')}::bigint[])
       ON CONFLICT (campaign_id, influencer_id, day) DO UPDATE SET ${added}`.execute(ctx.trx);
   }
   const windows = figures.windows.sorted();
@@ -212,10 +244,11 @@ async function applyBatch(ctx: Ctx, recorded: RecordedItem[], ignored: IgnoredIt
     }>`INSERT INTO rm_tracking_events (event_id, campaign_id, brand_id, type,
         influencer_id, attribution, click_id, visitor_id, user_id, occurred_at, value_minor, currency, order_id, name,
           valid, reasons, duplicate,
-        correlation_id, command_message_id, recorded_message_id, recorded_at)
+        correlation_id, customer_id, coupon_code, notes, command_message_id, recorded_message_id, recorded_at)
       SELECT event_id, campaign_id, brand_id, type, influencer_id, attribution, click_id, visitor_id, user_id,
         occurred_at, value_minor, currency, order_id, name,
-        valid, reasons::text[], duplicate, correlation_id, ${envelope.causationId}, ${envelope.messageId}, ${envelope.occurredAt}
+        valid, reasons::text[], duplicate, correlation_id, customer_id, coupon_code, notes::text[],
+        ${envelope.causationId}, ${envelope.messageId}, ${envelope.occurredAt}
       FROM unnest(${col((e) => e.eventId)}::text[], ${col((e) => e.campaignId)}::text[],
         ${col((e) => e.brandId ?? '')}::text[], ${col((e) => e.type)}::text[],
         ${col((e) => e.influencerId)}::text[], ${col((e) => e.attribution)}::text[], ${col((e) => e.clickId)}::text[],
@@ -225,10 +258,11 @@ async function applyBatch(ctx: Ctx, recorded: RecordedItem[], ignored: IgnoredIt
         ${col((e) => e.value?.currency ?? null)}::text[], ${col((e) => e.orderId)}::text[],
           ${col((e) => e.name)}::text[], ${col((e) => e.valid)}::bool[],
         ${col((e) => textArrayLiteral(e.reasons))}::text[], ${col((e) => e.duplicate)}::bool[],
-        ${col((_, item) => item.correlationId)}::text[])
+        ${col((_, item) => item.correlationId)}::text[], ${col((e) => e.customerId)}::text[],
+        ${col((e) => e.couponCode)}::text[], ${col((e) => textArrayLiteral(e.notes))}::text[])
       AS t(event_id, campaign_id, brand_id, type, influencer_id, attribution, click_id, visitor_id, user_id,
         occurred_at, value_minor, currency, order_id, name,
-        valid, reasons, duplicate, correlation_id)
+        valid, reasons, duplicate, correlation_id, customer_id, coupon_code, notes)
       ON CONFLICT (campaign_id, brand_id, event_id) DO NOTHING RETURNING campaign_id, brand_id, event_id`.execute(
       ctx.trx,
     );
@@ -236,7 +270,9 @@ async function applyBatch(ctx: Ctx, recorded: RecordedItem[], ignored: IgnoredIt
       inserted.rows.map((r) => [r.campaign_id, r.brand_id, r.event_id] as [string, string, string]),
     );
     const fresh = recorded.map((i) => i.event).filter((e) => isNew.delete([e.campaignId, e.brandId ?? '', e.eventId]));
-    await addFigures(ctx, figuresOf(fresh, envelope.occurredAt, await currenciesOf(ctx, fresh)));
+    const currencies = await currenciesOf(ctx, fresh);
+    await addFigures(ctx, figuresOf(fresh, envelope.occurredAt, currencies));
+    await addCustomers(ctx, fresh, currencies);
   }
   if (ignored.length > 0) {
     await ctx.trx
@@ -260,6 +296,50 @@ async function applyBatch(ctx: Ctx, recorded: RecordedItem[], ignored: IgnoredIt
   await settleTrackingItems(ctx.trx, counts);
 }
 
+/**
+ * The brands' customers: each new event of a bound customer names its binding, so the first one
+ * projected creates the row; sales add their count and their revenue in the campaign's currency.
+ * In key order, like the figures.
+ */
+async function addCustomers(ctx: Ctx, events: TrackingEventRecorded[], currencies: ReadonlyMap<string, string>) {
+  const touched = new TupleMap<
+    [string, string],
+    { campaignId: string; influencerId: string; attribution: string; boundAt: string; sales: bigint; revenue: bigint }
+  >();
+  for (const e of events) {
+    if (!e.valid || !e.customer || !e.customerId || !e.brandId) continue;
+    const key: [string, string] = [e.brandId, e.customerId];
+    const row = touched.get(key) ?? {
+      campaignId: e.customer.campaignId,
+      influencerId: e.customer.influencerId,
+      attribution: e.customer.binds ? e.attribution : 'customer',
+      boundAt: e.customer.boundAt,
+      sales: 0n,
+      revenue: 0n,
+    };
+    if (e.customer.saleNumber > 0) {
+      row.sales += 1n;
+      if (e.value && e.value.currency === currencies.get(e.campaignId)) row.revenue += e.value.amountMinor;
+    }
+    touched.set(key, row);
+  }
+  const rows = touched.sorted();
+  if (rows.length === 0) return;
+  const keys = rows.map(([k]) => k);
+  const col = <T>(f: (r: (typeof rows)[number][1]) => T) => rows.map(([, r]) => f(r));
+  await sql`
+    INSERT INTO rm_customers (brand_id, customer_id, campaign_id, influencer_id, attribution, bound_at, sales, revenue_minor)
+    SELECT * FROM unnest(${column(keys, 0)}::text[], ${column(keys, 1)}::text[], ${col((r) => r.campaignId)}::text[],
+      ${col((r) => r.influencerId)}::text[], ${col((r) => r.attribution)}::text[], ${col((r) => r.boundAt)}::text[],
+      ${col((r) => r.sales.toString())}::bigint[], ${col((r) => r.revenue.toString())}::numeric[])
+    ON CONFLICT (brand_id, customer_id) DO UPDATE SET sales = rm_customers.sales + EXCLUDED.sales,
+      revenue_minor = rm_customers.revenue_minor + EXCLUDED.revenue_minor`.execute(ctx.trx);
+}
+
 export const trackingProjections: Projections = {
-  'tracking.TrackingEventsRecorded': (ctx) => projectTrackingBatch(ctx, ctx.message.recorded, ctx.message.ignored),
+  'tracking.TrackingEventsRecordedV2': (ctx) => projectTrackingBatch(ctx, ctx.message.recorded, ctx.message.ignored),
+  'tracking.TrackingEventsRecorded': (ctx) => {
+    const batch = trackingEventsRecordedV2(ctx.message);
+    return projectTrackingBatch(ctx, batch.recorded, batch.ignored);
+  },
 };

@@ -5,7 +5,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { z } from 'zod';
 import { ACTIVITY_WINDOW_MS, activityWindowOf, defined } from '@beacon/domain';
 import { toApi } from '@beacon/money';
-import type { RecordTrackingEvent } from '@beacon/contracts';
+import type { RecordTrackingEventV2 as RecordTrackingEvent } from '@beacon/contracts';
 import { accepted, followOperation } from '../command-gateway.js';
 import type { Database } from '../db.js';
 import {
@@ -41,8 +41,11 @@ function eventView(e: Selectable<Database['rm_tracking_events']>): z.input<typeo
     occurredAt: e.occurred_at,
     value,
     orderId: e.order_id,
+    customerId: e.customer_id,
+    couponCode: e.coupon_code,
     name: e.name,
     valid: e.valid,
+    notes: e.notes,
     reasons: e.reasons,
     duplicate: e.duplicate,
   };
@@ -66,6 +69,8 @@ function toCommand(
     occurredAt: e.occurredAt ?? receivedAt,
     value: e.value ?? null,
     orderId: e.orderId ?? null,
+    customerId: e.customerId ?? null,
+    couponCode: e.couponCode ?? null,
     name: e.name ?? null,
     properties: JSON.stringify(e.properties ?? {}),
     userAgent: e.userAgent ?? null,
@@ -226,6 +231,8 @@ export function linkRoute(
             occurredAt: now,
             value: null,
             orderId: null,
+            customerId: null,
+            couponCode: null,
             name: null,
             properties: '{}',
             userAgent: userAgent || null,

@@ -1,0 +1,142 @@
+/** Coupon codes (campaign commands, read from rm_coupons) and customers (rm_customers). */
+import { Router } from 'express';
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { z } from 'zod';
+import { toApi } from '@beacon/money';
+import { acceptCommand, type Publisher } from '../command-gateway.js';
+import type { campaignAccess } from '../campaigns/access.js';
+import type { Database } from '../db.js';
+import { mount } from '../http/endpoint.js';
+import { Problem } from '../http/problems.js';
+import { funnelEndpoints, type CouponView, type CustomerView } from './contract.js';
+import { readsCustomers, scopeCouponList } from './access.js';
+
+/** A keyset cursor over two text columns (brand and code, brand and customer): opaque to clients. */
+const cursorOf = (a: string, b: string) => Buffer.from(JSON.stringify([a, b])).toString('base64url');
+function afterCursor(cursor: string | undefined): [string, string] | undefined {
+  if (!cursor) return undefined;
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString());
+    if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'string'))
+      return [value[0] as string, value[1] as string];
+  } catch {
+    // falls through to the 400
+  }
+  throw new Problem(400, 'Bad Request', 'cursor is not valid', [
+    { path: 'cursor', message: 'not a cursor from this API' },
+  ]);
+}
+
+const couponView = (c: Selectable<Database['rm_coupons']>): z.input<typeof CouponView> => ({
+  code: c.code,
+  campaignId: c.campaign_id,
+  influencerId: c.influencer_id,
+  status: c.active ? 'active' : 'deactivated',
+  createdAt: c.created_at.toISOString(),
+});
+
+type CustomerRow = Selectable<Database['rm_customers']> & { currency: string };
+const customerView = (c: CustomerRow): z.input<typeof CustomerView> => ({
+  customerId: c.customer_id,
+  campaignId: c.campaign_id,
+  influencerId: c.influencer_id,
+  attribution: c.attribution,
+  boundAt: c.bound_at,
+  sales: Number(c.sales),
+  revenue: toApi({ amountMinor: BigInt(c.revenue_minor), currency: c.currency }),
+});
+
+export function funnelRoutes(db: Kysely<Database>, publisher: Publisher, access: ReturnType<typeof campaignAccess>) {
+  const router = Router();
+
+  mount(router, funnelEndpoints.createCoupon, async ({ params, body }, req, res) => {
+    const c = await access.owned(req, params.id);
+    const value = { campaignId: c.id, brandId: c.brand_id, code: body.code, influencerId: body.influencerId };
+    return acceptCommand(publisher, req, res, { type: 'campaign.CreateCoupon', key: c.id, value, id: body.code });
+  });
+
+  mount(router, funnelEndpoints.deactivateCoupon, async ({ params }, req, res) => {
+    const c = await access.owned(req, params.id);
+    const value = { campaignId: c.id, brandId: c.brand_id, code: params.code };
+    return acceptCommand(publisher, req, res, { type: 'campaign.DeactivateCoupon', key: c.id, value, id: params.code });
+  });
+
+  mount(router, funnelEndpoints.listCoupons, async ({ query }, req) => {
+    const after = afterCursor(query.cursor);
+    let q = scopeCouponList(req, db.selectFrom('rm_coupons').selectAll());
+    if (query.campaignId) q = q.where('campaign_id', '=', query.campaignId);
+    if (after) q = q.where(sql<boolean>`(brand_id, code_key) > (${after[0]}, ${after[1]})`);
+    const rows = await q
+      .orderBy('brand_id')
+      .orderBy('code_key')
+      .limit(query.limit + 1)
+      .execute();
+    const last = rows.length > query.limit ? rows[query.limit - 1] : undefined;
+    return {
+      items: rows.slice(0, query.limit).map(couponView),
+      nextCursor: last ? cursorOf(last.brand_id, last.code_key) : null,
+    };
+  });
+
+  mount(router, funnelEndpoints.listCustomers, async ({ query }, req) => {
+    const reads = readsCustomers(req);
+    if (reads === 'summary') return { items: await summaries(db, req.caller.sub, query.campaignId), nextCursor: null };
+    const after = afterCursor(query.cursor);
+    let q = db
+      .selectFrom('rm_customers as k')
+      .innerJoin('rm_campaigns as c', 'c.id', 'k.campaign_id')
+      .selectAll('k')
+      .select('c.currency');
+    if (reads === 'own') q = q.where('k.brand_id', '=', req.caller.sub);
+    if (query.campaignId) q = q.where('k.campaign_id', '=', query.campaignId);
+    if (query.influencerId) q = q.where('k.influencer_id', '=', query.influencerId);
+    if (after) q = q.where(sql<boolean>`(k.brand_id, k.customer_id) > (${after[0]}, ${after[1]})`);
+    const rows = await q
+      .orderBy('k.brand_id')
+      .orderBy('k.customer_id')
+      .limit(query.limit + 1)
+      .execute();
+    const last = rows.length > query.limit ? rows[query.limit - 1] : undefined;
+    return {
+      items: rows.slice(0, query.limit).map(customerView),
+      nextCursor: last ? cursorOf(last.brand_id, last.customer_id) : null,
+    };
+  });
+
+  return router;
+}
+
+/**
+ * An influencer's customers, per campaign: how many, their sales and revenue, and what they earned it
+ * (commissions approved or paid on its customers' leads and sales). Who they are stays the brand's.
+ */
+async function summaries(db: Kysely<Database>, influencerId: string, campaignId: string | undefined) {
+  const rows = await sql<{
+    campaign_id: string;
+    currency: string;
+    customers: string;
+    sales: string;
+    revenue: string;
+    earnings: string;
+  }>`
+    SELECT k.campaign_id, c.currency, count(*)::text AS customers, sum(k.sales)::text AS sales,
+      sum(k.revenue_minor)::text AS revenue,
+      coalesce((
+        SELECT sum(m.amount_minor) FROM rm_commissions m
+        JOIN rm_tracking_events e ON e.campaign_id = m.campaign_id AND e.event_id = m.source_event_id
+        WHERE m.campaign_id = k.campaign_id AND m.influencer_id = ${influencerId}
+          AND m.status IN ('approved', 'paid') AND e.customer_id IS NOT NULL
+      ), 0)::text AS earnings
+    FROM rm_customers k JOIN rm_campaigns c ON c.id = k.campaign_id
+    WHERE k.influencer_id = ${influencerId} ${campaignId ? sql`AND k.campaign_id = ${campaignId}` : sql``}
+    GROUP BY k.campaign_id, c.currency
+    ORDER BY k.campaign_id`.execute(db);
+  return rows.rows.map((r) => ({
+    campaignId: r.campaign_id,
+    influencerId,
+    customers: Number(r.customers),
+    sales: Number(r.sales),
+    revenue: toApi({ amountMinor: BigInt(r.revenue), currency: r.currency }),
+    earnings: toApi({ amountMinor: BigInt(r.earnings), currency: r.currency }),
+  }));
+}
