@@ -166,6 +166,17 @@ describe('leads and recurring commissions', () => {
         }),
       ]);
     }
+    // A brand's customers page by (brand, customer id); a cursor it did not make is a 400.
+    const member = defined(one.members[0], 'a member').id;
+    await track(one.brand, sale(one.campaignId, { customerId: `${customerId}-b`, influencerId: member }));
+    await one.brand.until<Page>('/api/v1/customers', (p) => p.items.length === 2);
+    const first = await one.brand.get<Page & { nextCursor: string | null }>('/api/v1/customers?limit=1');
+    const next = await one.brand.get<Page & { nextCursor: string | null }>(
+      `/api/v1/customers?limit=1&cursor=${defined(first.body.nextCursor, 'a cursor')}`,
+    );
+    expect([...first.body.items, ...next.body.items].map((i) => i.customerId)).toEqual([customerId, `${customerId}-b`]);
+    expect(next.body.nextCursor).toBeNull();
+    expect((await one.brand.get('/api/v1/customers?cursor=bm90LW1pbmU')).status).toBe(400);
   }, 120_000);
 });
 

@@ -14,15 +14,10 @@ import { callerRateLimit, limitsFromEnv, linkClickLimit, pruneRateLimits } from 
 import { migrations } from './migrations.js';
 import { pruneOperations } from './operations/prune.js';
 import { projectionHandlers } from './projections.js';
+import { FLEET_ACCESS } from '@beacon/contracts';
 
-export const EVENT_TOPICS = [
-  'campaign/events',
-  'campaign/coupon-events',
-  'tracking/event-batches',
-  'tracking/event-batches-v2',
-  'commission/events',
-  'payment/events',
-];
+/** The topics the BFF projects from: every topic its role may consume (FLEET_ACCESS), one list for both. */
+export const EVENT_TOPICS: readonly string[] = FLEET_ACCESS.bff.consumes;
 
 /** TRUST_PROXY: a comma-separated list of proxy addresses or subnets ("loopback", "10.0.0.0/8"); unset trusts none. */
 export function trustedProxies(value: string | undefined): false | string[] {

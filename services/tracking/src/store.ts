@@ -3,7 +3,7 @@
  * (events stored already, their orders, click ids and earlier clicks) in a few set-based statements,
  * and the rows it decided in one.
  */
-import { sql } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type {
   CampaignCreated,
   CampaignStatusChanged,
@@ -12,7 +12,7 @@ import type {
   MessageContext,
 } from '@beacon/contracts';
 import { textArrayLiteral } from '@beacon/service-kit';
-import { column, couponKey, TupleMap, TupleSet } from '@beacon/domain';
+import { column, compareTuples, couponKey, TupleMap, TupleSet } from '@beacon/domain';
 import type { Store } from '@beacon/messaging';
 import type { Database } from './db.js';
 import {
@@ -205,18 +205,8 @@ async function couponsOf(trx: Trx, keys: Array<[string, string]>): Promise<Tuple
 /** These (tenant, customer id) customers, locked for the batch (their sales count moves): one statement. */
 async function customersOf(trx: Trx, keys: Array<[string, string]>): Promise<TupleMap<[string, string], Customer>> {
   if (keys.length === 0) return new TupleMap();
-  const sorted = new TupleMap(keys.map((k) => [k, true] as const)).sorted().map(([k]) => k);
-  const rows = await sql<{
-    tenant: string;
-    customer_id: string;
-    influencer_id: string;
-    campaign_id: string;
-    bound_at: string;
-    bound_by: string;
-    attribution: string;
-    sales: number;
-    has_lead: boolean;
-  }>`
+  const sorted = [...keys].sort(compareTuples);
+  const rows = await sql<Selectable<Database['customers']>>`
     SELECT c.*
     FROM customers c
     JOIN unnest(${column(sorted, 0)}::text[], ${column(sorted, 1)}::text[]) AS k(tenant, customer_id) USING (tenant, customer_id)

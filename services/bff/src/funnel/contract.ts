@@ -16,11 +16,13 @@ export const CouponBody = z
 const CampaignParams = z.object({ id: text(1, 128).openapi({ description: 'the campaign id' }) });
 const CouponParams = CampaignParams.extend({ code: z.string().regex(COUPON_CODE, 'not a coupon code') });
 
-export const CouponsQuery = Paging.extend({ campaignId: text(1, 128).optional() });
+/** Keyset cursors over (brand, code) and (brand, customer): longer than a seq's. */
+const PairCursor = z.string().max(800).optional().openapi({ description: 'nextCursor of the previous page' });
+export const CouponsQuery = Paging.extend({ campaignId: text(1, 128).optional(), cursor: PairCursor });
 export const CustomersQuery = Paging.extend({
   campaignId: text(1, 128).optional(),
   influencerId: text(1, 128).optional(),
-  cursor: z.string().max(400).optional().openapi({ description: 'nextCursor of the previous page' }),
+  cursor: PairCursor,
 });
 
 export const CouponView = z

@@ -7,24 +7,41 @@ import { acceptCommand, type Publisher } from '../command-gateway.js';
 import type { campaignAccess } from '../campaigns/access.js';
 import type { Database } from '../db.js';
 import { mount } from '../http/endpoint.js';
+import { afterKey, keyCursor } from '../http/paging.js';
 import { Problem } from '../http/problems.js';
 import { funnelEndpoints, type CouponView, type CustomerView } from './contract.js';
 import { readsCustomers, scopeCouponList } from './access.js';
 
-/** A keyset cursor over two text columns (brand and code, brand and customer): opaque to clients. */
-const cursorOf = (a: string, b: string) => Buffer.from(JSON.stringify([a, b])).toString('base64url');
-function afterCursor(cursor: string | undefined): [string, string] | undefined {
-  if (!cursor) return undefined;
+/** The (brand, code) or (brand, customer) a list's keyset cursor names (paging.ts's cursors); 400 when it is not one. */
+function afterPair(tag: string, cursor: string | undefined): [string, string] | undefined {
+  const key = afterKey(tag, cursor, 'cursor');
+  if (key === undefined) return undefined;
+  let value: unknown;
   try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString());
-    if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'string'))
-      return [value[0] as string, value[1] as string];
+    value = JSON.parse(key);
   } catch {
-    // falls through to the 400
+    value = undefined;
   }
+  if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'string'))
+    return [value[0] as string, value[1] as string];
   throw new Problem(400, 'Bad Request', 'cursor is not valid', [
     { path: 'cursor', message: 'not a cursor from this API' },
   ]);
+}
+
+/** A page of rows read one past `limit`, and the cursor after its last row when there is more. */
+function pairPage<R, V>(
+  tag: string,
+  rows: R[],
+  limit: number,
+  keyOf: (row: R) => [string, string],
+  view: (row: R) => V,
+) {
+  const last = rows.length > limit ? rows[limit - 1] : undefined;
+  return {
+    items: rows.slice(0, limit).map(view),
+    nextCursor: last ? keyCursor(tag, JSON.stringify(keyOf(last))) : null,
+  };
 }
 
 const couponView = (c: Selectable<Database['rm_coupons']>): z.input<typeof CouponView> => ({
@@ -62,7 +79,7 @@ export function funnelRoutes(db: Kysely<Database>, publisher: Publisher, access:
   });
 
   mount(router, funnelEndpoints.listCoupons, async ({ query }, req) => {
-    const after = afterCursor(query.cursor);
+    const after = afterPair('coupons', query.cursor);
     let q = scopeCouponList(req, db.selectFrom('rm_coupons').selectAll());
     if (query.campaignId) q = q.where('campaign_id', '=', query.campaignId);
     if (after) q = q.where(sql<boolean>`(brand_id, code_key) > (${after[0]}, ${after[1]})`);
@@ -71,17 +88,13 @@ export function funnelRoutes(db: Kysely<Database>, publisher: Publisher, access:
       .orderBy('code_key')
       .limit(query.limit + 1)
       .execute();
-    const last = rows.length > query.limit ? rows[query.limit - 1] : undefined;
-    return {
-      items: rows.slice(0, query.limit).map(couponView),
-      nextCursor: last ? cursorOf(last.brand_id, last.code_key) : null,
-    };
+    return pairPage('coupons', rows, query.limit, (c) => [c.brand_id, c.code_key], couponView);
   });
 
   mount(router, funnelEndpoints.listCustomers, async ({ query }, req) => {
     const reads = readsCustomers(req);
     if (reads === 'summary') return { items: await summaries(db, req.caller.sub, query.campaignId), nextCursor: null };
-    const after = afterCursor(query.cursor);
+    const after = afterPair('customers', query.cursor);
     let q = db
       .selectFrom('rm_customers as k')
       .innerJoin('rm_campaigns as c', 'c.id', 'k.campaign_id')
@@ -96,11 +109,7 @@ export function funnelRoutes(db: Kysely<Database>, publisher: Publisher, access:
       .orderBy('k.customer_id')
       .limit(query.limit + 1)
       .execute();
-    const last = rows.length > query.limit ? rows[query.limit - 1] : undefined;
-    return {
-      items: rows.slice(0, query.limit).map(customerView),
-      nextCursor: last ? cursorOf(last.brand_id, last.customer_id) : null,
-    };
+    return pairPage('customers', rows, query.limit, (c) => [c.brand_id, c.customer_id], customerView);
   });
 
   return router;
