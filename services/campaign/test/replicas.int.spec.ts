@@ -125,13 +125,14 @@ it('two replicas share the work without overspending or doubling any reservation
   await Promise.all(sends);
   const states = await eventually(
     async () => {
-      const rows = await db.selectFrom('campaigns').select(['id', 'state']).where('id', 'in', campaigns).execute();
+      // Reservations first: a campaign row read after them is at least as new (one transaction writes both).
       const reservations = await db
         .selectFrom('reservations')
         .selectAll()
         .where('campaign_id', 'in', campaigns)
         .execute();
       if (reservations.length < 4 * campaigns.length) return undefined;
+      const rows = await db.selectFrom('campaigns').select(['id', 'state']).where('id', 'in', campaigns).execute();
       return rows.map((r) => ({
         state: stateFromJson(r.state),
         reserved: reservations.filter((x) => x.campaign_id === r.id),
