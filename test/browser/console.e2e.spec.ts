@@ -240,6 +240,109 @@ describe('the console in a browser', () => {
     await shot(page, '10-payout-completed');
   }, 90_000);
 
+  it('a coupon code the brand makes brings a lead and a customer: funnel, customers and attribution show it', async () => {
+    const code = `WINTER-${run}`.toUpperCase();
+    const { page } = brand;
+    await page.goto(`/app/#/campaigns/${encodeURIComponent(campaignId)}`);
+    await page.getByLabel('coupon code', { exact: true }).fill(code);
+    expect(await page.getByLabel('coupon influencer').inputValue()).toBe(influencerId);
+    await page.getByRole('button', { name: 'Create code' }).click();
+    await page.locator('section.timeline[data-status="completed"]').first().waitFor({ timeout: 30_000 });
+    await refreshUntil(
+      page,
+      async () => page.locator(`tr[data-coupon="${code}"]`).isVisible(),
+      'the new code in the list',
+    );
+
+    // The influencer sees its code beside its tracking link.
+    const mine = influencer.page;
+    await mine.goto(`/app/#/campaigns/${encodeURIComponent(campaignId)}`);
+    await mine.getByRole('button', { name: 'Make a tracking link' }).click();
+    await mine.getByTestId('tracking-link').waitFor();
+    await mine.locator(`tr[data-coupon="${code}"]`).locator('.pill', { hasText: 'active' }).waitFor();
+    await shot(mine, '14-influencer-link-and-code');
+
+    // A sign-up read from the code (no click), then the same customer buys with neither code nor click.
+    const customerId = `cus-${run}`;
+    const token = await mintDevToken({ sub: brandId, roles: ['brand'] });
+    for (const event of [
+      { type: 'lead', campaignId, visitorId: 'v-podcast', customerId, couponCode: code.toLowerCase() },
+      {
+        type: 'conversion',
+        campaignId,
+        visitorId: 'v-podcast',
+        customerId,
+        value: { amount: '40.00', currency: 'USD' },
+        orderId: `o2-${run}`,
+      },
+    ]) {
+      const sent = await fetch(`${fleet.baseUrl}/api/v1/tracking/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify(event),
+      });
+      expect([sent.status, await sent.text()]).toEqual([202, expect.any(String)]);
+    }
+
+    await page.getByRole('button', { name: 'Refresh' }).first().click();
+    const funnel = async () =>
+      Promise.all(
+        ['clicks', 'leads', 'customers', 'sales'].map(
+          async (step) => (await page.locator(`[data-funnel="${step}"] strong`).textContent()) ?? '',
+        ),
+      );
+    await refreshUntil(
+      page,
+      async () => (await funnel()).join(' ') === '1 1 1 2',
+      'clicks 1, leads 1, customers 1, sales 2',
+    );
+    await refreshUntil(
+      page,
+      async () =>
+        (await page.locator(`tr[data-customer="${customerId}"]`).textContent())?.includes('40.00 USD') === true,
+      'the customer and its sale',
+    );
+    const customer = page.locator(`tr[data-customer="${customerId}"] td`);
+    expect(await customer.allTextContents()).toEqual(
+      expect.arrayContaining([customerId, influencerId, 'coupon', '1', '40.00 USD']),
+    );
+    await refreshUntil(
+      page,
+      async () => (await page.locator('td[data-field="attribution"]').allTextContents()).includes('customer'),
+      'the sale attributed by the customer binding',
+    );
+    expect(await page.locator('td[data-field="attribution"]').allTextContents()).toEqual(
+      expect.arrayContaining(['coupon', 'customer', 'click id']),
+    );
+    await shot(page, '15-brand-funnel-customers-codes');
+
+    await page.getByRole('button', { name: `deactivate ${code}` }).click();
+    await page.locator('section.timeline[data-status="completed"]').first().waitFor({ timeout: 30_000 });
+    await refreshUntil(
+      page,
+      async () => (await page.locator(`tr[data-coupon="${code}"] .pill`).textContent()) === 'deactivated',
+      'the code deactivated',
+    );
+    await shot(page, '16-brand-code-deactivated');
+
+    // The influencer sees how many customers it brought and what they earned it, never who they are.
+    await mine.goto('/app/#/earnings');
+    const summary = mine.locator(`tr[data-customer-summary="${campaignId}"]`);
+    await refreshUntil(
+      mine,
+      async () =>
+        (await summary
+          .locator('[data-field="earnings"]')
+          .textContent()
+          .catch(() => '')) === '5.00 USD',
+      'the customer summary with the sale’s commission',
+    );
+    expect(await summary.locator('[data-field="customers"]').textContent()).toBe('1');
+    expect(await summary.locator('[data-field="sales"]').textContent()).toBe('1');
+    expect(await mine.locator('.customers').textContent()).not.toContain(customerId);
+    await shot(mine, '17-influencer-customers');
+  }, 120_000);
+
   it('works at phone width, and an admin sees every tenant and the dead-letter topics', async () => {
     const phone = await signIn('brand', brandId, { width: 390, height: 844 });
     await phone.page.locator('.card', { hasText: CAMPAIGN }).waitFor();

@@ -397,7 +397,7 @@ describe('what a campaign shows, and who may earn from it', () => {
     const seenByMember = (await a.influencer.get<Schemas['Campaign']>(`/api/v1/campaigns/${a.campaignId}`)).body;
     expect(seenByMember.influencers).toEqual([{ influencerId: a.influencerId, status: 'accepted' }]);
     // What each may do comes from the API: the owner runs the campaign, a stranger may join, a member make links.
-    expect(owner.allowedActions).toEqual(['pause', 'complete', 'invite', 'viewStats']);
+    expect(owner.allowedActions).toEqual(['pause', 'complete', 'invite', 'createCoupon', 'viewStats']);
     expect(seenByOther.allowedActions).toEqual(['accept']);
     expect(seenByMember.allowedActions).toEqual(['createLink']);
     // every open campaign is listed: page until this one (a shared database holds many)

@@ -27,6 +27,9 @@ export type PayoutRequest = Schemas['PayoutRequest'];
 export type Operation = Schemas['Operation'];
 export type Step = Operation['steps'][number];
 export type DeadLetterTopic = Schemas['DeadLetters']['topics'][number];
+export type Coupon = Schemas['CouponView'];
+export type Customer = Schemas['CustomerView'];
+export type CustomerSummary = Schemas['CustomerSummaryView'];
 type Page<T> = { items: T[]; nextCursor: string | null };
 
 /** Reads `sub` and `roles` from a JWT's payload (the BFF verifies it; this only decides what to show). */
@@ -94,6 +97,28 @@ export class Api {
     const query = Object.fromEntries(Object.entries(filter).filter(([, v]) => v)) as typeof filter;
     return this.all(
       (cursor) => must(this.client.GET('/api/v1/commissions', { params: { query: { ...query, limit: 500, cursor } } })),
+      max,
+    );
+  }
+  coupons(campaignId?: string, max = 1000) {
+    return this.all(
+      (cursor) => must(this.client.GET('/api/v1/coupons', { params: { query: { campaignId, limit: 500, cursor } } })),
+      max,
+    );
+  }
+  createCoupon(id: string, body: { code: string; influencerId: string }) {
+    return must(this.client.POST('/api/v1/campaigns/{id}/coupons', { params: { path: { id } }, body }));
+  }
+  deactivateCoupon(id: string, code: string) {
+    return must(
+      this.client.POST('/api/v1/campaigns/{id}/coupons/{code}/deactivate', { params: { path: { id, code } } }),
+    );
+  }
+  /** A brand's customers (CustomerView), or an influencer's per-campaign summaries (CustomerSummaryView). */
+  customers(filter: { campaignId?: string; influencerId?: string }, max = 2000) {
+    const query = Object.fromEntries(Object.entries(filter).filter(([, v]) => v)) as typeof filter;
+    return this.all(
+      (cursor) => must(this.client.GET('/api/v1/customers', { params: { query: { ...query, limit: 500, cursor } } })),
       max,
     );
   }

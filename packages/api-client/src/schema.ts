@@ -672,7 +672,7 @@ export interface components {
             /** @description one campaign, owner: the cursor of the next members in GET …/influencers */
             influencersNextCursor?: string | null;
             /** @description what the caller may do with this campaign now, by its roles, ownership, membership and the campaign’s status (the commands still check it); clients show these and nothing else */
-            allowedActions: ("pause" | "resume" | "complete" | "invite" | "accept" | "createLink" | "viewStats")[];
+            allowedActions: ("pause" | "resume" | "complete" | "invite" | "accept" | "createLink" | "createCoupon" | "viewStats")[];
             createdAt: string;
             updatedAt: string;
         };

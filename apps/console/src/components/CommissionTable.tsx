@@ -45,7 +45,7 @@ export function CommissionTable({
           earn them.
         </Empty>
       ) : (
-        <Table headings={['When', 'Influencer', 'Amount', 'Status', 'Reason']}>
+        <Table headings={['When', 'Influencer', 'Amount', 'Status', 'Attributed by', 'Reason']}>
           {data?.items.map((c) => (
             <tr key={c.id}>
               <td>{new Date(c.createdAt).toLocaleString()}</td>
@@ -54,6 +54,7 @@ export function CommissionTable({
               <td>
                 <Pill status={c.status} />
               </td>
+              <td data-field="attribution">{c.attribution?.replace('_', ' ') ?? ''}</td>
               <td>{c.reason ?? ''}</td>
             </tr>
           ))}

@@ -28,6 +28,7 @@ export function StatsCharts({ stats }: { stats: Stats }) {
     impressions: d.impressions,
     clicks: d.clicks,
     conversions: d.conversions,
+    leads: d.leads,
     revenue: Number(d.revenue.amount),
     commissions: Number(d.commissions.amount),
   }));
@@ -44,6 +45,8 @@ export function StatsCharts({ stats }: { stats: Stats }) {
         {[
           ['Impressions', 'impressions', stats.impressions],
           ['Clicks', 'clicks', stats.clicks],
+          ['Leads', 'leads', stats.leads],
+          ['Customers', 'customers', stats.customers],
           ['Conversions', 'conversions', stats.conversions],
           ['Revenue', 'revenue', formatMoney(stats.revenue)],
           ['Commissions', 'commissions', formatMoney(stats.commissions)],
@@ -78,6 +81,7 @@ export function StatsCharts({ stats }: { stats: Stats }) {
             <Line dataKey="revenue" stroke="#16a34a" />
             <Line dataKey="commissions" stroke="#f59e0b" />
             <Line dataKey="clicks" stroke="#6366f1" />
+            <Line dataKey="leads" stroke="#0ea5e9" />
           </LineChart>
         </ResponsiveContainer>
       )}

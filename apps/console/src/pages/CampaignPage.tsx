@@ -2,6 +2,9 @@ import { useState } from 'react';
 import { formatMoney, type Api, type CampaignAction, type Session } from '../api';
 import { BudgetBar } from '../components/BudgetBar';
 import { CommissionTable } from '../components/CommissionTable';
+import { Coupons } from '../components/Coupons';
+import { Customers } from '../components/Customers';
+import { Funnel } from '../components/Funnel';
 import { StatsCharts } from '../components/StatsCharts';
 import { StartedTimeline } from '../components/Timeline';
 import { Empty, ErrorNote, Loading, Pill } from '../components/ui';
@@ -25,6 +28,7 @@ export function CampaignPage({ api, session, id }: { api: Api; session: Session;
   const [link, setLink] = useState<string>();
   const [copied, setCopied] = useState(false);
   const me = c?.influencers?.find((i) => i.influencerId === session.sub)?.status;
+  const members = (c?.influencers ?? []).filter((i) => i.status === 'accepted').map((i) => i.influencerId);
 
   const run = async (title: string, send: () => Promise<{ correlationId: string }>) => {
     setError(undefined);
@@ -59,7 +63,8 @@ export function CampaignPage({ api, session, id }: { api: Api; session: Session;
         <div>
           <h2>{c.name}</h2>
           <p className="muted">
-            {c.landingUrl} · brand {c.brandId} · holding {c.holdingPeriodDays} d
+            {c.landingUrl} · brand {c.brandId} · holding {c.holdingPeriodDays} d ·{' '}
+            <span data-testid="attribution-model">{c.attributionModel.replace('_', ' ')}</span> attribution
           </p>
         </div>
         <span className={`pill ${c.status}`} data-testid="campaign-status">
@@ -70,7 +75,11 @@ export function CampaignPage({ api, session, id }: { api: Api; session: Session;
       <p className="muted">
         Rules:{' '}
         {c.commissionRules
-          .map((r) => `${r.event} ${r.type} ${r.rate ? `${r.rate}%` : formatMoney(r.amount)}`)
+          .map(
+            (r) =>
+              `${r.event} ${r.type} ${r.rate ? `${r.rate}%` : formatMoney(r.amount)}` +
+              (r.customerDurationMonths === undefined ? '' : ` for ${r.customerDurationMonths} months per customer`),
+          )
           .join(' · ')}
       </p>
       <div className="actions">
@@ -94,6 +103,12 @@ export function CampaignPage({ api, session, id }: { api: Api; session: Session;
           <code data-testid="tracking-link">{link}</code>
           <button onClick={copy}>{copied ? 'Copied' : 'Copy'}</button>
         </div>
+      )}
+      {me === 'accepted' && !owner && (
+        <>
+          <Coupons api={api} campaignId={id} manage={false} version={version} onStarted={setStarted} />
+          <Customers api={api} campaignId={id} version={version} />
+        </>
       )}
       <ErrorNote error={error} />
       <StartedTimeline api={api} started={started} onSettled={refresh} />
@@ -141,7 +156,17 @@ export function CampaignPage({ api, session, id }: { api: Api; session: Session;
             </button>
           </div>
           <ErrorNote error={stats.error} />
+          {stats.data && <Funnel stats={stats.data} />}
           {stats.data && <StatsCharts stats={stats.data} />}
+          <Coupons
+            api={api}
+            campaignId={id}
+            manage={may('createCoupon')}
+            members={members}
+            version={version}
+            onStarted={setStarted}
+          />
+          <Customers api={api} campaignId={id} version={version} />
           <CommissionTable api={api} campaignId={id} version={version} />
         </>
       )}

@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { formatMoney, type Api, type Session } from '../api';
 import { CommissionTable } from '../components/CommissionTable';
+import { Customers } from '../components/Customers';
 import { StartedTimeline } from '../components/Timeline';
 import { Empty, ErrorNote, MoneyFields, Choice, Table, Pill } from '../components/ui';
 import { messageOf, useLoad, type Started } from '../hooks';
@@ -20,6 +21,7 @@ export function Earnings({ api, session }: { api: Api; session: Session }) {
   const [destination, setDestination] = useState('');
   const [error, setError] = useState<string>();
   const [started, setStarted] = useState<Started>();
+  const [version, setVersion] = useState(0);
 
   const request = async (e: FormEvent) => {
     e.preventDefault();
@@ -41,6 +43,7 @@ export function Earnings({ api, session }: { api: Api; session: Session }) {
           onClick={() => {
             balance.reload();
             payouts.reload();
+            setVersion((v) => v + 1);
           }}
         >
           Refresh
@@ -112,6 +115,7 @@ export function Earnings({ api, session }: { api: Api; session: Session }) {
           ))}
         </Table>
       )}
+      {session.roles.includes('influencer') && <Customers api={api} version={version} />}
       <CommissionTable api={api} influencerId={session.roles.includes('admin') ? undefined : session.sub} />
     </section>
   );

@@ -21,8 +21,9 @@ export const viewerOf = (req: Request, c: CampaignRow): Viewer =>
 
 /**
  * What the caller may do with a campaign now: its owner (or admin) pause an active one, resume a paused
- * one, complete or invite to one not completed, and read its stats; an influencer accept an invitation,
- * or join an active campaign it may see; a member that accepted make tracking links. The commands
+ * one, complete, invite to or make coupon codes on one not completed, and read its stats; an influencer
+ * accept an invitation, or join an active campaign it may see; a member that accepted make tracking
+ * links. The commands
  * check the same again: this is what a client offers, not what guards.
  */
 export function allowedActionsOf(req: Request, c: CampaignRow, membership: string | undefined): CampaignAction[] {
@@ -30,7 +31,7 @@ export function allowedActionsOf(req: Request, c: CampaignRow, membership: strin
   if (viewerOf(req, c).owner) {
     if (c.status === 'active') actions.push('pause');
     if (c.status === 'paused') actions.push('resume');
-    if (c.status !== 'completed') actions.push('complete', 'invite');
+    if (c.status !== 'completed') actions.push('complete', 'invite', 'createCoupon');
     actions.push('viewStats');
   }
   if (has(req, 'influencer')) {

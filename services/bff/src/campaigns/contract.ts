@@ -119,7 +119,16 @@ export const MembersQuery = Paging.extend({
 // Views.
 
 /** What a caller may do with a campaign (`allowedActions`), decided in access.ts. */
-export const CAMPAIGN_ACTIONS = ['pause', 'resume', 'complete', 'invite', 'accept', 'createLink', 'viewStats'] as const;
+export const CAMPAIGN_ACTIONS = [
+  'pause',
+  'resume',
+  'complete',
+  'invite',
+  'accept',
+  'createLink',
+  'createCoupon',
+  'viewStats',
+] as const;
 export type CampaignAction = (typeof CAMPAIGN_ACTIONS)[number];
 
 const RuleView = z
