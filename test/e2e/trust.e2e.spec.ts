@@ -212,6 +212,101 @@ describe('tenants are walled off', () => {
   }, 120_000);
 });
 
+describe("codes, customers and leads stay their brand's", () => {
+  it("another brand's or influencer's codes, customers and leads are invisible and unusable", async () => {
+    const a = await brandWithCampaign([
+      { event: 'conversion', type: 'fixed', amount: USD('10.00') },
+      { event: 'lead', type: 'fixed', amount: USD('2.00') },
+    ]);
+    const b = await brandWithCampaign();
+    const admin = await Client.as(base, `admin-${randomUUID()}`, 'admin');
+    const stranger = await Client.as(base, `inf-${randomUUID()}`, 'influencer');
+    const code = `TRUST${randomUUID().slice(0, 6)}`;
+    const coupons = `/api/v1/campaigns/${a.campaignId}/coupons`;
+
+    // Only the owner (or admin) makes and deactivates codes: another brand gets 404, an influencer 403.
+    expect((await b.brand.post(coupons, { code, influencerId: b.influencerId })).status).toBe(404);
+    expect((await a.influencer.post(coupons, { code, influencerId: a.influencerId })).status).toBe(403);
+    // A code is only for an influencer who accepted the campaign: not for another brand's member.
+    const notMember = await a.brand.command(coupons, { code, influencerId: b.influencerId });
+    expect(notMember.operation).toMatchObject({ status: 'failed', reason: 'NOT_PARTICIPATING' });
+    expect((await a.brand.command(coupons, { code, influencerId: a.influencerId })).operation.status).toBe('completed');
+    expect((await b.brand.post(`${coupons}/${code}/deactivate`)).status).toBe(404);
+    expect((await a.influencer.post(`${coupons}/${code}/deactivate`)).status).toBe(403);
+
+    // Another brand using the code on its own campaign gets no attribution, and its lead is its own.
+    const customerId = `cus-${randomUUID()}`;
+    const lead = (campaignId: string, extra: Item = {}) => ({
+      type: 'lead',
+      campaignId,
+      visitorId: `v-${randomUUID()}`,
+      customerId,
+      ...extra,
+    });
+    expect((await b.brand.post('/api/v1/tracking/events', lead(a.campaignId, { couponCode: code }))).status).toBe(404);
+    const foreign = await b.brand.command('/api/v1/tracking/events', lead(b.campaignId, { couponCode: code }));
+    expect(foreign.operation.status).toBe('completed');
+    const own = await a.brand.command('/api/v1/tracking/events', lead(a.campaignId, { couponCode: code }));
+    expect(own.operation.status).toBe('completed');
+
+    // Lists: each sees its own codes and customers; a filter on another's campaign is an empty page.
+    const customersOf = (c: Client, query = '') => c.get(`/api/v1/customers${query}`).then((r) => page(r.body));
+    const codesOf = (c: Client, query = '') => c.get(`/api/v1/coupons${query}`).then((r) => page(r.body));
+    await a.brand.until(`/api/v1/customers?campaignId=${a.campaignId}`, (body) => page(body).length === 1);
+    expect(await codesOf(b.brand, `?campaignId=${a.campaignId}`)).toEqual([]);
+    expect(await codesOf(b.brand)).toEqual([]);
+    expect(await codesOf(stranger)).toEqual([]);
+    expect((await codesOf(a.influencer)).map((c) => c.code)).toEqual([code]);
+    expect((await codesOf(admin, `?campaignId=${a.campaignId}`)).map((c) => c.code)).toEqual([code]);
+    expect(await customersOf(b.brand, `?campaignId=${a.campaignId}`)).toEqual([]);
+    expect(await customersOf(b.brand, `?influencerId=${a.influencerId}`)).toEqual([]);
+    // The same customer id at b is not a's customer: b's lead named a code b does not have, so it
+    // attributed to nobody and bound nothing (an UNKNOWN_COUPON note says why).
+    expect(await customersOf(a.brand)).toEqual([
+      expect.objectContaining({ customerId, influencerId: a.influencerId, attribution: 'coupon' }),
+    ]);
+    expect(await customersOf(b.brand)).toEqual([]);
+    const bLead = page((await b.brand.get(`/api/v1/tracking/events?campaignId=${b.campaignId}&type=lead`)).body);
+    expect(bLead).toEqual([expect.objectContaining({ eventId: foreign.id, notes: ['UNKNOWN_COUPON'] })]);
+    // An influencer sees counts and earnings, never a customer id, and only its own.
+    const summaries = await customersOf(a.influencer);
+    expect(summaries).toEqual([
+      expect.objectContaining({ campaignId: a.campaignId, influencerId: a.influencerId, customers: 1 }),
+    ]);
+    expect(JSON.stringify(summaries)).not.toContain(customerId);
+    expect(await customersOf(stranger)).toEqual([]);
+    expect(await customersOf(a.influencer, `?campaignId=${b.campaignId}`)).toEqual([]);
+    // The lead shows in its own brand's events only.
+    const leadsOf = (c: Client, campaignId: string) =>
+      c.get(`/api/v1/tracking/events?campaignId=${campaignId}&type=lead`).then((r) => r.body);
+    expect(page(await leadsOf(a.brand, a.campaignId)).map((e) => e.eventId)).toEqual([own.id]);
+    const peek = await leadsOf(b.brand, a.campaignId);
+    expect(page(peek ?? { items: [] })).toEqual([]);
+  }, 150_000);
+
+  it('a coupon command sent twice under one Idempotency-Key makes one code and one operation', async () => {
+    const a = await brandWithCampaign();
+    const code = `TWICE${randomUUID().slice(0, 6)}`;
+    const key = randomUUID();
+    const path = `/api/v1/campaigns/${a.campaignId}/coupons`;
+    const replies = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        a.brand.post<{ correlationId: string }>(
+          path,
+          { code, influencerId: a.influencerId },
+          { 'Idempotency-Key': key },
+        ),
+      ),
+    );
+    expect(replies.map((r) => r.status)).toEqual(Array(10).fill(202));
+    expect(new Set(replies.map((r) => r.body.correlationId)).size).toBe(1);
+    const op = await a.brand.settle(defined(replies[0], 'a reply').body.correlationId);
+    expect(op.status).toBe('completed');
+    const codes = page((await a.brand.get(`/api/v1/coupons?campaignId=${a.campaignId}`)).body);
+    expect(codes.map((c) => [c.code, c.status])).toEqual([[code, 'active']]);
+  }, 90_000);
+});
+
 describe('tracking links', () => {
   const browser = (n: number) => ({ 'User-Agent': `Mozilla/5.0 (X11; Linux x86_64) Gecko/20100101 Firefox/${n}.0` });
   const linkOf = async (a: Awaited<ReturnType<typeof brandWithCampaign>>) =>
