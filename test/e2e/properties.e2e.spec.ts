@@ -32,9 +32,14 @@ interface Victim {
   visitorId: string;
   correlationId: string;
   payoutId: string;
+  couponCode: string;
+  customerId: string;
 }
 
-/** A tenant with an invite-only campaign, an accepted influencer, a conversion, a commission and a payout. */
+/**
+ * A tenant with an invite-only campaign, an accepted influencer, a coupon code, a customer its lead
+ * bound, a conversion, commissions and a payout.
+ */
 async function victimTenant(): Promise<Victim> {
   const brandId = `victim-${randomUUID()}`;
   const influencerId = `victim-inf-${randomUUID()}`;
@@ -49,11 +54,16 @@ async function victimTenant(): Promise<Victim> {
     commissionRules: [
       { event: 'conversion', type: 'fixed', amount: USD('10.00') },
       { event: 'click', type: 'fixed', amount: USD('0.10') },
+      { event: 'lead', type: 'fixed', amount: USD('1.00') },
     ],
   });
   const campaignId = created.id;
   await influencer.command(`/api/v1/campaigns/${campaignId}/accept`, { acceptedTerms: true });
   const visitorId = `victim-visitor-${randomUUID()}`;
+  const couponCode = `VICTIM-${randomUUID().slice(0, 8)}`;
+  await brand.command(`/api/v1/campaigns/${campaignId}/coupons`, { code: couponCode, influencerId });
+  const customerId = `victim-customer-${randomUUID()}`;
+  await brand.command('/api/v1/tracking/events', { type: 'lead', campaignId, visitorId, customerId, couponCode });
   const sale = await brand.command('/api/v1/tracking/events', {
     type: 'conversion',
     campaignId,
@@ -64,7 +74,7 @@ async function victimTenant(): Promise<Victim> {
   });
   await influencer.until(
     '/api/v1/balance',
-    (b: { balances: Array<{ available: { amount: string } }> }) => b.balances[0]?.available.amount === '10.00',
+    (b: { balances: Array<{ available: { amount: string } }> }) => b.balances[0]?.available.amount === '11.00',
   );
   const payout = await influencer.command('/api/v1/payouts', {
     amount: USD('4.00'),
@@ -83,6 +93,8 @@ async function victimTenant(): Promise<Victim> {
     visitorId,
     correlationId: sale.operation.correlationId,
     payoutId: payout.id,
+    couponCode,
+    customerId,
   };
 }
 
@@ -103,6 +115,10 @@ async function snapshot(v: Victim): Promise<unknown> {
     read(v.influencer, '/api/v1/balance'),
     read(v.influencer, '/api/v1/payouts'),
     read(v.influencer, '/api/v1/commissions'),
+    read(v.brand, '/api/v1/coupons'),
+    read(v.brand, '/api/v1/customers'),
+    read(v.influencer, '/api/v1/coupons'),
+    read(v.influencer, '/api/v1/customers'),
   ]);
 }
 
@@ -203,9 +219,11 @@ function requests(
     fc.oneof(cleanEvent(campaignIds), cleanEvent(campaignIds), hostileEvent(campaignIds));
   const cleanEvent = (campaignIds: fc.Arbitrary<unknown>) =>
     fc.record({
-      type: fc.constantFrom('impression', 'click', 'custom', 'conversion', 'refund'),
+      type: fc.constantFrom('impression', 'click', 'custom', 'conversion', 'refund', 'lead'),
       campaignId: campaignIds,
       visitorId: fc.constantFrom(victim.visitorId, 'v-1'),
+      customerId: fc.constantFrom(victim.customerId, 'cus-1'),
+      couponCode: fc.constantFrom(victim.couponCode, 'NOPE10'),
       influencerId: fc.constantFrom(victim.influencerId, 'inf-x'),
       name: fc.constant('signup'),
       value: fc.constant(USD('12.00')),
@@ -219,7 +237,9 @@ function requests(
     fc.record(
       {
         eventId: mostly(fc.uuid()),
-        type: mostly(fc.constantFrom('impression', 'click', 'conversion', 'refund', 'custom')),
+        type: mostly(fc.constantFrom('impression', 'click', 'conversion', 'refund', 'custom', 'lead')),
+        customerId: mostly(fc.constantFrom(victim.customerId, 'cus-1')),
+        couponCode: mostly(fc.constantFrom(victim.couponCode, 'NOPE10')),
         campaignId: campaignIds,
         influencerId: mostly(fc.constantFrom(victim.influencerId, 'inf-x')),
         clickId: mostly(fc.uuid()),
@@ -382,6 +402,34 @@ function requests(
         path: mostly(fc.constantFrom(victim.correlationId, randomUUID())).map((i) => `/api/v1/operations/${seg(i)}`),
       }),
       fc.record({ method: fc.constant('GET' as const), path: nasty.map((t) => `/c/${seg(t)}`) }),
+      fc.record({
+        method: fc.constant('POST' as const),
+        path: id.map((i) => `/api/v1/campaigns/${seg(i)}/coupons`),
+        body: fc.record(
+          {
+            code: mostly(
+              fc.constantFrom(victim.couponCode, victim.couponCode.toLowerCase(), `FUZZ${randomUUID().slice(0, 6)}`),
+            ),
+            influencerId: mostly(fc.constantFrom(victim.influencerId, 'inf-x')),
+          },
+          { requiredKeys: [] },
+        ),
+      }),
+      fc.record({
+        method: fc.constant('POST' as const),
+        path: fc
+          .tuple(id, mostly(fc.constantFrom(victim.couponCode, 'NOPE10')))
+          .map(([i, code]) => `/api/v1/campaigns/${seg(i)}/coupons/${seg(code)}/deactivate`),
+        body: fc.constant({}),
+      }),
+      fc.record({
+        method: fc.constant('GET' as const),
+        path: query('campaignId', 'limit', 'cursor').map((q) => `/api/v1/coupons?${qs(q)}`),
+      }),
+      fc.record({
+        method: fc.constant('GET' as const),
+        path: query('campaignId', 'influencerId', 'limit', 'cursor').map((q) => `/api/v1/customers?${qs(q)}`),
+      }),
     );
     return fc.record({
       who: fc.constant(who),
@@ -471,7 +519,10 @@ describe('every BFF route under random and adversarial input', () => {
           throw new Error(
             `${name} ${request.method} ${request.path} → ${reply.status} ${JSON.stringify(reply.body).slice(0, 300)}`,
           );
-        const path = request.path.replace(/\?.*$/, '').replace(/\/(campaigns|payouts|operations|c)\/[^/]+/, '/$1/:x');
+        const path = request.path
+          .replace(/\?.*$/, '')
+          .replace(/\/(campaigns|payouts|operations|c)\/[^/]+/, '/$1/:x')
+          .replace(/\/coupons\/[^/]+/, '/coupons/:code');
         const route = `${request.method} ${path} ${reply.status}`;
         seen.set(route, (seen.get(route) ?? 0) + 1);
         // A 202 starts a flow, except a batch that accepted none of its events.

@@ -282,6 +282,16 @@ describe("codes, customers and leads stay their brand's", () => {
     expect(page(await leadsOf(a.brand, a.campaignId)).map((e) => e.eventId)).toEqual([own.id]);
     const peek = await leadsOf(b.brand, a.campaignId);
     expect(page(peek ?? { items: [] })).toEqual([]);
+    // A brand naming someone else's influencer in its own lead binds a customer on its own books only:
+    // the influencer did not accept that campaign, so it is not the influencer's customer to see.
+    const named = `${customerId}-named`;
+    const naming = await b.brand.command(
+      '/api/v1/tracking/events',
+      lead(b.campaignId, { customerId: named, influencerId: a.influencerId }),
+    );
+    expect(naming.operation.status).toBe('completed');
+    await b.brand.until('/api/v1/customers', (body) => page(body).some((c) => c.customerId === named));
+    expect(await customersOf(a.influencer)).toEqual(summaries);
   }, 150_000);
 
   it('a coupon command sent twice under one Idempotency-Key makes one code and one operation', async () => {

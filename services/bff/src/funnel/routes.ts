@@ -118,6 +118,8 @@ export function funnelRoutes(db: Kysely<Database>, publisher: Publisher, access:
 /**
  * An influencer's customers, per campaign: how many, their sales and revenue, and what they earned it
  * (commissions approved or paid on its customers' leads and sales). Who they are stays the brand's.
+ * Only of campaigns it accepted: any brand can name any influencer in an event, and a customer bound
+ * that way is the brand's record (its sales earn nothing: NOT_PARTICIPATING), not the influencer's.
  */
 async function summaries(db: Kysely<Database>, influencerId: string, campaignId: string | undefined) {
   const rows = await sql<{
@@ -138,6 +140,8 @@ async function summaries(db: Kysely<Database>, influencerId: string, campaignId:
       ), 0)::text AS earnings
     FROM rm_customers k JOIN rm_campaigns c ON c.id = k.campaign_id
     WHERE k.influencer_id = ${influencerId} ${campaignId ? sql`AND k.campaign_id = ${campaignId}` : sql``}
+      AND k.campaign_id IN (SELECT campaign_id FROM rm_campaign_influencers
+        WHERE influencer_id = ${influencerId} AND status = 'accepted')
     GROUP BY k.campaign_id, c.currency
     ORDER BY k.campaign_id`.execute(db);
   return rows.rows.map((r) => ({
