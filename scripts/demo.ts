@@ -1,9 +1,12 @@
 /**
  * The demo scenario, replayed through the BFF only: a brand, two campaigns, three influencers,
- * impressions, clicks, conversions, a refund, one payout that completes and one that fails.
+ * impressions, clicks, conversions, a refund, one payout that completes and one that fails. Then a
+ * creator program: a creator's coupon code and link bring two leads, the leads become subscribers,
+ * and their renewals pay the creator for two months per subscriber.
  * Prints each flow's timeline and the figures the read models settle on. It fails when a flow does
- * not end as the story says (a payout to a failing destination fails); whether the figures are
- * right is judged by test/e2e/fleet.e2e.spec.ts, from the API.
+ * not end as the story says (a payout to a failing destination fails) or when the creator program's
+ * figures are not the ones the rules give; the first part's figures are judged by
+ * test/e2e/fleet.e2e.spec.ts, from the API.
  *
  *   npm run demo      (starts the fleet, runs this, stops the fleet)
  *   tsx scripts/demo.ts http://localhost:8000   (against a running fleet)
@@ -43,6 +46,8 @@ async function poll<T>(
 
 export interface DemoResult {
   ok: boolean;
+  /** each flow that did not end as the story says, and each figure that is not the one the rules give */
+  failures: string[];
   flowLatenciesMs: number[];
   wallMs: number;
   campaigns: { summer: string; winter: string };
@@ -58,12 +63,19 @@ export async function runDemo(baseUrl: string, log: (line: string) => void = con
 export async function demo(baseUrl: string, log: (line: string) => void = console.log): Promise<DemoResult> {
   const started = performance.now();
   const run = randomUUID().slice(0, 6);
-  const ids = { brand: `brand-${run}`, inf1: `inf-1-${run}`, inf2: `inf-2-${run}`, inf3: `inf-3-${run}` };
+  const ids = {
+    brand: `brand-${run}`,
+    inf1: `inf-1-${run}`,
+    inf2: `inf-2-${run}`,
+    inf3: `inf-3-${run}`,
+    creator: `maya-${run}`,
+  };
   const brand = await clientOf(baseUrl, ids.brand, ['brand']);
   const ingest = await clientOf(baseUrl, `ingest-${run}`, ['ingest'], ids.brand);
   const inf1 = await clientOf(baseUrl, ids.inf1, ['influencer']);
   const inf2 = await clientOf(baseUrl, ids.inf2, ['influencer']);
   const inf3 = await clientOf(baseUrl, ids.inf3, ['influencer']);
+  const creator = await clientOf(baseUrl, ids.creator, ['influencer']);
   const latencies: number[] = [];
   const failures: string[] = [];
 
@@ -110,6 +122,13 @@ export async function demo(baseUrl: string, log: (line: string) => void = consol
       200,
     );
     log(`  ${what}: ${JSON.stringify(value)}`);
+    return value;
+  };
+  /** Like `show`, and the story fails unless the value is the one the rules give. */
+  const expectShown = async (what: string, read: () => Promise<unknown>, expected: unknown) => {
+    const value = await show(what, read);
+    if (JSON.stringify(value) !== JSON.stringify(expected))
+      failures.push(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(value)}`);
   };
 
   log(`Demo run ${run} against ${baseUrl}`);
@@ -280,6 +299,8 @@ export async function demo(baseUrl: string, log: (line: string) => void = consol
   await show('influencer 3 balance after the payout', () => balance(inf3));
   await show('Winter commissions after the payout', () => amounts(B));
 
+  await creatorProgram();
+
   const timeline = async () => (await operationOf(ingest, firstWinterConversion)).steps;
   await show('services the conversion passed', async () =>
     [...new Set((await timeline()).map((s) => s.service))].sort(),
@@ -287,15 +308,161 @@ export async function demo(baseUrl: string, log: (line: string) => void = consol
   log('\nThe whole flow of Winter conversion 1, now that it has settled (one correlation id):');
   for (const s of await timeline()) log(`    ${s.kind.padEnd(7)} ${s.type.padEnd(34)} ${s.service}`);
 
+  /**
+   * A creator's coupon code, read out in a podcast, and her link, under a video, each bring a lead
+   * (3.00 each). Both leads subscribe at 25.00 a month; a renewal earns 20% for 2 months after the
+   * subscriber was bound. The podcast listener's history is three months old: the brand's billing
+   * system reports it with the times it happened.
+   */
+  async function creatorProgram() {
+    log('\nA creator program: a coupon code and a link, leads, subscribers, renewals');
+    const program = await flow(
+      'Brand creates "Creator subscriptions" (3.00 per lead; 20% of each sale for 2 months per subscriber)',
+      brand,
+      brand.POST('/api/v1/campaigns', {
+        body: {
+          name: 'Creator subscriptions',
+          landingUrl: 'https://shop.example/subscribe',
+          budget: USD('200.00'),
+          visibility: 'open',
+          commissionRules: [
+            { event: 'lead', type: 'fixed', amount: USD('3.00') },
+            { event: 'conversion', type: 'percent', rate: '20', customerDurationMonths: 2 },
+          ],
+        },
+      }),
+    );
+    const P = program.id;
+    await flow('Maya, a creator, joins', creator, accept(creator, P));
+    const code = `MAYA-${run}`.toUpperCase();
+    await flow(
+      `Brand makes Maya the code ${code}`,
+      brand,
+      brand.POST('/api/v1/campaigns/{id}/coupons', {
+        params: { path: { id: P } },
+        body: { code, influencerId: ids.creator },
+      }),
+    );
+    const link = await must(creator.POST('/api/v1/campaigns/{id}/links', { params: { path: { id: P } } }));
+    const videoClick = await visit(link.url, chrome);
+    const clickId = defined(
+      new URL(defined(videoClick.headers.get('location'), 'the redirect')).searchParams.get('click_id'),
+      'the click id',
+    );
+    const DAY = 86_400_000;
+    const daysAgo = (n: number) => new Date(Date.now() - n * DAY).toISOString();
+    const [listener, viewer] = [`sub-podcast-${run}`, `sub-video-${run}`];
+    await flow(
+      `A podcast listener signs up with "${code.toLowerCase()}" (100 days ago)`,
+      ingest,
+      record({
+        type: 'lead',
+        campaignId: P,
+        visitorId: `v-${listener}`,
+        customerId: listener,
+        couponCode: code.toLowerCase(),
+        occurredAt: daysAgo(100),
+      }),
+    );
+    await flow(
+      "A video viewer signs up through Maya's link (today)",
+      ingest,
+      record({
+        type: 'lead',
+        campaignId: P,
+        visitorId: `v-${viewer}`,
+        customerId: viewer,
+        clickId,
+        occurredAt: daysAgo(0),
+      }),
+    );
+    const subscription = (customerId: string, month: number, days: number) =>
+      record({
+        type: 'conversion',
+        campaignId: P,
+        visitorId: `v-${customerId}`,
+        customerId,
+        value: USD('25.00'),
+        orderId: `${customerId}-month-${month}`,
+        occurredAt: daysAgo(days),
+      });
+    for (const [month, days] of [
+      [1, 100],
+      [2, 70],
+      [3, 40],
+      [4, 10],
+    ] as const)
+      await flow(
+        `The listener pays month ${month} (${days} days ago), no code and no click`,
+        ingest,
+        subscription(listener, month, days),
+      );
+    await flow('The viewer pays month 1 (today)', ingest, subscription(viewer, 1, 0));
+
+    const settledProgram = await poll(
+      () => commissionsOf(P),
+      (items) => items.length === 8 && settled(items),
+      120_000,
+    );
+    log(`  ${settledProgram.length} commissions settled`);
+    const byOrder = async () =>
+      (await commissionsOf(P))
+        .map((c) => `${c.amount?.amount ?? '-'} ${c.status} ${c.attribution ?? ''}${c.reason ? ` ${c.reason}` : ''}`)
+        .sort();
+    await expectShown('Creator program commissions (amount status attribution reason)', byOrder, [
+      '- rejected customer CUSTOMER_DURATION_ENDED',
+      '- rejected explicit NO_RULE', // the click: this program pays for leads and sales, not clicks
+      '3.00 approved click_id',
+      '3.00 approved coupon',
+      '5.00 approved customer',
+      '5.00 approved customer',
+      '5.00 approved customer',
+      '5.00 approved customer',
+    ]);
+    await expectShown(
+      'Creator program stats clicks / leads / customers / sales / lead-to-sale rate / commissions',
+      async () => {
+        const st = await must(brand.GET('/api/v1/campaigns/{id}/stats', { params: { path: { id: P } } }));
+        return [st.clicks, st.leads, st.customers, st.conversions, st.leadToSaleRate, st.commissions.amount];
+      },
+      [1, 2, 2, 5, 1, '26.00'],
+    );
+    await expectShown(
+      "Brand's subscribers (customer, bound by, sales, revenue)",
+      async () =>
+        (await must(brand.GET('/api/v1/customers', { params: { query: { campaignId: P } } }))).items
+          .map((c) => ('customerId' in c ? [c.customerId, c.attribution, c.sales, c.revenue.amount] : []))
+          .sort(),
+      [
+        [listener, 'coupon', 4, '100.00'],
+        [viewer, 'click_id', 1, '25.00'],
+      ].sort(),
+    );
+    await expectShown(
+      'What Maya sees of them (customers, sales, revenue, earned; never who they are)',
+      async () =>
+        (await must(creator.GET('/api/v1/customers'))).items.map((c) =>
+          'customers' in c ? [c.customers, c.sales, c.revenue.amount, c.earnings.amount] : ['a customer id!'],
+        ),
+      [[2, 5, '125.00', '26.00']],
+    );
+    await expectShown('Maya balance pending / available / paidOut', () => balance(creator), ['0.00', '26.00', '0.00']);
+  }
+
   const wallMs = performance.now() - started;
   log(
     `\n${latencies.length} flows: 202 → operation settled p50 ${percentile(latencies, 50).toFixed(0)} ms, ` +
       `p99 ${percentile(latencies, 99).toFixed(0)} ms, max ${Math.max(...latencies).toFixed(0)} ms`,
   );
   log(`demo wall time ${(wallMs / 1000).toFixed(1)} s`);
-  log(failures.length === 0 ? 'EVERY FLOW ENDED AS THE STORY SAYS' : `FLOWS THAT DID NOT: ${failures.join('; ')}`);
+  log(
+    failures.length === 0
+      ? 'EVERY FLOW AND FIGURE IS AS THE STORY SAYS'
+      : `NOT AS THE STORY SAYS: ${failures.join('; ')}`,
+  );
   return {
     ok: failures.length === 0,
+    failures,
     flowLatenciesMs: latencies,
     wallMs,
     campaigns: { summer: A, winter: B },

@@ -86,6 +86,12 @@ describe('the demo scenario, judged from the API', () => {
     return [c.spent?.amount, c.remaining?.amount, c.status];
   };
 
+  it('ends every flow as the story says, and the creator program pays what its rules give', () => {
+    // The demo judges its creator program itself (coupon and link leads, two months of renewals per
+    // subscriber, what the creator sees): each figure that differs is a failure it names.
+    expect(result.failures).toEqual([]);
+  });
+
   it('pays 10% of a conversion, a fixed amount per click and per 1,000 impressions, and reverses a refunded conversion', async () => {
     await expectSettled(
       () => commissionsOf(result.campaigns.summer),
