@@ -582,6 +582,15 @@ async function main(): Promise<void> {
           `${mixed.result.totalSeconds.toFixed(1)} s → ${(mixed.result.persisted / mixed.result.totalSeconds).toFixed(0)} ` +
           `events/s; fleet CPU ${fleetMsPer(mixed.cpu, mixed.result.persisted).toFixed(3)} ms per event`,
       );
+      for (const [label, run] of [
+        ['impressions only', batch],
+        ['with leads', mixed],
+      ] as const)
+        say(
+          `  ${label}, CPU-ms per event by process: ${Object.entries(perUnit(run.cpu, run.result.persisted))
+            .map(([k, v]) => `${k} ${v.toFixed(3)}`)
+            .join(', ')}`,
+        );
       return { single, batch, batchPersistedRate, mixed };
     };
     const ingested = !ONLY || ONLY === 'ingest' ? await measureIngest() : undefined;
