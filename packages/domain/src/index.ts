@@ -6,3 +6,4 @@ export * from './defined.js';
 export * from './rules.js';
 export * from './tuples.js';
 export * from './funnel.js';
+export * from './webhooks.js';

@@ -1,0 +1,62 @@
+/**
+ * Webhooks in the Standard Webhooks format (standardwebhooks.com): what an endpoint may subscribe to,
+ * how its secret is made, and how a delivery is signed. The BFF (which shows a secret once) and the
+ * webhook service (which signs with it) derive an endpoint's secret from one key they share and the
+ * endpoint's salt: no secret is stored in a database or carried in a message.
+ */
+import { createHmac } from 'node:crypto';
+
+export const WEBHOOK_EVENT_TYPES = [
+  'lead.recorded',
+  'conversion.recorded',
+  'commission.created',
+  'commission.approved',
+  'commission.rejected',
+  'commission.reversed',
+  'commission.paid',
+  'payout.completed',
+  'payout.failed',
+  'campaign.budget_exhausted',
+] as const;
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number] | 'webhook.test';
+
+/** What an influencer's endpoint may receive: its own commissions and payouts (Dub's partner postbacks). */
+export const INFLUENCER_EVENT_TYPES: readonly WebhookEventType[] = [
+  'commission.created',
+  'commission.approved',
+  'commission.rejected',
+  'commission.reversed',
+  'commission.paid',
+  'payout.completed',
+  'payout.failed',
+];
+
+export const SECRET_PREFIX = 'whsec_';
+
+/** The secret of an endpoint's generation `salt`: `whsec_` and 32 bytes of HMAC-SHA256, base64. */
+export function webhookSecretOf(key: string, endpointId: string, salt: string): string {
+  return SECRET_PREFIX + createHmac('sha256', key).update(`${endpointId}.${salt}`).digest('base64');
+}
+
+/** `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, keyed by the secret's bytes (the base64 after `whsec_`). */
+export function webhookSignatureOf(secret: string, id: string, timestampSeconds: number, body: string): string {
+  if (!secret.startsWith(SECRET_PREFIX)) throw new Error('a webhook secret starts with whsec_');
+  const key = Buffer.from(secret.slice(SECRET_PREFIX.length), 'base64');
+  return `v1,${createHmac('sha256', key).update(`${id}.${timestampSeconds}.${body}`).digest('base64')}`;
+}
+
+/** The headers of one attempt: every valid secret signs it (during a rotation's overlap, two). */
+export function webhookHeaders(
+  id: string,
+  timestampSeconds: number,
+  body: string,
+  secrets: readonly string[],
+): Record<string, string> {
+  return {
+    'content-type': 'application/json',
+    'user-agent': 'Beacon-Webhooks/1.0',
+    'webhook-id': id,
+    'webhook-timestamp': String(timestampSeconds),
+    'webhook-signature': secrets.map((s) => webhookSignatureOf(s, id, timestampSeconds, body)).join(' '),
+  };
+}
