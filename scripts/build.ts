@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
-export const SERVICES = ['campaign', 'tracking', 'commission', 'payment', 'bff'] as const;
+export const SERVICES = ['campaign', 'tracking', 'commission', 'payment', 'webhook', 'bff'] as const;
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 export async function buildServices(out = join(root, 'dist')): Promise<string> {

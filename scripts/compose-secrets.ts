@@ -18,6 +18,7 @@ export async function composeSecrets(): Promise<Record<string, string>> {
   const values: Record<string, string> = {
     JWT_SECRET: secret(),
     LINK_SECRET: secret(),
+    WEBHOOK_SECRET_KEY: secret(),
     POSTGRES_PASSWORD: secret(),
     GRAFANA_ADMIN_PASSWORD: secret(),
     PULSAR_TOKEN_SECRET_KEY: key.toString('base64'),

@@ -22,10 +22,11 @@ const SERVICES = [
   { name: 'tracking', ops: 9102 },
   { name: 'commission', ops: 9103 },
   { name: 'payment', ops: 9104 },
+  { name: 'webhook', ops: 9105 },
   { name: 'bff', ops: 9100 },
 ];
 
-export type ServiceName = 'campaign' | 'tracking' | 'commission' | 'payment' | 'bff';
+export type ServiceName = 'campaign' | 'tracking' | 'commission' | 'payment' | 'webhook' | 'bff';
 
 export interface Fleet {
   /** The first BFF replica's URL. */
@@ -100,17 +101,17 @@ export interface FleetOptions {
   nodeArgs?: string[];
   /**
    * Processes per service, the BFF included (default 1). Replica r listens on the BFF port + r and
-   * on ops ports base + 5 r + 0…4, so two replicas stay inside a fleet's block of ten ports.
+   * on ops ports base + 6 r + 0…5 (two replicas take twelve ports: a fleet's block of ten and two more).
    */
   replicas?: number;
 }
 
 export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
   const bffPort = options.bffPort ?? Number(process.env.BFF_PORT ?? 8000);
-  // Ops ports are base + 0 (bff) … base + 4 (payment); another base lets a second fleet run beside the first.
+  // Ops ports are base + 0 (bff) … base + 5 (webhook); another base lets a second fleet run beside the first.
   const replicas = options.replicas ?? 1;
   const opsPort = (service: { ops: number }, replica = 0) =>
-    service.ops - 9100 + (options.opsPortBase ?? 9100) + 5 * replica;
+    service.ops - 9100 + (options.opsPortBase ?? 9100) + 6 * replica;
   const bffPortOf = (replica: number) => bffPort + replica;
   const logDir = options.logDir ?? join(root, '.fleet', 'logs');
   const say = (line: string) => !options.quiet && console.log(line);

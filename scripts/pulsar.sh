@@ -25,11 +25,11 @@ PID_FILE="$RUN_DIR/pulsar.pid"
 LOG_FILE="$RUN_DIR/pulsar-standalone.log"
 ADMIN_URL=${PULSAR_ADMIN_URL:-http://127.0.0.1:8080}
 TENANT=${PULSAR_TENANT:-beacon}
-NAMESPACES=${PULSAR_NAMESPACES:-"bff campaign tracking commission payment test"}
+NAMESPACES=${PULSAR_NAMESPACES:-"bff campaign tracking commission payment webhook test"}
 READY_TIMEOUT_S=${PULSAR_READY_TIMEOUT_S:-240}
 SECRETS_DIR=${BEACON_SECRETS_DIR:-$CACHE_DIR/secrets}
 AUTH_DIR="$SECRETS_DIR/pulsar"
-ROLES="admin bff campaign tracking commission payment"
+ROLES="admin bff campaign tracking commission payment webhook"
 ROOT_DIR="$(cd "$(dirname "$0")/.." && pwd)"
 
 log() { printf '[pulsar] %s\n' "$*" >&2; }

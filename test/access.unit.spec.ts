@@ -5,6 +5,7 @@ import { campaignService } from '../services/campaign/src/service.js';
 import { commissionService } from '../services/commission/src/service.js';
 import { paymentService } from '../services/payment/src/service.js';
 import { trackingService } from '../services/tracking/src/service.js';
+import { webhookService } from '../services/webhook/src/service.js';
 
 const definitions: Record<FleetService, ServiceDefinition<never>> = {
   bff: bffService({ env: { BEACON_ENV: 'development' } }) as unknown as ServiceDefinition<never>,
@@ -12,6 +13,7 @@ const definitions: Record<FleetService, ServiceDefinition<never>> = {
   tracking: trackingService as unknown as ServiceDefinition<never>,
   commission: commissionService as unknown as ServiceDefinition<never>,
   payment: paymentService() as unknown as ServiceDefinition<never>,
+  webhook: webhookService({ BEACON_ENV: 'development' }) as unknown as ServiceDefinition<never>,
 };
 
 // Building the subscription list touches only these: no connection is opened.

@@ -60,7 +60,7 @@ describe('the compose file', () => {
     depends_on?: Record<string, { condition: string }>;
   };
   const services = (parse(compose, { merge: true }) as { services: Record<string, Service> }).services;
-  const fleet = ['bff', 'campaign', 'tracking', 'commission', 'payment'];
+  const fleet = ['bff', 'campaign', 'tracking', 'commission', 'payment', 'webhook'];
 
   it('starts no service before the set-up job has succeeded, and that job cannot hide a failed step', () => {
     expect(compose).not.toContain('|| true');

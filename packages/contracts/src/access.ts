@@ -5,7 +5,7 @@
  * dead-letter topic of every subscription listed here. A test checks it against the services' own
  * subscriptions.
  */
-export const FLEET_SERVICES = ['bff', 'campaign', 'tracking', 'commission', 'payment'] as const;
+export const FLEET_SERVICES = ['bff', 'campaign', 'tracking', 'commission', 'payment', 'webhook'] as const;
 export type FleetService = (typeof FLEET_SERVICES)[number];
 
 export interface TopicAccess {
@@ -18,7 +18,13 @@ export interface TopicAccess {
 export const FLEET_ACCESS: Record<FleetService, TopicAccess> = {
   // The BFF is the command gateway: it produces to other contexts' command topics, and nothing else.
   bff: {
-    produces: ['campaign/commands', 'campaign/coupon-commands', 'tracking/command-batches-v2', 'payment/commands'],
+    produces: [
+      'campaign/commands',
+      'campaign/coupon-commands',
+      'tracking/command-batches-v2',
+      'payment/commands',
+      'webhook/commands',
+    ],
     consumes: [
       'campaign/events',
       'campaign/coupon-events',
@@ -26,6 +32,7 @@ export const FLEET_ACCESS: Record<FleetService, TopicAccess> = {
       'tracking/event-batches-v2',
       'commission/events',
       'payment/events',
+      'webhook/events',
     ],
   },
   campaign: {
@@ -42,6 +49,11 @@ export const FLEET_ACCESS: Record<FleetService, TopicAccess> = {
     consumes: ['tracking/event-batches', 'tracking/event-batches-v2', 'campaign/events', 'payment/events'],
   },
   payment: { produces: ['payment/events'], consumes: ['payment/commands', 'commission/events', 'payment/events'] },
+  // Delivers what brands' and influencers' endpoints subscribe to; campaign events tell it whose each campaign is.
+  webhook: {
+    produces: ['webhook/events'],
+    consumes: ['webhook/commands', 'campaign/events', 'commission/events', 'payment/events'],
+  },
 };
 
 /** Every (topic, consuming service) of the fleet. */

@@ -509,6 +509,121 @@ export interface TrackingEventRecorded {
 
 export type Attribution = 'explicit' | 'click_id' | 'last_click' | 'none';
 
+/** A new endpoint. Its secret is derived from the service key and the salt; it is never sent. */
+export interface RegisterEndpoint {
+  endpointId: string;
+  /** "brand" or "influencer" */
+  ownerRole: string;
+  /** the owner's sub */
+  ownerId: string;
+  url: string;
+  /** the types it receives */
+  eventTypes: Array<string>;
+  /** names the secret's generation */
+  salt: string;
+}
+
+/** A new secret; the previous one still signs until previousValidUntil. */
+export interface RotateEndpointSecret {
+  endpointId: string;
+  /** "brand" or "influencer" */
+  ownerRole: string;
+  /** the owner's sub */
+  ownerId: string;
+  salt: string;
+  /** ISO-8601 */
+  previousValidUntil: string;
+}
+
+/** No more deliveries; pending ones are dropped. */
+export interface DeleteEndpoint {
+  endpointId: string;
+  /** "brand" or "influencer" */
+  ownerRole: string;
+  /** the owner's sub */
+  ownerId: string;
+}
+
+/** A webhook.test delivery to the endpoint. */
+export interface SendTestDelivery {
+  endpointId: string;
+  /** "brand" or "influencer" */
+  ownerRole: string;
+  /** the owner's sub */
+  ownerId: string;
+  deliveryId: string;
+}
+
+/** One delivery attempted again now, with the same body and webhook-id. */
+export interface Redeliver {
+  endpointId: string;
+  /** "brand" or "influencer" */
+  ownerRole: string;
+  /** the owner's sub */
+  ownerId: string;
+  deliveryId: string;
+}
+
+export interface EndpointRegistered {
+  endpointId: string;
+  /** "brand" or "influencer" */
+  ownerRole: string;
+  /** the owner's sub */
+  ownerId: string;
+  url: string;
+  eventTypes: Array<string>;
+}
+
+export interface EndpointSecretRotated {
+  endpointId: string;
+  previousValidUntil: string;
+}
+
+export interface EndpointDeleted {
+  endpointId: string;
+}
+
+/** Every attempt failed for 5 days. */
+export interface EndpointDisabled {
+  endpointId: string;
+  reason: string;
+}
+
+export interface EndpointCommandRejected {
+  endpointId: string;
+  command: string;
+  reason: string;
+}
+
+/** A delivery to make, at once. */
+export interface DeliveryScheduled {
+  /** the webhook-id, the same on every attempt */
+  deliveryId: string;
+  endpointId: string;
+  /** "brand" or "influencer" */
+  ownerRole: string;
+  /** the owner's sub */
+  ownerId: string;
+  /** e.g. commission.approved */
+  type: string;
+}
+
+/** One attempt and where the delivery stands after it. */
+export interface DeliveryAttempted {
+  deliveryId: string;
+  endpointId: string;
+  attempt: number;
+  /** "pending" (another attempt follows), "succeeded" or "failed" */
+  status: string;
+  statusCode: null | number;
+  latencyMs: number;
+  nextAttemptAt: null | string;
+  /** the first bytes of the answer */
+  responseSnippet: string;
+  /** why no answer came */
+  error: null | string;
+}
+
 /** Every message type, by its `message-type` header. */
 export interface MessageTypes {
   'campaign.CreateCampaign': CreateCampaign;
@@ -550,6 +665,18 @@ export interface MessageTypes {
   'tracking.TrackingEventsRecorded': TrackingEventsRecorded;
   'tracking.TrackingEventRecorded': TrackingEventRecorded;
   'tracking.TrackingEventIgnored': TrackingEventIgnored;
+  'webhook.RegisterEndpoint': RegisterEndpoint;
+  'webhook.RotateEndpointSecret': RotateEndpointSecret;
+  'webhook.DeleteEndpoint': DeleteEndpoint;
+  'webhook.SendTestDelivery': SendTestDelivery;
+  'webhook.Redeliver': Redeliver;
+  'webhook.EndpointRegistered': EndpointRegistered;
+  'webhook.EndpointSecretRotated': EndpointSecretRotated;
+  'webhook.EndpointDeleted': EndpointDeleted;
+  'webhook.EndpointDisabled': EndpointDisabled;
+  'webhook.EndpointCommandRejected': EndpointCommandRejected;
+  'webhook.DeliveryScheduled': DeliveryScheduled;
+  'webhook.DeliveryAttempted': DeliveryAttempted;
 }
 
 export type MessageType = keyof MessageTypes;
@@ -595,4 +722,16 @@ export const MESSAGE_TOPICS = {
   'tracking.TrackingEventsRecorded': 'tracking/event-batches',
   'tracking.TrackingEventRecorded': 'tracking/events',
   'tracking.TrackingEventIgnored': 'tracking/events',
+  'webhook.RegisterEndpoint': 'webhook/commands',
+  'webhook.RotateEndpointSecret': 'webhook/commands',
+  'webhook.DeleteEndpoint': 'webhook/commands',
+  'webhook.SendTestDelivery': 'webhook/commands',
+  'webhook.Redeliver': 'webhook/commands',
+  'webhook.EndpointRegistered': 'webhook/events',
+  'webhook.EndpointSecretRotated': 'webhook/events',
+  'webhook.EndpointDeleted': 'webhook/events',
+  'webhook.EndpointDisabled': 'webhook/events',
+  'webhook.EndpointCommandRejected': 'webhook/events',
+  'webhook.DeliveryScheduled': 'webhook/events',
+  'webhook.DeliveryAttempted': 'webhook/events',
 } as const satisfies Record<MessageType, string>;

@@ -20,6 +20,20 @@ export const OUTCOMES: Readonly<Record<string, { completed: string[]; failed: st
     failed: ['campaign.CampaignCommandRejected'],
   },
   'campaign.AcceptCampaign': { completed: ['campaign.InfluencerAccepted'], failed: ['campaign.AcceptanceRejected'] },
+  'webhook.RegisterEndpoint': {
+    completed: ['webhook.EndpointRegistered'],
+    failed: ['webhook.EndpointCommandRejected'],
+  },
+  'webhook.RotateEndpointSecret': {
+    completed: ['webhook.EndpointSecretRotated'],
+    failed: ['webhook.EndpointCommandRejected'],
+  },
+  'webhook.DeleteEndpoint': { completed: ['webhook.EndpointDeleted'], failed: ['webhook.EndpointCommandRejected'] },
+  'webhook.SendTestDelivery': {
+    completed: ['webhook.DeliveryScheduled'],
+    failed: ['webhook.EndpointCommandRejected'],
+  },
+  'webhook.Redeliver': { completed: ['webhook.DeliveryScheduled'], failed: ['webhook.EndpointCommandRejected'] },
   'payment.RequestPayout': {
     completed: ['payment.PayoutCompleted'],
     failed: ['payment.PayoutRejected', 'payment.PayoutFailed'],

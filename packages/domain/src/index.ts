@@ -7,3 +7,4 @@ export * from './rules.js';
 export * from './tuples.js';
 export * from './funnel.js';
 export * from './webhooks.js';
+export * from './webhook-address.js';

@@ -60,3 +60,15 @@ export function webhookHeaders(
     'webhook-signature': secrets.map((s) => webhookSignatureOf(s, id, timestampSeconds, body)).join(' '),
   };
 }
+
+/** The development key: refused anywhere but development, where it is the default. */
+export const DEV_WEBHOOK_KEY = 'dev-webhook-key-change-me-0123456789';
+
+/** WEBHOOK_SECRET_KEY, which the BFF and the webhook service share: at least 32 characters outside development. */
+export function webhookKeyFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+  const key = env.WEBHOOK_SECRET_KEY;
+  if (env.BEACON_ENV === 'development') return key || DEV_WEBHOOK_KEY;
+  if (!key || key.length < 32 || key === DEV_WEBHOOK_KEY)
+    throw new Error('WEBHOOK_SECRET_KEY must be set to a secret of at least 32 characters outside development');
+  return key;
+}

@@ -9,6 +9,7 @@ import type { Caller } from './http/jwt.js';
 import { campaignRoutes } from './campaigns/routes.js';
 import { campaignAccess } from './campaigns/access.js';
 import { funnelRoutes } from './funnel/routes.js';
+import { webhookRoutes } from './webhooks/routes.js';
 import { consoleRoutes } from './http/console.js';
 import { deadLetterRoutes, type DeadLetterCount } from './dead-letters/dead-letters.js';
 import type { Publisher } from './command-gateway.js';
@@ -45,6 +46,8 @@ export interface AppDeps {
   readiness: () => Promise<{ ready: boolean; checks: Record<string, boolean> }>;
   /** The development secret is in use: the console may offer its development sign-in. */
   development?: boolean;
+  /** The key webhook secrets are derived from (shared with the webhook service). */
+  webhookKey: string;
   /** How many messages each of the fleet's dead-letter topics holds (admin route). */
   deadLetters?: () => Promise<DeadLetterCount[]>;
   httpSeconds: Histogram<'method' | 'route' | 'status'>;
@@ -139,6 +142,7 @@ export function createApp(deps: AppDeps): express.Express {
   api.use(funnelRoutes(deps.db, deps.publisher, campaignAccess(deps.db)));
   api.use(trackingRoutes(deps.db, deps.batcher));
   api.use(paymentRoutes(deps.db, deps.publisher));
+  api.use(webhookRoutes(deps.db, deps.publisher, { key: deps.webhookKey, development: deps.development ?? false }));
   api.use(operationRoutes(deps.db));
   if (deps.deadLetters) api.use(deadLetterRoutes(deps.deadLetters));
   app.use('/api/v1', api);

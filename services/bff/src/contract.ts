@@ -8,6 +8,7 @@
 import { campaignEndpoints } from './campaigns/contract.js';
 import { deadLetterEndpoints } from './dead-letters/contract.js';
 import { funnelEndpoints } from './funnel/contract.js';
+import { webhookEndpoints } from './webhooks/contract.js';
 import { healthEndpoints } from './http/contract.js';
 import { operationEndpoints } from './operations/contract.js';
 import { paymentEndpoints } from './payments/contract.js';
@@ -16,6 +17,7 @@ import { linkEndpoints, trackingEndpoints } from './tracking/contract.js';
 export const endpoints = {
   ...campaignEndpoints,
   ...funnelEndpoints,
+  ...webhookEndpoints,
   ...trackingEndpoints,
   ...paymentEndpoints,
   ...operationEndpoints,

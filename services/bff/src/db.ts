@@ -195,4 +195,31 @@ export interface Database extends MessagingTables {
     location: string | null;
     created_at: Generated<Date>;
   };
+  /** Webhook endpoints, from the route that registers them and the webhook service's events. */
+  rm_webhook_endpoints: {
+    seq: Generated<bigint>;
+    id: string;
+    owner_role: string;
+    owner_id: string;
+    url: string;
+    event_types: ColumnType<string[], string[], string[]>;
+    status: string;
+    disabled_reason: string | null;
+    created_at: Date;
+  };
+  /** Each delivery's latest state, from DeliveryScheduled and DeliveryAttempted. */
+  rm_webhook_deliveries: {
+    seq: Generated<bigint>;
+    id: string;
+    endpoint_id: string;
+    type: string;
+    status: string;
+    attempts: Generated<number>;
+    last_status_code: number | null;
+    last_latency_ms: number | null;
+    next_attempt_at: Date | null;
+    response_snippet: string | null;
+    last_error: string | null;
+    created_at: Date;
+  };
 }

@@ -215,4 +215,22 @@ export const migrations: Record<string, Migration> = {
       await sql`CREATE INDEX rm_coupons_by_influencer ON rm_coupons (influencer_id)`.execute(db);
     },
   },
+  '028_webhooks': {
+    async up(db: Kysely<unknown>) {
+      await sql`CREATE TABLE rm_webhook_endpoints (
+          seq bigserial UNIQUE, id text PRIMARY KEY, owner_role text NOT NULL, owner_id text NOT NULL,
+          url text NOT NULL, event_types text[] NOT NULL, status text NOT NULL, disabled_reason text,
+          created_at timestamptz NOT NULL
+        )`.execute(db);
+      await sql`CREATE INDEX rm_webhook_endpoints_by_owner ON rm_webhook_endpoints (owner_role, owner_id, seq)`.execute(
+        db,
+      );
+      await sql`CREATE TABLE rm_webhook_deliveries (
+          seq bigserial UNIQUE, id text PRIMARY KEY, endpoint_id text NOT NULL, type text NOT NULL,
+          status text NOT NULL, attempts int NOT NULL DEFAULT 0, last_status_code int, last_latency_ms int,
+          next_attempt_at timestamptz, response_snippet text, last_error text, created_at timestamptz NOT NULL
+        )`.execute(db);
+      await sql`CREATE INDEX rm_webhook_deliveries_by_endpoint ON rm_webhook_deliveries (endpoint_id, seq)`.execute(db);
+    },
+  },
 };

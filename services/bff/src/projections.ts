@@ -11,8 +11,14 @@ import { observeEvent, observeEvents } from './operations/settle.js';
 import { paymentManyProjections, paymentProjections } from './payments/projection.js';
 import type { ManyProjection, ManyProjections, Projections } from './projection-kit.js';
 import { trackingProjections } from './tracking/projection.js';
+import { webhookProjections } from './webhooks/projection.js';
 
-const projections: Projections = { ...campaignProjections, ...trackingProjections, ...paymentProjections };
+const projections: Projections = {
+  ...campaignProjections,
+  ...trackingProjections,
+  ...paymentProjections,
+  ...webhookProjections,
+};
 const manyProjections: ManyProjections = { ...campaignManyProjections, ...paymentManyProjections };
 
 /** Tracking batches are not steps of their own: a tracking flow's timeline is read back from the read model. */

@@ -15,6 +15,7 @@ import { migrations } from './migrations.js';
 import { pruneOperations } from './operations/prune.js';
 import { projectionHandlers } from './projections.js';
 import { FLEET_ACCESS } from '@beacon/contracts';
+import { webhookKeyFromEnv } from '@beacon/domain';
 
 /** The topics the BFF projects from: every topic its role may consume (FLEET_ACCESS), one list for both. */
 export const EVENT_TOPICS: readonly string[] = FLEET_ACCESS.bff.consumes;
@@ -35,6 +36,7 @@ export function bffSettingsFromEnv(env: NodeJS.ProcessEnv = process.env) {
     linkSecret: linkSecretFromEnv(env),
     development: isDevelopment(env),
     limits: limitsFromEnv(env),
+    webhookKey: webhookKeyFromEnv(env),
   };
 }
 
@@ -42,7 +44,7 @@ export function bffService(
   options: { port?: number; onListening?: (port: number) => void; env?: NodeJS.ProcessEnv } = {},
 ): ServiceDefinition<Database> {
   // Read before anything starts: a BFF without real secrets never opens a port.
-  const { auth, linkSecret, development, limits } = bffSettingsFromEnv(options.env);
+  const { auth, linkSecret, development, limits, webhookKey } = bffSettingsFromEnv(options.env);
   return {
     name: 'bff',
     defaultOpsPort: 9100,
@@ -97,6 +99,7 @@ export function bffService(
         trustProxy: trustedProxies(process.env.TRUST_PROXY),
         logger: ctx.logger,
         development,
+        webhookKey,
         deadLetters: () => deadLetterCounts(ctx.db),
         httpSeconds: ctx.metrics.httpSeconds,
         readiness: () =>

@@ -43,6 +43,7 @@ beforeAll(async () => {
     readiness: async () => ({ ready: true, checks: {} }),
     httpSeconds: metrics.httpSeconds,
     deadLetters: async () => [],
+    webhookKey: 'a-webhook-key-for-this-test-only-32+',
   });
   server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -6,7 +6,7 @@
  */
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { Agent, request } from 'undici';
-import { refusedRange, urlProblem, type DestinationPolicy } from './address-guard.js';
+import { refusedRange, webhookUrlProblem, type DestinationPolicy } from '@beacon/domain';
 
 export interface SendOptions extends DestinationPolicy {
   timeoutMs: number;
@@ -56,7 +56,7 @@ export async function send(
 ): Promise<Attempt> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
-  const problem = urlProblem(url, options);
+  const problem = webhookUrlProblem(url, options);
   if (problem) return { ok: false, latencyMs: 0, snippet: '', error: `refused: ${problem}` };
   const signal = AbortSignal.timeout(options.timeoutMs);
   try {

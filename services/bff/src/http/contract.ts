@@ -16,7 +16,7 @@ import type { Role } from './jwt.js';
 extendZodWithOpenApi(z);
 
 export interface Endpoint {
-  method: 'get' | 'post';
+  method: 'get' | 'post' | 'delete';
   /** OpenAPI style: `/api/v1/campaigns/{id}` */
   path: string;
   summary: string;

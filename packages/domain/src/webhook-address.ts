@@ -2,7 +2,7 @@
  * Where a webhook may be sent (SSRF protection). Outside development only public unicast addresses:
  * never loopback, private, link-local (the cloud metadata address 169.254.169.254 among them),
  * carrier-grade NAT, multicast, reserved, or an IPv6 form that embeds an IPv4 address. The check runs
- * on the address the connection is made to, at send time (see sender.ts), so a name that resolved to a
+ * on the address the connection is made to, at send time (services/webhook/src/sender.ts), so a name that resolved to a
  * public address at registration and to 127.0.0.1 now (DNS rebinding) is refused.
  */
 import ipaddr from 'ipaddr.js';
@@ -22,7 +22,7 @@ export interface DestinationPolicy {
 }
 
 /** Why a URL may not be a webhook endpoint, before any address is known: its scheme, its form. */
-export function urlProblem(url: string, policy: DestinationPolicy): string | undefined {
+export function webhookUrlProblem(url: string, policy: DestinationPolicy): string | undefined {
   let parsed: URL;
   try {
     parsed = new URL(url);

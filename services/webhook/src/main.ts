@@ -1,0 +1,4 @@
+import { startService } from '@beacon/service-kit';
+import { webhookService } from './service.js';
+
+await startService(webhookService());

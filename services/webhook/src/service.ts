@@ -1,0 +1,343 @@
+/**
+ * Webhook service: brands' and influencers' endpoints, and a delivery for each event an endpoint
+ * subscribes to. Handlers decide who hears of what and write the deliveries in the event's own
+ * transaction (the inbox makes a redelivered event schedule nothing twice); the sender (sender-loop.ts)
+ * makes the HTTP requests from this process, outside any consumer, so a slow receiver slows no one.
+ */
+import { randomUUID } from 'node:crypto';
+import { sql, type Transaction } from 'kysely';
+import type {
+  CommissionApproved,
+  CommissionCalculated,
+  CommissionRejected,
+  CommissionReversed,
+  DeleteEndpoint,
+  MessageContext,
+  MessageHandler,
+  PayoutCompleted,
+  PayoutFailed,
+  Redeliver,
+  RegisterEndpoint,
+  RotateEndpointSecret,
+  SendTestDelivery,
+} from '@beacon/contracts';
+import type { WebhookEventType } from '@beacon/domain';
+import type { ServiceDefinition } from '@beacon/service-kit';
+import type { Database } from './db.js';
+import { migrations } from './migrations.js';
+import { senderOptionsFromEnv, startSender } from './sender-loop.js';
+import { body, commissionView, money } from './views.js';
+
+type Ctx = MessageContext<Database, unknown>;
+
+/** Who may hear of an event: a campaign's brand, and an influencer (only of a campaign it accepted). */
+interface Audience {
+  campaignId?: string;
+  influencerId?: string | null;
+}
+
+/** Schedules one delivery per enabled endpoint of the audience that subscribes to `type`. */
+async function schedule(ctx: Ctx, audience: Audience, type: WebhookEventType, data: unknown): Promise<void> {
+  const { trx } = ctx;
+  const brand = audience.campaignId
+    ? await trx.selectFrom('campaigns').select('brand_id').where('id', '=', audience.campaignId).executeTakeFirst()
+    : undefined;
+  const member =
+    audience.influencerId && audience.campaignId
+      ? await trx
+          .selectFrom('members')
+          .select('influencer_id')
+          .where('campaign_id', '=', audience.campaignId)
+          .where('influencer_id', '=', audience.influencerId)
+          .executeTakeFirst()
+      : undefined;
+  // An influencer hears of its payouts (no campaign), and of commissions of campaigns it accepted.
+  const influencer = audience.campaignId ? member?.influencer_id : (audience.influencerId ?? undefined);
+  const owners: Array<[string, string]> = [];
+  if (brand) owners.push(['brand', brand.brand_id]);
+  if (influencer) owners.push(['influencer', influencer]);
+  if (owners.length === 0) return;
+  const endpoints = await trx
+    .selectFrom('endpoints')
+    .select(['id'])
+    .where('status', '=', 'enabled')
+    .where((eb) => eb.or(owners.map(([role, id]) => eb.and([eb('owner_role', '=', role), eb('owner_id', '=', id)]))))
+    .where(sql<boolean>`${type} = ANY(event_types)`)
+    .execute();
+  for (const e of endpoints) await insertDelivery(ctx, e.id, type, data);
+}
+
+async function insertDelivery(
+  ctx: Ctx,
+  endpointId: string,
+  type: WebhookEventType,
+  data: unknown,
+  id = `msg_${randomUUID().replace(/-/g, '')}`,
+) {
+  const endpoint = await ctx.trx
+    .selectFrom('endpoints')
+    .select(['owner_role', 'owner_id'])
+    .where('id', '=', endpointId)
+    .executeTakeFirstOrThrow();
+  await ctx.trx
+    .insertInto('deliveries')
+    .values({
+      id,
+      endpoint_id: endpointId,
+      type,
+      body: body(type, ctx.envelope.occurredAt, ctx.envelope.correlationId, data),
+      cause_message_id: ctx.envelope.messageId,
+      correlation_id: ctx.envelope.correlationId,
+      status: 'pending',
+      next_attempt_at: new Date(),
+    })
+    .execute();
+  await ctx.emit('webhook.DeliveryScheduled', endpointId, {
+    deliveryId: id,
+    endpointId,
+    ownerRole: endpoint.owner_role,
+    ownerId: endpoint.owner_id,
+    type,
+  });
+}
+
+const commissionFacts = (trx: Transaction<Database>, id: string) =>
+  trx.selectFrom('commissions').selectAll().where('id', '=', id).executeTakeFirst();
+
+const calculated: MessageHandler<Database, CommissionCalculated> = async (ctx) => {
+  const c = ctx.message;
+  await ctx.trx
+    .insertInto('commissions')
+    .values({
+      id: c.commissionId,
+      campaign_id: c.campaignId,
+      influencer_id: c.influencerId,
+      source_event_id: c.sourceEventId,
+      attribution: c.attribution,
+      created_at: new Date(ctx.envelope.occurredAt),
+    })
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+  const facts = await commissionFacts(ctx.trx, c.commissionId);
+  await schedule(ctx, c, 'commission.created', commissionView(c, 'pending', facts, { at: ctx.envelope.occurredAt }));
+};
+
+const approved: MessageHandler<Database, CommissionApproved> = async (ctx) => {
+  const c = ctx.message;
+  const facts = await commissionFacts(ctx.trx, c.commissionId);
+  const view = commissionView(c, 'approved', facts, { sourceEventId: c.sourceEventId, at: ctx.envelope.occurredAt });
+  await schedule(ctx, c, 'commission.approved', view);
+};
+
+const rejected: MessageHandler<Database, CommissionRejected> = async (ctx) => {
+  const c = ctx.message;
+  const facts = await commissionFacts(ctx.trx, c.commissionId);
+  const view = commissionView(c, 'rejected', facts, {
+    reason: c.reasonDetail ?? c.reason,
+    sourceEventId: c.sourceEventId,
+    attribution: c.attribution,
+    at: ctx.envelope.occurredAt,
+  });
+  await schedule(ctx, c, 'commission.rejected', view);
+};
+
+const reversed: MessageHandler<Database, CommissionReversed> = async (ctx) => {
+  const c = ctx.message;
+  const facts = await commissionFacts(ctx.trx, c.commissionId);
+  await schedule(ctx, c, 'commission.reversed', commissionView(c, 'reversed', facts, { at: ctx.envelope.occurredAt }));
+};
+
+const payoutCompleted: MessageHandler<Database, PayoutCompleted> = async (ctx) => {
+  const p = ctx.message;
+  const payout = { id: p.payoutId, influencerId: p.influencerId, amount: money(p.amount), status: 'completed' };
+  await schedule(ctx, { influencerId: p.influencerId }, 'payout.completed', payout);
+  for (const commissionId of p.commissionIds) {
+    const facts = await commissionFacts(ctx.trx, commissionId);
+    if (!facts) continue;
+    const c = { commissionId, campaignId: facts.campaign_id, influencerId: facts.influencer_id, amount: null };
+    await schedule(ctx, c, 'commission.paid', commissionView(c, 'paid', facts, { at: ctx.envelope.occurredAt }));
+  }
+};
+
+const payoutFailed: MessageHandler<Database, PayoutFailed> = async (ctx) => {
+  const p = ctx.message;
+  const payout = {
+    id: p.payoutId,
+    influencerId: p.influencerId,
+    amount: money(p.amount),
+    status: 'failed',
+    reason: p.reason,
+  };
+  await schedule(ctx, { influencerId: p.influencerId }, 'payout.failed', payout);
+};
+
+/** The endpoint a command names, when its owner sent it; otherwise the command is rejected with why. */
+async function ownedEndpoint(ctx: Ctx, command: string, m: { endpointId: string; ownerRole: string; ownerId: string }) {
+  const e = await ctx.trx
+    .selectFrom('endpoints')
+    .selectAll()
+    .where('id', '=', m.endpointId)
+    .forUpdate()
+    .executeTakeFirst();
+  const reason =
+    !e || e.status === 'deleted'
+      ? 'UNKNOWN_ENDPOINT'
+      : e.owner_role !== m.ownerRole || e.owner_id !== m.ownerId
+        ? 'NOT_OWNER'
+        : undefined;
+  if (reason) {
+    await ctx.emit('webhook.EndpointCommandRejected', m.endpointId, { endpointId: m.endpointId, command, reason });
+    return undefined;
+  }
+  return e;
+}
+
+const register: MessageHandler<Database, RegisterEndpoint> = async (ctx) => {
+  const m = ctx.message;
+  const inserted = await ctx.trx
+    .insertInto('endpoints')
+    .values({
+      id: m.endpointId,
+      owner_role: m.ownerRole,
+      owner_id: m.ownerId,
+      url: m.url,
+      event_types: m.eventTypes,
+      salt: m.salt,
+      status: 'enabled',
+    })
+    .onConflict((oc) => oc.doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  if (!inserted) return;
+  await ctx.emit('webhook.EndpointRegistered', m.endpointId, {
+    endpointId: m.endpointId,
+    ownerRole: m.ownerRole,
+    ownerId: m.ownerId,
+    url: m.url,
+    eventTypes: m.eventTypes,
+  });
+};
+
+const rotate: MessageHandler<Database, RotateEndpointSecret> = async (ctx) => {
+  const m = ctx.message;
+  const e = await ownedEndpoint(ctx, 'RotateEndpointSecret', m);
+  if (!e || e.salt === m.salt) return;
+  await ctx.trx
+    .updateTable('endpoints')
+    .set({ previous_salt: e.salt, salt: m.salt, previous_valid_until: new Date(m.previousValidUntil) })
+    .where('id', '=', e.id)
+    .execute();
+  await ctx.emit('webhook.EndpointSecretRotated', e.id, { endpointId: e.id, previousValidUntil: m.previousValidUntil });
+};
+
+const remove: MessageHandler<Database, DeleteEndpoint> = async (ctx) => {
+  const e = await ownedEndpoint(ctx, 'DeleteEndpoint', ctx.message);
+  if (!e) return;
+  await ctx.trx.updateTable('endpoints').set({ status: 'deleted' }).where('id', '=', e.id).execute();
+  await ctx.trx
+    .updateTable('deliveries')
+    .set({ status: 'cancelled', next_attempt_at: null })
+    .where('endpoint_id', '=', e.id)
+    .where('status', '=', 'pending')
+    .execute();
+  await ctx.emit('webhook.EndpointDeleted', e.id, { endpointId: e.id });
+};
+
+const sendTest: MessageHandler<Database, SendTestDelivery> = async (ctx) => {
+  const e = await ownedEndpoint(ctx, 'SendTestDelivery', ctx.message);
+  if (!e) return;
+  const data = { endpointId: e.id, message: 'a test delivery from Beacon' };
+  await insertDelivery(ctx, e.id, 'webhook.test', data, ctx.message.deliveryId);
+};
+
+const redeliver: MessageHandler<Database, Redeliver> = async (ctx) => {
+  const m = ctx.message;
+  const e = await ownedEndpoint(ctx, 'Redeliver', m);
+  if (!e) return;
+  const d = await ctx.trx
+    .updateTable('deliveries')
+    .set({ status: 'pending', next_attempt_at: new Date(), leased_until: null })
+    .where('id', '=', m.deliveryId)
+    .where('endpoint_id', '=', e.id)
+    .where('status', 'in', ['succeeded', 'failed'])
+    .returning(['id', 'type'])
+    .executeTakeFirst();
+  if (!d) {
+    await ctx.emit('webhook.EndpointCommandRejected', e.id, {
+      endpointId: e.id,
+      command: 'Redeliver',
+      reason: 'NOT_REDELIVERABLE',
+    });
+    return;
+  }
+  await ctx.emit('webhook.DeliveryScheduled', e.id, {
+    deliveryId: d.id,
+    endpointId: e.id,
+    ownerRole: e.owner_role,
+    ownerId: e.owner_id,
+    type: d.type,
+  });
+};
+
+export function webhookService(env: NodeJS.ProcessEnv = process.env): ServiceDefinition<Database> {
+  const options = senderOptionsFromEnv(env);
+  return {
+    name: 'webhook',
+    defaultOpsPort: 9105,
+    migrations,
+    subscriptions: () => [
+      {
+        topic: 'webhook/commands',
+        handlers: {
+          'webhook.RegisterEndpoint': register,
+          'webhook.RotateEndpointSecret': rotate,
+          'webhook.DeleteEndpoint': remove,
+          'webhook.SendTestDelivery': sendTest,
+          'webhook.Redeliver': redeliver,
+        },
+      },
+      {
+        topic: 'campaign/events',
+        handlers: {
+          'campaign.CampaignCreated': async (ctx) => {
+            await ctx.trx
+              .insertInto('campaigns')
+              .values({ id: ctx.message.campaignId, brand_id: ctx.message.brandId })
+              .onConflict((oc) => oc.doNothing())
+              .execute();
+          },
+          'campaign.InfluencerAccepted': async (ctx) => {
+            await ctx.trx
+              .insertInto('members')
+              .values({ campaign_id: ctx.message.campaignId, influencer_id: ctx.message.influencerId })
+              .onConflict((oc) => oc.doNothing())
+              .execute();
+          },
+          'campaign.CampaignStatusChanged': async (ctx) => {
+            const m = ctx.message;
+            if (m.to !== 'budget_exhausted') return;
+            await schedule(ctx, { campaignId: m.campaignId }, 'campaign.budget_exhausted', {
+              id: m.campaignId,
+              status: m.to,
+              previousStatus: m.from,
+            });
+          },
+        },
+      },
+      {
+        topic: 'commission/events',
+        handlers: {
+          'commission.CommissionCalculated': calculated,
+          'commission.CommissionApproved': approved,
+          'commission.CommissionRejected': rejected,
+          'commission.CommissionReversed': reversed,
+        },
+      },
+      {
+        topic: 'payment/events',
+        handlers: { 'payment.PayoutCompleted': payoutCompleted, 'payment.PayoutFailed': payoutFailed },
+      },
+    ],
+    start: async (ctx) => startSender(ctx, options),
+  };
+}
