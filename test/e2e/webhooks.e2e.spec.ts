@@ -245,6 +245,36 @@ describe('webhooks, delivered and verified', () => {
     ).toEqual([brandB.id]);
   }, 150_000);
 
+  it('a brand hears of its leads and conversions, each in its own flow; impressions and duplicates are not sent', async () => {
+    const a = await campaignWithMember();
+    const hook = await register(a.brand, '/funnel', ['lead.recorded', 'conversion.recorded']);
+    const customerId = `cus-${randomUUID()}`;
+    const lead = await a.brand.command('/api/v1/tracking/events', {
+      type: 'lead',
+      campaignId: a.campaignId,
+      influencerId: a.influencerId,
+      visitorId: 'v-funnel',
+      customerId,
+    });
+    const order = sale(a.campaignId, a.influencerId);
+    const bought = await a.brand.command('/api/v1/tracking/events', { ...order, customerId });
+    await a.brand.command('/api/v1/tracking/events', { ...order, customerId, visitorId: 'v-again' });
+    await a.brand.command('/api/v1/tracking/events', {
+      type: 'impression',
+      campaignId: a.campaignId,
+      visitorId: 'v-1',
+    });
+    const got = await receiver.until('/funnel', (g) => g.length >= 2, 'the lead and the sale');
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(receiver.at('/funnel')).toHaveLength(2);
+    for (const r of got) expect(verifies(r, hook.secret)).toBe(true);
+    expect(got.map((r) => [r.json.type, r.json.correlationId, r.json.data.customerId])).toEqual([
+      ['lead.recorded', lead.operation.correlationId, customerId],
+      ['conversion.recorded', bought.operation.correlationId, customerId],
+    ]);
+    expect(got[1]?.json.data).toMatchObject({ eventId: bought.id, value: USD('40.00'), attribution: 'explicit' });
+  }, 90_000);
+
   it('refuses what an endpoint may not be: a brand’s event types for an influencer, a URL that is not one', async () => {
     const influencer = await Client.as(fleet.baseUrl, `inf-${randomUUID()}`, 'influencer');
     const brand = await Client.as(fleet.baseUrl, `brand-${randomUUID()}`, 'brand');

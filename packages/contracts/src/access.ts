@@ -52,7 +52,13 @@ export const FLEET_ACCESS: Record<FleetService, TopicAccess> = {
   // Delivers what brands' and influencers' endpoints subscribe to; campaign events tell it whose each campaign is.
   webhook: {
     produces: ['webhook/events'],
-    consumes: ['webhook/commands', 'campaign/events', 'commission/events', 'payment/events'],
+    consumes: [
+      'webhook/commands',
+      'campaign/events',
+      'commission/events',
+      'payment/events',
+      'tracking/event-batches-v2',
+    ],
   },
 };
 

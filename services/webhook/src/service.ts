@@ -20,7 +20,9 @@ import type {
   RegisterEndpoint,
   RotateEndpointSecret,
   SendTestDelivery,
+  TrackingEventsRecordedV2,
 } from '@beacon/contracts';
+import { itemContext } from '@beacon/messaging';
 import type { WebhookEventType } from '@beacon/domain';
 import type { ServiceDefinition } from '@beacon/service-kit';
 import type { Database } from './db.js';
@@ -34,14 +36,18 @@ type Ctx = MessageContext<Database, unknown>;
 interface Audience {
   campaignId?: string;
   influencerId?: string | null;
+  /** the brand, when the event names it (tracking events do): no campaign lookup */
+  brandId?: string;
 }
 
 /** Schedules one delivery per enabled endpoint of the audience that subscribes to `type`. */
 async function schedule(ctx: Ctx, audience: Audience, type: WebhookEventType, data: unknown): Promise<void> {
   const { trx } = ctx;
-  const brand = audience.campaignId
-    ? await trx.selectFrom('campaigns').select('brand_id').where('id', '=', audience.campaignId).executeTakeFirst()
-    : undefined;
+  const brand = audience.brandId
+    ? { brand_id: audience.brandId }
+    : audience.campaignId
+      ? await trx.selectFrom('campaigns').select('brand_id').where('id', '=', audience.campaignId).executeTakeFirst()
+      : undefined;
   const member =
     audience.influencerId && audience.campaignId
       ? await trx
@@ -156,6 +162,32 @@ const payoutCompleted: MessageHandler<Database, PayoutCompleted> = async (ctx) =
     if (!facts) continue;
     const c = { commissionId, campaignId: facts.campaign_id, influencerId: facts.influencer_id, amount: null };
     await schedule(ctx, c, 'commission.paid', commissionView(c, 'paid', facts, { at: ctx.envelope.occurredAt }));
+  }
+};
+
+/**
+ * Leads and conversions, to their brand: each item of a tracking batch is a delivery of its own flow.
+ * Only stored, valid, first-time ones (not a duplicate order); impressions and clicks are not webhook types.
+ */
+const trackingRecorded: MessageHandler<Database, TrackingEventsRecordedV2> = async (ctx) => {
+  for (const item of ctx.message.recorded) {
+    const e = item.event;
+    const type = e.type === 'lead' ? 'lead.recorded' : e.type === 'conversion' ? 'conversion.recorded' : undefined;
+    if (!type || !e.valid || e.duplicate || !e.brandId) continue;
+    const data = {
+      eventId: e.eventId,
+      type: e.type,
+      campaignId: e.campaignId,
+      influencerId: e.influencerId,
+      attribution: e.attribution === 'none' ? null : e.attribution,
+      visitorId: e.visitorId,
+      occurredAt: e.occurredAt,
+      value: e.value ? money(e.value) : null,
+      orderId: e.orderId,
+      customerId: e.customerId,
+      couponCode: e.couponCode,
+    };
+    await schedule(itemContext(ctx, item) as Ctx, { brandId: e.brandId }, type, data);
   }
 };
 
@@ -337,6 +369,7 @@ export function webhookService(env: NodeJS.ProcessEnv = process.env): ServiceDef
         topic: 'payment/events',
         handlers: { 'payment.PayoutCompleted': payoutCompleted, 'payment.PayoutFailed': payoutFailed },
       },
+      { topic: 'tracking/event-batches-v2', handlers: { 'tracking.TrackingEventsRecordedV2': trackingRecorded } },
     ],
     start: async (ctx) => startSender(ctx, options),
   };
