@@ -7,9 +7,15 @@
  * (default 2,000 / 20,000). On one replica per service, tracking, commission and payment are
  * killed; on two, one replica of every service (the BFF and campaign too), while the client spreads
  * its requests over both BFFs, and both replicas of each service must have handled messages.
+ * The webhook service is killed too: the brand's endpoint (a receiver in this process, verifying each
+ * request with the standardwebhooks package) hears of every approval at least once, and, deduplicated
+ * by webhook-id, exactly once.
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Webhook } from 'standardwebhooks';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -91,6 +97,35 @@ export interface FaultScenario {
   logDir?: string;
 }
 
+/** A brand's endpoint: every request kept as (webhook-id, the commission it names, whether it verified). */
+async function receiverOf(secret: () => string) {
+  const got: Array<{ id: string; commissionId: string; verified: boolean }> = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      let verified = true;
+      try {
+        new Webhook(secret()).verify(body, req.headers as Record<string, string>);
+      } catch {
+        verified = false;
+      }
+      const parsed = JSON.parse(body) as { data: { id: string } };
+      got.push({ id: String(req.headers['webhook-id']), commissionId: parsed.data.id, verified });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    got,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
 export async function faultScenario({
   fleet,
   replicas,
@@ -115,6 +150,14 @@ export async function faultScenario({
       await influencer.command(`/api/v1/campaigns/${created.id}/accept`, { acceptedTerms: true });
     }
     const campaignOf = (n: number) => campaignIds[n % campaignCount] as string;
+    let secret = '';
+    const receiver = await receiverOf(() => secret);
+    const hook = await brand.post<{ secret: string; id: string }>('/api/v1/webhooks', {
+      url: receiver.url,
+      events: ['commission.approved'],
+    });
+    expect(hook.status).toBe(201);
+    secret = hook.body.secret;
     const ingest = await Promise.all(
       fleet.baseUrls.map(async (url) => Client.ingestFor(url, brandId, `fault-ingest-${run}`)),
     );
@@ -159,6 +202,7 @@ export async function faultScenario({
       faults[at(0.7)] = killAndRestart('campaign');
     }
     faults[at(0.4)] = killAndRestart('commission');
+    faults[at(0.45)] = killAndRestart('webhook');
     faults[at(0.5)] = async () => {
       // Every connection of every service drops at once; nobody is told, nobody is restarted.
       const cluster = readdirSync('/etc/postgresql')[0] ?? '15';
@@ -311,8 +355,34 @@ export async function faultScenario({
     expect(balance.body.balances).toEqual([
       expect.objectContaining({ available: { amount: `${CONVERSIONS}.00`, currency: 'USD' } }),
     ]);
+    // Every approval reached the endpoint: at least once, and once per webhook-id (a resend after the
+    // kill -9 reuses the id of the delivery it resends).
+    await until(
+      'the endpoint to hear of every approval',
+      async () => new Set(receiver.got.map((r) => r.commissionId)).size >= CONVERSIONS,
+      300_000,
+    ).catch(() => undefined);
+    await receiver.close();
+    const ids = new Map<string, Set<string>>();
+    for (const r of receiver.got) ids.set(r.id, (ids.get(r.id) ?? new Set()).add(r.commissionId));
+    console.log(`webhook requests: ${receiver.got.length} for ${ids.size} webhook-ids`);
+    expect({
+      commissionsHeardOf: new Set(receiver.got.map((r) => r.commissionId)).size,
+      webhookIds: ids.size,
+      idsNamingMoreThanOneCommission: [...ids.values()].filter((c) => c.size > 1).length,
+      unverified: receiver.got.filter((r) => !r.verified).length,
+    }).toEqual({
+      commissionsHeardOf: CONVERSIONS,
+      webhookIds: CONVERSIONS,
+      idsNamingMoreThanOneCommission: 0,
+      unverified: 0,
+    });
     if (replicas > 1 && logDir) {
-      const handled = handledPerReplica(logDir, ['bff', 'campaign', 'tracking', 'commission', 'payment'], replicas);
+      const handled = handledPerReplica(
+        logDir,
+        ['bff', 'campaign', 'tracking', 'commission', 'payment', 'webhook'],
+        replicas,
+      );
       console.log(`messages handled per replica: ${JSON.stringify(handled)}`);
       for (const [service, perReplica] of Object.entries(handled))
         expect({ service, everyReplicaWorked: perReplica.every((n) => n > 0) }).toEqual({
