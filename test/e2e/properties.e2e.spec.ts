@@ -34,6 +34,7 @@ interface Victim {
   payoutId: string;
   couponCode: string;
   customerId: string;
+  webhookId: string;
 }
 
 /**
@@ -85,7 +86,13 @@ async function victimTenant(): Promise<Victim> {
     '/api/v1/balance',
     (b: { balances: Array<{ paidOut: { amount: string } }> }) => b.balances[0]?.paidOut.amount === '4.00',
   );
+  // An endpoint nothing will be sent to (no approval follows its registration): its log stays empty.
+  const hook = await brand.post<{ id: string }>('/api/v1/webhooks', {
+    url: 'http://127.0.0.1:9/victim',
+    events: ['commission.approved'],
+  });
   return {
+    webhookId: hook.body.id,
     brand,
     influencer,
     campaignId,
@@ -119,6 +126,9 @@ async function snapshot(v: Victim): Promise<unknown> {
     read(v.brand, '/api/v1/customers'),
     read(v.influencer, '/api/v1/coupons'),
     read(v.influencer, '/api/v1/customers'),
+    read(v.brand, '/api/v1/webhooks'),
+    read(v.brand, `/api/v1/webhooks/${v.webhookId}`),
+    read(v.brand, `/api/v1/webhooks/${v.webhookId}/deliveries`),
   ]);
 }
 
@@ -180,7 +190,7 @@ interface Attacker {
 }
 
 interface Request {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   path: string;
   body?: unknown;
   headers: Record<string, string>;
@@ -279,6 +289,10 @@ function requests(
       limit: fc.constantFrom('1', '50', '500'),
       cursor: fc.constantFrom('MQ', 'bad'),
     };
+    // Admin may act on every endpoint (api.md), so it gets no victim ids, as with campaigns.
+    const webhookIds = mostly(
+      fc.constantFrom(...(attacker.name === 'admin' ? [] : [victim.webhookId]), `wh_${randomUUID()}`),
+    );
     const query = (...names: string[]) =>
       fc.record(Object.fromEntries(names.map((n) => [n, mostly(defined(plausibleQuery[n], `a plausible ${n}`))])), {
         requiredKeys: [],
@@ -430,6 +444,50 @@ function requests(
         method: fc.constant('GET' as const),
         path: query('campaignId', 'influencerId', 'limit', 'cursor').map((q) => `/api/v1/customers?${qs(q)}`),
       }),
+      fc.record({
+        method: fc.constant('POST' as const),
+        path: fc.constant('/api/v1/webhooks'),
+        body: fc.record(
+          {
+            url: mostly(
+              fc.constantFrom('https://hooks.attacker.example/x', 'http://127.0.0.1:9/x', 'file:///etc/passwd'),
+            ),
+            events: fc.oneof(
+              fc.subarray(['commission.approved', 'payout.completed', 'campaign.budget_exhausted', 'lead.recorded']),
+              wrongType,
+            ),
+          },
+          { requiredKeys: [] },
+        ),
+      }),
+      fc.record({
+        method: fc.constant('GET' as const),
+        path: fc
+          .tuple(webhookIds, fc.constantFrom('', '/deliveries'))
+          .map(([i, tail]) => `/api/v1/webhooks/${seg(i)}${tail}`),
+      }),
+      fc.record({
+        method: fc.constantFrom('POST' as const),
+        path: fc
+          .tuple(webhookIds, fc.constantFrom('rotate-secret', 'test'))
+          .map(([i, action]) => `/api/v1/webhooks/${seg(i)}/${action}`),
+        body: fc.constant({}),
+      }),
+      fc.record({
+        method: fc.constant('DELETE' as const),
+        path: webhookIds.map((i) => `/api/v1/webhooks/${seg(i)}`),
+      }),
+      fc.record({
+        method: fc.constant('POST' as const),
+        path: webhookIds.map(
+          (i) => `/api/v1/webhooks/${seg(i)}/deliveries/msg_${randomUUID().replace(/-/g, '')}/redeliver`,
+        ),
+        body: fc.constant({}),
+      }),
+      fc.record({
+        method: fc.constant('GET' as const),
+        path: query('limit', 'cursor').map((q) => `/api/v1/webhooks?${qs(q)}`),
+      }),
     );
     return fc.record({
       who: fc.constant(who),
@@ -522,7 +580,8 @@ describe('every BFF route under random and adversarial input', () => {
         const path = request.path
           .replace(/\?.*$/, '')
           .replace(/\/(campaigns|payouts|operations|c)\/[^/]+/, '/$1/:x')
-          .replace(/\/coupons\/[^/]+/, '/coupons/:code');
+          .replace(/\/coupons\/[^/]+/, '/coupons/:code')
+          .replace(/\/(webhooks|deliveries)\/[^/]+/g, '/$1/:x');
         const route = `${request.method} ${path} ${reply.status}`;
         seen.set(route, (seen.get(route) ?? 0) + 1);
         // A 202 starts a flow, except a batch that accepted none of its events.
