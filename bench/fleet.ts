@@ -27,6 +27,7 @@ import { startFleet } from '../scripts/fleet.js';
 import { actAsAdmin, pulsarTokenFile } from '../scripts/lib/secrets.js';
 import { Client, percentile } from '../scripts/lib/client.js';
 import { measureWebSocketDriver } from './lib/websocket-driver.js';
+import { measureWebhooks } from './lib/webhooks.js';
 import { defined } from '@beacon/domain';
 
 // The bench reads the broker's topic stats, which only the admin role may.
@@ -89,7 +90,7 @@ function pids(pattern: string): number[] {
 
 function fleetProcesses(): Record<string, number[]> {
   const processes: Record<string, number[]> = {};
-  for (const s of ['bff', 'campaign', 'tracking', 'commission', 'payment'])
+  for (const s of ['bff', 'campaign', 'tracking', 'commission', 'payment', 'webhook'])
     processes[s] = [...pids(`services/${s}/src/main.ts`), ...pids(`dist/${s}.mjs`)];
   processes.pulsar = [
     Number(
@@ -596,6 +597,28 @@ async function main(): Promise<void> {
     const ingested = !ONLY || ONLY === 'ingest' ? await measureIngest() : undefined;
     if (ONLY === 'ingest') return;
 
+    const hooks =
+      !ONLY || ONLY === 'webhooks'
+        ? await withCpu(async () => {
+            say('Beacon: webhooks, 50 conversions/s, each to 10 endpoints of a local receiver…');
+            return measureWebhooks(brand, defined(campaigns[1], 'a campaign'), {
+              rate: 50,
+              seconds: SECONDS,
+              endpoints: 10,
+            });
+          })
+        : undefined;
+    if (hooks) {
+      const h = hooks.result;
+      say(
+        `  ${h.delivered}/${h.sent} delivered (${h.requests} requests), ${h.deliveriesPerSecond.toFixed(0)}/s; ` +
+          `202 → delivery p50 ${h.p50Ms.toFixed(0)} ms, p99 ${h.p99Ms.toFixed(0)} ms; the receiver straight from ` +
+          `here: ${h.directPerSecond.toFixed(0)}/s; webhook service CPU ` +
+          `${((hooks.cpu.ms.webhook ?? 0) / Math.max(1, h.delivered)).toFixed(2)} ms per delivery`,
+      );
+    }
+    if (ONLY === 'webhooks') return;
+
     // Conversions are measured on a fleet that has caught up: commission may still be working through the batch run.
     const drainStarted = performance.now();
     while ((await trackingBacklog()) > 0 && performance.now() - drainStarted < 600_000)
@@ -849,6 +872,28 @@ async function main(): Promise<void> {
         ratio: (hotAlone.producedPer + hotAlone.deliveredPer) / 21,
       },
     );
+    if (hooks) {
+      const h = hooks.result;
+      rows.push(
+        {
+          measurement: 'Beacon webhooks: 50 conversions/s, each to 10 endpoints (conversion.recorded), delivered',
+          value: `${h.deliveriesPerSecond.toFixed(0)} deliveries/s (${h.delivered}/${h.sent}, ${h.requests} requests)`,
+          limit: 'the receiver straight from the bench, 32 in flight',
+          ratio: h.deliveriesPerSecond / h.directPerSecond,
+        },
+        {
+          measurement: 'Beacon webhooks: conversion 202 → its delivery at the receiver',
+          value: `p50 ${h.p50Ms.toFixed(0)} ms, p99 ${h.p99Ms.toFixed(0)} ms`,
+          limit: '1 s target',
+          ratio: h.p99Ms / 1000,
+          target: 'p99 < 1 s',
+        },
+        {
+          measurement: 'Beacon webhooks: webhook service CPU per delivery',
+          value: `${((hooks.cpu.ms.webhook ?? 0) / Math.max(1, h.delivered)).toFixed(2)} ms`,
+        },
+      );
+    }
     rows.push({
       measurement: 'every consumer (commission included) caught up after the batch run',
       value: `${caughtUpSeconds.toFixed(1)} s after the BFF had every event`,

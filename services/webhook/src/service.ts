@@ -28,7 +28,7 @@ import type { ServiceDefinition } from '@beacon/service-kit';
 import type { Database } from './db.js';
 import { migrations } from './migrations.js';
 import { senderOptionsFromEnv, startSender } from './sender-loop.js';
-import { body, commissionView, money } from './views.js';
+import { body, commissionView, money, trackingView } from './views.js';
 
 type Ctx = MessageContext<Database, unknown>;
 
@@ -36,18 +36,14 @@ type Ctx = MessageContext<Database, unknown>;
 interface Audience {
   campaignId?: string;
   influencerId?: string | null;
-  /** the brand, when the event names it (tracking events do): no campaign lookup */
-  brandId?: string;
 }
 
 /** Schedules one delivery per enabled endpoint of the audience that subscribes to `type`. */
 async function schedule(ctx: Ctx, audience: Audience, type: WebhookEventType, data: unknown): Promise<void> {
   const { trx } = ctx;
-  const brand = audience.brandId
-    ? { brand_id: audience.brandId }
-    : audience.campaignId
-      ? await trx.selectFrom('campaigns').select('brand_id').where('id', '=', audience.campaignId).executeTakeFirst()
-      : undefined;
+  const brand = audience.campaignId
+    ? await trx.selectFrom('campaigns').select('brand_id').where('id', '=', audience.campaignId).executeTakeFirst()
+    : undefined;
   const member =
     audience.influencerId && audience.campaignId
       ? await trx
@@ -167,28 +163,54 @@ const payoutCompleted: MessageHandler<Database, PayoutCompleted> = async (ctx) =
 
 /**
  * Leads and conversions, to their brand: each item of a tracking batch is a delivery of its own flow.
- * Only stored, valid, first-time ones (not a duplicate order); impressions and clicks are not webhook types.
+ * Only stored, valid, first-time ones (not a duplicate order); impressions and clicks are not webhook
+ * types. Set-based: one query finds every endpoint of the batch's brands, one insert writes every
+ * delivery; a batch of impressions costs nothing but the loop.
  */
 const trackingRecorded: MessageHandler<Database, TrackingEventsRecordedV2> = async (ctx) => {
-  for (const item of ctx.message.recorded) {
+  const items = ctx.message.recorded.flatMap((item) => {
     const e = item.event;
     const type = e.type === 'lead' ? 'lead.recorded' : e.type === 'conversion' ? 'conversion.recorded' : undefined;
-    if (!type || !e.valid || e.duplicate || !e.brandId) continue;
-    const data = {
-      eventId: e.eventId,
-      type: e.type,
-      campaignId: e.campaignId,
-      influencerId: e.influencerId,
-      attribution: e.attribution === 'none' ? null : e.attribution,
-      visitorId: e.visitorId,
-      occurredAt: e.occurredAt,
-      value: e.value ? money(e.value) : null,
-      orderId: e.orderId,
-      customerId: e.customerId,
-      couponCode: e.couponCode,
-    };
-    await schedule(itemContext(ctx, item) as Ctx, { brandId: e.brandId }, type, data);
-  }
+    return type && e.valid && !e.duplicate && e.brandId ? [{ item, type, brandId: e.brandId }] : [];
+  });
+  if (items.length === 0) return;
+  const endpoints = await ctx.trx
+    .selectFrom('endpoints')
+    .select(['id', 'owner_id', 'owner_role', 'event_types'])
+    .where('status', '=', 'enabled')
+    .where('owner_role', '=', 'brand')
+    .where('owner_id', 'in', [...new Set(items.map((i) => i.brandId))])
+    .execute();
+  if (endpoints.length === 0) return;
+  const deliveries = items.flatMap(({ item, type, brandId }) =>
+    endpoints
+      .filter((e) => e.owner_id === brandId && e.event_types.includes(type))
+      .map((e) => ({ item, type, endpoint: e, id: `msg_${randomUUID().replace(/-/g, '')}` })),
+  );
+  if (deliveries.length === 0) return;
+  await ctx.trx
+    .insertInto('deliveries')
+    .values(
+      deliveries.map((d) => ({
+        id: d.id,
+        endpoint_id: d.endpoint.id,
+        type: d.type,
+        body: body(d.type, d.item.event.occurredAt, d.item.correlationId, trackingView(d.item.event)),
+        cause_message_id: ctx.envelope.messageId,
+        correlation_id: d.item.correlationId,
+        status: 'pending',
+        next_attempt_at: new Date(),
+      })),
+    )
+    .execute();
+  for (const d of deliveries)
+    await itemContext(ctx, d.item).emit('webhook.DeliveryScheduled', d.endpoint.id, {
+      deliveryId: d.id,
+      endpointId: d.endpoint.id,
+      ownerRole: d.endpoint.owner_role,
+      ownerId: d.endpoint.owner_id,
+      type: d.type,
+    });
 };
 
 const payoutFailed: MessageHandler<Database, PayoutFailed> = async (ctx) => {

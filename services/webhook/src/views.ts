@@ -3,7 +3,7 @@
  * API's view of the thing (money as decimal strings), as GET /api/v1/commissions or /payouts shows it.
  */
 import { toApi } from '@beacon/money';
-import type { Money } from '@beacon/contracts';
+import type { Money, TrackingEventRecordedV2 } from '@beacon/contracts';
 import type { Selectable } from 'kysely';
 import type { Database } from './db.js';
 
@@ -33,3 +33,18 @@ export function commissionView(
 export function body(type: string, timestamp: string, correlationId: string, data: unknown): string {
   return JSON.stringify({ type, timestamp, correlationId, data });
 }
+
+/** A lead or conversion as GET /api/v1/tracking/events shows it (the fields a receiver acts on). */
+export const trackingView = (e: TrackingEventRecordedV2) => ({
+  eventId: e.eventId,
+  type: e.type,
+  campaignId: e.campaignId,
+  influencerId: e.influencerId,
+  attribution: e.attribution === 'none' ? null : e.attribution,
+  visitorId: e.visitorId,
+  occurredAt: e.occurredAt,
+  value: e.value ? money(e.value) : null,
+  orderId: e.orderId,
+  customerId: e.customerId,
+  couponCode: e.couponCode,
+});

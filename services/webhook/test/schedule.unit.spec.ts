@@ -8,7 +8,16 @@ describe('the retry schedule', () => {
   it('retries after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and 24 h, then gives up', () => {
     const delays = Array.from({ length: ATTEMPTS }, (_, i) => nextAttemptAt(i + 1, at));
     expect(delays.map((d) => (d ? (d.getTime() - at.getTime()) / 1000 : undefined))).toEqual([
-      5, 300, 1800, 7200, 18_000, 36_000, 50_400, 72_000, 86_400, undefined,
+      5,
+      300,
+      1800,
+      7200,
+      18_000,
+      36_000,
+      50_400,
+      72_000,
+      86_400,
+      undefined,
     ]);
     expect(ATTEMPTS).toBe(10);
     expect(RETRY_DELAYS_SECONDS.reduce((a, b) => a + b, 0) / 86_400).toBeCloseTo(3.15, 2);
