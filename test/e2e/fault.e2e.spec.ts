@@ -5,7 +5,7 @@ import { useFleet } from './fleet-under-test.js';
 const fleet = useFleet({ bffPort: 18030, opsPortBase: 19130 });
 
 describe('exactly once under faults', () => {
-  it('kill -9 of tracking, commission, webhook and payment, PostgreSQL and broker restarts mid-stream lose and double nothing', async () => {
+  it('kill -9 of tracking, commission, webhook, payment, PostgreSQL and broker restarts mid-stream lose and double nothing', async () => {
     await faultScenario({ fleet, replicas: 1, campaigns: 1 });
   }, 1_800_000);
 });
