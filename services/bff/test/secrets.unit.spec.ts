@@ -30,8 +30,10 @@ describe('the BFF outside development (BEACON_ENV unset)', () => {
     expect(linkSecretFromEnv({ JWT_SECRET: strong, LINK_SECRET: otherStrong })).toBe(otherStrong);
   });
 
-  it('starts with real secrets', () => {
-    expect(() => bffService({ env: { JWT_SECRET: strong, LINK_SECRET: otherStrong } })).not.toThrow();
+  it('starts with real secrets, and not without the webhook key', () => {
+    const env = { JWT_SECRET: strong, LINK_SECRET: otherStrong };
+    expect(() => bffService({ env })).toThrow(/WEBHOOK_SECRET_KEY/);
+    expect(() => bffService({ env: { ...env, WEBHOOK_SECRET_KEY: `${strong}-webhooks` } })).not.toThrow();
   });
 });
 
