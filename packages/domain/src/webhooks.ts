@@ -21,15 +21,9 @@ export const WEBHOOK_EVENT_TYPES = [
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number] | 'webhook.test';
 
 /** What an influencer's endpoint may receive: its own commissions and payouts (Dub's partner postbacks). */
-export const INFLUENCER_EVENT_TYPES: readonly WebhookEventType[] = [
-  'commission.created',
-  'commission.approved',
-  'commission.rejected',
-  'commission.reversed',
-  'commission.paid',
-  'payout.completed',
-  'payout.failed',
-];
+export const INFLUENCER_EVENT_TYPES: readonly WebhookEventType[] = WEBHOOK_EVENT_TYPES.filter(
+  (t) => t.startsWith('commission.') || t.startsWith('payout.'),
+);
 
 export const SECRET_PREFIX = 'whsec_';
 
