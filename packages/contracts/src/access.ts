@@ -24,6 +24,7 @@ export const FLEET_ACCESS: Record<FleetService, TopicAccess> = {
       'tracking/command-batches-v2',
       'payment/commands',
       'webhook/commands',
+      'commission/review-commands',
     ],
     consumes: [
       'campaign/events',
@@ -31,13 +32,15 @@ export const FLEET_ACCESS: Record<FleetService, TopicAccess> = {
       'tracking/event-batches',
       'tracking/event-batches-v2',
       'commission/events',
+      'commission/review-events',
       'payment/events',
       'webhook/events',
     ],
   },
   campaign: {
     produces: ['campaign/events', 'campaign/coupon-events'],
-    consumes: ['campaign/commands', 'campaign/coupon-commands', 'commission/events'],
+    // A held commission rejected releases its budget (commission/review-events).
+    consumes: ['campaign/commands', 'campaign/coupon-commands', 'commission/events', 'commission/review-events'],
   },
   // The v1 batch topics are read until they are retired (scripts/retire-topics.ts): nothing writes them any more.
   tracking: {
@@ -45,8 +48,14 @@ export const FLEET_ACCESS: Record<FleetService, TopicAccess> = {
     consumes: ['tracking/command-batches', 'tracking/command-batches-v2', 'campaign/events', 'campaign/coupon-events'],
   },
   commission: {
-    produces: ['commission/events'],
-    consumes: ['tracking/event-batches', 'tracking/event-batches-v2', 'campaign/events', 'payment/events'],
+    produces: ['commission/events', 'commission/review-events'],
+    consumes: [
+      'tracking/event-batches',
+      'tracking/event-batches-v2',
+      'campaign/events',
+      'payment/events',
+      'commission/review-commands',
+    ],
   },
   payment: { produces: ['payment/events'], consumes: ['payment/commands', 'commission/events', 'payment/events'] },
   // Delivers what brands' and influencers' endpoints subscribe to; campaign events tell it whose each campaign is.
@@ -56,6 +65,7 @@ export const FLEET_ACCESS: Record<FleetService, TopicAccess> = {
       'webhook/commands',
       'campaign/events',
       'commission/events',
+      'commission/review-events',
       'payment/events',
       'tracking/event-batches-v2',
     ],

@@ -15,6 +15,8 @@ export interface CreateCampaign {
   leadCommission: null | Money;
   holdingPeriodDays: number;
   influencerIds: Array<string>;
+  /** review rules; none holds nothing */
+  review: null | ReviewRules;
 }
 
 /** An amount in minor units (cents) of an ISO-4217 currency. */
@@ -41,6 +43,16 @@ export type RuleType = 'percent' | 'fixed' | 'per_mille';
 export type Visibility = 'open' | 'invite_only';
 
 export type AttributionModel = 'last_click' | 'first_click';
+
+/** which commissions are held for the brand to decide */
+export interface ReviewRules {
+  /** a commission at or above it is held */
+  thresholdAmount: null | Money;
+  /** undecided this long, a held commission is approved (REVIEW_EXPIRED) */
+  reviewDays: number;
+  /** SELF_REFERRAL, SHARED_IP, FAST_CONVERSION, BOT_USER_AGENT */
+  signals: Array<string>;
+}
 
 /** pause, resume or complete, asked by the owner brand or an admin */
 export interface ChangeCampaignStatus {
@@ -134,6 +146,8 @@ export interface CampaignCreated {
   holdingPeriodDays: number;
   invitedInfluencerIds: Array<string>;
   status: CampaignStatus;
+  /** review rules; none holds nothing */
+  review: null | ReviewRules;
 }
 
 export type CampaignStatus = 'active' | 'paused' | 'completed' | 'budget_exhausted';
@@ -252,6 +266,59 @@ export interface CommissionReversed {
   influencerId: string;
   refundEventId: string;
   amount: Money;
+}
+
+export interface ReviewCommission {
+  commissionId: string;
+  /** the campaign the caller names (the key); a commission of another campaign is NOT_FOUND */
+  campaignId: string;
+  decision: ReviewDecision;
+  /** a rejection's reason: FRAUD or the brand's text */
+  reason: null | string;
+  /** the deciding brand; null for admin */
+  brandId: null | string;
+  /** the caller's sub */
+  decidedBy: string;
+}
+
+export type ReviewDecision = 'approve' | 'reject';
+
+/** budget reserved, ledger not credited, until the brand decides or reviewBy passes */
+export interface CommissionHeld {
+  commissionId: string;
+  campaignId: string;
+  influencerId: string;
+  sourceEventId: string;
+  requested: Money;
+  amount: Money;
+  /** THRESHOLD and the signals that held it */
+  reasons: Array<string>;
+  /** ISO time after which it is approved, REVIEW_EXPIRED */
+  reviewBy: string;
+}
+
+/** a held commission decided: approved (then CommissionApproved) or rejected (its budget released) */
+export interface CommissionReviewed {
+  commissionId: string;
+  campaignId: string;
+  influencerId: string;
+  decision: ReviewOutcome;
+  /** APPROVED, REVIEW_EXPIRED, REFUNDED, FRAUD or the brand's text */
+  reason: string;
+  /** what was reserved */
+  amount: Money;
+  /** the caller's sub; null when it expired or was refunded */
+  decidedBy: null | string;
+}
+
+export type ReviewOutcome = 'approved' | 'rejected';
+
+/** a ReviewCommission that decided nothing */
+export interface ReviewRefused {
+  commissionId: string;
+  campaignId: string;
+  /** NOT_FOUND (not the caller's, or no such commission) or NOT_HELD: … */
+  reason: string;
 }
 
 export interface RequestPayout {
@@ -438,6 +505,8 @@ export interface TrackingEventRecordedV2 {
   brandId: null | string;
   /** what did not attribute, without making the event invalid (UNKNOWN_COUPON) */
   notes: Array<string>;
+  /** what tracking observed that a campaign's review may hold on: SELF_REFERRAL, SHARED_IP, FAST_CONVERSION, BOT_USER_AGENT */
+  signals: Array<string>;
 }
 
 export type AttributionV2 = 'explicit' | 'coupon' | 'customer' | 'click_id' | 'first_click' | 'last_click' | 'none';
@@ -651,6 +720,10 @@ export interface MessageTypes {
   'commission.CommissionApproved': CommissionApproved;
   'commission.CommissionRejected': CommissionRejected;
   'commission.CommissionReversed': CommissionReversed;
+  'commission.ReviewCommission': ReviewCommission;
+  'commission.CommissionHeld': CommissionHeld;
+  'commission.CommissionReviewed': CommissionReviewed;
+  'commission.ReviewRefused': ReviewRefused;
   'payment.RequestPayout': RequestPayout;
   'payment.LedgerEntryRecorded': LedgerEntryRecorded;
   'payment.PayoutRequested': PayoutRequested;
@@ -708,6 +781,10 @@ export const MESSAGE_TOPICS = {
   'commission.CommissionApproved': 'commission/events',
   'commission.CommissionRejected': 'commission/events',
   'commission.CommissionReversed': 'commission/events',
+  'commission.ReviewCommission': 'commission/review-commands',
+  'commission.CommissionHeld': 'commission/review-events',
+  'commission.CommissionReviewed': 'commission/review-events',
+  'commission.ReviewRefused': 'commission/review-events',
   'payment.RequestPayout': 'payment/commands',
   'payment.LedgerEntryRecorded': 'payment/events',
   'payment.PayoutRequested': 'payment/events',

@@ -34,6 +34,10 @@ export const OUTCOMES: Readonly<Record<string, { completed: string[]; failed: st
     failed: ['webhook.EndpointCommandRejected'],
   },
   'webhook.Redeliver': { completed: ['webhook.DeliveryScheduled'], failed: ['webhook.EndpointCommandRejected'] },
+  'commission.ReviewCommission': {
+    completed: ['commission.CommissionReviewed'],
+    failed: ['commission.ReviewRefused'],
+  },
   'payment.RequestPayout': {
     completed: ['payment.PayoutCompleted'],
     failed: ['payment.PayoutRejected', 'payment.PayoutFailed'],

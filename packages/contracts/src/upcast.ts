@@ -30,6 +30,7 @@ export const trackingEventRecordedV2 = (e: TrackingEventRecorded): TrackingEvent
   couponCode: null,
   customer: null,
   notes: [],
+  signals: [],
 });
 
 export const trackingEventsRecordedV2 = (m: TrackingEventsRecorded): TrackingEventsRecordedV2 => ({

@@ -8,3 +8,4 @@ export * from './tuples.js';
 export * from './funnel.js';
 export * from './webhooks.js';
 export * from './webhook-address.js';
+export * from './review.js';

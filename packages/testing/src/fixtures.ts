@@ -28,6 +28,7 @@ export const recordedEvent = (over: Partial<TrackingEventRecorded> = {}): Tracki
   refundedEventId: null,
   brandId: 'b-1',
   notes: [],
+  signals: [],
   ...over,
 });
 
@@ -48,6 +49,7 @@ export const campaignCreated = (over: Partial<CampaignCreated> = {}): CampaignCr
   leadCommission: null,
   holdingPeriodDays: 0,
   invitedInfluencerIds: [],
+  review: null,
   status: 'active',
   ...over,
 });

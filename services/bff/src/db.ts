@@ -39,6 +39,8 @@ export interface Database extends MessagingTables {
     attribution_window_days: number;
     attribution_model: Generated<string>;
     holding_period_days: number;
+    /** the review rules (ReviewRules, money as JSON text), or null */
+    review: ColumnType<unknown, string | null, string | null>;
     created_at: Date;
     updated_at: Date;
   };
@@ -119,6 +121,9 @@ export interface Database extends MessagingTables {
     reason: string | null;
     /** the step that attributed the source event */
     attribution: string | null;
+    /** why it is held (THRESHOLD and review signals); kept once decided */
+    reasons: ColumnType<string[], string[] | undefined, string[]>;
+    review_by: Date | null;
     created_at: Date;
   };
   /** A brand's customers: the influencer each is bound to, and its sales (revenue in the campaign's currency). */

@@ -233,4 +233,14 @@ export const migrations: Record<string, Migration> = {
       await sql`CREATE INDEX rm_webhook_deliveries_by_endpoint ON rm_webhook_deliveries (endpoint_id, seq)`.execute(db);
     },
   },
+  '029_review': {
+    // A campaign's review rules; a held commission's reasons and review deadline.
+    async up(db: Kysely<unknown>) {
+      await sql`ALTER TABLE rm_campaigns ADD COLUMN review jsonb`.execute(db);
+      await sql`ALTER TABLE rm_commissions ADD COLUMN reasons text[] NOT NULL DEFAULT '{}', ADD COLUMN review_by timestamptz`.execute(
+        db,
+      );
+      await sql`CREATE INDEX rm_commissions_held ON rm_commissions (campaign_id, seq) WHERE status = 'held'`.execute(db);
+    },
+  },
 };

@@ -9,6 +9,9 @@ import {
   MAX_CAMPAIGN_MEMBERS,
   textProblem,
   unreachable,
+  MAX_REVIEW_DAYS,
+  MIN_REVIEW_DAYS,
+  REVIEW_SIGNALS,
 } from '@beacon/domain';
 import { isSupportedCurrency, reviveAmounts, toJsonText, type Money } from '@beacon/money';
 import { evolving } from '@beacon/messaging';
@@ -20,6 +23,7 @@ import type {
   ChangeCampaignStatus,
   CommissionCalculated,
   CommissionReversed,
+  CommissionReviewed,
   CommissionRule,
   CreateCampaign,
   CreateCoupon,
@@ -27,6 +31,7 @@ import type {
   InviteInfluencers,
   MessageTypes,
   SubmitEvidence,
+  ReviewRules,
 } from '@beacon/contracts';
 
 export interface Campaign {
@@ -87,7 +92,8 @@ export type Command =
   | { type: 'campaign.CreateCoupon'; data: CreateCoupon }
   | { type: 'campaign.DeactivateCoupon'; data: DeactivateCoupon }
   | { type: 'commission.CommissionCalculated'; data: CommissionCalculated }
-  | { type: 'commission.CommissionReversed'; data: CommissionReversed };
+  | { type: 'commission.CommissionReversed'; data: CommissionReversed }
+  | { type: 'commission.CommissionReviewed'; data: CommissionReviewed };
 
 export type Event =
   | Msg<'campaign.CampaignCreated'>
@@ -107,6 +113,19 @@ export type Event =
 
 const money = (amountMinor: bigint, currency: string): Money => ({ amountMinor, currency });
 
+/** Why a campaign's review rules cannot be kept, or undefined. */
+function reviewProblem(r: ReviewRules, currency: string): string | undefined {
+  if (r.reviewDays < MIN_REVIEW_DAYS || r.reviewDays > MAX_REVIEW_DAYS)
+    return `INVALID_REVIEW: reviewDays must be ${MIN_REVIEW_DAYS}–${MAX_REVIEW_DAYS}`;
+  const unknown = r.signals.find((s) => !(REVIEW_SIGNALS as readonly string[]).includes(s));
+  if (unknown) return `INVALID_REVIEW: unknown signal ${unknown}`;
+  if (r.thresholdAmount && r.thresholdAmount.currency !== currency)
+    return 'CURRENCY_MISMATCH: the review threshold must be in the budget currency';
+  if (r.thresholdAmount && r.thresholdAmount.amountMinor <= 0n)
+    return 'INVALID_REVIEW: the threshold must be more than zero';
+  return undefined;
+}
+
 /** Why a CreateCampaign cannot be accepted, or undefined. */
 export function creationProblem(c: CreateCampaign): string | undefined {
   if ([c.name, c.landingUrl, ...c.influencerIds].some((t) => textProblem(t)))
@@ -119,6 +138,8 @@ export function creationProblem(c: CreateCampaign): string | undefined {
   if (c.holdingPeriodDays < 0) return 'INVALID_HOLDING_PERIOD';
   if (new Set(c.influencerIds).size > MAX_CAMPAIGN_MEMBERS)
     return `TOO_MANY_MEMBERS: a campaign holds at most ${MAX_CAMPAIGN_MEMBERS}`;
+  const review = c.review && reviewProblem(c.review, c.budget.currency);
+  if (review) return review;
   if (new Set(c.commissionRules.map((r) => r.event)).size < c.commissionRules.length)
     return 'INVALID_RULE: one rule per event type';
   const lead = c.leadCommission
@@ -155,6 +176,9 @@ export function decide(command: Command, state: State): Event[] {
       return reserve(command.data, state);
     case 'commission.CommissionReversed':
       return release(command.data, state);
+    case 'commission.CommissionReviewed':
+      // A held commission rejected gives its reservation back; an approved one keeps it.
+      return command.data.decision === 'rejected' ? release(command.data, state) : [];
     default:
       return unreachable(command, 'campaign');
   }
@@ -193,6 +217,7 @@ function create(d: DataOf<'campaign.CreateCampaign'>, state: State): Event[] {
     holdingPeriodDays: d.holdingPeriodDays,
     invitedInfluencerIds: [...new Set(d.influencerIds)],
     status: 'active',
+    review: d.review,
   };
   return [{ type: 'campaign.CampaignCreated', data: created }];
 }
@@ -325,7 +350,7 @@ function reserve(d: DataOf<'commission.CommissionCalculated'>, state: State): Ev
   return events;
 }
 
-function release(d: DataOf<'commission.CommissionReversed'>, state: State): Event[] {
+function release(d: { campaignId: string; commissionId: string }, state: State): Event[] {
   const campaignId = d.campaignId;
   const reservation = state?.reservations[d.commissionId];
   if (!state || reservation?.released) return [];
@@ -517,6 +542,7 @@ export function reservationNamedBy(command: Command): string | undefined {
   switch (command.type) {
     case 'commission.CommissionCalculated':
     case 'commission.CommissionReversed':
+    case 'commission.CommissionReviewed':
       return command.data.commissionId;
     default:
       return undefined;

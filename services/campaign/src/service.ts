@@ -87,5 +87,11 @@ export const campaignService: ServiceDefinition<Database> = {
         'commission.CommissionReversed': handle((data) => ({ type: 'commission.CommissionReversed', data })),
       },
     },
+    {
+      topic: 'commission/review-events',
+      handlers: {
+        'commission.CommissionReviewed': handle((data) => ({ type: 'commission.CommissionReviewed', data })),
+      },
+    },
   ],
 };

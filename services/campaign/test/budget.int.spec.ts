@@ -34,6 +34,7 @@ async function campaignWithBudget(budgetMinor: number): Promise<string> {
     attributionWindowDays: 30,
     holdingPeriodDays: 0,
     influencerIds: [],
+    review: null,
   });
   return campaignId;
 }

@@ -16,6 +16,7 @@ const create = (over: Partial<CreateCampaign> = {}): CreateCampaign => ({
   leadCommission: null,
   holdingPeriodDays: 0,
   influencerIds: [],
+  review: null,
   ...over,
 });
 const created = (over: Partial<CreateCampaign> = {}): Event => {
@@ -34,6 +35,7 @@ const created = (over: Partial<CreateCampaign> = {}): Event => {
     holdingPeriodDays: c.holdingPeriodDays,
     invitedInfluencerIds: c.influencerIds,
     status: 'active',
+    review: c.review,
   };
   return { type: 'campaign.CampaignCreated', data };
 };

@@ -11,6 +11,8 @@ export interface Database extends MessagingTables {
     holding_period_days: number;
     rules: ColumnType<CommissionRule[], string, string>;
     accepted: string[];
+    /** ReviewRules as JSON text (money revived), or null: nothing is held */
+    review: ColumnType<unknown, string | null, string | null>;
   };
   commissions: {
     id: string;
@@ -24,6 +26,10 @@ export interface Database extends MessagingTables {
     status: string;
     reason: string | null;
     reverse_pending: boolean;
+    review_reasons: ColumnType<string[], string[] | undefined, string[]>;
+    review_by: Date | null;
+    hold_message_id: string | null;
+    hold_correlation_id: string | null;
     created_at: Generated<Date>;
   };
   impression_counts: { campaign_id: string; influencer_id: string; count: bigint };

@@ -8,6 +8,7 @@ import type {
   CommissionRule as MessageRule,
   MessageTypes,
   RejectionReason as MessageReason,
+  ReviewRules,
   TrackingEventRecordedV2 as TrackingEventRecorded,
 } from '@beacon/contracts';
 
@@ -20,7 +21,7 @@ export type RejectionReason = MessageReason | 'CUSTOMER_DURATION_ENDED';
 /** What an older reader of CommissionRejected sees for a newer reason (the rule no longer pays it). */
 export const reasonForOlderReaders = (reason: RejectionReason): MessageReason =>
   reason === 'CUSTOMER_DURATION_ENDED' ? 'NO_RULE' : reason;
-import { defined, TupleMap, TupleSet, withinCustomerDuration } from '@beacon/domain';
+import { defined, THRESHOLD, TupleMap, TupleSet, withinCustomerDuration } from '@beacon/domain';
 import type { Decider, Emission } from '@beacon/messaging';
 
 export interface CampaignTerms {
@@ -31,10 +32,22 @@ export interface CampaignTerms {
   holdingPeriodDays: number;
   rules: CommissionRule[];
   accepted: string[];
+  review: ReviewRules | null;
+}
+
+/** Why a commission of this amount, for an event showing these signals, is held for review; none: it is not. */
+export function holdReasonsOf(review: ReviewRules | null, amount: Money, signals: readonly string[]): string[] {
+  if (!review) return [];
+  const threshold = review.thresholdAmount;
+  const over =
+    threshold !== null && amount.currency === threshold.currency && amount.amountMinor >= threshold.amountMinor;
+  return [...(over ? [THRESHOLD] : []), ...review.signals.filter((s) => signals.includes(s))];
 }
 
 export type Decision =
-  { kind: 'none' } | { kind: 'calculate'; amount: Money } | { kind: 'reject'; reason: RejectionReason };
+  | { kind: 'none' }
+  | { kind: 'calculate'; amount: Money; holdReasons: string[] }
+  | { kind: 'reject'; reason: RejectionReason };
 
 export function decideCommission(
   event: TrackingEventRecorded,
@@ -67,7 +80,7 @@ export function decideCommission(
       : defined(rule.amount, `a ${rule.type} rule amount`);
   // A tiny value can round to nothing: no commission, nothing to reserve.
   if (amount.amountMinor <= 0n) return { kind: 'none' };
-  return { kind: 'calculate', amount };
+  return { kind: 'calculate', amount, holdReasons: holdReasonsOf(terms.review, amount, event.signals) };
 }
 
 /** What a batch's store looked up before deciding its recorded tracking events. */
@@ -90,6 +103,8 @@ export interface NewCommission {
   amountMinor: bigint | null;
   status: 'pending' | 'rejected';
   reason: RejectionReason | null;
+  /** why its campaign's review will hold it once its budget is reserved */
+  reviewReasons: string[];
 }
 
 /** A batch decided: the facts as it left them, and what it adds (impressions counted, commissions). */
@@ -191,6 +206,7 @@ export function commissionDecider(newId: () => string): Decider<CommissionBatch,
           amountMinor: decision.kind === 'calculate' ? decision.amount.amountMinor : null,
           status: decision.kind === 'calculate' ? 'pending' : 'rejected',
           reason: decision.kind === 'reject' ? decision.reason : null,
+          reviewReasons: decision.kind === 'calculate' ? decision.holdReasons : [],
         };
         commissions.push(commission);
         const flow = { key: e.campaignId, correlationId: item.correlationId };

@@ -11,6 +11,7 @@ import type {
   InfluencerAccepted,
   PayoutCompleted,
   RecordedItemV2 as RecordedItem,
+  ReviewCommission,
   TrackingEventsRecorded,
   TrackingEventsRecordedV2,
   MessageHandler,
@@ -21,9 +22,10 @@ import type { ServiceDefinition } from '@beacon/service-kit';
 import type { Database } from './db.js';
 import { migrations } from './migrations.js';
 import { commissionDecider, refundsOf, type CampaignTerms } from './rules.js';
-import { defined } from '@beacon/domain';
+import { defined, FRAUD } from '@beacon/domain';
 import { itemContext, update } from '@beacon/messaging';
-import { sagaDecider, type SagaStep } from './saga.js';
+import { reviewRefusal, sagaDecider, type SagaStep } from './saga.js';
+import { reviewTimingFromEnv, startReviewExpiry } from './review-expiry.js';
 import {
   batchStore,
   commissionStore,
@@ -45,7 +47,7 @@ type Ctx<M> = MessageContext<Database, M>;
  */
 async function advanceMany<M extends { commissionId: string; campaignId: string }>(
   items: Array<Ctx<M>>,
-  stepOf: (message: M, terms: Map<string, CampaignTerms>) => SagaStep,
+  stepOf: (item: Ctx<M>, terms: Map<string, CampaignTerms>) => SagaStep,
 ): Promise<void> {
   const first = items[0];
   if (!first) return;
@@ -54,7 +56,7 @@ async function advanceMany<M extends { commissionId: string; campaignId: string 
   const changed = new Set<string>();
   const decisions = items.map((item) => {
     const before = state.get(item.message.commissionId);
-    const decision = sagaDecider.decide(stepOf(item.message, terms), before);
+    const decision = sagaDecider.decide(stepOf(item, terms), before);
     if (decision.state && decision.state !== before) {
       state.set(decision.state.id, decision.state);
       changed.add(decision.state.id);
@@ -95,24 +97,62 @@ const recordedBatch: MessageHandler<Database, TrackingEventsRecordedV2> = (ctx) 
 const recordedBatchV1: MessageHandler<Database, TrackingEventsRecorded> = (ctx) =>
   decideBatch(ctx, trackingEventsRecordedV2(ctx.message).recorded);
 
-// A commission's campaign is known when it is calculated; its holding period travels with the approval.
-const reservedStep = (r: BudgetReserved, terms: Map<string, CampaignTerms>): SagaStep => ({
-  type: 'BudgetReserved',
-  requested: r.requested,
-  reserved: r.reserved,
-  holdingPeriodDays: terms.get(r.campaignId)?.holdingPeriodDays ?? 0,
-});
+/**
+ * A commission's campaign is known when it is calculated; its holding period travels with the
+ * approval, and a hold's deadline is its review days from now (`dayMs` long: tests shorten a day).
+ */
+const reservedStep =
+  (dayMs: number) =>
+  ({ message: r, envelope }: Ctx<BudgetReserved>, terms: Map<string, CampaignTerms>): SagaStep => {
+    const t = terms.get(r.campaignId);
+    return {
+      type: 'BudgetReserved',
+      requested: r.requested,
+      reserved: r.reserved,
+      holdingPeriodDays: t?.holdingPeriodDays ?? 0,
+      reviewBy: new Date(Date.now() + (t?.review?.reviewDays ?? 0) * dayMs).toISOString(),
+      cause: { messageId: envelope.messageId, correlationId: envelope.correlationId },
+    };
+  };
 
-const budgetReserved: MessageHandler<Database, BudgetReserved> = async (ctx) => {
+function budgetReserved(dayMs: number): MessageHandler<Database, BudgetReserved> {
+  const stepOf = reservedStep(dayMs);
+  const handler: MessageHandler<Database, BudgetReserved> = async (ctx) => {
+    const r = ctx.message;
+    const terms = await termsOfAll(ctx.trx, [r.campaignId]);
+    await update(ctx, commissionStore({ id: r.commissionId }), r.campaignId, (c) =>
+      sagaDecider.decide(stepOf(ctx, terms), c),
+    );
+  };
+  handler.many = (items) => advanceMany(items, stepOf);
+  return handler;
+}
+
+/** A brand's or admin's decision on a held commission; anything else (not theirs, not held) is refused. */
+const reviewCommission: MessageHandler<Database, ReviewCommission> = async (ctx) => {
   const r = ctx.message;
-  const terms = await termsOfAll(ctx.trx, [r.campaignId]);
-  await update(ctx, commissionStore({ id: r.commissionId }), r.campaignId, (c) =>
-    sagaDecider.decide(reservedStep(r, terms), c),
-  );
+  const terms = (await termsOfAll(ctx.trx, [r.campaignId])).get(r.campaignId);
+  await update(ctx, commissionStore({ id: r.commissionId }), r.campaignId, (c) => {
+    const refusal = reviewRefusal(c, terms, r);
+    if (refusal || !c)
+      return {
+        state: c,
+        events: [
+          {
+            type: 'commission.ReviewRefused',
+            data: { commissionId: r.commissionId, campaignId: r.campaignId, reason: refusal ?? 'NOT_FOUND' },
+          },
+        ],
+      };
+    const reason = r.decision === 'approve' ? 'APPROVED' : (r.reason ?? FRAUD);
+    return sagaDecider.decide(
+      { type: 'Reviewed', decision: r.decision, reason, decidedBy: r.decidedBy, holdingPeriodDays: terms?.holdingPeriodDays ?? 0 },
+      c,
+    );
+  });
 };
-budgetReserved.many = (items) => advanceMany(items, reservedStep);
 
-const rejectedStep = (r: BudgetReservationRejected): SagaStep => ({
+const rejectedStep = ({ message: r }: Ctx<BudgetReservationRejected>): SagaStep => ({
   type: 'BudgetReservationRejected',
   reason: r.reason,
 });
@@ -120,7 +160,7 @@ const rejectedStep = (r: BudgetReservationRejected): SagaStep => ({
 const budgetRejected: MessageHandler<Database, BudgetReservationRejected> = async (ctx) => {
   const r = ctx.message;
   await update(ctx, commissionStore({ id: r.commissionId }), r.campaignId, (c) =>
-    sagaDecider.decide(rejectedStep(r), c),
+    sagaDecider.decide(rejectedStep(ctx), c),
   );
 };
 budgetRejected.many = (items) => advanceMany(items, rejectedStep);
@@ -136,6 +176,7 @@ export const commissionService: ServiceDefinition<Database> = {
   defaultOpsPort: 9103,
   migrations,
   subscriptions: () => [
+    { topic: 'commission/review-commands', handlers: { 'commission.ReviewCommission': reviewCommission } },
     // v1 until the topic is retired: what an earlier tracking recorded, read as the latest.
     { topic: 'tracking/event-batches', handlers: { 'tracking.TrackingEventsRecorded': recordedBatchV1 } },
     { topic: 'tracking/event-batches-v2', handlers: { 'tracking.TrackingEventsRecordedV2': recordedBatch } },
@@ -145,10 +186,11 @@ export const commissionService: ServiceDefinition<Database> = {
         'campaign.CampaignCreated': campaignCreated,
         'campaign.CampaignStatusChanged': statusChanged,
         'campaign.InfluencerAccepted': accepted,
-        'campaign.BudgetReserved': budgetReserved,
+        'campaign.BudgetReserved': budgetReserved(reviewTimingFromEnv(process.env).dayMs),
         'campaign.BudgetReservationRejected': budgetRejected,
       },
     },
     { topic: 'payment/events', handlers: { 'payment.PayoutCompleted': payoutCompleted } },
   ],
+  start: async (ctx) => startReviewExpiry(ctx, reviewTimingFromEnv(process.env)),
 };

@@ -9,6 +9,7 @@ import type {
   InfluencerAccepted,
   MessageContext,
   PayoutCompleted,
+  ReviewRules,
   TrackingEventRecordedV2 as TrackingEventRecorded,
 } from '@beacon/contracts';
 import { column, TupleMap, TupleSet } from '@beacon/domain';
@@ -48,6 +49,7 @@ export async function termsOfAll(trx: Trx, campaignIds: string[]): Promise<Map<s
           customerDurationMonths: r.customerDurationMonths ?? null,
         })),
         accepted: t.accepted,
+        review: t.review ? reviveAmounts<ReviewRules>(t.review) : null,
       },
     ]),
   );
@@ -65,6 +67,10 @@ interface CommissionRow {
   status: string;
   reason: string | null;
   reverse_pending: boolean;
+  review_reasons: string[];
+  review_by: Date | null;
+  hold_message_id: string | null;
+  hold_correlation_id: string | null;
 }
 
 export const commissionOf = (row: CommissionRow): Commission => ({
@@ -78,6 +84,12 @@ export const commissionOf = (row: CommissionRow): Commission => ({
   status: row.status as CommissionStatus,
   reason: row.reason,
   reversePending: row.reverse_pending,
+  reviewReasons: row.review_reasons,
+  reviewBy: row.review_by?.toISOString() ?? null,
+  holdCause:
+    row.hold_message_id && row.hold_correlation_id
+      ? { messageId: row.hold_message_id, correlationId: row.hold_correlation_id }
+      : null,
 });
 
 /** These commissions, locked for this transaction in id order (so concurrent batches never deadlock). */
@@ -96,11 +108,14 @@ export async function lockCommissions(trx: Trx, ids: string[]): Promise<Map<stri
 export async function saveCommissions(trx: Trx, saved: Commission[]): Promise<void> {
   if (saved.length === 0) return;
   await sql`UPDATE commissions c SET status = t.status, amount_minor = t.amount_minor, reason = t.reason,
-    reverse_pending = t.reverse_pending
+    reverse_pending = t.reverse_pending, review_by = t.review_by, hold_message_id = t.hold_message_id,
+    hold_correlation_id = t.hold_correlation_id
       FROM unnest(${saved.map((c) => c.id)}::text[], ${saved.map((c) => c.status)}::text[],
         ${saved.map((c) => c.amountMinor?.toString() ?? null)}::bigint[],
-        ${saved.map((c) => c.reason)}::text[], ${saved.map((c) => c.reversePending)}::boolean[]) AS t(id, status,
-          amount_minor, reason, reverse_pending)
+        ${saved.map((c) => c.reason)}::text[], ${saved.map((c) => c.reversePending)}::boolean[],
+        ${saved.map((c) => c.reviewBy)}::timestamptz[], ${saved.map((c) => c.holdCause?.messageId ?? null)}::text[],
+        ${saved.map((c) => c.holdCause?.correlationId ?? null)}::text[]) AS t(id, status,
+          amount_minor, reason, reverse_pending, review_by, hold_message_id, hold_correlation_id)
       WHERE c.id = t.id`.execute(trx);
 }
 
@@ -121,12 +136,7 @@ export function commissionStore(
       return row && commissionOf(row);
     },
     async save(trx, c) {
-      if (!c) return;
-      await trx
-        .updateTable('commissions')
-        .set({ status: c.status, amount_minor: c.amountMinor, reason: c.reason, reverse_pending: c.reversePending })
-        .where('id', '=', c.id)
-        .execute();
+      if (c) await saveCommissions(trx, [c]);
     },
   };
 }
@@ -196,6 +206,7 @@ export async function insertCommissions(trx: Trx, commissions: NewCommission[]):
         requested_minor: c.amountMinor,
         status: c.status,
         reason: c.reason,
+        review_reasons: c.reviewReasons,
       })),
     )
     .execute();
@@ -246,6 +257,7 @@ export async function keepTerms(trx: Trx, c: CampaignCreated): Promise<void> {
       holding_period_days: c.holdingPeriodDays,
       rules: toJsonText(rulesOf(c)),
       accepted: [],
+      review: c.review ? toJsonText(c.review) : null,
     })
     .onConflict((oc) => oc.column('id').doNothing())
     .execute();

@@ -5,6 +5,7 @@ import {
   candidatesOf,
   commissionDecider,
   decideCommission,
+  holdReasonsOf,
   refundsOf,
   type CampaignTerms,
   type CommissionBatch,
@@ -18,6 +19,7 @@ const terms = (over: Partial<CampaignTerms> = {}): CampaignTerms => ({
   status: 'active',
   holdingPeriodDays: 0,
   accepted: ['inf-1'],
+  review: null,
   rules: [
     { event: 'conversion', type: 'percent', rate: '10', amount: null, customerDurationMonths: null },
     { event: 'click', type: 'fixed', rate: null, amount: USD(25), customerDurationMonths: null },
@@ -30,32 +32,33 @@ const event = (over: Partial<TrackingEventRecorded> = {}): TrackingEventRecorded
 
 describe('given a campaign with conversion 10%, click 0.25 and 2.00 per mille', () => {
   it('when a 100.00 conversion arrives, then a 10.00 commission', () => {
-    expect(decideCommission(event(), terms(), 0n)).toEqual({ kind: 'calculate', amount: USD(1000) });
+    expect(decideCommission(event(), terms(), 0n)).toEqual({ kind: 'calculate', amount: USD(1000), holdReasons: [] });
   });
   it('when a click arrives, then 0.25', () => {
     expect(decideCommission(event({ type: 'click', value: null }), terms(), 0n)).toEqual({
       kind: 'calculate',
       amount: USD(25),
+      holdReasons: [],
     });
   });
   it('when impressions reach 999, 1000 and 2000, then commissions only at 1000 and 2000', () => {
     const imp = event({ type: 'impression', value: null });
     expect(decideCommission(imp, terms(), 999n)).toEqual({ kind: 'none' });
-    expect(decideCommission(imp, terms(), 1000n)).toEqual({ kind: 'calculate', amount: USD(200) });
-    expect(decideCommission(imp, terms(), 2000n)).toEqual({ kind: 'calculate', amount: USD(200) });
+    expect(decideCommission(imp, terms(), 1000n)).toEqual({ kind: 'calculate', amount: USD(200), holdReasons: [] });
+    expect(decideCommission(imp, terms(), 2000n)).toEqual({ kind: 'calculate', amount: USD(200), holdReasons: [] });
   });
   it('rounds percentages half to even: 12.5% of 0.25 → 0.03, 10% of 0.25 → 0.02', () => {
     const rules12 = terms({
       rules: [{ event: 'conversion', type: 'percent', rate: '12.5', amount: null, customerDurationMonths: null }],
     });
-    expect(decideCommission(event({ value: USD(25) }), rules12, 0n)).toEqual({ kind: 'calculate', amount: USD(3) });
-    expect(decideCommission(event({ value: USD(25) }), terms(), 0n)).toEqual({ kind: 'calculate', amount: USD(2) });
+    expect(decideCommission(event({ value: USD(25) }), rules12, 0n)).toEqual({ kind: 'calculate', amount: USD(3), holdReasons: [] });
+    expect(decideCommission(event({ value: USD(25) }), terms(), 0n)).toEqual({ kind: 'calculate', amount: USD(2), holdReasons: [] });
   });
   it('uses a fixed conversion amount when the rule is fixed', () => {
     const fixed = terms({
       rules: [{ event: 'conversion', type: 'fixed', rate: null, amount: USD(1200), customerDurationMonths: null }],
     });
-    expect(decideCommission(event(), fixed, 0n)).toEqual({ kind: 'calculate', amount: USD(1200) });
+    expect(decideCommission(event(), fixed, 0n)).toEqual({ kind: 'calculate', amount: USD(1200), holdReasons: [] });
   });
 });
 
@@ -89,6 +92,7 @@ describe('rejections, each with its reason', () => {
     expect(decideCommission(event(), terms({ status: 'budget_exhausted' }), 0n)).toEqual({
       kind: 'calculate',
       amount: USD(1000),
+      holdReasons: [],
     }));
   it('ignores invalid and custom events', () => {
     expect(decideCommission(event({ valid: false, reasons: ['UNKNOWN_CAMPAIGN'] }), terms(), 0n)).toEqual({
@@ -238,7 +242,7 @@ describe('leads and recurring commissions (domain.md: "Leads, customers and recu
   });
 
   it("given a lead/fixed rule, then a lead earns it; the customer's second lead (a duplicate) is rejected DUPLICATE", () => {
-    expect(decideCommission(lead(), withRules([leadRule]), 0n)).toEqual({ kind: 'calculate', amount: USD(500) });
+    expect(decideCommission(lead(), withRules([leadRule]), 0n)).toEqual({ kind: 'calculate', amount: USD(500), holdReasons: [] });
     expect(decideCommission(lead({ duplicate: true }), withRules([leadRule]), 0n)).toEqual({
       kind: 'reject',
       reason: 'DUPLICATE',
@@ -293,5 +297,24 @@ describe('leads and recurring commissions (domain.md: "Leads, customers and recu
         ]);
         expect(state.commissions).toMatchObject([{ status: 'rejected', reason: 'CUSTOMER_DURATION_ENDED' }]);
       });
+  });
+});
+
+describe('a campaign’s review rule says which commissions are held', () => {
+  const review = { thresholdAmount: USD(10_000), reviewDays: 7, signals: ['SELF_REFERRAL', 'BOT_USER_AGENT'] };
+  it('holds at or above the threshold, and for the signals the campaign named (only those)', () => {
+    expect(holdReasonsOf(review, USD(10_000), [])).toEqual(['THRESHOLD']);
+    expect(holdReasonsOf(review, USD(9_999), [])).toEqual([]);
+    expect(holdReasonsOf(review, USD(100), ['SHARED_IP', 'BOT_USER_AGENT'])).toEqual(['BOT_USER_AGENT']);
+    expect(holdReasonsOf(review, USD(20_000), ['SELF_REFERRAL'])).toEqual(['THRESHOLD', 'SELF_REFERRAL']);
+    expect(holdReasonsOf(null, USD(20_000), ['SELF_REFERRAL'])).toEqual([]);
+  });
+  it('the decision carries the reasons, so the saga holds it once reserved', () => {
+    const e = recordedEvent({ type: 'conversion', value: USD(200_000), orderId: 'o-1', signals: ['BOT_USER_AGENT'] });
+    expect(decideCommission(e, terms({ review }), 0n)).toEqual({
+      kind: 'calculate',
+      amount: USD(20_000),
+      holdReasons: ['THRESHOLD', 'BOT_USER_AGENT'],
+    });
   });
 });

@@ -96,4 +96,11 @@ export const migrations: Record<string, Migration> = {
         )`.execute(db);
     },
   },
+  '022_review_signals': {
+    // SHARED_IP counts a campaign's valid conversions from one IP in a window (signals.ts).
+    async up(db: Kysely<unknown>) {
+      await sql`CREATE INDEX conversions_by_ip ON tracking_events (campaign_id, ip, occurred_at)
+        WHERE type = 'conversion' AND valid AND NOT duplicate AND ip IS NOT NULL`.execute(db);
+    },
+  },
 };

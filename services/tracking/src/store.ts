@@ -15,6 +15,7 @@ import { textArrayLiteral } from '@beacon/service-kit';
 import { column, compareTuples, couponKey, TupleMap, TupleSet } from '@beacon/domain';
 import type { Store } from '@beacon/messaging';
 import type { Database } from './db.js';
+import { sharedIpWindowStart } from './signals.js';
 import {
   isFunnelEvent,
   needsLookups,
@@ -289,9 +290,15 @@ export async function factsOf(trx: Trx, items: BatchItem[]): Promise<BatchFacts>
   const customers = new TupleSet<[string, string]>(
     funnel.flatMap(({ e }) => (e.customerId ? [[tenant(e), e.customerId]] : [])),
   );
+  const ipProbes = funnel.flatMap(({ e, index }): IpProbe[] =>
+    e.type === 'conversion' && e.ip
+      ? [{ index, campaignId: e.campaignId, ip: e.ip, from: sharedIpWindowStart(e.occurredAt), at: e.occurredAt }]
+      : [],
+  );
   return {
     campaigns,
     seen,
+    conversionsFromIp: await conversionsFromIpOf(trx, ipProbes),
     ...(await ordersOf(trx, orders.keys())),
     clickInfluencers: await clickInfluencersOf(trx, clicks.keys()),
     earlierClicks: await earlierClicksOf(trx, probes),
@@ -299,6 +306,32 @@ export async function factsOf(trx: Trx, items: BatchItem[]): Promise<BatchFacts>
     coupons: await couponsOf(trx, codes.keys()),
     customers: await customersOf(trx, customers.keys()),
   };
+}
+
+/** A conversion with an IP: how many valid conversions from that IP its campaign holds in [from, at]. */
+interface IpProbe {
+  index: number;
+  campaignId: string;
+  ip: string;
+  from: string;
+  at: string;
+}
+
+/** Each probe's count of stored conversions from its IP in its window, by probe index: one statement (an index scan each). */
+async function conversionsFromIpOf(trx: Trx, probes: IpProbe[]): Promise<Map<number, number>> {
+  if (probes.length === 0) return new Map();
+  const col = <T>(f: (p: IpProbe) => T) => probes.map(f);
+  const rows = await sql<{ index: number; n: number }>`
+    SELECT p.index, n.n
+    FROM unnest(${col((p) => p.index)}::int[], ${col((p) => p.campaignId)}::text[], ${col((p) => p.ip)}::text[],
+      ${col((p) => p.from)}::text[], ${col((p) => p.at)}::text[]) AS p(index, campaign_id, ip, from_at, at)
+    CROSS JOIN LATERAL (
+      SELECT count(*)::int AS n
+      FROM tracking_events t
+      WHERE t.campaign_id = p.campaign_id AND t.ip = p.ip AND t.type = 'conversion' AND t.valid AND NOT t.duplicate
+        AND t.occurred_at >= p.from_at AND t.occurred_at <= p.at
+    ) n`.execute(trx);
+  return new Map(rows.rows.map((r) => [r.index, r.n]));
 }
 
 /** A batch's store: the facts about its items, and the rows it decided. */

@@ -29,6 +29,7 @@ import {
   TupleSet,
 } from '@beacon/domain';
 import type { Decider, Emission } from '@beacon/messaging';
+import { sharedIpWindowStart, signalsOf } from './signals.js';
 
 export interface CampaignReplica {
   id: string;
@@ -148,6 +149,8 @@ export interface RecordingFacts {
   coupon?: CouponReplica;
   /** the event's customer, when bound before it */
   customer?: Customer;
+  /** conversions: valid conversions from its IP on its campaign in the shared-IP window before it */
+  conversionsFromIp?: number;
 }
 
 /** Why an event is invalid; empty when valid. Invalid events are stored anyway. */
@@ -329,6 +332,14 @@ export function decideRecording(
       refundedEventId: refunded?.eventId ?? null,
       brandId: tenant === '' ? null : tenant,
       notes: coupon.note ? [coupon.note] : [],
+      signals:
+        valid && !duplicate
+          ? signalsOf(event, {
+              influencerId,
+              lastClick: facts.lastClick,
+              conversionsFromIp: facts.conversionsFromIp ?? 0,
+            })
+          : [],
     },
   };
 }
@@ -420,6 +431,8 @@ export interface BatchFacts {
   coupons: TupleMap<[string, string], CouponReplica>;
   /** (tenant, customer id) → the bound customer */
   customers: TupleMap<[string, string], Customer>;
+  /** By item index, for conversions with an IP: the stored valid conversions from it in the shared-IP window */
+  conversionsFromIp: Map<number, number>;
 }
 
 export const noFacts = (): BatchFacts => ({
@@ -432,6 +445,7 @@ export const noFacts = (): BatchFacts => ({
   firstClicks: new Map(),
   coupons: new TupleMap(),
   customers: new TupleMap(),
+  conversionsFromIp: new Map(),
 });
 
 /** The item needs the stored facts of its order, click id and earlier clicks (its campaign's owner wrote it). */
@@ -518,6 +532,8 @@ export function trackingDecider(newId: () => string): Decider<TrackingState, Bat
       };
       const customersChanged = state.customersChanged.copy();
       const clicksByVisitor = new TupleMap<[string, string], StoredClick[]>();
+      // (campaign, ip) → when the batch's earlier valid conversions from it occurred
+      const conversionsByIp = new TupleMap<[string, string], string[]>();
       const rows: BatchRow[] = [];
       const recorded: RecordedItem[] = [];
       const ignored: IgnoredItem[] = [];
@@ -542,6 +558,7 @@ export function trackingDecider(newId: () => string): Decider<TrackingState, Bat
         const funnel = isFunnelEvent(e.type);
         const windowDays = campaign?.attributionWindowDays ?? 30;
         const customerKey: [string, string] | undefined = e.customerId ? [tenant, e.customerId] : undefined;
+        const ipKey: [string, string] | undefined = e.type === 'conversion' && e.ip ? [e.campaignId, e.ip] : undefined;
         const recordingFacts: RecordingFacts = owned
           ? {
               campaign,
@@ -564,6 +581,11 @@ export function trackingDecider(newId: () => string): Decider<TrackingState, Bat
                   : undefined,
               coupon: e.couponCode ? facts.coupons.get([tenant, couponKey(e.couponCode)]) : undefined,
               customer: customerKey ? facts.customers.get(customerKey) : undefined,
+              conversionsFromIp: ipKey
+                ? (facts.conversionsFromIp.get(index) ?? 0) +
+                  (conversionsByIp.get(ipKey) ?? []).filter((at) => at >= sharedIpWindowStart(e.occurredAt) && at <= e.occurredAt)
+                    .length
+                : 0,
             }
           : { campaign, seen: false, orderRefunded: false };
         const recording = decideRecording(e, recordingFacts, newId(), item.reasons);
@@ -578,6 +600,8 @@ export function trackingDecider(newId: () => string): Decider<TrackingState, Bat
             });
           if (e.type === 'refund') facts.refunded.add(order);
         }
+        if (owned && recording.valid && !recording.duplicate && ipKey)
+          conversionsByIp.set(ipKey, [...(conversionsByIp.get(ipKey) ?? []), e.occurredAt]);
         if (recording.customer) {
           facts.customers.set([tenant, recording.customer.customerId], recording.customer.customer);
           customersChanged.add([tenant, recording.customer.customerId]);

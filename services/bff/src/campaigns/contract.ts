@@ -1,6 +1,12 @@
 /** The campaigns slice's contract: its routes, the bodies they parse and the views they answer. */
 import { z } from 'zod';
-import { commissionRuleProblem, MAX_CUSTOMER_DURATION_MONTHS } from '@beacon/domain';
+import {
+  commissionRuleProblem,
+  MAX_CUSTOMER_DURATION_MONTHS,
+  MAX_REVIEW_DAYS,
+  MIN_REVIEW_DAYS,
+  REVIEW_SIGNALS,
+} from '@beacon/domain';
 import {
   accepted,
   endpoint,
@@ -63,6 +69,21 @@ export const ruleCommandOf = (r: z.infer<typeof Rule>) => ({
   customerDurationMonths: ('customerDurationMonths' in r ? r.customerDurationMonths : undefined) ?? null,
 });
 
+const Review = z
+  .object({
+    thresholdAmount: MoneyInput.optional().openapi({ description: 'a commission at or above it is held' }),
+    reviewDays: z.number().int().min(MIN_REVIEW_DAYS).max(MAX_REVIEW_DAYS).default(7).openapi({
+      description: 'undecided this many days, a held commission is approved (reason REVIEW_EXPIRED)',
+    }),
+    signals: z
+      .array(z.enum(REVIEW_SIGNALS))
+      .max(REVIEW_SIGNALS.length)
+      .default([])
+      .openapi({ description: 'a commission whose event shows one of these is held' }),
+  })
+  .strict()
+  .openapi('ReviewRules');
+
 export const CreateCampaignBody = z
   .object({
     id: z.string().uuid().optional(),
@@ -75,9 +96,16 @@ export const CreateCampaignBody = z
     attributionModel: z.enum(['last_click', 'first_click']).default('last_click'),
     holdingPeriodDays: z.number().int().min(0).max(365).default(0),
     influencerIds: z.array(id).max(1000).default([]),
+    review: Review.optional(),
   })
   .strict()
   .superRefine((c, ctx) => {
+    if (c.review?.thresholdAmount && c.review.thresholdAmount.currency !== c.budget.currency)
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['review', 'thresholdAmount', 'currency'],
+        message: `CURRENCY_MISMATCH: the threshold must be in the budget's currency (${c.budget.currency})`,
+      });
     // The campaign service's own rule check (@beacon/domain), run here too so a bad rule is a 400.
     c.commissionRules.forEach((r, i) => {
       const problem = commissionRuleProblem(ruleCommandOf(r), c.budget.currency);
@@ -160,6 +188,10 @@ export const CampaignView = z
     attributionWindowDays: z.number().int(),
     attributionModel: z.enum(['last_click', 'first_click']),
     holdingPeriodDays: z.number().int(),
+    review: z
+      .object({ thresholdAmount: Money.optional(), reviewDays: z.number().int(), signals: z.array(z.enum(REVIEW_SIGNALS)) })
+      .optional()
+      .openapi({ description: 'the owner brand and admin only: which commissions are held for review' }),
     influencers: z
       .array(Member)
       .optional()

@@ -54,6 +54,7 @@ async function campaignCreated({ trx, message: c, envelope }: MessageContext<Dat
       attribution_window_days: c.attributionWindowDays,
       attribution_model: c.attributionModel,
       holding_period_days: c.holdingPeriodDays,
+      review: c.review ? toJsonText(c.review) : null,
       created_at: at,
       updated_at: at,
     })

@@ -26,7 +26,18 @@ import {
 } from './access.js';
 import { has } from '../http/require-role.js';
 import { campaignStatsRoute } from './stats.js';
-import { defined } from '@beacon/domain';
+import { defined, REVIEW_SIGNALS, type ReviewSignal } from '@beacon/domain';
+import type { ReviewRules } from '@beacon/contracts';
+
+/** A campaign's review rules as the API shows them to its owner (stored as the message had them). */
+function reviewView(stored: unknown) {
+  const r = reviveAmounts<ReviewRules>(stored);
+  return {
+    ...(r.thresholdAmount ? { thresholdAmount: toApi(r.thresholdAmount) } : {}),
+    reviewDays: r.reviewDays,
+    signals: r.signals.filter((s): s is ReviewSignal => (REVIEW_SIGNALS as readonly string[]).includes(s)),
+  };
+}
 
 /** A stored rule as the API shows it (rules kept before customer durations have none). */
 function ruleToApi(rule: CommissionRule) {
@@ -104,6 +115,7 @@ export function campaignView(
     attributionWindowDays: c.attribution_window_days,
     attributionModel: c.attribution_model === 'first_click' ? 'first_click' : 'last_click',
     holdingPeriodDays: c.holding_period_days,
+    ...(viewer.owner && c.review ? { review: reviewView(c.review) } : {}),
     ...(members ? { influencers: members.rows.map(memberView) } : {}),
     ...(members?.nextCursor !== undefined ? { influencersNextCursor: members.nextCursor } : {}),
     allowedActions,
