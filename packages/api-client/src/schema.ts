@@ -516,6 +516,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/commissions/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve a held commission: the ledger is credited
+         * @description Roles: brand, admin. Scope: the campaign’s owner brand; admin any.
+         */
+        post: operations["approveCommission"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/commissions/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject a held commission: its budget is released, nothing is credited
+         * @description Roles: brand, admin. Scope: the campaign’s owner brand; admin any.
+         */
+        post: operations["rejectCommission"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/balance": {
         parameters: {
             query?: never;
@@ -731,6 +771,19 @@ export interface components {
             type: "per_mille";
             amount: components["schemas"]["Money"];
         };
+        ReviewRules: {
+            thresholdAmount?: components["schemas"]["Money"] & unknown;
+            /**
+             * @description undecided this many days, a held commission is approved (reason REVIEW_EXPIRED)
+             * @default 7
+             */
+            reviewDays?: number;
+            /**
+             * @description a commission whose event shows one of these is held
+             * @default []
+             */
+            signals?: ("SELF_REFERRAL" | "SHARED_IP" | "FAST_CONVERSION" | "BOT_USER_AGENT")[];
+        };
         CreateCampaign: {
             /** Format: uuid */
             id?: string;
@@ -754,6 +807,7 @@ export interface components {
             holdingPeriodDays?: number;
             /** @default [] */
             influencerIds?: string[];
+            review?: components["schemas"]["ReviewRules"];
         };
         MoneyView: {
             /**
@@ -795,6 +849,12 @@ export interface components {
             /** @enum {string} */
             attributionModel: "last_click" | "first_click";
             holdingPeriodDays: number;
+            /** @description the owner brand and admin only: which commissions are held for review */
+            review?: {
+                thresholdAmount?: components["schemas"]["MoneyView"];
+                reviewDays: number;
+                signals: ("SELF_REFERRAL" | "SHARED_IP" | "FAST_CONVERSION" | "BOT_USER_AGENT")[];
+            };
             /** @description one campaign: its first 100 members for the owner brand and admin (the rest: GET …/influencers), an influencer its own membership only; lists: an influencer its own membership, owners none */
             influencers?: components["schemas"]["CampaignMember"][];
             /** @description one campaign, owner: the cursor of the next members in GET …/influencers */
@@ -924,7 +984,7 @@ export interface components {
         WebhookRequest: {
             /** @example https://hooks.example.com/beacon */
             url: string;
-            events: ("lead.recorded" | "conversion.recorded" | "commission.created" | "commission.approved" | "commission.rejected" | "commission.reversed" | "commission.paid" | "payout.completed" | "payout.failed" | "campaign.budget_exhausted")[];
+            events: ("lead.recorded" | "conversion.recorded" | "commission.created" | "commission.held" | "commission.approved" | "commission.rejected" | "commission.reversed" | "commission.paid" | "payout.completed" | "payout.failed" | "campaign.budget_exhausted")[];
         };
         WebhookPage: {
             items: components["schemas"]["Webhook"][];
@@ -1048,8 +1108,12 @@ export interface components {
                 currency: string;
             } | null;
             /** @enum {string} */
-            status: "pending" | "approved" | "rejected" | "reversed" | "paid";
+            status: "pending" | "held" | "approved" | "rejected" | "reversed" | "paid";
             reason?: string;
+            /** @description held (and once decided): why — THRESHOLD and the review signals for the brand and admin; the influencer sees only the category (AMOUNT_REVIEW, RISK_REVIEW) */
+            reasons?: string[];
+            /** @description held: when it is approved undecided (REVIEW_EXPIRED) */
+            reviewBy?: string;
             /** @description the step that attributed the source event: explicit, coupon, customer, click_id, … */
             attribution?: string;
             createdAt: string;
@@ -1057,6 +1121,10 @@ export interface components {
         CommissionPage: {
             items: components["schemas"]["Commission"][];
             nextCursor: string | null;
+        };
+        CommissionRejection: {
+            /** @description FRAUD (the default) or the brand’s own words */
+            reason?: string;
         };
         Balance: {
             balances: {
@@ -3817,7 +3885,7 @@ export interface operations {
                 cursor?: string;
                 campaignId?: string;
                 influencerId?: string;
-                status?: "pending" | "approved" | "rejected" | "reversed" | "paid";
+                status?: "pending" | "held" | "approved" | "rejected" | "reversed" | "paid";
             };
             header?: {
                 "X-Correlation-ID"?: string;
@@ -3879,6 +3947,224 @@ export interface operations {
             };
             /** @description The caller is over its rate limit; `Retry-After` says when to try again */
             429: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    approveCommission: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+                "X-Correlation-ID"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `id` is the commission id; the operation fails NOT_HELD when it is not held */
+            202: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    Location: components["headers"]["OperationLocation"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Accepted"];
+                };
+            };
+            /** @description The request is not valid: `errors` lists each problem with its path */
+            400: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, or a token that does not verify */
+            401: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token’s roles do not allow this */
+            403: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or one the caller may not see */
+            404: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used with another request, or its first request is still running */
+            409: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over 1 MiB */
+            413: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller is over its rate limit; `Retry-After` says when to try again */
+            429: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The broker did not take the command; retry with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rejectCommission: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+                "X-Correlation-ID"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CommissionRejection"];
+            };
+        };
+        responses: {
+            /** @description `id` is the commission id; the operation fails NOT_HELD when it is not held */
+            202: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    Location: components["headers"]["OperationLocation"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Accepted"];
+                };
+            };
+            /** @description The request is not valid: `errors` lists each problem with its path */
+            400: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, or a token that does not verify */
+            401: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token’s roles do not allow this */
+            403: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or one the caller may not see */
+            404: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used with another request, or its first request is still running */
+            409: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over 1 MiB */
+            413: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller is over its rate limit; `Retry-After` says when to try again */
+            429: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The broker did not take the command; retry with the same Idempotency-Key */
+            503: {
                 headers: {
                     "X-Correlation-ID": components["headers"]["CorrelationId"];
                     [name: string]: unknown;

@@ -10,6 +10,7 @@ export const WEBHOOK_EVENT_TYPES = [
   'lead.recorded',
   'conversion.recorded',
   'commission.created',
+  'commission.held',
   'commission.approved',
   'commission.rejected',
   'commission.reversed',

@@ -240,7 +240,9 @@ export const migrations: Record<string, Migration> = {
       await sql`ALTER TABLE rm_commissions ADD COLUMN reasons text[] NOT NULL DEFAULT '{}', ADD COLUMN review_by timestamptz`.execute(
         db,
       );
-      await sql`CREATE INDEX rm_commissions_held ON rm_commissions (campaign_id, seq) WHERE status = 'held'`.execute(db);
+      await sql`CREATE INDEX rm_commissions_held ON rm_commissions (campaign_id, seq) WHERE status = 'held'`.execute(
+        db,
+      );
     },
   },
 };

@@ -33,7 +33,9 @@ export const migrations: Record<string, Migration> = {
     async up(db: Kysely<unknown>) {
       await sql`ALTER TABLE campaign_terms ADD COLUMN review jsonb`.execute(db);
       await sql`ALTER TABLE commissions ADD COLUMN review_reasons text[] NOT NULL DEFAULT '{}',
-        ADD COLUMN review_by timestamptz, ADD COLUMN hold_message_id text, ADD COLUMN hold_correlation_id text`.execute(db);
+        ADD COLUMN review_by timestamptz, ADD COLUMN hold_message_id text, ADD COLUMN hold_correlation_id text`.execute(
+        db,
+      );
       await sql`CREATE INDEX held_by_deadline ON commissions (review_by) WHERE status = 'held'`.execute(db);
     },
   },

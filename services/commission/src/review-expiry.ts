@@ -49,7 +49,13 @@ export async function expireHolds(ctx: ServiceContext<Database>, now = new Date(
     for (const row of rows) {
       const held = commissionOf(row);
       const holdingPeriodDays = terms.get(held.campaignId)?.holdingPeriodDays ?? 0;
-      const step = { type: 'Reviewed', decision: 'approve', reason: REVIEW_EXPIRED, decidedBy: null, holdingPeriodDays } as const;
+      const step = {
+        type: 'Reviewed',
+        decision: 'approve',
+        reason: REVIEW_EXPIRED,
+        decidedBy: null,
+        holdingPeriodDays,
+      } as const;
       const { state, events } = advance(held, step);
       if (!state || state === held) continue;
       saved.push(state);

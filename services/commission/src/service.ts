@@ -146,7 +146,13 @@ const reviewCommission: MessageHandler<Database, ReviewCommission> = async (ctx)
       };
     const reason = r.decision === 'approve' ? 'APPROVED' : (r.reason ?? FRAUD);
     return sagaDecider.decide(
-      { type: 'Reviewed', decision: r.decision, reason, decidedBy: r.decidedBy, holdingPeriodDays: terms?.holdingPeriodDays ?? 0 },
+      {
+        type: 'Reviewed',
+        decision: r.decision,
+        reason,
+        decidedBy: r.decidedBy,
+        holdingPeriodDays: terms?.holdingPeriodDays ?? 0,
+      },
       c,
     );
   });

@@ -51,8 +51,16 @@ describe('given a campaign with conversion 10%, click 0.25 and 2.00 per mille', 
     const rules12 = terms({
       rules: [{ event: 'conversion', type: 'percent', rate: '12.5', amount: null, customerDurationMonths: null }],
     });
-    expect(decideCommission(event({ value: USD(25) }), rules12, 0n)).toEqual({ kind: 'calculate', amount: USD(3), holdReasons: [] });
-    expect(decideCommission(event({ value: USD(25) }), terms(), 0n)).toEqual({ kind: 'calculate', amount: USD(2), holdReasons: [] });
+    expect(decideCommission(event({ value: USD(25) }), rules12, 0n)).toEqual({
+      kind: 'calculate',
+      amount: USD(3),
+      holdReasons: [],
+    });
+    expect(decideCommission(event({ value: USD(25) }), terms(), 0n)).toEqual({
+      kind: 'calculate',
+      amount: USD(2),
+      holdReasons: [],
+    });
   });
   it('uses a fixed conversion amount when the rule is fixed', () => {
     const fixed = terms({
@@ -242,7 +250,11 @@ describe('leads and recurring commissions (domain.md: "Leads, customers and recu
   });
 
   it("given a lead/fixed rule, then a lead earns it; the customer's second lead (a duplicate) is rejected DUPLICATE", () => {
-    expect(decideCommission(lead(), withRules([leadRule]), 0n)).toEqual({ kind: 'calculate', amount: USD(500), holdReasons: [] });
+    expect(decideCommission(lead(), withRules([leadRule]), 0n)).toEqual({
+      kind: 'calculate',
+      amount: USD(500),
+      holdReasons: [],
+    });
     expect(decideCommission(lead({ duplicate: true }), withRules([leadRule]), 0n)).toEqual({
       kind: 'reject',
       reason: 'DUPLICATE',

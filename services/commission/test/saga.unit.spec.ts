@@ -160,7 +160,15 @@ describe('a commission its campaign’s review holds: reserved, not credited, un
   });
   const reviewedEvent = (decision: 'approved' | 'rejected', reason: string, decidedBy: string | null = 'brand-1') => ({
     type: 'commission.CommissionReviewed' as const,
-    data: { commissionId: 'com-1', campaignId: 'cmp-1', influencerId: 'inf-1', decision, reason, amount: USD(300n), decidedBy },
+    data: {
+      commissionId: 'com-1',
+      campaignId: 'cmp-1',
+      influencerId: 'inf-1',
+      decision,
+      reason,
+      amount: USD(300n),
+      decidedBy,
+    },
   });
 
   it('is held with its reasons once the budget is reserved: no approval, so no ledger credit', () => {
@@ -183,7 +191,11 @@ describe('a commission its campaign’s review holds: reserved, not credited, un
     spec
       .given(heldState)
       .when(review('approve', 'APPROVED'))
-      .then([reviewedEvent('approved', 'APPROVED'), approval], { ...heldState, status: 'approved', reason: 'APPROVED' });
+      .then([reviewedEvent('approved', 'APPROVED'), approval], {
+        ...heldState,
+        status: 'approved',
+        reason: 'APPROVED',
+      });
   });
 
   it('rejected by the brand as FRAUD or in its own words: reviewed rejected, nothing approved (the campaign releases)', () => {
@@ -198,11 +210,17 @@ describe('a commission its campaign’s review holds: reserved, not credited, un
     spec
       .given(heldState)
       .when(review('approve', 'REVIEW_EXPIRED', null))
-      .then([reviewedEvent('approved', 'REVIEW_EXPIRED', null), expect.objectContaining({ type: 'commission.CommissionApproved' })], {
-        ...heldState,
-        status: 'approved',
-        reason: 'REVIEW_EXPIRED',
-      });
+      .then(
+        [
+          reviewedEvent('approved', 'REVIEW_EXPIRED', null),
+          expect.objectContaining({ type: 'commission.CommissionApproved' }),
+        ],
+        {
+          ...heldState,
+          status: 'approved',
+          reason: 'REVIEW_EXPIRED',
+        },
+      );
   });
 
   it('refunded while held: rejected REFUNDED (nothing to claw back, its budget released), not reversed', () => {
@@ -226,9 +244,9 @@ describe('a commission its campaign’s review holds: reserved, not credited, un
   it('a decision on a commission that is not held changes nothing (the handler refuses it, NOT_HELD)', () => {
     const approved: Commission = { ...heldState, status: 'approved' };
     spec.given(approved).when(review('reject', 'FRAUD')).then([], approved);
-    expect(reviewRefusal(approved, { id: 'cmp-1', brandId: 'brand-1' }, { campaignId: 'cmp-1', brandId: 'brand-1' })).toBe(
-      'NOT_HELD: the commission is approved',
-    );
+    expect(
+      reviewRefusal(approved, { id: 'cmp-1', brandId: 'brand-1' }, { campaignId: 'cmp-1', brandId: 'brand-1' }),
+    ).toBe('NOT_HELD: the commission is approved');
   });
 
   it('another brand, another campaign, or no such commission: NOT_FOUND, as if it were not there; admin may decide', () => {

@@ -13,8 +13,15 @@ export const SHARED_IP_LIMIT = 3;
 export const SHARED_IP_WINDOW_MS = 24 * 3_600_000;
 
 // Crawlers, link-preview fetchers, headless browsers and HTTP libraries: nobody who buys.
-const BOT_AGENT =
-  /bot\b|bot\/|crawl|spider|slurp|preview|facebookexternalhit|embedly|headless|phantomjs|selenium|puppeteer|playwright|curl\/|wget\/|python-requests|httpclient|okhttp|go-http-client|axios\//i;
+const BOT_AGENT = new RegExp(
+  [
+    'bot\\b|bot/|crawl|spider|slurp',
+    'preview|facebookexternalhit|embedly',
+    'headless|phantomjs|selenium|puppeteer|playwright',
+    'curl/|wget/|python-requests|httpclient|okhttp|go-http-client|axios/',
+  ].join('|'),
+  'i',
+);
 
 export const isBotUserAgent = (userAgent: string | null): boolean => userAgent !== null && BOT_AGENT.test(userAgent);
 

@@ -583,8 +583,9 @@ export function trackingDecider(newId: () => string): Decider<TrackingState, Bat
               customer: customerKey ? facts.customers.get(customerKey) : undefined,
               conversionsFromIp: ipKey
                 ? (facts.conversionsFromIp.get(index) ?? 0) +
-                  (conversionsByIp.get(ipKey) ?? []).filter((at) => at >= sharedIpWindowStart(e.occurredAt) && at <= e.occurredAt)
-                    .length
+                  (conversionsByIp.get(ipKey) ?? []).filter(
+                    (at) => at >= sharedIpWindowStart(e.occurredAt) && at <= e.occurredAt,
+                  ).length
                 : 0,
             }
           : { campaign, seen: false, orderRefunded: false };

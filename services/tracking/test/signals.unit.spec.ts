@@ -31,7 +31,13 @@ describe('review signals: what tracking observes about an attributed event', () 
     expect(signalsOf(conversion, { ...facts, lastClick: { occurredAt: '2026-03-01T12:00:31.000Z' } })).toEqual([]);
   });
   it('BOT_USER_AGENT: crawlers, link previews, headless browsers and HTTP libraries', () => {
-    for (const ua of ['Googlebot/2.1', 'facebookexternalhit/1.1', 'Mozilla/5.0 HeadlessChrome/120', 'curl/8.5.0', 'python-requests/2.31'])
+    for (const ua of [
+      'Googlebot/2.1',
+      'facebookexternalhit/1.1',
+      'Mozilla/5.0 HeadlessChrome/120',
+      'curl/8.5.0',
+      'python-requests/2.31',
+    ])
       expect(isBotUserAgent(ua)).toBe(true);
     expect(isBotUserAgent(conversion.userAgent)).toBe(false);
     expect(isBotUserAgent(null)).toBe(false);

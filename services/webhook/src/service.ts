@@ -10,6 +10,8 @@ import type {
   CommissionApproved,
   CommissionCalculated,
   CommissionRejected,
+  CommissionHeld,
+  CommissionReviewed,
   CommissionReversed,
   DeleteEndpoint,
   MessageContext,
@@ -23,7 +25,7 @@ import type {
   TrackingEventsRecordedV2,
 } from '@beacon/contracts';
 import { itemContext } from '@beacon/messaging';
-import type { WebhookEventType } from '@beacon/domain';
+import { holdCategoriesOf, type WebhookEventType } from '@beacon/domain';
 import type { ServiceDefinition } from '@beacon/service-kit';
 import type { Database } from './db.js';
 import { migrations } from './migrations.js';
@@ -38,8 +40,17 @@ interface Audience {
   influencerId?: string | null;
 }
 
-/** Schedules one delivery per enabled endpoint of the audience that subscribes to `type`. */
-async function schedule(ctx: Ctx, audience: Audience, type: WebhookEventType, data: unknown): Promise<void> {
+/**
+ * Schedules one delivery per enabled endpoint of the audience that subscribes to `type`; `data` may
+ * differ by the endpoint owner's role (an influencer is told less of a hold than its brand).
+ */
+async function schedule(
+  ctx: Ctx,
+  audience: Audience,
+  type: WebhookEventType,
+  data: unknown,
+  dataFor?: (role: 'brand' | 'influencer') => unknown,
+): Promise<void> {
   const { trx } = ctx;
   const brand = audience.campaignId
     ? await trx.selectFrom('campaigns').select('brand_id').where('id', '=', audience.campaignId).executeTakeFirst()
@@ -61,12 +72,13 @@ async function schedule(ctx: Ctx, audience: Audience, type: WebhookEventType, da
   if (owners.length === 0) return;
   const endpoints = await trx
     .selectFrom('endpoints')
-    .select(['id'])
+    .select(['id', 'owner_role'])
     .where('status', '=', 'enabled')
     .where((eb) => eb.or(owners.map(([role, id]) => eb.and([eb('owner_role', '=', role), eb('owner_id', '=', id)]))))
     .where(sql<boolean>`${type} = ANY(event_types)`)
     .execute();
-  for (const e of endpoints) await insertDelivery(ctx, e.id, type, data);
+  for (const e of endpoints)
+    await insertDelivery(ctx, e.id, type, dataFor ? dataFor(e.owner_role === 'brand' ? 'brand' : 'influencer') : data);
 }
 
 async function insertDelivery(
@@ -140,6 +152,27 @@ const rejected: MessageHandler<Database, CommissionRejected> = async (ctx) => {
     attribution: c.attribution,
     at: ctx.envelope.occurredAt,
   });
+  await schedule(ctx, c, 'commission.rejected', view);
+};
+
+/** Held for review: the brand hears why; the influencer only the category (holdCategoriesOf). */
+const held: MessageHandler<Database, CommissionHeld> = async (ctx) => {
+  const c = ctx.message;
+  const facts = await commissionFacts(ctx.trx, c.commissionId);
+  const view = commissionView(c, 'held', facts, { sourceEventId: c.sourceEventId, at: ctx.envelope.occurredAt });
+  await schedule(ctx, c, 'commission.held', view, (role) => ({
+    ...view,
+    reasons: role === 'brand' ? c.reasons : holdCategoriesOf(c.reasons),
+    reviewBy: c.reviewBy,
+  }));
+};
+
+/** A held commission rejected in review is a commission.rejected (an approval arrives as CommissionApproved). */
+const reviewed: MessageHandler<Database, CommissionReviewed> = async (ctx) => {
+  const c = ctx.message;
+  if (c.decision !== 'rejected') return;
+  const facts = await commissionFacts(ctx.trx, c.commissionId);
+  const view = commissionView(c, 'rejected', facts, { reason: c.reason, at: ctx.envelope.occurredAt });
   await schedule(ctx, c, 'commission.rejected', view);
 };
 
@@ -386,6 +419,10 @@ export function webhookService(env: NodeJS.ProcessEnv = process.env): ServiceDef
           'commission.CommissionRejected': rejected,
           'commission.CommissionReversed': reversed,
         },
+      },
+      {
+        topic: 'commission/review-events',
+        handlers: { 'commission.CommissionHeld': held, 'commission.CommissionReviewed': reviewed },
       },
       {
         topic: 'payment/events',

@@ -27,9 +27,21 @@ export function campaignCommandRoutes(router: Router, publisher: Publisher, acce
     const { holdingPeriodDays, influencerIds } = body;
     const terms = { name, landingUrl, budget, visibility, attributionWindowDays, attributionModel, holdingPeriodDays };
     const review = body.review
-      ? { thresholdAmount: body.review.thresholdAmount ?? null, reviewDays: body.review.reviewDays, signals: body.review.signals }
+      ? {
+          thresholdAmount: body.review.thresholdAmount ?? null,
+          reviewDays: body.review.reviewDays,
+          signals: body.review.signals,
+        }
       : null;
-    const value = { campaignId, brandId: req.caller.sub, commissionRules, leadCommission, ...terms, influencerIds, review };
+    const value = {
+      campaignId,
+      brandId: req.caller.sub,
+      commissionRules,
+      leadCommission,
+      ...terms,
+      influencerIds,
+      review,
+    };
     return acceptCommand(publisher, req, res, { type: 'campaign.CreateCampaign', key: campaignId, value });
   });
 

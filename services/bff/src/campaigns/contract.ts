@@ -189,7 +189,11 @@ export const CampaignView = z
     attributionModel: z.enum(['last_click', 'first_click']),
     holdingPeriodDays: z.number().int(),
     review: z
-      .object({ thresholdAmount: Money.optional(), reviewDays: z.number().int(), signals: z.array(z.enum(REVIEW_SIGNALS)) })
+      .object({
+        thresholdAmount: Money.optional(),
+        reviewDays: z.number().int(),
+        signals: z.array(z.enum(REVIEW_SIGNALS)),
+      })
       .optional()
       .openapi({ description: 'the owner brand and admin only: which commissions are held for review' }),
     influencers: z

@@ -31,11 +31,24 @@ export const PayoutBody = z
   })
   .openapi('PayoutRequest');
 
+const COMMISSION_STATUSES = ['pending', 'held', 'approved', 'rejected', 'reversed', 'paid'] as const;
+
 export const CommissionsQuery = Paging.extend({
   campaignId: text(1, 128).optional(),
   influencerId: text(1, 128).optional(),
-  status: z.enum(['pending', 'approved', 'rejected', 'reversed', 'paid']).optional(),
+  status: z.enum(COMMISSION_STATUSES).optional(),
 });
+
+export const ReviewParams = z.object({ id: text(1, 128).openapi({ description: 'the commission id' }) });
+export const RejectBody = z
+  .object({
+    reason: text(1, 200)
+      .pipe(z.string().trim().min(1))
+      .optional()
+      .openapi({ description: 'FRAUD (the default) or the brand’s own words' }),
+  })
+  .strict()
+  .openapi('CommissionRejection');
 
 export const CommissionView = z
   .object({
@@ -44,8 +57,17 @@ export const CommissionView = z
     influencerId: nullableString,
     sourceEventId: z.string(),
     amount: MaybeMoney,
-    status: z.enum(['pending', 'approved', 'rejected', 'reversed', 'paid']),
+    status: z.enum(COMMISSION_STATUSES),
     reason: z.string().optional(),
+    reasons: z
+      .array(z.string())
+      .optional()
+      .openapi({
+        description:
+          'held (and once decided): why — THRESHOLD and the review signals for the brand and admin; ' +
+          'the influencer sees only the category (AMOUNT_REVIEW, RISK_REVIEW)',
+      }),
+    reviewBy: z.string().optional().openapi({ description: 'held: when it is approved undecided (REVIEW_EXPIRED)' }),
     attribution: z
       .string()
       .optional()
@@ -84,6 +106,25 @@ export const paymentEndpoints = {
     },
     { what: 'commissions', page: page(CommissionView, 'CommissionPage') },
   ),
+  approveCommission: endpoint({
+    method: 'post',
+    path: '/api/v1/commissions/{id}/approve',
+    summary: 'Approve a held commission: the ledger is credited',
+    roles: ['brand', 'admin'],
+    scope: 'the campaign’s owner brand; admin any',
+    params: ReviewParams,
+    ok: accepted('`id` is the commission id; the operation fails NOT_HELD when it is not held'),
+  }),
+  rejectCommission: endpoint({
+    method: 'post',
+    path: '/api/v1/commissions/{id}/reject',
+    summary: 'Reject a held commission: its budget is released, nothing is credited',
+    roles: ['brand', 'admin'],
+    scope: 'the campaign’s owner brand; admin any',
+    params: ReviewParams,
+    body: RejectBody,
+    ok: accepted('`id` is the commission id; the operation fails NOT_HELD when it is not held'),
+  }),
   balance: endpoint({
     method: 'get',
     path: '/api/v1/balance',

@@ -154,6 +154,41 @@ export const paymentProjections: Projections = {
   'commission.CommissionRejected': ({ trx, message: c, envelope }) =>
     recordCommission(trx, { ...c, status: 'rejected', reason: c.reasonDetail ?? c.reason }, envelope.occurredAt),
   'commission.CommissionReversed': (ctx) => countCommission(ctx, { status: 'reversed' }, -1n),
+  // Held, on its own topic: it may come before its calculation (then it makes the row) or after its
+  // approval (then it changes nothing: a decided commission is never held again).
+  'commission.CommissionHeld': async ({ trx, message: c, envelope }) => {
+    const held = {
+      status: 'held',
+      reasons: c.reasons,
+      review_by: new Date(c.reviewBy),
+      amount_minor: c.amount.amountMinor,
+    };
+    await trx
+      .insertInto('rm_commissions')
+      .values({
+        id: c.commissionId,
+        campaign_id: c.campaignId,
+        influencer_id: c.influencerId,
+        source_event_id: c.sourceEventId,
+        currency: c.amount.currency,
+        reason: null,
+        attribution: null,
+        created_at: new Date(envelope.occurredAt),
+        ...held,
+      })
+      .onConflict((oc) => oc.column('id').doUpdateSet(held).where('rm_commissions.status', '=', 'pending'))
+      .execute();
+  },
+  // An approval's status comes with CommissionApproved (commission/events); its reason comes here.
+  'commission.CommissionReviewed': async ({ trx, message: c }) => {
+    const rejected = c.decision === 'rejected';
+    await trx
+      .updateTable('rm_commissions')
+      .set(rejected ? { status: 'rejected', reason: c.reason } : { reason: c.reason })
+      .where('id', '=', c.commissionId)
+      .where('status', 'in', rejected ? ['pending', 'held'] : ['pending', 'held', 'approved', 'paid'])
+      .execute();
+  },
   'payment.LedgerEntryRecorded': ({ trx, message: e }) => recordLedger(trx, [e]),
   'payment.PayoutRequested': ({ trx, message: p, envelope }) =>
     insertPayout(trx, { ...p, status: 'requested', reason: null }, envelope.occurredAt),

@@ -2,7 +2,10 @@
 import { Router } from 'express';
 import type { Kysely, Selectable } from 'kysely';
 import type { z } from 'zod';
-import { balanceAt, type EntryKind } from '@beacon/domain';
+import { balanceAt, FRAUD, holdCategoriesOf, type EntryKind } from '@beacon/domain';
+import type { Request, Response } from 'express';
+import { has } from '../http/require-role.js';
+import { notFound, Problem } from '../http/problems.js';
 import { toApi } from '@beacon/money';
 import { acceptCommand, type Publisher } from '../command-gateway.js';
 import { stableId } from '../http/idempotency.js';
@@ -14,7 +17,13 @@ import { scopeCommissionList, scopePayoutList, visiblePayout } from './access.js
 
 type Row<T extends keyof Database> = Selectable<Database[T]>;
 
-function commissionView(c: Row<'rm_commissions'>): z.input<typeof CommissionView> {
+/**
+ * A commission as the caller sees it. Hold reasons are the brand's and admin's; the influencer it
+ * pays sees only their category, so a fraudster does not learn which signal tripped.
+ */
+function commissionView(c: Row<'rm_commissions'>, req: Request): z.input<typeof CommissionView> {
+  const brandView = has(req, 'admin') || (has(req, 'brand') && c.influencer_id !== req.caller.sub);
+  const reasons = brandView ? c.reasons : holdCategoriesOf(c.reasons);
   return {
     id: c.id,
     campaignId: c.campaign_id,
@@ -23,6 +32,8 @@ function commissionView(c: Row<'rm_commissions'>): z.input<typeof CommissionView
     amount: c.amount_minor === null ? null : toApi({ amountMinor: c.amount_minor, currency: c.currency }),
     status: c.status as z.input<typeof CommissionView>['status'],
     ...(c.reason ? { reason: c.reason } : {}),
+    ...(reasons.length > 0 ? { reasons } : {}),
+    ...(c.status === 'held' && c.review_by ? { reviewBy: c.review_by.toISOString() } : {}),
     ...(c.attribution ? { attribution: c.attribution } : {}),
     createdAt: c.created_at.toISOString(),
   };
@@ -52,8 +63,40 @@ export function paymentRoutes(db: Kysely<Database>, publisher: Publisher): Route
     if (query.campaignId) q = q.where('campaign_id', '=', query.campaignId);
     if (query.influencerId) q = q.where('influencer_id', '=', query.influencerId);
     if (query.status) q = q.where('status', '=', query.status);
-    return fetchPage(q, limit, commissionView);
+    return fetchPage(q, limit, (c) => commissionView(c, req));
   });
+
+  // A decision on a held commission: only of the caller's own campaigns (admin: any), else 404.
+  const review = async (req: Request, res: Response, id: string, decision: 'approve' | 'reject', reason?: string) => {
+    const c = await db
+      .selectFrom('rm_commissions')
+      .innerJoin('rm_campaigns', 'rm_campaigns.id', 'rm_commissions.campaign_id')
+      .select(['rm_commissions.id', 'rm_commissions.campaign_id', 'rm_commissions.status', 'rm_campaigns.brand_id'])
+      .where('rm_commissions.id', '=', id)
+      .executeTakeFirst();
+    const admin = has(req, 'admin');
+    if (!c || (!admin && c.brand_id !== req.caller.sub)) throw notFound('commission');
+    if (c.status !== 'held' && c.status !== 'pending')
+      throw new Problem(409, 'Conflict', `the commission is ${c.status}; only a held one is decided`);
+    const value = {
+      commissionId: c.id,
+      campaignId: c.campaign_id,
+      decision,
+      reason: reason ?? null,
+      brandId: admin ? null : req.caller.sub,
+      decidedBy: req.caller.sub,
+    };
+    return acceptCommand(publisher, req, res, {
+      type: 'commission.ReviewCommission',
+      key: c.campaign_id,
+      value,
+      id: c.id,
+    });
+  };
+  mount(router, paymentEndpoints.approveCommission, ({ params }, req, res) => review(req, res, params.id, 'approve'));
+  mount(router, paymentEndpoints.rejectCommission, ({ params, body }, req, res) =>
+    review(req, res, params.id, 'reject', body.reason ?? FRAUD),
+  );
 
   mount(router, paymentEndpoints.balance, async (_input, req) => {
     const me = req.caller.sub;
