@@ -16,7 +16,13 @@ const USD = (amount: string) => ({ amount, currency: 'USD' });
 const fleet = useFleet({
   bffPort: 18070,
   opsPortBase: 19170,
-  env: { WEBHOOK_RETRY_SCALE: '0.00001', WEBHOOK_TIMEOUT_MS: '1500' },
+  // A review day lasts 1.7 s (REVIEW_TIME_SCALE), and expired holds are looked for every 300 ms.
+  env: {
+    WEBHOOK_RETRY_SCALE: '0.00001',
+    WEBHOOK_TIMEOUT_MS: '1500',
+    REVIEW_TIME_SCALE: '0.00002',
+    REVIEW_SWEEP_MS: '300',
+  },
 });
 
 interface Received {
@@ -89,7 +95,7 @@ const verifies = (r: Received, secret: string) => {
   }
 };
 
-async function campaignWithMember() {
+async function campaignWithMember(terms: Record<string, unknown> = {}) {
   const brandId = `brand-${randomUUID()}`;
   const brand = await Client.as(fleet.baseUrl, brandId, 'brand');
   const influencerId = `inf-${randomUUID()}`;
@@ -99,6 +105,7 @@ async function campaignWithMember() {
     landingUrl: 'https://shop.example/h',
     budget: USD('100.00'),
     commissionRules: [{ event: 'conversion', type: 'fixed', amount: USD('4.00') }],
+    ...terms,
   });
   await influencer.command(`/api/v1/campaigns/${created.id}/accept`, { acceptedTerms: true });
   return { brand, brandId, influencer, influencerId, campaignId: created.id };
@@ -299,4 +306,169 @@ describe('webhooks, delivered and verified', () => {
     expect((await brand.settle(removed.body.correlationId)).status).toBe('completed');
     expect((await brand.get(`/api/v1/webhooks/${hook.id}`)).status).toBe(404);
   }, 90_000);
+});
+
+type CommissionItem = { id: string; status: string; reason?: string; reasons?: string[]; amount: { amount: string } };
+type Page<T> = { items: T[] };
+const commissionsOf = (client: Client, campaignId: string, status?: string) =>
+  client.get<Page<CommissionItem>>(`/api/v1/commissions?campaignId=${campaignId}${status ? `&status=${status}` : ''}`);
+
+describe('commissions held for review (domain.md, "Review and holds")', () => {
+  it('held by threshold or signal: budget reserved, nothing credited; the brand approves one and rejects the other', async () => {
+    const review = { thresholdAmount: USD('50.00'), reviewDays: 90, signals: ['SELF_REFERRAL', 'BOT_USER_AGENT'] };
+    const a = await campaignWithMember({
+      commissionRules: [{ event: 'conversion', type: 'percent', rate: '10' }],
+      review,
+    });
+    const brandHook = await register(a.brand, '/review-brand', ['commission.held', 'commission.rejected']);
+    const infHook = await register(a.influencer, '/review-inf', ['commission.held', 'commission.approved']);
+    const shown = await a.brand.get<{ review?: unknown }>(`/api/v1/campaigns/${a.campaignId}`);
+    expect(shown.body.review).toEqual(review);
+    expect(
+      (await a.influencer.get<{ review?: unknown }>(`/api/v1/campaigns/${a.campaignId}`)).body.review,
+    ).toBeUndefined();
+
+    const big = { ...sale(a.campaignId, a.influencerId), value: USD('600.00') };
+    const bot = { ...sale(a.campaignId, a.influencerId), visitorId: a.influencerId, userAgent: 'Googlebot/2.1' };
+    const plain = sale(a.campaignId, a.influencerId);
+    for (const e of [big, bot, plain]) await a.brand.command('/api/v1/tracking/events', e);
+    const held = await a.brand.until<Page<CommissionItem & { sourceEventId: string }>>(
+      `/api/v1/commissions?campaignId=${a.campaignId}&status=held`,
+      (p) => p.items.length === 2,
+    );
+    const heldBig = defined(
+      held.items.find((c) => c.amount.amount === '60.00'),
+      'the big sale held',
+    );
+    const heldBot = defined(
+      held.items.find((c) => c.amount.amount === '4.00'),
+      'the bot sale held',
+    );
+    expect(heldBig.reasons).toEqual(['THRESHOLD']);
+    expect(heldBot.reasons).toEqual(['SELF_REFERRAL', 'BOT_USER_AGENT']);
+    await a.brand.until<Page<CommissionItem>>(
+      `/api/v1/commissions?campaignId=${a.campaignId}&status=approved`,
+      (p) => p.items.length === 1,
+    );
+    // The influencer sees that they are held, and why only by category.
+    const mine = (await commissionsOf(a.influencer, a.campaignId, 'held')).body.items;
+    expect(mine.map((c) => c.reasons?.sort())).toEqual(expect.arrayContaining([['AMOUNT_REVIEW'], ['RISK_REVIEW']]));
+    // Reserved: the budget counts all three; credited: only the plain sale.
+    const campaign = await a.brand.get<{ spent: { amount: string } }>(`/api/v1/campaigns/${a.campaignId}`);
+    expect(campaign.body.spent.amount).toBe('68.00');
+    type Balance = { balances: Array<{ available: { amount: string } }> };
+    expect(
+      (await a.influencer.until<Balance>('/api/v1/balance', (b) => b.balances.length === 1)).balances[0]?.available
+        .amount,
+    ).toBe('4.00');
+
+    // Nobody else decides: another brand gets 404, the influencer 403.
+    const other = await Client.as(fleet.baseUrl, `brand-${randomUUID()}`, 'brand');
+    expect((await other.post(`/api/v1/commissions/${heldBig.id}/approve`)).status).toBe(404);
+    expect((await a.influencer.post(`/api/v1/commissions/${heldBig.id}/approve`)).status).toBe(403);
+
+    const approval = await a.brand.command(`/api/v1/commissions/${heldBig.id}/approve`);
+    expect(approval.operation.status).toBe('completed');
+    const rejection = await a.brand.command(`/api/v1/commissions/${heldBot.id}/reject`, { reason: 'FRAUD' });
+    expect(rejection.operation.status).toBe('completed');
+    const after = await a.brand.until<Page<CommissionItem>>(`/api/v1/commissions?campaignId=${a.campaignId}`, (p) =>
+      p.items.every((c) => c.status !== 'held'),
+    );
+    expect(after.items.find((c) => c.id === heldBig.id)).toMatchObject({ status: 'approved', reason: 'APPROVED' });
+    expect(after.items.find((c) => c.id === heldBot.id)).toMatchObject({ status: 'rejected', reason: 'FRAUD' });
+    const credited = await a.influencer.until<Balance>(
+      '/api/v1/balance',
+      (b) => b.balances[0]?.available.amount === '64.00',
+    );
+    expect(credited.balances[0]?.available.amount).toBe('64.00');
+    // The rejection gave its budget back.
+    await a.brand.until<{ spent: { amount: string } }>(
+      `/api/v1/campaigns/${a.campaignId}`,
+      (c) => c.spent.amount === '64.00',
+    );
+    // Decided once: a second decision is refused.
+    expect((await a.brand.post(`/api/v1/commissions/${heldBot.id}/approve`)).status).toBe(409);
+    // The approval's flow shows the decision and the credit.
+    const steps = approval.operation.steps.map((st) => st.type);
+    const flow = await a.brand.until<{ steps: Array<{ type: string }> }>(
+      `/api/v1/operations/${approval.operation.correlationId}`,
+      (op) => op.steps.some((st) => st.type === 'payment.LedgerEntryRecorded'),
+    );
+    expect(flow.steps.map((st) => st.type)).toEqual(
+      expect.arrayContaining([
+        'commission.ReviewCommission',
+        'commission.CommissionReviewed',
+        'commission.CommissionApproved',
+      ]),
+    );
+    expect(steps).toContain('commission.CommissionReviewed');
+
+    // Webhooks: the brand hears both holds with their reasons and the rejection; the influencer the categories.
+    const brandGot = await receiver.until('/review-brand', (g) => g.length >= 3, 'two holds and a rejection');
+    for (const r of brandGot) expect(verifies(r, brandHook.secret)).toBe(true);
+    expect(brandGot.filter((r) => r.json.type === 'commission.held').map((r) => r.json.data.reasons)).toEqual(
+      expect.arrayContaining([['THRESHOLD'], ['SELF_REFERRAL', 'BOT_USER_AGENT']]),
+    );
+    expect(brandGot.find((r) => r.json.type === 'commission.rejected')?.json.data).toMatchObject({
+      id: heldBot.id,
+      reason: 'FRAUD',
+    });
+    const infGot = await receiver.until(
+      '/review-inf',
+      (g) => g.filter((r) => r.json.type === 'commission.held').length === 2,
+      'two holds',
+    );
+    for (const r of infGot) expect(verifies(r, infHook.secret)).toBe(true);
+    expect(JSON.stringify(infGot.map((r) => r.json.data))).not.toMatch(/SELF_REFERRAL|BOT_USER_AGENT|THRESHOLD/);
+  }, 120_000);
+
+  it('undecided past reviewDays: approved by itself, REVIEW_EXPIRED, in the flow that held it', async () => {
+    const a = await campaignWithMember({ review: { thresholdAmount: USD('1.00'), reviewDays: 1 } });
+    const sent = await a.brand.command('/api/v1/tracking/events', sale(a.campaignId, a.influencerId));
+    const flow = await a.brand.until<{ steps: Array<{ type: string }> }>(
+      `/api/v1/operations/${sent.operation.correlationId}`,
+      (op) => op.steps.some((st) => st.type === 'payment.LedgerEntryRecorded'),
+      30_000,
+    );
+    const types = flow.steps.map((st) => st.type);
+    expect(types.indexOf('commission.CommissionHeld')).toBeGreaterThan(-1);
+    expect(types.indexOf('commission.CommissionReviewed')).toBeGreaterThan(types.indexOf('commission.CommissionHeld'));
+    expect(types).toContain('commission.CommissionApproved');
+    const [c] = (await commissionsOf(a.brand, a.campaignId)).body.items;
+    expect(c).toMatchObject({ status: 'approved', reason: 'REVIEW_EXPIRED', reasons: ['THRESHOLD'] });
+  }, 60_000);
+
+  it('SHARED_IP and FAST_CONVERSION: the fourth sale from one IP in a day, and a sale two seconds after its click', async () => {
+    const a = await campaignWithMember({ review: { reviewDays: 90, signals: ['SHARED_IP', 'FAST_CONVERSION'] } });
+    const ip = '198.51.100.23';
+    for (let n = 0; n < 4; n++)
+      await a.brand.command('/api/v1/tracking/events', { ...sale(a.campaignId, a.influencerId), ip });
+    const visitorId = `v-${randomUUID()}`;
+    const clickedAt = new Date(Date.now() - 5000);
+    await a.brand.command('/api/v1/tracking/events', {
+      type: 'click',
+      campaignId: a.campaignId,
+      influencerId: a.influencerId,
+      visitorId,
+      occurredAt: clickedAt.toISOString(),
+    });
+    await a.brand.command('/api/v1/tracking/events', {
+      type: 'conversion',
+      campaignId: a.campaignId,
+      visitorId,
+      occurredAt: new Date(clickedAt.getTime() + 2000).toISOString(),
+      value: USD('40.00'),
+      orderId: `o-${randomUUID()}`,
+    });
+    const all = await a.brand.until<Page<CommissionItem>>(
+      `/api/v1/commissions?campaignId=${a.campaignId}`,
+      (p) =>
+        p.items.filter((c) => c.status !== 'rejected').length === 5 && p.items.every((c) => c.status !== 'pending'),
+    );
+    // (The click earns nothing here: its NO_RULE rejection is left out.)
+    const decided = all.items
+      .filter((c) => c.status !== 'rejected')
+      .map((c) => `${c.status} ${(c.reasons ?? []).join()}`);
+    expect(decided.sort()).toEqual(['approved ', 'approved ', 'approved ', 'held FAST_CONVERSION', 'held SHARED_IP']);
+  }, 60_000);
 });
