@@ -9,6 +9,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { mintDevToken } from '@beacon/bff-service/dev-token';
 import { useFleet } from '../e2e/fleet-under-test.js';
 import { defined } from '@beacon/domain';
+import { Client } from '../../scripts/lib/client.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const BROWSER_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0 Safari/537.36';
@@ -341,6 +342,100 @@ describe('the console in a browser', () => {
     expect(await summary.locator('[data-field="sales"]').textContent()).toBe('1');
     expect(await mine.locator('.customers').textContent()).not.toContain(customerId);
     await shot(mine, '17-influencer-customers');
+  }, 120_000);
+
+  it('a held commission waits in the brand’s review queue with why; approved there, the influencer is credited', async () => {
+    const api = await Client.as(fleet.baseUrl, brandId, 'brand');
+    const them = await Client.as(fleet.baseUrl, influencerId, 'influencer');
+    const created = await api.command('/api/v1/campaigns', {
+      name: `Reviewed ${run}`,
+      landingUrl: 'https://shop.example/reviewed',
+      budget: { amount: '300.00', currency: 'USD' },
+      commissionRules: [{ event: 'conversion', type: 'percent', rate: '10' }],
+      review: { thresholdAmount: { amount: '20.00', currency: 'USD' }, reviewDays: 7, signals: ['BOT_USER_AGENT'] },
+    });
+    await them.command(`/api/v1/campaigns/${created.id}/accept`, { acceptedTerms: true });
+    const sale = (value: string, userAgent: string) => ({
+      type: 'conversion',
+      campaignId: created.id,
+      influencerId,
+      visitorId: `v-${randomUUID()}`,
+      value: { amount: value, currency: 'USD' },
+      orderId: `o-${randomUUID()}`,
+      userAgent,
+    });
+    await api.command('/api/v1/tracking/events', sale('250.00', BROWSER_UA));
+    await api.command('/api/v1/tracking/events', sale('30.00', 'Googlebot/2.1 (+http://www.google.com/bot.html)'));
+
+    const { page } = brand;
+    await page.goto('/app/#/review');
+    const rows = page.locator('section.review-queue tr[data-commission]');
+    await refreshUntil(page, async () => (await rows.count()) === 2, 'two held commissions in the queue');
+    const reasons = await page.locator('section.review-queue td[data-field="reason"]').allTextContents();
+    expect(reasons.map((r) => r.split(' (')[0])).toEqual(expect.arrayContaining(['THRESHOLD', 'BOT_USER_AGENT']));
+    await shot(page, '18-brand-review-queue');
+
+    const big = rows.filter({ hasText: 'THRESHOLD' });
+    await big.getByRole('button', { name: 'Approve' }).click();
+    await page.locator('section.timeline[data-status="completed"]').first().waitFor({ timeout: 30_000 });
+    await refreshUntil(page, async () => (await rows.count()) === 1, 'the approved commission leaving the queue');
+    await page.getByLabel('rejection reason').fill('bot traffic from a link preview');
+    await rows.first().getByRole('button', { name: 'Reject' }).click();
+    await refreshUntil(page, async () => (await rows.count()) === 0, 'the rejected commission leaving the queue');
+    await page.getByLabel('commission status').selectOption('');
+    await refreshUntil(
+      page,
+      async () =>
+        (await page.locator('section.review-queue td[data-field="reason"]').allTextContents()).some((r) =>
+          r.startsWith('bot traffic from a link preview'),
+        ),
+      'the rejection with the brand’s words',
+    );
+    await shot(page, '19-brand-review-decided');
+
+    // The influencer saw them held by category only, and now the approved 25.00 is in its commissions.
+    const mine = await them.until<{ items: Array<{ status: string; reason?: string; reasons?: string[] }> }>(
+      `/api/v1/commissions?campaignId=${created.id}`,
+      (p) => p.items.some((c) => c.status === 'approved'),
+    );
+    expect(JSON.stringify(mine.items)).not.toMatch(/BOT_USER_AGENT|THRESHOLD/);
+    expect(mine.items.find((c) => c.status === 'approved')?.reasons).toEqual(['AMOUNT_REVIEW']);
+  }, 120_000);
+
+  it('a brand adds a webhook endpoint, sees its secret once, sends a test and reads the delivery log', async () => {
+    const { page } = brand;
+    await page.goto('/app/#/webhooks');
+    // Development delivers to loopback: nothing listens on port 9, so the test delivery fails and is retried.
+    await page.getByLabel('endpoint url').fill('http://127.0.0.1:9/hooks');
+    await page.getByLabel('commission.held').check();
+    await page.getByRole('button', { name: 'Add endpoint' }).click();
+    const secret = await page.getByTestId('webhook-secret').textContent();
+    expect(secret).toMatch(/^whsec_/);
+    const row = page.locator('tr[data-webhook]').first();
+    await refreshUntil(page, async () => row.isVisible(), 'the new endpoint');
+    expect(await row.textContent()).toContain('commission.approved, commission.held');
+    await shot(page, '20-brand-webhook-created');
+    await row.getByRole('button', { name: 'Send test' }).click();
+    await page.locator('section.timeline[data-status="completed"]').first().waitFor({ timeout: 30_000 });
+    await row.getByRole('button', { name: 'Deliveries' }).click();
+    const delivery = page.locator('tr[data-delivery]').first();
+    await refreshUntil(
+      page,
+      async () =>
+        Number(
+          (await delivery
+            .locator('[data-field="attempts"]')
+            .textContent()
+            .catch(() => '0')) ?? 0,
+        ) >= 1,
+      'the test delivery attempted',
+    );
+    expect(await delivery.textContent()).toContain('webhook.test');
+    await shot(page, '21-brand-webhook-deliveries');
+    // Reloaded, the page never shows the secret again.
+    await page.reload();
+    await page.locator('tr[data-webhook]').first().waitFor();
+    expect(await page.content()).not.toContain(defined(secret, 'the secret'));
   }, 120_000);
 
   it('works at phone width, and an admin sees every tenant and the dead-letter topics', async () => {

@@ -25,6 +25,7 @@ beforeAll(() => {
 });
 
 interface Victim {
+  heldCommissionId: string;
   brand: Client;
   influencer: Client;
   campaignId: string;
@@ -57,6 +58,7 @@ async function victimTenant(): Promise<Victim> {
       { event: 'click', type: 'fixed', amount: USD('0.10') },
       { event: 'lead', type: 'fixed', amount: USD('1.00') },
     ],
+    review: { reviewDays: 90, signals: ['BOT_USER_AGENT'] },
   });
   const campaignId = created.id;
   await influencer.command(`/api/v1/campaigns/${campaignId}/accept`, { acceptedTerms: true });
@@ -86,12 +88,27 @@ async function victimTenant(): Promise<Victim> {
     '/api/v1/balance',
     (b: { balances: Array<{ paidOut: { amount: string } }> }) => b.balances[0]?.paidOut.amount === '4.00',
   );
+  // A sale from a crawler: held for the brand's review, which only the brand (or admin) may decide.
+  await brand.command('/api/v1/tracking/events', {
+    type: 'conversion',
+    campaignId,
+    influencerId,
+    visitorId,
+    value: USD('80.00'),
+    orderId: 'victim-order-bot',
+    userAgent: 'Googlebot/2.1',
+  });
+  const held = await brand.until<{ items: Array<{ id: string }> }>(
+    `/api/v1/commissions?campaignId=${campaignId}&status=held`,
+    (p) => p.items.length === 1,
+  );
   // An endpoint nothing will be sent to (no approval follows its registration): its log stays empty.
   const hook = await brand.post<{ id: string }>('/api/v1/webhooks', {
     url: 'http://127.0.0.1:9/victim',
     events: ['commission.approved'],
   });
   return {
+    heldCommissionId: defined(held.items[0], 'the held commission').id,
     webhookId: hook.body.id,
     brand,
     influencer,
@@ -129,6 +146,8 @@ async function snapshot(v: Victim): Promise<unknown> {
     read(v.brand, '/api/v1/webhooks'),
     read(v.brand, `/api/v1/webhooks/${v.webhookId}`),
     read(v.brand, `/api/v1/webhooks/${v.webhookId}/deliveries`),
+    read(v.brand, '/api/v1/commissions?status=held'),
+    read(v.influencer, '/api/v1/commissions?status=held'),
   ]);
 }
 
@@ -488,6 +507,19 @@ function requests(
         method: fc.constant('GET' as const),
         path: query('limit', 'cursor').map((q) => `/api/v1/webhooks?${qs(q)}`),
       }),
+      // Review decisions: admin may decide any, so it is given no victim commission.
+      fc.record({
+        method: fc.constant('POST' as const),
+        path: fc
+          .tuple(
+            mostly(
+              fc.constantFrom(...(attacker.name === 'admin' ? [] : [victim.heldCommissionId]), `com-${randomUUID()}`),
+            ),
+            fc.constantFrom('approve', 'reject'),
+          )
+          .map(([i, action]) => `/api/v1/commissions/${seg(i)}/${action}`),
+        body: fc.record({ reason: mostly(fc.constantFrom('FRAUD', 'attacker says so')) }, { requiredKeys: [] }),
+      }),
     );
     return fc.record({
       who: fc.constant(who),
@@ -579,7 +611,7 @@ describe('every BFF route under random and adversarial input', () => {
           );
         const path = request.path
           .replace(/\?.*$/, '')
-          .replace(/\/(campaigns|payouts|operations|c)\/[^/]+/, '/$1/:x')
+          .replace(/\/(campaigns|payouts|operations|commissions|c)\/[^/]+/, '/$1/:x')
           .replace(/\/coupons\/[^/]+/, '/coupons/:code')
           .replace(/\/(webhooks|deliveries)\/[^/]+/g, '/$1/:x');
         const route = `${request.method} ${path} ${reply.status}`;

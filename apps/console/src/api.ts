@@ -5,6 +5,7 @@
 import { ApiError, createBeaconClient, must, type BeaconClient, type Schemas } from '@beacon/api-client';
 
 export { ApiError };
+export type { Schemas };
 export type Role = 'admin' | 'brand' | 'influencer' | 'ingest';
 export interface Session {
   token: string;
@@ -30,6 +31,8 @@ export type DeadLetterTopic = Schemas['DeadLetters']['topics'][number];
 export type Coupon = Schemas['CouponView'];
 export type Customer = Schemas['CustomerView'];
 export type CustomerSummary = Schemas['CustomerSummaryView'];
+export type Webhook = Schemas['Webhook'];
+export type Delivery = Schemas['WebhookDelivery'];
 type Page<T> = { items: T[]; nextCursor: string | null };
 
 /** Reads `sub` and `roles` from a JWT's payload (the BFF verifies it; this only decides what to show). */
@@ -98,6 +101,44 @@ export class Api {
     return this.all(
       (cursor) => must(this.client.GET('/api/v1/commissions', { params: { query: { ...query, limit: 500, cursor } } })),
       max,
+    );
+  }
+  approveCommission(id: string) {
+    return must(this.client.POST('/api/v1/commissions/{id}/approve', { params: { path: { id } } }));
+  }
+  rejectCommission(id: string, reason: string) {
+    return must(this.client.POST('/api/v1/commissions/{id}/reject', { params: { path: { id } }, body: { reason } }));
+  }
+  webhooks() {
+    return this.all((cursor) =>
+      must(this.client.GET('/api/v1/webhooks', { params: { query: { limit: 100, cursor } } })),
+    );
+  }
+  createWebhook(body: Schemas['WebhookRequest']) {
+    return must(this.client.POST('/api/v1/webhooks', { body }));
+  }
+  deleteWebhook(id: string) {
+    return must(this.client.DELETE('/api/v1/webhooks/{id}', { params: { path: { id } } }));
+  }
+  testWebhook(id: string) {
+    return must(this.client.POST('/api/v1/webhooks/{id}/test', { params: { path: { id } } }));
+  }
+  deliveries(id: string) {
+    return this.all(
+      (cursor) =>
+        must(
+          this.client.GET('/api/v1/webhooks/{id}/deliveries', {
+            params: { path: { id }, query: { limit: 100, cursor } },
+          }),
+        ),
+      200,
+    );
+  }
+  redeliver(id: string, deliveryId: string) {
+    return must(
+      this.client.POST('/api/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver', {
+        params: { path: { id, deliveryId } },
+      }),
     );
   }
   coupons(campaignId?: string, max = 1000) {

@@ -7,7 +7,8 @@ import type { Api, Role, Session } from './api';
 import { Admin } from './pages/Admin';
 import { CampaignList } from './pages/CampaignList';
 import { CampaignPage } from './pages/CampaignPage';
-import { Commissions } from './pages/Commissions';
+import { Commissions, ReviewQueue } from './pages/Commissions';
+import { Webhooks } from './pages/Webhooks';
 import { Earnings } from './pages/Earnings';
 import { Flow } from './pages/Flow';
 import { NewCampaign } from './pages/NewCampaign';
@@ -36,6 +37,8 @@ const ROUTES: Route[] = [
   },
   { section: 'earnings', page: ({ api, session }) => <Earnings api={api} session={session} /> },
   { section: 'commissions', page: ({ api }) => <Commissions api={api} /> },
+  { section: 'review', page: ({ api }) => <ReviewQueue api={api} /> },
+  { section: 'webhooks', page: ({ api, session }) => <Webhooks api={api} session={session} /> },
   { section: 'admin', when: ({ session }) => is(session, 'admin'), page: ({ api }) => <Admin api={api} /> },
   {
     section: 'flows',
@@ -53,6 +56,8 @@ export function pageFor(section: string | undefined, ctx: PageContext): ReactNod
 export const NAV: Array<{ section: string; label: string; shown: (session: Session) => boolean }> = [
   { section: 'campaigns', label: 'Campaigns', shown: () => true },
   { section: 'commissions', label: 'Commissions', shown: (s) => is(s, 'brand', 'admin') },
+  { section: 'review', label: 'Review queue', shown: (s) => is(s, 'brand', 'admin') },
   { section: 'earnings', label: 'Earnings', shown: (s) => is(s, 'influencer', 'admin') },
+  { section: 'webhooks', label: 'Webhooks', shown: (s) => is(s, 'brand', 'influencer') },
   { section: 'admin', label: 'Dead letters', shown: (s) => is(s, 'admin') },
 ];

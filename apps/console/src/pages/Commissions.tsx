@@ -9,3 +9,17 @@ export function Commissions({ api }: { api: Api }) {
     </section>
   );
 }
+
+/** A brand's (or admin's) review queue: held commissions with why, to approve or reject. */
+export function ReviewQueue({ api }: { api: Api }) {
+  return (
+    <section className="review-queue">
+      <h2>Review queue</h2>
+      <p className="muted">
+        Held by the campaign’s review rules: the budget is reserved, nothing is credited until you decide. Undecided
+        after the campaign’s review days, a commission is approved by itself (REVIEW_EXPIRED).
+      </p>
+      <CommissionTable api={api} initialStatus="held" review />
+    </section>
+  );
+}
