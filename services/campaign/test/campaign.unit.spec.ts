@@ -493,3 +493,53 @@ describe('coupon codes', () => {
     spec.givenEvents([created()]).when(deactivate('NOPE1')).then(rejectedWith('UNKNOWN_COUPON', 'NOPE1'));
   });
 });
+
+describe('review rules and held commissions (domain.md, "Review and holds")', () => {
+  const reasonOf = (review: CreateCampaign['review']) => {
+    const [event] = campaignDecider.decide({ type: 'campaign.CreateCampaign', data: create({ review }) }, null).events;
+    return event?.type === 'campaign.CampaignRejected' ? event.data.reason : event?.type;
+  };
+  it('keeps valid review rules on the campaign it creates', () => {
+    const review = { thresholdAmount: USD(5000), reviewDays: 7, signals: ['SHARED_IP'] };
+    spec
+      .given(null)
+      .when({ type: 'campaign.CreateCampaign', data: create({ review }) })
+      .then([created({ review })]);
+  });
+  it('refuses review days out of 1–90, an unknown signal, and a threshold in another currency or of nothing', () => {
+    expect(reasonOf({ thresholdAmount: null, reviewDays: 0, signals: [] })).toMatch(/^INVALID_REVIEW: reviewDays/);
+    expect(reasonOf({ thresholdAmount: null, reviewDays: 91, signals: [] })).toMatch(/^INVALID_REVIEW: reviewDays/);
+    expect(reasonOf({ thresholdAmount: null, reviewDays: 7, signals: ['VIBES'] })).toBe(
+      'INVALID_REVIEW: unknown signal VIBES',
+    );
+    expect(reasonOf({ thresholdAmount: { amountMinor: 100n, currency: 'EUR' }, reviewDays: 7, signals: [] })).toMatch(
+      /^CURRENCY_MISMATCH/,
+    );
+    expect(reasonOf({ thresholdAmount: USD(0), reviewDays: 7, signals: [] })).toMatch(/^INVALID_REVIEW: the threshold/);
+  });
+  const reviewed = (decision: 'approved' | 'rejected') => ({
+    type: 'commission.CommissionReviewed' as const,
+    data: {
+      commissionId: 'k1',
+      campaignId: 'c-1',
+      influencerId: 'inf-1',
+      decision,
+      reason: decision === 'approved' ? 'APPROVED' : 'FRAUD',
+      amount: USD(1000),
+      decidedBy: 'brand-1',
+    },
+  });
+  it('a held commission rejected gives its reservation back; approved, it keeps it', () => {
+    const history = [created(), reserved('k1', 1000, 1000, 1000)];
+    spec
+      .givenEvents(history)
+      .when(reviewed('rejected'))
+      .then([
+        {
+          type: 'campaign.BudgetReleased',
+          data: { campaignId: 'c-1', commissionId: 'k1', released: USD(1000), spent: USD(0), remaining: USD(10000) },
+        },
+      ]);
+    spec.givenEvents(history).when(reviewed('approved')).then([]);
+  });
+});
