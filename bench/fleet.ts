@@ -656,6 +656,10 @@ async function main(): Promise<void> {
                   influencerId,
                   visitorId: `b-${n}`,
                   value: { amount: '10.00', currency: 'USD' },
+                  // As a shop sends them: the buyer's address (1,000 of them) and browser, so that tracking's
+                  // review signals (SHARED_IP's lookup among them) run as they would.
+                  ip: `203.0.${(n >> 8) % 4}.${n % 250}`,
+                  userAgent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/140.0 Safari/537.36',
                   orderId: `o-${run}-${n++}`,
                 }),
               }),
