@@ -40,45 +40,34 @@ interface Audience {
   influencerId?: string | null;
 }
 
+type Role = 'brand' | 'influencer';
+/** What a delivery's `data` is, built only when some endpoint subscribes (by owner role: an influencer is told less of a hold). */
+type Payload = (role: Role) => unknown;
+
 /**
- * Schedules one delivery per enabled endpoint of the audience that subscribes to `type`; `data` may
- * differ by the endpoint owner's role (an influencer is told less of a hold than its brand).
+ * Schedules one delivery per enabled endpoint of the audience that subscribes to `type`. One
+ * statement finds them: the campaign's brand's endpoints, and the influencer's (for a campaign, only
+ * if it accepted it: an influencer hears of its payouts, and of commissions of campaigns it joined).
+ * With no endpoint, as for most events, nothing more is read.
  */
-async function schedule(
-  ctx: Ctx,
-  audience: Audience,
-  type: WebhookEventType,
-  data: unknown,
-  dataFor?: (role: 'brand' | 'influencer') => unknown,
-): Promise<void> {
-  const { trx } = ctx;
-  const brand = audience.campaignId
-    ? await trx.selectFrom('campaigns').select('brand_id').where('id', '=', audience.campaignId).executeTakeFirst()
-    : undefined;
-  const member =
-    audience.influencerId && audience.campaignId
-      ? await trx
-          .selectFrom('members')
-          .select('influencer_id')
-          .where('campaign_id', '=', audience.campaignId)
-          .where('influencer_id', '=', audience.influencerId)
-          .executeTakeFirst()
-      : undefined;
-  // An influencer hears of its payouts (no campaign), and of commissions of campaigns it accepted.
-  const influencer = audience.campaignId ? member?.influencer_id : (audience.influencerId ?? undefined);
-  const owners: Array<[string, string]> = [];
-  if (brand) owners.push(['brand', brand.brand_id]);
-  if (influencer) owners.push(['influencer', influencer]);
-  if (owners.length === 0) return;
-  const endpoints = await trx
-    .selectFrom('endpoints')
-    .select(['id', 'owner_role'])
-    .where('status', '=', 'enabled')
-    .where((eb) => eb.or(owners.map(([role, id]) => eb.and([eb('owner_role', '=', role), eb('owner_id', '=', id)]))))
-    .where(sql<boolean>`${type} = ANY(event_types)`)
-    .execute();
-  for (const e of endpoints)
-    await insertDelivery(ctx, e.id, type, dataFor ? dataFor(e.owner_role === 'brand' ? 'brand' : 'influencer') : data);
+async function schedule(ctx: Ctx, audience: Audience, type: WebhookEventType, data: Payload): Promise<void> {
+  const campaignId = audience.campaignId ?? null;
+  const influencerId = audience.influencerId ?? null;
+  if (campaignId === null && influencerId === null) return;
+  const { rows: endpoints } = await sql<{ id: string; owner_role: string }>`
+    SELECT e.id, e.owner_role FROM endpoints e
+    WHERE e.status = 'enabled' AND ${type} = ANY(e.event_types) AND (
+      (e.owner_role = 'brand' AND e.owner_id = (SELECT c.brand_id FROM campaigns c WHERE c.id = ${campaignId}))
+      OR (e.owner_role = 'influencer' AND e.owner_id = ${influencerId} AND (${campaignId}::text IS NULL
+        OR EXISTS (SELECT 1 FROM members m WHERE m.campaign_id = ${campaignId} AND m.influencer_id = ${influencerId})))
+    )
+    ORDER BY e.id`.execute(ctx.trx);
+  const views = new Map<Role, unknown>();
+  for (const e of endpoints) {
+    const role: Role = e.owner_role === 'brand' ? 'brand' : 'influencer';
+    if (!views.has(role)) views.set(role, await data(role));
+    await insertDelivery(ctx, e.id, type, views.get(role));
+  }
 }
 
 async function insertDelivery(
@@ -132,36 +121,41 @@ const calculated: MessageHandler<Database, CommissionCalculated> = async (ctx) =
     })
     .onConflict((oc) => oc.doNothing())
     .execute();
-  const facts = await commissionFacts(ctx.trx, c.commissionId);
-  await schedule(ctx, c, 'commission.created', commissionView(c, 'pending', facts, { at: ctx.envelope.occurredAt }));
+  await schedule(ctx, c, 'commission.created', async () =>
+    commissionView(c, 'pending', await commissionFacts(ctx.trx, c.commissionId), { at: ctx.envelope.occurredAt }),
+  );
 };
 
 const approved: MessageHandler<Database, CommissionApproved> = async (ctx) => {
   const c = ctx.message;
-  const facts = await commissionFacts(ctx.trx, c.commissionId);
-  const view = commissionView(c, 'approved', facts, { sourceEventId: c.sourceEventId, at: ctx.envelope.occurredAt });
-  await schedule(ctx, c, 'commission.approved', view);
+  await schedule(ctx, c, 'commission.approved', async () =>
+    commissionView(c, 'approved', await commissionFacts(ctx.trx, c.commissionId), {
+      sourceEventId: c.sourceEventId,
+      at: ctx.envelope.occurredAt,
+    }),
+  );
 };
 
 const rejected: MessageHandler<Database, CommissionRejected> = async (ctx) => {
   const c = ctx.message;
-  const facts = await commissionFacts(ctx.trx, c.commissionId);
-  const view = commissionView(c, 'rejected', facts, {
-    reason: c.reasonDetail ?? c.reason,
-    sourceEventId: c.sourceEventId,
-    attribution: c.attribution,
-    at: ctx.envelope.occurredAt,
-  });
-  await schedule(ctx, c, 'commission.rejected', view);
+  await schedule(ctx, c, 'commission.rejected', async () =>
+    commissionView(c, 'rejected', await commissionFacts(ctx.trx, c.commissionId), {
+      reason: c.reasonDetail ?? c.reason,
+      sourceEventId: c.sourceEventId,
+      attribution: c.attribution,
+      at: ctx.envelope.occurredAt,
+    }),
+  );
 };
 
 /** Held for review: the brand hears why; the influencer only the category (holdCategoriesOf). */
 const held: MessageHandler<Database, CommissionHeld> = async (ctx) => {
   const c = ctx.message;
-  const facts = await commissionFacts(ctx.trx, c.commissionId);
-  const view = commissionView(c, 'held', facts, { sourceEventId: c.sourceEventId, at: ctx.envelope.occurredAt });
-  await schedule(ctx, c, 'commission.held', view, (role) => ({
-    ...view,
+  await schedule(ctx, c, 'commission.held', async (role) => ({
+    ...commissionView(c, 'held', await commissionFacts(ctx.trx, c.commissionId), {
+      sourceEventId: c.sourceEventId,
+      at: ctx.envelope.occurredAt,
+    }),
     reasons: role === 'brand' ? c.reasons : holdCategoriesOf(c.reasons),
     reviewBy: c.reviewBy,
   }));
@@ -171,26 +165,30 @@ const held: MessageHandler<Database, CommissionHeld> = async (ctx) => {
 const reviewed: MessageHandler<Database, CommissionReviewed> = async (ctx) => {
   const c = ctx.message;
   if (c.decision !== 'rejected') return;
-  const facts = await commissionFacts(ctx.trx, c.commissionId);
-  const view = commissionView(c, 'rejected', facts, { reason: c.reason, at: ctx.envelope.occurredAt });
-  await schedule(ctx, c, 'commission.rejected', view);
+  await schedule(ctx, c, 'commission.rejected', async () =>
+    commissionView(c, 'rejected', await commissionFacts(ctx.trx, c.commissionId), {
+      reason: c.reason,
+      at: ctx.envelope.occurredAt,
+    }),
+  );
 };
 
 const reversed: MessageHandler<Database, CommissionReversed> = async (ctx) => {
   const c = ctx.message;
-  const facts = await commissionFacts(ctx.trx, c.commissionId);
-  await schedule(ctx, c, 'commission.reversed', commissionView(c, 'reversed', facts, { at: ctx.envelope.occurredAt }));
+  await schedule(ctx, c, 'commission.reversed', async () =>
+    commissionView(c, 'reversed', await commissionFacts(ctx.trx, c.commissionId), { at: ctx.envelope.occurredAt }),
+  );
 };
 
 const payoutCompleted: MessageHandler<Database, PayoutCompleted> = async (ctx) => {
   const p = ctx.message;
   const payout = { id: p.payoutId, influencerId: p.influencerId, amount: money(p.amount), status: 'completed' };
-  await schedule(ctx, { influencerId: p.influencerId }, 'payout.completed', payout);
+  await schedule(ctx, { influencerId: p.influencerId }, 'payout.completed', () => payout);
   for (const commissionId of p.commissionIds) {
     const facts = await commissionFacts(ctx.trx, commissionId);
     if (!facts) continue;
     const c = { commissionId, campaignId: facts.campaign_id, influencerId: facts.influencer_id, amount: null };
-    await schedule(ctx, c, 'commission.paid', commissionView(c, 'paid', facts, { at: ctx.envelope.occurredAt }));
+    await schedule(ctx, c, 'commission.paid', () => commissionView(c, 'paid', facts, { at: ctx.envelope.occurredAt }));
   }
 };
 
@@ -255,7 +253,7 @@ const payoutFailed: MessageHandler<Database, PayoutFailed> = async (ctx) => {
     status: 'failed',
     reason: p.reason,
   };
-  await schedule(ctx, { influencerId: p.influencerId }, 'payout.failed', payout);
+  await schedule(ctx, { influencerId: p.influencerId }, 'payout.failed', () => payout);
 };
 
 /** The endpoint a command names, when its owner sent it; otherwise the command is rejected with why. */
@@ -403,11 +401,11 @@ export function webhookService(env: NodeJS.ProcessEnv = process.env): ServiceDef
           'campaign.CampaignStatusChanged': async (ctx) => {
             const m = ctx.message;
             if (m.to !== 'budget_exhausted') return;
-            await schedule(ctx, { campaignId: m.campaignId }, 'campaign.budget_exhausted', {
+            await schedule(ctx, { campaignId: m.campaignId }, 'campaign.budget_exhausted', () => ({
               id: m.campaignId,
               status: m.to,
               previousStatus: m.from,
-            });
+            }));
           },
         },
       },
