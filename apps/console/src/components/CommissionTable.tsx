@@ -78,7 +78,9 @@ export function CommissionTable({
               <td data-field="reason">
                 {[c.reason, ...(c.reasons ?? [])].filter(Boolean).join(' · ')}
                 {c.status === 'held' && c.reviewBy ? (
-                  <span className="muted"> (decided by itself {new Date(c.reviewBy).toLocaleDateString()})</span>
+                  <small className="muted deadline">
+                    approved by itself {new Date(c.reviewBy).toLocaleDateString()}
+                  </small>
                 ) : null}
               </td>
               {review && (
