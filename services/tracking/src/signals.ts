@@ -5,6 +5,7 @@
  */
 import type { RecordTrackingEventV2 as RecordTrackingEvent } from '@beacon/contracts';
 import type { ReviewSignal as Signal } from '@beacon/domain';
+import { isbot } from 'isbot';
 
 /** A lead or conversion this soon after the visitor's click looks scripted. */
 export const FAST_CONVERSION_SECONDS = 10;
@@ -12,18 +13,8 @@ export const FAST_CONVERSION_SECONDS = 10;
 export const SHARED_IP_LIMIT = 3;
 export const SHARED_IP_WINDOW_MS = 24 * 3_600_000;
 
-// Crawlers, link-preview fetchers, headless browsers and HTTP libraries: nobody who buys.
-const BOT_AGENT = new RegExp(
-  [
-    'bot\\b|bot/|crawl|spider|slurp',
-    'preview|facebookexternalhit|embedly',
-    'headless|phantomjs|selenium|puppeteer|playwright',
-    'curl/|wget/|python-requests|httpclient|okhttp|go-http-client|axios/',
-  ].join('|'),
-  'i',
-);
-
-export const isBotUserAgent = (userAgent: string | null): boolean => userAgent !== null && BOT_AGENT.test(userAgent);
+/** Crawlers, link-preview fetchers, headless browsers and HTTP libraries (isbot's list, as the BFF's link clicks use). */
+export const isBotUserAgent = (userAgent: string | null): boolean => userAgent !== null && isbot(userAgent);
 
 /** The start of the shared-IP window of an event at `at`. */
 export const sharedIpWindowStart = (at: string): string => {
