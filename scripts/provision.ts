@@ -17,6 +17,8 @@ import {
   FLEET_SERVICES,
   registerSchemas,
   FLEET_SUBSCRIPTIONS,
+  HISTORY_NAMESPACES,
+  retentionPolicyFromEnv,
 } from '@beacon/contracts';
 import { pulsarAuthHeaders, pulsarTokenFromEnv } from '@beacon/messaging';
 import { ensureDatabase } from '@beacon/service-kit';
@@ -65,6 +67,9 @@ async function provisionPulsar(adminUrl: string, tenant: string, token: string):
     // for the types both versions know (avsc's resolvers).
     await call('PUT', `namespaces/${tenant}/${service}/schemaCompatibilityStrategy`, 'BACKWARD_TRANSITIVE');
   }
+  // The event topics keep their history for replays and rebuilds (@beacon/contracts retention.ts).
+  const retention = retentionPolicyFromEnv();
+  for (const ns of HISTORY_NAMESPACES) await call('POST', `namespaces/${tenant}/${ns}/retention`, retention);
   const grants = topicGrants();
   for (const [topic, roles] of grants) {
     const path = `persistent/${tenant}/${topic}`;

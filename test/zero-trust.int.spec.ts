@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import WebSocket from 'ws';
-import { FLEET_ACCESS, FLEET_SERVICES } from '@beacon/contracts';
+import { FLEET_ACCESS, FLEET_SERVICES, HISTORY_NAMESPACES, retentionPolicyFromEnv } from '@beacon/contracts';
 import { createWebSocketBus, newFlowEnvelope, pulsarTopic, toProperties } from '@beacon/messaging';
 import { databaseRole, pulsarTokenFile, serviceDatabaseUrl } from '../scripts/lib/secrets.js';
 
@@ -132,5 +132,21 @@ describe('PostgreSQL: each service owns its own database and reaches no other', 
     } finally {
       await client.end();
     }
+  });
+});
+
+describe('Pulsar: the event topics keep their history (retention)', () => {
+  it('sets the retention policy on tracking, campaign, commission and payment, and none elsewhere', async () => {
+    const headers = { Authorization: `Bearer ${tokenOf('admin')}` };
+    // A namespace with no policy of its own answers an empty body.
+    const policyOf = async (ns: string) => {
+      const reply = await fetch(`${admin}/admin/v2/namespaces/beacon/${ns}/retention`, { headers });
+      expect(reply.status).toBe(200);
+      const text = await reply.text();
+      return text ? (JSON.parse(text) as unknown) : null;
+    };
+    for (const ns of HISTORY_NAMESPACES) expect(await policyOf(ns)).toEqual(retentionPolicyFromEnv());
+    // The BFF's and webhook's namespaces carry commands and their own events only: nothing to replay there.
+    for (const ns of ['bff', 'webhook']) expect(await policyOf(ns)).not.toEqual(retentionPolicyFromEnv());
   });
 });

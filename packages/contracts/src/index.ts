@@ -12,6 +12,7 @@ export * from './generated.js';
 export * from './columns.js';
 export * from './access.js';
 export * from './upcast.js';
+export * from './retention.js';
 
 // SCHEMAS_DIR: where a bundled service (pnpm build) finds them beside itself.
 const schemasDir = process.env.SCHEMAS_DIR ?? join(dirname(fileURLToPath(import.meta.url)), '../../../schemas');
