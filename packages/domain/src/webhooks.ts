@@ -6,25 +6,7 @@
  */
 import { createHmac } from 'node:crypto';
 
-export const WEBHOOK_EVENT_TYPES = [
-  'lead.recorded',
-  'conversion.recorded',
-  'commission.created',
-  'commission.held',
-  'commission.approved',
-  'commission.rejected',
-  'commission.reversed',
-  'commission.paid',
-  'payout.completed',
-  'payout.failed',
-  'campaign.budget_exhausted',
-] as const;
-export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number] | 'webhook.test';
-
-/** What an influencer's endpoint may receive: its own commissions and payouts (Dub's partner postbacks). */
-export const INFLUENCER_EVENT_TYPES: readonly WebhookEventType[] = WEBHOOK_EVENT_TYPES.filter(
-  (t) => t.startsWith('commission.') || t.startsWith('payout.'),
-);
+export { INFLUENCER_EVENT_TYPES, WEBHOOK_EVENT_TYPES, type WebhookEventType } from './webhook-types.js';
 
 export const SECRET_PREFIX = 'whsec_';
 

@@ -3,27 +3,16 @@
  * read each endpoint's delivery log, redeliver a finished delivery, delete an endpoint.
  */
 import { useState, type FormEvent } from 'react';
+import { INFLUENCER_EVENT_TYPES, WEBHOOK_EVENT_TYPES } from '@beacon/domain/webhook-types';
 import type { Api, Schemas, Session } from '../api';
 import { StartedTimeline } from '../components/Timeline';
 import { Empty, ErrorNote, Pill, Table } from '../components/ui';
 import { messageOf, useLoad, type Started } from '../hooks';
 
 type EventType = Schemas['WebhookRequest']['events'][number];
-const BRAND_TYPES: EventType[] = [
-  'lead.recorded',
-  'conversion.recorded',
-  'commission.created',
-  'commission.held',
-  'commission.approved',
-  'commission.rejected',
-  'commission.reversed',
-  'commission.paid',
-  'payout.completed',
-  'payout.failed',
-  'campaign.budget_exhausted',
-];
-const typesFor = (session: Session) =>
-  session.roles.includes('brand') ? BRAND_TYPES : BRAND_TYPES.filter((t) => /^(commission|payout)\./.test(t));
+// The brand may subscribe to every type, an influencer to its own commissions and payouts (the BFF checks it).
+const typesFor = (session: Session): readonly EventType[] =>
+  session.roles.includes('brand') ? WEBHOOK_EVENT_TYPES : INFLUENCER_EVENT_TYPES.filter((t) => t !== 'webhook.test');
 
 export function Webhooks({ api, session }: { api: Api; session: Session }) {
   const list = useLoad(async () => ({ items: await api.webhooks() }), [api]);
