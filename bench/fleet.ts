@@ -24,10 +24,11 @@ import { mintDevToken } from '@beacon/bff-service/dev-token';
 import { pulsarAuthHeaders } from '@beacon/messaging';
 import { FLEET_ACCESS } from '@beacon/contracts';
 import { startFleet } from '../scripts/fleet.js';
-import { actAsAdmin, pulsarTokenFile } from '../scripts/lib/secrets.js';
+import { actAsAdmin, pulsarTokenFile, serviceDatabaseUrl } from '../scripts/lib/secrets.js';
 import { Client, percentile } from '../scripts/lib/client.js';
 import { measureWebSocketDriver } from './lib/websocket-driver.js';
 import { measureWebhooks } from './lib/webhooks.js';
+import { measureHistory, type HistoryFigures } from './lib/history.js';
 import { defined } from '@beacon/domain';
 
 // The bench reads the broker's topic stats, which only the admin role may.
@@ -451,6 +452,11 @@ async function measureLimits(): Promise<void> {
   );
 }
 
+const BENCH_RULES = [
+  { event: 'conversion', type: 'fixed', amount: { amount: '1.00', currency: 'USD' } },
+  { event: 'lead', type: 'fixed', amount: { amount: '0.10', currency: 'USD' } },
+];
+
 async function main(): Promise<void> {
   const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
   say(`fleet benchmark — ${SECONDS} s per measurement, ${CONNECTIONS} connections, commit ${commit}`);
@@ -477,10 +483,7 @@ async function main(): Promise<void> {
           name: `Bench ${i}`,
           landingUrl: 'https://bench.example',
           budget: { amount: '1000000.00', currency: 'USD' },
-          commissionRules: [
-            { event: 'conversion', type: 'fixed', amount: { amount: '1.00', currency: 'USD' } },
-            { event: 'lead', type: 'fixed', amount: { amount: '0.10', currency: 'USD' } },
-          ],
+          commissionRules: BENCH_RULES,
         })
       ).id;
       await member.command(`/api/v1/campaigns/${id}/accept`, { acceptedTerms: true });
@@ -596,6 +599,27 @@ async function main(): Promise<void> {
     };
     const ingested = !ONLY || ONLY === 'ingest' ? await measureIngest() : undefined;
     if (ONLY === 'ingest') return;
+    if (ONLY === 'history') {
+      // Alone: a little history of its own first (batches with leads), settled.
+      await spread(
+        posting('/api/v1/tracking/events:batch', 4, () => ({ events: Array.from({ length: 500 }, nextMixed) }), 10),
+        BFF_URLS,
+      );
+      const deadline = performance.now() + 180_000;
+      while (!(await leadsSettled()) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 500));
+    }
+    const history: HistoryFigures | undefined =
+      !ONLY || ONLY === 'history'
+        ? await measureHistory({
+            bffDatabaseUrl: serviceDatabaseUrl('bff'),
+            trackingDatabaseUrl: serviceDatabaseUrl('tracking'),
+            brand,
+            campaignId: defined(campaigns[0], 'a campaign'),
+            commissionRules: BENCH_RULES,
+            say,
+          })
+        : undefined;
+    if (ONLY === 'history') return;
 
     const hooks =
       !ONLY || ONLY === 'webhooks'
@@ -828,6 +852,38 @@ async function main(): Promise<void> {
         target: 'p99 < 100 ms',
       })),
     );
+    if (history)
+      rows.push(
+        {
+          measurement: 'Beacon rebuild of the BFF read model from the topics (npm run rebuild -- bff)',
+          value:
+            `${(history.rebuild.messages / history.rebuild.seconds).toFixed(0)} messages/s, ` +
+            `${(history.rebuild.trackingEvents / history.rebuild.seconds).toFixed(0)} tracking events/s ` +
+            `(${history.rebuild.messages} messages, ${history.rebuild.seconds.toFixed(1)} s; swap ${history.rebuild.swapMs} ms)`,
+          limit: 'raw PostgreSQL rows/s',
+          ratio: history.rebuild.trackingEvents / history.rebuild.seconds / limits.rawPg,
+        },
+        {
+          measurement: 'Beacon backtest of one campaign’s current terms (POST /simulations, to completed)',
+          value:
+            `${(history.backtest.scanned / history.backtest.seconds).toFixed(0)} retained tracking events scanned/s ` +
+            `(${history.backtest.scanned} scanned for the campaign's ${history.backtest.messages}, ${history.backtest.events} ` +
+            `decided again, ${history.backtest.seconds.toFixed(1)} s); proposed ${history.backtest.equal ? '=' : '≠'} actual`,
+          limit: 'rebuild tracking events/s (this run)',
+          ratio:
+            history.backtest.scanned /
+            history.backtest.seconds /
+            (history.rebuild.trackingEvents / history.rebuild.seconds),
+          target: 'proposed = actual',
+        },
+        {
+          measurement: 'retained history on disk (every HISTORY_NAMESPACES namespace)',
+          value:
+            `${(((history.disk.storageBytes / Math.max(1, history.disk.events)) * 1e6) / 2 ** 20).toFixed(0)} MiB of ledgers ` +
+            `per million tracking events (${history.disk.events} events; BookKeeper's directory ` +
+            `${(((history.disk.diskBytes / Math.max(1, history.disk.events)) * 1e6) / 2 ** 20).toFixed(0)} MiB per million)`,
+        },
+      );
     const naiveCpu = limits.naiveCpuMsPerRequest;
     rows.push(
       {

@@ -45,16 +45,31 @@ export function topicGrants(): Map<string, Map<string, Action[]>> {
 
 async function provisionPulsar(adminUrl: string, tenant: string, token: string): Promise<void> {
   const headers = { 'Content-Type': 'application/json', ...pulsarAuthHeaders(token) };
+  // Every call here is idempotent, so one the broker fails for a reason of its own (a 5xx: a bookie
+  // that is briefly unavailable answers "Not enough non-faulty bookies") or drops is tried again, for up
+  // to about a minute; a 4xx is an answer and fails at once.
   const call = async (method: string, path: string, body?: unknown, ok: number[] = []) => {
-    const response = await fetch(`${adminUrl}/admin/v2/${path}`, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    if (!response.ok && !ok.includes(response.status)) {
-      throw new Error(`${method} ${path}: HTTP ${response.status} ${await response.text()}`);
+    const delaysMs = [500, 1000, 2000, 4000, 8000, 15000, 30000];
+    for (let attempt = 0; ; attempt++) {
+      let failure: string;
+      try {
+        const response = await fetch(`${adminUrl}/admin/v2/${path}`, {
+          method,
+          headers,
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+        if (response.ok || ok.includes(response.status)) return response;
+        failure = `${method} ${path}: HTTP ${response.status} ${await response.text()}`;
+        if (response.status < 500) throw new Error(failure);
+      } catch (error) {
+        if (!(error instanceof TypeError)) throw error; // fetch's own failure (no connection) is a TypeError
+        failure = `${method} ${path}: ${error.message} (${String((error as { cause?: unknown }).cause ?? '')})`;
+      }
+      const delay = delaysMs[attempt];
+      if (delay === undefined) throw new Error(failure);
+      console.warn(`[provision] ${failure.slice(0, 300)}; trying again in ${delay} ms`);
+      await new Promise((resolve) => setTimeout(resolve, delay));
     }
-    return response;
   };
   const clusters = (await (await call('GET', 'clusters')).json()) as string[];
   await call('PUT', `tenants/${tenant}`, { allowedClusters: clusters }, [409]);

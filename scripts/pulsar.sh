@@ -4,7 +4,7 @@
 #   scripts/pulsar.sh start     download (once), configure, start in the background, wait until ready,
 #                               create the tenant and namespaces; does nothing if a broker already answers
 #   scripts/pulsar.sh stop      stop the broker this script started
-#   scripts/pulsar.sh status    exit 0 when a broker answers on the admin URL
+#   scripts/pulsar.sh status    exit 0 when a broker answers on the admin URL and can write (its health check)
 #   scripts/pulsar.sh download  fetch and unpack the distribution only
 #
 # The broker always runs with token authentication and authorization. At first start this script
@@ -27,6 +27,10 @@ ADMIN_URL=${PULSAR_ADMIN_URL:-http://127.0.0.1:8080}
 TENANT=${PULSAR_TENANT:-beacon}
 NAMESPACES=${PULSAR_NAMESPACES:-"bff campaign tracking commission payment webhook test"}
 READY_TIMEOUT_S=${PULSAR_READY_TIMEOUT_S:-240}
+WRITABLE_TIMEOUT_S=${PULSAR_WRITABLE_TIMEOUT_S:-120}
+# The bookie turns read-only when its disk is fuller than a threshold (then every write fails with "Not
+# enough non-faulty bookies available"); the threshold is set so that it stops with this much left free.
+DISK_RESERVE_MB=${PULSAR_DISK_RESERVE_MB:-2048}
 SECRETS_DIR=${BEACON_SECRETS_DIR:-$CACHE_DIR/secrets}
 AUTH_DIR="$SECRETS_DIR/pulsar"
 ROLES="admin bff campaign tracking commission payment webhook"
@@ -48,12 +52,51 @@ admin_curl() {
   curl -H "@$header" "$@"
 }
 
-is_ready() {
+answers() {
   # The broker answers "ready" before standalone has written its cluster and the public/default
   # namespace; tenant creation fails with 412 until then, so wait for that last step too.
   [ -f "$(admin_token_file)" ] || return 1
   admin_curl -fsS -m 5 "$ADMIN_URL/admin/v2/brokers/ready" >/dev/null 2>&1 &&
     admin_curl -fsS -m 5 "$ADMIN_URL/admin/v2/namespaces/public" 2>/dev/null | grep -q 'public/default'
+}
+
+# A broker that answers can still refuse every write: its bookie may be read-only (a full disk) or not
+# registered yet, and the admin API then answers topic creation with HTTP 500. The broker's health check
+# writes to and reads from a heartbeat topic, through the bookie.
+writable() { admin_curl -fsS -m 30 "$ADMIN_URL/admin/v2/brokers/health?topicVersion=V2" 2>/dev/null | grep -q ok; }
+
+is_ready() { answers && writable; }
+
+wait_writable() {
+  local t0=$SECONDS
+  until writable; do
+    if [ $((SECONDS - t0)) -ge "$WRITABLE_TIMEOUT_S" ]; then
+      log "the broker at $ADMIN_URL answers but cannot write (its health check failed for ${WRITABLE_TIMEOUT_S}s)"
+      # The bookie counts a disk's use as 1 - available/size, which is not df's Use% where space is reserved.
+      log "where the bookie writes: $(df -Pk "$RUN_DIR" | awk 'NR==2 {printf "%d MB free of %d MB on %s, %.1f%% used as the bookie counts", $4 / 1024, $2 / 1024, $6, (1 - $4 / $2) * 100}'); its limit is $(grep -E '^diskUsageThreshold=' "$RUN_DIR/standalone.conf" 2>/dev/null | cut -d= -f2)"
+      if [ -f "$LOG_FILE" ]; then
+        log "the bookie's last state changes and errors in $LOG_FILE:"
+        grep -E 'RegisterBookie|read-only|readOnly|DiskChecker|ERROR org\.apache\.bookkeeper' "$LOG_FILE" | tail -n 12 >&2 || true
+      fi
+      exit 1
+    fi
+    sleep 2
+  done
+  [ $((SECONDS - t0)) -lt 2 ] || log "writable after $((SECONDS - t0)) s"
+}
+
+# diskUsageThreshold for the bookie: the fraction of the disk in use at which it turns read-only, chosen
+# so that DISK_RESERVE_MB stay free, and never below the distribution's 0.99 (which on a large shared disk
+# can leave gigabytes unused and stop the broker). Says so when the disk is already past it.
+disk_threshold() {
+  local total_kb avail_kb
+  read -r total_kb avail_kb < <(df -Pk "$RUN_DIR" | awk 'NR==2 {print $2, $4}')
+  awk -v total="$total_kb" -v avail="$avail_kb" -v reserve="$((DISK_RESERVE_MB * 1024))" 'BEGIN {
+    t = 1 - reserve / total; if (t < 0.99) t = 0.99; if (t > 0.999) t = 0.999
+    used = 1 - avail / total
+    if (used >= t) printf "[pulsar] the disk under the broker is %.1f%% used (%d MB free): the bookie will be read-only and refuse every write\n", used * 100, avail / 1024 > "/dev/stderr"
+    printf "%.4f\n", t
+  }'
 }
 
 # A broker that answers its admin API without a token was started before authentication was on
@@ -93,10 +136,12 @@ download() {
 
 write_config() {
   mkdir -p "$RUN_DIR"
-  local conf="$RUN_DIR/standalone.conf"
-  # Start from the distribution's file; later keys win in Pulsar's properties loader, so overrides are appended.
-  cp "$PULSAR_HOME_DIR/conf/standalone.conf" "$conf"
-  cat >>"$conf" <<'EOF'
+  local conf="$RUN_DIR/standalone.conf" overrides="$RUN_DIR/standalone.overrides"
+  # The distribution's file, less every key set below, then the overrides. Both loaders read this file:
+  # the broker's (java.util.Properties: a later key wins) and the bookie's (Commons Configuration: a
+  # repeated key becomes a list, and a number is read from its first element, the distribution's). So a
+  # key must appear once; appended alone, the bookie's cache sizes and disk limit were never applied.
+  cat >"$overrides" <<'EOF'
 
 # --- Beacon overrides: a 2-core development machine ---
 advertisedAddress=127.0.0.1
@@ -137,8 +182,19 @@ maxPendingPublishRequestsPerConnection=200
 # message that lands in that window waited up to 10 ms (the default) for its consumer: one hop of
 # a flow paid it again and again. At 0 the cursor registers at once; nothing polls.
 managedLedgerNewEntriesCheckDelayInMillis=0
+# The bookie listens on loopback only: with no interface named it bound 0.0.0.0 (its RPC has no auth).
+listeningInterface=lo
+allowLoopback=true
 EOF
-  sed -i "s#__AUTH_DIR__#$AUTH_DIR#g" "$conf"
+  local threshold
+  threshold=$(disk_threshold)
+  printf '%s\n' "# The bookie's disk limit, from the free space at start (disk_threshold in scripts/pulsar.sh)." \
+    "diskUsageThreshold=$threshold" "diskUsageWarnThreshold=$threshold" "diskUsageLwmThreshold=$threshold" >>"$overrides"
+  sed -i "s#__AUTH_DIR__#$AUTH_DIR#g" "$overrides"
+  local keys
+  keys=$(grep -oE '^[A-Za-z0-9_.]+=' "$overrides" | tr -d '=' | paste -sd '|')
+  { grep -vE "^($keys)=" "$PULSAR_HOME_DIR/conf/standalone.conf"; echo; cat "$overrides"; } >"$conf"
+  rm -f "$overrides"
   echo "$conf"
 }
 
@@ -157,8 +213,9 @@ start() {
     log "a broker this script did not start answers at $ADMIN_URL without authentication; stop it first"
     exit 1
   fi
-  if is_ready; then
+  if answers; then
     log "a broker already answers at $ADMIN_URL"
+    wait_writable
     create_namespaces
     return 0
   fi
@@ -181,7 +238,7 @@ start() {
         >"$LOG_FILE" 2>&1 &
     echo $! >"$PID_FILE"
   )
-  until is_ready; do
+  until answers; do
     if ! kill -0 "$(cat "$PID_FILE")" 2>/dev/null; then
       log "standalone exited during startup; last lines of $LOG_FILE:"
       tail -n 40 "$LOG_FILE" >&2
@@ -193,6 +250,7 @@ start() {
     fi
     sleep 1
   done
+  wait_writable
   log "ready in $((SECONDS - t0)) s at $ADMIN_URL"
   create_namespaces
 }

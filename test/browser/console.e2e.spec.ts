@@ -440,6 +440,25 @@ describe('the console in a browser', () => {
     expect(await page.content()).not.toContain(defined(secret, 'the secret'));
   }, 120_000);
 
+  it('a brand tries new terms on its campaign: what they would have paid, beside what was paid, per day', async () => {
+    const { page } = brand;
+    await page.goto(`/app/#/campaigns/${encodeURIComponent(campaignId)}`);
+    const panel = page.getByRole('region', { name: 'try new terms' });
+    await panel.waitFor();
+    // The campaign pays 5.00 a conversion: try 9.00.
+    await panel.getByLabel('proposed rule 1 amount').fill('9.00');
+    await panel.getByRole('button', { name: 'Run' }).click();
+    await panel.getByTestId('backtest-table').waitFor({ timeout: 120_000 });
+    const money = async (id: string) => Number(((await panel.getByTestId(id).textContent()) ?? '').split(' ')[0]);
+    const actual = await money('actual-total');
+    expect(actual).toBeGreaterThan(0);
+    // Every conversion pays 4.00 more; the clicks pay as they did.
+    expect(await money('proposed-total')).toBeGreaterThan(actual);
+    await panel.scrollIntoViewIfNeeded();
+    await shot(page, '22-brand-try-new-terms');
+    await panel.screenshot({ path: join(SHOTS, '23-try-new-terms-panel.png'), animations: 'disabled' });
+  }, 180_000);
+
   it('works at phone width, and an admin sees every tenant and the dead-letter topics', async () => {
     const phone = await signIn('brand', brandId, { width: 390, height: 844 });
     await phone.page.locator('.card', { hasText: CAMPAIGN }).waitFor();

@@ -33,6 +33,9 @@ export type Customer = Schemas['CustomerView'];
 export type CustomerSummary = Schemas['CustomerSummaryView'];
 export type Webhook = Schemas['Webhook'];
 export type Delivery = Schemas['WebhookDelivery'];
+export type Simulation = Schemas['Simulation'];
+export type SimulationColumn = Schemas['SimulationColumn'];
+export type SimulationRequest = Schemas['SimulationRequest'];
 type Page<T> = { items: T[]; nextCursor: string | null };
 
 /** Reads `sub` and `roles` from a JWT's payload (the BFF verifies it; this only decides what to show). */
@@ -91,6 +94,21 @@ export class Api {
   invite(id: string, influencerIds: string[]) {
     return must(
       this.client.POST('/api/v1/campaigns/{id}/invitations', { params: { path: { id } }, body: { influencerIds } }),
+    );
+  }
+  startSimulation(id: string, body: SimulationRequest) {
+    return must(this.client.POST('/api/v1/campaigns/{id}/simulations', { params: { path: { id } }, body }));
+  }
+  simulation(id: string, simulationId: string) {
+    return must(
+      this.client.GET('/api/v1/campaigns/{id}/simulations/{simulationId}', { params: { path: { id, simulationId } } }),
+    );
+  }
+  cancelSimulation(id: string, simulationId: string) {
+    return must(
+      this.client.POST('/api/v1/campaigns/{id}/simulations/{simulationId}/cancel', {
+        params: { path: { id, simulationId } },
+      }),
     );
   }
   createLink(id: string) {

@@ -304,6 +304,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/campaigns/{id}/simulations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Backtest commission terms over the campaign’s retained events
+         * @description Roles: brand, admin. Scope: the owner brand (others get 404), admin.
+         */
+        post: operations["startSimulation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/campaigns/{id}/simulations/{simulationId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A simulation: its progress, and once completed the proposed and actual columns
+         * @description Roles: brand, admin. Scope: the owner brand (others get 404), admin.
+         */
+        get: operations["getSimulation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/campaigns/{id}/simulations/{simulationId}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a running simulation (a finished one is answered as it is)
+         * @description Roles: brand, admin. Scope: the owner brand (others get 404), admin.
+         */
+        post: operations["cancelSimulation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/webhooks": {
         parameters: {
             query?: never;
@@ -967,6 +1027,58 @@ export interface components {
             items: (components["schemas"]["CustomerView"] | components["schemas"]["CustomerSummaryView"])[];
             nextCursor: string | null;
         };
+        SimulationRequest: {
+            commissionRules: components["schemas"]["CommissionRule"][];
+            attributionWindowDays?: number;
+            /** @enum {string} */
+            attributionModel?: "last_click" | "first_click";
+            /** @description for conversion rules that do not set their own */
+            customerDurationMonths?: number;
+            from: string;
+            to: string;
+        };
+        /** @description what the proposed terms would have paid (completed only) */
+        SimulationColumn: {
+            total: components["schemas"]["MoneyView"];
+            byInfluencer: {
+                influencerId: string;
+                amount: components["schemas"]["MoneyView"];
+            }[];
+            byDay: {
+                /** @example 2026-01-01 */
+                day: string;
+                amount: components["schemas"]["MoneyView"];
+            }[];
+            rejectedByReason: {
+                [key: string]: number;
+            };
+            held: {
+                count: number;
+                amount: components["schemas"]["MoneyView"];
+            };
+            reversed: number;
+            /** @description when the source event that spent the last of the budget happened */
+            budgetExhaustedAt: string | null;
+        };
+        Simulation: {
+            id: string;
+            campaignId: string;
+            /** @enum {string} */
+            status: "running" | "completed" | "failed" | "cancelled";
+            /** @description 0 to 1 */
+            progress: number;
+            from: string;
+            to: string;
+            /** @description the request’s terms, as given */
+            terms?: unknown;
+            proposed?: components["schemas"]["SimulationColumn"];
+            actual?: components["schemas"]["SimulationColumn"] & unknown;
+            /** @description tracking events decided again */
+            events?: number;
+            error?: string;
+            createdAt: string;
+            completedAt: string | null;
+        };
         Webhook: {
             id: string;
             url: string;
@@ -1274,6 +1386,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unavailable for a moment (no connection, a deadlock): `Retry-After` says when to try again */
+            503: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     createCampaign: {
@@ -1373,7 +1495,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The broker did not take the command; retry with the same Idempotency-Key */
+            /** @description The broker did not take the command, or the database is unavailable for a moment; retry with the same Idempotency-Key */
             503: {
                 headers: {
                     "X-Correlation-ID": components["headers"]["CorrelationId"];
@@ -1458,6 +1580,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unavailable for a moment (no connection, a deadlock): `Retry-After` says when to try again */
+            503: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     listCampaignInfluencers: {
@@ -1528,6 +1660,16 @@ export interface operations {
             };
             /** @description The caller is over its rate limit; `Retry-After` says when to try again */
             429: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable for a moment (no connection, a deadlock): `Retry-After` says when to try again */
+            503: {
                 headers: {
                     "X-Correlation-ID": components["headers"]["CorrelationId"];
                     [name: string]: unknown;
@@ -1633,7 +1775,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The broker did not take the command; retry with the same Idempotency-Key */
+            /** @description The broker did not take the command, or the database is unavailable for a moment; retry with the same Idempotency-Key */
             503: {
                 headers: {
                     "X-Correlation-ID": components["headers"]["CorrelationId"];
@@ -1740,7 +1882,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The broker did not take the command; retry with the same Idempotency-Key */
+            /** @description The broker did not take the command, or the database is unavailable for a moment; retry with the same Idempotency-Key */
             503: {
                 headers: {
                     "X-Correlation-ID": components["headers"]["CorrelationId"];
@@ -1847,7 +1989,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The broker did not take the command; retry with the same Idempotency-Key */
+            /** @description The broker did not take the command, or the database is unavailable for a moment; retry with the same Idempotency-Key */
             503: {
                 headers: {
                     "X-Correlation-ID": components["headers"]["CorrelationId"];
@@ -1960,7 +2102,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The broker did not take the command; retry with the same Idempotency-Key */
+            /** @description The broker did not take the command, or the database is unavailable for a moment; retry with the same Idempotency-Key */
             503: {
                 headers: {
                     "X-Correlation-ID": components["headers"]["CorrelationId"];
@@ -2074,7 +2216,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The broker did not take the command; retry with the same Idempotency-Key */
+            /** @description The broker did not take the command, or the database is unavailable for a moment; retry with the same Idempotency-Key */
             503: {
                 headers: {
                     "X-Correlation-ID": components["headers"]["CorrelationId"];
@@ -2190,7 +2332,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The broker did not take the command; retry with the same Idempotency-Key */
+            /** @description The broker did not take the command, or the database is unavailable for a moment; retry with the same Idempotency-Key */
             503: {
                 headers: {
                     "X-Correlation-ID": components["headers"]["CorrelationId"];
@@ -2296,7 +2438,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The broker did not take the command; retry with the same Idempotency-Key */
+            /** @description The broker did not take the command, or the database is unavailable for a moment; retry with the same Idempotency-Key */
             503: {
                 headers: {
                     "X-Correlation-ID": components["headers"]["CorrelationId"];
@@ -2378,6 +2520,16 @@ export interface operations {
             };
             /** @description The caller is over its rate limit; `Retry-After` says when to try again */
             429: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable for a moment (no connection, a deadlock): `Retry-After` says when to try again */
+            503: {
                 headers: {
                     "X-Correlation-ID": components["headers"]["CorrelationId"];
                     [name: string]: unknown;
@@ -2490,7 +2642,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The broker did not take the command; retry with the same Idempotency-Key */
+            /** @description The broker did not take the command, or the database is unavailable for a moment; retry with the same Idempotency-Key */
             503: {
                 headers: {
                     "X-Correlation-ID": components["headers"]["CorrelationId"];
@@ -2598,7 +2750,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The broker did not take the command; retry with the same Idempotency-Key */
+            /** @description The broker did not take the command, or the database is unavailable for a moment; retry with the same Idempotency-Key */
             503: {
                 headers: {
                     "X-Correlation-ID": components["headers"]["CorrelationId"];
@@ -2685,6 +2837,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unavailable for a moment (no connection, a deadlock): `Retry-After` says when to try again */
+            503: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     listCustomers: {
@@ -2763,6 +2925,320 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unavailable for a moment (no connection, a deadlock): `Retry-After` says when to try again */
+            503: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    startSimulation: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+                "X-Correlation-ID"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SimulationRequest"];
+            };
+        };
+        responses: {
+            /** @description `id` is the simulation id; the operation completes when it does */
+            202: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    Location: components["headers"]["OperationLocation"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Accepted"];
+                };
+            };
+            /** @description The request is not valid: `errors` lists each problem with its path */
+            400: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, or a token that does not verify */
+            401: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token’s roles do not allow this */
+            403: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or one the caller may not see */
+            404: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used with another request, or its first request is still running */
+            409: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over 1 MiB */
+            413: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller is over its rate limit; `Retry-After` says when to try again */
+            429: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The broker did not take the command, or the database is unavailable for a moment; retry with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSimulation: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Correlation-ID"?: string;
+            };
+            path: {
+                id: string;
+                simulationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the simulation */
+            200: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Simulation"];
+                };
+            };
+            /** @description The request is not valid: `errors` lists each problem with its path */
+            400: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, or a token that does not verify */
+            401: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token’s roles do not allow this */
+            403: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or one the caller may not see */
+            404: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller is over its rate limit; `Retry-After` says when to try again */
+            429: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable for a moment (no connection, a deadlock): `Retry-After` says when to try again */
+            503: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancelSimulation: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+                "X-Correlation-ID"?: string;
+            };
+            path: {
+                id: string;
+                simulationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the simulation */
+            200: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Simulation"];
+                };
+            };
+            /** @description The request is not valid: `errors` lists each problem with its path */
+            400: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token, or a token that does not verify */
+            401: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token’s roles do not allow this */
+            403: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or one the caller may not see */
+            404: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used with another request, or its first request is still running */
+            409: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over 1 MiB */
+            413: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller is over its rate limit; `Retry-After` says when to try again */
+            429: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The broker did not take the command, or the database is unavailable for a moment; retry with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     listWebhooks: {
@@ -2831,6 +3307,16 @@ export interface operations {
             };
             /** @description The caller is over its rate limit; `Retry-After` says when to try again */
             429: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable for a moment (no connection, a deadlock): `Retry-After` says when to try again */
+            503: {
                 headers: {
                     "X-Correlation-ID": components["headers"]["CorrelationId"];
                     [name: string]: unknown;
@@ -2937,7 +3423,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The broker did not take the command; retry with the same Idempotency-Key */
+            /** @description The broker did not take the command, or the database is unavailable for a moment; retry with the same Idempotency-Key */
             503: {
                 headers: {
                     "X-Correlation-ID": components["headers"]["CorrelationId"];
@@ -3022,6 +3508,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unavailable for a moment (no connection, a deadlock): `Retry-After` says when to try again */
+            503: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     deleteWebhook: {
@@ -3090,6 +3586,16 @@ export interface operations {
             };
             /** @description The caller is over its rate limit; `Retry-After` says when to try again */
             429: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable for a moment (no connection, a deadlock): `Retry-After` says when to try again */
+            503: {
                 headers: {
                     "X-Correlation-ID": components["headers"]["CorrelationId"];
                     [name: string]: unknown;
@@ -3194,7 +3700,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The broker did not take the command; retry with the same Idempotency-Key */
+            /** @description The broker did not take the command, or the database is unavailable for a moment; retry with the same Idempotency-Key */
             503: {
                 headers: {
                     "X-Correlation-ID": components["headers"]["CorrelationId"];
@@ -3301,7 +3807,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The broker did not take the command; retry with the same Idempotency-Key */
+            /** @description The broker did not take the command, or the database is unavailable for a moment; retry with the same Idempotency-Key */
             503: {
                 headers: {
                     "X-Correlation-ID": components["headers"]["CorrelationId"];
@@ -3381,6 +3887,16 @@ export interface operations {
             };
             /** @description The caller is over its rate limit; `Retry-After` says when to try again */
             429: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable for a moment (no connection, a deadlock): `Retry-After` says when to try again */
+            503: {
                 headers: {
                     "X-Correlation-ID": components["headers"]["CorrelationId"];
                     [name: string]: unknown;
@@ -3487,7 +4003,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The broker did not take the command; retry with the same Idempotency-Key */
+            /** @description The broker did not take the command, or the database is unavailable for a moment; retry with the same Idempotency-Key */
             503: {
                 headers: {
                     "X-Correlation-ID": components["headers"]["CorrelationId"];
@@ -3571,6 +4087,16 @@ export interface operations {
             };
             /** @description The caller is over its rate limit; `Retry-After` says when to try again */
             429: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable for a moment (no connection, a deadlock): `Retry-After` says when to try again */
+            503: {
                 headers: {
                     "X-Correlation-ID": components["headers"]["CorrelationId"];
                     [name: string]: unknown;
@@ -3678,7 +4204,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The broker did not take the events, or the tracking queue is full (`Retry-After`); retry with the same Idempotency-Key */
+            /** @description The broker did not take the events, the tracking queue is full, or the database is unavailable for a moment (`Retry-After`); retry with the same Idempotency-Key */
             503: {
                 headers: {
                     "X-Correlation-ID": components["headers"]["CorrelationId"];
@@ -3789,7 +4315,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The broker did not take the events, or the tracking queue is full (`Retry-After`); retry with the same Idempotency-Key */
+            /** @description The broker did not take the events, the tracking queue is full, or the database is unavailable for a moment (`Retry-After`); retry with the same Idempotency-Key */
             503: {
                 headers: {
                     "X-Correlation-ID": components["headers"]["CorrelationId"];
@@ -3876,6 +4402,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unavailable for a moment (no connection, a deadlock): `Retry-After` says when to try again */
+            503: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     listCommissions: {
@@ -3947,6 +4483,16 @@ export interface operations {
             };
             /** @description The caller is over its rate limit; `Retry-After` says when to try again */
             429: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable for a moment (no connection, a deadlock): `Retry-After` says when to try again */
+            503: {
                 headers: {
                     "X-Correlation-ID": components["headers"]["CorrelationId"];
                     [name: string]: unknown;
@@ -4052,7 +4598,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The broker did not take the command; retry with the same Idempotency-Key */
+            /** @description The broker did not take the command, or the database is unavailable for a moment; retry with the same Idempotency-Key */
             503: {
                 headers: {
                     "X-Correlation-ID": components["headers"]["CorrelationId"];
@@ -4163,7 +4709,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The broker did not take the command; retry with the same Idempotency-Key */
+            /** @description The broker did not take the command, or the database is unavailable for a moment; retry with the same Idempotency-Key */
             503: {
                 headers: {
                     "X-Correlation-ID": components["headers"]["CorrelationId"];
@@ -4246,6 +4792,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unavailable for a moment (no connection, a deadlock): `Retry-After` says when to try again */
+            503: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     listPayouts: {
@@ -4314,6 +4870,16 @@ export interface operations {
             };
             /** @description The caller is over its rate limit; `Retry-After` says when to try again */
             429: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable for a moment (no connection, a deadlock): `Retry-After` says when to try again */
+            503: {
                 headers: {
                     "X-Correlation-ID": components["headers"]["CorrelationId"];
                     [name: string]: unknown;
@@ -4421,7 +4987,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The broker did not take the command; retry with the same Idempotency-Key */
+            /** @description The broker did not take the command, or the database is unavailable for a moment; retry with the same Idempotency-Key */
             503: {
                 headers: {
                     "X-Correlation-ID": components["headers"]["CorrelationId"];
@@ -4506,6 +5072,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unavailable for a moment (no connection, a deadlock): `Retry-After` says when to try again */
+            503: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getOperation: {
@@ -4573,6 +5149,16 @@ export interface operations {
             };
             /** @description The caller is over its rate limit; `Retry-After` says when to try again */
             429: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable for a moment (no connection, a deadlock): `Retry-After` says when to try again */
+            503: {
                 headers: {
                     "X-Correlation-ID": components["headers"]["CorrelationId"];
                     [name: string]: unknown;
@@ -4654,6 +5240,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unavailable for a moment (no connection, a deadlock): `Retry-After` says when to try again */
+            503: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     followLink: {
@@ -4705,6 +5301,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The database is unavailable for a moment (no connection, a deadlock): `Retry-After` says when to try again */
+            503: {
+                headers: {
+                    "X-Correlation-ID": components["headers"]["CorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };

@@ -507,6 +507,8 @@ export interface TrackingEventRecordedV2 {
   notes: Array<string>;
   /** what tracking observed that a campaign's review may hold on: SELF_REFERRAL, SHARED_IP, FAST_CONVERSION, BOT_USER_AGENT */
   signals: Array<string>;
+  /** the campaign's budget currency as tracking knew it (null: an unknown campaign, or written before this field): revenue counts a value in it only */
+  campaignCurrency: null | string;
 }
 
 export type AttributionV2 = 'explicit' | 'coupon' | 'customer' | 'click_id' | 'first_click' | 'last_click' | 'none';

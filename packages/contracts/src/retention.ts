@@ -1,10 +1,12 @@
 /**
  * What the broker keeps of the event topics after every subscription has read it (issue 20: history
  * that can be replayed). Tracking, campaign, commission and payment keep their history for a window
+ * (webhook too: the BFF's read model of endpoints and deliveries is projected from its events, and a
+ * rebuild found it missing when only the four were kept)
  * and up to a size per namespace; beyond either, the broker drops the oldest ledgers (nothing is
  * offloaded here: this machine has no tiered storage). Set-up (scripts/provision.ts) applies it.
  */
-export const HISTORY_NAMESPACES = ['tracking', 'campaign', 'commission', 'payment'] as const;
+export const HISTORY_NAMESPACES = ['tracking', 'campaign', 'commission', 'payment', 'webhook'] as const;
 
 export interface RetentionPolicy {
   retentionTimeInMinutes: number;

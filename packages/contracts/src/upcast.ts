@@ -31,6 +31,7 @@ export const trackingEventRecordedV2 = (e: TrackingEventRecorded): TrackingEvent
   customer: null,
   notes: [],
   signals: [],
+  campaignCurrency: null,
 });
 
 export const trackingEventsRecordedV2 = (m: TrackingEventsRecorded): TrackingEventsRecordedV2 => ({

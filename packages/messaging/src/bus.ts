@@ -60,12 +60,48 @@ export type MessageHandler = (message: IncomingMessage) => Promise<void>;
 /**
  * Called with deliveries of one key, in order: what arrived since the key's last batch, up to
  * `maxBatch`. Resolves with one verdict per message, in the same order: true → acknowledged,
- * false → negatively acknowledged. Rejecting negatively acknowledges the whole batch.
+ * false → negatively acknowledged, 'deferred' → not tried because an earlier message of its key
+ * failed. Rejecting negatively acknowledges the whole batch.
+ *
+ * A driver that holds keys (the WebSocket driver) keeps a failed message's key from running on until
+ * that message comes back and is handled (or is dead-lettered): the key's deferred and later messages
+ * wait, unacknowledged, so a key's messages take effect in order even across a redelivery.
  */
-export type BatchHandler = (messages: IncomingMessage[]) => Promise<boolean[]>;
+export type BatchVerdict = boolean | 'deferred';
+export type BatchHandler = (messages: IncomingMessage[]) => Promise<BatchVerdict[]>;
 
 export interface Subscription {
   /** Stop receiving; waits for handlers in flight to settle. */
+  close(): Promise<void>;
+}
+
+/** Where a reader starts. */
+export type ReadStart = 'earliest' | 'latest' | { after: string };
+
+export interface ReadOptions {
+  topic: string;
+  /** Default 'earliest'. `{ after }` takes a broker message id this topic delivered before (resume after it). */
+  start?: ReadStart;
+  /**
+   * Messages published before this instant are passed over. The WebSocket API has no seek by time,
+   * so a driver may read them and drop them: cost grows with the history before `publishedFrom`.
+   */
+  publishedFrom?: Date;
+  /** Messages fetched ahead of `next()`. Default 500. */
+  receiverQueueSize?: number;
+}
+
+/**
+ * A reader: the topic's stored messages in order, with no subscription (nothing acknowledged, no
+ * backlog kept on the broker). Pulsar's Reader; what rebuilds and backtests read history with.
+ */
+export interface Reader {
+  readonly topic: string;
+  /**
+   * The next message, or undefined when none arrived within `idleMs`: the reader has read what the
+   * topic stored so far (more may come later; call again). Rejects once the reader has failed for good.
+   */
+  next(idleMs: number): Promise<IncomingMessage | undefined>;
   close(): Promise<void>;
 }
 
@@ -76,6 +112,8 @@ export interface MessageBus {
   subscribe(options: SubscribeOptions, handler: MessageHandler): Promise<Subscription>;
   /** Micro-batched consumption, where the driver offers it (the runner falls back to `subscribe`). */
   subscribeBatches?(options: SubscribeOptions & { maxBatch: number }, handler: BatchHandler): Promise<Subscription>;
+  /** Opens a reader over one topic's history (see Reader). */
+  read(options: ReadOptions): Promise<Reader>;
   /** Cheap reachability check for /readyz. */
   isHealthy(): Promise<boolean>;
   /** Closes every producer and subscription; in-flight sends settle (as failures if unsent). */

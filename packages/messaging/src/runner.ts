@@ -11,7 +11,7 @@
  */
 import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
-import type { IncomingMessage, MessageBus, SubscribeOptions, Subscription } from './bus.js';
+import type { BatchVerdict, IncomingMessage, MessageBus, SubscribeOptions, Subscription } from './bus.js';
 import type { CodecRegistry } from './codec.js';
 import { fromProperties, type Envelope } from './envelope.js';
 import { buildMessage } from './message.js';
@@ -123,6 +123,10 @@ export interface RunHandlersOptions<DB extends MessagingTables, Types extends ob
    * acknowledged), instead of waking the relay. Without it, the relay sends everything.
    */
   relay?: Pick<OutboxRelay, 'sendCommitted'>;
+  /** Observes each message as it arrives, before it is handled (for the consumer's lag). */
+  onReceived?: (message: IncomingMessage) => void;
+  /** Waits before trying a transaction again in place after a transient database fault (retryingTransient). */
+  transientRetryDelaysMs?: readonly number[];
   /** Observes each handled message (for metrics). */
   onHandled?: (messageType: string, outcome: 'handled' | 'duplicate' | 'ignored' | 'failed', seconds: number) => void;
 }
@@ -141,8 +145,12 @@ export interface Delivery<DB> {
   prepared?: unknown;
 }
 
-/** What one message's pass through the steps came to; a failure means it must be redelivered. */
-export type Verdict = Outcome | { failed: unknown };
+/**
+ * What one message's pass through the steps came to; a failure means it must be redelivered, and
+ * `DEFERRED` that it was not tried because an earlier message of its key failed (it waits for that one).
+ */
+export type Verdict = Outcome | { failed: unknown } | typeof DEFERRED;
+export const DEFERRED = { deferred: true } as const;
 
 /**
  * The one shape of a runner step, as Watermill composes its middleware: given the step below it, a
@@ -273,7 +281,11 @@ export function reporter(onHandled: RunHandlersOptions<MessagingTables>['onHandl
 
 const elapsed = (started: bigint) => Number(process.hrtime.bigint() - started) / 1e9;
 
-/** Middleware: a run that fails is handled again one message at a time, so only the failing message is redelivered. */
+/**
+ * Middleware: a run that fails is handled again one message at a time, so only the failing message is
+ * redelivered. The run is one key's, in order: the messages after the first that fails alone are not
+ * tried (`DEFERRED`), for they must not take effect before it.
+ */
 export const retryingAlone =
   <DB>(log: Logger, subscription: string): Middleware<DB> =>
   (next) =>
@@ -287,8 +299,55 @@ export const retryingAlone =
         'batch failed; handling its messages one at a time',
       );
       const verdicts: Verdict[] = [];
-      for (const d of ds) verdicts.push(...(await next([d])));
+      for (const d of ds) {
+        if (verdicts.some(isFailed)) verdicts.push(DEFERRED);
+        else verdicts.push(...(await next([d])));
+      }
       return verdicts;
+    }
+  };
+
+const isFailed = (v: Verdict): v is { failed: unknown } => typeof v === 'object' && 'failed' in v;
+
+/**
+ * Whether PostgreSQL failed for a reason of its own, not the message's: no connection (or no free slot,
+ * SQLSTATE class 08 and 53), a server shutting down (57P01–57P03), or a transaction that lost a race
+ * (40001 serialization, 40P01 deadlock). Trying the same transaction again a moment later can succeed.
+ */
+export function isTransientDatabaseError(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (typeof code === 'string') {
+    if (/^(08|53)/.test(code) || ['57P01', '57P02', '57P03', '40001', '40P01'].includes(code)) return true;
+    if (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(code)) return true;
+  }
+  return typeof message === 'string' && /Connection terminated|connection timeout/i.test(message);
+}
+
+/**
+ * Middleware: a transaction that fails for a transient database reason is tried again in place,
+ * after each of `delaysMs`, before it counts as failed. In place matters for order: while it waits
+ * the key's later messages wait behind it (the drivers run one batch per key at a time), where a
+ * negative ack would let them be applied before it is redelivered. A fault test saw that happen:
+ * with the database out of connection slots, a commission's calculation failed alone and its
+ * approval, right behind it, took effect first and found no row to approve. The transaction holds
+ * its inbox claims, so a commit that did land before the error makes the retry a duplicate.
+ */
+export const retryingTransient =
+  <DB>(log: Logger, subscription: string, delaysMs: readonly number[] = [50, 200, 800, 2000]): Middleware<DB> =>
+  (next) =>
+  async (ds) => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await next(ds);
+      } catch (error) {
+        const delay = delaysMs[attempt];
+        if (delay === undefined || !isTransientDatabaseError(error)) throw error;
+        log.warn(
+          { err: (error as Error).message, subscription, messages: ds.length, attempt: attempt + 1, delayMs: delay },
+          'database unavailable; trying the same transaction again in place',
+        );
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
     }
   };
 
@@ -346,14 +405,38 @@ export const preparing =
 
 /**
  * The consumer of one subscription: decode, then the steps (retry alone → report → skip unhandled
- * types → prepare → inbox and handlers in one transaction, acknowledged after the commit), per
+ * types → prepare → retry in place on a transient database fault → inbox and handlers in one
+ * transaction, acknowledged after the commit), per
  * message or per run of one key. Packs (pack.ts) are opened first and acknowledged when all their
  * items were.
  */
 export async function runHandlers<DB extends MessagingTables, Types extends object = MessageTypeMap>(
   options: RunHandlersOptions<DB, Types>,
 ): Promise<Subscription> {
-  const { bus, db, logger } = options;
+  const { handleDeliveries, handleDelivery } = messageApplier(options);
+  const maxBatch = options.maxBatch ?? 1;
+  const subscribeOptions = { ...options.subscription, subscription: options.subscription.name };
+  const received = options.onReceived ?? (() => undefined);
+  if (maxBatch > 1 && options.bus.subscribeBatches)
+    return options.bus.subscribeBatches({ ...subscribeOptions, maxBatch }, (ms) => {
+      ms.forEach(received);
+      return handleDeliveries(ms);
+    });
+  return options.bus.subscribe(subscribeOptions, (m) => {
+    received(m);
+    return handleDelivery(m);
+  });
+}
+
+/**
+ * What a subscription does with what it receives, without the subscription: the steps above over
+ * messages handed to it. `handleDeliveries` takes one key's messages as a run (whether each took
+ * effect); `handleDelivery` one message, throwing when it did not. A rebuild feeds history to it.
+ */
+export function messageApplier<DB extends MessagingTables, Types extends object = MessageTypeMap>(
+  options: Omit<RunHandlersOptions<DB, Types>, 'bus'>,
+) {
+  const { db, logger } = options;
   const subscriptionName = options.subscription.name;
   const maxBatch = options.maxBatch ?? 1;
   const decode = decoder(options);
@@ -375,7 +458,13 @@ export async function runHandlers<DB extends MessagingTables, Types extends obje
     defined(ds[0]?.handler?.many, 'a handler of many')(ds.map((d) => context(trx, d, written)));
 
   const steps = compose<DB>(
-    [retryingAlone(logger, subscriptionName), reporting(reporter(options.onHandled)), ignoringUnhandled(), preparing()],
+    [
+      retryingAlone(logger, subscriptionName),
+      reporting(reporter(options.onHandled)),
+      ignoringUnhandled(),
+      preparing(),
+      retryingTransient(logger, subscriptionName, options.transientRetryDelaysMs),
+    ],
     (ds) => inTransaction(db, subscriptionName, ds, run, options.relay, runMany),
   );
 
@@ -393,12 +482,19 @@ export async function runHandlers<DB extends MessagingTables, Types extends obje
     }
   }
 
-  /** Messages of one key, through the steps together (one at a time at maxBatch 1): whether each took effect. */
-  async function handle(messages: IncomingMessage[], together: boolean): Promise<boolean[]> {
+  /**
+   * Messages of one key, through the steps together (one at a time at maxBatch 1): whether each took
+   * effect, or was deferred behind an earlier one that did not. An undecodable message fails alone.
+   */
+  async function handle(messages: IncomingMessage[], together: boolean): Promise<BatchVerdict[]> {
     const ds = messages.map(decoded);
-    const verdicts: boolean[] = [];
-    // Undecodable messages fail alone; the runs between them go through the steps.
+    const verdicts: BatchVerdict[] = [];
     for (let i = 0; i < ds.length;) {
+      if (verdicts.includes(false)) {
+        verdicts.push('deferred');
+        i++;
+        continue;
+      }
       if (!ds[i]) {
         verdicts.push(false);
         i++;
@@ -407,7 +503,8 @@ export async function runHandlers<DB extends MessagingTables, Types extends obje
       let end = i + 1;
       if (together) while (end < ds.length && ds[end]) end++;
       const run = ds.slice(i, end) as Delivery<DB>[];
-      for (const v of await steps(run)) verdicts.push(typeof v === 'string');
+      for (const v of await steps(run))
+        verdicts.push(typeof v === 'string' ? true : v === DEFERRED ? 'deferred' : false);
       i = end;
     }
     return verdicts;
@@ -427,18 +524,25 @@ export async function runHandlers<DB extends MessagingTables, Types extends obje
     }
   }
 
-  /** A key's deliveries, packs opened and handled as one run; a pack is acknowledged when all its items were. */
-  async function handleDeliveries(deliveries: IncomingMessage[]): Promise<boolean[]> {
+  /**
+   * A key's deliveries, packs opened and handled as one run; a pack is acknowledged when all its items
+   * were, and deferred when none failed but some were deferred. After a delivery that failed, the rest
+   * are deferred (an unreadable pack fails like an undecodable message).
+   */
+  async function handleDeliveries(deliveries: IncomingMessage[]): Promise<BatchVerdict[]> {
     const contents = deliveries.map(opened);
+    const firstUnreadable = contents.findIndex((items) => !items);
+    const readable = firstUnreadable < 0 ? contents : contents.slice(0, firstUnreadable);
     const verdicts = await handle(
-      contents.flatMap((items) => items ?? []),
+      readable.flatMap((items) => items ?? []),
       true,
     );
     let at = 0;
-    return contents.map((items) => {
-      if (!items) return false;
+    return contents.map((items, i): BatchVerdict => {
+      if (i === firstUnreadable) return false;
+      if (!items || (firstUnreadable >= 0 && i > firstUnreadable)) return 'deferred';
       const mine = verdicts.slice(at, (at += items.length));
-      return mine.every(Boolean);
+      return mine.includes(false) ? false : mine.includes('deferred') ? 'deferred' : true;
     });
   }
 
@@ -447,14 +551,11 @@ export async function runHandlers<DB extends MessagingTables, Types extends obje
     const items = opened(incoming);
     if (!items) throw new Error('unreadable pack');
     const verdicts = await handle(items, maxBatch > 1);
-    if (!verdicts.every(Boolean))
+    if (!verdicts.every((v) => v === true))
       throw new Error(items.length > 1 ? 'some items of a pack failed: the pack is redelivered' : 'the message failed');
   }
 
-  const subscribeOptions = { ...options.subscription, subscription: subscriptionName };
-  if (maxBatch > 1 && bus.subscribeBatches)
-    return bus.subscribeBatches({ ...subscribeOptions, maxBatch }, handleDeliveries);
-  return bus.subscribe(subscribeOptions, handleDelivery);
+  return { handleDeliveries, handleDelivery };
 }
 
 /** Starts a flow from outside a handler (a script, a scheduled job): a new envelope into the outbox. */

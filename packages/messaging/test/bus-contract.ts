@@ -13,6 +13,11 @@ export interface ContractCapabilities {
   topicUnload: boolean;
   /** The bus can be pointed at a serviceUrl (for the connection-drop test through a proxy). */
   createAt?: (serviceUrl: string, sendTimeoutMs: number) => MessageBus;
+  /**
+   * A failed message's key waits for its redelivery (bus.ts, BatchHandler); false, with the reason,
+   * where the driver lets the key's later messages run first.
+   */
+  holdsKeys: true | { no: string };
 }
 
 const props = (n: number, extra: Record<string, string> = {}) => ({ n: String(n), 'message-id': `m-${n}`, ...extra });
@@ -136,6 +141,70 @@ export function describeBusContract(
       await dlqSub.close();
     });
 
+    const holding = capabilities.holdsKeys === true ? it : it.skip;
+    const notHolding = capabilities.holdsKeys === true ? '' : ` (not run: ${capabilities.holdsKeys.no})`;
+
+    holding(
+      `handles a failed message again before its key's later messages, while other keys run on${notHolding}`,
+      async () => {
+        const topic = testTopic('order');
+        const handled: string[] = [];
+        let failedOnce = false;
+        const sub = await bus.subscribe(
+          { topic, subscription: 'order', nackRedeliveryDelayMs: 300, maxDeliveries: 0 },
+          async (m) => {
+            if (m.properties.n === '1' && !failedOnce) {
+              failedOnce = true;
+              throw new Error('not yet');
+            }
+            handled.push(`${m.key}:${m.properties.n}`);
+          },
+        );
+        for (const n of [1, 2, 3])
+          await bus.publish({ topic, key: 'k', payload: Buffer.from('x'), properties: props(n) });
+        await bus.publish({ topic, key: 'other', payload: Buffer.from('x'), properties: props(4) });
+        await waitFor(() => handled.length === 4, 20000, 'four messages handled');
+        expect(handled.filter((h) => h.startsWith('k:'))).toEqual(['k:1', 'k:2', 'k:3']);
+        // The other key did not wait for k's redelivery.
+        expect(handled.indexOf('other:4')).toBeLessThan(handled.indexOf('k:1'));
+        await sub.close();
+      },
+    );
+
+    holding(`holds a poison message's key until it is dead-lettered, then runs the key on${notHolding}`, async () => {
+      const topic = testTopic('poison-order');
+      const deadLetterTopic = `${topic}-dlq`;
+      const events: string[] = [];
+      const dlqSub = await bus.subscribe(
+        { topic: deadLetterTopic, subscription: 'inspect', maxDeliveries: 0 },
+        async (m) => {
+          events.push(`dead:${m.properties.n}`);
+        },
+      );
+      const sub = await bus.subscribe(
+        { topic, subscription: 'poison-order', nackRedeliveryDelayMs: 200, maxDeliveries: 3, deadLetterTopic },
+        async (m) => {
+          if (m.properties.n === '1') {
+            events.push('tried:1');
+            throw new Error('poison');
+          }
+          events.push(`handled:${m.properties.n}`);
+        },
+      );
+      for (const n of [1, 2]) await bus.publish({ topic, key: 'k', payload: Buffer.from('x'), properties: props(n) });
+      await waitFor(
+        () => events.includes('handled:2') && events.includes('dead:1'),
+        30000,
+        'the poison dead-lettered and the next handled',
+      );
+      expect(events.filter((e) => e === 'tried:1')).toHaveLength(3);
+      // The key's next message waited for all three tries of the poison.
+      expect(events.indexOf('handled:2')).toBeGreaterThan(events.lastIndexOf('tried:1'));
+      expect(events.filter((e) => e === 'handled:2')).toHaveLength(1);
+      await sub.close();
+      await dlqSub.close();
+    });
+
     it('keeps consuming after a handler throws', async () => {
       const topic = testTopic('throws');
       const handled: number[] = [];
@@ -150,6 +219,82 @@ export function describeBusContract(
       expect([...handled].sort()).toEqual([1, 2, 3, 4, 5]);
       await sub.close();
     });
+
+    const publishAll = async (topic: string, from: number, to: number) => {
+      for (let i = from; i < to; i++)
+        await bus.publish({ topic, key: `k${i % 3}`, payload: Buffer.from(`p${i}`), properties: props(i) });
+    };
+    const readAll = async (reader: { next(idleMs: number): Promise<IncomingMessage | undefined> }, idleMs = 1500) => {
+      const got: IncomingMessage[] = [];
+      for (let m = await reader.next(idleMs); m; m = await reader.next(idleMs)) got.push(m);
+      return got;
+    };
+
+    it('reads a topic from the earliest message, in order, then what is published after, with no subscription', async () => {
+      const topic = testTopic('reader');
+      await publishAll(topic, 0, 30);
+      const reader = await bus.read({ topic });
+      const history = await readAll(reader);
+      expect(history.map((m) => Number(m.properties.n))).toEqual([...Array(30).keys()]);
+      expect(history[29]?.payload.toString()).toBe('p29');
+      expect(history[0]?.key).toBe('k0');
+      // Caught up: it answers undefined, and takes what comes next.
+      await publishAll(topic, 30, 35);
+      const live = await readAll(reader);
+      expect(live.map((m) => Number(m.properties.n))).toEqual([30, 31, 32, 33, 34]);
+      // A second reader over the same topic reads it all again: readers acknowledge nothing.
+      const again = await bus.read({ topic, receiverQueueSize: 7 });
+      expect((await readAll(again)).map((m) => m.properties.n)).toHaveLength(35);
+      await reader.close();
+      await again.close();
+      await expect(reader.next(10)).rejects.toThrow(/closed/);
+    });
+
+    it('starts a reader after a message it read before, at the end, or from a publish time', async () => {
+      const topic = testTopic('reader-start');
+      await publishAll(topic, 0, 10);
+      const first = await bus.read({ topic });
+      const history = await readAll(first);
+      await first.close();
+      const fifth = defined(history[4], 'the fifth message');
+      const resumed = await bus.read({ topic, start: { after: fifth.brokerMessageId } });
+      expect((await readAll(resumed)).map((m) => Number(m.properties.n))).toEqual([5, 6, 7, 8, 9]);
+      await resumed.close();
+
+      const latest = await bus.read({ topic, start: 'latest' });
+      expect(await latest.next(500)).toBeUndefined();
+      await new Promise((r) => setTimeout(r, 20));
+      const cut = new Date();
+      await publishAll(topic, 10, 12);
+      expect((await readAll(latest)).map((m) => Number(m.properties.n))).toEqual([10, 11]);
+      await latest.close();
+
+      const fromTime = await bus.read({ topic, publishedFrom: cut });
+      expect((await readAll(fromTime)).map((m) => Number(m.properties.n))).toEqual([10, 11]);
+      await fromTime.close();
+    });
+
+    (capabilities.createAt ? it : it.skip)(
+      'reads on after its connection drops, nothing twice and nothing skipped (needs a real broker connection)',
+      async () => {
+        const topic = testTopic('reader-drop');
+        await publishAll(topic, 0, 40);
+        const proxy = await startCuttableProxy(new URL(BROKER_URL));
+        const viaProxy = defined(capabilities.createAt, 'createAt')(proxy.url, 3000);
+        try {
+          const reader = await viaProxy.read({ topic, receiverQueueSize: 5 });
+          const got: number[] = [];
+          for (let i = 0; i < 12; i++) got.push(Number(defined(await reader.next(5000), 'a message').properties.n));
+          proxy.cut();
+          for (let m = await reader.next(4000); m; m = await reader.next(4000)) got.push(Number(m.properties.n));
+          expect(got).toEqual([...Array(40).keys()]);
+          await reader.close();
+        } finally {
+          await viaProxy.close();
+          await proxy.close();
+        }
+      },
+    );
 
     (capabilities.topicUnload ? it : it.skip)(
       'loses nothing when the topic is unloaded mid-stream (needs a real broker)',

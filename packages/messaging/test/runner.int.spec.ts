@@ -181,6 +181,38 @@ describe('handler runner on real PostgreSQL and the real broker', () => {
     await close();
   });
 
+  it("a key's later messages take effect only after its message that failed past the in-place retries", async () => {
+    const { db } = await freshDatabase('beacon_runner_order_test');
+    const applied: string[] = [];
+    let firstAttempts = 0;
+    const { topic, bus, close } = await startRunner(
+      db,
+      'order',
+      {
+        'test.DoThing': async ({ trx, message }) => {
+          const { id } = message as { id: string };
+          if (id === 'first' && ++firstAttempts < 3) throw new Error('the message itself fails, twice');
+          await trx.insertInto('effects').values({ id, note: 'done' }).execute();
+          applied.push(id);
+        },
+      },
+      { nackRedeliveryDelayMs: 300, maxDeliveries: 10, maxBatch: 50 },
+    );
+    for (const id of ['first', 'second', 'third']) await bus.publish({ ...command(topic, id), key: 'one-key' });
+    await bus.publish({ ...command(topic, 'elsewhere'), key: 'another-key' });
+    await waitFor(() => applied.length === 4, 20000, 'all four applied');
+    expect(applied.filter((id) => id !== 'elsewhere')).toEqual(['first', 'second', 'third']);
+    expect(applied[0]).toBe('elsewhere'); // another key did not wait
+    expect(firstAttempts).toBe(3);
+    expect((await db.selectFrom('effects').select('id').execute()).map((e) => e.id).sort()).toEqual([
+      'elsewhere',
+      'first',
+      'second',
+      'third',
+    ]);
+    await close();
+  });
+
   it('inbox claims are per subscription: a second subscription processes the same message', async () => {
     const { db } = await freshDatabase('beacon_inbox_claim_test');
     const id = randomUUID();

@@ -12,6 +12,8 @@ import {
   reporter,
   reporting,
   retryingAlone,
+  DEFERRED,
+  retryingTransient,
   type Handler,
   type Middleware,
   type Outcome,
@@ -161,19 +163,67 @@ describe('the runner as composed steps', () => {
     expect(passed).toEqual([1]);
   });
 
-  it('handles a failed run again one message at a time, and reports only the one that fails alone', async () => {
+  it("handles a failed run again one at a time, reports the one that fails alone, and does not try the key's later ones", async () => {
     const seen: Array<[string, string]> = [];
+    const tried: unknown[] = [];
     const bad = decode(delivery());
     const steps = compose(
       [retryingAlone(logger, 'test'), reporting(reporter((type, outcome) => seen.push([type, outcome])))],
       async (ds) => {
+        if (ds.length === 1) tried.push(ds[0]);
         if (ds.includes(bad)) throw new Error('bad data');
         return ds.map(() => 'handled' as const);
       },
     );
-    const verdicts = await steps([decode(delivery()), bad, decode(delivery())]);
-    expect(verdicts.map((v) => (typeof v === 'string' ? v : 'failed'))).toEqual(['handled', 'failed', 'handled']);
-    expect(seen.map(([, outcome]) => outcome)).toEqual(['handled', 'failed', 'handled']);
+    const first = decode(delivery());
+    const verdicts = await steps([first, bad, decode(delivery())]);
+    expect(verdicts.map((v) => (typeof v === 'string' ? v : v === DEFERRED ? 'deferred' : 'failed'))).toEqual([
+      'handled',
+      'failed',
+      'deferred',
+    ]);
+    expect(seen.map(([, outcome]) => outcome)).toEqual(['handled', 'failed']);
+    expect(tried).toEqual([first, bad]);
+  });
+
+  it("tries a transaction again in place after a transient database fault, so the key's later messages stay behind it", async () => {
+    // What PostgreSQL answers when every connection slot is taken (SQLSTATE 53300), twice, then success.
+    const full = Object.assign(new Error('remaining connection slots are reserved'), { code: '53300' });
+    const applied: string[] = [];
+    let failures = 2;
+    const steps = compose(
+      [
+        retryingAlone(logger, 'test'),
+        reporting(reporter(() => undefined)),
+        retryingTransient(logger, 'test', [1, 1, 1]),
+      ],
+      async (ds) => {
+        if (ds.length === 1 && ds[0] === calculation && failures-- > 0) throw full;
+        if (ds.length > 1) throw full; // the run as a whole keeps failing: retryingAlone takes them one at a time
+        applied.push(ds[0] === calculation ? 'calculated' : 'approved');
+        return ds.map(() => 'handled' as const);
+      },
+    );
+    const calculation = decode(delivery());
+    const approval = decode(delivery());
+    const verdicts = await steps([calculation, approval]);
+    expect(verdicts).toEqual(['handled', 'handled']);
+    expect(applied).toEqual(['calculated', 'approved']);
+  });
+
+  it('does not retry a fault of the message itself, nor a transient one past its delays', async () => {
+    let calls = 0;
+    const failing = (error: Error) =>
+      compose([retryingTransient(logger, 'test', [1, 1])], async () => {
+        calls++;
+        throw error;
+      });
+    await expect(failing(new Error('bad data'))([decode(delivery())])).rejects.toThrow('bad data');
+    expect(calls).toBe(1);
+    calls = 0;
+    const deadlock = Object.assign(new Error('deadlock detected'), { code: '40P01' });
+    await expect(failing(deadlock)([decode(delivery())])).rejects.toThrow('deadlock detected');
+    expect(calls).toBe(3);
   });
 
   it('runs prepare before the step below, one message at a time, and hands on what it returned', async () => {

@@ -5,3 +5,4 @@ export * from './metrics.js';
 export * from './ops.js';
 export * from './shutdown.js';
 export * from './service.js';
+export * from './rebuild.js';

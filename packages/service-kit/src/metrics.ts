@@ -26,6 +26,19 @@ export function createMetrics(service: string) {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
     }),
+    consumerLagSeconds: new Gauge({
+      name: 'beacon_consumer_lag_seconds',
+      help:
+        'How long ago the last message this consumer received on the topic was published: a consumer this far ' +
+        'behind that stays down past the retention window (beacon_retention_window_seconds) has messages a rebuild cannot replay',
+      labelNames: ['topic'],
+      registers: [registry],
+    }),
+    retentionWindowSeconds: new Gauge({
+      name: 'beacon_retention_window_seconds',
+      help: 'How long the event namespaces keep their history (PULSAR_RETENTION_DAYS): what a rebuild or a backtest can reach',
+      registers: [registry],
+    }),
     outboxBacklog: new Gauge({ name: 'beacon_outbox_backlog', help: 'Unpublished outbox rows', registers: [registry] }),
     outboxAgeSeconds: new Gauge({
       name: 'beacon_outbox_oldest_age_seconds',

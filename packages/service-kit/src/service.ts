@@ -26,6 +26,7 @@ import {
   registerSchemas,
   SchemaRegistryError,
   FLEET_ACCESS,
+  retentionPolicyFromEnv,
   type TopicAccess,
   type MessageHandlers,
   type MessageTypes,
@@ -36,6 +37,7 @@ import { connect, ensureDatabase, migrate } from './database.js';
 import { createLogger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { startOpsServer } from './ops.js';
+import type { ReadModel } from './rebuild.js';
 import { createShutdown, type Shutdown } from './shutdown.js';
 
 const PRUNE_EVERY_MS = 10 * 60_000;
@@ -95,6 +97,8 @@ export interface ServiceDefinition<DB extends MessagingTables> {
   subscriptions: (ctx: ServiceContext<DB>) => SubscriptionDefinition<DB>[];
   /** Prunes the service's own tables past their retention (messaging tables are pruned for every service). */
   prune?: (db: Kysely<DB>) => Promise<Record<string, number>>;
+  /** What `npm run rebuild -- <service>` rebuilds from the topics (rebuild.ts); topics by schema name. */
+  readModel?: Omit<ReadModel<DB>, 'subscription'>;
   /** Extra work after handlers start (an HTTP API, a timer); returns how to stop it. */
   start?: (ctx: ServiceContext<DB>) => Promise<() => Promise<void>>;
 }
@@ -192,6 +196,7 @@ async function wire<DB extends MessagingTables>(
   pruneTimer.unref();
   shutdown.onShutdown('pruning', async () => clearInterval(pruneTimer));
 
+  metrics.retentionWindowSeconds.set(retentionPolicyFromEnv().retentionTimeInMinutes * 60);
   const ctx: ServiceContext<DB> = { config, logger, db, bus, codecs, metrics, relay };
   const subscriptions: Subscription[] = [];
   const definitions = definition.subscriptions(ctx);
@@ -216,6 +221,10 @@ async function wire<DB extends MessagingTables>(
           initialPosition: 'Earliest',
           nackRedeliveryDelayMs: sub.nackRedeliveryDelayMs ?? 1000,
           maxDeliveries,
+        },
+        onReceived: (m) => {
+          const age = (Date.now() - Date.parse(m.publishTime)) / 1000;
+          if (Number.isFinite(age)) metrics.consumerLagSeconds.set({ topic: sub.topic }, Math.max(0, age));
         },
         onHandled: (type, outcome, seconds) => {
           metrics.consumed.inc({ type, outcome });

@@ -29,6 +29,8 @@ export const recordedEvent = (over: Partial<TrackingEventRecorded> = {}): Tracki
   brandId: 'b-1',
   notes: [],
   signals: [],
+  // as written before tracking named it: readers fall back to their own record of the campaign
+  campaignCurrency: null,
   ...over,
 });
 

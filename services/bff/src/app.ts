@@ -9,6 +9,7 @@ import type { Caller } from './http/jwt.js';
 import { campaignRoutes } from './campaigns/routes.js';
 import { campaignAccess } from './campaigns/access.js';
 import { funnelRoutes } from './funnel/routes.js';
+import { simulationRoutes } from './simulations/routes.js';
 import { webhookRoutes } from './webhooks/routes.js';
 import { consoleRoutes } from './http/console.js';
 import { deadLetterRoutes, type DeadLetterCount } from './dead-letters/dead-letters.js';
@@ -140,6 +141,7 @@ export function createApp(deps: AppDeps): express.Express {
   api.use(idempotency(deps.db));
   api.use(campaignRoutes(deps.db, deps.publisher, deps.linkSecret));
   api.use(funnelRoutes(deps.db, deps.publisher, campaignAccess(deps.db)));
+  api.use(simulationRoutes(deps.db, campaignAccess(deps.db)));
   api.use(trackingRoutes(deps.db, deps.batcher));
   api.use(paymentRoutes(deps.db, deps.publisher));
   api.use(webhookRoutes(deps.db, deps.publisher, { key: deps.webhookKey, development: deps.development ?? false }));

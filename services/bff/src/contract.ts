@@ -12,11 +12,13 @@ import { webhookEndpoints } from './webhooks/contract.js';
 import { healthEndpoints } from './http/contract.js';
 import { operationEndpoints } from './operations/contract.js';
 import { paymentEndpoints } from './payments/contract.js';
+import { simulationEndpoints } from './simulations/contract.js';
 import { linkEndpoints, trackingEndpoints } from './tracking/contract.js';
 
 export const endpoints = {
   ...campaignEndpoints,
   ...funnelEndpoints,
+  ...simulationEndpoints,
   ...webhookEndpoints,
   ...trackingEndpoints,
   ...paymentEndpoints,

@@ -212,6 +212,27 @@ export interface Database extends MessagingTables {
     disabled_reason: string | null;
     created_at: Date;
   };
+  /** Backtests (simulations/): the BFF's own jobs, queued by the route and run by its worker. */
+  simulations: {
+    seq: Generated<bigint>;
+    id: string;
+    campaign_id: string;
+    brand_id: string;
+    requested_by: string;
+    /** the operation that follows it (operations), settled when it ends */
+    correlation_id: string;
+    status: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+    progress: Generated<number>;
+    terms: Json<unknown>;
+    from_at: Date;
+    to_at: Date;
+    result: ColumnType<unknown, string | null, string | null>;
+    error: string | null;
+    created_at: Generated<Date>;
+    /** refreshed while a worker runs it: a running row whose worker died is taken again */
+    heartbeat_at: Date | null;
+    completed_at: Date | null;
+  };
   /** Each delivery's latest state, from DeliveryScheduled and DeliveryAttempted. */
   rm_webhook_deliveries: {
     seq: Generated<bigint>;

@@ -245,4 +245,17 @@ export const migrations: Record<string, Migration> = {
       );
     },
   },
+  '030_simulations': {
+    // Backtests a brand ran: the BFF's own jobs (not a read model: no topic holds them), pruned with operations.
+    async up(db: Kysely<unknown>) {
+      await sql`CREATE TABLE simulations (
+          seq bigserial UNIQUE, id text PRIMARY KEY, campaign_id text NOT NULL, brand_id text NOT NULL,
+          requested_by text NOT NULL, correlation_id text NOT NULL, status text NOT NULL, progress real NOT NULL DEFAULT 0,
+          terms jsonb NOT NULL, from_at timestamptz NOT NULL, to_at timestamptz NOT NULL,
+          result jsonb, error text, created_at timestamptz NOT NULL DEFAULT now(), heartbeat_at timestamptz, completed_at timestamptz
+        )`.execute(db);
+      await sql`CREATE INDEX simulations_by_campaign ON simulations (campaign_id, seq)`.execute(db);
+      await sql`CREATE INDEX simulations_queued ON simulations (created_at) WHERE status = 'queued'`.execute(db);
+    },
+  },
 };

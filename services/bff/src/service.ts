@@ -12,13 +12,53 @@ import { deadLetterCounts, deadLetterSubscriptions, pruneDeadLetters } from './d
 import { pruneIdempotencyKeys } from './http/idempotency.js';
 import { callerRateLimit, limitsFromEnv, linkClickLimit, pruneRateLimits } from './http/rate-limits.js';
 import { migrations } from './migrations.js';
-import { pruneOperations } from './operations/prune.js';
+import { OPERATION_RETENTION_DAYS, pruneOperations } from './operations/prune.js';
 import { projectionHandlers } from './projections.js';
+import { pruneSimulations } from './simulations/prune.js';
+import { startSimulationWorker } from './simulations/worker.js';
 import { FLEET_ACCESS } from '@beacon/contracts';
 import { webhookKeyFromEnv } from '@beacon/domain';
 
 /** The topics the BFF projects from: every topic its role may consume (FLEET_ACCESS), one list for both. */
 export const EVENT_TOPICS: readonly string[] = FLEET_ACCESS.bff.consumes;
+
+/**
+ * The read model `npm run rebuild -- bff` rebuilds: every table the projections write, from every
+ * events topic. Operations are the BFF's own record of the requests it took (not on any topic): kept,
+ * and so are the command steps of their timelines; steps older than the operations' retention are
+ * not brought back.
+ */
+export const BFF_READ_MODEL = {
+  tables: [
+    'rm_campaigns',
+    'rm_campaign_influencers',
+    'rm_tracking_events',
+    'rm_unapplied_events',
+    'rm_ignored_events',
+    'rm_stats',
+    'rm_commission_stats',
+    'rm_campaign_windows',
+    'rm_activity',
+    'rm_commissions',
+    'rm_customers',
+    'rm_coupons',
+    'rm_ledger',
+    'rm_payouts',
+    'rm_webhook_endpoints',
+    'rm_webhook_deliveries',
+    'operation_steps',
+  ],
+  views: ['rm_figures'],
+  scratch: ['operations'],
+  carryOver: { operation_steps: `kind = 'command'` },
+  // paging cursors and the time an ignored repeat was seen: when, not what
+  incidental: ['seq', 'seen_at'],
+  trim: {
+    operation_steps: `occurred_at::timestamptz < now() - interval '${OPERATION_RETENTION_DAYS} days'`,
+    rm_ignored_events: `recorded_at::timestamptz < now() - interval '${OPERATION_RETENTION_DAYS} days'`,
+  },
+  topics: EVENT_TOPICS.map((topic) => ({ topic, handlers: projectionHandlers(topic) })),
+};
 
 /** TRUST_PROXY: a comma-separated list of proxy addresses or subnets ("loopback", "10.0.0.0/8"); unset trusts none. */
 export function trustedProxies(value: string | undefined): false | string[] {
@@ -49,11 +89,13 @@ export function bffService(
     name: 'bff',
     defaultOpsPort: 9100,
     migrations,
+    readModel: BFF_READ_MODEL,
     prune: async (db) => ({
       idempotencyKeys: await pruneIdempotencyKeys(db),
       ...(await pruneOperations(db)),
       deadLetters: await pruneDeadLetters(db),
       rateLimits: await pruneRateLimits(db),
+      simulations: await pruneSimulations(db),
     }),
     subscriptions: (ctx) => [
       ...EVENT_TOPICS.map((topic) => ({ topic, handlers: projectionHandlers(topic) })),
@@ -108,6 +150,15 @@ export function bffService(
             pulsar: () => ctx.bus.isHealthy(),
           }),
       });
+      const stopSimulations = startSimulationWorker({
+        db: requestDb,
+        bus: ctx.bus,
+        codecs: ctx.codecs,
+        tenant: ctx.config.tenant,
+        logger: ctx.logger,
+        maxMessages: Number(process.env.SIMULATION_MAX_MESSAGES ?? 500_000),
+        onDone: (status, seconds, messages) => ctx.logger.info({ status, seconds, messages }, 'simulation finished'),
+      });
       const server = http.createServer(app);
       const port = options.port ?? Number(process.env.BFF_PORT ?? 8000);
       await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, '0.0.0.0', resolve));
@@ -120,6 +171,7 @@ export function bffService(
           server.closeIdleConnections();
         });
         await batcher.flush();
+        await stopSimulations();
         await requestDb.destroy();
       };
     },

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { CampaignCreated, MessageHandlers } from '@beacon/contracts';
-import { deliver, deliverMany, freshServiceDatabase, campaignCreated } from '@beacon/testing';
+import { deliver, deliverMany, freshServiceDatabase, campaignCreated, recordedEvent } from '@beacon/testing';
 import type { Database } from '../src/db.js';
 import { migrations } from '../src/migrations.js';
 import { projectionHandlers } from '../src/projections.js';
@@ -274,5 +274,41 @@ describe('a hot key: events projected many at once', () => {
     });
     const steps = await db.selectFrom('operation_steps').select('type').where('correlation_id', '=', first).execute();
     expect(steps).toHaveLength(2);
+  });
+});
+
+describe('the tracking read model', () => {
+  it("counts revenue in the currency tracking recorded with the event, even before the campaign's own row is projected", async () => {
+    // No CampaignCreated of either campaign has reached the BFF yet.
+    const [named, legacy] = [randomUUID(), randomUUID()];
+    const conversion = (campaignId: string, currency: string, campaignCurrency: string | null) =>
+      recordedEvent({
+        eventId: randomUUID(),
+        campaignId,
+        type: 'conversion',
+        orderId: `o-${randomUUID()}`,
+        occurredAt: '2026-12-01T10:00:00.000Z',
+        value: { amountMinor: 5_000n, currency },
+        campaignCurrency,
+      });
+    await deliver(db, handlers, 'tracking.TrackingEventsRecordedV2', {
+      recorded: [
+        conversion(named, 'USD', 'USD'),
+        conversion(named, 'EUR', 'USD'),
+        // written before tracking named the currency, with no campaign row to fall back on: no revenue
+        conversion(legacy, 'USD', null),
+      ].map((event) => ({ correlationId: randomUUID(), event })),
+      ignored: [],
+    });
+    const figures = async (table: 'rm_stats' | 'rm_campaign_windows', campaignId: string) =>
+      db
+        .selectFrom(table)
+        .select(['conversions', 'revenue_minor'])
+        .where('campaign_id', '=', campaignId)
+        .executeTakeFirstOrThrow();
+    for (const table of ['rm_stats', 'rm_campaign_windows'] as const) {
+      expect(await figures(table, named)).toEqual({ conversions: 2n, revenue_minor: 5_000n });
+      expect(await figures(table, legacy)).toEqual({ conversions: 1n, revenue_minor: 0n });
+    }
   });
 });

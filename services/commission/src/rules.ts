@@ -5,6 +5,7 @@
  */
 import { percentOf, type Money } from '@beacon/money';
 import type {
+  CampaignCreated,
   CommissionRule as MessageRule,
   MessageTypes,
   RejectionReason as MessageReason,
@@ -23,6 +24,22 @@ export const reasonForOlderReaders = (reason: RejectionReason): MessageReason =>
   reason === 'CUSTOMER_DURATION_ENDED' ? 'NO_RULE' : reason;
 import { defined, THRESHOLD, TupleMap, TupleSet, withinCustomerDuration } from '@beacon/domain';
 import type { Decider, Emission } from '@beacon/messaging';
+
+/** The campaign's rules as commission keeps them: its commission rules, and its lead/fixed rule when it has one. */
+export const rulesOfCampaign = (c: Pick<CampaignCreated, 'commissionRules' | 'leadCommission'>): CommissionRule[] => [
+  ...c.commissionRules,
+  ...(c.leadCommission
+    ? [
+        {
+          event: 'lead' as const,
+          type: 'fixed' as const,
+          rate: null,
+          amount: c.leadCommission,
+          customerDurationMonths: null,
+        },
+      ]
+    : []),
+];
 
 export interface CampaignTerms {
   id: string;

@@ -19,6 +19,7 @@ import type { Database } from './db.js';
 import {
   candidatesOf,
   countedOf,
+  rulesOfCampaign,
   type CampaignTerms,
   type CommissionBatch,
   type CommissionRule,
@@ -229,22 +230,6 @@ export const batchStore = (items: Array<{ event: TrackingEventRecorded }>): Stor
   },
 });
 
-/** The campaign's rules as commission keeps them: its commission rules, and its lead/fixed rule when it has one. */
-const rulesOf = (c: CampaignCreated): CommissionRule[] => [
-  ...c.commissionRules,
-  ...(c.leadCommission
-    ? [
-        {
-          event: 'lead' as const,
-          type: 'fixed' as const,
-          rate: null,
-          amount: c.leadCommission,
-          customerDurationMonths: null,
-        },
-      ]
-    : []),
-];
-
 /** A campaign's terms as commission needs them: owner, currency, status, holding period, rules, who accepted. */
 export async function keepTerms(trx: Trx, c: CampaignCreated): Promise<void> {
   await trx
@@ -255,7 +240,7 @@ export async function keepTerms(trx: Trx, c: CampaignCreated): Promise<void> {
       currency: c.budget.currency,
       status: c.status,
       holding_period_days: c.holdingPeriodDays,
-      rules: toJsonText(rulesOf(c)),
+      rules: toJsonText(rulesOfCampaign(c)),
       accepted: [],
       review: c.review ? toJsonText(c.review) : null,
     })

@@ -89,14 +89,10 @@ const couponDeactivated: MessageHandler<Database, CouponDeactivated> = ({ trx, m
 const statusChanged: MessageHandler<Database, CampaignStatusChanged> = ({ trx, message }) =>
   keepCampaignStatus(trx, message);
 
-export const trackingService: ServiceDefinition<Database> = {
-  name: 'tracking',
-  defaultOpsPort: 9102,
-  migrations,
-  subscriptions: () => [
-    // v1 until the topic is retired: what an earlier BFF sent, read as the latest.
-    { topic: 'tracking/command-batches', handlers: { 'tracking.RecordTrackingEvents': recordEventsV1 } },
-    { topic: 'tracking/command-batches-v2', handlers: { 'tracking.RecordTrackingEventsV2': recordEvents } },
+/** The campaign context's terms and codes as tracking keeps them: what `npm run rebuild -- tracking` rebuilds. */
+const CAMPAIGN_REPLICA = {
+  tables: ['campaigns', 'coupons'],
+  topics: [
     {
       topic: 'campaign/events',
       handlers: { 'campaign.CampaignCreated': campaignCreated, 'campaign.CampaignStatusChanged': statusChanged },
@@ -106,4 +102,17 @@ export const trackingService: ServiceDefinition<Database> = {
       handlers: { 'campaign.CouponCreated': couponCreated, 'campaign.CouponDeactivated': couponDeactivated },
     },
   ],
+};
+
+export const trackingService: ServiceDefinition<Database> = {
+  name: 'tracking',
+  defaultOpsPort: 9102,
+  migrations,
+  subscriptions: () => [
+    // v1 until the topic is retired: what an earlier BFF sent, read as the latest.
+    { topic: 'tracking/command-batches', handlers: { 'tracking.RecordTrackingEvents': recordEventsV1 } },
+    { topic: 'tracking/command-batches-v2', handlers: { 'tracking.RecordTrackingEventsV2': recordEvents } },
+    ...CAMPAIGN_REPLICA.topics,
+  ],
+  readModel: CAMPAIGN_REPLICA,
 };

@@ -332,6 +332,7 @@ export function decideRecording(
       refundedEventId: refunded?.eventId ?? null,
       brandId: tenant === '' ? null : tenant,
       notes: coupon.note ? [coupon.note] : [],
+      campaignCurrency: campaign?.currency ?? null,
       signals:
         valid && !duplicate
           ? signalsOf(event, {

@@ -142,6 +142,11 @@ describe('what tracking records for each event of a batch', () => {
       value: { amountMinor: 10000n, currency: 'USD' },
     });
   });
+  it("every event names its campaign's currency, so readers need no other record of the campaign to count revenue", () => {
+    const eur = decideRecording(event({ value: { amountMinor: 500n, currency: 'EUR' } }), known(), 'x');
+    expect(eur.recorded).toMatchObject({ campaignCurrency: 'USD', value: { currency: 'EUR' } });
+    expect(decideRecording(event(), known({ campaign: undefined }), 'x').recorded.campaignCurrency).toBeNull();
+  });
 });
 
 describe('attribution: explicit → click id → last click within the window → none', () => {

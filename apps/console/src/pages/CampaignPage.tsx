@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { formatMoney, type Api, type CampaignAction, type Session } from '../api';
+import { Backtest } from '../components/Backtest';
 import { BudgetBar } from '../components/BudgetBar';
 import { CommissionTable } from '../components/CommissionTable';
 import { Coupons } from '../components/Coupons';
@@ -168,6 +169,7 @@ export function CampaignPage({ api, session, id }: { api: Api; session: Session;
           />
           <Customers api={api} campaignId={id} version={version} />
           <CommissionTable api={api} campaignId={id} version={version} />
+          <Backtest api={api} campaign={c} />
         </>
       )}
     </section>

@@ -42,7 +42,16 @@ interface NativeProducer {
   }): Promise<{ toString(): string }>;
   close(): Promise<void>;
 }
+interface NativeMessageId {
+  serialize(): Buffer;
+}
+interface NativeReader {
+  /** Rejects when nothing arrives within the timeout. */
+  readNext(timeoutMs: number): Promise<Omit<NativeMessage, 'getMessageId'> & { getMessageId(): NativeMessageId }>;
+  close(): Promise<void>;
+}
 interface NativeClient {
+  createReader(config: Record<string, unknown>): Promise<NativeReader>;
   createProducer(config: Record<string, unknown>): Promise<NativeProducer>;
   subscribe(config: Record<string, unknown>): Promise<NativeConsumer>;
   close(): Promise<void>;
@@ -50,6 +59,7 @@ interface NativeClient {
 interface NativeModule {
   Client: new (config: Record<string, unknown>) => NativeClient;
   AuthenticationToken: new (config: { token: string }) => unknown;
+  MessageId: { earliest(): unknown; latest(): unknown; deserialize(data: Buffer): unknown };
 }
 
 export type NativeLoad = { bus: MessageBus } | { reason: string };
@@ -139,6 +149,41 @@ export async function loadNativeBus(options: NativeBusOptions): Promise<NativeLo
           await queue.drain();
           await consumer.close();
         },
+      };
+    },
+    async read(readOptions) {
+      const start = readOptions.start ?? 'earliest';
+      const reader = await client.createReader({
+        topic: readOptions.topic,
+        startMessageId:
+          start === 'earliest'
+            ? mod.MessageId.earliest()
+            : start === 'latest'
+              ? mod.MessageId.latest()
+              : mod.MessageId.deserialize(Buffer.from(start.after, 'base64')),
+        receiverQueueSize: readOptions.receiverQueueSize ?? 500,
+      });
+      const from = readOptions.publishedFrom?.getTime() ?? Number.NEGATIVE_INFINITY;
+      return {
+        topic: readOptions.topic,
+        async next(idleMs) {
+          for (;;) {
+            const message = await reader.readNext(idleMs).catch(() => undefined);
+            if (!message) return undefined;
+            if (message.getPublishTimestamp() < from) continue;
+            return {
+              topic: readOptions.topic,
+              // Serialized, so that `start: { after }` can take it back.
+              brokerMessageId: message.getMessageId().serialize().toString('base64'),
+              key: message.getPartitionKey() || undefined,
+              payload: message.getData(),
+              properties: message.getProperties(),
+              redeliveryCount: 0,
+              publishTime: new Date(message.getPublishTimestamp()).toISOString(),
+            };
+          }
+        },
+        close: () => reader.close(),
       };
     },
     async isHealthy() {

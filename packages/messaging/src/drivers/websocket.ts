@@ -13,12 +13,15 @@ import {
   type IncomingMessage,
   type MessageBus,
   type BatchHandler,
+  type BatchVerdict,
   type OutgoingMessage,
   type PublishReceipt,
   type SubscribeOptions,
   type Subscription,
 } from '../bus.js';
+import { defined } from '@beacon/domain';
 import { KeyedBatches } from './keyed-queue.js';
+import { WebSocketReader } from './websocket-reader.js';
 import { pulsarAuthHeaders, pulsarTokenFromEnv } from '../auth.js';
 
 export interface WebSocketBusOptions {
@@ -214,6 +217,20 @@ interface DeliveryFrame {
   key?: string;
 }
 
+/**
+ * A key held behind a failed message: nothing more of the key is handled until each awaited message
+ * has come back and been handled, or has been dead-lettered. What arrives meanwhile is parked, in order.
+ */
+/** The key deliveries are ordered by: the message's, or its id (a message without a key is its own key). */
+const keyOf = (message: IncomingMessage): string => message.key ?? message.brokerMessageId;
+
+interface Hold {
+  awaiting: Set<string>;
+  parked: Delivery[];
+  /** Releases the key if an awaited message never comes back (it went to another consumer, say). */
+  timer: NodeJS.Timeout;
+}
+
 class WebSocketSubscription implements Subscription {
   private socket: WebSocket | undefined;
   private closed = false;
@@ -223,6 +240,9 @@ class WebSocketSubscription implements Subscription {
   private readonly queue: KeyedBatches<Delivery>;
   /** Our own delivery count per broker message id: the broker's count is approximate (see the doc). */
   private readonly deliveries = new Map<string, number>();
+  private readonly holds = new Map<string, Hold>();
+  /** Messages parked across all holds. Each takes one of the socket's receiverQueueSize slots. */
+  private parkedCount = 0;
   private readyResolve: (() => void) | undefined;
   private readyReject: ((error: Error) => void) | undefined;
   readonly ready: Promise<void>;
@@ -233,10 +253,10 @@ class WebSocketSubscription implements Subscription {
     private readonly options: SubscribeOptions,
     private readonly handler: BatchHandler,
     concurrency: number,
-    maxBatch: number,
+    private readonly maxBatch: number,
     private readonly logger: Logger | undefined,
   ) {
-    this.queue = new KeyedBatches(concurrency, maxBatch, (deliveries) => this.handle(deliveries));
+    this.queue = new KeyedBatches(concurrency, maxBatch, (deliveries) => this.handleInOrder(deliveries));
     this.ready = new Promise<void>((resolve, reject) => {
       this.readyResolve = resolve;
       this.readyReject = reject;
@@ -277,6 +297,8 @@ class WebSocketSubscription implements Subscription {
     socket.on('close', () => {
       clearInterval(this.ping);
       if (this.socket === socket) this.socket = undefined;
+      // The broker redelivers every unacknowledged message on the next connection, parked ones too.
+      this.releaseAll();
       if (this.closed) return;
       const delay = backoff(this.attempt++);
       this.logger?.info(
@@ -306,11 +328,100 @@ class WebSocketSubscription implements Subscription {
       redeliveryCount: Math.max(frame.redeliveryCount ?? 0, seen - 1),
       publishTime: frame.publishTime,
     };
-    this.queue.push(message.key ?? message.brokerMessageId, { message, socket });
+    this.queue.push(keyOf(message), { message, socket });
   }
 
-  private async handle(deliveries: Delivery[]): Promise<void> {
-    let verdicts: boolean[];
+  /**
+   * A key's batch, in order across redeliveries: while the key is held (see Hold) only the messages it
+   * awaits are handled and the rest are parked; once none is awaited, the parked ones run, before
+   * anything that arrives later (the queue runs the key's next batch only after this returns).
+   */
+  private async handleInOrder(deliveries: Delivery[]): Promise<void> {
+    const key = keyOf(defined(deliveries[0], 'a delivery').message);
+    const hold = this.holds.get(key);
+    if (hold) {
+      const awaited = deliveries.filter((d) => hold.awaiting.has(d.message.brokerMessageId));
+      for (const d of deliveries) if (!hold.awaiting.has(d.message.brokerMessageId)) this.park(key, d);
+      if (awaited.length === 0) return;
+      deliveries = awaited;
+    }
+    await this.handle(key, deliveries);
+    for (let held = this.holds.get(key); held && held.awaiting.size === 0; held = this.holds.get(key)) {
+      const parked = this.release(key, held);
+      for (let at = 0; at < parked.length; at += this.maxBatch) {
+        const next = parked.slice(at, at + this.maxBatch);
+        if (this.holds.has(key)) for (const d of next) this.park(key, d);
+        else await this.handle(key, next);
+      }
+    }
+  }
+
+  /**
+   * Only an ordered subscription holds keys: Key_Shared (the default), Failover or Exclusive. A Shared
+   * subscription promises no order, and a consumer may nack one message to look at the next (npm run dlq).
+   */
+  private get holdsKeys(): boolean {
+    return (this.options.type ?? 'Key_Shared') !== 'Shared';
+  }
+
+  /**
+   * Parks a delivery behind its key's hold. The socket delivers nothing more once receiverQueueSize
+   * messages are unacknowledged, and that would also stop the failed message from coming back. So when
+   * half the slots are parked, the key that parked the last one runs on without its failed message,
+   * with a warning (the order is then as without holds).
+   */
+  private park(key: string, delivery: Delivery): void {
+    const hold = this.holdFor(key);
+    hold.parked.push(delivery);
+    this.parkedCount++;
+    const budget = Math.max(1, Math.floor(Math.min(this.options.receiverQueueSize ?? 100, 1000) / 2));
+    if (this.parkedCount <= budget) return;
+    this.logger?.warn(
+      { topic: this.options.topic, key, awaiting: [...hold.awaiting], parked: hold.parked.length, budget },
+      'too many messages parked behind failed ones; this key runs on without waiting',
+    );
+    for (const d of this.release(key, hold)) this.queue.push(key, d);
+  }
+
+  /** Whether the broker will deliver a message again after a negative ack, rather than dead-letter it. */
+  private willRedeliver(message: IncomingMessage): boolean {
+    const maxDeliveries = this.options.maxDeliveries ?? 10;
+    return maxDeliveries <= 0 || message.redeliveryCount < Math.max(1, maxDeliveries - 1);
+  }
+
+  private holdFor(key: string): Hold {
+    let hold = this.holds.get(key);
+    if (!hold) {
+      const timeoutMs = Math.max(30_000, 10 * (this.options.nackRedeliveryDelayMs ?? 1000));
+      const timer = setTimeout(() => {
+        const current = this.holds.get(key);
+        if (current !== hold || !current) return;
+        this.logger?.warn(
+          { topic: this.options.topic, key, awaiting: [...current.awaiting], parked: current.parked.length, timeoutMs },
+          'a failed message did not come back in time; its key runs on without it',
+        );
+        for (const d of this.release(key, current)) this.queue.push(key, d);
+      }, timeoutMs);
+      timer.unref();
+      hold = { awaiting: new Set(), parked: [], timer };
+      this.holds.set(key, hold);
+    }
+    return hold;
+  }
+
+  private release(key: string, hold: Hold): Delivery[] {
+    clearTimeout(hold.timer);
+    this.holds.delete(key);
+    this.parkedCount -= hold.parked.length;
+    return hold.parked;
+  }
+
+  private releaseAll(): void {
+    for (const [key, hold] of this.holds) this.release(key, hold);
+  }
+
+  private async handle(key: string, deliveries: Delivery[]): Promise<void> {
+    let verdicts: BatchVerdict[];
     try {
       verdicts = await this.handler(deliveries.map((d) => d.message));
     } catch (error) {
@@ -320,9 +431,22 @@ class WebSocketSubscription implements Subscription {
       );
       verdicts = deliveries.map(() => false);
     }
-    deliveries.forEach(({ message, socket }, i) => {
+    deliveries.forEach((delivery, i) => {
+      const { message, socket } = delivery;
       const ok = verdicts[i] === true;
-      if (ok) this.deliveries.delete(message.brokerMessageId);
+      const id = message.brokerMessageId;
+      const hold = this.holds.get(key);
+      const behind = verdicts[i] === 'deferred' || (!ok && hold !== undefined && !hold.awaiting.has(id));
+      if (behind && this.holdsKeys) {
+        // Behind a failure of its key (this batch's or the hold's): kept unacknowledged until the key runs on.
+        this.park(key, delivery);
+        return;
+      }
+      if (ok) {
+        this.deliveries.delete(id);
+        hold?.awaiting.delete(id);
+      } else if (this.holdsKeys && this.willRedeliver(message)) this.holdFor(key).awaiting.add(id);
+      else hold?.awaiting.delete(id); // dead-lettered (or unordered): the key need not wait for it
       // Acks go on the socket that delivered; after a reconnect the broker redelivers anyway.
       if (socket.readyState === WebSocket.OPEN) {
         socket.send(
@@ -342,6 +466,7 @@ class WebSocketSubscription implements Subscription {
     clearInterval(this.ping);
     this.readyReject?.(new Error('subscription closed'));
     await this.queue.drain();
+    this.releaseAll();
     this.socket?.close();
   }
 }
@@ -354,6 +479,7 @@ export function createWebSocketBus(options: WebSocketBusOptions): MessageBus {
   const inFlight = new Semaphore(options.maxInFlightSends ?? 1000);
   const producers = new Map<string, TopicProducer>();
   const subscriptions = new Set<WebSocketSubscription>();
+  const readers = new Set<WebSocketReader>();
   let closed = false;
 
   function producerFor(topic: string): TopicProducer {
@@ -434,6 +560,32 @@ export function createWebSocketBus(options: WebSocketBusOptions): MessageBus {
 
     subscribeBatches,
 
+    async read(readOptions) {
+      if (closed) throw new Error('bus is closed');
+      const reader = new WebSocketReader(
+        `${wsBase}/ws/v2/reader/${topicPath(readOptions.topic)}`,
+        headers,
+        readOptions,
+        options.logger,
+        { perMessageDeflate: NO_COMPRESSION, generateMask: ZERO_MASK },
+      );
+      readers.add(reader);
+      try {
+        await reader.ready;
+      } catch (error) {
+        readers.delete(reader);
+        throw error;
+      }
+      return {
+        topic: reader.topic,
+        next: (idleMs) => reader.next(idleMs),
+        close: async () => {
+          readers.delete(reader);
+          await reader.close();
+        },
+      };
+    },
+
     subscribe(subscribeOptions, handler) {
       return subscribeBatches({ ...subscribeOptions, maxBatch: 1 }, async ([message]) => {
         if (!message) return [];
@@ -463,6 +615,8 @@ export function createWebSocketBus(options: WebSocketBusOptions): MessageBus {
       closed = true;
       await Promise.all([...subscriptions].map((s) => s.close()));
       subscriptions.clear();
+      await Promise.all([...readers].map((r) => r.close()));
+      readers.clear();
       for (const producer of producers.values()) producer.close();
       producers.clear();
     },

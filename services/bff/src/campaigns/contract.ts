@@ -38,7 +38,7 @@ const CustomerDuration = z
   .optional()
   .openapi({ description: 'months after the binding; 0: the first sale only; absent: every sale' });
 
-const Rule = z
+export const Rule = z
   .discriminatedUnion('type', [
     z
       .object({

@@ -7,8 +7,6 @@ import type { Caller } from './jwt.js';
 declare module 'express-serve-static-core' {
   interface Request {
     correlationId: string;
-    /** the client named the correlation id (it may already name someone else's operation) */
-    clientCorrelationId: boolean;
     caller: Caller;
   }
 }
@@ -18,7 +16,6 @@ const CORRELATION = /^[A-Za-z0-9._:-]{1,128}$/;
 export function correlation(req: Request, res: Response, next: NextFunction): void {
   const given = req.header('x-correlation-id');
   const own = given !== undefined && CORRELATION.test(given) ? given : undefined;
-  req.clientCorrelationId = own !== undefined;
   req.correlationId = own ?? randomUUID();
   res.setHeader('X-Correlation-ID', req.correlationId);
   next();

@@ -14,6 +14,9 @@ const problem = (description: string) => ({
   content: { 'application/problem+json': { schema: ProblemView } },
 });
 
+const DATABASE_BUSY =
+  'The database is unavailable for a moment (no connection, a deadlock): `Retry-After` says when to try again';
+
 /** Which problems a route can answer, by what it is. */
 function errorsOf(e: Endpoint): RouteConfig['responses'] {
   // Every route refuses a path or query the database could not store (a NUL, a lone surrogate).
@@ -28,19 +31,22 @@ function errorsOf(e: Endpoint): RouteConfig['responses'] {
       };
     }
     if (e.path === '/readyz') errors['503'] = problem('Pulsar or the database is not reachable');
+    else if (e.path.startsWith('/c/')) errors['503'] = problem(DATABASE_BUSY);
     return errors;
   }
   errors['401'] = problem('No token, or a token that does not verify');
   errors['403'] = problem('The token’s roles do not allow this');
   errors['404'] = problem('No such resource, or one the caller may not see');
   errors['429'] = problem('The caller is over its rate limit; `Retry-After` says when to try again');
+  errors['503'] = problem(DATABASE_BUSY);
   if (e.method === 'post') {
     errors['409'] = problem('The Idempotency-Key was used with another request, or its first request is still running');
     errors['413'] = problem('The body is over 1 MiB');
     errors['503'] = problem(
       e.path.startsWith('/api/v1/tracking/')
-        ? 'The broker did not take the events, or the tracking queue is full (`Retry-After`); retry with the same Idempotency-Key'
-        : 'The broker did not take the command; retry with the same Idempotency-Key',
+        ? 'The broker did not take the events, the tracking queue is full, or the database is unavailable for a moment ' +
+            '(`Retry-After`); retry with the same Idempotency-Key'
+        : 'The broker did not take the command, or the database is unavailable for a moment; retry with the same Idempotency-Key',
     );
   }
   return errors;

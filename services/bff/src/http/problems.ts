@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { ErrorRequestHandler, NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { ZodError } from 'zod';
+import { isTransientDatabaseError } from '@beacon/messaging';
 
 export class Problem extends Error {
   constructor(
@@ -67,6 +68,18 @@ export const problemHandler =
   (logger: Logger): ErrorRequestHandler =>
   (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
     let problem = clientProblem(error);
+    if (!problem && isTransientDatabaseError(error)) {
+      // Ours, but passing: no connection or slot, a deadlock. The client retries instead of reporting a bug.
+      problem = new RetryLater(
+        503,
+        'the database is unavailable for a moment; retry (with the same Idempotency-Key)',
+        1,
+      );
+      logger.warn(
+        { err: (error as Error).message, method: req.method, path: req.path, correlationId: req.correlationId },
+        'request refused: database unavailable',
+      );
+    }
     if (!problem) {
       problem = new Problem(500, 'Internal Server Error', 'something went wrong; the correlation id helps find it');
       logger.error(

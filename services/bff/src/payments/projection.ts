@@ -69,15 +69,22 @@ async function recordCommission(
   await (
     c.status === 'rejected'
       ? insert.onConflict((oc) =>
-          oc.column('id').doUpdateSet((eb) => ({
-            status: 'rejected',
-            reason: c.reason,
-            attribution: eb.fn.coalesce('rm_commissions.attribution', eb.val(c.attribution)),
-          })),
+          oc.column('id').doUpdateSet(() => ({ status: 'rejected', reason: c.reason, ...arrivedFirst })),
         )
-      : insert.onConflict((oc) => oc.column('id').doNothing())
+      : insert.onConflict((oc) => oc.column('id').doUpdateSet(arrivedFirst))
   ).execute();
 }
+
+/**
+ * A commission's row is made by whichever of its events the BFF gets first: CommissionHeld travels on
+ * another topic, and may come before its calculation. What the row keeps does not depend on that
+ * order (a rebuild, reading in publish order, gets the same row): the first step that named its
+ * attribution, and the time of its earliest event.
+ */
+const arrivedFirst = {
+  attribution: sql<string | null>`coalesce(rm_commissions.attribution, excluded.attribution)`,
+  created_at: sql<Date>`least(rm_commissions.created_at, excluded.created_at)`,
+};
 
 /** Ledger entries as payment recorded them, in one insert (a redelivered entry is already there). */
 async function recordLedger(
@@ -155,7 +162,7 @@ export const paymentProjections: Projections = {
     recordCommission(trx, { ...c, status: 'rejected', reason: c.reasonDetail ?? c.reason }, envelope.occurredAt),
   'commission.CommissionReversed': (ctx) => countCommission(ctx, { status: 'reversed' }, -1n),
   // Held, on its own topic: it may come before its calculation (then it makes the row) or after its
-  // approval (then it changes nothing: a decided commission is never held again).
+  // approval (then it keeps why it was held, and the status stays: a decided commission is never held again).
   'commission.CommissionHeld': async ({ trx, message: c, envelope }) => {
     const held = {
       status: 'held',
@@ -163,6 +170,7 @@ export const paymentProjections: Projections = {
       review_by: new Date(c.reviewBy),
       amount_minor: c.amount.amountMinor,
     };
+    const stillPending = sql<boolean>`rm_commissions.status = 'pending'`;
     await trx
       .insertInto('rm_commissions')
       .values({
@@ -176,7 +184,15 @@ export const paymentProjections: Projections = {
         created_at: new Date(envelope.occurredAt),
         ...held,
       })
-      .onConflict((oc) => oc.column('id').doUpdateSet(held).where('rm_commissions.status', '=', 'pending'))
+      .onConflict((oc) =>
+        oc.column('id').doUpdateSet({
+          ...arrivedFirst,
+          reasons: c.reasons,
+          review_by: new Date(c.reviewBy),
+          status: sql<string>`CASE WHEN ${stillPending} THEN 'held' ELSE rm_commissions.status END`,
+          amount_minor: sql<bigint>`CASE WHEN ${stillPending} THEN ${c.amount.amountMinor} ELSE rm_commissions.amount_minor END`,
+        }),
+      )
       .execute();
   },
   // An approval's status comes with CommissionApproved (commission/events); its reason comes here.
@@ -235,7 +251,7 @@ export const paymentManyProjections: ManyProjections = {
           created_at: new Date(envelope.occurredAt),
         })),
       )
-      .onConflict((oc) => oc.column('id').doNothing())
+      .onConflict((oc) => oc.column('id').doUpdateSet(arrivedFirst))
       .execute();
   },
   'commission.CommissionApproved': async (items) => {

@@ -13,8 +13,11 @@
  * other (it waits for the 202), never between concurrent ones, which have no order to keep.
  *
  * Single-event requests claim their operation here, in bulk: one statement per batch, not per
- * event. A correlation id the BFF made itself cannot be taken, so its claim runs beside the send;
- * a batch holding a client's own id is claimed first (the id may have to change).
+ * event. The claim is committed before the batch reaches the broker, never beside the send: the
+ * tracking service can answer within milliseconds, and an outcome settling a flow whose row is not
+ * there yet would be lost, leaving its operation pending for good (CI saw it, with 50 requests
+ * crowding the pool). The claim starts as soon as the batch closes, so while the shard's previous
+ * batch is still being handed over it costs nothing.
  */
 import type {
   RecordTrackingEventV2 as RecordTrackingEvent,
@@ -74,8 +77,6 @@ interface Waiting {
   source: CommandSource;
   /** its flow's correlation id: the source's, or the one its claim took instead */
   correlationId: string;
-  /** the correlation id came from the client: it may name someone else's operation */
-  ownId: boolean;
   /** its operation is not claimed yet: the batch that holds its (single) event claims it */
   unclaimed: boolean;
   /** batches still to be acknowledged */
@@ -121,14 +122,10 @@ export interface TrackingBatcher {
   /**
    * Sends the events (all of one request) and resolves, with the flow's correlation id, once the
    * broker holds them all. With `claimed: false` the request's operation is claimed in bulk with the
-   * batch (single events); the flow may then take another id than the source's if `ownId` says the
-   * client chose it.
+   * batch (single events); the flow may then take another id than the source's, if the source's
+   * names another caller's operation.
    */
-  submit(
-    source: CommandSource,
-    events: RecordTrackingEvent[],
-    options: { claimed: boolean; ownId?: boolean },
-  ): Promise<string>;
+  submit(source: CommandSource, events: RecordTrackingEvent[], options: { claimed: boolean }): Promise<string>;
   /** Sends what is waiting now. */
   flush(): Promise<void>;
 }
@@ -174,18 +171,16 @@ export function createTrackingBatcher(deps: {
     });
   };
 
-  /**
-   * Sends one batch: after the shard's previous batch was handed over, and after claiming the
-   * client-named ids it holds; the BFF-made ids are claimed while the broker stores the message.
-   */
+  /** Sends one batch: once its flows are claimed and the shard's previous batch was handed over. */
   const send = async (shard: Shard, key: string, batch: Open): Promise<void> => {
-    const unclaimed = [...batch.waiters].filter((w) => w.unclaimed);
+    const claiming = claim([...batch.waiters].filter((w) => w.unclaimed));
     const previous = shard.handedOver;
     let handOver!: () => void;
     shard.handedOver = new Promise<void>((resolve) => (handOver = resolve));
     try {
-      await previous;
-      await claim(unclaimed.filter((w) => w.ownId));
+      // Awaited together: a claim that fails while the previous batch is handed over is still caught.
+      const [claimed] = await Promise.allSettled([claiming, previous]);
+      if (claimed.status === 'rejected') throw claimed.reason;
       const items: TrackingEventItem[] = batch.entries.map((e) => ({
         correlationId: e.waiting.correlationId,
         event: e.event,
@@ -199,9 +194,7 @@ export function createTrackingBatcher(deps: {
       });
       const stored = deps.bus.publish(message);
       handOver();
-      const [published, claimed] = await Promise.allSettled([stored, claim(unclaimed.filter((w) => !w.ownId))]);
-      if (published.status === 'rejected') throw published.reason;
-      if (claimed.status === 'rejected') throw claimed.reason;
+      await stored;
     } finally {
       handOver();
     }
@@ -287,7 +280,6 @@ export function createTrackingBatcher(deps: {
         const waiting: Waiting = {
           source,
           correlationId: source.correlationId,
-          ownId: options.ownId ?? true,
           unclaimed: !options.claimed,
           outstanding: 0,
           failed: false,

@@ -141,12 +141,19 @@ export function figuresOf(
 
 type Ctx = MessageContext<Database, unknown>;
 
-/** The budget currency of each campaign whose events carry money (no statement for a batch without any). */
+/**
+ * The budget currency of each campaign whose events carry money: as tracking recorded it with the
+ * event, so revenue never depends on the campaign's row having been projected first. Events written
+ * before tracking named it fall back to that row (no statement when every event names it).
+ */
 async function currenciesOf(ctx: Ctx, events: TrackingEventRecorded[]): Promise<Map<string, string>> {
-  const ids = [...new Set(events.filter((e) => e.value).map((e) => e.campaignId))];
-  if (ids.length === 0) return new Map();
+  const currencies = new Map<string, string>();
+  for (const e of events) if (e.value && e.campaignCurrency) currencies.set(e.campaignId, e.campaignCurrency);
+  const ids = [...new Set(events.filter((e) => e.value && !currencies.has(e.campaignId)).map((e) => e.campaignId))];
+  if (ids.length === 0) return currencies;
   const rows = await ctx.trx.selectFrom('rm_campaigns').select(['id', 'currency']).where('id', 'in', ids).execute();
-  return new Map(rows.map((r) => [r.id, r.currency]));
+  for (const r of rows) currencies.set(r.id, r.currency);
+  return currencies;
 }
 
 /** Upserts the figures; rows in key order, so concurrent batches lock them in the same order and never deadlock. */

@@ -89,7 +89,7 @@ export function trackingRoutes(db: Kysely<Database>, batcher: TrackingBatcher): 
     const writer = writerBrandOf(req);
     if ((await foreignCampaigns(owners, writer, [body.campaignId])).size > 0) throw notFound('campaign');
     const command = toCommand(body, stableId(req, 'event'), new Date().toISOString(), writer);
-    const correlationId = await batcher.submit(req, [command], { claimed: false, ownId: req.clientCorrelationId });
+    const correlationId = await batcher.submit(req, [command], { claimed: false });
     return accepted(res, correlationId, command.eventId);
   });
 
@@ -242,7 +242,7 @@ export function linkRoute(
             writerBrandId: null,
           },
         ],
-        { claimed: false, ownId: false },
+        { claimed: false },
       );
       res.setHeader('X-Correlation-ID', correlationId);
       const target = new URL(campaign.landing_url);

@@ -3,6 +3,14 @@ import type { Projections } from '../projection-kit.js';
 
 export const webhookProjections: Projections = {
   'webhook.EndpointRegistered': async ({ trx, message: e, envelope }) => {
+    // Created when the BFF sent the command (the route lists it with that time); the event's own time
+    // only when the command's step is gone (pruned after the operations' retention).
+    const command = await trx
+      .selectFrom('operation_steps')
+      .select('occurred_at')
+      .where('message_id', '=', envelope.causationId)
+      .where('kind', '=', 'command')
+      .executeTakeFirst();
     await trx
       .insertInto('rm_webhook_endpoints')
       .values({
@@ -12,7 +20,7 @@ export const webhookProjections: Projections = {
         url: e.url,
         event_types: e.eventTypes,
         status: 'enabled',
-        created_at: new Date(envelope.occurredAt),
+        created_at: new Date(command?.occurred_at ?? envelope.occurredAt),
       })
       .onConflict((oc) => oc.column('id').doNothing())
       .execute();

@@ -76,8 +76,10 @@ export function webhookRoutes(
     const endpointId = `wh_${randomUUID().replace(/-/g, '')}`;
     const salt = newSalt();
     const command = { endpointId, ownerRole, ownerId: req.caller.sub, url: body.url, eventTypes: body.events, salt };
-    // Listed at once, before the webhook service has it: the same row its EndpointRegistered would write.
-    const row = await db
+    const envelope = await publisher.send(req, 'webhook.RegisterEndpoint', endpointId, command);
+    // Listed at once, before the webhook service has it: the row its EndpointRegistered writes, with the
+    // same time (the command's, which the event's projection reads from the command's step), whichever is first.
+    await db
       .insertInto('rm_webhook_endpoints')
       .values({
         id: endpointId,
@@ -86,11 +88,15 @@ export function webhookRoutes(
         url: body.url,
         event_types: body.events,
         status: 'enabled',
-        created_at: new Date(),
+        created_at: new Date(envelope.occurredAt),
       })
-      .returningAll()
+      .onConflict((oc) => oc.column('id').doNothing())
+      .execute();
+    const row = await db
+      .selectFrom('rm_webhook_endpoints')
+      .selectAll()
+      .where('id', '=', endpointId)
       .executeTakeFirstOrThrow();
-    const envelope = await publisher.send(req, 'webhook.RegisterEndpoint', endpointId, command);
     followOperation(res, envelope.correlationId);
     return { ...view(row), secret: webhookSecretOf(options.key, endpointId, salt) };
   });
