@@ -11,6 +11,7 @@ export default tseslint.config(
       '**/dist/**',
       'artifacts/**',
       '.fleet/**',
+      '.scratch/**',
       'packages/contracts/src/generated.ts',
       'packages/api-client/src/schema.ts',
     ],

@@ -157,6 +157,7 @@ export function bffService(
         tenant: ctx.config.tenant,
         logger: ctx.logger,
         maxMessages: Number(process.env.SIMULATION_MAX_MESSAGES ?? 500_000),
+        inboxSubscription: 'bff-service',
         onDone: (status, seconds, messages) => ctx.logger.info({ status, seconds, messages }, 'simulation finished'),
       });
       const server = http.createServer(app);

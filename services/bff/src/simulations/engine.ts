@@ -27,7 +27,9 @@ import { couponKey, TupleMap, TupleSet } from '@beacon/domain';
 import {
   decide as decideCampaign,
   evolve,
+  type Command as CampaignCommand,
   type Event as CampaignEvent,
+  type Reservation,
   type State,
 } from '@beacon/campaign-service/campaign';
 import {
@@ -235,6 +237,41 @@ function budgetOrder(
   });
 }
 
+type Pair = [string, string];
+type Triple = [string, string, string];
+
+const entryOf = <K extends Pair | Triple, V>(map: TupleMap<K, V>, key: K | undefined): Array<[K, V]> =>
+  key !== undefined && map.has(key) ? [[key, map.get(key) as V]] : [];
+
+/**
+ * The facts the tracking store would look up for one event (its order, click id, customer and code
+ * only), out of all this run has learnt: what the live store loads for a batch. The decider copies the
+ * facts it is given, so handing it everything would copy the whole history at every event.
+ */
+function factsOf(all: BatchFacts, e: RecordTrackingEventV2, tenant: string): BatchFacts {
+  const order: Pair | undefined = e.orderId ? [e.campaignId, e.orderId] : undefined;
+  const seen: Triple = [tenant, e.campaignId, e.eventId];
+  return {
+    ...noFacts(),
+    campaigns: all.campaigns,
+    seen: new TupleSet(all.seen.has(seen) ? [seen] : []),
+    conversions: new TupleMap(entryOf(all.conversions, order)),
+    refunded: new TupleSet(order && all.refunded.has(order) ? [order] : []),
+    clickInfluencers: new TupleMap(entryOf(all.clickInfluencers, e.clickId ? [e.campaignId, e.clickId] : undefined)),
+    coupons: new TupleMap(entryOf(all.coupons, e.couponCode ? [tenant, couponKey(e.couponCode)] : undefined)),
+    customers: new TupleMap(entryOf(all.customers, e.customerId ? [tenant, e.customerId] : undefined)),
+  };
+}
+
+/** What a decision added to the facts it was given, kept with the rest. */
+function learn(all: BatchFacts, decided: BatchFacts): void {
+  for (const key of decided.seen.keys()) all.seen.add(key);
+  for (const [key, value] of decided.conversions.entries()) all.conversions.set(key, value);
+  for (const key of decided.refunded.keys()) all.refunded.add(key);
+  for (const [key, value] of decided.clickInfluencers.entries()) all.clickInfluencers.set(key, value);
+  for (const [key, value] of decided.customers.entries()) all.customers.set(key, value);
+}
+
 export interface SimulateOptions {
   campaignId: string;
   proposed: ProposedTerms;
@@ -258,11 +295,26 @@ export function* simulation(history: HistoryMessage[], options: SimulateOptions)
     for (const event of events) campaign = evolve(campaign, event);
     return events;
   };
+  // Its reservations beside it, as the service stores them (a row each): a budget command is decided
+  // on the one reservation it is about (the aggregate copies what it holds at every event).
+  const reservations = new Map<string, Reservation>();
+  const decideBudget = (command: CampaignCommand & { data: { commissionId: string } }) => {
+    const id = command.data.commissionId;
+    const held = reservations.get(id);
+    let state: State = campaign && { ...campaign, reservations: held ? { [id]: held } : {} };
+    const events = decideCampaign(command, state);
+    for (const event of events) state = evolve(state, event);
+    if (state) {
+      for (const [key, reservation] of Object.entries(state.reservations)) reservations.set(key, reservation);
+      campaign = { ...state, reservations: {} };
+    }
+    return events;
+  };
   let proposedExhaustedBy: string | undefined;
 
   // Tracking: the facts a store would hold, decided by this run.
   const decideTracking = trackingDecider(() => `sim-click-${Math.random().toString(36).slice(2)}`);
-  let facts: BatchFacts = {
+  const facts: BatchFacts = {
     ...noFacts(),
     campaigns: new Map([
       [
@@ -282,6 +334,7 @@ export function* simulation(history: HistoryMessage[], options: SimulateOptions)
   // Commission: the decider's state, the saga's commissions by source event.
   const decideCommission = commissionDecider(() => `sim-${Math.random().toString(36).slice(2)}`);
   let commissionState: CommissionBatch = decideCommission.initialState();
+  const decided = new TupleSet<[string, string]>();
   const proposed = new Map<string, Commission>();
   const review: ReviewRules | null = (c as CampaignCreated & { review?: ReviewRules | null }).review ?? null;
 
@@ -371,9 +424,9 @@ export function* simulation(history: HistoryMessage[], options: SimulateOptions)
     if (decision.state) proposed.set(source, decision.state);
     for (const e of decision.events) {
       if (e.type === 'commission.CommissionReversed')
-        at(when.release.get(source), () => applyCampaign(decideCampaign({ type: e.type, data: e.data }, campaign)));
+        at(when.release.get(source), () => decideBudget({ type: e.type, data: e.data }));
       if (e.type === 'commission.CommissionReviewed')
-        at(when.release.get(source), () => applyCampaign(decideCampaign({ type: e.type, data: e.data }, campaign)));
+        at(when.release.get(source), () => decideBudget({ type: e.type, data: e.data }));
     }
   };
 
@@ -398,26 +451,23 @@ export function* simulation(history: HistoryMessage[], options: SimulateOptions)
       const probe =
         raw.type === 'click' ? latest(before.filter((k) => k.influencerId === raw.influencerId)) : latest(before);
       // The code as the brand held it then: it attributed (so it was active, for that influencer), or it did not.
-      const coupons = facts.coupons.copy();
       if (raw.couponCode && original.attribution === 'coupon' && original.influencerId)
-        coupons.set([c.brandId, couponKey(raw.couponCode)], {
+        facts.coupons.set([c.brandId, couponKey(raw.couponCode)], {
           campaignId: c.campaignId,
           influencerId: original.influencerId,
           active: true,
         });
       const lookedUp: BatchFacts = {
-        ...facts,
-        coupons,
+        ...factsOf(facts, raw, c.brandId),
         earlierClicks: new Map(probe ? [[0, probe]] : []),
         firstClicks: new Map(model === 'first_click' && earliest ? [[0, earliest]] : []),
-        conversionsFromIp: new Map(),
       };
       const decided = decideTracking.decide([{ correlationId: item.correlationId, event: raw, reasons: [] }], {
         facts: lookedUp,
         rows: [],
         customersChanged: new TupleSet(),
       });
-      facts = decided.state.facts;
+      learn(facts, decided.state.facts);
       const row = decided.state.rows[0];
       if (row?.recording.click)
         clicks.set(visitor, [
@@ -432,12 +482,19 @@ export function* simulation(history: HistoryMessage[], options: SimulateOptions)
       if (commission) step(event.refundedEventId, { type: 'Refunded', refundEventId: event.eventId });
       return;
     }
+    // Whether this event has its commission already is the one fact of `decided` it needs (the decider copies the set).
+    const key: [string, string] = [event.campaignId, event.eventId];
     commissionState = {
       ...commissionState,
-      facts: { ...commissionState.facts, terms: new Map([[c.campaignId, termsNow()]]) },
+      facts: {
+        ...commissionState.facts,
+        terms: new Map([[c.campaignId, termsNow()]]),
+        decided: new TupleSet(decided.has(key) ? [key] : []),
+      },
     };
     const next = decideCommission.decide([{ correlationId: item.correlationId, event }], commissionState);
     commissionState = next.state;
+    for (const k of next.state.facts.decided.keys()) decided.add(k);
     for (const n of next.state.commissions) {
       const commission: Commission = {
         id: n.id,
@@ -460,23 +517,18 @@ export function* simulation(history: HistoryMessage[], options: SimulateOptions)
       const source = n.sourceEventId;
       const influencerId = n.influencerId;
       at(when.reserve.get(source), () => {
-        const budget = applyCampaign(
-          decideCampaign(
-            {
-              type: 'commission.CommissionCalculated',
-              data: {
-                commissionId: n.id,
-                campaignId: n.campaignId,
-                influencerId,
-                sourceEventId: source,
-                eventType: n.eventType,
-                amount: requested,
-                attribution: event.attribution,
-              },
-            },
-            campaign,
-          ),
-        );
+        const budget = decideBudget({
+          type: 'commission.CommissionCalculated',
+          data: {
+            commissionId: n.id,
+            campaignId: n.campaignId,
+            influencerId,
+            sourceEventId: source,
+            eventType: n.eventType,
+            amount: requested,
+            attribution: event.attribution,
+          },
+        });
         for (const b of budget) {
           if (b.type === 'campaign.BudgetReserved') {
             if (b.data.remaining.amountMinor === 0n) proposedExhaustedBy ??= source;

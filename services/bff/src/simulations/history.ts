@@ -2,6 +2,11 @@
  * A campaign's retained history, read for a simulation: every topic that decides what it paid, from
  * the earliest message the broker keeps, with readers (nothing acknowledged, no subscription left
  * behind), decoded, kept when it is the campaign's, in publish order.
+ *
+ * A reader cannot ask where its topic ends (the BFF's role may not read topic stats), and a pause is
+ * not an end: a busy broker can leave a reader waiting for longer than its idle wait in the middle of
+ * a topic. So the read is measured against what the live consumers had processed before it began (the
+ * latest inbox claims of each topic): it has reached every topic's end once it has met them all.
  */
 import {
   fromProperties,
@@ -10,6 +15,7 @@ import {
   type CodecRegistry,
   type IncomingMessage,
   type MessageBus,
+  type Reader,
 } from '@beacon/messaging';
 import {
   trackingEventsRecordedV2,
@@ -28,6 +34,8 @@ export const HISTORY_TOPICS = [
 ] as const;
 
 export class HistoryTooLarge extends Error {}
+/** The readers stopped short of messages the live consumers had processed before the read began. */
+export class HistoryIncomplete extends Error {}
 
 interface Options {
   bus: MessageBus;
@@ -40,6 +48,13 @@ interface Options {
   idleMs?: number;
   /** Called as messages are read (all topics, the campaign's or not); resolving true stops the read (a cancel). */
   onRead?: (read: number) => Promise<boolean>;
+  /**
+   * Envelope ids of messages on these topics the live consumers processed before the read began: the
+   * read is not over until each has been met (see above). None given, an idle reader is taken at its word.
+   */
+  processed?: Iterable<string>;
+  /** How long the readers may take to meet all of `processed` after they first fall idle. Default 60 s. */
+  completeWithinMs?: number;
 }
 
 type Stamped = { at: string; order: number; message: HistoryMessage };
@@ -66,31 +81,41 @@ export async function readCampaignHistory(options: Options): Promise<HistoryMess
   let read = 0;
   let order = 0;
   let cancelled = false;
+  const unmet = new Set(options.processed ?? []);
   const readers = await Promise.all(
     HISTORY_TOPICS.map((topic) =>
       options.bus.read({ topic: pulsarTopic(topic, options.tenant), receiverQueueSize: 1000 }),
     ),
   );
+  /** Reads on until the reader falls idle (it may not be the topic's end: see `processed`). */
+  const drain = async (reader: Reader) => {
+    for (;;) {
+      if (cancelled) return;
+      const message: IncomingMessage | undefined = await reader.next(options.idleMs ?? 1000);
+      if (!message) return;
+      for (const item of unpack(message)) {
+        const envelope = fromProperties(item.properties);
+        unmet.delete(envelope.messageId);
+        if (!/^(campaign|tracking|commission)\./.test(envelope.messageType)) continue;
+        const { value } = options.codecs.decode(envelope.messageType, envelope.schemaVersion, item.payload);
+        for (const m of campaignMessages(envelope.messageType, value, options.campaignId))
+          kept.push({ at: message.publishTime, order: order++, message: m });
+      }
+      if (kept.length > options.maxMessages)
+        throw new HistoryTooLarge(`the campaign's history passes ${options.maxMessages} messages`);
+      if (++read % 500 === 0 && (await options.onRead?.(read))) cancelled = true;
+    }
+  };
   try {
-    await Promise.all(
-      readers.map(async (reader) => {
-        for (;;) {
-          if (cancelled) return;
-          const message: IncomingMessage | undefined = await reader.next(options.idleMs ?? 1000);
-          if (!message) return;
-          for (const item of unpack(message)) {
-            const envelope = fromProperties(item.properties);
-            if (!/^(campaign|tracking|commission)\./.test(envelope.messageType)) continue;
-            const { value } = options.codecs.decode(envelope.messageType, envelope.schemaVersion, item.payload);
-            for (const m of campaignMessages(envelope.messageType, value, options.campaignId))
-              kept.push({ at: message.publishTime, order: order++, message: m });
-          }
-          if (kept.length > options.maxMessages)
-            throw new HistoryTooLarge(`the campaign's history passes ${options.maxMessages} messages`);
-          if (++read % 500 === 0 && (await options.onRead?.(read))) cancelled = true;
-        }
-      }),
-    );
+    await Promise.all(readers.map(drain));
+    const deadline = Date.now() + (options.completeWithinMs ?? 60_000);
+    while (unmet.size > 0 && !cancelled) {
+      if (Date.now() > deadline)
+        throw new HistoryIncomplete(
+          `${unmet.size} messages the BFF had processed before the read began were not read back from the topics`,
+        );
+      await Promise.all(readers.map(drain));
+    }
   } finally {
     await Promise.all(readers.map((r) => r.close().catch(() => undefined)));
   }

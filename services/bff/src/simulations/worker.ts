@@ -11,7 +11,8 @@ import { reviveAmounts, toJsonText } from '@beacon/money';
 import type { CodecRegistry, MessageBus } from '@beacon/messaging';
 import type { Database } from '../db.js';
 import { simulation, type Column, type ProposedTerms } from './engine.js';
-import { HistoryTooLarge, readCampaignHistory } from './history.js';
+import { MESSAGE_TOPICS } from '@beacon/contracts';
+import { HISTORY_TOPICS, HistoryIncomplete, HistoryTooLarge, readCampaignHistory } from './history.js';
 
 /** A column as the row keeps it (bigints as decimal strings, maps as entry lists). */
 interface StoredColumn {
@@ -49,7 +50,34 @@ export interface SimulationWorkerOptions {
   pollMs?: number;
   /** Messages of one campaign a simulation may read (SIMULATION_MAX_MESSAGES, default 500,000). */
   maxMessages?: number;
+  /** The inbox subscription of the BFF's live consumers (`bff-service`): what a read is checked against. */
+  inboxSubscription: string;
   onDone?: (status: string, seconds: number, messages: number) => void;
+}
+
+/** The live consumers' latest claims per history topic that a read must meet (history.ts). */
+const LATEST_CLAIMS_PER_TOPIC = 200;
+
+/**
+ * Envelope ids of the messages the live BFF consumers processed last on each history topic, before
+ * now: a read of the topics that stops short of any of them stopped in the middle.
+ */
+async function latestProcessed(db: Kysely<Database>, subscription: string): Promise<string[]> {
+  const ids: string[] = [];
+  for (const topic of HISTORY_TOPICS) {
+    const types = Object.entries(MESSAGE_TOPICS).flatMap(([type, on]) => (on === topic ? [type] : []));
+    if (types.length === 0) continue;
+    const rows = await db
+      .selectFrom('inbox')
+      .select('message_id')
+      .where('subscription', '=', subscription)
+      .where('message_type', 'in', types)
+      .orderBy('processed_at', 'desc')
+      .limit(LATEST_CLAIMS_PER_TOPIC)
+      .execute();
+    ids.push(...rows.map((r) => r.message_id));
+  }
+  return ids;
 }
 
 /** A running row whose heartbeat is older than this lost its worker. */
@@ -114,8 +142,10 @@ export function startSimulationWorker(options: SimulationWorkerOptions): () => P
   async function run(row: Selectable<Database['simulations']>): Promise<void> {
     const started = Date.now();
     const terms = reviveAmounts<ProposedTerms & { request: unknown }>(row.terms);
+    const processed = await latestProcessed(db, options.inboxSubscription);
     const history = await readCampaignHistory({
       bus: options.bus,
+      processed,
       codecs: options.codecs,
       tenant: options.tenant,
       campaignId: row.campaign_id,
@@ -154,7 +184,12 @@ export function startSimulationWorker(options: SimulationWorkerOptions): () => P
         if (row) {
           const claimed = row;
           running = run(claimed).catch(async (error: unknown) => {
-            const message = error instanceof HistoryTooLarge ? `TOO_LARGE: ${error.message}` : (error as Error).message;
+            const message =
+              error instanceof HistoryTooLarge
+                ? `TOO_LARGE: ${error.message}`
+                : error instanceof HistoryIncomplete
+                  ? `INCOMPLETE: ${error.message}`
+                  : (error as Error).message;
             logger.warn({ simulationId: claimed.id, err: message }, 'simulation failed');
             await finish(claimed, { error: message }).catch(() => undefined);
             options.onDone?.('failed', 0, 0);
