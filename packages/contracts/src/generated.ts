@@ -206,12 +206,16 @@ export interface BudgetReserved {
   reserved: Money;
   spent: Money;
   remaining: Money;
+  /** the campaign's count of budget decisions, this one included (null: written before this field): the order the campaign decided its budget events in, which their publish order is not always */
+  budgetSeq: null | bigint;
 }
 
 export interface BudgetReservationRejected {
   campaignId: string;
   commissionId: string;
   reason: string;
+  /** the campaign's count of budget decisions, this one included (null: written before this field): the order the campaign decided its budget events in, which their publish order is not always */
+  budgetSeq: null | bigint;
 }
 
 export interface BudgetReleased {
@@ -220,6 +224,8 @@ export interface BudgetReleased {
   released: Money;
   spent: Money;
   remaining: Money;
+  /** the campaign's count of budget decisions, this one included (null: written before this field): the order the campaign decided its budget events in, which their publish order is not always */
+  budgetSeq: null | bigint;
 }
 
 /** pending: asks the campaign to reserve budget */

@@ -43,6 +43,7 @@ describe('the campaign read model', () => {
       reserved: USD(1_500n),
       spent: USD(1_500n),
       remaining: USD(8_500n),
+      budgetSeq: 1n,
     });
     const campaign = await db.selectFrom('rm_campaigns').selectAll().where('id', '=', campaignId).executeTakeFirst();
     expect(campaign).toMatchObject({ status: 'active', budget_minor: 10_000n, spent_minor: 1_500n });
@@ -191,6 +192,7 @@ describe('a hot key: events projected many at once', () => {
         reserved: USD(700n),
         spent: USD(700n * BigInt(i + 1)),
         remaining: USD(10_000n - 700n * BigInt(i + 1)),
+        budgetSeq: BigInt(i + 1),
       })),
       approved: commissions.map((c) => ({ ...c, requested: USD(1_000n), amount: USD(700n), holdingPeriodDays: 0 })),
       credited: commissions.map((c) => ({

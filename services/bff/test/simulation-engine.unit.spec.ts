@@ -3,6 +3,7 @@
  * paid; a lower rate pays less and never runs out of budget; a shorter window attributes nothing.
  */
 import { campaignCreated, recordedEvent, USD } from '@beacon/testing';
+import type { Event as CampaignEvent } from '@beacon/campaign-service/campaign';
 import { rulesOfCampaign, simulation, type HistoryMessage, type SimulationResult } from '../src/simulations/engine.js';
 
 const T0 = Date.parse('2026-03-01T00:00:00.000Z');
@@ -133,6 +134,60 @@ describe('the backtest engine', () => {
         ['UNATTRIBUTED', 2],
       ]),
     );
+  });
+
+  it('takes budget events in the order their budgetSeq says the campaign decided them, not the order they were published in', () => {
+    // s-2's reservation (decided first: the whole 80.00) went out before s-1's (decided second: the 20.00 left).
+    const messages = history().slice(0, 4);
+    const sales = history().slice(4, 12);
+    const [r1, c1, b1, a1, r2, c2, b2, a2] = sales as HistoryMessage[];
+    const budget = (m: HistoryMessage | undefined, reservedMinor: number, remainingMinor: number, seq: bigint) => {
+      const e = (m as Extract<HistoryMessage, { type: 'campaign' }>).event as Extract<
+        CampaignEvent,
+        { type: 'campaign.BudgetReserved' }
+      >;
+      return {
+        type: 'campaign',
+        event: {
+          ...e,
+          data: {
+            ...e.data,
+            reserved: USD(reservedMinor),
+            spent: USD(10_000 - remainingMinor),
+            remaining: USD(remainingMinor),
+            budgetSeq: seq,
+          },
+        },
+      } as HistoryMessage;
+    };
+    const amount = (m: HistoryMessage | undefined, minor: number) => {
+      const e = (m as Extract<HistoryMessage, { type: 'commission' }>).event as { type: string; data: object };
+      return { type: 'commission', event: { ...e, data: { ...e.data, amount: USD(minor) } } } as HistoryMessage;
+    };
+    const reordered = [
+      ...messages,
+      r1,
+      c1,
+      r2,
+      c2,
+      budget(b2, 8_000, 2_000, 1n),
+      budget(b1, 2_000, 0, 2n),
+      amount(a1, 2_000),
+      amount(a2, 8_000),
+    ] as HistoryMessage[];
+    const steps = simulation(reordered, {
+      campaignId: 'c-1',
+      proposed: { rules: rulesOfCampaign(created) },
+      from: at(-1),
+      to: at(100),
+    });
+    let next = steps.next();
+    while (!next.done) next = steps.next();
+    expect(next.value.actual.totalMinor).toBe(10_000n);
+    expect(next.value.proposed).toEqual(next.value.actual);
+    // s-1 got the 20.00 that was left, s-2 its whole 80.00: as decided, not as published.
+    const paid = new Map(next.value.outcomes.proposed.map((o) => [o.sourceEventId, o.amountMinor]));
+    expect([paid.get('s-1'), paid.get('s-2')]).toEqual([2_000n, 8_000n]);
   });
 
   it('counts only the source events in the range asked for', () => {

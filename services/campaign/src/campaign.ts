@@ -42,6 +42,11 @@ export interface Campaign {
   budget: Money;
   /** Sum of current reservations, minor units. */
   spent: bigint;
+  /**
+   * How many budget decisions (reservations, refusals, releases) the campaign has taken: each budget
+   * event carries its number, so a reader of the history knows the order they were decided in.
+   */
+  budgetSeq: bigint;
   commissionRules: CommissionRule[];
   /** the lead/fixed rule's amount, when the campaign pays for leads */
   leadCommission: Money | null;
@@ -313,18 +318,28 @@ function reserve(d: DataOf<'commission.CommissionCalculated'>, state: State): Ev
   const { commissionId, amount } = d;
   if (!state)
     return [
-      { type: 'campaign.BudgetReservationRejected', data: { campaignId, commissionId, reason: 'UNKNOWN_CAMPAIGN' } },
+      {
+        type: 'campaign.BudgetReservationRejected',
+        data: { campaignId, commissionId, reason: 'UNKNOWN_CAMPAIGN', budgetSeq: null },
+      },
     ];
   if (state.reservations[commissionId]) return []; // asked twice: already answered
+  const budgetSeq = state.budgetSeq + 1n;
   if (amount.currency !== state.budget.currency) {
     return [
-      { type: 'campaign.BudgetReservationRejected', data: { campaignId, commissionId, reason: 'CURRENCY_MISMATCH' } },
+      {
+        type: 'campaign.BudgetReservationRejected',
+        data: { campaignId, commissionId, reason: 'CURRENCY_MISMATCH', budgetSeq },
+      },
     ];
   }
   const remaining = state.budget.amountMinor - state.spent;
   if (remaining <= 0n)
     return [
-      { type: 'campaign.BudgetReservationRejected', data: { campaignId, commissionId, reason: 'BUDGET_EXHAUSTED' } },
+      {
+        type: 'campaign.BudgetReservationRejected',
+        data: { campaignId, commissionId, reason: 'BUDGET_EXHAUSTED', budgetSeq },
+      },
     ];
   const reserved = remaining < amount.amountMinor ? remaining : amount.amountMinor;
   const cur = state.budget.currency;
@@ -338,6 +353,7 @@ function reserve(d: DataOf<'commission.CommissionCalculated'>, state: State): Ev
         reserved: money(reserved, cur),
         spent: money(state.spent + reserved, cur),
         remaining: money(remaining - reserved, cur),
+        budgetSeq,
       },
     },
   ];
@@ -368,6 +384,7 @@ function release(d: { campaignId: string; commissionId: string }, state: State):
           released: nothing,
           spent: money(state.spent, cur),
           remaining: money(state.budget.amountMinor - state.spent, cur),
+          budgetSeq: state.budgetSeq + 1n,
         },
       },
     ];
@@ -382,6 +399,7 @@ function release(d: { campaignId: string; commissionId: string }, state: State):
         released: money(reservation.amount, cur),
         spent: money(spent, cur),
         remaining: money(state.budget.amountMinor - spent, cur),
+        budgetSeq: state.budgetSeq + 1n,
       },
     },
   ];
@@ -404,6 +422,7 @@ export function evolve(state: State, event: Event): State {
       landingUrl: d.landingUrl,
       budget: d.budget,
       spent: 0n,
+      budgetSeq: 0n,
       commissionRules: d.commissionRules,
       leadCommission: d.leadCommission,
       visibility: d.visibility,
@@ -440,6 +459,7 @@ export function evolve(state: State, event: Event): State {
       return {
         ...state,
         spent: event.data.spent.amountMinor,
+        budgetSeq: event.data.budgetSeq ?? state.budgetSeq + 1n,
         reservations: {
           ...state.reservations,
           [event.data.commissionId]: { amount: event.data.reserved.amountMinor, released: false },
@@ -448,12 +468,14 @@ export function evolve(state: State, event: Event): State {
     case 'campaign.BudgetReservationRejected':
       return {
         ...state,
+        budgetSeq: event.data.budgetSeq ?? state.budgetSeq + 1n,
         reservations: { ...state.reservations, [event.data.commissionId]: { amount: 0n, released: false } },
       };
     case 'campaign.BudgetReleased':
       return {
         ...state,
         spent: event.data.spent.amountMinor,
+        budgetSeq: event.data.budgetSeq ?? state.budgetSeq + 1n,
         reservations: {
           ...state.reservations,
           [event.data.commissionId]: { amount: event.data.released.amountMinor, released: true },
@@ -497,9 +519,11 @@ export const stateFromJson = (
   influencers: Campaign['influencers'] = {},
   coupons: Campaign['coupons'] = {},
 ): Campaign => {
-  const stored = reviveAmounts<Stored>(json, ['amountMinor', 'spent', 'amount']);
+  const stored = reviveAmounts<Stored>(json, ['amountMinor', 'spent', 'amount', 'budgetSeq']);
   return {
     ...stored,
+    // A campaign stored before the count began counts from 0 (its history's earlier budget events carry none).
+    budgetSeq: stored.budgetSeq ?? 0n,
     attributionModel: stored.attributionModel ?? 'last_click',
     leadCommission: stored.leadCommission ?? null,
     commissionRules: stored.commissionRules.map((r) => ({

@@ -55,7 +55,15 @@ const calc = (commissionId: string, amountMinor: number) => ({
     amount: USD(amountMinor),
   },
 });
-const reserved = (commissionId: string, requested: number, got: number, spent: number, budget = 10000): Event => ({
+/** The campaign's `budgetSeq`-th budget decision: a reservation. */
+const reserved = (
+  commissionId: string,
+  requested: number,
+  got: number,
+  spent: number,
+  budget: number,
+  budgetSeq: number,
+): Event => ({
   type: 'campaign.BudgetReserved',
   data: {
     campaignId: 'c-1',
@@ -64,6 +72,7 @@ const reserved = (commissionId: string, requested: number, got: number, spent: n
     reserved: USD(got),
     spent: USD(spent),
     remaining: USD(budget - spent),
+    budgetSeq: BigInt(budgetSeq),
   },
 });
 const spec = deciderSpec(campaignDecider);
@@ -141,7 +150,7 @@ describe('a campaign’s status', () => {
   const exhausted = (): Event[] => [
     created({ budget: USD(1000) }),
     accepted('inf-1'),
-    reserved('k1', 1000, 1000, 1000, 1000),
+    reserved('k1', 1000, 1000, 1000, 1000, 1),
     {
       type: 'campaign.CampaignStatusChanged',
       data: { campaignId: 'c-1', from: 'active', to: 'budget_exhausted', reason: 'budget_spent' },
@@ -352,18 +361,18 @@ describe('members of a campaign are bounded', () => {
 describe('the budget of a campaign', () => {
   it('reserves in full while the budget lasts; the 10th of ten exhausts it exactly; the 11th is refused', () => {
     const history: Event[] = [created(), accepted('inf-1')];
-    for (let i = 1; i <= 9; i++) history.push(reserved(`k${i}`, 1000, 1000, i * 1000));
+    for (let i = 1; i <= 9; i++) history.push(reserved(`k${i}`, 1000, 1000, i * 1000, 10000, i));
     spec
       .givenEvents(history)
       .when(calc('k10', 1000))
       .then([
-        reserved('k10', 1000, 1000, 10000),
+        reserved('k10', 1000, 1000, 10000, 10000, 10),
         {
           type: 'campaign.CampaignStatusChanged',
           data: { campaignId: 'c-1', from: 'active', to: 'budget_exhausted', reason: 'budget_spent' },
         },
       ]);
-    history.push(reserved('k10', 1000, 1000, 10000), {
+    history.push(reserved('k10', 1000, 1000, 10000, 10000, 10), {
       type: 'campaign.CampaignStatusChanged',
       data: { campaignId: 'c-1', from: 'active', to: 'budget_exhausted', reason: 'budget_spent' },
     });
@@ -373,7 +382,7 @@ describe('the budget of a campaign', () => {
       .then([
         {
           type: 'campaign.BudgetReservationRejected',
-          data: { campaignId: 'c-1', commissionId: 'k11', reason: 'BUDGET_EXHAUSTED' },
+          data: { campaignId: 'c-1', commissionId: 'k11', reason: 'BUDGET_EXHAUSTED', budgetSeq: 11n },
         },
       ]);
   });
@@ -382,12 +391,12 @@ describe('the budget of a campaign', () => {
     spec
       .givenEvents([
         created({ budget: USD(2500) }),
-        reserved('k1', 1000, 1000, 1000, 2500),
-        reserved('k2', 1000, 1000, 2000, 2500),
+        reserved('k1', 1000, 1000, 1000, 2500, 1),
+        reserved('k2', 1000, 1000, 2000, 2500, 2),
       ])
       .when(calc('k3', 1000))
       .then([
-        reserved('k3', 1000, 500, 2500, 2500),
+        reserved('k3', 1000, 500, 2500, 2500, 3),
         {
           type: 'campaign.CampaignStatusChanged',
           data: { campaignId: 'c-1', from: 'active', to: 'budget_exhausted', reason: 'budget_spent' },
@@ -396,7 +405,7 @@ describe('the budget of a campaign', () => {
 
   it('answers a repeated reservation request once', () =>
     spec
-      .givenEvents([created(), reserved('k1', 1000, 1000, 1000)])
+      .givenEvents([created(), reserved('k1', 1000, 1000, 1000, 10000, 1)])
       .when(calc('k1', 1000))
       .then([]));
 
@@ -404,7 +413,7 @@ describe('the budget of a campaign', () => {
     spec
       .givenEvents([
         created({ budget: USD(1000) }),
-        reserved('k1', 1000, 1000, 1000, 1000),
+        reserved('k1', 1000, 1000, 1000, 1000, 1),
         {
           type: 'campaign.CampaignStatusChanged',
           data: { campaignId: 'c-1', from: 'active', to: 'budget_exhausted', reason: 'budget_spent' },
@@ -417,7 +426,14 @@ describe('the budget of a campaign', () => {
       .then([
         {
           type: 'campaign.BudgetReleased',
-          data: { campaignId: 'c-1', commissionId: 'k1', released: USD(1000), spent: USD(0), remaining: USD(1000) },
+          data: {
+            campaignId: 'c-1',
+            commissionId: 'k1',
+            released: USD(1000),
+            spent: USD(0),
+            remaining: USD(1000),
+            budgetSeq: 2n,
+          },
         },
         {
           type: 'campaign.CampaignStatusChanged',
@@ -432,7 +448,14 @@ describe('the budget of a campaign', () => {
     };
     const releasedNothing = {
       type: 'campaign.BudgetReleased' as const,
-      data: { campaignId: 'c-1', commissionId: 'k1', released: USD(0), spent: USD(0), remaining: USD(10000) },
+      data: {
+        campaignId: 'c-1',
+        commissionId: 'k1',
+        released: USD(0),
+        spent: USD(0),
+        remaining: USD(10000),
+        budgetSeq: 1n,
+      },
     };
     spec.givenEvents([created()]).when(reversed).then([releasedNothing]);
     spec.givenEvents([created(), releasedNothing]).when(calc('k1', 1000)).then([]);
@@ -530,14 +553,21 @@ describe('review rules and held commissions (domain.md, "Review and holds")', ()
     },
   });
   it('a held commission rejected gives its reservation back; approved, it keeps it', () => {
-    const history = [created(), reserved('k1', 1000, 1000, 1000)];
+    const history = [created(), reserved('k1', 1000, 1000, 1000, 10000, 1)];
     spec
       .givenEvents(history)
       .when(reviewed('rejected'))
       .then([
         {
           type: 'campaign.BudgetReleased',
-          data: { campaignId: 'c-1', commissionId: 'k1', released: USD(1000), spent: USD(0), remaining: USD(10000) },
+          data: {
+            campaignId: 'c-1',
+            commissionId: 'k1',
+            released: USD(1000),
+            spent: USD(0),
+            remaining: USD(10000),
+            budgetSeq: 2n,
+          },
         },
       ]);
     spec.givenEvents(history).when(reviewed('approved')).then([]);

@@ -74,6 +74,7 @@ describe('commissions on real PostgreSQL', () => {
       reserved: USD(250),
       spent: USD(250),
       remaining: USD(9750),
+      budgetSeq: 1n,
     });
     expect(approval.map((x) => x.type)).toEqual(['commission.CommissionApproved', 'commission.CommissionReversed']);
     expect(
@@ -102,6 +103,7 @@ describe('a hot campaign: budget answers handled many at once', () => {
     reserved: USD(200),
     spent: USD(200),
     remaining: USD(800),
+    budgetSeq: null,
   });
   const statuses = (ids: string[]) =>
     Promise.all(

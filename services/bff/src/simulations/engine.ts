@@ -165,6 +165,8 @@ function rawOf(e: TrackingEventRecordedV2, brandId: string): RecordTrackingEvent
 /** A budget event of the campaign in its history: where it was published, whose, and the budget around it. */
 interface BudgetStep {
   index: number;
+  /** the campaign's number for the decision (`budgetSeq`), on events written since it carries one */
+  seq: bigint | null;
   source: string;
   release: boolean;
   fits: (remaining: bigint) => boolean;
@@ -182,7 +184,9 @@ const REORDER_WINDOW = 1000;
  * several packs with another's between them: publish order is not decision order. The events say the
  * budget they left (`remaining`), so the decision order is rebuilt from it: the next decided event is
  * the first published (within a window) whose budget before it is the budget the last one left — for a
- * refusal for an exhausted budget, none left. Where nothing fits, publish order.
+ * refusal for an exhausted budget, none left. Where nothing fits, publish order. Events written since
+ * the campaign numbers its budget decisions (`budgetSeq`) say the order outright: when every budget
+ * event of the history carries its number, that order is taken, and nothing is rebuilt.
  */
 function budgetOrder(
   history: HistoryMessage[],
@@ -199,6 +203,7 @@ function budgetOrder(
       const { reserved, remaining } = e.data;
       steps.push({
         index,
+        seq: e.data.budgetSeq ?? null,
         source,
         release: false,
         fits: (r) => r - reserved.amountMinor === remaining.amountMinor,
@@ -208,6 +213,7 @@ function budgetOrder(
       const { released, remaining } = e.data;
       steps.push({
         index,
+        seq: e.data.budgetSeq ?? null,
         source,
         release: true,
         fits: (r) => r + released.amountMinor === remaining.amountMinor,
@@ -215,18 +221,30 @@ function budgetOrder(
       });
     } else if (e.type === 'campaign.BudgetReservationRejected') {
       const exhausted = e.data.reason === 'BUDGET_EXHAUSTED';
-      steps.push({ index, source, release: false, fits: (r) => !exhausted || r <= 0n, after: (r) => r });
+      steps.push({
+        index,
+        seq: e.data.budgetSeq ?? null,
+        source,
+        release: false,
+        fits: (r) => !exhausted || r <= 0n,
+        after: (r) => r,
+      });
     }
   });
-  const left = [...steps];
   const decided: BudgetStep[] = [];
-  let remaining = budget;
-  while (left.length > 0) {
-    let k = left.slice(0, REORDER_WINDOW).findIndex((s) => s.fits(remaining));
-    if (k < 0) k = 0;
-    const [next] = left.splice(k, 1) as [BudgetStep];
-    remaining = next.after(remaining);
-    decided.push(next);
+  if (steps.every((step) => step.seq !== null)) {
+    // Each says where it was decided.
+    decided.push(...steps.sort((a, b) => (a.seq === b.seq ? 0 : (a.seq as bigint) < (b.seq as bigint) ? -1 : 1)));
+  } else {
+    const left = [...steps];
+    let remaining = budget;
+    while (left.length > 0) {
+      let k = left.slice(0, REORDER_WINDOW).findIndex((s) => s.fits(remaining));
+      if (k < 0) k = 0;
+      const [next] = left.splice(k, 1) as [BudgetStep];
+      remaining = next.after(remaining);
+      decided.push(next);
+    }
   }
   // Each is taken no earlier than it was published (what it needs is there by then), and in decision
   // order: one decided after a later-published one waits for it (fractions keep the order within a message).

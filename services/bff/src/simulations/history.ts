@@ -82,6 +82,7 @@ export async function readCampaignHistory(options: Options): Promise<HistoryMess
   let order = 0;
   let cancelled = false;
   const unmet = new Set(options.processed ?? []);
+  const keptIds = new Set<string>();
   const readers = await Promise.all(
     HISTORY_TOPICS.map((topic) =>
       options.bus.read({ topic: pulsarTopic(topic, options.tenant), receiverQueueSize: 1000 }),
@@ -98,8 +99,11 @@ export async function readCampaignHistory(options: Options): Promise<HistoryMess
         unmet.delete(envelope.messageId);
         if (!/^(campaign|tracking|commission)\./.test(envelope.messageType)) continue;
         const { value } = options.codecs.decode(envelope.messageType, envelope.schemaVersion, item.payload);
-        for (const m of campaignMessages(envelope.messageType, value, options.campaignId))
-          kept.push({ at: message.publishTime, order: order++, message: m });
+        const mine = campaignMessages(envelope.messageType, value, options.campaignId);
+        // A message the outbox sent twice is in its topic twice: the live consumers' inbox took it once.
+        if (mine.length === 0 || keptIds.has(envelope.messageId)) continue;
+        keptIds.add(envelope.messageId);
+        for (const m of mine) kept.push({ at: message.publishTime, order: order++, message: m });
       }
       if (kept.length > options.maxMessages)
         throw new HistoryTooLarge(`the campaign's history passes ${options.maxMessages} messages`);
