@@ -55,29 +55,26 @@ export interface SimulationWorkerOptions {
   onDone?: (status: string, seconds: number, messages: number) => void;
 }
 
-/** The live consumers' latest claims per history topic that a read must meet (history.ts). */
-const LATEST_CLAIMS_PER_TOPIC = 200;
+/** The live consumers' latest claims of each message type that a read must meet (history.ts)… */
+const LATEST_CLAIMS_PER_TYPE = 200;
+/** … among this many of their latest claims: the look costs the same however large the inbox is. */
+const CLAIMS_LOOKED_AT = 50_000;
 
 /**
- * Envelope ids of the messages the live BFF consumers processed last on each history topic, before
- * now: a read of the topics that stops short of any of them stopped in the middle.
+ * Envelope ids of the messages the live BFF consumers processed last on the history topics, before
+ * now: a read of the topics that stops short of any of them stopped in the middle. A type with no
+ * claim among the latest CLAIMS_LOOKED_AT (a topic quiet for that long) is not checked.
  */
 async function latestProcessed(db: Kysely<Database>, subscription: string): Promise<string[]> {
-  const ids: string[] = [];
-  for (const topic of HISTORY_TOPICS) {
-    const types = Object.entries(MESSAGE_TOPICS).flatMap(([type, on]) => (on === topic ? [type] : []));
-    if (types.length === 0) continue;
-    const rows = await db
-      .selectFrom('inbox')
-      .select('message_id')
-      .where('subscription', '=', subscription)
-      .where('message_type', 'in', types)
-      .orderBy('processed_at', 'desc')
-      .limit(LATEST_CLAIMS_PER_TOPIC)
-      .execute();
-    ids.push(...rows.map((r) => r.message_id));
-  }
-  return ids;
+  const topics: readonly string[] = HISTORY_TOPICS;
+  const types = Object.entries(MESSAGE_TOPICS).flatMap(([type, topic]) => (topics.includes(topic) ? [type] : []));
+  const { rows } = await sql<{ message_id: string }>`SELECT message_id FROM (
+      SELECT message_id, row_number() OVER (PARTITION BY message_type ORDER BY processed_at DESC) AS n
+      FROM (SELECT message_id, message_type, processed_at FROM inbox WHERE subscription = ${subscription}
+        ORDER BY processed_at DESC LIMIT ${CLAIMS_LOOKED_AT}) recent
+      WHERE message_type = ANY(${types}::text[])) latest
+    WHERE n <= ${LATEST_CLAIMS_PER_TYPE}`.execute(db);
+  return rows.map((r) => r.message_id);
 }
 
 /** A running row whose heartbeat is older than this lost its worker. */
