@@ -10,13 +10,9 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import pg from 'pg';
-import { codecs as contractCodecs, FLEET_ACCESS, loadRegisteredWriterSchemas } from '@beacon/contracts';
-import { createBus } from '@beacon/messaging';
-import { loadConfig } from '@beacon/service-kit';
 import { TEST_PG_URL } from '@beacon/testing';
-import { readCampaignHistory } from '../services/bff/src/simulations/history.js';
 import { rulesOfCampaign, simulation, type HistoryMessage } from '../services/bff/src/simulations/engine.js';
-import { serviceSecretsEnv } from '../scripts/lib/secrets.js';
+import { campaignHistoryAsBff } from '../scripts/lib/history-as-bff.js';
 
 const RUNS = 3;
 
@@ -45,59 +41,41 @@ async function newestHistoryCampaign(): Promise<string> {
 }
 
 const campaignId = process.argv[2] ?? (await newestHistoryCampaign());
-const config = loadConfig('bff', 0, { ...process.env, ...serviceSecretsEnv('bff', process.env) });
-const bus = await createBus({
-  driver: config.busDriver,
-  serviceUrl: config.pulsarAdminUrl,
-  brokerUrl: config.pulsarUrl,
-  token: config.pulsarToken,
-});
-try {
-  const codecs = contractCodecs();
-  await loadRegisteredWriterSchemas(config.pulsarAdminUrl, codecs, {
-    tenant: config.tenant,
-    token: config.pulsarToken,
-    topics: FLEET_ACCESS.bff.consumes,
+const lag = monitorEventLoopDelay({ resolution: 10 });
+lag.enable();
+let started = performance.now();
+const history = await campaignHistoryAsBff(campaignId);
+const readMs = performance.now() - started;
+const readLagMs = lag.max / 1e6;
+const created = history.find((m) => m.type === 'campaign.CampaignCreated') as
+  Extract<HistoryMessage, { type: 'campaign.CampaignCreated' }> | undefined;
+if (!created) throw new Error('no CampaignCreated in the history');
+const engineMs: number[] = [];
+let equal = true;
+lag.reset();
+for (let run = 0; run < RUNS; run++) {
+  started = performance.now();
+  const steps = simulation(history, {
+    campaignId,
+    proposed: { rules: rulesOfCampaign(created.data) },
+    from: '1970-01-01T00:00:00.000Z',
+    to: new Date().toISOString(),
   });
-  const lag = monitorEventLoopDelay({ resolution: 10 });
-  lag.enable();
-  let started = performance.now();
-  const history = await readCampaignHistory({ bus, codecs, tenant: config.tenant, campaignId, maxMessages: 500_000 });
-  if (history === 'cancelled') throw new Error('cancelled');
-  const readMs = performance.now() - started;
-  const readLagMs = lag.max / 1e6;
-  const created = history.find((m) => m.type === 'campaign.CampaignCreated') as
-    Extract<HistoryMessage, { type: 'campaign.CampaignCreated' }> | undefined;
-  if (!created) throw new Error('no CampaignCreated in the history');
-  const engineMs: number[] = [];
-  let equal = true;
-  lag.reset();
-  for (let run = 0; run < RUNS; run++) {
-    started = performance.now();
-    const steps = simulation(history, {
-      campaignId,
-      proposed: { rules: rulesOfCampaign(created.data) },
-      from: '1970-01-01T00:00:00.000Z',
-      to: new Date().toISOString(),
-    });
-    // As the worker runs it: a turn for the event loop at every yield.
-    let next = steps.next();
-    while (!next.done) {
-      await new Promise((resolve) => setImmediate(resolve));
-      next = steps.next();
-    }
-    engineMs.push(performance.now() - started);
-    const { proposed, actual } = next.value;
-    equal &&= canonical(proposed) === canonical(actual);
+  // As the worker runs it: a turn for the event loop at every yield.
+  let next = steps.next();
+  while (!next.done) {
+    await new Promise((resolve) => setImmediate(resolve));
+    next = steps.next();
   }
-  const median = [...engineMs].sort((a, b) => a - b)[Math.floor(RUNS / 2)] as number;
-  console.log(`campaign ${campaignId}: ${history.length} of its messages`);
-  console.log(`read the history: ${readMs.toFixed(0)} ms (event loop held at most ${readLagMs.toFixed(0)} ms)`);
-  console.log(
-    `engine, current terms: median ${median.toFixed(0)} ms of ${RUNS} (${engineMs.map((m) => m.toFixed(0)).join(', ')}); ` +
-      `${(median / readMs).toFixed(3)}× the read; event loop held at most ${(lag.max / 1e6).toFixed(0)} ms; ` +
-      `proposed ${equal ? '=' : '≠'} actual`,
-  );
-} finally {
-  await bus.close();
+  engineMs.push(performance.now() - started);
+  const { proposed, actual } = next.value;
+  equal &&= canonical(proposed) === canonical(actual);
 }
+const median = [...engineMs].sort((a, b) => a - b)[Math.floor(RUNS / 2)] as number;
+console.log(`campaign ${campaignId}: ${history.length} of its messages`);
+console.log(`read the history: ${readMs.toFixed(0)} ms (event loop held at most ${readLagMs.toFixed(0)} ms)`);
+console.log(
+  `engine, current terms: median ${median.toFixed(0)} ms of ${RUNS} (${engineMs.map((m) => m.toFixed(0)).join(', ')}); ` +
+    `${(median / readMs).toFixed(3)}× the read; event loop held at most ${(lag.max / 1e6).toFixed(0)} ms; ` +
+    `proposed ${equal ? '=' : '≠'} actual`,
+);

@@ -4,17 +4,13 @@
  * columns, each with the history's messages about it (their position, topic type, and budget figures).
  * A test prints it when the columns differ, so a failure says where to look.
  */
-import { codecs as contractCodecs, FLEET_ACCESS, loadRegisteredWriterSchemas } from '@beacon/contracts';
-import { createBus } from '@beacon/messaging';
-import { loadConfig } from '@beacon/service-kit';
-import { readCampaignHistory } from '../../services/bff/src/simulations/history.js';
 import {
   simulation,
   type HistoryMessage,
   type Outcome,
   type ProposedTerms,
 } from '../../services/bff/src/simulations/engine.js';
-import { serviceSecretsEnv } from '../../scripts/lib/secrets.js';
+import { campaignHistoryAsBff } from '../../scripts/lib/history-as-bff.js';
 
 const describeMessage = (m: HistoryMessage, i: number): string => {
   if (m.type === 'tracking.Recorded') {
@@ -39,63 +35,45 @@ export async function explainBacktest(
   to: string,
   limit = 8,
 ): Promise<string> {
-  const config = loadConfig('bff', 0, { ...process.env, ...serviceSecretsEnv('bff', process.env) });
-  const bus = await createBus({
-    driver: config.busDriver,
-    serviceUrl: config.pulsarAdminUrl,
-    brokerUrl: config.pulsarUrl,
-    token: config.pulsarToken,
+  const history = await campaignHistoryAsBff(campaignId);
+  const steps = simulation(history, { campaignId, proposed, from, to });
+  let next = steps.next();
+  while (!next.done) next = steps.next();
+  const result = next.value;
+  const key = (o: Outcome) => `${o.status} ${o.amountMinor} ${o.reason ?? ''} ${o.influencerId ?? ''}`;
+  const actual = new Map(result.outcomes.actual.map((o) => [o.sourceEventId, o]));
+  const differing = result.outcomes.proposed.filter((p) => {
+    const a = actual.get(p.sourceEventId);
+    return !a || key(a) !== key(p);
   });
-  try {
-    const codecs = contractCodecs();
-    await loadRegisteredWriterSchemas(config.pulsarAdminUrl, codecs, {
-      tenant: config.tenant,
-      token: config.pulsarToken,
-      topics: FLEET_ACCESS.bff.consumes,
-    });
-    const history = await readCampaignHistory({ bus, codecs, tenant: config.tenant, campaignId, maxMessages: 500_000 });
-    if (history === 'cancelled') return 'cancelled';
-    const steps = simulation(history, { campaignId, proposed, from, to });
-    let next = steps.next();
-    while (!next.done) next = steps.next();
-    const result = next.value;
-    const key = (o: Outcome) => `${o.status} ${o.amountMinor} ${o.reason ?? ''} ${o.influencerId ?? ''}`;
-    const actual = new Map(result.outcomes.actual.map((o) => [o.sourceEventId, o]));
-    const differing = result.outcomes.proposed.filter((p) => {
-      const a = actual.get(p.sourceEventId);
-      return !a || key(a) !== key(p);
-    });
-    // The commission ids of each source event, to find the budget messages about it.
-    const commissionIds = new Map<string, Set<string>>();
-    for (const m of history)
-      if (m.type === 'commission' || m.type === 'campaign') {
-        const d = m.event.data as { commissionId?: string; sourceEventId?: string };
-        if (d.commissionId && d.sourceEventId)
-          commissionIds.set(d.sourceEventId, (commissionIds.get(d.sourceEventId) ?? new Set()).add(d.commissionId));
-      }
-    const lines = [`${history.length} messages; ${differing.length} source events end otherwise:`];
-    for (const p of differing.slice(0, limit)) {
-      const a = actual.get(p.sourceEventId);
-      lines.push(`- ${p.sourceEventId}: proposed ${key(p)} | actual ${a ? key(a) : 'none'}`);
-      const ids = commissionIds.get(p.sourceEventId) ?? new Set();
-      history.forEach((m, i) => {
-        const d = (
-          m.type === 'tracking.Recorded' ? m.data.event : m.type === 'campaign.CampaignCreated' ? {} : m.event.data
-        ) as {
-          commissionId?: string;
-          eventId?: string;
-          refundedEventId?: string;
-        };
-        if (
-          d.eventId === p.sourceEventId ||
-          d.refundedEventId === p.sourceEventId ||
-          (d.commissionId !== undefined && ids.has(d.commissionId))
-        )
-          lines.push(`    ${describeMessage(m, i)}`);
-      });
+  // The commission ids of each source event, to find the budget messages about it.
+  const commissionIds = new Map<string, Set<string>>();
+  for (const m of history)
+    if (m.type === 'commission' || m.type === 'campaign') {
+      const d = m.event.data as { commissionId?: string; sourceEventId?: string };
+      if (d.commissionId && d.sourceEventId)
+        commissionIds.set(d.sourceEventId, (commissionIds.get(d.sourceEventId) ?? new Set()).add(d.commissionId));
     }
-    return lines.join('\n');
-  } finally {
-    await bus.close();
+  const lines = [`${history.length} messages; ${differing.length} source events end otherwise:`];
+  for (const p of differing.slice(0, limit)) {
+    const a = actual.get(p.sourceEventId);
+    lines.push(`- ${p.sourceEventId}: proposed ${key(p)} | actual ${a ? key(a) : 'none'}`);
+    const ids = commissionIds.get(p.sourceEventId) ?? new Set();
+    history.forEach((m, i) => {
+      const d = (
+        m.type === 'tracking.Recorded' ? m.data.event : m.type === 'campaign.CampaignCreated' ? {} : m.event.data
+      ) as {
+        commissionId?: string;
+        eventId?: string;
+        refundedEventId?: string;
+      };
+      if (
+        d.eventId === p.sourceEventId ||
+        d.refundedEventId === p.sourceEventId ||
+        (d.commissionId !== undefined && ids.has(d.commissionId))
+      )
+        lines.push(`    ${describeMessage(m, i)}`);
+    });
   }
+  return lines.join('\n');
 }
