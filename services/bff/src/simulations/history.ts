@@ -108,6 +108,8 @@ export async function readCampaignHistory(options: Options): Promise<HistoryMess
       if (kept.length > options.maxMessages)
         throw new HistoryTooLarge(`the campaign's history passes ${options.maxMessages} messages`);
       if (++read % 500 === 0 && (await options.onRead?.(read))) cancelled = true;
+      // What the readers buffered is decoded without waiting: the requests the process serves get a turn.
+      else if (read % 50 === 0) await new Promise((resolve) => setImmediate(resolve));
     }
   };
   try {
