@@ -12,8 +12,9 @@
  * sandbox is dropped by the next run.
  */
 import { codecs as contractCodecs, FLEET_ACCESS, loadRegisteredWriterSchemas } from '@beacon/contracts';
-import { createBus, pulsarTopic } from '@beacon/messaging';
+import { pulsarTopic } from '@beacon/messaging';
 import {
+  busFor,
   compareWithRetired,
   createLogger,
   loadConfig,
@@ -54,13 +55,7 @@ export async function rebuild(service: string, options: RebuildCommandOptions = 
     : { ...given, ...serviceSecretsEnv(service, given) };
   const config = loadConfig(service, 0, env);
   const logger = createLogger(`${service}-rebuild`, config.logLevel);
-  const bus = await createBus({
-    driver: config.busDriver,
-    serviceUrl: config.pulsarAdminUrl,
-    brokerUrl: config.pulsarUrl,
-    token: config.pulsarToken,
-    logger,
-  });
+  const bus = await busFor(config, { logger });
   try {
     const codecs = contractCodecs();
     const access = FLEET_ACCESS[service as keyof typeof FLEET_ACCESS];

@@ -4,20 +4,14 @@
  * from outside the fleet (a benchmark, a test explaining a difference).
  */
 import { codecs as contractCodecs, FLEET_ACCESS, loadRegisteredWriterSchemas } from '@beacon/contracts';
-import { createBus } from '@beacon/messaging';
-import { loadConfig } from '@beacon/service-kit';
+import { busFor, loadConfig } from '@beacon/service-kit';
 import { readCampaignHistory } from '../../services/bff/src/simulations/history.js';
 import type { HistoryMessage } from '../../services/bff/src/simulations/engine.js';
 import { serviceSecretsEnv } from './secrets.js';
 
 export async function campaignHistoryAsBff(campaignId: string): Promise<HistoryMessage[]> {
   const config = loadConfig('bff', 0, { ...process.env, ...serviceSecretsEnv('bff', process.env) });
-  const bus = await createBus({
-    driver: config.busDriver,
-    serviceUrl: config.pulsarAdminUrl,
-    brokerUrl: config.pulsarUrl,
-    token: config.pulsarToken,
-  });
+  const bus = await busFor(config);
   try {
     const codecs = contractCodecs();
     await loadRegisteredWriterSchemas(config.pulsarAdminUrl, codecs, {

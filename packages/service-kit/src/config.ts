@@ -1,6 +1,7 @@
 /** One config loader for every service: environment variables, checked with zod, with local defaults. */
 import { z } from 'zod';
-import { pulsarTokenFromEnv } from '@beacon/messaging';
+import type { Logger } from 'pino';
+import { createBus, pulsarTokenFromEnv, type MessageBus } from '@beacon/messaging';
 
 const BaseEnv = z.object({
   PULSAR_URL: z.string().optional(),
@@ -71,4 +72,18 @@ export function loadConfig(
     consumerMaxBatch: e.CONSUMER_MAX_BATCH,
     outboxPackMax: e.OUTBOX_PACK_MAX,
   };
+}
+
+/** The bus a service's configuration names: its driver, its broker, its role's token. */
+export function busFor(
+  config: ServiceConfig,
+  options: { logger?: Logger; producerName?: string } = {},
+): Promise<MessageBus> {
+  return createBus({
+    driver: config.busDriver,
+    serviceUrl: config.pulsarAdminUrl,
+    brokerUrl: config.pulsarUrl,
+    token: config.pulsarToken,
+    ...options,
+  });
 }

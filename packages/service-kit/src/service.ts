@@ -8,7 +8,6 @@ import type { Migration } from 'kysely/migration';
 import type { Logger } from 'pino';
 import pRetry from 'p-retry';
 import {
-  createBus,
   pruneMessaging,
   pulsarTopic,
   runHandlers,
@@ -32,7 +31,7 @@ import {
   type MessageTypes,
 } from '@beacon/contracts';
 import { maxBatchOf } from '@beacon/domain';
-import { loadConfig, type ServiceConfig } from './config.js';
+import { busFor, loadConfig, type ServiceConfig } from './config.js';
 import { connect, ensureDatabase, migrate } from './database.js';
 import { createLogger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -138,14 +137,7 @@ async function wire<DB extends MessagingTables>(
   shutdown.onShutdown('database', () => db.destroy());
   await whenAvailable(logger, 'migrations', () => migrate(db as unknown as Kysely<unknown>, definition.migrations));
 
-  const bus = await createBus({
-    driver: config.busDriver,
-    serviceUrl: config.pulsarAdminUrl,
-    brokerUrl: config.pulsarUrl,
-    token: config.pulsarToken,
-    logger,
-    producerName: definition.name,
-  });
+  const bus = await busFor(config, { logger, producerName: definition.name });
   shutdown.onShutdown('bus', () => bus.close());
   const codecs = contractCodecs();
   if (config.busDriver !== 'memory') {
